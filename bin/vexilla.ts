@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+import { App } from 'aws-cdk-lib';
+import { VexillaStack } from '../lib/vexilla-stack.js';
+
+const app = new App();
+const stage = (app.node.tryGetContext('stage') as string | undefined) ?? 'dev';
+new VexillaStack(app, `Vexilla-${stage}`, {
+  description: `Vexilla feature flags and remote config (${stage})`,
+});

@@ -1,0 +1,29 @@
+/**
+ * The Vexilla evaluation engine: one pure, portable module (no AWS, no node:* imports) used by
+ * the server, the SDK and the browser. Semantics are those of Flagsmith's reference engine.
+ */
+export { getEvaluationResult, createEvaluator, type Evaluator } from './evaluate.js';
+export { tenantOverrideSegments, TENANT_OVERRIDE_PRIORITY, DEFAULT_TENANT_TRAIT } from './compile.js';
+export { hashedPercentage } from './hashing.js';
+export {
+  EvaluationContextError,
+  evaluationContextSchema,
+  OPERATORS,
+  RULE_TYPES,
+  type ConditionOperator,
+  type EnvironmentContext,
+  type EnvironmentParts,
+  type EvaluationContext,
+  type EvaluationResult,
+  type FeatureContext,
+  type FlagResult,
+  type IdentityContext,
+  type RuleType,
+  type SegmentCondition,
+  type SegmentContext,
+  type SegmentResult,
+  type SegmentRule,
+  type TenantOverrides,
+  type TraitValue,
+  type Variant,
+} from './schema.js';
