@@ -1,20 +1,28 @@
 import { compileCondition, conditionCost, type ValueMatcher } from './conditions.js';
 import { type ContextValue } from './context-values.js';
+import { type HashKey, hashKey } from './hashing.js';
 import { compileProperty, type PropertyReader, type PropertySource } from './properties.js';
 import type {
   EnvironmentContext,
   EnvironmentParts,
   FeatureContext,
+  FlagResult,
+  SegmentCondition,
   SegmentContext,
   SegmentResult,
   SegmentRule,
   TenantOverrides,
 } from './schema.js';
 
-/** Per-evaluation state: property values are resolved at most once per identity. */
+/**
+ * Per-evaluation state: property values are resolved at most once per identity, and so are
+ * conditions that several segments share (0 = not yet evaluated, 1 = true, 2 = false).
+ */
 export interface EvaluationState extends PropertySource {
-  identityKey: string | undefined;
+  /** The identity key, encoded once for all the hashes of this evaluation. */
+  identityHashKey: HashKey | undefined;
   values: (ContextValue | undefined | typeof UNRESOLVED)[];
+  conditions: Uint8Array;
 }
 export const UNRESOLVED = Symbol('unresolved');
 
@@ -23,16 +31,17 @@ export type Predicate = (state: EvaluationState) => boolean;
 /** A variant with its bucket range precomputed: the identity lands in it when `from <= p < to`. */
 export interface CompiledVariant {
   value: unknown;
-  weight: number;
   key: string | null;
   from: number;
   to: number;
+  reason: string;
 }
 
 /** A feature value source: the environment default, a segment override or a tenant override. */
 export interface CompiledFeature {
   name: string;
-  key: string;
+  /** `<hashing key>,`: the identity key is appended to bucket an identity. */
+  hashPrefix: HashKey;
   enabled: boolean;
   value: unknown;
   metadata: Record<string, unknown> | undefined;
@@ -42,6 +51,12 @@ export interface CompiledFeature {
 export interface CompiledOverride {
   feature: CompiledFeature;
   priority: number;
+  /** Position of the overridden feature in {@link CompiledEnvironment.features}; -1 if absent. */
+  index: number;
+  /** `TARGETING_MATCH; segment=<name>` of the segment that carries this override. */
+  reason: string;
+  /** The frozen result when no split applies: the same for every identity in the segment. */
+  result: FlagResult;
 }
 
 export interface CompiledSegment {
@@ -53,10 +68,14 @@ export interface CompiledSegment {
 export interface CompiledEnvironment {
   environment: EnvironmentContext;
   features: CompiledFeature[];
+  /** Frozen DEFAULT results per feature, shared by every identity that no split or override changes. */
+  defaults: FlagResult[];
   segments: CompiledSegment[];
   tenants: { read: (state: EvaluationState) => ContextValue | undefined; byTenant: Map<string, CompiledSegment> } | undefined;
   /** Number of distinct condition properties: the size of {@link EvaluationState.values}. */
   propertyCount: number;
+  /** Number of conditions shared by several rules: the size of {@link EvaluationState.conditions}. */
+  sharedConditionCount: number;
   properties: PropertyReader[];
 }
 
@@ -79,6 +98,13 @@ export function tenantOverrideSegments(tenants: TenantOverrides): SegmentContext
   }));
 }
 
+/**
+ * The same text as an internalised string: property keys come back from Object.keys
+ * internalised, and storing a flag under an internalised key skips a string-table lookup that
+ * otherwise costs more than the rest of building the result.
+ */
+const internalise = (text: string): string => Object.keys({ [text]: 0 })[0] ?? text;
+
 function compileFeature(feature: FeatureContext): CompiledFeature {
   // Variants split in priority order (missing priority last); ties keep document order.
   const sorted = [...(feature.variants ?? [])].sort(
@@ -88,12 +114,12 @@ function compileFeature(feature: FeatureContext): CompiledFeature {
   const variants = sorted.map((variant) => {
     const from = start;
     start += variant.weight;
-    return { value: variant.value, weight: variant.weight, key: variant.key ?? null, from, to: start };
+    return { value: variant.value, key: variant.key ?? null, from, to: start, reason: `SPLIT; weight=${variant.weight}` };
   });
-  const metadata = feature.metadata && Object.keys(feature.metadata).length > 0 ? feature.metadata : undefined;
+  const metadata = feature.metadata && Object.keys(feature.metadata).length > 0 ? Object.freeze(feature.metadata) : undefined;
   return {
-    name: feature.name,
-    key: feature.key,
+    name: internalise(feature.name),
+    hashPrefix: hashKey(`${feature.key},`),
     enabled: feature.enabled,
     value: feature.value ?? null,
     metadata,
@@ -101,8 +127,30 @@ function compileFeature(feature: FeatureContext): CompiledFeature {
   };
 }
 
+/** A flag result without a split, frozen so one instance can be handed to every caller. */
+export function staticResult(feature: CompiledFeature, reason: string): FlagResult {
+  const result: FlagResult = { name: feature.name, enabled: feature.enabled, value: feature.value, reason, variant: null };
+  if (feature.metadata) result.metadata = feature.metadata;
+  return Object.freeze(result);
+}
+
+// Plain loops: these run for every condition of every identity, and Array#every / #some would
+// allocate a callback per call.
+function some(predicates: Predicate[], state: EvaluationState): boolean {
+  for (let i = 0; i < predicates.length; i++) if ((predicates[i] as Predicate)(state)) return true;
+  return false;
+}
+function every(predicates: Predicate[]): Predicate {
+  return (state) => {
+    for (let i = 0; i < predicates.length; i++) if (!(predicates[i] as Predicate)(state)) return false;
+    return true;
+  };
+}
+
 /** Compiles environment parts (already validated) into closures that evaluate identities fast. */
 export function compileEnvironment(parts: EnvironmentParts): CompiledEnvironment {
+  const features = Object.values(parts.features ?? {}).map(compileFeature);
+  const featureIndex = new Map(features.map((feature, index) => [feature.name, index]));
   const propertyIndex = new Map<string, number>();
   const properties: PropertyReader[] = [];
 
@@ -124,27 +172,65 @@ export function compileEnvironment(parts: EnvironmentParts): CompiledEnvironment
     };
   };
 
+  // Identical conditions in several segments (the same plan check, the same regex) are
+  // evaluated once per identity. Percentage splits hash the segment key, so it is part of the id.
+  const conditionId = (condition: SegmentCondition, segmentKey: string): string =>
+    JSON.stringify([
+      condition.property ?? '',
+      condition.operator,
+      condition.value ?? null,
+      condition.operator === 'PERCENTAGE_SPLIT' ? segmentKey : '',
+    ]);
+  const uses = new Map<string, number>();
+  const countUses = (rule: SegmentRule, segmentKey: string): void => {
+    for (const condition of rule.conditions ?? []) {
+      const id = conditionId(condition, segmentKey);
+      uses.set(id, (uses.get(id) ?? 0) + 1);
+    }
+    for (const sub of rule.rules ?? []) countUses(sub, segmentKey);
+  };
+  for (const segment of Object.values(parts.segments ?? {})) for (const rule of segment.rules) countUses(rule, segment.key);
+
+  const shared = new Map<string, Predicate>();
+  const compilePredicate = (condition: SegmentCondition, segmentKey: string): Predicate => {
+    const match: ValueMatcher = compileCondition(condition, segmentKey);
+    const property = condition.property;
+    const read = property ? readerFor(property) : undefined;
+    const evaluate: Predicate = read
+      ? (state) => match(read(state), state.identityHashKey)
+      : (state) => match(undefined, state.identityHashKey);
+    const id = conditionId(condition, segmentKey);
+    if ((uses.get(id) ?? 0) < 2) return evaluate;
+    let predicate = shared.get(id);
+    if (!predicate) {
+      const slot = shared.size;
+      predicate = (state) => {
+        const known = state.conditions[slot];
+        if (known !== 0) return known === 1;
+        const result = evaluate(state);
+        state.conditions[slot] = result ? 1 : 2;
+        return result;
+      };
+      shared.set(id, predicate);
+    }
+    return predicate;
+  };
+
   const compileRule = (rule: SegmentRule, segmentKey: string): Predicate => {
     const conditions = [...(rule.conditions ?? [])]
       // Conditions are pure, so cheap ones go first and short-circuit the hashing and regexes.
       .sort((a, b) => conditionCost(a.operator) - conditionCost(b.operator))
-      .map((condition): Predicate => {
-        const match: ValueMatcher = compileCondition(condition, segmentKey);
-        const property = condition.property;
-        if (!property) return (state) => match({ value: undefined, identityKey: state.identityKey });
-        const read = readerFor(property);
-        return (state) => match({ value: read(state), identityKey: state.identityKey });
-      });
+      .map((condition) => compilePredicate(condition, segmentKey));
     const subRules = (rule.rules ?? []).map((sub) => compileRule(sub, segmentKey));
     const combine = (predicates: Predicate[]): Predicate => {
       if (predicates.length === 0) return () => true;
       switch (rule.type) {
         case 'ALL':
-          return (state) => predicates.every((p) => p(state));
+          return every(predicates);
         case 'ANY':
-          return (state) => predicates.some((p) => p(state));
+          return (state) => some(predicates, state);
         case 'NONE':
-          return (state) => !predicates.some((p) => p(state));
+          return (state) => !some(predicates, state);
       }
     };
     const matchesConditions = combine(conditions);
@@ -154,15 +240,22 @@ export function compileEnvironment(parts: EnvironmentParts): CompiledEnvironment
 
   const compileSegment = (segment: SegmentContext): CompiledSegment => {
     const rules = segment.rules.map((rule) => compileRule(rule, segment.key));
-    const metadata = segment.metadata && Object.keys(segment.metadata).length > 0 ? segment.metadata : undefined;
+    const metadata = segment.metadata && Object.keys(segment.metadata).length > 0 ? Object.freeze(segment.metadata) : undefined;
+    const reason = `TARGETING_MATCH; segment=${segment.name}`;
     return {
-      result: metadata ? { name: segment.name, metadata } : { name: segment.name },
+      result: Object.freeze(metadata ? { name: segment.name, metadata } : { name: segment.name }),
       // A segment without rules matches no one.
-      matches: rules.length === 0 ? () => false : (state) => rules.every((rule) => rule(state)),
-      overrides: (segment.overrides ?? []).map((override) => ({
-        feature: compileFeature(override),
-        priority: override.priority ?? Infinity,
-      })),
+      matches: rules.length === 0 ? () => false : every(rules),
+      overrides: (segment.overrides ?? []).map((override) => {
+        const feature = compileFeature(override);
+        return {
+          feature,
+          priority: override.priority ?? Infinity,
+          index: featureIndex.get(feature.name) ?? -1,
+          reason,
+          result: staticResult(feature, reason),
+        };
+      }),
     };
   };
 
@@ -182,10 +275,12 @@ export function compileEnvironment(parts: EnvironmentParts): CompiledEnvironment
 
   return {
     environment: parts.environment,
-    features: Object.values(parts.features ?? {}).map(compileFeature),
+    features,
+    defaults: features.map((feature) => staticResult(feature, 'DEFAULT')),
     segments,
     tenants,
     propertyCount: properties.length,
+    sharedConditionCount: shared.size,
     properties,
   };
 }

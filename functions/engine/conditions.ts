@@ -2,19 +2,15 @@ import { RE2JS } from 're2js';
 import semverCompare from 'semver/functions/compare.js';
 import SemVer from 'semver/classes/semver.js';
 import { type ContextValue, pyFloat, pyInt, pyMod, pyStr } from './context-values.js';
-import { hashedPercentage } from './hashing.js';
+import { type HashKey, hashedPercentageOf, hashKey } from './hashing.js';
 import type { ConditionOperator, SegmentCondition } from './schema.js';
 
-/** What a compiled condition can ask about the identity being evaluated. */
-export interface ConditionInput {
-  /** The coerced value of the condition's property, or undefined when it is not set. */
-  value: ContextValue | undefined;
-  /** The identity's hashing key, or undefined when evaluating without an identity. */
-  identityKey: string | undefined;
-}
-
-/** A condition compiled once per environment: all parsing of its value is done up front. */
-export type ValueMatcher = (input: ConditionInput) => boolean;
+/**
+ * A condition compiled once per environment: all parsing of its value is done up front.
+ * `value` is the coerced value of the condition's property (undefined when not set);
+ * `identityKey` the identity's hashing key (undefined when evaluating without an identity).
+ */
+export type ValueMatcher = (value: ContextValue | undefined, identityKey: HashKey | undefined) => boolean;
 
 const never: ValueMatcher = () => false;
 
@@ -63,7 +59,7 @@ function typedMatcher(operator: ConditionOperator, raw: unknown): ValueMatcher {
   const conditionVersion = isSemver ? parseSemver(raw.slice(0, -SEMVER_SUFFIX.length)) : undefined;
 
   const test = (result: number) => (compare ? compare(result) : false);
-  return ({ value }) => {
+  return (value) => {
     if (value === undefined) return false;
     if (isSemver && value.kind === 'str') {
       const version = parseSemver(value.str);
@@ -102,7 +98,7 @@ function inMatcher(raw: unknown): ValueMatcher {
     }
   }
   const values = new Set((items ?? pyStr(raw).split(',')).map(pyStr));
-  return ({ value }) => value !== undefined && isInLike(value) && values.has(value.str);
+  return (value) => value !== undefined && isInLike(value) && values.has(value.str);
 }
 
 /** REGEX: RE2 semantics (linear time), anchored at the start like Python's `re.match`. */
@@ -114,7 +110,7 @@ function regexMatcher(raw: unknown): ValueMatcher {
     // A pattern RE2 cannot compile (backreferences, lookaround, bad syntax) matches nothing.
     return never;
   }
-  return ({ value }) => value !== undefined && pattern.matcher(value.str).lookingAt();
+  return (value) => value !== undefined && pattern.matcher(value.str).lookingAt();
 }
 
 /** MODULO: `divisor|remainder` against a numeric trait, with Python's sign rule for `%`. */
@@ -125,7 +121,7 @@ function moduloMatcher(raw: unknown): ValueMatcher {
   const divisor = pyFloat(parts[0] ?? '');
   const remainder = pyFloat(parts[1] ?? '');
   if (divisor === undefined || remainder === undefined || divisor === 0) return never;
-  return ({ value }) => value !== undefined && value.kind !== 'str' && pyMod(value.num, divisor) === remainder;
+  return (value) => value !== undefined && value.kind !== 'str' && pyMod(value.num, divisor) === remainder;
 }
 
 /**
@@ -136,9 +132,10 @@ function moduloMatcher(raw: unknown): ValueMatcher {
 function percentageSplitMatcher(raw: unknown, segmentKey: string, byProperty: boolean): ValueMatcher {
   const threshold = pyFloat(pyStr(raw));
   if (threshold === undefined) return never;
-  return ({ value, identityKey }) => {
-    const splitKey = byProperty ? value?.str : identityKey;
-    return splitKey !== undefined && hashedPercentage([segmentKey, splitKey]) <= threshold;
+  const prefix = hashKey(`${segmentKey},`);
+  return (value, identityKey) => {
+    const splitKey = byProperty ? value && hashKey(value.str) : identityKey;
+    return splitKey !== undefined && hashedPercentageOf(prefix, splitKey) <= threshold;
   };
 }
 
@@ -147,9 +144,9 @@ export function compileCondition(condition: SegmentCondition, segmentKey: string
   const raw = condition.value;
   switch (condition.operator) {
     case 'IS_SET':
-      return ({ value }) => value !== undefined;
+      return (value) => value !== undefined;
     case 'IS_NOT_SET':
-      return ({ value }) => value === undefined;
+      return (value) => value === undefined;
     case 'IN':
       return inMatcher(raw);
     case 'REGEX':
@@ -160,7 +157,7 @@ export function compileCondition(condition: SegmentCondition, segmentKey: string
       return percentageSplitMatcher(raw, segmentKey, Boolean(condition.property));
     case 'NOT_CONTAINS': {
       const text = pyStr(raw);
-      return ({ value }) => value?.kind === 'str' && !value.str.includes(text);
+      return (value) => value?.kind === 'str' && !value.str.includes(text);
     }
     default:
       return typedMatcher(condition.operator, raw);

@@ -1,13 +1,14 @@
 import {
   type CompiledEnvironment,
   type CompiledFeature,
+  type CompiledOverride,
   type CompiledSegment,
   compileEnvironment,
   type EvaluationState,
   UNRESOLVED,
 } from './compile.js';
 import { isInLike } from './conditions.js';
-import { hashedPercentage } from './hashing.js';
+import { type HashKey, hashedPercentageOf, hashKey } from './hashing.js';
 import {
   type EnvironmentParts,
   environmentPartsSchema,
@@ -23,20 +24,18 @@ import {
 /** The `variant` of an identity that a multivariate split leaves on the feature's own value. */
 export const CONTROL_VARIANT = 'control';
 
-function flagResult(feature: CompiledFeature, identityKey: string | undefined, reason: string): FlagResult {
+/** The flag of a multivariate feature for an identity: a variant's value, or the control value. */
+function splitResult(feature: CompiledFeature, identityKey: HashKey, reason: string): FlagResult {
+  const percentage = hashedPercentageOf(feature.hashPrefix, identityKey);
   let value = feature.value;
-  let variant: string | null = null;
-  if (identityKey !== undefined && feature.variants.length > 0) {
-    // An identity split across variants but in none of them gets the control value.
-    variant = CONTROL_VARIANT;
-    const percentage = hashedPercentage([feature.key, identityKey]);
-    for (const candidate of feature.variants) {
-      if (candidate.from <= percentage && percentage < candidate.to) {
-        value = candidate.value;
-        variant = candidate.key;
-        reason = `SPLIT; weight=${candidate.weight}`;
-        break;
-      }
+  // An identity split across variants but in none of them gets the control value.
+  let variant: string | null = CONTROL_VARIANT;
+  for (const candidate of feature.variants) {
+    if (candidate.from <= percentage && percentage < candidate.to) {
+      value = candidate.value;
+      variant = candidate.key;
+      reason = candidate.reason;
+      break;
     }
   }
   const result: FlagResult = { name: feature.name, enabled: feature.enabled, value, reason, variant };
@@ -54,17 +53,14 @@ export function evaluateCompiled(
   context?: Partial<EvaluationContext>,
 ): EvaluationResult {
   const identityKey = identity ? identity.key || `${compiled.environment.key}_${identity.identifier}` : undefined;
-  let document: unknown;
   const state: EvaluationState = {
     identityKey,
+    identityHashKey: identityKey === undefined ? undefined : hashKey(identityKey),
+    identity: identity ?? undefined,
     traits: identity?.traits ?? undefined,
+    context: context ?? { environment: compiled.environment },
     values: new Array(compiled.propertyCount).fill(UNRESOLVED),
-    // JSONPath sees the context with the identity key filled in, as the reference engine does.
-    document: () =>
-      (document ??= {
-        ...(context ?? { environment: compiled.environment }),
-        identity: identity ? { ...identity, key: identityKey } : identity,
-      }),
+    conditions: new Uint8Array(compiled.sharedConditionCount),
   };
 
   const matched: CompiledSegment[] = [];
@@ -77,67 +73,61 @@ export function evaluateCompiled(
   }
 
   // The highest-priority override per feature wins (lower number first; ties keep the first).
-  const overrides = new Map<string, { feature: CompiledFeature; priority: number; segment: string }>();
+  const winners: (CompiledOverride | undefined)[] = new Array(compiled.features.length).fill(undefined);
   for (const segment of matched) {
-    for (const { feature, priority } of segment.overrides) {
-      const current = overrides.get(feature.name);
-      if (!current || priority < current.priority) overrides.set(feature.name, { feature, priority, segment: segment.result.name });
+    for (const override of segment.overrides) {
+      const current = winners[override.index];
+      if (override.index >= 0 && (!current || override.priority < current.priority)) winners[override.index] = override;
     }
   }
 
-  const flags: Record<string, FlagResult> = {};
-  for (const feature of compiled.features) {
-    const override = overrides.get(feature.name);
-    flags[feature.name] = override
-      ? flagResult(override.feature, identityKey, `TARGETING_MATCH; segment=${override.segment}`)
-      : flagResult(feature, identityKey, 'DEFAULT');
+  // Hundreds of keys: start the object in dictionary mode (as Object.create(null) does) rather
+  // than walking and then abandoning a chain of hidden classes on every evaluation.
+  const flags: Record<string, FlagResult> = Object.create(null);
+  const { features, defaults } = compiled;
+  for (let i = 0; i < features.length; i++) {
+    const feature = features[i] as CompiledFeature;
+    const winner = winners[i];
+    const source = winner ? winner.feature : feature;
+    flags[feature.name] =
+      state.identityHashKey !== undefined && source.variants.length > 0
+        ? splitResult(source, state.identityHashKey, winner ? winner.reason : 'DEFAULT')
+        : ((winner ? winner.result : defaults[i]) as FlagResult);
   }
   const segments: SegmentResult[] = matched.map((segment) => segment.result);
-  return { flags, segments };
+  // A plain object for callers, once filled: inserting with no prototype skips a setter check.
+  return { flags: Object.setPrototypeOf(flags, Object.prototype), segments };
 }
 
-/** Validates and compiles the identity-independent parts of a context, freezing shared results. */
+/** Validates and compiles the identity-independent parts of a context. */
 export function compileParts(parts: unknown): CompiledEnvironment {
-  const validated: EnvironmentParts = parseOrThrow(environmentPartsSchema, parts);
-  const compiled = compileEnvironment(validated);
-  for (const feature of compiled.features) if (feature.metadata) Object.freeze(feature.metadata);
-  for (const segment of compiled.segments) {
-    Object.freeze(segment.result);
-    if (segment.result.metadata) Object.freeze(segment.result.metadata);
-    for (const { feature } of segment.overrides) if (feature.metadata) Object.freeze(feature.metadata);
-  }
-  return compiled;
+  return compileEnvironment(parseOrThrow(environmentPartsSchema, parts));
 }
 
 interface CacheEntry {
   compiled: CompiledEnvironment;
-  sources: readonly unknown[];
+  context: Partial<EvaluationContext>;
 }
 const cache = new WeakMap<object, CacheEntry>();
 
-const sourcesOf = (context: Partial<EvaluationContext>): unknown[] => [
-  context.environment,
-  context.features,
-  context.segments,
-  context.tenants,
-];
+const sameParts = (a: Partial<EvaluationContext>, b: Partial<EvaluationContext>): boolean =>
+  a.environment === b.environment && a.features === b.features && a.segments === b.segments && a.tenants === b.tenants;
 
 /**
  * The compiled form of a context's environment parts. Contexts are treated as immutable values:
  * evaluating many identities against the same `features` / `segments` objects compiles once.
  */
 function compiledFor(context: Partial<EvaluationContext>): CompiledEnvironment {
-  const sources = sourcesOf(context);
-  const anchor = sources.find((source): source is object => typeof source === 'object' && source !== null);
-  const cached = anchor ? cache.get(anchor) : undefined;
-  if (cached && cached.sources.every((source, i) => source === sources[i])) return cached.compiled;
+  const anchor: unknown = context.features ?? context.segments ?? context.environment;
+  const cached = typeof anchor === 'object' && anchor !== null ? cache.get(anchor) : undefined;
+  if (cached && sameParts(cached.context, context)) return cached.compiled;
   const compiled = compileParts({
     environment: context.environment,
     features: context.features,
     segments: context.segments,
     tenants: context.tenants,
   });
-  if (anchor) cache.set(anchor, { compiled, sources });
+  if (typeof anchor === 'object' && anchor !== null) cache.set(anchor, { compiled, context: { ...context, identity: undefined } });
   return compiled;
 }
 

@@ -4,8 +4,17 @@ import { type ContextValue, toContextValue } from './context-values.js';
 /** The identity-specific inputs a property lookup reads. */
 export interface PropertySource {
   traits: Readonly<Record<string, unknown>> | undefined;
-  /** The context as JSONPath sees it (identity key enriched); built only if a path needs it. */
-  document: () => unknown;
+  identity: Readonly<Record<string, unknown>> | undefined;
+  identityKey: string | undefined;
+  context: Readonly<Record<string, unknown>>;
+  /** The context as JSONPath sees it, built on first use; see {@link jsonPathDocument}. */
+  document?: unknown;
+}
+
+/** The context with the identity key filled in, as the reference engine's JSONPath sees it. */
+function jsonPathDocument(source: PropertySource): unknown {
+  const { identity, identityKey, context } = source;
+  return (source.document ??= { ...context, identity: identity ? { ...identity, key: identityKey } : identity });
 }
 
 export type PropertyReader = (source: PropertySource) => ContextValue | undefined;
@@ -58,7 +67,7 @@ export function compileProperty(property: string): PropertyReader {
   return (source) => {
     const trait = readTrait(source);
     if (trait !== undefined) return trait;
-    const found = resolve(source.document());
+    const found = resolve(jsonPathDocument(source));
     return isScalar(found) ? toContextValue(found) : undefined;
   };
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The evaluation context and result, in Flagsmith's EvaluationContext / EvaluationResult shapes

@@ -4,9 +4,11 @@ import { build, type Metafile } from 'esbuild';
  * Bundles the engine for a neutral platform (browser, edge, Lambda): no Node built-ins may be
  * pulled in, or the build fails. Shared by the bundle test and the benchmark.
  */
-export async function bundleEngine(): Promise<{ code: string; bytes: number; metafile: Metafile }> {
+export async function bundleEngine(
+  entry = new URL('../../functions/engine/index.ts', import.meta.url).pathname,
+): Promise<{ code: string; bytes: number; metafile: Metafile }> {
   const result = await build({
-    entryPoints: [new URL('../../functions/engine/index.ts', import.meta.url).pathname],
+    entryPoints: [entry],
     bundle: true,
     platform: 'neutral',
     format: 'esm',

@@ -1,0 +1,5 @@
+/** `npm run bench`: every benchmark, printed. Figures are reported, never asserted. */
+import { runEngineBench } from './engine.js';
+
+console.log(`# Vexilla benchmarks (node ${process.version}, ${process.platform}/${process.arch})`);
+await runEngineBench();

@@ -1,0 +1,26 @@
+/**
+ * `npm run bench`: bundles the benchmarks with esbuild, as the Lambda functions and the SDK are
+ * shipped (a TypeScript loader adds wrappers of its own that would skew the figures), and runs
+ * them with plain Node. Dependencies stay external, so flagsmith-nodejs runs as published.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const outdir = `${root}node_modules/.cache/vexilla-bench`;
+mkdirSync(outdir, { recursive: true });
+await build({
+  entryPoints: [`${root}bench/index.ts`],
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  outfile: `${outdir}/bench.mjs`,
+  logLevel: 'warning',
+});
+// The bundle lives elsewhere, so the benchmarks resolve their files from the working directory.
+const run = spawnSync(process.execPath, [`${outdir}/bench.mjs`], { stdio: 'inherit', cwd: root });
+process.exit(run.status ?? 1);
