@@ -1,5 +1,14 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { VexillaTable } from './table.js';
+
+export interface VexillaStackProps extends StackProps {
+  /**
+   * Keep the table when the stack is deleted. Relax it only for throwaway dev stacks.
+   * @default true
+   */
+  readonly retainData?: boolean;
+}
 
 /**
  * The Vexilla service: one stack that composes one construct per concern (table, functions,
@@ -7,7 +16,10 @@ import type { Construct } from 'constructs';
  * environment lookups, so `cdk synth` runs anywhere.
  */
 export class VexillaStack extends Stack {
-  constructor(scope: Construct, id: string, props?: StackProps) {
+  readonly table: VexillaTable;
+
+  constructor(scope: Construct, id: string, props: VexillaStackProps = {}) {
     super(scope, id, props);
+    this.table = new VexillaTable(this, 'Data', { retain: props.retainData ?? true });
   }
 }

@@ -1,0 +1,171 @@
+/**
+ * Where each entity lives in the single table (see table.ts for the access patterns).
+ */
+import type { Entity } from '../domain/entities.js';
+import type { Collection, EntityRef } from '../domain/ports.js';
+import type { IndexName } from './table.js';
+
+export interface ItemKeys {
+  pk: string;
+  sk: string;
+  gsi1pk?: string;
+  gsi1sk?: string;
+}
+
+/** Identities spread over this many index partitions, so millions per environment stay cool. */
+export const IDENTITY_SHARDS = 8;
+
+/** FNV-1a: a cheap, stable spread of identifiers over the shards. */
+export function identityShard(identifier: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < identifier.length; i++) hash = Math.imul(hash ^ identifier.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % IDENTITY_SHARDS;
+}
+
+const versionKey = (version: number) => `V#${String(version).padStart(12, '0')}`;
+
+type EventRef = { type: 'event'; orgId: string; at: string; id: string };
+
+/** The table key of an entity or reference. */
+export function keyOf(ref: EntityRef | EventRef): ItemKeys {
+  switch (ref.type) {
+    case 'organisation':
+      return { pk: `ORG#${ref.id}`, sk: '#META' };
+    case 'project':
+      return { pk: `PROJECT#${ref.id}`, sk: '#META' };
+    case 'environment':
+      return { pk: `ENV#${ref.id}`, sk: '#META' };
+    case 'api-key':
+      return { pk: `APIKEY#${ref.hash}`, sk: '#KEY' };
+    case 'token':
+      return { pk: `TOKEN#${ref.hash}`, sk: '#TOKEN' };
+    case 'feature':
+      return { pk: `PROJECT#${ref.projectId}`, sk: `FEATURE#${ref.name}` };
+    case 'feature-state':
+      return { pk: `ENV#${ref.envId}`, sk: `FS#${ref.featureId}` };
+    case 'feature-state-version':
+      return { pk: `FSV#${ref.envId}#${ref.featureId}`, sk: versionKey(ref.version) };
+    case 'segment':
+      return { pk: `PROJECT#${ref.projectId}`, sk: `SEGMENT#${ref.id}` };
+    case 'segment-override':
+      return { pk: `ENV#${ref.envId}`, sk: `SO#${ref.featureId}#${ref.segmentId}` };
+    case 'tenant-override':
+      return { pk: `ENV#${ref.envId}`, sk: `TO#${ref.featureId}#${ref.tenantId}` };
+    case 'identity':
+      return { pk: `IDENTITY#${ref.envId}#${ref.identifier}`, sk: '#META' };
+    case 'identity-override':
+      return { pk: `IDENTITY#${ref.envId}#${ref.identifier}`, sk: `OVERRIDE#${ref.featureId}` };
+    case 'event':
+      return { pk: `AUDIT#${ref.orgId}`, sk: `${ref.at}#${ref.id}` };
+  }
+}
+
+/** The reference of a stored entity. */
+export function refOf(entity: Entity): EntityRef | EventRef {
+  switch (entity.type) {
+    case 'organisation':
+    case 'project':
+    case 'environment':
+      return { type: entity.type, id: entity.id };
+    case 'api-key':
+    case 'token':
+      return { type: entity.type, hash: entity.hash };
+    case 'feature':
+      return { type: 'feature', projectId: entity.projectId, name: entity.name };
+    case 'feature-state':
+      return { type: 'feature-state', envId: entity.envId, featureId: entity.featureId };
+    case 'feature-state-version':
+      return { type: 'feature-state-version', envId: entity.envId, featureId: entity.featureId, version: entity.version };
+    case 'segment':
+      return { type: 'segment', projectId: entity.projectId, id: entity.id };
+    case 'segment-override':
+      return { type: 'segment-override', envId: entity.envId, featureId: entity.featureId, segmentId: entity.segmentId };
+    case 'tenant-override':
+      return { type: 'tenant-override', envId: entity.envId, featureId: entity.featureId, tenantId: entity.tenantId };
+    case 'identity':
+      return { type: 'identity', envId: entity.envId, identifier: entity.identifier };
+    case 'identity-override':
+      return { type: 'identity-override', envId: entity.envId, identifier: entity.identifier, featureId: entity.featureId };
+    case 'event':
+      return { type: 'event', orgId: entity.orgId, at: entity.at, id: entity.id };
+  }
+}
+
+/** All key attributes of an entity's item, index keys included. */
+export function itemKeysOf(entity: Entity): ItemKeys {
+  const keys = keyOf(refOf(entity));
+  switch (entity.type) {
+    case 'project':
+      return { ...keys, gsi1pk: `ORG#${entity.orgId}#PROJECTS`, gsi1sk: `${entity.createdAt}#${entity.id}` };
+    case 'environment':
+      return { ...keys, gsi1pk: `PROJECT#${entity.projectId}#ENVS`, gsi1sk: `${entity.createdAt}#${entity.id}` };
+    case 'api-key':
+      return { ...keys, gsi1pk: `ENV#${entity.envId}#KEYS`, gsi1sk: `${entity.createdAt}#${entity.id}` };
+    case 'token':
+      return { ...keys, gsi1pk: `ORG#${entity.orgId}#TOKENS`, gsi1sk: `${entity.createdAt}#${entity.id}` };
+    case 'identity':
+      return {
+        ...keys,
+        gsi1pk: `ENV#${entity.envId}#IDENTITIES#${identityShard(entity.identifier)}`,
+        gsi1sk: entity.identifier,
+      };
+    default:
+      return keys;
+  }
+}
+
+/** How a collection is queried: a partition (and sort-key prefix) on the table or an index. */
+export interface CollectionQuery {
+  index?: IndexName;
+  /** Partition key values to read in order; identities have one per shard. */
+  partitions: string[];
+  skPrefix?: string;
+  newestFirst?: boolean;
+  /** For time-ranged audit queries. */
+  skBetween?: [string, string];
+}
+
+export function queryOf(collection: Collection): CollectionQuery {
+  switch (collection.of) {
+    case 'projects':
+      return { index: 'childrenByParent', partitions: [`ORG#${collection.orgId}#PROJECTS`] };
+    case 'environments':
+      return { index: 'childrenByParent', partitions: [`PROJECT#${collection.projectId}#ENVS`] };
+    case 'api-keys':
+      return { index: 'childrenByParent', partitions: [`ENV#${collection.envId}#KEYS`] };
+    case 'tokens':
+      return { index: 'childrenByParent', partitions: [`ORG#${collection.orgId}#TOKENS`] };
+    case 'features':
+      return { partitions: [`PROJECT#${collection.projectId}`], skPrefix: 'FEATURE#' };
+    case 'segments':
+      return { partitions: [`PROJECT#${collection.projectId}`], skPrefix: 'SEGMENT#' };
+    case 'feature-states':
+      return { partitions: [`ENV#${collection.envId}`], skPrefix: 'FS#' };
+    case 'segment-overrides':
+      return {
+        partitions: [`ENV#${collection.envId}`],
+        skPrefix: collection.featureId ? `SO#${collection.featureId}#` : 'SO#',
+      };
+    case 'tenant-overrides':
+      return {
+        partitions: [`ENV#${collection.envId}`],
+        skPrefix: collection.featureId ? `TO#${collection.featureId}#` : 'TO#',
+      };
+    case 'feature-state-versions':
+      return { partitions: [`FSV#${collection.envId}#${collection.featureId}`], skPrefix: 'V#', newestFirst: true };
+    case 'identities':
+      return {
+        index: 'childrenByParent',
+        partitions: Array.from({ length: IDENTITY_SHARDS }, (_, shard) => `ENV#${collection.envId}#IDENTITIES#${shard}`),
+      };
+    case 'identity-overrides':
+      return { partitions: [`IDENTITY#${collection.envId}#${collection.identifier}`], skPrefix: 'OVERRIDE#' };
+    case 'audit':
+      return {
+        partitions: [`AUDIT#${collection.orgId}`],
+        newestFirst: true,
+        // Sort keys are `<ISO time>#<id>`: '~' sorts after every id character.
+        skBetween: [collection.from ?? '0000', `${collection.to ?? '9999'}~`],
+      };
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * The single table, declared once as data. CDK, the tests and the local stack all create the
+ * table from this declaration, so there is one place where its shape is decided.
+ *
+ * Items use generic key attributes (`pk`/`sk`, `gsi1pk`/`gsi1sk`) so that each entity chooses
+ * what goes in them; the access patterns below say which entity uses which key.
+ */
+export const table = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  /** Epoch seconds after which DynamoDB may delete the item (outbox copies, expired cursors). */
+  timeToLiveAttribute: 'expiresAt',
+  indexes: {
+    /**
+     * Children of a parent, listed in order: projects of an organisation, environments of a
+     * project, identities of an environment (sharded so millions of identities spread over
+     * several partitions), server keys and tokens.
+     */
+    childrenByParent: { partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+  },
+} as const;
+
+export type IndexName = keyof typeof table.indexes;
+
+/**
+ * The access patterns, for the next engineer: every request path is a GetItem, a Query on the
+ * table or a Query on an index named after its pattern. Nothing on a request path scans.
+ */
+export const accessPatterns = {
+  'organisation by id': 'GetItem pk=ORG#<orgId> sk=#META',
+  'project by id': 'GetItem pk=PROJECT#<projectId> sk=#META',
+  'projects of an organisation': 'Query childrenByParent gsi1pk=ORG#<orgId>#PROJECTS',
+  'environment by id': 'GetItem pk=ENV#<envId> sk=#META',
+  'environments of a project': 'Query childrenByParent gsi1pk=PROJECT#<projectId>#ENVS',
+  'environment by API key': 'GetItem pk=APIKEY#<sha256(key)> sk=#KEY',
+  'server keys of an environment': 'Query pk=ENV#<envId> sk begins_with SERVERKEY#',
+  'admin token by secret': 'GetItem pk=TOKEN#<sha256(token)> sk=#TOKEN',
+  'tokens of an organisation': 'Query pk=ORG#<orgId> sk begins_with TOKEN#',
+  'features of a project': 'Query pk=PROJECT#<projectId> sk begins_with FEATURE#',
+  'segments of a project': 'Query pk=PROJECT#<projectId> sk begins_with SEGMENT#',
+  // Keyed by feature id, not name: a feature deleted and created again starts clean.
+  'feature states, segment and tenant overrides of an environment':
+    'Query pk=ENV#<envId> sk begins_with FS# | SO#<featureId># | TO#<featureId>#',
+  'versions of a feature state': 'Query pk=FSV#<envId>#<featureId> (newest first)',
+  'identity and its overrides': 'Query pk=IDENTITY#<envId>#<identifier>',
+  'identities of an environment': 'Query childrenByParent gsi1pk=ENV#<envId>#IDENTITIES#<shard>',
+  'audit of an organisation': 'Query pk=AUDIT#<orgId> sk between <from> and <to> (newest first)',
+} as const;

@@ -1,0 +1,123 @@
+/**
+ * What the domain needs from storage, in domain terms. The DynamoDB repository implements it;
+ * nothing here knows about AWS.
+ */
+import type {
+  AdminToken,
+  ApiKey,
+  ChangeEvent,
+  Entity,
+  Environment,
+  Feature,
+  FeatureState,
+  FeatureStateVersion,
+  Identity,
+  IdentityOverride,
+  Organisation,
+  Project,
+  Segment,
+  SegmentOverride,
+  TenantOverride,
+} from './entities.js';
+
+/** The identity of one stored entity. */
+export type EntityRef =
+  | { type: 'organisation'; id: string }
+  | { type: 'project'; id: string }
+  | { type: 'environment'; id: string }
+  | { type: 'api-key'; hash: string }
+  | { type: 'token'; hash: string }
+  | { type: 'feature'; projectId: string; name: string }
+  | { type: 'feature-state'; envId: string; featureId: string }
+  | { type: 'feature-state-version'; envId: string; featureId: string; version: number }
+  | { type: 'segment'; projectId: string; id: string }
+  | { type: 'segment-override'; envId: string; featureId: string; segmentId: string }
+  | { type: 'tenant-override'; envId: string; featureId: string; tenantId: string }
+  | { type: 'identity'; envId: string; identifier: string }
+  | { type: 'identity-override'; envId: string; identifier: string; featureId: string };
+
+export type EntityOf<R extends EntityRef> = Extract<Entity, { type: R['type'] }>;
+
+/** A listable set of entities, each served by one Query (see data/table.ts). */
+export type Collection =
+  | { of: 'projects'; orgId: string }
+  | { of: 'environments'; projectId: string }
+  | { of: 'api-keys'; envId: string }
+  | { of: 'tokens'; orgId: string }
+  | { of: 'features'; projectId: string }
+  | { of: 'segments'; projectId: string }
+  | { of: 'feature-states'; envId: string }
+  | { of: 'segment-overrides'; envId: string; featureId?: string | undefined }
+  | { of: 'tenant-overrides'; envId: string; featureId?: string | undefined }
+  | { of: 'feature-state-versions'; envId: string; featureId: string }
+  | { of: 'identities'; envId: string }
+  | { of: 'identity-overrides'; envId: string; identifier: string }
+  | { of: 'audit'; orgId: string; from?: string | undefined; to?: string | undefined; filter?: AuditFilter | undefined };
+
+export interface AuditFilter {
+  envId?: string | undefined;
+  featureName?: string | undefined;
+  tokenId?: string | undefined;
+}
+
+export interface CollectionItems {
+  projects: Project;
+  environments: Environment;
+  'api-keys': ApiKey;
+  tokens: AdminToken;
+  features: Feature;
+  segments: Segment;
+  'feature-states': FeatureState;
+  'segment-overrides': SegmentOverride;
+  'tenant-overrides': TenantOverride;
+  'feature-state-versions': FeatureStateVersion;
+  identities: Identity;
+  'identity-overrides': IdentityOverride;
+  audit: ChangeEvent;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; pass it back to get the next page. Absent on the last page. */
+  cursor?: string | undefined;
+}
+
+export interface PageRequest {
+  limit: number;
+  cursor?: string | undefined;
+}
+
+/** A write in a commit, with the condition it needs to hold. */
+export type Write =
+  | {
+      kind: 'put';
+      entity: Entity;
+      /** `absent`: must not exist yet; a number: the stored version must equal it. */
+      expect?: 'absent' | number | undefined;
+    }
+  | { kind: 'delete'; ref: EntityRef | { type: 'event'; orgId: string; at: string; id: string }; expect?: number | 'present' | undefined };
+
+export interface Store {
+  get<R extends EntityRef>(ref: R): Promise<EntityOf<R> | undefined>;
+  list<C extends Collection>(collection: C, page: PageRequest): Promise<Page<CollectionItems[C['of']]>>;
+  /** Every item of a collection: for the small ones (an environment's overrides). */
+  listAll<C extends Collection>(collection: C): Promise<CollectionItems[C['of']][]>;
+  /**
+   * Applies all writes atomically, or none. A failed condition throws a
+   * {@link CommitConflict} naming the write that failed.
+   */
+  commit(writes: Write[]): Promise<void>;
+}
+
+/** A commit refused because the stored state was not what a write expected. */
+export class CommitConflict extends Error {
+  override readonly name = 'CommitConflict';
+  constructor(readonly failedWrites: number[]) {
+    super(`Commit refused: condition failed for write(s) ${failedWrites.join(', ')}`);
+  }
+}
+
+/** A cursor that was not issued by us, or belongs to another listing. */
+export class InvalidCursor extends Error {
+  override readonly name = 'InvalidCursor';
+}

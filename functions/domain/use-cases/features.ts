@@ -1,0 +1,283 @@
+/**
+ * Features (per project) and their states (per environment), with version history and restore.
+ * Every change to a feature state goes through {@link writeFeatureState}: state, version record
+ * and change event in one commit, conditional on the version the writer saw.
+ */
+import type * as z from 'zod';
+import type {
+  Environment,
+  Feature,
+  FeatureState,
+  FeatureStateContent,
+  FeatureStateVersion,
+  JsonValue,
+  MultivariateOption,
+  Project,
+  ValueType,
+} from '../entities.js';
+import { Conflict, Invalid, NotFound } from '../errors.js';
+import type { Page, PageRequest } from '../ports.js';
+import type * as schemas from '../schemas.js';
+import { type Actor, commitOrConflict, type Deps, defined, eventWrite, expectVersion, isoNow, newId } from './support.js';
+
+function inferValueType(value: JsonValue): ValueType {
+  if (value === null) return 'string';
+  if (typeof value === 'object') return 'json';
+  return typeof value as ValueType;
+}
+
+/** Whether a value fits the feature's type; `null` (no value) fits every type. */
+function fits(valueType: ValueType, value: JsonValue): boolean {
+  if (value === null || valueType === 'json') return true;
+  return typeof value === valueType;
+}
+
+function checkValue(feature: Pick<Feature, 'valueType'>, value: JsonValue, path: string): { path: string; message: string }[] {
+  return fits(feature.valueType, value) ? [] : [{ path, message: `expected a ${feature.valueType} value (or null)` }];
+}
+
+function checkWeights(options: { id: string }[], weights: Record<string, number>, path: string) {
+  const problems: { path: string; message: string }[] = [];
+  for (const id of Object.keys(weights)) {
+    if (!options.some((option) => option.id === id)) problems.push({ path: `${path}.${id}`, message: 'no such multivariate option' });
+  }
+  const total = Object.values(weights).reduce((sum, weight) => sum + weight, 0);
+  if (total > 100) problems.push({ path, message: `weights add up to ${total}, more than 100` });
+  return problems;
+}
+
+export async function getFeature(deps: Deps, project: Project, name: string): Promise<Feature> {
+  const feature = await deps.store.get({ type: 'feature', projectId: project.id, name });
+  if (!feature) throw new NotFound(`No feature ${name} in this project.`);
+  return feature;
+}
+
+export const listFeatures = (deps: Deps, project: Project, page: PageRequest): Promise<Page<Feature>> =>
+  deps.store.list({ of: 'features', projectId: project.id }, page);
+
+export async function createFeature(deps: Deps, actor: Actor, project: Project, body: schemas.CreateFeatureBody): Promise<Feature> {
+  const valueType = body.valueType ?? inferValueType(body.initialValue);
+  const options: MultivariateOption[] = body.options.map((option) => ({ id: newId('opt'), ...option }));
+  const problems = [
+    ...checkValue({ valueType }, body.initialValue, 'initialValue'),
+    ...(body.type === 'STANDARD' && options.length ? [{ path: 'options', message: 'only MULTIVARIATE features have options' }] : []),
+    ...options.flatMap((option, i) => checkValue({ valueType }, option.value, `options.${i}.value`)),
+    ...checkWeights(options, Object.fromEntries(options.map((o) => [o.id, o.defaultWeight])), 'options'),
+  ];
+  if (problems.length) throw new Invalid('The feature is not valid.', problems);
+  const at = isoNow(deps);
+  const feature: Feature = {
+    type: 'feature',
+    id: newId('ftr'),
+    orgId: project.orgId,
+    projectId: project.id,
+    name: body.name,
+    kind: body.type,
+    valueType,
+    defaultEnabled: body.defaultEnabled,
+    initialValue: body.initialValue,
+    options,
+    tags: body.tags,
+    description: body.description,
+    owner: body.owner,
+    createdAt: at,
+    updatedAt: at,
+    version: 1,
+  };
+  await commitOrConflict(
+    deps,
+    [
+      { kind: 'put', entity: feature, expect: 'absent' },
+      eventWrite(deps, actor, { detailType: 'feature.changed', action: 'created', orgId: project.orgId, projectId: project.id, subject: { kind: 'feature', featureName: feature.name }, before: null, after: feature, version: 1 }),
+    ],
+    async () => new Conflict(`A feature named ${body.name} already exists in this project.`),
+  );
+  return feature;
+}
+
+export async function updateFeature(deps: Deps, actor: Actor, project: Project, name: string, body: schemas.UpdateFeatureBody): Promise<Feature> {
+  const feature = await getFeature(deps, project, name);
+  const expected = expectVersion(feature.version, body.version, `Feature ${name}`);
+  const options = body.options
+    ? body.options.map((option) => ({ id: option.id ?? newId('opt'), value: option.value, defaultWeight: option.defaultWeight }))
+    : feature.options;
+  const { version: _version, options: _options, ...changes } = body;
+  const next: Feature = { ...feature, ...defined(changes), options, version: expected + 1, updatedAt: isoNow(deps) };
+  const problems = [
+    ...checkValue(next, next.initialValue, 'initialValue'),
+    ...(next.kind === 'STANDARD' && options.length ? [{ path: 'options', message: 'only MULTIVARIATE features have options' }] : []),
+    ...(body.options ?? []).flatMap((option, i) =>
+      option.id && !feature.options.some((existing) => existing.id === option.id) ? [{ path: `options.${i}.id`, message: 'no such option' }] : [],
+    ),
+    ...options.flatMap((option, i) => checkValue(next, option.value, `options.${i}.value`)),
+    ...checkWeights(options, Object.fromEntries(options.map((o) => [o.id, o.defaultWeight])), 'options'),
+  ];
+  if (problems.length) throw new Invalid('The feature is not valid.', problems);
+  await commitOrConflict(
+    deps,
+    [
+      { kind: 'put', entity: next, expect: expected },
+      eventWrite(deps, actor, { detailType: 'feature.changed', action: 'updated', orgId: project.orgId, projectId: project.id, subject: { kind: 'feature', featureName: name }, before: feature, after: next, version: next.version }),
+    ],
+    async () => new Conflict(`Feature ${name} changed meanwhile: reload and try again.`, { currentVersion: (await getFeature(deps, project, name)).version }),
+  );
+  return next;
+}
+
+/**
+ * Deletes a feature. Its states and overrides are keyed by the feature's id, so they stop
+ * applying at once, and a feature created later under the same name starts clean.
+ */
+export async function deleteFeature(deps: Deps, actor: Actor, project: Project, name: string): Promise<void> {
+  const feature = await getFeature(deps, project, name);
+  await commitOrConflict(
+    deps,
+    [
+      { kind: 'delete', ref: { type: 'feature', projectId: project.id, name }, expect: feature.version },
+      eventWrite(deps, actor, { detailType: 'feature.changed', action: 'deleted', orgId: project.orgId, projectId: project.id, subject: { kind: 'feature', featureName: name }, before: feature, after: null }),
+    ],
+    async () => new Conflict(`Feature ${name} changed meanwhile: reload and try again.`),
+  );
+}
+
+/** The state of a feature in an environment: stored, or the feature's defaults at version 0. */
+export async function effectiveState(deps: Deps, environment: Environment, feature: Feature): Promise<FeatureState> {
+  const stored = await deps.store.get({ type: 'feature-state', envId: environment.id, featureId: feature.id });
+  return stored ?? defaultState(environment, feature);
+}
+
+export function defaultState(environment: Environment, feature: Feature): FeatureState {
+  return {
+    type: 'feature-state',
+    orgId: environment.orgId,
+    projectId: environment.projectId,
+    envId: environment.id,
+    featureId: feature.id,
+    featureName: feature.name,
+    enabled: feature.defaultEnabled,
+    value: feature.initialValue,
+    weights: {},
+    hashKey: `${environment.id}.${feature.id}`,
+    version: 0,
+    createdAt: feature.createdAt,
+    updatedAt: feature.updatedAt,
+    updatedBy: 'default',
+  };
+}
+
+/** Every feature's state in an environment, defaults included, in feature order. */
+export async function listFeatureStates(deps: Deps, environment: Environment, project: Project): Promise<FeatureState[]> {
+  const [features, states] = await Promise.all([
+    deps.store.listAll({ of: 'features', projectId: project.id }),
+    deps.store.listAll({ of: 'feature-states', envId: environment.id }),
+  ]);
+  const byFeature = new Map(states.map((state) => [state.featureId, state]));
+  return features.map((feature) => byFeature.get(feature.id) ?? defaultState(environment, feature));
+}
+
+/**
+ * The one write path of a feature state: new content, a version record and a change event,
+ * committed together only if the state is still at `expected`.
+ */
+async function writeFeatureState(
+  deps: Deps,
+  actor: Actor,
+  environment: Environment,
+  feature: Feature,
+  current: FeatureState,
+  content: FeatureStateContent,
+  expectedVersion: number | undefined,
+  restoredFrom?: number,
+): Promise<FeatureState> {
+  const expected = expectVersion(current.version, expectedVersion, `Feature state ${feature.name}`);
+  const problems = [...checkValue(feature, content.value, 'value'), ...checkWeights(feature.options, content.weights, 'weights')];
+  if (problems.length) throw new Invalid('The feature state is not valid.', problems);
+  const at = isoNow(deps);
+  const next: FeatureState = { ...current, ...content, version: expected + 1, updatedAt: at, updatedBy: actor.id, ...(expected === 0 ? { createdAt: at } : {}) };
+  const record: FeatureStateVersion = {
+    type: 'feature-state-version',
+    envId: environment.id,
+    featureId: feature.id,
+    featureName: feature.name,
+    version: next.version,
+    enabled: next.enabled,
+    value: next.value,
+    weights: next.weights,
+    at,
+    actor: actor.id,
+    ...(restoredFrom !== undefined ? { restoredFrom } : {}),
+  };
+  await commitOrConflict(
+    deps,
+    [
+      { kind: 'put', entity: next, expect: expected === 0 ? 'absent' : expected },
+      { kind: 'put', entity: record, expect: 'absent' },
+      eventWrite(deps, actor, {
+        detailType: 'feature-state.changed',
+        action: restoredFrom !== undefined ? 'restored' : 'updated',
+        orgId: environment.orgId,
+        projectId: environment.projectId,
+        envId: environment.id,
+        subject: { kind: 'feature-state', featureName: feature.name },
+        before: current.version === 0 ? null : current,
+        after: next,
+        version: next.version,
+      }),
+    ],
+    async () => {
+      const now = await effectiveState(deps, environment, feature);
+      return new Conflict(`Feature state ${feature.name} changed meanwhile (now version ${now.version}): reload and try again.`, {
+        currentVersion: now.version,
+      });
+    },
+  );
+  return next;
+}
+
+export async function getFeatureState(deps: Deps, environment: Environment, project: Project, name: string) {
+  return effectiveState(deps, environment, await getFeature(deps, project, name));
+}
+
+export async function patchFeatureState(
+  deps: Deps,
+  actor: Actor,
+  environment: Environment,
+  project: Project,
+  name: string,
+  body: z.infer<typeof schemas.patchFeatureStateBody>,
+  ifMatch: number | undefined,
+): Promise<FeatureState> {
+  if (ifMatch !== undefined && body.version !== undefined && ifMatch !== body.version) {
+    throw new Invalid('If-Match and the version field disagree.', [{ path: 'version', message: `If-Match says ${ifMatch}` }]);
+  }
+  const feature = await getFeature(deps, project, name);
+  const current = await effectiveState(deps, environment, feature);
+  const content: FeatureStateContent = {
+    enabled: body.enabled ?? current.enabled,
+    value: body.value !== undefined ? body.value : current.value,
+    weights: body.weights ?? current.weights,
+  };
+  return writeFeatureState(deps, actor, environment, feature, current, content, ifMatch ?? body.version);
+}
+
+export async function listVersions(deps: Deps, environment: Environment, project: Project, name: string, page: PageRequest) {
+  const feature = await getFeature(deps, project, name);
+  return deps.store.list({ of: 'feature-state-versions', envId: environment.id, featureId: feature.id }, page);
+}
+
+/** Rollback: writes a new version with the old content. History is never rewritten. */
+export async function restoreVersion(
+  deps: Deps,
+  actor: Actor,
+  environment: Environment,
+  project: Project,
+  name: string,
+  version: number,
+  expectedVersion: number | undefined,
+): Promise<FeatureState> {
+  const feature = await getFeature(deps, project, name);
+  const old = await deps.store.get({ type: 'feature-state-version', envId: environment.id, featureId: feature.id, version });
+  if (!old) throw new NotFound(`Feature state ${name} has no version ${version}.`);
+  const current = await effectiveState(deps, environment, feature);
+  return writeFeatureState(deps, actor, environment, feature, current, { enabled: old.enabled, value: old.value, weights: old.weights }, expectedVersion, version);
+}

@@ -1,0 +1,78 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { AdminToken, ChangeEvent, Environment, Organisation, Project } from '../entities.js';
+import { Conflict } from '../errors.js';
+import { CommitConflict, type Store, type Write } from '../ports.js';
+
+/** What every use case gets: storage and a clock (tests and schedules move time). */
+export interface Deps {
+  store: Store;
+  clock: () => Date;
+}
+
+/** The authenticated caller, as recorded in audit. */
+export type Actor = Pick<AdminToken, 'id' | 'name' | 'orgId' | 'roles' | 'environmentProjects'>;
+
+/** The resources a request is about, already loaded and authorised by the HTTP layer. */
+export interface Resolved {
+  organisation: Organisation;
+  project?: Project | undefined;
+  environment?: Environment | undefined;
+}
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** A random base62 string: `length` characters, ~5.95 bits each. */
+export function randomToken(length: number): string {
+  const bytes = randomBytes(length * 2);
+  let out = '';
+  // Rejection sampling keeps every character equally likely.
+  for (let i = 0; i < bytes.length && out.length < length; i++) {
+    const byte = bytes[i] as number;
+    if (byte < 248) out += ALPHABET[byte % 62];
+  }
+  return out.length === length ? out : out + randomToken(length - out.length);
+}
+
+/** Short, readable, unique ids: `prj_4fT9...`. */
+export const newId = (prefix: string) => `${prefix}_${randomToken(16)}`;
+
+/** Secrets are high-entropy random strings, so a fast hash is the right tool (no key stretching needed). */
+export const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex');
+
+export const isoNow = (deps: Deps) => deps.clock().toISOString();
+
+export function changeEvent(
+  deps: Deps,
+  actor: Actor,
+  event: Omit<ChangeEvent, 'type' | 'id' | 'actor' | 'at'>,
+): ChangeEvent {
+  return { type: 'event', id: randomUUID(), actor: { tokenId: actor.id, name: actor.name }, at: isoNow(deps), ...event };
+}
+
+/** The write that records a change: the audit record and outbox entry, in the same commit. */
+export function eventWrite(deps: Deps, actor: Actor, event: Omit<ChangeEvent, 'type' | 'id' | 'actor' | 'at'>): Write {
+  return { kind: 'put', entity: changeEvent(deps, actor, event), expect: 'absent' };
+}
+
+/** Commits, turning a lost optimistic-concurrency race into a domain Conflict. */
+export async function commitOrConflict(deps: Deps, writes: Write[], conflict: () => Promise<Conflict>): Promise<void> {
+  try {
+    await deps.store.commit(writes);
+  } catch (error) {
+    if (error instanceof CommitConflict) throw await conflict();
+    throw error;
+  }
+}
+
+/** The version a write expects: the caller's, or the one just read. A mismatch is a conflict. */
+export function expectVersion(current: number, expected: number | undefined, what: string): number {
+  if (expected !== undefined && expected !== current) {
+    throw new Conflict(`${what} is at version ${current}, not ${expected}: reload and try again.`, { currentVersion: current });
+  }
+  return current;
+}
+
+/** Removes undefined fields, so partial updates only touch what was sent. */
+export function defined<T extends object>(patch: T): Partial<T> {
+  return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as Partial<T>;
+}

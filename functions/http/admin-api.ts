@@ -1,0 +1,63 @@
+/**
+ * The admin-api Lambda: the management API under /admin/v1. API Gateway matches the route and
+ * passes its key; this dispatches by that key to a thin handler, after authentication,
+ * authorization and validation, all driven by the route table.
+ */
+import { randomUUID } from 'node:crypto';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { NotFound } from '../domain/errors.js';
+import type { Deps } from '../domain/use-cases/support.js';
+import { DynamoStore } from '../data/dynamo-store.js';
+import { documentClient } from '../shared/dynamodb.js';
+import { requiredEnv } from '../shared/env.js';
+import { logger } from '../shared/logger.js';
+import { authenticate, authorize, resolve } from './authorize.js';
+import { errorResponse, json } from './errors.js';
+import { handlers } from './handlers/index.js';
+import { openApiDocument } from './openapi.js';
+import { headersOf, parseBody, parseQuery, rawBody } from './request.js';
+import { publicRoutes, routeKey, routes } from './routes.js';
+
+export type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+
+export function createAdminApi(deps: Deps): HttpHandler {
+  const byKey = new Map(routes.filter((route) => route.function === 'admin-api').map((route) => [routeKey(route), route]));
+  const openApiKey = routeKey(publicRoutes[0]);
+
+  return async (event) => {
+    const requestId = event.requestContext?.requestId ?? randomUUID();
+    try {
+      if (event.routeKey === openApiKey) return json(200, openApiDocument());
+      const route = byKey.get(event.routeKey);
+      const handler = route && handlers[route.operation];
+      if (!route || !handler) throw new NotFound('No such route.');
+      const headers = headersOf(event);
+      const actor = await authenticate(deps.store, headers);
+      const params = event.pathParameters ?? {};
+      const resolved = await resolve(deps.store, actor, params as Record<string, string>);
+      authorize(actor, resolved, route.access.action);
+      const body = route.body ? parseBody(event, route.body) : rawBody(event) && undefined;
+      const query = route.query ? parseQuery(event, route.query) : undefined;
+      const result = await handler({ deps, actor, resolved, params: params as Record<string, string>, headers, body, query });
+      const status = route.status === 204 || result.body === undefined ? 204 : (result.status ?? route.status ?? 200);
+      return json(status, status === 204 ? undefined : result.body, result.headers);
+    } catch (error) {
+      return errorResponse(error, requestId, (cause) => logger.error('Unhandled error', { requestId, error: cause as Error }));
+    }
+  };
+}
+
+let instance: HttpHandler | undefined;
+
+/** The Lambda entry: dependencies are created once per process, on first use. */
+export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+  .use(injectLambdaContext(logger))
+  .handler(async (event) => {
+    instance ??= createAdminApi({
+      store: new DynamoStore(documentClient(), requiredEnv('TABLE_NAME')),
+      clock: () => new Date(),
+    });
+    return instance(event);
+  });

@@ -1,0 +1,56 @@
+import { Invalid } from '../../domain/errors.js';
+import * as useCases from '../../domain/use-cases/features.js';
+import * as schemas from '../../domain/schemas.js';
+import { bodyAs, environmentOf, type Handler, type HandlerContext, ok, param, projectOf, queryAs } from './context.js';
+
+export const listFeatures: Handler = async (c) => ok(await useCases.listFeatures(c.deps, projectOf(c), queryAs(c, schemas.listQuery)));
+export const createFeature: Handler = async (c) =>
+  ok(await useCases.createFeature(c.deps, c.actor, projectOf(c), bodyAs(c, schemas.createFeatureBody)));
+export const getFeature: Handler = async (c) => ok(await useCases.getFeature(c.deps, projectOf(c), param(c, 'featureName')));
+export const updateFeature: Handler = async (c) =>
+  ok(await useCases.updateFeature(c.deps, c.actor, projectOf(c), param(c, 'featureName'), bodyAs(c, schemas.updateFeatureBody)));
+export const deleteFeature: Handler = async (c) => ok(await useCases.deleteFeature(c.deps, c.actor, projectOf(c), param(c, 'featureName')));
+
+/** `If-Match: 3` or `If-Match: "3"` (an ETag as GET returned it). */
+function ifMatch({ headers }: HandlerContext): number | undefined {
+  const header = headers['if-match'];
+  if (header === undefined) return undefined;
+  const version = Number(header.replace(/^W\//, '').replaceAll('"', '').trim());
+  if (!Number.isInteger(version) || version < 0) throw new Invalid('If-Match must be a feature-state version.', [{ path: 'If-Match', message: 'expected a version number' }]);
+  return version;
+}
+const etag = (version: number) => ({ etag: `"${version}"` });
+
+export const listFeatureStates: Handler = async (c) => ok({ items: await useCases.listFeatureStates(c.deps, environmentOf(c), projectOf(c)) });
+export const getFeatureState: Handler = async (c) => {
+  const state = await useCases.getFeatureState(c.deps, environmentOf(c), projectOf(c), param(c, 'featureName'));
+  return ok(state, etag(state.version));
+};
+export const patchFeatureState: Handler = async (c) => {
+  const state = await useCases.patchFeatureState(
+    c.deps,
+    c.actor,
+    environmentOf(c),
+    projectOf(c),
+    param(c, 'featureName'),
+    bodyAs(c, schemas.patchFeatureStateBody),
+    ifMatch(c),
+  );
+  return ok(state, etag(state.version));
+};
+export const listFeatureStateVersions: Handler = async (c) =>
+  ok(await useCases.listVersions(c.deps, environmentOf(c), projectOf(c), param(c, 'featureName'), queryAs(c, schemas.listQuery)));
+export const restoreFeatureStateVersion: Handler = async (c) => {
+  const version = Number(param(c, 'version'));
+  if (!Number.isInteger(version) || version < 1) throw new Invalid('No such version.', [{ path: 'version', message: 'expected a version number' }]);
+  const state = await useCases.restoreVersion(
+    c.deps,
+    c.actor,
+    environmentOf(c),
+    projectOf(c),
+    param(c, 'featureName'),
+    version,
+    ifMatch(c) ?? bodyAs(c, schemas.restoreVersionBody).version,
+  );
+  return ok(state, etag(state.version));
+};

@@ -1,0 +1,50 @@
+/**
+ * Reading an API Gateway HTTP API (v2) request: headers, path parameters, query and a JSON body,
+ * with the size limit and validation every route shares.
+ */
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type * as z from 'zod';
+import { BadRequest, Invalid, TooLarge } from '../domain/errors.js';
+import { zodDetails } from './errors.js';
+
+/** Bodies above this size are refused before they are parsed. */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+export function headersOf(event: APIGatewayProxyEventV2): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined) headers[name.toLowerCase()] = value;
+  return headers;
+}
+
+export function rawBody(event: APIGatewayProxyEventV2): string | undefined {
+  if (event.body === undefined || event.body === null) return undefined;
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) {
+    throw new TooLarge(`The body is larger than ${MAX_BODY_BYTES / 1024} KB.`, { limitBytes: MAX_BODY_BYTES });
+  }
+  return text;
+}
+
+/** Parses and validates a JSON body; a missing body is read as `{}`. */
+export function parseBody<T>(event: APIGatewayProxyEventV2, schema: z.ZodType<T>): T {
+  const text = rawBody(event);
+  let parsed: unknown = {};
+  if (text !== undefined && text.trim() !== '') {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new BadRequest('The body is not valid JSON.');
+    }
+  }
+  return validate(schema, parsed, 'The body is not valid.');
+}
+
+export function parseQuery<T>(event: APIGatewayProxyEventV2, schema: z.ZodType<T>): T {
+  return validate(schema, event.queryStringParameters ?? {}, 'The query string is not valid.');
+}
+
+export function validate<T>(schema: z.ZodType<T>, input: unknown, message: string): T {
+  const result = schema.safeParse(input);
+  if (!result.success) throw new Invalid(message, zodDetails(result.error));
+  return result.data;
+}

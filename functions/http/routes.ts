@@ -1,0 +1,98 @@
+/**
+ * Every HTTP route, declared once as data. API Gateway's routes (CDK), the local server's
+ * router, the Lambda dispatch, the OpenAPI document and the authorization matrix test are all
+ * built from this table.
+ */
+import type * as z from 'zod';
+import type { Action } from '../domain/access.js';
+import * as schemas from '../domain/schemas.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type FunctionName = 'admin-api';
+
+/**
+ * Who may call a route. Admin routes name the action they need on the resource the path
+ * points at (the most specific of environment, project and organisation in the path).
+ */
+export type Access = { credential: 'admin-token'; action: Action };
+
+export interface Route {
+  method: HttpMethod;
+  path: string;
+  /** Names the handler, and the operation in the OpenAPI document. */
+  operation: string;
+  function: FunctionName;
+  access: Access;
+  summary: string;
+  body?: z.ZodType;
+  query?: z.ZodType;
+  /** Status of a successful answer. @default 200 */
+  status?: 200 | 201 | 204;
+}
+
+const read: Access = { credential: 'admin-token', action: 'read' };
+const write: Access = { credential: 'admin-token', action: 'write' };
+const admin: Access = { credential: 'admin-token', action: 'admin' };
+
+const A = '/admin/v1';
+const FS = `${A}/environments/{envId}/feature-states/{featureName}`;
+
+const adminRoutes: Omit<Route, 'function'>[] = [
+  { method: 'GET', path: `${A}/organisations`, operation: 'listOrganisations', access: read, summary: "The caller's organisation" },
+  { method: 'GET', path: `${A}/organisations/{orgId}`, operation: 'getOrganisation', access: read, summary: 'An organisation' },
+  { method: 'PATCH', path: `${A}/organisations/{orgId}`, operation: 'updateOrganisation', access: admin, summary: 'Rename an organisation', body: schemas.updateOrganisationBody },
+  { method: 'GET', path: `${A}/organisations/{orgId}/projects`, operation: 'listProjects', access: read, summary: 'Projects the caller can see', query: schemas.listQuery },
+  { method: 'POST', path: `${A}/organisations/{orgId}/projects`, operation: 'createProject', access: admin, summary: 'Create a project', body: schemas.createProjectBody, status: 201 },
+  { method: 'GET', path: `${A}/organisations/{orgId}/tokens`, operation: 'listTokens', access: admin, summary: 'Admin tokens (without secrets)' },
+  { method: 'POST', path: `${A}/organisations/{orgId}/tokens`, operation: 'createToken', access: admin, summary: 'Create an admin token; its secret is shown once', body: schemas.createTokenBody, status: 201 },
+  { method: 'DELETE', path: `${A}/organisations/{orgId}/tokens/{tokenId}`, operation: 'revokeToken', access: admin, summary: 'Revoke an admin token', status: 204 },
+  { method: 'GET', path: `${A}/organisations/{orgId}/audit`, operation: 'listAudit', access: admin, summary: 'Audit records, newest first, filtered by environment, feature, actor and time', query: schemas.auditQuery },
+
+  { method: 'GET', path: `${A}/projects/{projectId}`, operation: 'getProject', access: read, summary: 'A project' },
+  { method: 'PATCH', path: `${A}/projects/{projectId}`, operation: 'updateProject', access: admin, summary: 'Update a project', body: schemas.updateProjectBody },
+  { method: 'DELETE', path: `${A}/projects/{projectId}`, operation: 'deleteProject', access: admin, summary: 'Delete a project without environments', status: 204 },
+  { method: 'GET', path: `${A}/projects/{projectId}/environments`, operation: 'listEnvironments', access: read, summary: 'Environments the caller can see', query: schemas.listQuery },
+  { method: 'POST', path: `${A}/projects/{projectId}/environments`, operation: 'createEnvironment', access: admin, summary: 'Create an environment; its client key is shown once', body: schemas.createEnvironmentBody, status: 201 },
+  { method: 'GET', path: `${A}/projects/{projectId}/features`, operation: 'listFeatures', access: read, summary: 'Features of a project', query: schemas.listQuery },
+  { method: 'POST', path: `${A}/projects/{projectId}/features`, operation: 'createFeature', access: write, summary: 'Create a feature', body: schemas.createFeatureBody, status: 201 },
+  { method: 'GET', path: `${A}/projects/{projectId}/features/{featureName}`, operation: 'getFeature', access: read, summary: 'A feature' },
+  { method: 'PATCH', path: `${A}/projects/{projectId}/features/{featureName}`, operation: 'updateFeature', access: write, summary: 'Update a feature', body: schemas.updateFeatureBody },
+  { method: 'DELETE', path: `${A}/projects/{projectId}/features/{featureName}`, operation: 'deleteFeature', access: write, summary: 'Delete a feature', status: 204 },
+  { method: 'GET', path: `${A}/projects/{projectId}/segments`, operation: 'listSegments', access: read, summary: 'Segments of a project', query: schemas.listQuery },
+  { method: 'POST', path: `${A}/projects/{projectId}/segments`, operation: 'createSegment', access: write, summary: 'Create a segment', body: schemas.createSegmentBody, status: 201 },
+  { method: 'GET', path: `${A}/projects/{projectId}/segments/{segmentId}`, operation: 'getSegment', access: read, summary: 'A segment' },
+  { method: 'PATCH', path: `${A}/projects/{projectId}/segments/{segmentId}`, operation: 'updateSegment', access: write, summary: 'Update a segment', body: schemas.updateSegmentBody },
+  { method: 'DELETE', path: `${A}/projects/{projectId}/segments/{segmentId}`, operation: 'deleteSegment', access: write, summary: 'Delete a segment', status: 204 },
+
+  { method: 'GET', path: `${A}/environments/{envId}`, operation: 'getEnvironment', access: read, summary: 'An environment' },
+  { method: 'PATCH', path: `${A}/environments/{envId}`, operation: 'updateEnvironment', access: admin, summary: 'Update an environment', body: schemas.updateEnvironmentBody },
+  { method: 'DELETE', path: `${A}/environments/{envId}`, operation: 'deleteEnvironment', access: admin, summary: 'Delete an environment and revoke its keys', status: 204 },
+  { method: 'POST', path: `${A}/environments/{envId}/client-key`, operation: 'rotateClientKey', access: admin, summary: 'Replace the client key; the new key is shown once', status: 201 },
+  { method: 'GET', path: `${A}/environments/{envId}/server-keys`, operation: 'listServerKeys', access: admin, summary: 'Server keys (without secrets)' },
+  { method: 'POST', path: `${A}/environments/{envId}/server-keys`, operation: 'createServerKey', access: admin, summary: 'Create a server key; its secret is shown once', body: schemas.createServerKeyBody, status: 201 },
+  { method: 'DELETE', path: `${A}/environments/{envId}/server-keys/{keyId}`, operation: 'revokeServerKey', access: admin, summary: 'Revoke a server key', status: 204 },
+  { method: 'GET', path: `${A}/environments/{envId}/feature-states`, operation: 'listFeatureStates', access: read, summary: "Every feature's state in the environment" },
+  { method: 'GET', path: FS, operation: 'getFeatureState', access: read, summary: 'A feature state (ETag: its version)' },
+  { method: 'PATCH', path: FS, operation: 'patchFeatureState', access: write, summary: 'Change a feature state; send If-Match: <version> or a version field', body: schemas.patchFeatureStateBody },
+  { method: 'GET', path: `${FS}/versions`, operation: 'listFeatureStateVersions', access: read, summary: 'Version history, newest first', query: schemas.listQuery },
+  { method: 'POST', path: `${FS}/versions/{version}/restore`, operation: 'restoreFeatureStateVersion', access: write, summary: 'Roll back: write a new version with the content of an old one', body: schemas.restoreVersionBody },
+  { method: 'GET', path: `${FS}/overrides`, operation: 'listOverrides', access: read, summary: 'Segment and tenant overrides of a feature' },
+  { method: 'PUT', path: `${FS}/segment-overrides/{segmentId}`, operation: 'putSegmentOverride', access: write, summary: 'Create or replace a segment override', body: schemas.putSegmentOverrideBody },
+  { method: 'DELETE', path: `${FS}/segment-overrides/{segmentId}`, operation: 'deleteSegmentOverride', access: write, summary: 'Remove a segment override', status: 204 },
+  { method: 'PUT', path: `${FS}/tenant-overrides/{tenantId}`, operation: 'putTenantOverride', access: write, summary: 'Create or replace a tenant override', body: schemas.putOverrideBody },
+  { method: 'DELETE', path: `${FS}/tenant-overrides/{tenantId}`, operation: 'deleteTenantOverride', access: write, summary: 'Remove a tenant override', status: 204 },
+  { method: 'GET', path: `${A}/environments/{envId}/identities`, operation: 'listIdentities', access: read, summary: 'Identities, paginated', query: schemas.listQuery },
+  { method: 'GET', path: `${A}/environments/{envId}/identities/{identifier}`, operation: 'getIdentity', access: read, summary: 'An identity with its traits and overrides' },
+  { method: 'PUT', path: `${A}/environments/{envId}/identities/{identifier}`, operation: 'putIdentity', access: write, summary: "Create an identity or replace its traits", body: schemas.putIdentityBody },
+  { method: 'DELETE', path: `${A}/environments/{envId}/identities/{identifier}`, operation: 'deleteIdentity', access: write, summary: 'Delete an identity and its overrides', status: 204 },
+  { method: 'PUT', path: `${A}/environments/{envId}/identities/{identifier}/overrides/{featureName}`, operation: 'putIdentityOverride', access: write, summary: 'Create or replace an identity override', body: schemas.putOverrideBody },
+  { method: 'DELETE', path: `${A}/environments/{envId}/identities/{identifier}/overrides/{featureName}`, operation: 'deleteIdentityOverride', access: write, summary: 'Remove an identity override', status: 204 },
+];
+
+/** The OpenAPI document is public: it describes the API, it holds no data. */
+export const publicRoutes = [{ method: 'GET', path: `${A}/openapi.json`, operation: 'getOpenApi', function: 'admin-api' as FunctionName }] as const;
+
+export const routes: Route[] = adminRoutes.map((route) => ({ ...route, function: 'admin-api' }));
+
+/** API Gateway's route key for a route: `GET /admin/v1/projects/{projectId}`. */
+export const routeKey = (route: { method: string; path: string }) => `${route.method} ${route.path}`;

@@ -1,0 +1,243 @@
+/**
+ * `npm run dev`: the whole API on this machine. DynamoDB Local (persistent under
+ * `.vexilla/data`, or in memory), the table, demo data, and the admin API over plain HTTP.
+ * The demo's secrets are written to `.vexilla/local.json`, the only place they exist.
+ *
+ *   npm run dev                     persistent data, port $PORT or 8080
+ *   npm run dev -- --in-memory      throwaway database
+ *   npm run dev -- --reset          delete .vexilla/data and .vexilla/local.json first
+ *   npm run dev -- --port 9000
+ */
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { z } from 'zod';
+import { ensureTable } from '../data/create-table.js';
+import { DynamoStore } from '../data/dynamo-store.js';
+import type { Deps } from '../domain/use-cases/support.js';
+import { createAdminApi } from '../http/admin-api.js';
+import { logger } from '../shared/logger.js';
+import { documentClient } from '../shared/dynamodb.js';
+import { checkJava, type DynamoDbLocalInstance, localDynamoClientConfig, startDynamoDbLocal } from './dynamodb-local.js';
+import { type RunningServer, startHttpServer } from './http-server.js';
+import { ensureDemo, type LocalConfig } from './seed.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const TABLE_NAME = 'vexilla-local';
+const DEFAULT_PORT = 8080;
+
+const USAGE = `Usage: npm run dev -- [options]
+
+Options:
+  --in-memory         Use a throwaway in-memory database (default: persistent, in <state-dir>/data)
+  --reset             Delete <state-dir>/data and <state-dir>/local.json before starting
+  --port <port>       HTTP port (default: $PORT or ${DEFAULT_PORT})
+  --state-dir <dir>   Where data and local.json live (default: <repo>/.vexilla)
+  -h, --help          Show this help`;
+
+const localConfigSchema = z.object({
+  apiUrl: z.string(),
+  adminToken: z.string().min(1),
+  organisationId: z.string().min(1),
+  projectId: z.string().min(1),
+  environments: z.array(z.object({ id: z.string(), name: z.string(), clientKey: z.string(), serverKey: z.string() })),
+});
+
+class UsageError extends Error {}
+
+interface DevOptions {
+  inMemory: boolean;
+  reset: boolean;
+  port: number;
+  stateDir: string;
+}
+
+function parseOptions(argv: string[]): DevOptions | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        'in-memory': { type: 'boolean', default: false },
+        reset: { type: 'boolean', default: false },
+        port: { type: 'string' },
+        'state-dir': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return 'help';
+  const portText = values.port ?? (process.env.PORT || String(DEFAULT_PORT));
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65_535) {
+    throw new UsageError(`Invalid port "${portText}" (from ${values.port !== undefined ? '--port' : 'PORT'}): expected 0-65535.`);
+  }
+  return {
+    inMemory: values['in-memory'],
+    reset: values.reset,
+    port,
+    stateDir: resolve(values['state-dir'] ?? join(REPO_ROOT, '.vexilla')),
+  };
+}
+
+/** The previous run's config, if there is a readable one. */
+async function readLocalConfig(file: string): Promise<LocalConfig | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    return localConfigSchema.parse(JSON.parse(text));
+  } catch {
+    logger.warn(`Ignoring unreadable ${file}: a new demo will be created`);
+    return undefined;
+  }
+}
+
+const shown = (path: string) => {
+  const fromCwd = relative(process.cwd(), path);
+  return fromCwd && !fromCwd.startsWith('..') ? fromCwd : path;
+};
+
+function banner(config: LocalConfig, details: { storage: string; dynamoEndpoint: string; configFile: string; reused: boolean }): string {
+  const width = Math.max('Admin token'.length, ...config.environments.map((environment) => environment.name.length)) + 2;
+  const label = (text: string) => text.padEnd(width);
+  const lines = [
+    '',
+    'Vexilla is running locally.',
+    '',
+    `  ${label('API')}${config.apiUrl}/admin/v1`,
+    `  ${label('Admin token')}${config.adminToken}`,
+  ];
+  for (const environment of config.environments) {
+    lines.push(`  ${label(environment.name)}client key  ${environment.clientKey}`);
+    lines.push(`  ${label('')}server key  ${environment.serverKey}`);
+  }
+  lines.push(
+    '',
+    `  Demo data ${details.reused ? 'reused' : 'created'}; secrets saved in ${shown(details.configFile)}`,
+    `  DynamoDB Local ${details.dynamoEndpoint}, table ${TABLE_NAME}, ${details.storage}`,
+    '',
+    "  List the demo project's features:",
+    `  curl -H "Authorization: Bearer ${config.adminToken}" ${config.apiUrl}/admin/v1/projects/${config.projectId}/features`,
+    '',
+    'Press Ctrl-C to stop.',
+    '',
+  );
+  return lines.join('\n');
+}
+
+async function main(argv: string[]): Promise<void> {
+  // The SDK warns that its 2027 releases will need Node 22; this project supports Node 20.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  let options: DevOptions | 'help';
+  try {
+    options = parseOptions(argv);
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (options === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  const { inMemory, reset, port, stateDir } = options;
+  const dataDir = join(stateDir, 'data');
+  const configFile = join(stateDir, 'local.json');
+
+  let dynamo: DynamoDbLocalInstance | undefined;
+  let server: RunningServer | undefined;
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals): Promise<void> => {
+    if (stopping) {
+      // A second Ctrl-C: leave now; DynamoDB Local's exit hook still kills Java.
+      process.exit(1);
+    }
+    stopping = true;
+    console.log(`\n${signal}: stopping...`);
+    try {
+      await server?.close();
+      await dynamo?.stop();
+    } catch (error) {
+      console.error(`Error while stopping: ${(error as Error).message}`);
+      process.exit(1);
+    }
+    // Signals during startup land here too: exiting runs DynamoDB Local's exit hook.
+    process.exit(0);
+  };
+  process.on('SIGINT', (signal) => void stop(signal));
+  process.on('SIGTERM', (signal) => void stop(signal));
+
+  try {
+    await checkJava();
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(1);
+  }
+
+  try {
+    if (reset) {
+      await rm(dataDir, { recursive: true, force: true });
+      await rm(configFile, { force: true });
+      console.log(`Reset: deleted ${shown(dataDir)} and ${shown(configFile)}`);
+    }
+    await mkdir(stateDir, { recursive: true });
+    if (!inMemory) await mkdir(dataDir, { recursive: true });
+
+    console.log(`Starting DynamoDB Local (${inMemory ? 'in memory' : `data in ${shown(dataDir)}`})...`);
+    dynamo = await startDynamoDbLocal(inMemory ? { inMemory: true } : { dbPath: dataDir });
+    const clientConfig = localDynamoClientConfig(dynamo.endpoint);
+    const raw = new DynamoDBClient(clientConfig);
+    try {
+      await ensureTable(raw, TABLE_NAME);
+    } finally {
+      raw.destroy();
+    }
+    const deps: Deps = { store: new DynamoStore(documentClient(clientConfig), TABLE_NAME), clock: () => new Date() };
+
+    try {
+      server = await startHttpServer({
+        port,
+        functions: { 'admin-api': createAdminApi(deps) },
+        onRequest: (line) => logger.info('request', line),
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        throw new Error(`Port ${port} is already in use: pass --port <port> or set PORT.`);
+      }
+      throw error;
+    }
+
+    // Seeded once the port is ours: a new demo's secrets must reach local.json, or they are lost.
+    const existing = await readLocalConfig(configFile);
+    const demo = await ensureDemo(deps, existing);
+    const config: LocalConfig = { ...demo, apiUrl: `http://localhost:${server.port}` };
+    // Written last, so its existence means the API is up; holds secrets, so owner-only.
+    await writeFile(configFile, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+    console.log(
+      banner(config, {
+        storage: inMemory ? 'in memory (discarded on exit)' : `persistent in ${shown(dataDir)}`,
+        dynamoEndpoint: dynamo.endpoint,
+        configFile,
+        reused: demo === existing,
+      }),
+    );
+  } catch (error) {
+    if (stopping) return;
+    console.error(`Could not start the local stack: ${(error as Error).message}`);
+    await server?.close().catch(() => undefined);
+    await dynamo?.stop().catch(() => undefined);
+    process.exit(1);
+  }
+}
+
+await main(process.argv.slice(2));

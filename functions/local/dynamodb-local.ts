@@ -1,0 +1,385 @@
+/**
+ * AWS DynamoDB Local for tests and the local dev stack, without Docker: the jar is provisioned
+ * from the npm registry (the `amplify-dynamodb-simulator` tarball ships it under `emulator/`)
+ * and run with the machine's Java.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+
+const execFileAsync = promisify(execFile);
+
+/**
+ * Pinned source of the emulator. `integrity` is the registry's `dist.integrity` for this version;
+ * the tarball is rejected unless it matches, so a republished or tampered tarball cannot slip in.
+ * 2.9.30 ships DynamoDB Local 1.25.1 (`java -jar DynamoDBLocal.jar -version`).
+ */
+export const DYNAMODB_LOCAL_SOURCE = {
+  packageName: 'amplify-dynamodb-simulator',
+  version: '2.9.30',
+  integrity:
+    'sha512-xTeeRLvzEfqyd5lh3bH4c0kHvSHHmmhD5ZDsHFKAQ5g2Zl6JqlFdutaQhCLHzxEp6Ry1o7TB6niIoXuQAnSewQ==',
+} as const;
+
+const MIN_JAVA_MAJOR = 17;
+const JAR_NAME = 'DynamoDBLocal.jar';
+const LIB_DIR_NAME = 'DynamoDBLocal_lib';
+const MARKER_NAME = '.vexilla-provisioned.json';
+const STARTUP_TIMEOUT_MS = 30_000;
+const STOP_GRACE_MS = 5_000;
+const OUTPUT_TAIL_CHARS = 8_000;
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const DEFAULT_CACHE_DIR = join(REPO_ROOT, '.vexilla', 'cache', 'dynamodb-local');
+
+interface ProvisionMarker {
+  packageName: string;
+  version: string;
+  integrity: string;
+}
+
+export interface LocalDynamoClientConfig {
+  region: string;
+  endpoint: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+}
+
+/** Client settings for the emulator; DynamoDB Local accepts any credentials, but the SDK needs some. */
+export function localDynamoClientConfig(endpoint: string): LocalDynamoClientConfig {
+  return {
+    region: 'us-east-1',
+    endpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  } satisfies DynamoDBClientConfig;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function isProvisioned(dir: string): Promise<boolean> {
+  if (!(await exists(join(dir, JAR_NAME))) || !(await exists(join(dir, LIB_DIR_NAME)))) return false;
+  try {
+    const marker = JSON.parse(await readFile(join(dir, MARKER_NAME), 'utf8')) as Partial<ProvisionMarker>;
+    return (
+      marker.packageName === DYNAMODB_LOCAL_SOURCE.packageName &&
+      marker.version === DYNAMODB_LOCAL_SOURCE.version &&
+      marker.integrity === DYNAMODB_LOCAL_SOURCE.integrity
+    );
+  } catch {
+    return false;
+  }
+}
+
+async function sha512Integrity(file: string): Promise<string> {
+  const hash = createHash('sha512');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return `sha512-${hash.digest('base64')}`;
+}
+
+/** Runs the npm that is running us (npm test / npx), so the machine's registry config applies. */
+async function runNpm(args: string[], cwd: string): Promise<string> {
+  const npmCli = process.env.npm_execpath;
+  const [command, fullArgs] =
+    npmCli && /npm-cli\.[cm]?js$/.test(basename(npmCli))
+      ? [process.execPath, [npmCli, ...args]]
+      : ['npm', args];
+  const { stdout } = await execFileAsync(command, fullArgs, {
+    cwd,
+    maxBuffer: 16 * 1024 * 1024,
+    shell: process.platform === 'win32' && command === 'npm',
+  });
+  return stdout;
+}
+
+/**
+ * Returns the directory holding `DynamoDBLocal.jar` and `DynamoDBLocal_lib/`, downloading and
+ * verifying the pinned tarball on first use. Extraction happens in a private temp dir that is
+ * renamed into place, so concurrent callers never see a half-written emulator.
+ */
+export async function ensureDynamoDbLocal(options: { cacheDir?: string } = {}): Promise<string> {
+  const cacheDir = options.cacheDir ?? DEFAULT_CACHE_DIR;
+  const { packageName, version, integrity } = DYNAMODB_LOCAL_SOURCE;
+  const targetDir = join(cacheDir, `${packageName}-${version}`);
+  if (await isProvisioned(targetDir)) return targetDir;
+
+  await mkdir(cacheDir, { recursive: true });
+  // Same filesystem as targetDir, so the final rename is atomic.
+  const workDir = await mkdtemp(join(cacheDir, '.tmp-'));
+  try {
+    const packOutput = await runNpm(
+      ['pack', `${packageName}@${version}`, '--pack-destination', workDir, '--json', '--ignore-scripts'],
+      REPO_ROOT,
+    );
+    const packed = JSON.parse(packOutput) as Array<{ filename?: string }>;
+    const filename = packed[0]?.filename;
+    if (!filename) throw new Error(`npm pack ${packageName}@${version} reported no tarball`);
+    const tarball = join(workDir, basename(filename));
+
+    const actual = await sha512Integrity(tarball);
+    if (actual !== integrity) {
+      throw new Error(
+        `Integrity mismatch for ${packageName}@${version}: expected ${integrity}, got ${actual}. Refusing to extract.`,
+      );
+    }
+
+    // System tar (GNU or bsdtar) avoids a dependency; it refuses `..` and absolute member paths.
+    await execFileAsync('tar', ['-xzf', tarball, '-C', workDir, '--no-same-owner', 'package/emulator'], {
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    const extracted = join(workDir, 'package', 'emulator');
+    if (!(await exists(join(extracted, JAR_NAME)))) {
+      throw new Error(`${packageName}@${version} tarball has no emulator/${JAR_NAME}`);
+    }
+    const marker: ProvisionMarker = { packageName, version, integrity };
+    await writeFile(join(extracted, MARKER_NAME), `${JSON.stringify(marker, null, 2)}\n`);
+
+    try {
+      await rename(extracted, targetDir);
+    } catch (error) {
+      // Another process won the race: its copy is as good as ours.
+      if (await isProvisioned(targetDir)) return targetDir;
+      if (!(await exists(targetDir))) throw error;
+      // A stale or broken copy (no marker): move it aside, then put ours in place.
+      const stale = join(cacheDir, `.stale-${randomBytes(6).toString('hex')}`);
+      await rename(targetDir, stale).catch(() => undefined);
+      await rename(extracted, targetDir).catch(async (retryError: unknown) => {
+        if (!(await isProvisioned(targetDir))) throw retryError;
+      });
+      await rm(stale, { recursive: true, force: true });
+    }
+    return targetDir;
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+const JAVA_INSTALL_HINT =
+  'DynamoDB Local needs Java 17 or newer. Install it, e.g. `apt-get install openjdk-17-jre-headless` ' +
+  '(Debian/Ubuntu) or `brew install openjdk@17` (macOS, then put its bin/ on PATH), and make sure ' +
+  '`java -version` reports 17+.';
+
+/** Parses the major version from `java -version` output ("1.8.0_422", "17.0.15", "21"). */
+export function parseJavaMajorVersion(output: string): number | undefined {
+  const match = /version "(\d+)(?:\.(\d+))?/.exec(output);
+  if (!match?.[1]) return undefined;
+  const first = Number(match[1]);
+  return first === 1 && match[2] ? Number(match[2]) : first;
+}
+
+export async function checkJava(): Promise<void> {
+  let output: string;
+  try {
+    // `java -version` writes to stderr.
+    const { stdout, stderr } = await execFileAsync('java', ['-version']);
+    output = `${stderr}\n${stdout}`;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`Java was not found or failed to run (${reason}). ${JAVA_INSTALL_HINT}`);
+  }
+  const major = parseJavaMajorVersion(output);
+  if (major === undefined) {
+    throw new Error(`Could not read the Java version from \`java -version\`: ${output.trim()}. ${JAVA_INSTALL_HINT}`);
+  }
+  if (major < MIN_JAVA_MAJOR) {
+    throw new Error(`Found Java ${major}. ${JAVA_INSTALL_HINT}`);
+  }
+}
+
+async function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : undefined;
+      server.close(() => (port ? resolve(port) : reject(new Error('Could not determine a free port'))));
+    });
+  });
+}
+
+/** Probes the wildcard address, which is what the jar's Jetty binds. */
+async function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, () => server.close(() => resolve(true)));
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export interface DynamoDbLocalOptions {
+  /** Fixed port; by default a free one is picked. */
+  port?: number;
+  /** Default: true unless `dbPath` is given. */
+  inMemory?: boolean;
+  /** Directory for the shared database file; created if missing. */
+  dbPath?: string;
+}
+
+export interface DynamoDbLocalInstance {
+  endpoint: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+class PortInUseError extends Error {}
+
+// Printed before Jetty binds; until then a ListTables answer could come from another server.
+const STARTED_BANNER = 'Initializing DynamoDB Local';
+// On a taken port the jar prints this but keeps the JVM running, so it has to be watched for.
+const BIND_FAILURE = /Failed to bind|Address already in use/;
+
+/**
+ * Starts DynamoDB Local and resolves once it answers `ListTables`. The jar has no bind-address
+ * option (Jetty listens on all interfaces); the endpoint handed out is always 127.0.0.1.
+ */
+export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocalInstance> {
+  if (options.inMemory === true && options.dbPath !== undefined) {
+    throw new Error('startDynamoDbLocal: choose either inMemory or dbPath, not both');
+  }
+  const inMemory = options.inMemory ?? options.dbPath === undefined;
+  if (!inMemory && options.dbPath === undefined) {
+    throw new Error('startDynamoDbLocal: inMemory: false needs a dbPath');
+  }
+  if (options.dbPath !== undefined) await mkdir(options.dbPath, { recursive: true });
+
+  const emulatorDir = await ensureDynamoDbLocal();
+  await checkJava();
+
+  if (options.port !== undefined && !(await isPortFree(options.port))) {
+    throw new Error(`DynamoDB Local cannot start: port ${options.port} is already in use`);
+  }
+  // A picked port can be taken between probing and Java binding it; retry only in that case.
+  const attempts = options.port === undefined ? 3 : 1;
+  for (let attempt = 1; ; attempt++) {
+    const port = options.port ?? (await findFreePort());
+    try {
+      return await launch(emulatorDir, port, inMemory, options.dbPath);
+    } catch (error) {
+      if (!(error instanceof PortInUseError) || attempt >= attempts) throw error;
+    }
+  }
+}
+
+async function launch(
+  emulatorDir: string,
+  port: number,
+  inMemory: boolean,
+  dbPath: string | undefined,
+): Promise<DynamoDbLocalInstance> {
+  const args = [
+    `-Djava.library.path=${join(emulatorDir, LIB_DIR_NAME)}`,
+    '-jar',
+    join(emulatorDir, JAR_NAME),
+    '-port',
+    String(port),
+    ...(inMemory ? ['-inMemory'] : ['-dbPath', dbPath ?? '.']),
+    '-sharedDb',
+    '-disableTelemetry',
+  ];
+  const child: ChildProcess = spawn('java', args, {
+    cwd: emulatorDir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // In 1.25.1 `-disableTelemetry` is parsed but ignored; only this env var stops the
+    // Pinpoint telemetry client and its metadata file.
+    env: { ...process.env, DDB_LOCAL_TELEMETRY: '0' },
+  });
+
+  let output = '';
+  let bannerSeen = false;
+  let bindFailed = false;
+  const collect = (chunk: Buffer): void => {
+    output = (output + chunk.toString('utf8')).slice(-OUTPUT_TAIL_CHARS);
+    bannerSeen ||= output.includes(STARTED_BANNER);
+    bindFailed ||= BIND_FAILURE.test(output);
+  };
+  // Always drain the pipes, or a chatty emulator would block on a full pipe.
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+
+  let spawnError: Error | undefined;
+  // A failed spawn emits 'error' and never 'exit'; both end the process's life for us.
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', (error) => {
+      spawnError = error;
+      resolve({ code: null, signal: null });
+    });
+  });
+  let hasExited = false;
+
+  // The child is not detached; this catches normal Node exits (not SIGKILL of Node itself).
+  const killOnExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.on('exit', killOnExit);
+  void exited.then(() => {
+    hasExited = true;
+    process.off('exit', killOnExit);
+  });
+
+  const stop = async (): Promise<void> => {
+    if (hasExited || child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    // Java normally exits on SIGTERM within a second; escalate if it does not.
+    const escalate = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+    await exited;
+    clearTimeout(escalate);
+  };
+
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new DynamoDBClient({ ...localDynamoClientConfig(endpoint), maxAttempts: 1 });
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  try {
+    for (;;) {
+      if (bindFailed) {
+        throw new PortInUseError(`DynamoDB Local could not bind port ${port}. Output:\n${output}`);
+      }
+      if (hasExited) {
+        if (spawnError) throw new Error(`Could not start java: ${spawnError.message}`);
+        const { code, signal } = await exited;
+        throw new Error(
+          `DynamoDB Local exited before answering (code ${code}, signal ${signal}) on port ${port}. Output:\n${output}`,
+        );
+      }
+      if (bannerSeen) {
+        try {
+          await client.send(new ListTablesCommand({}), { abortSignal: AbortSignal.timeout(2_000) });
+          if (!bindFailed) return { endpoint, port, stop };
+          continue;
+        } catch {
+          // Not listening yet.
+        }
+      }
+      if (Date.now() > deadline) {
+        throw new Error(
+          `DynamoDB Local did not answer on ${endpoint} within ${STARTUP_TIMEOUT_MS / 1000} s. Output:\n${output}`,
+        );
+      }
+      await sleep(200);
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  } finally {
+    client.destroy();
+  }
+}

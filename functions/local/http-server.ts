@@ -1,0 +1,91 @@
+/**
+ * The local stack's HTTP front door: plain Node HTTP, turned into API Gateway events for the
+ * same Lambda handlers production runs.
+ */
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { HttpHandler } from '../http/admin-api.js';
+import type { FunctionName } from '../http/routes.js';
+import { matchRoute, toEvent } from './api-gateway.js';
+
+/** API Gateway refuses payloads above 10 MB before any Lambda runs; so do we. */
+const GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
+
+export interface HttpServerOptions {
+  port: number;
+  host?: string;
+  functions: Record<FunctionName, HttpHandler>;
+  /** Called once per request with method, path, status and duration. */
+  onRequest?: (line: { method: string; path: string; status: number; ms: number }) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+class TooLargeForGateway extends Error {}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > GATEWAY_MAX_BYTES) throw new TooLargeForGateway();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const gatewayError = (statusCode: number, error: string, message: string) => ({
+  statusCode,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ statusCode, error, message }),
+});
+
+export async function startHttpServer(options: HttpServerOptions): Promise<RunningServer> {
+  const server = createServer(async (request, response) => {
+    const started = performance.now();
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const method = request.method ?? 'GET';
+    let result: { statusCode?: number; headers?: Record<string, string | number | boolean>; body?: string };
+    try {
+      const body = await readBody(request);
+      const route = matchRoute(method, url.pathname);
+      if (!route) {
+        result = gatewayError(404, 'Not Found', `No route for ${method} ${url.pathname}.`);
+      } else {
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(request.headers)) {
+          if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+        }
+        const event = toEvent({ method, url, headers, body, sourceIp: request.socket.remoteAddress ?? '127.0.0.1' }, route);
+        result = await options.functions[route.function](event);
+      }
+    } catch (error) {
+      result =
+        error instanceof TooLargeForGateway
+          ? gatewayError(413, 'Payload Too Large', 'Request bodies are limited to 10 MB.')
+          : gatewayError(500, 'Internal Server Error', 'Internal Server Error');
+    }
+    const status = result.statusCode ?? 200;
+    response.writeHead(status, Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)])));
+    response.end(result.body ?? '');
+    options.onRequest?.({ method, path: url.pathname, status, ms: Math.round((performance.now() - started) * 10) / 10 });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

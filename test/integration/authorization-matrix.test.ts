@@ -1,0 +1,191 @@
+/**
+ * Every route of the route table against every kind of caller. The expectations are written
+ * out here, by hand: a route added to the table without a row in this matrix fails the suite.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Route, routes } from '../../functions/http/routes.js';
+import { startTestApi, type TestApi } from '../support/test-api.js';
+
+type Expect = 'allow' | 'deny';
+const Y: Expect = 'allow';
+const N: Expect = 'deny';
+
+/** [project viewer, project editor, project admin]; organisation admins may do everything. */
+const matrix: Record<string, readonly [Expect, Expect, Expect]> = {
+  listOrganisations: [Y, Y, Y],
+  getOrganisation: [Y, Y, Y],
+  updateOrganisation: [N, N, N],
+  listProjects: [Y, Y, Y],
+  createProject: [N, N, N],
+  listTokens: [N, N, N],
+  createToken: [N, N, N],
+  revokeToken: [N, N, N],
+  listAudit: [N, N, N],
+  getProject: [Y, Y, Y],
+  updateProject: [N, N, Y],
+  deleteProject: [N, N, Y],
+  listEnvironments: [Y, Y, Y],
+  createEnvironment: [N, N, Y],
+  listFeatures: [Y, Y, Y],
+  createFeature: [N, Y, Y],
+  getFeature: [Y, Y, Y],
+  updateFeature: [N, Y, Y],
+  deleteFeature: [N, Y, Y],
+  listSegments: [Y, Y, Y],
+  createSegment: [N, Y, Y],
+  getSegment: [Y, Y, Y],
+  updateSegment: [N, Y, Y],
+  deleteSegment: [N, Y, Y],
+  getEnvironment: [Y, Y, Y],
+  updateEnvironment: [N, N, Y],
+  deleteEnvironment: [N, N, Y],
+  rotateClientKey: [N, N, Y],
+  listServerKeys: [N, N, Y],
+  createServerKey: [N, N, Y],
+  revokeServerKey: [N, N, Y],
+  listFeatureStates: [Y, Y, Y],
+  getFeatureState: [Y, Y, Y],
+  patchFeatureState: [N, Y, Y],
+  listFeatureStateVersions: [Y, Y, Y],
+  restoreFeatureStateVersion: [N, Y, Y],
+  listOverrides: [Y, Y, Y],
+  putSegmentOverride: [N, Y, Y],
+  deleteSegmentOverride: [N, Y, Y],
+  putTenantOverride: [N, Y, Y],
+  deleteTenantOverride: [N, Y, Y],
+  listIdentities: [Y, Y, Y],
+  getIdentity: [Y, Y, Y],
+  putIdentity: [N, Y, Y],
+  deleteIdentity: [N, Y, Y],
+  putIdentityOverride: [N, Y, Y],
+  deleteIdentityOverride: [N, Y, Y],
+};
+
+let api: TestApi;
+const ids: Record<string, string> = {};
+const tokens: Record<'viewer' | 'editor' | 'admin' | 'orgAdmin' | 'otherOrgAdmin' | 'serverKey' | 'clientKey', string> = {
+  viewer: '',
+  editor: '',
+  admin: '',
+  orgAdmin: '',
+  otherOrgAdmin: '',
+  serverKey: '',
+  clientKey: '',
+};
+
+beforeAll(async () => {
+  api = await startTestApi();
+  tokens.orgAdmin = api.adminToken;
+  ids.orgId = api.organisationId;
+  ids.projectId = (await api.call('POST', `/admin/v1/organisations/${ids.orgId}/projects`, { body: { name: 'P' } })).body.id;
+  const environment = await api.call('POST', `/admin/v1/projects/${ids.projectId}/environments`, { body: { name: 'E' } });
+  ids.envId = environment.body.environment.id;
+  tokens.clientKey = environment.body.clientKey;
+  tokens.serverKey = (await api.call('POST', `/admin/v1/environments/${ids.envId}/server-keys`, { body: { name: 's' } })).body.key;
+  await api.call('POST', `/admin/v1/projects/${ids.projectId}/features`, { body: { name: 'f', initialValue: 'x' } });
+  await api.call('PATCH', `/admin/v1/environments/${ids.envId}/feature-states/f`, { body: { enabled: true } });
+  ids.segmentId = (
+    await api.call('POST', `/admin/v1/projects/${ids.projectId}/segments`, {
+      body: { name: 'S', rules: [{ type: 'ALL', conditions: [{ operator: 'IS_SET', property: 'plan', value: '' }] }] },
+    })
+  ).body.id;
+  await api.call('PUT', `/admin/v1/environments/${ids.envId}/identities/i`, { body: { traits: { plan: 'pro' } } });
+  for (const role of ['viewer', 'editor', 'admin'] as const) {
+    const created = await api.call('POST', `/admin/v1/organisations/${ids.orgId}/tokens`, {
+      body: { name: role, roles: { projects: { [ids.projectId as string]: role } } },
+    });
+    tokens[role] = created.body.token;
+  }
+  tokens.otherOrgAdmin = (await api.newOrganisation('Other')).adminToken;
+});
+afterAll(() => api?.close());
+
+/**
+ * A concrete request for a route that never destroys the shared fixture: bodies are invalid on
+ * purpose (an allowed caller gets 422, after authorization, and nothing changes), and deletions
+ * aim at things that do not exist, except environments, which get a fresh one each time.
+ */
+async function requestFor(route: Route): Promise<{ path: string; body?: unknown }> {
+  const values: Record<string, string> = {
+    ...ids,
+    featureName: route.method === 'DELETE' && route.operation === 'deleteFeature' ? 'missing' : 'f',
+    segmentId: route.operation === 'deleteSegment' ? 'seg_missing' : ids.segmentId ?? '',
+    tenantId: 'acme',
+    identifier: route.operation === 'deleteIdentity' ? 'missing' : 'i',
+    keyId: 'key_missing',
+    tokenId: 'tok_missing',
+    version: '1',
+  };
+  if (route.operation === 'deleteEnvironment') {
+    const fresh = await api.call('POST', `/admin/v1/projects/${ids.projectId}/environments`, { body: { name: 'doomed' } });
+    values.envId = fresh.body.environment.id;
+  }
+  const path = route.path.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(values[name] ?? ''));
+  return { path, ...(route.body ? { body: { __invalid: true } } : {}) };
+}
+
+describe('authorization matrix', () => {
+  it('has a row for every route, and no row without a route', () => {
+    expect(Object.keys(matrix).sort()).toEqual(routes.map((route) => route.operation).sort());
+  });
+
+  it.each(routes.map((route) => [`${route.method} ${route.path}`, route] as const))('%s', async (_, route) => {
+    const expected = matrix[route.operation];
+    expect(expected, `no matrix row for ${route.operation}`).toBeDefined();
+    const send = async (token: string | undefined) => {
+      const { path, body } = await requestFor(route);
+      return api.call(route.method, path, { token, ...(body ? { body } : {}) });
+    };
+
+    expect((await send(undefined)).status).toBe(401);
+    expect((await send(tokens.clientKey)).status).toBe(401);
+    expect((await send(tokens.serverKey)).status).toBe(401);
+
+    const roles = ['viewer', 'editor', 'admin'] as const;
+    for (const [i, role] of roles.entries()) {
+      const reply = await send(tokens[role]);
+      if (expected?.[i] === 'deny') expect(reply.status, `${role} should be denied`).toBe(403);
+      else expect([401, 403], `${role} should be allowed, got ${reply.status} ${JSON.stringify(reply.body)}`).not.toContain(reply.status);
+    }
+    const asOrgAdmin = await send(tokens.orgAdmin);
+    expect([401, 403], `org admin got ${asOrgAdmin.status}`).not.toContain(asOrgAdmin.status);
+
+    const asStranger = await send(tokens.otherOrgAdmin);
+    if (route.operation === 'listOrganisations') {
+      expect(asStranger.status).toBe(200);
+      expect(asStranger.body.items.map((o: { id: string }) => o.id)).not.toContain(ids.orgId);
+    } else {
+      expect(asStranger.status, 'another organisation must not even learn the resource exists').toBe(404);
+    }
+  });
+});
+
+describe('environment-scoped roles', () => {
+  it('an environment editor changes its environment only, and cannot change project-level things', async () => {
+    const other = await api.call('POST', `/admin/v1/projects/${ids.projectId}/environments`, { body: { name: 'other' } });
+    const token = (
+      await api.call('POST', `/admin/v1/organisations/${ids.orgId}/tokens`, { body: { name: 'env editor', roles: { environments: { [ids.envId as string]: 'editor' } } } })
+    ).body.token;
+    const own = await api.call('PATCH', `/admin/v1/environments/${ids.envId}/feature-states/f`, { token, body: { value: 'mine' } });
+    expect(own.status).toBe(200);
+    const foreign = await api.call('PATCH', `/admin/v1/environments/${other.body.environment.id}/feature-states/f`, { token, body: { value: 'x' } });
+    expect(foreign.status).toBe(403);
+    expect((await api.call('POST', `/admin/v1/projects/${ids.projectId}/features`, { token, body: { name: 'nope' } })).status).toBe(403);
+    const listed = await api.call('GET', `/admin/v1/projects/${ids.projectId}/environments`, { token });
+    expect(listed.body.items.map((e: { id: string }) => e.id)).toEqual([ids.envId]);
+  });
+
+  it('a revoked token stops working at once', async () => {
+    const created = await api.call('POST', `/admin/v1/organisations/${ids.orgId}/tokens`, { body: { name: 'temp', roles: { organisation: 'admin' } } });
+    expect((await api.call('GET', `/admin/v1/organisations/${ids.orgId}`, { token: created.body.token })).status).toBe(200);
+    expect((await api.call('DELETE', `/admin/v1/organisations/${ids.orgId}/tokens/${created.body.id}`)).status).toBe(204);
+    expect((await api.call('GET', `/admin/v1/organisations/${ids.orgId}`, { token: created.body.token })).status).toBe(401);
+  });
+
+  it('a token cannot name projects of another organisation', async () => {
+    const stranger = await api.newOrganisation('Stranger');
+    const theirProject = (await api.call('POST', `/admin/v1/organisations/${stranger.organisationId}/projects`, { token: stranger.adminToken, body: { name: 'theirs' } })).body.id;
+    const grab = await api.call('POST', `/admin/v1/organisations/${ids.orgId}/tokens`, { body: { name: 'grab', roles: { projects: { [theirProject]: 'admin' } } } });
+    expect(grab.status).toBe(422);
+  });
+});

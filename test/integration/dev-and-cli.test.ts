@@ -1,0 +1,207 @@
+/**
+ * The developer entry points: `vexilla bootstrap`, the demo seed, and `npm run dev` end to end
+ * (start, serve, Ctrl-C, no Java left behind).
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureTable } from '../../functions/data/create-table.js';
+import { DynamoStore } from '../../functions/data/dynamo-store.js';
+import { type Deps, hashSecret } from '../../functions/domain/use-cases/support.js';
+import { localDynamoClientConfig } from '../../functions/local/dynamodb-local.js';
+import { ensureDemo, type LocalConfig } from '../../functions/local/seed.js';
+import { documentClient } from '../../functions/shared/dynamodb.js';
+import { testDynamoEndpoint } from '../support/dynamodb.js';
+
+const execFileAsync = promisify(execFile);
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const quietEnv = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+
+let endpoint: string;
+let tableName: string;
+let deps: Deps;
+
+beforeAll(async () => {
+  endpoint = testDynamoEndpoint();
+  tableName = `vexilla-test-${randomUUID().slice(0, 8)}`;
+  const raw = new DynamoDBClient(localDynamoClientConfig(endpoint));
+  try {
+    await ensureTable(raw, tableName);
+  } finally {
+    raw.destroy();
+  }
+  deps = { store: new DynamoStore(documentClient(localDynamoClientConfig(endpoint)), tableName), clock: () => new Date() };
+});
+
+describe('vexilla bootstrap', () => {
+  it('creates an organisation and prints an admin token that authenticates', async () => {
+    const { stdout } = await execFileAsync(
+      process.execPath,
+      ['functions/cli/vexilla.mjs', 'bootstrap', '--table', tableName, '--endpoint', endpoint, '--json'],
+      { cwd: REPO_ROOT, env: quietEnv },
+    );
+    const printed = JSON.parse(stdout) as { organisationId: string; token: string };
+    expect(printed.token).toMatch(/^vxa_/);
+    const token = await deps.store.get({ type: 'token', hash: hashSecret(printed.token) });
+    expect(token?.roles.organisation).toBe('admin');
+    expect(token?.orgId).toBe(printed.organisationId);
+    expect(await deps.store.get({ type: 'organisation', id: printed.organisationId })).toBeDefined();
+  });
+
+  it('fails with exit code 1 and a message when the table does not exist', async () => {
+    const failed = await execFileAsync(
+      process.execPath,
+      ['functions/cli/vexilla.mjs', 'bootstrap', '--table', `missing-${randomUUID().slice(0, 8)}`, '--endpoint', endpoint],
+      { cwd: REPO_ROOT, env: quietEnv },
+    ).then(
+      () => undefined,
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stdout).toBe('');
+    expect(failed?.stderr).toMatch(/Table "missing-[^"]+" was not found/);
+  });
+
+  it('answers an unknown command with the usage and exit code 2', async () => {
+    const failed = await execFileAsync(process.execPath, ['functions/cli/vexilla.mjs', 'frobnicate'], { cwd: REPO_ROOT, env: quietEnv }).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failed?.code).toBe(2);
+    expect(failed?.stderr).toContain('Usage: vexilla <command>');
+  });
+});
+
+describe('ensureDemo', () => {
+  const projectsOf = async (orgId: string) => deps.store.listAll({ of: 'projects', orgId });
+
+  it('creates a demo whose secrets all authenticate', async () => {
+    const demo = await ensureDemo(deps);
+    expect(demo.environments.map((environment) => environment.name)).toEqual(['development', 'production']);
+    expect((await deps.store.get({ type: 'token', hash: hashSecret(demo.adminToken) }))?.roles.organisation).toBe('admin');
+    for (const environment of demo.environments) {
+      const client = await deps.store.get({ type: 'api-key', hash: hashSecret(environment.clientKey) });
+      const server = await deps.store.get({ type: 'api-key', hash: hashSecret(environment.serverKey) });
+      expect([client?.kind, client?.envId]).toEqual(['client', environment.id]);
+      expect([server?.kind, server?.envId]).toEqual(['server', environment.id]);
+    }
+  });
+
+  it('reuses a still-valid config unchanged and creates nothing', async () => {
+    const first = await ensureDemo(deps);
+    const second = await ensureDemo(deps, first);
+    expect(second).toEqual(first);
+    expect(await projectsOf(first.organisationId)).toHaveLength(1);
+    expect(await deps.store.listAll({ of: 'environments', projectId: first.projectId })).toHaveLength(2);
+    expect(await deps.store.listAll({ of: 'tokens', orgId: first.organisationId })).toHaveLength(1);
+  });
+
+  it('creates a fresh demo when the saved token no longer authenticates', async () => {
+    const first = await ensureDemo(deps);
+    const stale: LocalConfig = { ...first, adminToken: 'vxa_not-a-token-this-store-knows' };
+    const fresh = await ensureDemo(deps, stale);
+    expect(fresh.organisationId).not.toBe(first.organisationId);
+    expect(fresh.adminToken).not.toBe(stale.adminToken);
+    expect(await deps.store.get({ type: 'token', hash: hashSecret(fresh.adminToken) })).toBeDefined();
+    expect(await projectsOf(fresh.organisationId)).toHaveLength(1);
+    expect(await projectsOf(first.organisationId)).toHaveLength(1);
+  });
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Processes in a process group, from `ps` (pid and command line). */
+async function processGroup(pgid: number): Promise<{ pid: number; args: string }[]> {
+  const { stdout } = await execFileAsync('ps', ['-eo', 'pid=,pgid=,args=']);
+  return stdout
+    .split('\n')
+    .map((line) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line))
+    .filter((match): match is RegExpExecArray => match !== null && Number(match[2]) === pgid)
+    .map((match) => ({ pid: Number(match[1]), args: match[3] ?? '' }));
+}
+
+describe('npm run dev', () => {
+  let child: ChildProcess | undefined;
+  let stateDir: string;
+
+  beforeAll(async () => {
+    stateDir = await mkdtemp(join(tmpdir(), 'vexilla-dev-'));
+  });
+  afterAll(async () => {
+    // Only if the test failed midway: take down the whole group, Java included.
+    if (child?.pid && child.exitCode === null && child.signalCode === null) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it('serves the demo, and on SIGINT exits 0 without leaving DynamoDB Local behind', { timeout: 120_000 }, async () => {
+    const port = await freePort();
+    // tsx's own CLI, as `npm run dev` runs it (npx would not relay a SIGINT sent to it alone).
+    // Its own process group, so whatever it starts can be found, and nothing but dev.ts's
+    // shutdown stops Java: the signal goes to the tsx process only.
+    child = spawn(
+      process.execPath,
+      [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), 'functions/local/dev.ts', '--in-memory', '--port', String(port), '--state-dir', stateDir],
+      { cwd: REPO_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: quietEnv },
+    );
+    const pgid = child.pid as number;
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child?.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+
+    const configFile = join(stateDir, 'local.json');
+    const deadline = Date.now() + 90_000;
+    while (!existsSync(configFile)) {
+      if (child.exitCode !== null) throw new Error(`dev.ts exited early with ${child.exitCode}:\n${output}`);
+      if (Date.now() > deadline) throw new Error(`dev.ts did not write local.json in time:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const config = JSON.parse(await readFile(configFile, 'utf8')) as LocalConfig;
+    expect(config.apiUrl).toBe(`http://localhost:${port}`);
+    expect(output).toContain(config.adminToken);
+    expect(output).toContain(`curl -H "Authorization: Bearer ${config.adminToken}" http://localhost:${port}/admin/v1/projects/${config.projectId}/features`);
+
+    const response = await fetch(`${config.apiUrl}/admin/v1/organisations`, { headers: { authorization: `Bearer ${config.adminToken}` } });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { items: { id: string; name: string }[] };
+    expect(body.items).toEqual([expect.objectContaining({ id: config.organisationId, name: 'Demo organisation' })]);
+
+    // The request log line, from the Powertools logger.
+    await expect.poll(() => output, { timeout: 5_000 }).toMatch(/"message":"request".*"method":"GET","path":"\/admin\/v1\/organisations","status":200/);
+    expect((await processGroup(pgid)).some((member) => member.args.includes('DynamoDBLocal.jar'))).toBe(true);
+
+    process.kill(pgid, 'SIGINT');
+    const outcome = await Promise.race([
+      exited,
+      new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 15_000)),
+    ]);
+    expect(outcome, output).toEqual({ code: 0, signal: null });
+    // Java is stopped before dev.ts exits; give `ps` nothing to race against but the reaping.
+    await expect.poll(async () => (await processGroup(pgid)).map((member) => member.args), { timeout: 5_000 }).toEqual([]);
+  });
+});

@@ -1,0 +1,38 @@
+/**
+ * The DynamoDB endpoint for integration tests. Tests create and delete tables, so they refuse
+ * anything but a loopback endpoint: a misconfigured env must never reach a real account.
+ */
+import { inject } from 'vitest';
+
+const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost']);
+
+/** Returns the URL unchanged if its host is 127.0.0.1 or localhost; throws otherwise. */
+export function assertLocalEndpoint(endpoint: string): string {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new Error(`Refusing DynamoDB endpoint ${JSON.stringify(endpoint)}: not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new Error(`Refusing DynamoDB endpoint ${endpoint}: protocol must be http(s)`);
+  }
+  if (!LOCAL_HOSTS.has(url.hostname)) {
+    throw new Error(
+      `Refusing DynamoDB endpoint ${endpoint}: tests only run against DynamoDB Local on 127.0.0.1 or localhost`,
+    );
+  }
+  return endpoint;
+}
+
+/** The endpoint the integration project's globalSetup provided, checked to be local. */
+export function testDynamoEndpoint(): string {
+  const endpoint = inject('dynamoEndpoint');
+  if (!endpoint) {
+    throw new Error(
+      'No DynamoDB Local endpoint was provided: run this test in the vitest `integration` project ' +
+        '(test/integration/), whose globalSetup starts the emulator',
+    );
+  }
+  return assertLocalEndpoint(endpoint);
+}

@@ -1,0 +1,80 @@
+/**
+ * The management API over real HTTP, on DynamoDB Local, with a fresh table per test file.
+ */
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ensureTable } from '../../functions/data/create-table.js';
+import { DynamoStore } from '../../functions/data/dynamo-store.js';
+import { bootstrapOrganisation } from '../../functions/domain/use-cases/organisation.js';
+import type { Deps } from '../../functions/domain/use-cases/support.js';
+import { createAdminApi } from '../../functions/http/admin-api.js';
+import { localDynamoClientConfig } from '../../functions/local/dynamodb-local.js';
+import { startHttpServer } from '../../functions/local/http-server.js';
+import { documentClient } from '../../functions/shared/dynamodb.js';
+import { testDynamoEndpoint } from './dynamodb.js';
+
+export interface Reply<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface CallOptions {
+  token?: string | undefined;
+  body?: unknown;
+  /** Sent as is, for malformed-body tests. */
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+export interface TestApi {
+  url: string;
+  deps: Deps;
+  tableName: string;
+  organisationId: string;
+  adminToken: string;
+  call<T = any>(method: string, path: string, options?: CallOptions): Promise<Reply<T>>;
+  /** A new organisation with its own admin token (for isolation tests). */
+  newOrganisation(name: string): Promise<{ organisationId: string; adminToken: string }>;
+  close(): Promise<void>;
+}
+
+export async function startTestApi(): Promise<TestApi> {
+  const config = localDynamoClientConfig(testDynamoEndpoint());
+  const tableName = `vexilla-test-${randomUUID().slice(0, 8)}`;
+  const raw = new DynamoDBClient(config);
+  await ensureTable(raw, tableName);
+  const deps: Deps = { store: new DynamoStore(documentClient(config), tableName), clock: () => new Date() };
+  const server = await startHttpServer({ port: 0, functions: { 'admin-api': createAdminApi(deps) } });
+  const newOrganisation = async (name: string) => {
+    const { organisation, secret } = await bootstrapOrganisation(deps, { name });
+    return { organisationId: organisation.id, adminToken: secret };
+  };
+  const first = await newOrganisation('Test organisation');
+  const call = async (method: string, path: string, options: CallOptions = {}): Promise<Reply> => {
+    const token = 'token' in options ? options.token : first.adminToken;
+    const headers: Record<string, string> = { ...options.headers };
+    if (token) headers.authorization = `Bearer ${token}`;
+    let body: string | undefined = options.rawBody;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] = 'application/json';
+    }
+    const response = await fetch(`${server.url}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
+  };
+  return {
+    url: server.url,
+    deps,
+    tableName,
+    organisationId: first.organisationId,
+    adminToken: first.adminToken,
+    call,
+    newOrganisation,
+    close: async () => {
+      await server.close();
+      raw.destroy();
+    },
+  };
+}
