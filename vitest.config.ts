@@ -11,14 +11,15 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, 'test/integration/**'],
+          exclude: [...configDefaults.exclude, 'test/integration/**', 'test/conformance/clients/**'],
         },
       },
       {
         extends: true,
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts'],
+          // Real, unmodified client packages against the local stack live with the conformance tests.
+          include: ['test/integration/**/*.test.ts', 'test/conformance/clients/**/*.test.ts'],
           globalSetup: ['test/support/dynamodb-global-setup.ts'],
         },
       },

@@ -9,6 +9,7 @@ import {
   type QueryCommandInput,
   TransactWriteCommand,
   type TransactWriteCommandInput,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { Entity } from '../domain/entities.js';
@@ -153,6 +154,61 @@ export class DynamoStore implements Store {
       cursor = page.cursor;
     } while (cursor);
     return all;
+  }
+
+  async allocate(counter: string, count = 1): Promise<number> {
+    const result = await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: `COUNTER#${counter}`, sk: '#COUNTER' },
+        UpdateExpression: 'ADD #next :count',
+        ExpressionAttributeNames: { '#next': 'next' },
+        ExpressionAttributeValues: { ':count': count },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(result.Attributes?.next) - count + 1;
+  }
+
+  async addEvaluations(envId: string, day: string, counts: Record<string, number>): Promise<void> {
+    // One item per feature and day: counters on separate items never contend with each other.
+    await Promise.all(
+      Object.entries(counts).map(([feature, count]) =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: `ANALYTICS#${envId}`, sk: `${day}#${feature}` },
+            UpdateExpression: 'ADD #count :count SET #feature = :feature, #day = :day, #expires = :expires',
+            ExpressionAttributeNames: { '#count': 'count', '#feature': 'feature', '#day': 'day', '#expires': table.timeToLiveAttribute },
+            ExpressionAttributeValues: {
+              ':count': count,
+              ':feature': feature,
+              ':day': day,
+              // Kept for 400 days, enough for a year of stale-flag reports.
+              ':expires': Math.floor(Date.parse(day) / 1000) + 400 * 86_400,
+            },
+          }),
+        ),
+      ),
+    );
+  }
+
+  async getEvaluations(envId: string, day: string): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    let start: Record<string, unknown> | undefined;
+    do {
+      const result = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :day)',
+          ExpressionAttributeValues: { ':pk': `ANALYTICS#${envId}`, ':day': `${day}#` },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of result.Items ?? []) counts[String(item.feature)] = Number(item.count);
+      start = result.LastEvaluatedKey;
+    } while (start);
+    return counts;
   }
 
   async commit(writes: Write[]): Promise<void> {

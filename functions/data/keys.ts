@@ -103,6 +103,8 @@ export function itemKeysOf(entity: Entity): ItemKeys {
       return { ...keys, gsi1pk: `ENV#${entity.envId}#KEYS`, gsi1sk: `${entity.createdAt}#${entity.id}` };
     case 'token':
       return { ...keys, gsi1pk: `ORG#${entity.orgId}#TOKENS`, gsi1sk: `${entity.createdAt}#${entity.id}` };
+    case 'identity-override':
+      return { ...keys, gsi1pk: `ENV#${entity.envId}#IDOVERRIDES`, gsi1sk: `${entity.identifier}#${entity.featureId}` };
     case 'identity':
       return {
         ...keys,
@@ -160,6 +162,10 @@ export function queryOf(collection: Collection): CollectionQuery {
       };
     case 'identity-overrides':
       return { partitions: [`IDENTITY#${collection.envId}#${collection.identifier}`], skPrefix: 'OVERRIDE#' };
+    case 'environment-identity-overrides':
+      return { index: 'childrenByParent', partitions: [`ENV#${collection.envId}#IDOVERRIDES`] };
+    case 'identity-with-overrides':
+      return { partitions: [`IDENTITY#${collection.envId}#${collection.identifier}`] };
     case 'audit':
       return {
         partitions: [`AUDIT#${collection.orgId}`],

@@ -45,4 +45,7 @@ export const accessPatterns = {
   'identity and its overrides': 'Query pk=IDENTITY#<envId>#<identifier>',
   'identities of an environment': 'Query childrenByParent gsi1pk=ENV#<envId>#IDENTITIES#<shard>',
   'audit of an organisation': 'Query pk=AUDIT#<orgId> sk between <from> and <to> (newest first)',
+  'identity overrides of an environment': 'Query childrenByParent gsi1pk=ENV#<envId>#IDOVERRIDES',
+  'numbers for Flagsmith-format ids': 'UpdateItem ADD pk=COUNTER#<name> sk=#COUNTER',
+  'flag evaluations per day': 'UpdateItem ADD pk=ANALYTICS#<envId> sk=<day>#<feature>',
 } as const;

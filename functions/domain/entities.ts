@@ -82,6 +82,8 @@ export interface AdminToken {
 
 export interface MultivariateOption {
   id: string;
+  /** Flagsmith-format id; also the option's place in the split order (lower first). */
+  numericId: number;
   value: JsonValue;
   /** Percentage (0-100) that environments start with. */
   defaultWeight: number;
@@ -90,6 +92,8 @@ export interface MultivariateOption {
 export interface Feature extends Stamped {
   type: 'feature';
   id: string;
+  /** Flagsmith-format feature id, as SDKs see it. */
+  numericId: number;
   orgId: string;
   projectId: string;
   name: string;
@@ -138,6 +142,10 @@ export interface FeatureStateVersion extends FeatureStateContent {
 export interface Segment extends Stamped {
   type: 'segment';
   id: string;
+  /** Flagsmith-format segment id, as SDKs see it. */
+  numericId: number;
+  /** The key PERCENTAGE_SPLIT hashes with (Flagsmith's segment id; kept on import). */
+  hashKey: string;
   orgId: string;
   projectId: string;
   name: string;

@@ -52,6 +52,10 @@ export type Collection =
   | { of: 'feature-state-versions'; envId: string; featureId: string }
   | { of: 'identities'; envId: string }
   | { of: 'identity-overrides'; envId: string; identifier: string }
+  /** Every identity override of an environment, ordered by identifier (for documents). */
+  | { of: 'environment-identity-overrides'; envId: string }
+  /** An identity and its overrides in one read (the SDK hot path). */
+  | { of: 'identity-with-overrides'; envId: string; identifier: string }
   | { of: 'audit'; orgId: string; from?: string | undefined; to?: string | undefined; filter?: AuditFilter | undefined };
 
 export interface AuditFilter {
@@ -73,6 +77,8 @@ export interface CollectionItems {
   'feature-state-versions': FeatureStateVersion;
   identities: Identity;
   'identity-overrides': IdentityOverride;
+  'environment-identity-overrides': IdentityOverride;
+  'identity-with-overrides': Identity | IdentityOverride;
   audit: ChangeEvent;
 }
 
@@ -107,6 +113,15 @@ export interface Store {
    * {@link CommitConflict} naming the write that failed.
    */
   commit(writes: Write[]): Promise<void>;
+  /**
+   * Reserves `count` consecutive numbers from a named counter and returns the first. Numbers
+   * are never reused; a failed commit leaves a gap, which is harmless.
+   */
+  allocate(counter: string, count?: number): Promise<number>;
+  /** Adds flag evaluation counts for one environment and day (`YYYY-MM-DD`), per feature name. */
+  addEvaluations(envId: string, day: string, counts: Record<string, number>): Promise<void>;
+  /** Evaluation counts of one environment and day, per feature name. */
+  getEvaluations(envId: string, day: string): Promise<Record<string, number>>;
 }
 
 /** A commit refused because the stored state was not what a write expected. */

@@ -68,6 +68,8 @@ export interface CompiledSegment {
 export interface CompiledEnvironment {
   environment: EnvironmentContext;
   features: CompiledFeature[];
+  /** Position of each feature by name. */
+  featureIndex: Map<string, number>;
   /** Frozen DEFAULT results per feature, shared by every identity that no split or override changes. */
   defaults: FlagResult[];
   segments: CompiledSegment[];
@@ -105,7 +107,7 @@ export function tenantOverrideSegments(tenants: TenantOverrides): SegmentContext
  */
 const internalise = (text: string): string => Object.keys({ [text]: 0 })[0] ?? text;
 
-function compileFeature(feature: FeatureContext): CompiledFeature {
+export function compileFeature(feature: FeatureContext): CompiledFeature {
   // Variants split in priority order (missing priority last); ties keep document order.
   const sorted = [...(feature.variants ?? [])].sort(
     (a, b) => (a.priority ?? Infinity) - (b.priority ?? Infinity) || 0,
@@ -276,6 +278,7 @@ export function compileEnvironment(parts: EnvironmentParts): CompiledEnvironment
   return {
     environment: parts.environment,
     features,
+    featureIndex,
     defaults: features.map((feature) => staticResult(feature, 'DEFAULT')),
     segments,
     tenants,

@@ -4,6 +4,8 @@ import {
   type CompiledOverride,
   type CompiledSegment,
   compileEnvironment,
+  compileFeature,
+  staticResult,
   type EvaluationState,
   UNRESOLVED,
 } from './compile.js';
@@ -14,6 +16,7 @@ import {
   environmentPartsSchema,
   type EvaluationContext,
   type EvaluationResult,
+  type FeatureContext,
   type FlagResult,
   type IdentityContext,
   identityContextSchema,
@@ -43,6 +46,30 @@ function splitResult(feature: CompiledFeature, identityKey: HashKey, reason: str
   return result;
 }
 
+export const IDENTITY_OVERRIDES_SEGMENT = 'identity_overrides';
+
+/**
+ * Identity overrides outrank everything, as Flagsmith's segment of priority -Infinity named
+ * `identity_overrides` does; applied on top so the environment's compiled form is reused.
+ */
+function applyIdentityOverrides(
+  flags: Record<string, FlagResult>,
+  segments: SegmentResult[],
+  compiled: CompiledEnvironment,
+  overrides: readonly FeatureContext[],
+  identityKey: HashKey,
+): void {
+  const reason = `TARGETING_MATCH; segment=${IDENTITY_OVERRIDES_SEGMENT}`;
+  let applied = false;
+  for (const override of overrides) {
+    if (!compiled.featureIndex.has(override.name)) continue;
+    const feature = compileFeature(override);
+    flags[override.name] = feature.variants.length > 0 ? splitResult(feature, identityKey, reason) : staticResult(feature, reason);
+    applied = true;
+  }
+  if (applied) segments.push({ name: IDENTITY_OVERRIDES_SEGMENT });
+}
+
 /**
  * Evaluates a compiled environment for one identity (or for none: environment flags).
  * `context` is only read when a condition uses a JSONPath into it.
@@ -51,6 +78,7 @@ export function evaluateCompiled(
   compiled: CompiledEnvironment,
   identity: IdentityContext | null | undefined,
   context?: Partial<EvaluationContext>,
+  identityOverrides?: readonly FeatureContext[],
 ): EvaluationResult {
   const identityKey = identity ? identity.key || `${compiled.environment.key}_${identity.identifier}` : undefined;
   const state: EvaluationState = {
@@ -95,6 +123,9 @@ export function evaluateCompiled(
         : ((winner ? winner.result : defaults[i]) as FlagResult);
   }
   const segments: SegmentResult[] = matched.map((segment) => segment.result);
+  if (identityOverrides?.length && state.identityHashKey) {
+    applyIdentityOverrides(flags, segments, compiled, identityOverrides, state.identityHashKey);
+  }
   // A plain object for callers, once filled: inserting with no prototype skips a setter check.
   return { flags: Object.setPrototypeOf(flags, Object.prototype), segments };
 }
@@ -157,9 +188,10 @@ export function getEvaluationResult(context: EvaluationContext): EvaluationResul
 export function createEvaluator(parts: EnvironmentParts) {
   const compiled = compileParts(parts);
   return {
-    evaluate(identity?: IdentityContext | null): EvaluationResult {
+    /** `identityOverrides` (the identity's own overrides) outrank every other source. */
+    evaluate(identity?: IdentityContext | null, identityOverrides?: readonly FeatureContext[]): EvaluationResult {
       const checked = identity ? parseOrThrow(identityContextSchema, identity, 'identity') : undefined;
-      return evaluateCompiled(compiled, checked, parts);
+      return evaluateCompiled(compiled, checked, parts, identityOverrides);
     },
   };
 }

@@ -2,7 +2,7 @@
  * The Vexilla evaluation engine: one pure, portable module (no AWS, no node:* imports) used by
  * the server, the SDK and the browser. Semantics are those of Flagsmith's reference engine.
  */
-export { getEvaluationResult, createEvaluator, type Evaluator } from './evaluate.js';
+export { getEvaluationResult, createEvaluator, type Evaluator, IDENTITY_OVERRIDES_SEGMENT, CONTROL_VARIANT } from './evaluate.js';
 export { tenantOverrideSegments, TENANT_OVERRIDE_PRIORITY, DEFAULT_TENANT_TRAIT } from './compile.js';
 export { hashedPercentage } from './hashing.js';
 export {

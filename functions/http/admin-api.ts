@@ -32,7 +32,7 @@ export function createAdminApi(deps: Deps): HttpHandler {
       if (event.routeKey === openApiKey) return json(200, openApiDocument());
       const route = byKey.get(event.routeKey);
       const handler = route && handlers[route.operation];
-      if (!route || !handler) throw new NotFound('No such route.');
+      if (!route || !handler || route.access.credential !== 'admin-token') throw new NotFound('No such route.');
       const headers = headersOf(event);
       const actor = await authenticate(deps.store, headers);
       const params = event.pathParameters ?? {};

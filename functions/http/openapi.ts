@@ -66,7 +66,7 @@ export function openApiDocument(): object {
   if (cached) return cached;
   const paths: Record<string, Record<string, object>> = {};
   for (const route of routes) {
-    (paths[route.path] ??= {})[route.method.toLowerCase()] = operation(route);
+    if (route.function === 'admin-api') (paths[route.path] ??= {})[route.method.toLowerCase()] = operation(route);
   }
   for (const route of publicRoutes) {
     (paths[route.path] ??= {})[route.method.toLowerCase()] = {

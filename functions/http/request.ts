@@ -25,18 +25,20 @@ export function rawBody(event: APIGatewayProxyEventV2): string | undefined {
   return text;
 }
 
+/** The JSON body (size-checked); a missing body reads as `{}`. */
+export function readJson(event: APIGatewayProxyEventV2): unknown {
+  const text = rawBody(event);
+  if (text === undefined || text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new BadRequest('The body is not valid JSON.');
+  }
+}
+
 /** Parses and validates a JSON body; a missing body is read as `{}`. */
 export function parseBody<T>(event: APIGatewayProxyEventV2, schema: z.ZodType<T>): T {
-  const text = rawBody(event);
-  let parsed: unknown = {};
-  if (text !== undefined && text.trim() !== '') {
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw new BadRequest('The body is not valid JSON.');
-    }
-  }
-  return validate(schema, parsed, 'The body is not valid.');
+  return validate(schema, readJson(event), 'The body is not valid.');
 }
 
 export function parseQuery<T>(event: APIGatewayProxyEventV2, schema: z.ZodType<T>): T {

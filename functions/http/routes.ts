@@ -8,13 +8,14 @@ import type { Action } from '../domain/access.js';
 import * as schemas from '../domain/schemas.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-export type FunctionName = 'admin-api';
+export type FunctionName = 'admin-api' | 'sdk-api';
 
 /**
  * Who may call a route. Admin routes name the action they need on the resource the path
- * points at (the most specific of environment, project and organisation in the path).
+ * points at (the most specific of environment, project and organisation in the path). SDK
+ * routes take an environment key; `server` routes refuse client keys.
  */
-export type Access = { credential: 'admin-token'; action: Action };
+export type Access = { credential: 'admin-token'; action: Action } | { credential: 'environment-key'; server: boolean };
 
 export interface Route {
   method: HttpMethod;
@@ -89,10 +90,27 @@ const adminRoutes: Omit<Route, 'function'>[] = [
   { method: 'DELETE', path: `${A}/environments/{envId}/identities/{identifier}/overrides/{featureName}`, operation: 'deleteIdentityOverride', access: write, summary: 'Remove an identity override', status: 204 },
 ];
 
+const clientKey: Access = { credential: 'environment-key', server: false };
+const serverKey: Access = { credential: 'environment-key', server: true };
+
+/** The hot path: Flagsmith's SDK API and OpenFeature's OFREP, served by the sdk-api function. */
+const sdkRoutes: Omit<Route, 'function'>[] = [
+  { method: 'GET', path: '/api/v1/flags', operation: 'getEnvironmentFlags', access: clientKey, summary: 'Environment flags (Flagsmith)' },
+  { method: 'GET', path: '/api/v1/identities', operation: 'getIdentityFlags', access: clientKey, summary: "An identity's flags and traits (Flagsmith)" },
+  { method: 'POST', path: '/api/v1/identities', operation: 'postIdentityFlags', access: clientKey, summary: "Set traits and get an identity's flags (Flagsmith)" },
+  { method: 'GET', path: '/api/v1/environment-document', operation: 'getEnvironmentDocument', access: serverKey, summary: 'The environment document for local evaluation (Flagsmith; server keys only)' },
+  { method: 'POST', path: '/api/v1/analytics/flags', operation: 'postAnalytics', access: clientKey, summary: 'Flag evaluation counts (Flagsmith)' },
+  { method: 'POST', path: '/ofrep/v1/evaluate/flags/{key}', operation: 'ofrepEvaluateFlag', access: clientKey, summary: 'Evaluate one flag (OFREP)' },
+  { method: 'POST', path: '/ofrep/v1/evaluate/flags', operation: 'ofrepEvaluateFlags', access: clientKey, summary: 'Evaluate every flag (OFREP; ETag / If-None-Match)' },
+];
+
 /** The OpenAPI document is public: it describes the API, it holds no data. */
 export const publicRoutes = [{ method: 'GET', path: `${A}/openapi.json`, operation: 'getOpenApi', function: 'admin-api' as FunctionName }] as const;
 
-export const routes: Route[] = adminRoutes.map((route) => ({ ...route, function: 'admin-api' }));
+export const routes: Route[] = [
+  ...adminRoutes.map((route): Route => ({ ...route, function: 'admin-api' })),
+  ...sdkRoutes.map((route): Route => ({ ...route, function: 'sdk-api' })),
+];
 
 /** API Gateway's route key for a route: `GET /admin/v1/projects/{projectId}`. */
 export const routeKey = (route: { method: string; path: string }) => `${route.method} ${route.path}`;

@@ -41,7 +41,9 @@ export interface MatchedRoute {
 }
 
 /** The route a method and path reach, with decoded path parameters; undefined when none does. */
-export function matchRoute(method: string, path: string): MatchedRoute | undefined {
+export function matchRoute(method: string, rawPath: string): MatchedRoute | undefined {
+  // API Gateway routes `/x/` to the route `/x` (routes cannot end in a slash; SDKs send one).
+  const path = rawPath.length > 1 && rawPath.endsWith('/') ? rawPath.slice(0, -1) : rawPath;
   for (const route of compiled) {
     if (route.method !== method) continue;
     const match = route.pattern.exec(path);

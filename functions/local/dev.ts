@@ -17,10 +17,10 @@ import { z } from 'zod';
 import { ensureTable } from '../data/create-table.js';
 import { DynamoStore } from '../data/dynamo-store.js';
 import type { Deps } from '../domain/use-cases/support.js';
-import { createAdminApi } from '../http/admin-api.js';
 import { logger } from '../shared/logger.js';
 import { documentClient } from '../shared/dynamodb.js';
 import { checkJava, type DynamoDbLocalInstance, localDynamoClientConfig, startDynamoDbLocal } from './dynamodb-local.js';
+import { localFunctions } from './functions.js';
 import { type RunningServer, startHttpServer } from './http-server.js';
 import { ensureDemo, type LocalConfig } from './seed.js';
 
@@ -207,7 +207,7 @@ async function main(argv: string[]): Promise<void> {
     try {
       server = await startHttpServer({
         port,
-        functions: { 'admin-api': createAdminApi(deps) },
+        functions: localFunctions(deps),
         onRequest: (line) => logger.info('request', line),
       });
     } catch (error) {

@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HttpHandler } from '../http/admin-api.js';
+import { cors } from '../http/cors.js';
 import type { FunctionName } from '../http/routes.js';
 import { matchRoute, toEvent } from './api-gateway.js';
 
@@ -26,6 +27,18 @@ export interface RunningServer {
 }
 
 class TooLargeForGateway extends Error {}
+
+/** API Gateway's CORS answer headers, from the shared CORS declaration. */
+const corsHeaders = (): Record<string, string> => ({
+  'access-control-allow-origin': cors.allowOrigins.join(','),
+  'access-control-expose-headers': cors.exposeHeaders.join(','),
+});
+const preflightHeaders = (): Record<string, string> => ({
+  ...corsHeaders(),
+  'access-control-allow-methods': cors.allowMethods.join(','),
+  'access-control-allow-headers': cors.allowHeaders.join(','),
+  'access-control-max-age': String(cors.maxAgeSeconds),
+});
 
 async function readBody(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
@@ -53,7 +66,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     try {
       const body = await readBody(request);
       const route = matchRoute(method, url.pathname);
-      if (!route) {
+      if (method === 'OPTIONS' && request.headers.origin && request.headers['access-control-request-method']) {
+        // A CORS preflight: API Gateway answers it itself, without invoking a function.
+        result = { statusCode: 204, headers: preflightHeaders() };
+      } else if (!route) {
         result = gatewayError(404, 'Not Found', `No route for ${method} ${url.pathname}.`);
       } else {
         const headers: Record<string, string> = {};
@@ -70,7 +86,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
           : gatewayError(500, 'Internal Server Error', 'Internal Server Error');
     }
     const status = result.statusCode ?? 200;
-    response.writeHead(status, Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)])));
+    const headers: Record<string, string> = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)]));
+    if (request.headers.origin) Object.assign(headers, corsHeaders());
+    response.writeHead(status, headers);
     response.end(result.body ?? '');
     options.onRequest?.({ method, path: url.pathname, status, ms: Math.round((performance.now() - started) * 10) / 10 });
   });

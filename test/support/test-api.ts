@@ -7,7 +7,7 @@ import { ensureTable } from '../../functions/data/create-table.js';
 import { DynamoStore } from '../../functions/data/dynamo-store.js';
 import { bootstrapOrganisation } from '../../functions/domain/use-cases/organisation.js';
 import type { Deps } from '../../functions/domain/use-cases/support.js';
-import { createAdminApi } from '../../functions/http/admin-api.js';
+import { localFunctions } from '../../functions/local/functions.js';
 import { localDynamoClientConfig } from '../../functions/local/dynamodb-local.js';
 import { startHttpServer } from '../../functions/local/http-server.js';
 import { documentClient } from '../../functions/shared/dynamodb.js';
@@ -39,13 +39,13 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function startTestApi(): Promise<TestApi> {
+export async function startTestApi(options: { snapshotTtlMs?: number } = {}): Promise<TestApi> {
   const config = localDynamoClientConfig(testDynamoEndpoint());
   const tableName = `vexilla-test-${randomUUID().slice(0, 8)}`;
   const raw = new DynamoDBClient(config);
   await ensureTable(raw, tableName);
   const deps: Deps = { store: new DynamoStore(documentClient(config), tableName), clock: () => new Date() };
-  const server = await startHttpServer({ port: 0, functions: { 'admin-api': createAdminApi(deps) } });
+  const server = await startHttpServer({ port: 0, functions: localFunctions(deps, { snapshotTtlMs: options.snapshotTtlMs ?? 100 }) });
   const newOrganisation = async (name: string) => {
     const { organisation, secret } = await bootstrapOrganisation(deps, { name });
     return { organisationId: organisation.id, adminToken: secret };

@@ -18,7 +18,7 @@ import type {
 import { Conflict, Invalid, NotFound } from '../errors.js';
 import type { Page, PageRequest } from '../ports.js';
 import type * as schemas from '../schemas.js';
-import { type Actor, commitOrConflict, type Deps, defined, eventWrite, expectVersion, isoNow, newId } from './support.js';
+import { type Actor, allocateNumbers, commitOrConflict, type Deps, defined, eventWrite, expectVersion, isoNow, newId, stableUuid } from './support.js';
 
 function inferValueType(value: JsonValue): ValueType {
   if (value === null) return 'string';
@@ -57,7 +57,8 @@ export const listFeatures = (deps: Deps, project: Project, page: PageRequest): P
 
 export async function createFeature(deps: Deps, actor: Actor, project: Project, body: schemas.CreateFeatureBody): Promise<Feature> {
   const valueType = body.valueType ?? inferValueType(body.initialValue);
-  const options: MultivariateOption[] = body.options.map((option) => ({ id: newId('opt'), ...option }));
+  const first = await allocateNumbers(deps, body.options.length + 1);
+  const options: MultivariateOption[] = body.options.map((option, i) => ({ id: newId('opt'), numericId: first + 1 + i, ...option }));
   const problems = [
     ...checkValue({ valueType }, body.initialValue, 'initialValue'),
     ...(body.type === 'STANDARD' && options.length ? [{ path: 'options', message: 'only MULTIVARIATE features have options' }] : []),
@@ -69,6 +70,7 @@ export async function createFeature(deps: Deps, actor: Actor, project: Project, 
   const feature: Feature = {
     type: 'feature',
     id: newId('ftr'),
+    numericId: first,
     orgId: project.orgId,
     projectId: project.id,
     name: body.name,
@@ -98,8 +100,18 @@ export async function createFeature(deps: Deps, actor: Actor, project: Project, 
 export async function updateFeature(deps: Deps, actor: Actor, project: Project, name: string, body: schemas.UpdateFeatureBody): Promise<Feature> {
   const feature = await getFeature(deps, project, name);
   const expected = expectVersion(feature.version, body.version, `Feature ${name}`);
-  const options = body.options
-    ? body.options.map((option) => ({ id: option.id ?? newId('opt'), value: option.value, defaultWeight: option.defaultWeight }))
+  const added = (body.options ?? []).filter((option) => !option.id).length;
+  let nextNumber = added ? await allocateNumbers(deps, added) : 0;
+  const options: MultivariateOption[] = body.options
+    ? body.options.map((option) => {
+        const existing = feature.options.find((candidate) => candidate.id === option.id);
+        return {
+          id: existing?.id ?? newId('opt'),
+          numericId: existing?.numericId ?? nextNumber++,
+          value: option.value,
+          defaultWeight: option.defaultWeight,
+        };
+      })
     : feature.options;
   const { version: _version, options: _options, ...changes } = body;
   const next: Feature = { ...feature, ...defined(changes), options, version: expected + 1, updatedAt: isoNow(deps) };
@@ -157,7 +169,7 @@ export function defaultState(environment: Environment, feature: Feature): Featur
     enabled: feature.defaultEnabled,
     value: feature.initialValue,
     weights: {},
-    hashKey: `${environment.id}.${feature.id}`,
+    hashKey: stableUuid(`${environment.id}:${feature.id}`),
     version: 0,
     createdAt: feature.createdAt,
     updatedAt: feature.updatedAt,

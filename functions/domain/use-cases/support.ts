@@ -36,6 +36,19 @@ export function randomToken(length: number): string {
 /** Short, readable, unique ids: `prj_4fT9...`. */
 export const newId = (prefix: string) => `${prefix}_${randomToken(16)}`;
 
+/**
+ * A UUID derived from a name (the RFC 4122 version-5 layout over SHA-1): the same name always
+ * gives the same UUID, so hashing keys need not be stored before first use.
+ */
+export function stableUuid(name: string): string {
+  const hex = createHash('sha1').update(`vexilla:${name}`).digest('hex');
+  const variant = ((Number.parseInt(hex[16] ?? '0', 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** Numbers for Flagsmith-format ids (features, segments, options), from one counter. */
+export const allocateNumbers = (deps: Deps, count = 1) => deps.store.allocate('flagsmith-ids', count);
+
 /** Secrets are high-entropy random strings, so a fast hash is the right tool (no key stretching needed). */
 export const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex');
 

@@ -17,7 +17,7 @@ import { Conflict, Invalid, NotFound } from '../errors.js';
 import type { Page, PageRequest } from '../ports.js';
 import type * as schemas from '../schemas.js';
 import { getFeature } from './features.js';
-import { type Actor, commitOrConflict, type Deps, defined, eventWrite, expectVersion, isoNow, newId } from './support.js';
+import { type Actor, allocateNumbers, commitOrConflict, type Deps, defined, eventWrite, expectVersion, isoNow, newId, stableUuid } from './support.js';
 
 export async function getSegment(deps: Deps, project: Project, id: string): Promise<Segment> {
   const segment = await deps.store.get({ type: 'segment', projectId: project.id, id });
@@ -30,7 +30,19 @@ export const listSegments = (deps: Deps, project: Project, page: PageRequest): P
 
 export async function createSegment(deps: Deps, actor: Actor, project: Project, body: z.infer<typeof schemas.createSegmentBody>) {
   const at = isoNow(deps);
-  const segment: Segment = { type: 'segment', id: newId('seg'), orgId: project.orgId, projectId: project.id, ...body, createdAt: at, updatedAt: at, version: 1 };
+  const numericId = await allocateNumbers(deps);
+  const segment: Segment = {
+    type: 'segment',
+    id: newId('seg'),
+    numericId,
+    hashKey: String(numericId),
+    orgId: project.orgId,
+    projectId: project.id,
+    ...body,
+    createdAt: at,
+    updatedAt: at,
+    version: 1,
+  };
   await deps.store.commit([
     { kind: 'put', entity: segment, expect: 'absent' },
     eventWrite(deps, actor, { detailType: 'segment.changed', action: 'created', orgId: project.orgId, projectId: project.id, subject: { kind: 'segment', id: segment.id }, before: null, after: segment, version: 1 }),
@@ -169,7 +181,7 @@ export async function putSegmentOverride(
       priority: body.priority,
       enabled: body.enabled,
       value,
-      hashKey: current?.hashKey ?? `${environment.id}.${feature.id}.${segmentId}`,
+      hashKey: current?.hashKey ?? stableUuid(`${environment.id}:${feature.id}:${segmentId}`),
     },
     body.version,
     { kind: 'segment-override', featureName, segmentId },

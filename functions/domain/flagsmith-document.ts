@@ -1,0 +1,176 @@
+/**
+ * Flagsmith's wire formats, built from an environment snapshot: the flags list and the
+ * environment document that Flagsmith SDKs parse for local evaluation. The document carries
+ * the same hashing keys our engine uses, so local and remote evaluation agree bucket for bucket.
+ */
+import { type FlagResult, type SegmentRule, TENANT_OVERRIDE_PRIORITY, tenantOverrideSegments } from '../engine/index.js';
+import type { Feature, FeatureState, IdentityOverride } from './entities.js';
+import { type EnvironmentSnapshot, flagsmithValue, overrideHashKey } from './environment-snapshot.js';
+import { stableUuid } from './use-cases/support.js';
+
+/** A stable 31-bit number for ids that Flagsmith's formats need as integers but that mean nothing here. */
+export function numberFor(id: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
+  return (hash >>> 1) || 1;
+}
+
+/** Tenant segments get ids far above the counter's range, so they never collide with real ones. */
+const TENANT_SEGMENT_ID_BASE = 1_500_000_000;
+
+export interface FlagsmithFlag {
+  id: number;
+  feature: { id: number; name: string; type: 'STANDARD' | 'MULTIVARIATE' };
+  enabled: boolean;
+  feature_state_value: string | number | boolean | null;
+  environment: number;
+  identity: null;
+  feature_segment: null;
+}
+
+/** An engine flag result in the shape of Flagsmith's `flags/` and `identities/` answers. */
+export function toFlagsmithFlag(snapshot: EnvironmentSnapshot, feature: Feature, result: FlagResult | undefined): FlagsmithFlag {
+  return {
+    id: numberFor(`${snapshot.environment.id}:${feature.id}`),
+    feature: { id: feature.numericId, name: feature.name, type: feature.kind },
+    enabled: result?.enabled ?? false,
+    feature_state_value: flagsmithValue(result?.value),
+    environment: numberFor(snapshot.environment.id),
+    identity: null,
+    feature_segment: null,
+  };
+}
+
+/** The hashing key as a document field: Flagsmith ids are `django_id`, ours are UUIDs. */
+function hashKeyFields(hashKey: string): { django_id?: number; featurestate_uuid: string } {
+  return /^\d+$/.test(hashKey) ? { django_id: Number(hashKey), featurestate_uuid: stableUuid(hashKey) } : { featurestate_uuid: hashKey };
+}
+
+function featureStateDocument(
+  feature: Feature,
+  fields: { hashKey: string; enabled: boolean; value: unknown; weights?: Record<string, number> },
+  priority?: number,
+) {
+  const isMultivariate = feature.kind === 'MULTIVARIATE' && fields.weights !== undefined;
+  return {
+    feature: { id: feature.numericId, name: feature.name, type: feature.kind },
+    enabled: fields.enabled,
+    feature_state_value: flagsmithValue(fields.value),
+    ...hashKeyFields(fields.hashKey),
+    multivariate_feature_state_values: isMultivariate
+      ? feature.options.map((option) => ({
+          id: option.numericId,
+          multivariate_feature_option: { id: option.numericId, value: flagsmithValue(option.value) },
+          percentage_allocation: fields.weights?.[option.id] ?? option.defaultWeight,
+          mv_fs_value_uuid: stableUuid(`${fields.hashKey}:${option.id}`),
+        }))
+      : [],
+    feature_segment: priority === undefined ? null : { priority },
+  };
+}
+
+/** Condition values travel as strings in Flagsmith documents; IN lists as JSON arrays. */
+function documentRules(rules: SegmentRule[]): unknown[] {
+  return rules.map((rule) => ({
+    type: rule.type,
+    conditions: (rule.conditions ?? []).map((condition) => ({
+      operator: condition.operator,
+      property_: condition.property ?? null,
+      value:
+        condition.value === undefined || condition.value === null
+          ? null
+          : typeof condition.value === 'string'
+            ? condition.value
+            : Array.isArray(condition.value)
+              ? JSON.stringify(condition.value)
+              : typeof condition.value === 'boolean'
+                ? (condition.value ? 'True' : 'False')
+                : String(condition.value),
+    })),
+    rules: documentRules(rule.rules ?? []),
+  }));
+}
+
+export interface IdentityOverrideDocument {
+  identifier: string;
+  identity_uuid: string;
+  environment_api_key: string;
+  created_date: string;
+  identity_traits: never[];
+  identity_features: ReturnType<typeof featureStateDocument>[];
+}
+
+/** Identity overrides grouped per identity, in the document's `identity_overrides` shape. */
+export function identityOverrideDocuments(snapshot: EnvironmentSnapshot, overrides: IdentityOverride[]): IdentityOverrideDocument[] {
+  const features = new Map(snapshot.features.map((feature) => [feature.id, feature]));
+  const byIdentity = new Map<string, IdentityOverrideDocument>();
+  for (const override of overrides) {
+    const feature = features.get(override.featureId);
+    if (!feature) continue;
+    let identity = byIdentity.get(override.identifier);
+    if (!identity) {
+      identity = {
+        identifier: override.identifier,
+        identity_uuid: stableUuid(`${snapshot.environment.id}:identity:${override.identifier}`),
+        environment_api_key: snapshot.environment.hashKey,
+        created_date: override.createdAt,
+        identity_traits: [],
+        identity_features: [],
+      };
+      byIdentity.set(override.identifier, identity);
+    }
+    identity.identity_features.push(
+      featureStateDocument(feature, {
+        hashKey: overrideHashKey(snapshot.environment, feature, `identity:${override.identifier}`),
+        enabled: override.enabled,
+        value: override.value,
+      }),
+    );
+  }
+  return [...byIdentity.values()];
+}
+
+/** The environment document (`environment-document/`), without identity overrides. */
+export function environmentDocument(snapshot: EnvironmentSnapshot) {
+  const { organisation, project, environment } = snapshot;
+  const features = new Map(snapshot.features.map((feature) => [feature.id, feature]));
+  const featuresByName = new Map(snapshot.features.map((feature) => [feature.name, feature]));
+  const segments = snapshot.segments.map((segment) => ({
+    id: segment.numericId,
+    name: segment.name,
+    rules: documentRules(segment.rules),
+    feature_states: snapshot.segmentOverrides
+      .filter((override) => override.segmentId === segment.id)
+      .map((override) => featureStateDocument(features.get(override.featureId) as Feature, override, override.priority)),
+  }));
+  // Tenant overrides become the highest-priority segments, so SDKs evaluating locally agree.
+  const tenantSegments = tenantOverrideSegments(snapshot.parts.tenants ?? { overrides: {} }).map((segment, i) => ({
+    id: TENANT_SEGMENT_ID_BASE + i,
+    name: segment.name,
+    rules: documentRules(segment.rules),
+    feature_states: (segment.overrides ?? []).map((override) =>
+      featureStateDocument(featuresByName.get(override.name) as Feature, { hashKey: override.key, enabled: override.enabled, value: override.value }, TENANT_OVERRIDE_PRIORITY),
+    ),
+  }));
+  return {
+    id: numberFor(environment.id),
+    api_key: environment.hashKey,
+    name: environment.name,
+    project: {
+      id: numberFor(project.id),
+      name: project.name,
+      organisation: {
+        id: numberFor(organisation.id),
+        name: organisation.name,
+        feature_analytics: true,
+        stop_serving_flags: false,
+        persist_trait_data: true,
+      },
+      hide_disabled_flags: false,
+      segments: [...segments, ...tenantSegments],
+    },
+    feature_states: snapshot.features.map((feature, i) => featureStateDocument(feature, snapshot.states[i] as FeatureState)),
+    identity_overrides: [] as IdentityOverrideDocument[],
+    updated_at: new Date(snapshot.updatedAt * 1000).toISOString(),
+  };
+}

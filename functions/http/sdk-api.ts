@@ -1,0 +1,80 @@
+/**
+ * The sdk-api Lambda: the hot path that SDKs call. Flagsmith's SDK API under /api/v1 and OFREP
+ * under /ofrep/v1, authenticated by environment keys and served from in-memory snapshots.
+ */
+import { randomUUID } from 'node:crypto';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { Forbidden, NotFound, Unauthenticated } from '../domain/errors.js';
+import type { Deps } from '../domain/use-cases/support.js';
+import { DynamoStore } from '../data/dynamo-store.js';
+import { documentClient } from '../shared/dynamodb.js';
+import { requiredEnv } from '../shared/env.js';
+import { logger } from '../shared/logger.js';
+import type { HttpHandler } from './admin-api.js';
+import { errorResponse } from './errors.js';
+import { headersOf } from './request.js';
+import { routeKey, routes } from './routes.js';
+import type { SdkHandler } from './sdk/context.js';
+import { EnvironmentCache, type EnvironmentCacheOptions } from './sdk/environment-cache.js';
+import * as flagsmith from './sdk/flagsmith.js';
+import * as ofrep from './sdk/ofrep.js';
+
+const handlers: Record<string, SdkHandler> = {
+  getEnvironmentFlags: flagsmith.getEnvironmentFlags,
+  getIdentityFlags: flagsmith.getIdentityFlags,
+  postIdentityFlags: flagsmith.postIdentityFlags,
+  getEnvironmentDocument: flagsmith.getEnvironmentDocument,
+  postAnalytics: flagsmith.postAnalytics,
+  ofrepEvaluateFlag: ofrep.ofrepEvaluateFlag,
+  ofrepEvaluateFlags: ofrep.ofrepEvaluateFlags,
+};
+
+const BEARER = /^Bearer\s+(\S+)$/i;
+
+/** Flagsmith SDKs send X-Environment-Key; OFREP clients send a bearer token or X-API-Key. */
+function secretOf(headers: Record<string, string>): string | undefined {
+  return headers['x-environment-key'] ?? BEARER.exec(headers.authorization ?? '')?.[1] ?? headers['x-api-key'];
+}
+
+export function createSdkApi(deps: Deps, options: EnvironmentCacheOptions = {}): HttpHandler {
+  const cache = new EnvironmentCache(deps.store, options);
+  const byKey = new Map(routes.filter((route) => route.function === 'sdk-api').map((route) => [routeKey(route), route]));
+
+  return async (event) => {
+    const requestId = event.requestContext?.requestId ?? randomUUID();
+    const route = byKey.get(event.routeKey);
+    const isOfrep = route?.path.startsWith('/ofrep/') ?? false;
+    const params = (event.pathParameters ?? {}) as Record<string, string>;
+    try {
+      const handler = route && handlers[route.operation];
+      if (!route || !handler || route.access.credential !== 'environment-key') throw new NotFound('No such route.');
+      const headers = headersOf(event);
+      const secret = secretOf(headers);
+      if (!secret) throw new Unauthenticated('Send an environment key: X-Environment-Key, Authorization: Bearer or X-API-Key.');
+      const key = await cache.key(secret);
+      if (!key) throw new Unauthenticated('The environment key is unknown or revoked.');
+      if (route.access.server && key.kind !== 'server') throw new Forbidden('This needs a server key (ser.…); client keys cannot read it.');
+      const snapshot = await cache.snapshot(key.envId);
+      if (!snapshot) throw new Unauthenticated('The environment of this key no longer exists.');
+      return await handler({ deps, key, snapshot, event, headers, params });
+    } catch (error) {
+      if (error instanceof ofrep.OfrepError) return ofrep.ofrepErrorResponse(error, isOfrep && params.key !== undefined ? params.key : undefined);
+      return errorResponse(error, requestId, (cause) => logger.error('Unhandled error', { requestId, error: cause as Error }));
+    }
+  };
+}
+
+let instance: HttpHandler | undefined;
+
+/** The Lambda entry: one store and one snapshot cache per process. */
+export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+  .use(injectLambdaContext(logger))
+  .handler(async (event) => {
+    instance ??= createSdkApi(
+      { store: new DynamoStore(documentClient(), requiredEnv('TABLE_NAME')), clock: () => new Date() },
+      { ttlMs: Number(process.env.SNAPSHOT_TTL_MS ?? 1000) },
+    );
+    return instance(event);
+  });

@@ -1,0 +1,134 @@
+/**
+ * Flagsmith's SDK API (`/api/v1/`), as its 14 SDKs call it.
+ */
+import * as z from 'zod';
+import { traitValueSchema } from '../../engine/schema.js';
+import { BadRequest, Forbidden } from '../../domain/errors.js';
+import { environmentDocument, identityOverrideDocuments, toFlagsmithFlag } from '../../domain/flagsmith-document.js';
+import { evaluateIdentity, mergeTraits, persistTraits, readIdentity, type TraitInput } from '../../domain/identities.js';
+import { MAX_TRAITS } from '../../domain/schemas.js';
+import { json } from '../errors.js';
+import { readJson, validate } from '../request.js';
+import type { SdkContext, SdkHandler } from './context.js';
+
+/** Flagsmith SDKs read this to know how fresh the flags are (epoch seconds, as a float). */
+const freshness = ({ snapshot }: SdkContext) => ({ 'x-flagsmith-document-updated-at': snapshot.updatedAt.toFixed(3) });
+
+function flagsOf(context: SdkContext, flags: Record<string, Parameters<typeof toFlagsmithFlag>[2]>) {
+  return context.snapshot.features.map((feature) => toFlagsmithFlag(context.snapshot, feature, flags[feature.name]));
+}
+
+export const getEnvironmentFlags: SdkHandler = async (context) => {
+  const result = context.snapshot.evaluator.evaluate(null);
+  return json(200, flagsOf(context, result.flags), freshness(context));
+};
+
+const identifier = z.string().min(1).max(2000);
+const traitsInput = z
+  .array(
+    z.looseObject({
+      trait_key: z.string().min(1).max(200),
+      trait_value: traitValueSchema,
+      transient: z.boolean().nullish(),
+    }),
+  )
+  .max(MAX_TRAITS, `at most ${MAX_TRAITS} traits`)
+  .default([]);
+const identityBody = z.looseObject({ identifier, traits: traitsInput.nullish(), transient: z.boolean().nullish() });
+const identityQuery = z.looseObject({ identifier, transient: z.enum(['true', 'false', 'True', 'False', '1', '0']).optional() });
+
+/**
+ * Evaluates an identity: stored traits with the request's on top, its overrides, and (unless
+ * transient) the non-transient traits stored for next time. One read when warm, one write
+ * only when traits changed.
+ */
+async function identityFlags(context: SdkContext, id: string, inputs: TraitInput[], transient: boolean) {
+  const { snapshot, deps } = context;
+  const stored = await readIdentity(deps.store, snapshot.environment.id, id);
+  const persistent = mergeTraits(stored.identity?.traits ?? {}, inputs.filter((input) => !input.transient));
+  const traits = mergeTraits(persistent, inputs.filter((input) => input.transient));
+  if (Object.keys(persistent).length > MAX_TRAITS) {
+    throw new BadRequest(`An identity keeps at most ${MAX_TRAITS} traits.`, [{ path: 'traits', message: `at most ${MAX_TRAITS} traits` }]);
+  }
+  if (!transient) await persistTraits(deps.store, snapshot.environment, id, stored.identity, persistent, deps.clock());
+  const result = evaluateIdentity(snapshot, id, traits, stored.overrides);
+  return json(
+    200,
+    {
+      identifier: id,
+      flags: flagsOf(context, result.flags),
+      traits: Object.entries(traits).map(([trait_key, trait_value]) => ({ trait_key, trait_value })),
+    },
+    freshness(context),
+  );
+}
+
+/** Schema failures on the SDK API answer 400, as Flagsmith's own API does. */
+function sdkValidate<T>(schema: z.ZodType<T>, input: unknown, message: string): T {
+  try {
+    return validate(schema, input, message);
+  } catch (error) {
+    throw new BadRequest(message, (error as { details?: unknown }).details);
+  }
+}
+
+export const getIdentityFlags: SdkHandler = async (context) => {
+  const query = sdkValidate(identityQuery, context.event.queryStringParameters ?? {}, 'The query string is not valid.');
+  return identityFlags(context, query.identifier, [], ['true', 'True', '1'].includes(query.transient ?? ''));
+};
+
+export const postIdentityFlags: SdkHandler = async (context) => {
+  const body = sdkValidate(identityBody, readJson(context.event), 'The identity is not valid.');
+  const inputs = (body.traits ?? []).map((trait) => ({ key: trait.trait_key, value: trait.trait_value, transient: trait.transient ?? false }));
+  return identityFlags(context, body.identifier, inputs, body.transient ?? false);
+};
+
+/** Identity overrides per document page; a page never splits one identity's overrides. */
+export const DOCUMENT_PAGE_ITEMS = 1000;
+
+const pageToken = z.object({ cursor: z.string(), skip: z.string() });
+
+export const getEnvironmentDocument: SdkHandler = async (context) => {
+  if (context.key.kind !== 'server') throw new Forbidden('The environment document needs a server key (ser.…).');
+  const { snapshot, deps } = context;
+  const envId = snapshot.environment.id;
+  const page = context.event.queryStringParameters?.page;
+  let token: z.infer<typeof pageToken> | undefined;
+  if (page) {
+    try {
+      token = pageToken.parse(JSON.parse(Buffer.from(page, 'base64url').toString('utf8')));
+    } catch {
+      throw new BadRequest('The page is not one this API issued.');
+    }
+  }
+  const listed = await deps.store.list({ of: 'environment-identity-overrides', envId }, { limit: DOCUMENT_PAGE_ITEMS, cursor: token?.cursor });
+  // The previous page already carried every override of the identity it ended with.
+  let items = listed.items.filter((item) => item.identifier !== token?.skip);
+  let next: string | undefined;
+  const last = items.at(-1)?.identifier;
+  if (listed.cursor && last !== undefined) {
+    // Complete the last identity here, so no identity is split across pages.
+    const { overrides } = await readIdentity(deps.store, envId, last);
+    items = [...items.filter((item) => item.identifier !== last), ...overrides];
+    next = Buffer.from(JSON.stringify({ cursor: listed.cursor, skip: last })).toString('base64url');
+  } else if (listed.cursor) {
+    next = Buffer.from(JSON.stringify({ cursor: listed.cursor, skip: token?.skip ?? '' })).toString('base64url');
+  }
+  const document = { ...environmentDocument(snapshot), identity_overrides: identityOverrideDocuments(snapshot, items) };
+  const headers: Record<string, string> = freshness(context);
+  if (next !== undefined) headers.link = `</api/v1/environment-document/?page=${next}>; rel="next"`;
+  return json(200, document, headers);
+};
+
+const analyticsBody = z
+  .record(z.string().min(1).max(200), z.number().int().min(0).max(1_000_000_000))
+  .refine((counts) => Object.keys(counts).length <= 2000, 'at most 2000 features per report');
+
+export const postAnalytics: SdkHandler = async (context) => {
+  const counts = sdkValidate(analyticsBody, readJson(context.event), 'The analytics report is not valid.');
+  const day = context.deps.clock().toISOString().slice(0, 10);
+  const known = new Set(context.snapshot.features.map((feature) => feature.name));
+  const kept = Object.fromEntries(Object.entries(counts).filter(([name, count]) => known.has(name) && count > 0));
+  await context.deps.store.addEvaluations(context.snapshot.environment.id, day, kept);
+  return json(200, {});
+};

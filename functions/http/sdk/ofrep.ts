@@ -1,0 +1,115 @@
+/**
+ * OpenFeature Remote Evaluation Protocol (`/ofrep/v1/`): context attributes are traits and
+ * `targetingKey` is the identifier. Values keep their types.
+ */
+import { createHash } from 'node:crypto';
+import * as z from 'zod';
+import type { FlagResult, TraitValue } from '../../engine/index.js';
+import type { Feature } from '../../domain/entities.js';
+import type { EnvironmentSnapshot } from '../../domain/environment-snapshot.js';
+import { evaluateIdentity, readIdentity } from '../../domain/identities.js';
+import { BadRequest } from '../../domain/errors.js';
+import { json } from '../errors.js';
+import { readJson } from '../request.js';
+import type { SdkContext, SdkHandler } from './context.js';
+
+const requestSchema = z.looseObject({
+  context: z.record(z.string(), z.unknown()).optional(),
+});
+
+export class OfrepError extends Error {
+  constructor(
+    readonly status: number,
+    readonly errorCode: 'PARSE_ERROR' | 'TARGETING_KEY_MISSING' | 'INVALID_CONTEXT' | 'GENERAL' | 'FLAG_NOT_FOUND',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Evaluates every flag for the request's context: identity overrides apply to a targetingKey. */
+async function evaluate(context: SdkContext) {
+  let body: z.infer<typeof requestSchema>;
+  try {
+    body = requestSchema.parse(readJson(context.event));
+  } catch (error) {
+    throw new OfrepError(400, error instanceof BadRequest ? 'PARSE_ERROR' : 'INVALID_CONTEXT', 'The request must be {"context": {...}}.');
+  }
+  const { targetingKey, ...attributes } = body.context ?? {};
+  if (targetingKey !== undefined && (typeof targetingKey !== 'string' || targetingKey.length === 0 || targetingKey.length > 2000)) {
+    throw new OfrepError(400, 'INVALID_CONTEXT', 'targetingKey must be a non-empty string.');
+  }
+  // Only primitive attributes can be traits; structured ones are not targetable.
+  const traits: Record<string, TraitValue> = {};
+  for (const [name, value] of Object.entries(attributes)) {
+    if (['string', 'number', 'boolean'].includes(typeof value)) traits[name] = value as TraitValue;
+  }
+  const { snapshot } = context;
+  if (targetingKey === undefined) return snapshot.evaluator.evaluate(null);
+  const stored = await readIdentity(context.deps.store, snapshot.environment.id, targetingKey);
+  return evaluateIdentity(snapshot, targetingKey, traits, stored.overrides);
+}
+
+/** Whether anything in the environment can make this flag differ between identities. */
+function isTargeted(snapshot: EnvironmentSnapshot, feature: Feature): boolean {
+  return (
+    (feature.kind === 'MULTIVARIATE' && feature.options.length > 0) ||
+    snapshot.segmentOverrides.some((o) => o.featureId === feature.id) ||
+    snapshot.tenantOverrides.some((o) => o.featureId === feature.id)
+  );
+}
+
+/**
+ * One flag in OFREP terms. A flag without a value (or a boolean one) answers its on/off state;
+ * any other answers its value, typed. Reasons: DISABLED, SPLIT, TARGETING_MATCH, DEFAULT, STATIC.
+ */
+function ofrepFlag(snapshot: EnvironmentSnapshot, feature: Feature, flag: FlagResult) {
+  const toggle = flag.value === null || feature.valueType === 'boolean';
+  const value = toggle ? flag.enabled && (flag.value === null ? true : Boolean(flag.value)) : flag.value;
+  const reason = !flag.enabled
+    ? 'DISABLED'
+    : flag.reason.startsWith('SPLIT')
+      ? 'SPLIT'
+      : flag.reason.startsWith('TARGETING_MATCH')
+        ? 'TARGETING_MATCH'
+        : isTargeted(snapshot, feature)
+          ? 'DEFAULT'
+          : 'STATIC';
+  return {
+    key: feature.name,
+    value,
+    reason,
+    ...(flag.variant ? { variant: flag.variant } : {}),
+    metadata: { id: feature.numericId, enabled: flag.enabled },
+  };
+}
+
+export const ofrepEvaluateFlag: SdkHandler = async (context) => {
+  const key = context.params.key ?? '';
+  const result = await evaluate(context);
+  const feature = context.snapshot.features.find((candidate) => candidate.name === key);
+  const flag = result.flags[key];
+  if (!feature || !flag) throw new OfrepError(404, 'FLAG_NOT_FOUND', `No flag ${key} in this environment.`);
+  return json(200, ofrepFlag(context.snapshot, feature, flag));
+};
+
+export const ofrepEvaluateFlags: SdkHandler = async (context) => {
+  const result = await evaluate(context);
+  const flags = context.snapshot.features.flatMap((feature) => {
+    const flag = result.flags[feature.name];
+    return flag ? [ofrepFlag(context.snapshot, feature, flag)] : [];
+  });
+  const body = JSON.stringify({ flags });
+  // The ETag names the answer itself: unchanged flags for this context answer 304, no body.
+  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+  const match = context.headers['if-none-match'];
+  if (match && match.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === etag)) {
+    return json(304, undefined, { etag });
+  }
+  return { ...json(200, undefined, { etag }), body };
+};
+
+/** OFREP error bodies carry `errorCode` (and `key` for single-flag requests). */
+export function ofrepErrorResponse(error: OfrepError, key: string | undefined) {
+  return json(error.status, { ...(key !== undefined ? { key } : {}), errorCode: error.errorCode, errorDetails: error.message });
+}
