@@ -1,0 +1,189 @@
+/**
+ * The SDK-facing API over real HTTP: who may call what, bad input, freshness headers, document
+ * pagination, CORS, and the OFREP wire details the client libraries rely on.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { putIdentityOverride } from '../../functions/domain/use-cases/targeting.js';
+import { DOCUMENT_PAGE_ITEMS } from '../../functions/http/sdk/flagsmith.js';
+import { routes } from '../../functions/http/routes.js';
+import { buildRichEnvironment, type RichEnvironment } from '../support/rich-environment.js';
+import { startTestApi, type TestApi } from '../support/test-api.js';
+
+let api: TestApi;
+let env: RichEnvironment;
+let other: RichEnvironment;
+
+beforeAll(async () => {
+  api = await startTestApi();
+  env = await buildRichEnvironment(api, 'Main');
+  other = await buildRichEnvironment(api, 'Other');
+  await api.call('PATCH', `/admin/v1/environments/${other.envId}/feature-states/banner`, { body: { value: 'other environment' } });
+});
+afterAll(() => api?.close());
+
+const sdk = (method: string, path: string, headers: Record<string, string> = {}, body?: string) =>
+  fetch(`${api.url}${path}`, { method, headers: { 'content-type': 'application/json', ...headers }, ...(body !== undefined ? { body } : {}) });
+
+/** A request for each SDK route that a permitted caller gets a 200 for. */
+const requests: Record<string, { path: string; body?: string }> = {
+  getEnvironmentFlags: { path: '/api/v1/flags/' },
+  getIdentityFlags: { path: '/api/v1/identities/?identifier=matrix' },
+  postIdentityFlags: { path: '/api/v1/identities/', body: JSON.stringify({ identifier: 'matrix', traits: [] }) },
+  getEnvironmentDocument: { path: '/api/v1/environment-document/' },
+  postAnalytics: { path: '/api/v1/analytics/flags/', body: JSON.stringify({ banner: 1 }) },
+  ofrepEvaluateFlag: { path: '/ofrep/v1/evaluate/flags/banner', body: JSON.stringify({ context: { targetingKey: 'matrix' } }) },
+  ofrepEvaluateFlags: { path: '/ofrep/v1/evaluate/flags', body: JSON.stringify({ context: { targetingKey: 'matrix' } }) },
+};
+
+describe('SDK route access', () => {
+  const sdkRoutes = routes.filter((route) => route.access.credential === 'environment-key');
+
+  it('has a request for every SDK route', () => {
+    expect(Object.keys(requests).sort()).toEqual(sdkRoutes.map((route) => route.operation).sort());
+  });
+
+  it.each(sdkRoutes.map((route) => [route.operation, route] as const))('%s', async (operation, route) => {
+    const { path, body } = requests[operation] as { path: string; body?: string };
+    const serverOnly = route.access.credential === 'environment-key' && route.access.server;
+    expect((await sdk(route.method, path, {}, body)).status).toBe(401);
+    expect((await sdk(route.method, path, { 'x-environment-key': 'unknown' }, body)).status).toBe(401);
+    expect((await sdk(route.method, path, { authorization: `Bearer ${api.adminToken}` }, body)).status).toBe(401);
+    expect((await sdk(route.method, path, { 'x-environment-key': env.clientKey }, body)).status).toBe(serverOnly ? 403 : 200);
+    expect((await sdk(route.method, path, { 'x-environment-key': env.serverKey }, body)).status).toBe(200);
+  });
+
+  it("answers each key with its own environment's flags only", async () => {
+    const mine = await (await sdk('GET', '/api/v1/flags/', { 'x-environment-key': env.clientKey })).json();
+    const theirs = await (await sdk('GET', '/api/v1/flags/', { 'x-environment-key': other.clientKey })).json();
+    const banner = (flags: { feature: { name: string }; feature_state_value: unknown }[]) => flags.find((f) => f.feature.name === 'banner')?.feature_state_value;
+    expect(banner(mine)).toBe('hello');
+    expect(banner(theirs)).toBe('other environment');
+  });
+
+  it('stops accepting a revoked server key', async () => {
+    const created = await api.call('POST', `/admin/v1/environments/${env.envId}/server-keys`, { body: { name: 'temp' } });
+    expect((await sdk('GET', '/api/v1/environment-document/', { 'x-environment-key': created.body.key })).status).toBe(200);
+    await api.call('DELETE', `/admin/v1/environments/${env.envId}/server-keys/${created.body.id}`);
+    await new Promise((resolve) => setTimeout(resolve, 150)); // the test stack's cache TTL
+    expect((await sdk('GET', '/api/v1/environment-document/', { 'x-environment-key': created.body.key })).status).toBe(401);
+  });
+});
+
+describe('bad input on the SDK API', () => {
+  const post = (body: string) => sdk('POST', '/api/v1/identities/', { 'x-environment-key': env.clientKey }, body);
+  const stored = async (identifier: string) => (await api.call('GET', `/admin/v1/environments/${env.envId}/identities/${identifier}`)).status;
+
+  it('answers malformed and wrongly typed identity bodies 400 with details, storing nothing', async () => {
+    const malformed = await post('{"identifier": "bad-1", ');
+    expect(malformed.status).toBe(400);
+    const typed = await post(JSON.stringify({ identifier: 'bad-2', traits: [{ trait_key: 'age', trait_value: { nested: true } }] }));
+    expect(typed.status).toBe(400);
+    const body = await typed.json();
+    expect(body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+    expect(body.details[0].path).toBe('traits.0.trait_value');
+    expect(await stored('bad-2')).toBe(404);
+  });
+
+  it('refuses 2,000 traits and a 1 MB body cleanly, and keeps serving', async () => {
+    const traits = Array.from({ length: 2000 }, (_, i) => ({ trait_key: `t${i}`, trait_value: i }));
+    const many = await post(JSON.stringify({ identifier: 'bad-3', traits }));
+    expect(many.status).toBe(400);
+    const huge = await post(JSON.stringify({ identifier: 'bad-4', traits: [{ trait_key: 'blob', trait_value: 'x'.repeat(1024 * 1024) }] }));
+    expect(huge.status).toBe(413);
+    expect(await stored('bad-3')).toBe(404);
+    expect(await stored('bad-4')).toBe(404);
+    expect((await sdk('GET', '/api/v1/flags/', { 'x-environment-key': env.clientKey })).status).toBe(200);
+  });
+
+  it('does not store transient identities or transient traits', async () => {
+    await post(JSON.stringify({ identifier: 'passer-by', traits: [{ trait_key: 'plan', trait_value: 'pro' }], transient: true }));
+    expect(await stored('passer-by')).toBe(404);
+    await post(JSON.stringify({ identifier: 'mixed', traits: [{ trait_key: 'plan', trait_value: 'pro' }, { trait_key: 'mood', trait_value: 'ok', transient: true }] }));
+    expect((await api.call('GET', `/admin/v1/environments/${env.envId}/identities/mixed`)).body.traits).toEqual({ plan: 'pro' });
+  });
+});
+
+describe('freshness and CORS', () => {
+  it('stamps flags, identities and documents with x-flagsmith-document-updated-at, which moves on change', async () => {
+    const stamp = async (path: string, key = env.clientKey) =>
+      Number((await sdk('GET', path, { 'x-environment-key': key })).headers.get('x-flagsmith-document-updated-at'));
+    const before = await stamp('/api/v1/flags/');
+    expect(before).toBeGreaterThan(1_700_000_000);
+    expect(await stamp('/api/v1/identities/?identifier=fresh')).toBe(before);
+    expect(await stamp('/api/v1/environment-document/', env.serverKey)).toBe(before);
+    await api.call('PATCH', `/admin/v1/environments/${env.envId}/feature-states/filler_3`, { body: { enabled: true } });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(await stamp('/api/v1/flags/')).toBeGreaterThan(before);
+  });
+
+  it('answers CORS preflights and exposes the headers SDKs read', async () => {
+    const preflight = await fetch(`${api.url}/api/v1/identities/`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-environment-key,content-type' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('x-environment-key');
+    const answer = await sdk('GET', '/api/v1/flags/', { 'x-environment-key': env.clientKey, origin: 'https://app.example' });
+    expect(answer.headers.get('access-control-allow-origin')).toBe('*');
+    expect(answer.headers.get('access-control-expose-headers')).toContain('x-flagsmith-document-updated-at');
+  });
+});
+
+describe('OFREP wire details', () => {
+  const ofrep = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    sdk('POST', `/ofrep/v1/evaluate/flags${path}`, { authorization: `Bearer ${env.clientKey}`, ...headers }, JSON.stringify(body));
+
+  it('answers unknown flags 404 FLAG_NOT_FOUND and bad contexts 400, with the key', async () => {
+    const missing = await ofrep('/nope', { context: { targetingKey: 'u' } });
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ key: 'nope', errorCode: 'FLAG_NOT_FOUND' });
+    const bad = await ofrep('/banner', { context: { targetingKey: 42 } });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ key: 'banner', errorCode: 'INVALID_CONTEXT' });
+  });
+
+  it('tags bulk answers with an ETag and answers If-None-Match with 304 until something changes', async () => {
+    const first = await ofrep('', { context: { targetingKey: 'etag-user', plan: 'pro' } });
+    const etag = first.headers.get('etag') as string;
+    expect(etag).toMatch(/^".+"$/);
+    const again = await ofrep('', { context: { targetingKey: 'etag-user', plan: 'pro' } }, { 'if-none-match': etag });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe('');
+    const otherContext = await ofrep('', { context: { targetingKey: 'etag-user', plan: 'free' } }, { 'if-none-match': etag });
+    expect(otherContext.status).toBe(200);
+  });
+});
+
+describe('environment document pagination', () => {
+  it('pages identity overrides with Link headers, never splitting an identity', async () => {
+    const project = (await api.call('GET', `/admin/v1/projects/${env.projectId}`)).body;
+    const environment = (await api.call('GET', `/admin/v1/environments/${env.envId}`)).body;
+    const actor = { id: 'test', name: 'test', orgId: api.organisationId, roles: { organisation: 'admin' as const } };
+    const identities = Array.from({ length: DOCUMENT_PAGE_ITEMS + 150 }, (_, i) => `paged-${String(i).padStart(5, '0')}`);
+    for (let i = 0; i < identities.length; i += 50) {
+      await Promise.all(
+        identities.slice(i, i + 50).flatMap((identifier, j) => [
+          putIdentityOverride(api.deps, actor, environment, project, identifier, 'banner', { enabled: true, value: `for ${identifier}` }),
+          ...((i + j) % 7 === 0 ? [putIdentityOverride(api.deps, actor, environment, project, identifier, 'max_items', { enabled: true, value: i + j })] : []),
+        ]),
+      );
+    }
+    const seen = new Map<string, number>();
+    let url: string | undefined = '/api/v1/environment-document/';
+    let pages = 0;
+    while (url && pages < 10) {
+      const page = await sdk('GET', url, { 'x-environment-key': env.serverKey });
+      expect(page.status).toBe(200);
+      const document = await page.json();
+      for (const identity of document.identity_overrides) {
+        expect(seen.has(identity.identifier), `${identity.identifier} split across pages`).toBe(false);
+        seen.set(identity.identifier, identity.identity_features.length);
+      }
+      url = /<([^>]+)>;\s*rel="next"/.exec(page.headers.get('link') ?? '')?.[1];
+      pages++;
+    }
+    expect(pages).toBeGreaterThanOrEqual(2);
+    for (const [i, identifier] of identities.entries()) expect(seen.get(identifier), identifier).toBe(i % 7 === 0 ? 2 : 1);
+    expect(seen.get('user-7')).toBe(1);
+  });
+});
