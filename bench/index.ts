@@ -1,5 +1,7 @@
 /** `npm run bench`: every benchmark, printed. Figures are reported, never asserted. */
 import { runEngineBench } from './engine.js';
+import { runSdkApiBench } from './sdk-api.js';
 
 console.log(`# Vexilla benchmarks (node ${process.version}, ${process.platform}/${process.arch})`);
 await runEngineBench();
+await runSdkApiBench();
