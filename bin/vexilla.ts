@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
+import { addNagPacks } from '../lib/nag.js';
 import { VexillaStack } from '../lib/vexilla-stack.js';
 
 const app = new App();
@@ -10,3 +11,4 @@ new VexillaStack(app, `Vexilla-${stage}`, {
   description: `Vexilla feature flags and remote config (${stage})`,
   retainData,
 });
+addNagPacks(app);

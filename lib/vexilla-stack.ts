@@ -1,25 +1,26 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { VexillaTable } from './table.js';
+import type { VexillaTable } from './table.js';
+import { VexillaService, type VexillaServiceProps } from './vexilla-service.js';
 
-export interface VexillaStackProps extends StackProps {
-  /**
-   * Keep the table when the stack is deleted. Relax it only for throwaway dev stacks.
-   * @default true
-   */
-  readonly retainData?: boolean;
-}
+export interface VexillaStackProps extends StackProps, VexillaServiceProps {}
 
 /**
- * The Vexilla service: one stack that composes one construct per concern (table, functions,
- * HTTP API, events, scheduler, edge). It synthesises offline, with no credentials and no
- * environment lookups, so `cdk synth` runs anywhere.
+ * The Vexilla service in a stack of its own, with its endpoints as outputs. It synthesises
+ * offline, with no credentials and no environment lookups, so `cdk synth` runs anywhere.
  */
 export class VexillaStack extends Stack {
+  readonly service: VexillaService;
   readonly table: VexillaTable;
 
   constructor(scope: Construct, id: string, props: VexillaStackProps = {}) {
     super(scope, id, props);
-    this.table = new VexillaTable(this, 'Data', { retain: props.retainData ?? true });
+    // The id 'Default' is left out of logical ids, so resources keep the ids they had when the
+    // stack held them directly (the table is retained: a new logical id would orphan it).
+    this.service = new VexillaService(this, 'Default', props);
+    this.table = this.service.data;
+
+    new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the HTTP API', value: this.service.httpApi.url });
+    new CfnOutput(this, 'TableName', { description: 'The single DynamoDB table', value: this.table.table.tableName });
   }
 }

@@ -1,25 +1,26 @@
-import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Token } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { createTableInput } from '../../functions/data/create-table.js';
 import { table } from '../../functions/data/table.js';
-import { VexillaStack } from '../../lib/vexilla-stack.js';
+import { logicalIdOf, synthVexilla } from './synth.js';
 
-const synth = (props?: ConstructorParameters<typeof VexillaStack>[2]) => {
-  const app = new App();
-  return Template.fromStack(new VexillaStack(app, 'Vexilla-test', props));
-};
+// Synthesised once per file; nothing here looks at the functions' code, so no bundling.
+const { stack, template } = synthVexilla(undefined, { bundle: false });
+const devStack = synthVexilla({ retainData: false }, { bundle: false }).template;
 
 describe('VexillaStack', () => {
   it('synthesises offline, with no account, region or lookups', () => {
-    const template = synth().toJSON() as { Parameters?: Record<string, unknown> };
+    const json = template.toJSON() as { Parameters?: Record<string, unknown> };
     // The bootstrap version parameter proves a real, deployable template came out of synth.
-    expect(template.Parameters).toHaveProperty('BootstrapVersion');
+    expect(json.Parameters).toHaveProperty('BootstrapVersion');
+    // No environment: account and region stay CloudFormation pseudo parameters.
+    expect(Token.isUnresolved(stack.account) && Token.isUnresolved(stack.region)).toBe(true);
   });
 
   it('builds the table from the same declaration as the tests and the local stack', () => {
     const local = createTableInput('any');
-    synth().hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       KeySchema: local.KeySchema,
       AttributeDefinitions: Match.arrayWith(local.AttributeDefinitions ?? []),
       GlobalSecondaryIndexes: Object.keys(table.indexes).map((IndexName) => Match.objectLike({ IndexName })),
@@ -31,7 +32,31 @@ describe('VexillaStack', () => {
   });
 
   it('retains the table by default and lets dev stacks opt out', () => {
-    synth().hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
-    synth({ retainData: false }).hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Delete' });
+    template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    devStack.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Delete' });
+  });
+
+  it('keeps the logical id the table had before the service construct existed', () => {
+    // A new logical id would orphan the retained table and create an empty one.
+    expect(logicalIdOf(stack.table.table)).toBe('DataTableFDBAD0F2');
+  });
+
+  it('retains log groups with the data, and lets dev stacks delete them', () => {
+    const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup'));
+    expect(logGroups.length).toBeGreaterThan(0);
+    for (const logGroup of logGroups) expect(logGroup).toMatchObject({ DeletionPolicy: 'Retain', Properties: { RetentionInDays: 30 } });
+    for (const logGroup of Object.values(devStack.findResources('AWS::Logs::LogGroup'))) expect(logGroup).toMatchObject({ DeletionPolicy: 'Delete' });
+  });
+
+  it('outputs the API URL and the table name', () => {
+    template.hasOutput('ApiUrl', { Value: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([{ Ref: logicalIdOf(stack.service.httpApi.api) }])] }) });
+    template.hasOutput('TableName', { Value: { Ref: logicalIdOf(stack.table.table) } });
+  });
+
+  it('hard-codes no physical names for the table, functions, roles or log groups', () => {
+    const named = Object.entries(template.toJSON().Resources as Record<string, { Type: string; Properties?: Record<string, unknown> }>)
+      .filter(([, resource]) => ['TableName', 'FunctionName', 'RoleName', 'LogGroupName'].some((key) => typeof resource.Properties?.[key] === 'string'))
+      .map(([id]) => id);
+    expect(named).toEqual([]);
   });
 });

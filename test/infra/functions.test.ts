@@ -1,0 +1,138 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Match } from 'aws-cdk-lib/assertions';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { table } from '../../functions/data/table.js';
+import { type FunctionName, publicRoutes, routes } from '../../functions/http/routes.js';
+import { functionSettings, routedFunctionNames } from '../../lib/functions.js';
+import { logicalIdOf, synthVexilla } from './synth.js';
+
+// Synthesised once per file: each synth bundles every function with esbuild.
+const { app, stack, template } = synthVexilla();
+const built = stack.service.functions.functions;
+const tableArn = { 'Fn::GetAtt': [logicalIdOf(stack.table.table), 'Arn'] };
+const indexArns = Object.keys(table.indexes).map((index) => ({ 'Fn::Join': ['', [tableArn, `/index/${index}`]] }));
+
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+/** A statement in a form that compares equal regardless of CloudFormation's single-item collapsing. */
+const normalise = (statement: Statement) => ({ Effect: statement.Effect, Action: asList(statement.Action).sort(), Resource: asList(statement.Resource) });
+
+function resourcesOf(name: FunctionName) {
+  const fn = built.get(name);
+  if (!fn) throw new Error(`no ${name} function`);
+  const functionId = logicalIdOf(fn);
+  const properties = template.toJSON().Resources[functionId].Properties as Record<string, unknown> & { Role: { 'Fn::GetAtt': [string, string] } };
+  const roleId = properties.Role['Fn::GetAtt'][0];
+  const policies = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }));
+  return { functionId, properties, roleId, policies, logGroupId: logicalIdOf(fn.logGroup as unknown as CfnFunction) };
+}
+
+const names = routedFunctionNames();
+
+describe('the Lambda functions', () => {
+  it('are exactly the functions the route table sends requests to', () => {
+    expect(new Set(names)).toEqual(new Set([...routes, ...publicRoutes].map((route) => route.function)));
+    expect([...built.keys()].sort()).toEqual([...names].sort());
+    template.resourceCountIs('AWS::Lambda::Function', names.length);
+  });
+
+  it.each(names)('%s runs on Node.js 22 on arm64, traced, with its own memory, timeout and environment', (name) => {
+    const { properties } = resourcesOf(name);
+    const settings = functionSettings[name];
+    expect(properties).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      MemorySize: settings.memorySize,
+      Timeout: settings.timeoutSeconds,
+      TracingConfig: { Mode: 'Active' },
+      Environment: {
+        Variables: {
+          TABLE_NAME: { Ref: logicalIdOf(stack.table.table) },
+          POWERTOOLS_SERVICE_NAME: `vexilla-${name}`,
+          POWERTOOLS_METRICS_NAMESPACE: 'Vexilla',
+          NODE_OPTIONS: '--enable-source-maps',
+        },
+      },
+    });
+  });
+
+  it('sizes the hot path larger and shorter than the management API', () => {
+    expect(functionSettings['admin-api']).toMatchObject({ memorySize: 512, timeoutSeconds: 10 });
+    expect(functionSettings['sdk-api']).toMatchObject({ memorySize: 1024, timeoutSeconds: 5 });
+  });
+
+  it.each(names)('%s logs to a log group of its own, kept for a month', (name) => {
+    const { properties, logGroupId } = resourcesOf(name);
+    expect(properties.LoggingConfig).toEqual({ LogGroup: { Ref: logGroupId } });
+    template.hasResource('AWS::Logs::LogGroup', Match.objectLike({ Properties: { RetentionInDays: 30 } }));
+    expect(template.toJSON().Resources[logGroupId]).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30 } });
+  });
+
+  it.each(names)('%s is bundled as minified ESM with a require shim and a source map, and loads', (name) => {
+    const { properties } = resourcesOf(name);
+    const key = (properties.Code as { S3Key: string }).S3Key;
+    const dir = join(app.outdir, `asset.${key.replace(/\.zip$/, '')}`);
+    const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
+    expect(code.startsWith("import { createRequire as __vexillaCreateRequire } from 'node:module'; const require = __vexillaCreateRequire(import.meta.url);")).toBe(true);
+    // Minified: long lines (only template literals keep their line breaks).
+    expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
+    expect(code).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
+    expect(existsSync(join(dir, 'index.mjs.map'))).toBe(true);
+    // What Lambda does on a cold start, in a plain Node.js process: import the module, find the handler.
+    const probe = `const m = await import(${JSON.stringify(pathToFileURL(join(dir, 'index.mjs')).href)}); console.log(typeof m.handler);`;
+    const output = execFileSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', probe], {
+      env: { PATH: process.env.PATH, AWS_REGION: 'eu-west-1', TABLE_NAME: 'unused' },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    expect(output.trim()).toBe('function');
+  });
+});
+
+describe('least privilege', () => {
+  it.each(names)("%s's role has exactly its declared table statements, its own log group, and X-Ray", (name) => {
+    const { policies, roleId, logGroupId } = resourcesOf(name);
+    expect(policies).toHaveLength(1);
+    const statements = (policies[0]?.Properties.PolicyDocument.Statement as Statement[]).map(normalise);
+    const arns: Record<'table' | 'indexes', unknown[]> = { table: [tableArn], indexes: indexArns };
+    const expected = [
+      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [{ 'Fn::GetAtt': [logGroupId, 'Arn'] }] },
+      ...functionSettings[name].tableAccess.map((access) => ({ Effect: 'Allow', Action: [...access.actions].sort(), Resource: access.on.flatMap((on) => arns[on]) })),
+      // X-Ray's actions have no resource-level permissions; CDK adds this for Tracing.ACTIVE.
+      { Effect: 'Allow', Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: ['*'] },
+    ];
+    expect(statements).toHaveLength(expected.length);
+    expect(statements).toEqual(expect.arrayContaining(expected));
+    // No managed policies (AWSLambdaBasicExecutionRole or any other) and no inline ones.
+    expect(template.toJSON().Resources[roleId].Properties).not.toHaveProperty('ManagedPolicyArns');
+    expect(template.toJSON().Resources[roleId].Properties).not.toHaveProperty('Policies');
+  });
+
+  it('grants no wildcard action, and a wildcard resource only to X-Ray', () => {
+    for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
+      for (const statement of policy.Properties.PolicyDocument.Statement as Statement[]) {
+        for (const action of asList(statement.Action)) expect(action).not.toContain('*');
+        if (asList(statement.Resource).includes('*')) expect(asList(statement.Action).every((action) => action.startsWith('xray:'))).toBe(true);
+      }
+    }
+  });
+
+  it('grants index access for Query only, on indexes named one by one', () => {
+    for (const settings of Object.values(functionSettings)) {
+      for (const access of settings.tableAccess) {
+        if (access.on.includes('indexes')) expect(access.actions).toEqual(['dynamodb:Query']);
+        // Scans, table administration and stream reads are never part of a request path.
+        expect(access.actions.filter((action) => /Scan|Table|Stream|BatchWrite|\*/.test(action))).toEqual([]);
+      }
+    }
+  });
+
+  it('keeps the SDK API from deleting anything', () => {
+    expect(functionSettings['sdk-api'].tableAccess.flatMap((access) => access.actions)).not.toContain('dynamodb:DeleteItem');
+  });
+});

@@ -1,0 +1,43 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { routedFunctionNames } from '../../lib/functions.js';
+import { addNagPacks } from '../../lib/nag.js';
+import { acknowledgments, synthVexilla } from './synth.js';
+
+// Synthesised once, with everything `cdk synth` runs: CDK's CloudFormation validation and both
+// nag packs as validation plugins. Synthesis itself throws if a pack reports an error.
+const { app, stack, packs } = synthVexilla(undefined, { cloudFormationValidation: true });
+
+describe('cdk-nag', () => {
+  it.each(['awsSolutions', 'serverless'] as const)('the %s pack finds nothing unacknowledged, warnings included', (pack) => {
+    const report = packs[pack].validateScope(app);
+    expect(report.violations.map((violation) => `${violation.ruleName} ${violation.violatingResources.map((resource) => resource.constructPath).join(', ')}`)).toEqual([]);
+    expect(report.success).toBe(true);
+  });
+
+  it('acknowledges only the findings the design accepts, each on its own construct, each with a reason', () => {
+    const found = acknowledgments(stack);
+    const expected = [
+      ...routedFunctionNames().flatMap((name) => [
+        { id: 'AwsSolutions-IAM5[Resource::*]', path: `${stack.stackName}/Default/Functions/${name}/Role` },
+        { id: 'AwsSolutions-L1', path: `${stack.stackName}/Default/Functions/${name}/Function` },
+        { id: 'Serverless-LambdaLatestVersion', path: `${stack.stackName}/Default/Functions/${name}/Function` },
+        { id: 'Serverless-LambdaDLQ', path: `${stack.stackName}/Default/Functions/${name}/Function` },
+      ]),
+      { id: 'AwsSolutions-APIG4', path: `${stack.stackName}/Default/Http/Routes` },
+    ];
+    expect(found.map(({ id, path }) => ({ id, path }))).toEqual(expect.arrayContaining(expected));
+    expect(found).toHaveLength(expected.length);
+    for (const { reason } of found) expect(reason.length).toBeGreaterThan(80);
+  });
+
+  it('fails synthesis on an unacknowledged error, as `cdk synth` does', () => {
+    const scratch = new App({ builtinCloudFormationValidation: false });
+    const scratchStack = new Stack(scratch, 'Scratch');
+    new LambdaFunction(scratchStack, 'Old', { runtime: Runtime.NODEJS_20_X, handler: 'index.handler', code: Code.fromInline('exports.handler = async () => ({});') });
+    addNagPacks(scratch);
+    expect(() => Template.fromStack(scratchStack)).toThrow(/AwsSolutions-L1|AwsSolutions-IAM4/);
+  });
+});

@@ -1,0 +1,47 @@
+import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import { addNagPacks } from '../../lib/nag.js';
+import { VexillaStack, type VexillaStackProps } from '../../lib/vexilla-stack.js';
+
+/**
+ * Synthesises the real stack with the same cdk-nag packs as `cdk synth`, so every test file also
+ * proves the packs pass (synthesis throws on an unacknowledged error). Call it once per file, at
+ * module level.
+ *
+ * Two costs are opt-in: bundling the functions with esbuild (~1 s; `bundle: false` leaves a
+ * placeholder asset, for tests that do not look at the code), and CDK's built-in CloudFormation
+ * template validation (~4 s; on in `cdk synth`, here only with `cloudFormationValidation: true`).
+ */
+export function synthVexilla(props?: VexillaStackProps, options: { bundle?: boolean; cloudFormationValidation?: boolean } = {}) {
+  const app = new App({
+    builtinCloudFormationValidation: options.cloudFormationValidation ?? false,
+    // CDK's own switch: bundle assets only for the stacks listed (`cdk synth --exclusively` uses it).
+    context: (options.bundle ?? true) ? {} : { 'aws:cdk:bundling-stacks': [] },
+  });
+  const stack = new VexillaStack(app, 'Vexilla-test', props);
+  const packs = addNagPacks(app);
+  const template = Template.fromStack(stack);
+  return { app, stack, packs, template };
+}
+
+/** The logical id CloudFormation knows a construct's resource by. */
+export const logicalIdOf = (construct: IConstruct): string => {
+  const resource = CfnResource.isCfnResource(construct) ? construct : construct.node.defaultChild;
+  if (!CfnResource.isCfnResource(resource)) throw new Error(`${construct.node.path} has no CloudFormation resource`);
+  return Stack.of(resource).getLogicalId(resource);
+};
+
+/** Every acknowledged nag rule in the tree, by rule id, with where and why. */
+export function acknowledgments(root: IConstruct): { id: string; path: string; reason: string }[] {
+  const found: { id: string; path: string; reason: string }[] = [];
+  for (const construct of root.node.findAll()) {
+    for (const entry of construct.node.metadata) {
+      if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+      for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
+        found.push({ id: id.replace(/^annotation::/i, ''), path: construct.node.path, reason });
+      }
+    }
+  }
+  return found;
+}
