@@ -3,6 +3,7 @@
  * arguments and returns an exit code. Usage mistakes exit with 2, failures with 1.
  *
  *   vexilla bootstrap --table <name> [--endpoint <url>] [--region <region>] [--name <name>] [--json]
+ *   vexilla import flagsmith <file> --environment <envId> [--dry-run] [--json]
  */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { DynamoDBClient, type DynamoDBClientConfig, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
@@ -10,20 +11,10 @@ import { DynamoStore } from '../data/dynamo-store.js';
 import { bootstrapOrganisation } from '../domain/use-cases/organisation.js';
 import { localDynamoClientConfig } from '../local/dynamodb-local.js';
 import { documentClient } from '../shared/dynamodb.js';
+import { importCommand } from './import.js';
 
-export interface Io {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-export interface Command {
-  summary: string;
-  usage: string;
-  run(argv: string[], io: Io): Promise<number>;
-}
-
-/** A mistake in how the command was called: shown with the usage, exit code 2. */
-export class UsageError extends Error {}
+export { type Command, type Io, UsageError } from './command.js';
+import { type Command, type Io, UsageError } from './command.js';
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
@@ -130,7 +121,7 @@ Options:
 };
 
 /** Every command, by name. Add new ones here. */
-export const commands: Record<string, Command> = { bootstrap };
+export const commands: Record<string, Command> = { bootstrap, import: importCommand };
 
 export function usage(): string {
   const width = Math.max(...Object.keys(commands).map((name) => name.length)) + 2;

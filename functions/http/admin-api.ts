@@ -38,7 +38,7 @@ export function createAdminApi(deps: Deps): HttpHandler {
       const params = event.pathParameters ?? {};
       const resolved = await resolve(deps.store, actor, params as Record<string, string>);
       authorize(actor, resolved, route.access.action);
-      const body = route.body ? parseBody(event, route.body) : rawBody(event) && undefined;
+      const body = route.body ? parseBody(event, route.body, route.maxBodyBytes) : rawBody(event) && undefined;
       const query = route.query ? parseQuery(event, route.query) : undefined;
       const result = await handler({ deps, actor, resolved, params: params as Record<string, string>, headers, body, query });
       const status = route.status === 204 || result.body === undefined ? 204 : (result.status ?? route.status ?? 200);

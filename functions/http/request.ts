@@ -16,18 +16,18 @@ export function headersOf(event: APIGatewayProxyEventV2): Record<string, string>
   return headers;
 }
 
-export function rawBody(event: APIGatewayProxyEventV2): string | undefined {
+export function rawBody(event: APIGatewayProxyEventV2, limit = MAX_BODY_BYTES): string | undefined {
   if (event.body === undefined || event.body === null) return undefined;
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) {
-    throw new TooLarge(`The body is larger than ${MAX_BODY_BYTES / 1024} KB.`, { limitBytes: MAX_BODY_BYTES });
+  if (Buffer.byteLength(text) > limit) {
+    throw new TooLarge(`The body is larger than ${Math.round(limit / 1024)} KB.`, { limitBytes: limit });
   }
   return text;
 }
 
 /** The JSON body (size-checked); a missing body reads as `{}`. */
-export function readJson(event: APIGatewayProxyEventV2): unknown {
-  const text = rawBody(event);
+export function readJson(event: APIGatewayProxyEventV2, limit = MAX_BODY_BYTES): unknown {
+  const text = rawBody(event, limit);
   if (text === undefined || text.trim() === '') return {};
   try {
     return JSON.parse(text);
@@ -37,8 +37,8 @@ export function readJson(event: APIGatewayProxyEventV2): unknown {
 }
 
 /** Parses and validates a JSON body; a missing body is read as `{}`. */
-export function parseBody<T>(event: APIGatewayProxyEventV2, schema: z.ZodType<T>): T {
-  return validate(schema, readJson(event), 'The body is not valid.');
+export function parseBody<T>(event: APIGatewayProxyEventV2, schema: z.ZodType<T>, limit = MAX_BODY_BYTES): T {
+  return validate(schema, readJson(event, limit), 'The body is not valid.');
 }
 
 export function parseQuery<T>(event: APIGatewayProxyEventV2, schema: z.ZodType<T>): T {

@@ -3,9 +3,12 @@
  * router, the Lambda dispatch, the OpenAPI document and the authorization matrix test are all
  * built from this table.
  */
-import type * as z from 'zod';
+import * as z from 'zod';
 import type { Action } from '../domain/access.js';
 import * as schemas from '../domain/schemas.js';
+import { flagsmithDocumentSchema as importDocumentBody } from '../domain/use-cases/import-flagsmith.js';
+
+const importQuery = z.object({ dryRun: z.enum(['true', 'false']).default('false') });
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type FunctionName = 'admin-api' | 'sdk-api';
@@ -29,6 +32,8 @@ export interface Route {
   query?: z.ZodType;
   /** Status of a successful answer. @default 200 */
   status?: 200 | 201 | 204;
+  /** Largest body accepted. @default 256 KB */
+  maxBodyBytes?: number;
 }
 
 const read: Access = { credential: 'admin-token', action: 'read' };
@@ -82,6 +87,16 @@ const adminRoutes: Omit<Route, 'function'>[] = [
   { method: 'DELETE', path: `${FS}/segment-overrides/{segmentId}`, operation: 'deleteSegmentOverride', access: write, summary: 'Remove a segment override', status: 204 },
   { method: 'PUT', path: `${FS}/tenant-overrides/{tenantId}`, operation: 'putTenantOverride', access: write, summary: 'Create or replace a tenant override', body: schemas.putOverrideBody },
   { method: 'DELETE', path: `${FS}/tenant-overrides/{tenantId}`, operation: 'deleteTenantOverride', access: write, summary: 'Remove a tenant override', status: 204 },
+  {
+    method: 'POST',
+    path: `${A}/environments/{envId}/import`,
+    operation: 'importFlagsmith',
+    access: write,
+    summary: 'Import a Flagsmith environment document (idempotent; ?dryRun=true to see what would change)',
+    body: importDocumentBody,
+    query: importQuery,
+    maxBodyBytes: 5 * 1024 * 1024,
+  },
   { method: 'GET', path: `${A}/environments/{envId}/identities`, operation: 'listIdentities', access: read, summary: 'Identities, paginated', query: schemas.listQuery },
   { method: 'GET', path: `${A}/environments/{envId}/identities/{identifier}`, operation: 'getIdentity', access: read, summary: 'An identity with its traits and overrides' },
   { method: 'PUT', path: `${A}/environments/{envId}/identities/{identifier}`, operation: 'putIdentity', access: write, summary: "Create an identity or replace its traits", body: schemas.putIdentityBody },

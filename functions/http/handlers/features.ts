@@ -1,4 +1,6 @@
-import { Invalid } from '../../domain/errors.js';
+import { allows } from '../../domain/access.js';
+import { Forbidden, Invalid } from '../../domain/errors.js';
+import { importFlagsmithDocument } from '../../domain/use-cases/import-flagsmith.js';
 import * as useCases from '../../domain/use-cases/features.js';
 import * as schemas from '../../domain/schemas.js';
 import { bodyAs, environmentOf, type Handler, type HandlerContext, ok, param, projectOf, queryAs } from './context.js';
@@ -53,4 +55,14 @@ export const restoreFeatureStateVersion: Handler = async (c) => {
     ifMatch(c) ?? bodyAs(c, schemas.restoreVersionBody).version,
   );
   return ok(state, etag(state.version));
+};
+
+/** Import creates project-level features and segments, so it needs write access to the project too. */
+export const importFlagsmith: Handler = async (c) => {
+  const project = projectOf(c);
+  if (!allows(c.actor, { orgId: project.orgId, projectId: project.id }, 'write')) {
+    throw new Forbidden('Importing creates features and segments: it needs an editor or admin role on the project.');
+  }
+  const dryRun = (c.query as { dryRun?: string } | undefined)?.dryRun === 'true';
+  return ok(await importFlagsmithDocument(c.deps, c.actor, environmentOf(c), project, c.body, { dryRun }));
 };

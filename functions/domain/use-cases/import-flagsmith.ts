@@ -1,0 +1,407 @@
+/**
+ * Migration from Flagsmith: load a Flagsmith environment document into an environment.
+ *
+ * Users must stay in their buckets, so the source's hashing keys are kept: the environment key
+ * that prefixes identity keys, segment ids (percentage splits) and feature-state ids
+ * (multivariate splits), with variants in the source's order. Importing is idempotent: each
+ * entity is compared with what is stored and written only when it differs, through the same
+ * state + version + event commits as every other change.
+ */
+import * as z from 'zod';
+import { TENANT_OVERRIDE_PRIORITY } from '../../engine/index.js';
+import { ruleSchema, type SegmentRule } from '../../engine/schema.js';
+import type {
+  Environment,
+  FeatureState,
+  FeatureStateVersion,
+  IdentityOverride,
+  JsonValue,
+  MultivariateOption,
+  Project,
+  Segment,
+  SegmentOverride,
+  TenantOverride,
+  ValueType,
+} from '../entities.js';
+import { Conflict, Invalid } from '../errors.js';
+import { CommitConflict, type Write } from '../ports.js';
+import { defaultState } from './features.js';
+import { type Actor, type Deps, eventWrite, isoNow, newId } from './support.js';
+
+const sourceValue = z.union([z.string(), z.number(), z.boolean(), z.null()]).optional();
+
+const sourceFeatureState = z.looseObject({
+  feature: z.looseObject({ id: z.number().int(), name: z.string().min(1).max(150), type: z.string().optional() }),
+  enabled: z.boolean(),
+  feature_state_value: sourceValue,
+  django_id: z.number().int().nullish(),
+  featurestate_uuid: z.string().nullish(),
+  multivariate_feature_state_values: z
+    .array(
+      z.looseObject({
+        id: z.number().int().nullish(),
+        mv_fs_value_uuid: z.string().nullish(),
+        percentage_allocation: z.number().min(0).max(100),
+        multivariate_feature_option: z.looseObject({ id: z.number().int().nullish(), value: sourceValue }),
+      }),
+    )
+    .nullish(),
+  feature_segment: z.looseObject({ priority: z.number().int().nullish() }).nullish(),
+});
+
+interface SourceRule {
+  type: 'ALL' | 'ANY' | 'NONE';
+  conditions?: { operator: string; property_?: string | null | undefined; value?: string | null | undefined }[] | null | undefined;
+  rules?: SourceRule[] | null | undefined;
+}
+const sourceRule: z.ZodType<SourceRule> = z.lazy(() =>
+  z.looseObject({
+    type: z.enum(['ALL', 'ANY', 'NONE']),
+    conditions: z.array(z.looseObject({ operator: z.string(), property_: z.string().nullish(), value: z.string().nullish() })).nullish(),
+    rules: z.array(sourceRule).nullish(),
+  }),
+);
+
+export const flagsmithDocumentSchema = z.looseObject({
+  api_key: z.string().min(1).max(200),
+  feature_states: z.array(sourceFeatureState).max(5000),
+  project: z.looseObject({
+    segments: z
+      .array(z.looseObject({ id: z.number().int(), name: z.string().min(1).max(200), rules: z.array(sourceRule), feature_states: z.array(sourceFeatureState).nullish() }))
+      .nullish(),
+  }),
+  identity_overrides: z
+    .array(z.looseObject({ identifier: z.string().min(1).max(1000), identity_features: z.array(sourceFeatureState).nullish() }))
+    .nullish(),
+});
+export type FlagsmithDocument = z.infer<typeof flagsmithDocumentSchema>;
+type SourceFeatureState = z.infer<typeof sourceFeatureState>;
+
+/** The Flagsmith hashing key of a feature state: its django_id, else its UUID. */
+const hashKeyOf = (state: SourceFeatureState): string | undefined =>
+  state.django_id !== null && state.django_id !== undefined ? String(state.django_id) : (state.featurestate_uuid ?? undefined);
+
+/** Multivariate values in the order Flagsmith SDKs split them: by id, else by UUID as a number. */
+function orderedVariants(state: SourceFeatureState) {
+  const values = [...(state.multivariate_feature_state_values ?? [])];
+  const rank = (v: (typeof values)[number]) => (v.id !== null && v.id !== undefined ? BigInt(v.id) : BigInt(`0x${(v.mv_fs_value_uuid ?? '0').replaceAll('-', '')}`));
+  return values.sort((a, b) => (rank(a) < rank(b) ? -1 : rank(a) > rank(b) ? 1 : 0));
+}
+
+const valueTypeOf = (values: unknown[]): ValueType => {
+  const kinds = new Set(values.filter((v) => v !== null && v !== undefined).map((v) => typeof v));
+  if (kinds.size === 1) return [...kinds][0] as ValueType;
+  return kinds.size === 0 ? 'string' : 'json';
+};
+
+function convertRules(rules: SourceRule[]): SegmentRule[] {
+  const converted = rules.map((rule) => ({
+    type: rule.type,
+    conditions: (rule.conditions ?? []).map((condition) => ({ operator: condition.operator, property: condition.property_ ?? '', value: condition.value ?? '' })),
+    rules: convertRules(rule.rules ?? []),
+  }));
+  // Operators and shapes are checked by the engine's own schema.
+  const checked = z.array(ruleSchema).safeParse(converted);
+  if (!checked.success) {
+    throw new Invalid('The document has segment rules Vexilla cannot evaluate.', checked.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+  }
+  return checked.data;
+}
+
+/** Deep equality that ignores key order (stored maps come back in any order). */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, canonical(v)]));
+  }
+  return value;
+}
+const same = (a: unknown, b: unknown) => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+
+/** The tenant of a segment that carries tenant overrides (see tenantOverrideSegments), if it is one. */
+function tenantOf(segment: { name: string; rules: SourceRule[]; feature_states?: SourceFeatureState[] | null | undefined }): string | undefined {
+  const condition = segment.rules[0]?.conditions?.[0];
+  const isTenantShape =
+    segment.name.startsWith('tenant:') &&
+    segment.rules.length === 1 &&
+    segment.rules[0]?.conditions?.length === 1 &&
+    condition?.operator === 'IN' &&
+    (segment.feature_states ?? []).every((state) => state.feature_segment?.priority === TENANT_OVERRIDE_PRIORITY);
+  return isTenantShape ? (condition?.value ?? undefined) : undefined;
+}
+
+export interface ImportSummary {
+  created: Record<string, number>;
+  updated: Record<string, number>;
+  unchanged: number;
+  dryRun: boolean;
+}
+
+/** Imports (or with `dryRun`, plans) a Flagsmith environment document into `environment`. */
+export async function importFlagsmithDocument(
+  deps: Deps,
+  actor: Actor,
+  environment: Environment,
+  project: Project,
+  input: unknown,
+  options: { dryRun?: boolean } = {},
+): Promise<ImportSummary> {
+  const parsed = flagsmithDocumentSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new Invalid('This is not a Flagsmith environment document.', parsed.error.issues.slice(0, 50).map((i) => ({ path: i.path.join('.'), message: i.message })));
+  }
+  const document = parsed.data;
+  const at = isoNow(deps);
+  const summary: ImportSummary = { created: {}, updated: {}, unchanged: 0, dryRun: options.dryRun ?? false };
+  const groups: Write[][] = [];
+  const count = (kind: string, created: boolean) => {
+    const bucket = created ? summary.created : summary.updated;
+    bucket[kind] = (bucket[kind] ?? 0) + 1;
+  };
+  const scope = { orgId: environment.orgId, projectId: project.id, envId: environment.id };
+
+  // The environment key prefixes every identity key: adopt the source's.
+  let env = environment;
+  if (environment.hashKey !== document.api_key) {
+    env = { ...environment, hashKey: document.api_key, version: environment.version + 1, updatedAt: at };
+    groups.push([
+      { kind: 'put', entity: env, expect: environment.version },
+      eventWrite(deps, actor, { detailType: 'environment.changed', action: 'updated', ...scope, subject: { kind: 'environment', id: env.id }, before: environment, after: env, version: env.version }),
+    ]);
+    count('environment', false);
+  } else summary.unchanged++;
+
+  const [features, states, segments, segmentOverrides, tenantOverrides] = await Promise.all([
+    deps.store.listAll({ of: 'features', projectId: project.id }),
+    deps.store.listAll({ of: 'feature-states', envId: environment.id }),
+    deps.store.listAll({ of: 'segments', projectId: project.id }),
+    deps.store.listAll({ of: 'segment-overrides', envId: environment.id }),
+    deps.store.listAll({ of: 'tenant-overrides', envId: environment.id }),
+  ]);
+  const featureByName = new Map(features.map((feature) => [feature.name, feature]));
+
+  for (const source of document.feature_states) {
+    const variants = orderedVariants(source);
+    const useIds = variants.every((v) => v.id !== null && v.id !== undefined);
+    let feature = featureByName.get(source.feature.name);
+    if (!feature) {
+      const options: MultivariateOption[] = variants.map((variant, i) => ({
+        id: newId('opt'),
+        numericId: useIds ? (variant.id as number) : i + 1,
+        value: (variant.multivariate_feature_option.value ?? null) as JsonValue,
+        defaultWeight: variant.percentage_allocation,
+      }));
+      feature = {
+        type: 'feature',
+        id: newId('ftr'),
+        numericId: source.feature.id,
+        orgId: project.orgId,
+        projectId: project.id,
+        name: source.feature.name,
+        kind: options.length > 0 ? 'MULTIVARIATE' : 'STANDARD',
+        valueType: valueTypeOf([source.feature_state_value, ...options.map((o) => o.value)]),
+        defaultEnabled: false,
+        initialValue: null,
+        options,
+        tags: ['imported'],
+        description: '',
+        owner: null,
+        createdAt: at,
+        updatedAt: at,
+        version: 1,
+      };
+      featureByName.set(feature.name, feature);
+      groups.push([
+        { kind: 'put', entity: feature, expect: 'absent' },
+        eventWrite(deps, actor, { detailType: 'feature.changed', action: 'created', orgId: project.orgId, projectId: project.id, subject: { kind: 'feature', featureName: feature.name }, before: null, after: feature, version: 1 }),
+      ]);
+      count('features', true);
+    }
+    // Weights by option, matched on the source's order.
+    const weights: Record<string, number> = {};
+    variants.forEach((variant, i) => {
+      const option = feature.options[i];
+      if (option) weights[option.id] = variant.percentage_allocation;
+    });
+    const current = states.find((state) => state.featureId === feature.id) ?? defaultState(env, feature);
+    const next: FeatureState = {
+      ...current,
+      enabled: source.enabled,
+      value: (source.feature_state_value ?? null) as JsonValue,
+      weights,
+      hashKey: hashKeyOf(source) ?? current.hashKey,
+    };
+    if (same([current.enabled, current.value, current.weights, current.hashKey], [next.enabled, next.value, next.weights, next.hashKey])) {
+      summary.unchanged++;
+      continue;
+    }
+    const written: FeatureState = { ...next, version: current.version + 1, updatedAt: at, updatedBy: actor.id, ...(current.version === 0 ? { createdAt: at } : {}) };
+    const record: FeatureStateVersion = {
+      type: 'feature-state-version',
+      envId: env.id,
+      featureId: feature.id,
+      featureName: feature.name,
+      version: written.version,
+      enabled: written.enabled,
+      value: written.value,
+      weights: written.weights,
+      at,
+      actor: actor.id,
+    };
+    groups.push([
+      { kind: 'put', entity: written, expect: current.version === 0 ? 'absent' : current.version },
+      { kind: 'put', entity: record, expect: 'absent' },
+      eventWrite(deps, actor, { detailType: 'feature-state.changed', action: 'updated', ...scope, subject: { kind: 'feature-state', featureName: feature.name }, before: current.version === 0 ? null : current, after: written, version: written.version }),
+    ]);
+    count('featureStates', current.version === 0);
+  }
+
+  for (const source of document.project.segments ?? []) {
+    // Vexilla's own documents carry tenant overrides as segments at the tenant priority.
+    const tenant = tenantOf(source);
+    if (tenant) {
+      for (const override of source.feature_states ?? []) {
+        const feature = featureByName.get(override.feature.name);
+        if (!feature) continue;
+        const current = tenantOverrides.find((o) => o.featureId === feature.id && o.tenantId === tenant);
+        const value = (override.feature_state_value ?? null) as JsonValue;
+        if (current && current.enabled === override.enabled && same(current.value, value)) {
+          summary.unchanged++;
+          continue;
+        }
+        const next: TenantOverride = {
+          type: 'tenant-override',
+          orgId: env.orgId,
+          projectId: env.projectId,
+          envId: env.id,
+          featureId: feature.id,
+          featureName: feature.name,
+          tenantId: tenant,
+          enabled: override.enabled,
+          value,
+          createdAt: current?.createdAt ?? at,
+          updatedAt: at,
+          version: (current?.version ?? 0) + 1,
+        };
+        groups.push([
+          { kind: 'put', entity: next, expect: current ? current.version : 'absent' },
+          eventWrite(deps, actor, { detailType: 'feature-state.changed', action: current ? 'updated' : 'created', ...scope, subject: { kind: 'tenant-override', featureName: feature.name, tenantId: tenant }, before: current ?? null, after: next, version: next.version }),
+        ]);
+        count('tenantOverrides', !current);
+      }
+      continue;
+    }
+    const rules = convertRules(source.rules);
+    let segment: Segment | undefined = segments.find((candidate) => candidate.numericId === source.id && candidate.hashKey === String(source.id));
+    if (!segment || segment.name !== source.name || !same(segment.rules, rules)) {
+      const created = !segment;
+      const base: Segment = segment ?? {
+        type: 'segment',
+        id: newId('seg'),
+        numericId: source.id,
+        hashKey: String(source.id),
+        orgId: project.orgId,
+        projectId: project.id,
+        name: source.name,
+        description: 'imported from Flagsmith',
+        rules,
+        createdAt: at,
+        updatedAt: at,
+        version: 0,
+      };
+      const next: Segment = { ...base, name: source.name, rules, version: base.version + 1, updatedAt: at };
+      groups.push([
+        { kind: 'put', entity: next, expect: created ? 'absent' : base.version },
+        eventWrite(deps, actor, { detailType: 'segment.changed', action: created ? 'created' : 'updated', orgId: project.orgId, projectId: project.id, subject: { kind: 'segment', id: next.id }, before: segment ?? null, after: next, version: next.version }),
+      ]);
+      count('segments', created);
+      segment = next;
+    } else summary.unchanged++;
+
+    for (const override of source.feature_states ?? []) {
+      const feature = featureByName.get(override.feature.name);
+      if (!feature) continue;
+      const current = segmentOverrides.find((o) => o.featureId === feature.id && o.segmentId === segment.id);
+      const next: SegmentOverride = {
+        type: 'segment-override',
+        orgId: env.orgId,
+        projectId: env.projectId,
+        envId: env.id,
+        featureId: feature.id,
+        featureName: feature.name,
+        segmentId: segment.id,
+        priority: Math.min(Math.max(override.feature_segment?.priority ?? 1_000_000, 0), 1_000_000),
+        enabled: override.enabled,
+        value: (override.feature_state_value ?? null) as JsonValue,
+        hashKey: hashKeyOf(override) ?? current?.hashKey ?? `${env.id}:${feature.id}:${segment.id}`,
+        createdAt: current?.createdAt ?? at,
+        updatedAt: at,
+        version: (current?.version ?? 0) + 1,
+      };
+      if (current && same([current.priority, current.enabled, current.value, current.hashKey], [next.priority, next.enabled, next.value, next.hashKey])) {
+        summary.unchanged++;
+        continue;
+      }
+      groups.push([
+        { kind: 'put', entity: next, expect: current ? current.version : 'absent' },
+        eventWrite(deps, actor, { detailType: 'feature-state.changed', action: current ? 'updated' : 'created', ...scope, subject: { kind: 'segment-override', featureName: feature.name, segmentId: segment.id }, before: current ?? null, after: next, version: next.version }),
+      ]);
+      count('segmentOverrides', !current);
+    }
+  }
+
+  for (const identity of document.identity_overrides ?? []) {
+    const existing = await deps.store.listAll({ of: 'identity-overrides', envId: env.id, identifier: identity.identifier });
+    for (const source of identity.identity_features ?? []) {
+      const feature = featureByName.get(source.feature.name);
+      if (!feature) continue;
+      const current = existing.find((o) => o.featureId === feature.id);
+      const value = (source.feature_state_value ?? null) as JsonValue;
+      if (current && current.enabled === source.enabled && same(current.value, value)) {
+        summary.unchanged++;
+        continue;
+      }
+      const next: IdentityOverride = {
+        type: 'identity-override',
+        orgId: env.orgId,
+        projectId: env.projectId,
+        envId: env.id,
+        identifier: identity.identifier,
+        featureId: feature.id,
+        featureName: feature.name,
+        enabled: source.enabled,
+        value,
+        createdAt: current?.createdAt ?? at,
+        updatedAt: at,
+        version: (current?.version ?? 0) + 1,
+      };
+      groups.push([
+        { kind: 'put', entity: next, expect: current ? current.version : 'absent' },
+        eventWrite(deps, actor, { detailType: 'identity-override.changed', action: current ? 'updated' : 'created', ...scope, subject: { kind: 'identity-override', identifier: identity.identifier, featureName: feature.name }, before: current ?? null, after: next, version: next.version }),
+      ]);
+      count('identityOverrides', !current);
+    }
+  }
+
+  if (summary.dryRun) return summary;
+  // Each change is atomic with its version and event; changes commit in batches of up to 99
+  // writes. If anything moved meanwhile, importing again picks up where this stopped.
+  let batch: Write[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    try {
+      await deps.store.commit(batch);
+    } catch (error) {
+      if (error instanceof CommitConflict) throw new Conflict('Something changed during the import; import again to finish (importing is idempotent).');
+      throw error;
+    }
+    batch = [];
+  };
+  for (const group of groups) {
+    if (batch.length + group.length > 99) await flush();
+    batch.push(...group);
+  }
+  await flush();
+  return summary;
+}
+

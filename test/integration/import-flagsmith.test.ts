@@ -1,0 +1,110 @@
+/**
+ * Migrating from Flagsmith: a Flagsmith environment document imported into an empty Vexilla
+ * environment evaluates, identity by identity, exactly as Flagsmith's own SDK evaluates the
+ * source document; and importing twice changes nothing.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Flagsmith, LocalFileHandler } from 'flagsmith-nodejs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildRichEnvironment, traitsFor } from '../support/rich-environment.js';
+import { startTestApi, type TestApi } from '../support/test-api.js';
+
+function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['functions/cli/vexilla.mjs', ...args], { env: { ...process.env, ...env } }, (error, stdout, stderr) =>
+      resolve({ code: typeof error?.code === 'number' ? error.code : error ? 1 : 0, stdout, stderr }),
+    );
+  });
+}
+
+let api: TestApi;
+let source: Record<string, any>;
+let target: { envId: string; clientKey: string };
+
+beforeAll(async () => {
+  api = await startTestApi();
+  // A Flagsmith-format document: our own export of a rich environment, then made to look like
+  // one from Flagsmith itself, with a different environment key and integer feature-state ids.
+  const origin = await buildRichEnvironment(api, 'Origin');
+  const response = await fetch(`${api.url}/api/v1/environment-document/`, { headers: { 'x-environment-key': origin.serverKey } });
+  source = await response.json();
+  source.api_key = 'FlagsmithEnvKey123456';
+  source.feature_states.forEach((state: Record<string, unknown>, i: number) => {
+    if (i % 2 === 0) state.django_id = 900_000 + i;
+  });
+  const project = await api.call('POST', `/admin/v1/organisations/${api.organisationId}/projects`, { body: { name: 'Migrated' } });
+  const environment = await api.call('POST', `/admin/v1/projects/${project.body.id}/environments`, { body: { name: 'production' } });
+  target = { envId: environment.body.environment.id, clientKey: environment.body.clientKey };
+});
+afterAll(() => api?.close());
+
+describe('import from Flagsmith', () => {
+  it('plans, then imports features, values, splits, segments, overrides and identity overrides', async () => {
+    const plan = await api.call('POST', `/admin/v1/environments/${target.envId}/import?dryRun=true`, { body: source });
+    expect(plan.status).toBe(200);
+    expect(plan.body).toMatchObject({ dryRun: true, created: { features: 20, segments: 6 } });
+    expect((await api.call('GET', `/admin/v1/environments/${target.envId}/feature-states`)).body.items).toHaveLength(0);
+
+    const imported = await api.call('POST', `/admin/v1/environments/${target.envId}/import`, { body: source });
+    expect(imported.status).toBe(200);
+    expect(imported.body.created).toMatchObject({ features: 20, segments: 6, segmentOverrides: 6, tenantOverrides: 1, identityOverrides: 2 });
+    const environment = await api.call('GET', `/admin/v1/environments/${target.envId}`);
+    expect(environment.body.hashKey).toBe('FlagsmithEnvKey123456');
+  });
+
+  it('keeps every identity in its bucket: 300 identities evaluate as Flagsmith evaluates the source', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vexilla-import-'));
+    const file = join(dir, 'environment.json');
+    writeFileSync(file, JSON.stringify(source));
+    const flagsmith = new Flagsmith({ offlineMode: true, offlineHandler: new LocalFileHandler(file) });
+    const vexilla = new Flagsmith({ environmentKey: target.clientKey, apiUrl: `${api.url}/api/v1/`, retries: 0 });
+    const differences: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const identifier = i % 50 === 7 ? 'user-7' : `migrated-${i}`;
+      const traits = traitsFor(i);
+      const [expected, actual] = await Promise.all([flagsmith.getIdentityFlags(identifier, traits), vexilla.getIdentityFlags(identifier, traits)]);
+      for (const flag of expected.allFlags()) {
+        const got = actual.getFlag(flag.featureName);
+        if (got.enabled !== flag.enabled || (got.value ?? null) !== (flag.value ?? null)) {
+          differences.push(`${identifier} ${flag.featureName}: flagsmith ${flag.enabled}/${flag.value} vexilla ${got.enabled}/${got.value}`);
+        }
+      }
+    }
+    await flagsmith.close();
+    await vexilla.close();
+    expect(differences).toEqual([]);
+  });
+
+  it('is idempotent: importing again changes nothing, not even history or audit', async () => {
+    const audit = async () => (await api.call('GET', `/admin/v1/organisations/${api.organisationId}/audit?environment=${target.envId}&limit=1000`)).body.items.length;
+    const before = await audit();
+    const again = await api.call('POST', `/admin/v1/environments/${target.envId}/import`, { body: source });
+    expect(again.body.created).toEqual({});
+    expect(again.body.updated).toEqual({});
+    expect(again.body.unchanged).toBeGreaterThan(25);
+    expect(await audit()).toBe(before);
+  });
+
+  it('imports from the command line, using VEXILLA_API_URL and VEXILLA_TOKEN', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vexilla-cli-'));
+    const file = join(dir, 'environment.json');
+    writeFileSync(file, JSON.stringify(source));
+    // Asynchronously: the API answering the CLI runs in this very process.
+    const run = await cli(['import', 'flagsmith', file, '--environment', target.envId, '--json'], { VEXILLA_API_URL: api.url, VEXILLA_TOKEN: api.adminToken });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ created: {}, updated: {}, dryRun: false });
+    const missing = await cli(['import', 'flagsmith', file], {});
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--environment is required');
+  });
+
+  it('rejects something that is not a Flagsmith document, naming the fields', async () => {
+    const bad = await api.call('POST', `/admin/v1/environments/${target.envId}/import`, { body: { feature_states: 'nope' } });
+    expect(bad.status).toBe(422);
+    expect(bad.body.details.map((d: { path: string }) => d.path)).toEqual(expect.arrayContaining(['api_key', 'feature_states']));
+  });
+});
