@@ -6,7 +6,7 @@
  *   vexilla import flagsmith <file> --environment <envId> [--dry-run] [--json]
  */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { DynamoDBClient, type DynamoDBClientConfig, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClientConfig, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { DynamoStore } from '../data/dynamo-store.js';
 import { bootstrapOrganisation } from '../domain/use-cases/organisation.js';
 import { localDynamoClientConfig } from '../local/dynamodb-local.js';

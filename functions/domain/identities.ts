@@ -41,6 +41,27 @@ export function mergeTraits(stored: Record<string, TraitValue>, inputs: TraitInp
 const sameTraits = (a: Record<string, TraitValue>, b: Record<string, TraitValue>) =>
   Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([key, value]) => b[key] === value);
 
+/** The identity with new traits, one version on from `current` (or the first version). */
+export function nextIdentity(
+  environment: Environment,
+  identifier: string,
+  current: Identity | undefined,
+  traits: Record<string, TraitValue>,
+  at: string,
+): Identity {
+  return {
+    type: 'identity',
+    orgId: environment.orgId,
+    projectId: environment.projectId,
+    envId: environment.id,
+    identifier,
+    traits,
+    createdAt: current?.createdAt ?? at,
+    updatedAt: at,
+    version: (current?.version ?? 0) + 1,
+  };
+}
+
 /**
  * Stores the identity's persistent traits when they differ from what is stored (or when the
  * identity is new). A concurrent writer winning the race is fine: its traits are as recent.
@@ -54,18 +75,7 @@ export async function persistTraits(
   now: Date,
 ): Promise<void> {
   if (current && sameTraits(current.traits, traits)) return;
-  const at = now.toISOString();
-  const identity: Identity = {
-    type: 'identity',
-    orgId: environment.orgId,
-    projectId: environment.projectId,
-    envId: environment.id,
-    identifier,
-    traits,
-    createdAt: current?.createdAt ?? at,
-    updatedAt: at,
-    version: (current?.version ?? 0) + 1,
-  };
+  const identity = nextIdentity(environment, identifier, current, traits, now.toISOString());
   try {
     await store.commit([{ kind: 'put', entity: identity, expect: current ? current.version : 'absent' }]);
   } catch (error) {

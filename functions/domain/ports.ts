@@ -13,7 +13,6 @@ import type {
   FeatureStateVersion,
   Identity,
   IdentityOverride,
-  Organisation,
   Project,
   Segment,
   SegmentOverride,

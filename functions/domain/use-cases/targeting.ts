@@ -16,6 +16,7 @@ import type {
 import { Conflict, Invalid, NotFound } from '../errors.js';
 import type { Page, PageRequest } from '../ports.js';
 import type * as schemas from '../schemas.js';
+import { nextIdentity } from '../identities.js';
 import { getFeature } from './features.js';
 import { type Actor, allocateNumbers, commitOrConflict, type Deps, defined, eventWrite, expectVersion, isoNow, newId, stableUuid } from './support.js';
 
@@ -247,19 +248,8 @@ export const listIdentities = (deps: Deps, environment: Environment, page: PageR
 export async function putIdentity(deps: Deps, actor: Actor, environment: Environment, identifier: string, body: z.infer<typeof schemas.putIdentityBody>) {
   const current = await deps.store.get({ type: 'identity', envId: environment.id, identifier });
   const expected = expectVersion(current?.version ?? 0, body.version, `Identity ${identifier}`);
-  const at = isoNow(deps);
   const traits = Object.fromEntries(Object.entries(body.traits).filter(([, value]) => value !== null));
-  const identity: Identity = {
-    type: 'identity',
-    orgId: environment.orgId,
-    projectId: environment.projectId,
-    envId: environment.id,
-    identifier,
-    traits,
-    createdAt: current?.createdAt ?? at,
-    updatedAt: at,
-    version: expected + 1,
-  };
+  const identity = nextIdentity(environment, identifier, current, traits, isoNow(deps));
   await commitOrConflict(
     deps,
     [
