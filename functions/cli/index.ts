@@ -12,6 +12,7 @@ import { bootstrapOrganisation } from '../domain/use-cases/organisation.js';
 import { localDynamoClientConfig } from '../local/dynamodb-local.js';
 import { documentClient } from '../shared/dynamodb.js';
 import { importCommand } from './import.js';
+import { auditCommand, diffCommand, exportCommand, featuresCommand, identitiesCommand, segmentsCommand } from './resources.js';
 
 export { type Command, type Io, UsageError } from './command.js';
 import { type Command, type Io, UsageError } from './command.js';
@@ -121,7 +122,16 @@ Options:
 };
 
 /** Every command, by name. Add new ones here. */
-export const commands: Record<string, Command> = { bootstrap, import: importCommand };
+export const commands: Record<string, Command> = {
+  bootstrap,
+  features: featuresCommand,
+  segments: segmentsCommand,
+  identities: identitiesCommand,
+  audit: auditCommand,
+  import: importCommand,
+  export: exportCommand,
+  diff: diffCommand,
+};
 
 export function usage(): string {
   const width = Math.max(...Object.keys(commands).map((name) => name.length)) + 2;

@@ -70,7 +70,7 @@ function featureStateDocument(
 }
 
 /** Condition values travel as strings in Flagsmith documents; IN lists as JSON arrays. */
-function documentRules(rules: SegmentRule[]): unknown[] {
+export function documentRules(rules: SegmentRule[]): unknown[] {
   return rules.map((rule) => ({
     type: rule.type,
     conditions: (rule.conditions ?? []).map((condition) => ({
@@ -173,4 +173,60 @@ export function environmentDocument(snapshot: EnvironmentSnapshot) {
     identity_overrides: [] as IdentityOverrideDocument[],
     updated_at: new Date(snapshot.updatedAt * 1000).toISOString(),
   };
+}
+
+/** JSON with object keys sorted, so equal content gives equal bytes. */
+export function canonicalJson(value: unknown): string {
+  const sort = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sort);
+    if (v && typeof v === 'object') {
+      return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, sort(x)]));
+    }
+    return v;
+  };
+  return `${JSON.stringify(sort(value), null, 2)}\n`;
+}
+
+/**
+ * An environment as a deterministic Flagsmith-format document: what `vexilla export` prints.
+ * Everything that names this environment rather than its content (ids, names, timestamps,
+ * UUIDs derived from our own ids) is left out or fixed, so exporting, importing into a new
+ * environment and exporting again gives the same bytes.
+ */
+export function exportDocument(snapshot: EnvironmentSnapshot, overrides: IdentityOverride[]): string {
+  const document = environmentDocument(snapshot);
+  const byName = <T extends { feature: { name: string } }>(states: T[]) => [...states].sort((a, b) => (a.feature.name < b.feature.name ? -1 : 1));
+  const stripStates = <T extends Record<string, unknown>>(states: T[]) =>
+    states.map((state) => ({
+      ...state,
+      multivariate_feature_state_values: (state.multivariate_feature_state_values as Record<string, unknown>[]).map(({ mv_fs_value_uuid: _uuid, ...value }) => value),
+    }));
+  const regular = document.project.segments.filter((segment) => segment.id < TENANT_SEGMENT_ID_BASE).sort((a, b) => a.id - b.id);
+  const tenants = document.project.segments
+    .filter((segment) => segment.id >= TENANT_SEGMENT_ID_BASE)
+    .sort((a, b) => (a.name < b.name ? -1 : 1))
+    // Tenant overrides never split, so their hashing keys (derived from our ids) are left out.
+    .map((segment, i) => ({
+      ...segment,
+      id: TENANT_SEGMENT_ID_BASE + i,
+      feature_states: segment.feature_states.map(({ featurestate_uuid: _uuid, ...state }) => state) as typeof segment.feature_states,
+    }));
+  return canonicalJson({
+    api_key: document.api_key,
+    project: {
+      id: 1,
+      name: 'export',
+      hide_disabled_flags: false,
+      organisation: { id: 1, name: 'export', feature_analytics: false, stop_serving_flags: false, persist_trait_data: true },
+      segments: [...regular, ...tenants].map((segment) => ({ ...segment, feature_states: stripStates(byName(segment.feature_states)) })),
+    },
+    feature_states: stripStates(byName(document.feature_states)),
+    identity_overrides: identityOverrideDocuments(snapshot, overrides)
+      .sort((a, b) => (a.identifier < b.identifier ? -1 : 1))
+      .map((identity) => ({
+        identifier: identity.identifier,
+        identity_traits: [],
+        identity_features: byName(identity.identity_features).map(({ featurestate_uuid: _uuid, ...state }) => state),
+      })),
+  });
 }

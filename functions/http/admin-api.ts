@@ -42,6 +42,7 @@ export function createAdminApi(deps: Deps): HttpHandler {
       const query = route.query ? parseQuery(event, route.query) : undefined;
       const result = await handler({ deps, actor, resolved, params: params as Record<string, string>, headers, body, query });
       const status = route.status === 204 || result.body === undefined ? 204 : (result.status ?? route.status ?? 200);
+      if (result.raw) return { statusCode: status, headers: { 'content-type': 'application/json', ...result.headers }, body: String(result.body) };
       return json(status, status === 204 ? undefined : result.body, result.headers);
     } catch (error) {
       return errorResponse(error, requestId, (cause) => logger.error('Unhandled error', { requestId, error: cause as Error }));

@@ -56,6 +56,7 @@ const matrix: Record<string, readonly [Expect, Expect, Expect]> = {
   deleteSegmentOverride: [N, Y, Y],
   putTenantOverride: [N, Y, Y],
   deleteTenantOverride: [N, Y, Y],
+  exportEnvironment: [Y, Y, Y],
   importFlagsmith: [N, Y, Y],
   listIdentities: [Y, Y, Y],
   getIdentity: [Y, Y, Y],

@@ -102,6 +102,21 @@ describe('import from Flagsmith', () => {
     expect(missing.stderr).toContain('--environment is required');
   });
 
+  it('exports deterministically: export, import into a new environment, export again gives the same bytes', async () => {
+    const exportOf = async (envId: string) => {
+      const response = await fetch(`${api.url}/admin/v1/environments/${envId}/export`, { headers: { authorization: `Bearer ${api.adminToken}` } });
+      expect(response.status).toBe(200);
+      return response.text();
+    };
+    const first = await exportOf(target.envId);
+    expect(await exportOf(target.envId)).toBe(first);
+    const project = await api.call('POST', `/admin/v1/organisations/${api.organisationId}/projects`, { body: { name: 'Round trip' } });
+    const copy = await api.call('POST', `/admin/v1/projects/${project.body.id}/environments`, { body: { name: 'copy' } });
+    const imported = await api.call('POST', `/admin/v1/environments/${copy.body.environment.id}/import`, { body: JSON.parse(first) });
+    expect(imported.status).toBe(200);
+    expect(await exportOf(copy.body.environment.id)).toBe(first);
+  });
+
   it('rejects something that is not a Flagsmith document, naming the fields', async () => {
     const bad = await api.call('POST', `/admin/v1/environments/${target.envId}/import`, { body: { feature_states: 'nope' } });
     expect(bad.status).toBe(422);

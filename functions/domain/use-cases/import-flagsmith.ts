@@ -10,6 +10,7 @@
 import * as z from 'zod';
 import { TENANT_OVERRIDE_PRIORITY } from '../../engine/index.js';
 import { ruleSchema, type SegmentRule } from '../../engine/schema.js';
+import { documentRules } from '../flagsmith-document.js';
 import type {
   Environment,
   FeatureState,
@@ -293,7 +294,8 @@ export async function importFlagsmithDocument(
     }
     const rules = convertRules(source.rules);
     let segment: Segment | undefined = segments.find((candidate) => candidate.numericId === source.id && candidate.hashKey === String(source.id));
-    if (!segment || segment.name !== source.name || !same(segment.rules, rules)) {
+    // Compared in the document's own form, so equivalent rules written differently are equal.
+    if (!segment || segment.name !== source.name || !same(convertRules(documentRules(segment.rules) as SourceRule[]), rules)) {
       const created = !segment;
       const base: Segment = segment ?? {
         type: 'segment',

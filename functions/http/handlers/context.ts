@@ -17,6 +17,8 @@ export interface HandlerResult {
   status?: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** The body is already JSON text, to be sent byte for byte. */
+  raw?: boolean;
 }
 
 export type Handler = (context: HandlerContext) => Promise<HandlerResult>;

@@ -1,5 +1,7 @@
 import { allows } from '../../domain/access.js';
-import { Forbidden, Invalid } from '../../domain/errors.js';
+import { Forbidden, Invalid, NotFound } from '../../domain/errors.js';
+import { loadSnapshot } from '../../domain/environment-snapshot.js';
+import { exportDocument } from '../../domain/flagsmith-document.js';
 import { importFlagsmithDocument } from '../../domain/use-cases/import-flagsmith.js';
 import * as useCases from '../../domain/use-cases/features.js';
 import * as schemas from '../../domain/schemas.js';
@@ -65,4 +67,12 @@ export const importFlagsmith: Handler = async (c) => {
   }
   const dryRun = (c.query as { dryRun?: string } | undefined)?.dryRun === 'true';
   return ok(await importFlagsmithDocument(c.deps, c.actor, environmentOf(c), project, c.body, { dryRun }));
+};
+
+/** Deterministic JSON: the body is sent as is, not re-serialised. */
+export const exportEnvironment: Handler = async (c) => {
+  const snapshot = await loadSnapshot(c.deps.store, environmentOf(c).id);
+  if (!snapshot) throw new NotFound('No such environment.');
+  const overrides = await c.deps.store.listAll({ of: 'environment-identity-overrides', envId: snapshot.environment.id });
+  return { body: exportDocument(snapshot, overrides), raw: true };
 };

@@ -1,0 +1,82 @@
+/**
+ * `npx vexilla` against the API over real HTTP: what a person types, what they read back.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApi, type TestApi } from '../support/test-api.js';
+
+let api: TestApi;
+let projectId: string;
+let envId: string;
+
+/** Runs the CLI without blocking: the API it talks to runs in this process. */
+function vexilla(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['functions/cli/vexilla.mjs', ...args],
+      { env: { ...process.env, VEXILLA_API_URL: api.url, VEXILLA_TOKEN: api.adminToken } },
+      (error, stdout, stderr) => resolve({ code: typeof error?.code === 'number' ? error.code : error ? 1 : 0, stdout, stderr }),
+    );
+  });
+}
+
+beforeAll(async () => {
+  api = await startTestApi();
+  projectId = (await api.call('POST', `/admin/v1/organisations/${api.organisationId}/projects`, { body: { name: 'CLI' } })).body.id;
+  envId = (await api.call('POST', `/admin/v1/projects/${projectId}/environments`, { body: { name: 'production' } })).body.environment.id;
+});
+afterAll(() => api?.close());
+
+describe('vexilla CLI', () => {
+  it('creates, lists, toggles and sets the value of features', async () => {
+    expect((await vexilla('features', 'create', 'new_nav', '--project', projectId, '--value', '"v1"')).stdout).toContain('Created feature new_nav (string)');
+    const toggled = await vexilla('features', 'toggle', 'new_nav', '--environment', envId, '--json');
+    expect(toggled.code).toBe(0);
+    expect(JSON.parse(toggled.stdout)).toMatchObject({ enabled: true, version: 1 });
+    const set = await vexilla('features', 'set-value', 'new_nav', 'v2', '--environment', envId);
+    expect(set.stdout).toContain('new_nav: on, value "v2" (version 2)');
+    const listed = await vexilla('features', 'list', '--project', projectId, '--environment', envId);
+    expect(listed.stdout).toMatch(/new_nav\s+STANDARD\s+on\s+"v2"/);
+    const missing = await vexilla('features', 'toggle', 'nope', '--environment', envId);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('404');
+  });
+
+  it('creates and lists segments, shows identities and tails the audit log', async () => {
+    const rules = JSON.stringify([{ type: 'ALL', conditions: [{ operator: 'EQUAL', property: 'plan', value: 'pro' }] }]);
+    expect((await vexilla('segments', 'create', 'pros', '--rules', rules, '--project', projectId)).code).toBe(0);
+    expect((await vexilla('segments', 'list', '--project', projectId)).stdout).toContain('pros');
+    await api.call('PUT', `/admin/v1/environments/${envId}/identities/ana`, { body: { traits: { plan: 'pro' } } });
+    expect((await vexilla('identities', 'get', 'ana', '--environment', envId)).stdout).toContain('trait plan = "pro"');
+    const audit = await vexilla('audit', 'tail', '--limit', '3');
+    expect(audit.stdout.trim().split('\n')).toHaveLength(3);
+    expect(audit.stdout).toContain('identity.changed created');
+  });
+
+  it('exports deterministically and diffs a document against an environment', async () => {
+    const exported = await vexilla('export', '--environment', envId);
+    expect(exported.code).toBe(0);
+    expect((await vexilla('export', '--environment', envId)).stdout).toBe(exported.stdout);
+    const file = join(mkdtempSync(join(tmpdir(), 'vexilla-diff-')), 'env.json');
+    writeFileSync(file, exported.stdout);
+    const same = await vexilla('diff', file, '--environment', envId);
+    expect(same.code).toBe(0);
+    expect(same.stdout).toContain('would create: nothing');
+    const document = JSON.parse(exported.stdout);
+    document.feature_states[0].enabled = !document.feature_states[0].enabled;
+    writeFileSync(file, JSON.stringify(document));
+    const changed = await vexilla('diff', file, '--environment', envId, '--json');
+    expect(changed.code).toBe(1);
+    expect(JSON.parse(changed.stdout).updated).toEqual({ featureStates: 1 });
+  });
+
+  it('explains usage mistakes with exit code 2', async () => {
+    const bad = await vexilla('features', 'fly');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('Unknown action "fly"');
+  });
+});
