@@ -116,6 +116,15 @@ describe('freshness and CORS', () => {
     expect(await stamp('/api/v1/flags/')).toBeGreaterThan(before);
   });
 
+  it('lets the edge cache flags and documents briefly, and serve them stale through an outage', async () => {
+    const flags = await sdk('GET', '/api/v1/flags/', { 'x-environment-key': env.clientKey });
+    expect(flags.headers.get('cache-control')).toMatch(/max-age=\d+, stale-while-revalidate=\d+, stale-if-error=\d+/);
+    const document = await sdk('GET', '/api/v1/environment-document/', { 'x-environment-key': env.serverKey });
+    expect(document.headers.get('cache-control')).toBe(flags.headers.get('cache-control'));
+    const identity = await sdk('POST', '/api/v1/identities/', { 'x-environment-key': env.clientKey }, JSON.stringify({ identifier: 'x' }));
+    expect(identity.headers.get('cache-control')).toBeNull();
+  });
+
   it('answers CORS preflights and exposes the headers SDKs read', async () => {
     const preflight = await fetch(`${api.url}/api/v1/identities/`, {
       method: 'OPTIONS',

@@ -7,6 +7,7 @@ import { BadRequest, Forbidden } from '../../domain/errors.js';
 import { environmentDocument, identityOverrideDocuments, toFlagsmithFlag } from '../../domain/flagsmith-document.js';
 import { evaluateIdentity, mergeTraits, persistTraits, readIdentity, type TraitInput } from '../../domain/identities.js';
 import { MAX_TRAITS } from '../../domain/schemas.js';
+import { edgeCacheControl } from '../edge-caching.js';
 import { json } from '../errors.js';
 import { readJson, validate } from '../request.js';
 import type { SdkContext, SdkHandler } from './context.js';
@@ -20,7 +21,7 @@ function flagsOf(context: SdkContext, flags: Record<string, Parameters<typeof to
 
 export const getEnvironmentFlags: SdkHandler = async (context) => {
   const result = context.snapshot.evaluator.evaluate(null);
-  return json(200, flagsOf(context, result.flags), freshness(context));
+  return json(200, flagsOf(context, result.flags), { ...freshness(context), 'cache-control': edgeCacheControl });
 };
 
 const identifier = z.string().min(1).max(2000);
@@ -115,7 +116,7 @@ export const getEnvironmentDocument: SdkHandler = async (context) => {
     next = Buffer.from(JSON.stringify({ cursor: listed.cursor, skip: token?.skip ?? '' })).toString('base64url');
   }
   const document = { ...environmentDocument(snapshot), identity_overrides: identityOverrideDocuments(snapshot, items) };
-  const headers: Record<string, string> = freshness(context);
+  const headers: Record<string, string> = { ...freshness(context), 'cache-control': edgeCacheControl };
   if (next !== undefined) headers.link = `</api/v1/environment-document/?page=${next}>; rel="next"`;
   return json(200, document, headers);
 };
