@@ -121,6 +121,10 @@ describe('freshness and CORS', () => {
     expect(flags.headers.get('cache-control')).toMatch(/max-age=\d+, stale-while-revalidate=\d+, stale-if-error=\d+/);
     const document = await sdk('GET', '/api/v1/environment-document/', { 'x-environment-key': env.serverKey });
     expect(document.headers.get('cache-control')).toBe(flags.headers.get('cache-control'));
+    const etag = document.headers.get('etag') as string;
+    const unchanged = await sdk('GET', '/api/v1/environment-document/', { 'x-environment-key': env.serverKey, 'if-none-match': etag });
+    expect(unchanged.status).toBe(304);
+    expect(await unchanged.text()).toBe('');
     const identity = await sdk('POST', '/api/v1/identities/', { 'x-environment-key': env.clientKey }, JSON.stringify({ identifier: 'x' }));
     expect(identity.headers.get('cache-control')).toBeNull();
   });

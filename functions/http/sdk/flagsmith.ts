@@ -11,6 +11,7 @@ import { edgeCacheControl } from '../edge-caching.js';
 import { json } from '../errors.js';
 import { readJson, validate } from '../request.js';
 import type { SdkContext, SdkHandler } from './context.js';
+import { etagOf, matchesEtag } from './etag.js';
 
 /** Flagsmith SDKs read this to know how fresh the flags are (epoch seconds, as a float). */
 const freshness = ({ snapshot }: SdkContext) => ({ 'x-flagsmith-document-updated-at': snapshot.updatedAt.toFixed(3) });
@@ -116,9 +117,13 @@ export const getEnvironmentDocument: SdkHandler = async (context) => {
     next = Buffer.from(JSON.stringify({ cursor: listed.cursor, skip: token?.skip ?? '' })).toString('base64url');
   }
   const document = { ...environmentDocument(snapshot), identity_overrides: identityOverrideDocuments(snapshot, items) };
-  const headers: Record<string, string> = { ...freshness(context), 'cache-control': edgeCacheControl };
+  const body = JSON.stringify(document);
+  // Polling SDKs send the ETag back: an unchanged document costs headers only.
+  const etag = etagOf(body);
+  const headers: Record<string, string> = { ...freshness(context), 'cache-control': edgeCacheControl, etag };
   if (next !== undefined) headers.link = `</api/v1/environment-document/?page=${next}>; rel="next"`;
-  return json(200, document, headers);
+  if (matchesEtag(context.headers['if-none-match'], etag)) return json(304, undefined, headers);
+  return { ...json(200, undefined, headers), body };
 };
 
 const analyticsBody = z

@@ -2,7 +2,6 @@
  * OpenFeature Remote Evaluation Protocol (`/ofrep/v1/`): context attributes are traits and
  * `targetingKey` is the identifier. Values keep their types.
  */
-import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import type { FlagResult, TraitValue } from '../../engine/index.js';
 import type { Feature } from '../../domain/entities.js';
@@ -12,6 +11,7 @@ import { BadRequest } from '../../domain/errors.js';
 import { json } from '../errors.js';
 import { readJson } from '../request.js';
 import type { SdkContext, SdkHandler } from './context.js';
+import { etagOf, matchesEtag } from './etag.js';
 
 const requestSchema = z.looseObject({
   context: z.record(z.string(), z.unknown()).optional(),
@@ -101,11 +101,8 @@ export const ofrepEvaluateFlags: SdkHandler = async (context) => {
   });
   const body = JSON.stringify({ flags });
   // The ETag names the answer itself: unchanged flags for this context answer 304, no body.
-  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
-  const match = context.headers['if-none-match'];
-  if (match && match.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === etag)) {
-    return json(304, undefined, { etag });
-  }
+  const etag = etagOf(body);
+  if (matchesEtag(context.headers['if-none-match'], etag)) return json(304, undefined, { etag });
   return { ...json(200, undefined, { etag }), body };
 };
 

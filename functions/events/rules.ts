@@ -1,0 +1,69 @@
+/**
+ * The event-rule table, as plain data: which consumer receives which detail-types. CDK builds one
+ * EventBridge rule per entry (pattern from `eventPattern`), and the local bus routes by the same
+ * table, so the two worlds cannot disagree. Customers' own rules match on the same `source`.
+ */
+import type { DetailType } from '../domain/entities.js';
+import { detailTypes } from './detail-types.js';
+
+/** The `source` of every event Vexilla publishes. */
+export const EVENT_SOURCE = 'vexilla';
+
+export type ConsumerName = 'audit-writer' | 'webhook-dispatcher' | 'document-publisher';
+
+export interface EventRule<C extends string = string> {
+  consumer: C;
+  /** Detail-types delivered to the consumer. */
+  detailTypes: readonly DetailType[];
+  description: string;
+}
+
+export const eventRules: readonly EventRule<ConsumerName>[] = [
+  {
+    // The audit record itself is the ChangeEvent item, written in the same TransactWriteItems as
+    // the change, so audit can never miss or invent a change and this consumer writes nothing
+    // for it. It stays in the table (issue 5 asks for it) as the one place for audit side effects
+    // that must not sit in the transaction: an idempotent put-if-absent of the record keyed on
+    // the event id (a no-op for transactional events; it covers records arriving from any other
+    // source), and later retention or export. It receives every detail-type for that reason.
+    consumer: 'audit-writer',
+    detailTypes,
+    description: 'Ensures one audit record per event id (idempotent; normally already written by the transaction).',
+  },
+  {
+    // Webhooks are per environment; project-wide changes (features, segments) reach every
+    // environment of the project, and the dispatcher fans them out with each webhook's filter.
+    consumer: 'webhook-dispatcher',
+    detailTypes: ['environment.changed', 'feature.changed', 'feature-state.changed', 'segment.changed', 'identity-override.changed'],
+    description: "Signs and POSTs the event to each matching webhook of the affected environments, with retries and a dead-letter list.",
+  },
+  {
+    // Everything that appears in an environment document or the flags served from it
+    // (the client key is in the document as `api_key`; deleting an identity drops its overrides).
+    consumer: 'document-publisher',
+    detailTypes: [
+      'project.changed',
+      'environment.changed',
+      'api-key.changed',
+      'feature.changed',
+      'feature-state.changed',
+      'segment.changed',
+      'identity.changed',
+      'identity-override.changed',
+    ],
+    description: "Rebuilds the affected environments' documents once per burst of changes and invalidates the edge cache.",
+  },
+];
+
+/** Consumers that receive a detail-type, in rule-table order. Pure. */
+export function matchingConsumers<C extends string = ConsumerName>(
+  detailType: string,
+  rules: readonly EventRule<C>[] = eventRules as unknown as readonly EventRule<C>[],
+): C[] {
+  return rules.filter((rule) => (rule.detailTypes as readonly string[]).includes(detailType)).map((rule) => rule.consumer);
+}
+
+/** The EventBridge event pattern of a rule, for CDK. */
+export function eventPattern(rule: EventRule): { source: string[]; 'detail-type': string[] } {
+  return { source: [EVENT_SOURCE], 'detail-type': [...rule.detailTypes] };
+}

@@ -1,0 +1,185 @@
+/**
+ * The stream publisher of the local stack: polls DynamoDB Local's stream of the table (DynamoDB
+ * Local implements the Streams API and returns `LatestStreamArn` from DescribeTable) and feeds
+ * the records through the same `publishStreamRecords` as the production Lambda, into a bus.
+ *
+ * Delivery is at-least-once, as in production: a batch is only passed once the bus accepted all
+ * of it; otherwise the same records are read again on the next poll.
+ */
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type Shard,
+  type ShardIteratorType,
+} from '@aws-sdk/client-dynamodb-streams';
+import { type EventBus, publishStreamRecords } from '../events/publisher.js';
+import { logger } from '../shared/logger.js';
+import { localDynamoClientConfig } from './dynamodb-local.js';
+
+export interface EventPipelineOptions {
+  endpoint: string;
+  tableName: string;
+  bus: EventBus;
+  /** Pause between polls when the stream had nothing new. @default 100 */
+  pollMs?: number;
+  /**
+   * Where to start reading the shards that exist at start. The dev server starts at LATEST (what
+   * happened before it started is not replayed); tests may read from TRIM_HORIZON. Shards that
+   * appear later are always read from their beginning. @default 'LATEST'
+   */
+  startAt?: 'LATEST' | 'TRIM_HORIZON';
+  /** @default 'vexilla-local' */
+  busName?: string;
+  /** @default logs a warning */
+  onError?: (error: unknown) => void;
+}
+
+export interface EventPipeline {
+  /** Stops polling after the batch in progress, and releases the clients. */
+  stop(): Promise<void>;
+}
+
+interface ShardCursor {
+  shardId: string;
+  parentShardId?: string | undefined;
+  iterator?: string | undefined;
+  /** Last sequence number handed to the bus, to resume after an expired iterator. */
+  lastSequence?: string | undefined;
+  initialType: ShardIteratorType;
+}
+
+/** How often (in polls) the shard list is refreshed to find new shards. */
+const DISCOVER_EVERY = 10;
+
+/** Starts polling; resolves once the current shards have iterators, so later writes are seen. */
+export async function startEventPipeline(options: EventPipelineOptions): Promise<EventPipeline> {
+  const pollMs = options.pollMs ?? 100;
+  const busName = options.busName ?? 'vexilla-local';
+  const onError = options.onError ?? ((error: unknown) => logger.warn('event pipeline poll failed', { error: error as Error }));
+  const config = localDynamoClientConfig(options.endpoint);
+  const dynamo = new DynamoDBClient(config);
+  const streams = new DynamoDBStreamsClient(config);
+
+  const destroy = () => {
+    dynamo.destroy();
+    streams.destroy();
+  };
+
+  let streamArn: string;
+  const cursors = new Map<string, ShardCursor>();
+  /** Shards read to their end (closed); kept so they are not picked up again. */
+  const finished = new Set<string>();
+
+  const listShards = async (): Promise<Shard[]> => {
+    const shards: Shard[] = [];
+    let start: string | undefined;
+    do {
+      const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn, ExclusiveStartShardId: start }));
+      shards.push(...(StreamDescription?.Shards ?? []));
+      start = StreamDescription?.LastEvaluatedShardId;
+    } while (start);
+    return shards;
+  };
+
+  const discover = async (initialType: ShardIteratorType) => {
+    for (const shard of await listShards()) {
+      if (!shard.ShardId || cursors.has(shard.ShardId) || finished.has(shard.ShardId)) continue;
+      cursors.set(shard.ShardId, { shardId: shard.ShardId, parentShardId: shard.ParentShardId, initialType });
+    }
+  };
+
+  const iteratorOf = async (cursor: ShardCursor): Promise<string | undefined> => {
+    const { ShardIterator } = await streams.send(
+      new GetShardIteratorCommand({
+        StreamArn: streamArn,
+        ShardId: cursor.shardId,
+        ...(cursor.lastSequence
+          ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: cursor.lastSequence }
+          : { ShardIteratorType: cursor.initialType }),
+      }),
+    );
+    return ShardIterator;
+  };
+
+  /** Reads one batch from a shard; returns whether it had records (then poll again at once). */
+  const pollShard = async (cursor: ShardCursor): Promise<boolean> => {
+    // A child shard holds changes that follow its parent's: read it once the parent is done.
+    if (cursor.parentShardId && cursors.has(cursor.parentShardId)) return false;
+    cursor.iterator ??= await iteratorOf(cursor);
+    if (!cursor.iterator) {
+      cursors.delete(cursor.shardId);
+      finished.add(cursor.shardId);
+      return false;
+    }
+    let result;
+    try {
+      result = await streams.send(new GetRecordsCommand({ ShardIterator: cursor.iterator, Limit: 1000 }));
+    } catch (error) {
+      // Expired or trimmed iterator: get a new one from the last published position next time.
+      cursor.iterator = undefined;
+      throw error;
+    }
+    const records = result.Records ?? [];
+    if (records.length > 0) {
+      // Throws if the bus rejects an entry: the iterator is kept, so the batch is read again.
+      await publishStreamRecords(records, { bus: options.bus, busName });
+      cursor.lastSequence = records.at(-1)?.dynamodb?.SequenceNumber ?? cursor.lastSequence;
+    }
+    cursor.iterator = result.NextShardIterator;
+    if (!cursor.iterator) {
+      cursors.delete(cursor.shardId);
+      finished.add(cursor.shardId);
+    }
+    return records.length > 0;
+  };
+
+  try {
+    const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: options.tableName }));
+    if (!Table?.LatestStreamArn) throw new Error(`Table ${options.tableName} has no stream`);
+    streamArn = Table.LatestStreamArn;
+    await discover(options.startAt ?? 'LATEST');
+    // Take the starting positions now: with LATEST, "now" is the moment the pipeline started.
+    for (const cursor of cursors.values()) {
+      if (!cursor.parentShardId || !cursors.has(cursor.parentShardId)) cursor.iterator = await iteratorOf(cursor);
+    }
+  } catch (error) {
+    destroy();
+    throw error;
+  }
+
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let polls = 0;
+  let current: Promise<void> = Promise.resolve();
+
+  const tick = async (): Promise<void> => {
+    let busy = false;
+    try {
+      if (++polls % DISCOVER_EVERY === 0) await discover('TRIM_HORIZON');
+      for (const cursor of [...cursors.values()]) {
+        if (stopped) return;
+        busy = (await pollShard(cursor)) || busy;
+      }
+    } catch (error) {
+      if (!stopped) onError(error);
+    }
+    if (!stopped) timer = setTimeout(run, busy ? 0 : pollMs);
+  };
+  const run = () => {
+    current = tick();
+  };
+  run();
+
+  return {
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      clearTimeout(timer);
+      await current;
+      destroy();
+    },
+  };
+}

@@ -1,0 +1,329 @@
+import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
+import {
+  AllowedMethods,
+  CacheCookieBehavior,
+  CachedMethods,
+  CacheHeaderBehavior,
+  CachePolicy,
+  CacheQueryStringBehavior,
+  Distribution,
+  type GeoRestriction,
+  HeadersFrameOption,
+  HeadersReferrerPolicy,
+  HttpVersion,
+  OriginProtocolPolicy,
+  OriginRequestCookieBehavior,
+  OriginRequestHeaderBehavior,
+  OriginRequestPolicy,
+  OriginRequestQueryStringBehavior,
+  OriginSslPolicy,
+  PriceClass,
+  ResponseHeadersPolicy,
+  SecurityPolicyProtocol,
+  SSLMethod,
+  ViewerProtocolPolicy,
+} from 'aws-cdk-lib/aws-cloudfront';
+import { HttpOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { cors } from '../functions/http/cors.js';
+import { edgeCacheControl, edgeCaching } from '../functions/http/edge-caching.js';
+
+/**
+ * How long the edge serves the cacheable SDK answers. Declared once, in functions/http/edge-caching.ts,
+ * because the sdk-api sends them as `Cache-Control` (`edgeCacheControl`); the cache policies here are
+ * built from the same numbers, so the two cannot drift apart.
+ */
+export { edgeCacheControl, edgeCaching };
+
+/** The header Flagsmith SDKs send their environment key in: part of every cached answer's key. */
+export const ENVIRONMENT_KEY_HEADER = 'X-Environment-Key';
+
+/**
+ * Headers a CORS preflight (`OPTIONS`) needs at the origin, so API Gateway can answer it on the
+ * cached paths too. They change no cached `GET` answer: CORS allows any origin, and the response
+ * headers policy below writes the CORS headers at the edge from the same declaration.
+ */
+export const PREFLIGHT_HEADERS = ['Origin', 'Access-Control-Request-Method', 'Access-Control-Request-Headers'] as const;
+
+/** A cached SDK route: the CloudFront path pattern, and the query strings that change its answer. */
+export interface CachedRoute {
+  /** Matches the path with and without the trailing slash the SDKs send (`/api/v1/flags/`). */
+  readonly pathPattern: string;
+  /** Query string parameters in the cache key (and so forwarded); none means none forwarded. */
+  readonly queryStrings: readonly string[];
+  readonly description: string;
+}
+
+/**
+ * The only answers the edge caches, as data. Everything else (identities, analytics, OFREP, the
+ * management API) passes through uncached: those answers depend on a body, an identity or a token.
+ */
+export const cachedRoutes = {
+  flags: {
+    pathPattern: '/api/v1/flags*',
+    queryStrings: [],
+    description: 'Environment flags (GET /api/v1/flags/): one answer per environment key',
+  },
+  environmentDocument: {
+    pathPattern: '/api/v1/environment-document*',
+    // `page` selects a page of identity overrides (the Link header's next page).
+    queryStrings: ['page'],
+    description: 'Environment document (GET /api/v1/environment-document/): one answer per server key and page',
+  },
+} as const satisfies Record<string, CachedRoute>;
+
+/**
+ * The TTL bounds of the cached behaviours. The origin's `Cache-Control: max-age` decides within
+ * them; `defaultTtl` applies only if it sends none, and `maxTtl` caps what it may ask for.
+ */
+export const edgeTtls = {
+  min: Duration.seconds(0),
+  default: Duration.seconds(edgeCaching.maxAgeSeconds),
+  max: Duration.seconds(60),
+} as const;
+
+/** Strict-Transport-Security max-age: two years, as hstspreload.org asks. */
+const HSTS_MAX_AGE = Duration.days(730);
+
+/** A domain name of the customer's own for the distribution. */
+export interface CustomDomain {
+  /** e.g. `flags.example.com`; point a CNAME (or Route 53 alias) at the `CloudFrontDomainName` output. */
+  readonly domainName: string;
+  /** An ACM certificate for `domainName`. CloudFront only accepts certificates in us-east-1. */
+  readonly certificateArn: string;
+}
+
+export interface VexillaEdgeProps {
+  /** The HTTP API behind the distribution. */
+  readonly httpApi: IHttpApi;
+  /**
+   * Which edge locations serve the API (and what they cost).
+   * @default PriceClass.PRICE_CLASS_100 (North America and Europe)
+   */
+  readonly priceClass?: PriceClass;
+  /**
+   * A domain name of your own, with its us-east-1 certificate. Viewers then need TLS 1.2 or later.
+   * @default - the distribution's own `*.cloudfront.net` name
+   */
+  readonly customDomain?: CustomDomain;
+  /**
+   * An AWS WAF web ACL (WAFv2, CLOUDFRONT scope, so created in us-east-1) to attach.
+   * @default - no web ACL
+   */
+  readonly webAclArn?: string;
+  /**
+   * Countries to allow or deny.
+   * @default - no geographic restriction
+   */
+  readonly geoRestriction?: GeoRestriction;
+  /**
+   * Origins browsers may call the API from.
+   * @default - `cors.allowOrigins` from functions/http/cors.ts (any origin)
+   */
+  readonly corsAllowOrigins?: string[];
+  /**
+   * Days to keep the CloudFront access logs.
+   * @default 30
+   */
+  readonly accessLogRetentionDays?: number;
+  /**
+   * Publish CloudFront's additional metrics (cache hit rate, origin latency, error rates by status),
+   * which the dashboard shows. Billed as CloudWatch custom metrics.
+   * @default true
+   */
+  readonly additionalMetrics?: boolean;
+}
+
+/**
+ * CloudFront in front of the HTTP API. Two behaviours cache the SDK answers every client polls
+ * (`flags/` and `environment-document/`), keyed by the environment key; everything else goes to
+ * API Gateway uncached with every viewer header but Host. HTTPS only, security headers and CORS
+ * on every answer, access logs to an S3 bucket.
+ *
+ * Staleness is the origin's to declare: the sdk-api sends `edgeCacheControl`
+ * (`max-age`, `stale-while-revalidate`, `stale-if-error`), which CloudFront honours, so flags keep
+ * serving from the edge while the origin is refreshed or failing. A revoked key can therefore keep
+ * reading cached flags for up to `max-age + stale-while-revalidate` seconds.
+ */
+export class VexillaEdge extends Construct {
+  readonly distribution: Distribution;
+  readonly logBucket: Bucket;
+  readonly cachePolicies: { readonly flags: CachePolicy; readonly environmentDocument: CachePolicy };
+  readonly responseHeadersPolicy: ResponseHeadersPolicy;
+  /** `https://` and the custom domain, or the distribution's own domain name. */
+  readonly url: string;
+
+  constructor(scope: Construct, id: string, props: VexillaEdgeProps) {
+    super(scope, id);
+    validate(props);
+    const stack = Stack.of(this);
+
+    const origin = new HttpOrigin(`${props.httpApi.apiId}.execute-api.${stack.region}.${stack.urlSuffix}`, {
+      protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY,
+      originSslProtocols: [OriginSslPolicy.TLS_V1_2],
+    });
+
+    const cachedBehaviour = (name: keyof typeof cachedRoutes) => {
+      const route: CachedRoute = cachedRoutes[name];
+      const queryStrings = route.queryStrings.length > 0 ? CacheQueryStringBehavior.allowList(...route.queryStrings) : CacheQueryStringBehavior.none();
+      const cachePolicy = new CachePolicy(this, `${name}CachePolicy`, {
+        comment: route.description,
+        headerBehavior: CacheHeaderBehavior.allowList(ENVIRONMENT_KEY_HEADER),
+        queryStringBehavior: queryStrings,
+        cookieBehavior: CacheCookieBehavior.none(),
+        minTtl: edgeTtls.min,
+        defaultTtl: edgeTtls.default,
+        maxTtl: edgeTtls.max,
+        enableAcceptEncodingGzip: true,
+        enableAcceptEncodingBrotli: true,
+      });
+      // Only what is in the cache key reaches the origin (plus the preflight headers, which no
+      // GET answer depends on). Forwarding Authorization or X-API-Key here would let an answer
+      // fetched with one key be served to a request that sent none.
+      const originRequestPolicy = new OriginRequestPolicy(this, `${name}OriginRequestPolicy`, {
+        comment: `${route.description}: the cache key and CORS preflight headers only`,
+        headerBehavior: OriginRequestHeaderBehavior.allowList(...PREFLIGHT_HEADERS),
+        queryStringBehavior: route.queryStrings.length > 0 ? OriginRequestQueryStringBehavior.allowList(...route.queryStrings) : OriginRequestQueryStringBehavior.none(),
+        cookieBehavior: OriginRequestCookieBehavior.none(),
+      });
+      return { cachePolicy, originRequestPolicy };
+    };
+    const flags = cachedBehaviour('flags');
+    const environmentDocument = cachedBehaviour('environmentDocument');
+    this.cachePolicies = { flags: flags.cachePolicy, environmentDocument: environmentDocument.cachePolicy };
+
+    const allowOrigins = props.corsAllowOrigins ?? [...cors.allowOrigins];
+    this.responseHeadersPolicy = new ResponseHeadersPolicy(this, 'ResponseHeaders', {
+      comment: 'Vexilla: security headers and CORS (functions/http/cors.ts) on every answer',
+      securityHeadersBehavior: {
+        strictTransportSecurity: { accessControlMaxAge: HSTS_MAX_AGE, includeSubdomains: true, override: true },
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
+        referrerPolicy: { referrerPolicy: HeadersReferrerPolicy.NO_REFERRER, override: true },
+        // The API serves JSON only: nothing it returns may load or run anything.
+        contentSecurityPolicy: { contentSecurityPolicy: "default-src 'none'; frame-ancestors 'none'", override: true },
+      },
+      // The same declaration as API Gateway's CORS, written at the edge so cached answers carry
+      // it whatever Origin the request that filled the cache sent.
+      corsBehavior: {
+        accessControlAllowOrigins: allowOrigins,
+        accessControlAllowMethods: [...cors.allowMethods],
+        accessControlAllowHeaders: [...cors.allowHeaders],
+        accessControlExposeHeaders: [...cors.exposeHeaders],
+        accessControlMaxAge: Duration.seconds(cors.maxAgeSeconds),
+        accessControlAllowCredentials: false,
+        originOverride: true,
+      },
+    });
+
+    this.logBucket = new Bucket(this, 'AccessLogs', {
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      // CloudFront standard logging writes with an ACL grant to its log-delivery account.
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(props.accessLogRetentionDays ?? 30), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+      // Kept even by dev stacks: deleting a bucket that still holds logs fails the stack delete.
+      // The lifecycle rule empties it.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const shared = {
+      viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+      responseHeadersPolicy: this.responseHeadersPolicy,
+      compress: true,
+    };
+    const cached = {
+      ...shared,
+      origin,
+      allowedMethods: AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
+      cachedMethods: CachedMethods.CACHE_GET_HEAD,
+    };
+    const domain = props.customDomain;
+    this.distribution = new Distribution(this, 'Distribution', {
+      comment: `Vexilla API (${stack.stackName})`,
+      defaultBehavior: {
+        ...shared,
+        origin,
+        allowedMethods: AllowedMethods.ALLOW_ALL,
+        cachePolicy: CachePolicy.CACHING_DISABLED,
+        // API Gateway answers 403 to a Host header that is not its own.
+        originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+      },
+      additionalBehaviors: {
+        [cachedRoutes.flags.pathPattern]: { ...cached, ...flags },
+        [cachedRoutes.environmentDocument.pathPattern]: { ...cached, ...environmentDocument },
+      },
+      httpVersion: HttpVersion.HTTP2_AND_3,
+      priceClass: props.priceClass ?? PriceClass.PRICE_CLASS_100,
+      ...(domain
+        ? {
+            domainNames: [domain.domainName],
+            certificate: Certificate.fromCertificateArn(this, 'Certificate', domain.certificateArn),
+            minimumProtocolVersion: SecurityPolicyProtocol.TLS_V1_2_2021,
+            sslSupportMethod: SSLMethod.SNI,
+          }
+        : {}),
+      webAclId: props.webAclArn,
+      geoRestriction: props.geoRestriction,
+      enableLogging: true,
+      logBucket: this.logBucket,
+      logFilePrefix: 'cloudfront/',
+      logIncludesCookies: false,
+      publishAdditionalMetrics: props.additionalMetrics ?? true,
+    });
+    this.url = `https://${domain?.domainName ?? this.distribution.distributionDomainName}`;
+
+    this.acknowledgeFindings(props);
+  }
+
+  private acknowledgeFindings(props: VexillaEdgeProps): void {
+    Validations.of(this.logBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'This bucket only receives CloudFront access logs. Server access logs of a log bucket would log the log delivery itself, into yet another bucket; access to it is limited to the account, over TLS, with public access blocked.',
+    });
+    if (!props.customDomain) {
+      Validations.of(this.distribution).acknowledge({
+        id: 'AwsSolutions-CFR4',
+        reason:
+          "Without a custom domain the distribution serves the default *.cloudfront.net certificate, whose security policy CloudFront fixes (TLSv1) and no template can raise. Pass `customDomain` (with a us-east-1 ACM certificate) and the distribution requires TLSv1.2_2021 with SNI, which this rule accepts.",
+      });
+    }
+    if (!props.webAclArn) {
+      Validations.of(this.distribution).acknowledge({
+        id: 'AwsSolutions-CFR2',
+        reason:
+          'No WAF web ACL by default: a CloudFront web ACL must live in us-east-1 (this stack deploys to any region) and costs money at rest. API Gateway throttles every route, and the functions authenticate every request. Pass `webAclArn` to attach one (e.g. with AWS managed rules and a rate-based rule).',
+      });
+    }
+    if (!props.geoRestriction) {
+      Validations.of(this.distribution).acknowledge({
+        id: 'AwsSolutions-CFR1',
+        reason:
+          "No geographic restriction by default: the SDK API serves the customer's own applications, wherever their users are; which countries to block is the customer's decision. Pass `geoRestriction` to allow or deny countries.",
+      });
+    }
+  }
+}
+
+function validate(props: VexillaEdgeProps): void {
+  const domain = props.customDomain;
+  if (domain) {
+    if (!Token.isUnresolved(domain.domainName) && !/^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/i.test(domain.domainName)) {
+      throw new Error(`VexillaEdge: customDomain.domainName '${domain.domainName}' is not a domain name.`);
+    }
+    if (!Token.isUnresolved(domain.certificateArn)) {
+      const region = /^arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:certificate\/[\w-]+$/.exec(domain.certificateArn)?.[1];
+      if (region === undefined) throw new Error(`VexillaEdge: customDomain.certificateArn '${domain.certificateArn}' is not an ACM certificate ARN.`);
+      if (region !== 'us-east-1') {
+        throw new Error(`VexillaEdge: CloudFront only uses ACM certificates from us-east-1; customDomain.certificateArn is in ${region}.`);
+      }
+    }
+  }
+  const days = props.accessLogRetentionDays;
+  if (days !== undefined && (!Number.isInteger(days) || days < 1)) throw new Error(`VexillaEdge: accessLogRetentionDays must be a positive whole number, got ${String(days)}.`);
+}

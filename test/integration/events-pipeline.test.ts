@@ -1,0 +1,126 @@
+/**
+ * End to end on DynamoDB Local: an HTTP change → its audit record (same transaction) → the table's
+ * stream → the local publisher → the in-process bus → consumers.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { detailSchemas } from '../../functions/events/detail-types.js';
+import { type BusEvent, createLocalBus, type LocalBus } from '../../functions/events/local-bus.js';
+import { eventRules } from '../../functions/events/rules.js';
+import { type EventPipeline, startEventPipeline } from '../../functions/local/event-pipeline.js';
+import { testDynamoEndpoint } from '../support/dynamodb.js';
+import { startTestApi, type TestApi } from '../support/test-api.js';
+
+let api: TestApi;
+let bus: LocalBus;
+let pipeline: EventPipeline;
+const recorded: BusEvent[] = [];
+let brokenCalls = 0;
+
+beforeAll(async () => {
+  api = await startTestApi();
+  // The product's rules plus two of a customer's own: one that records, one that always throws.
+  bus = createLocalBus({
+    rules: [
+      ...eventRules,
+      { consumer: 'recorder', detailTypes: ['feature-state.changed'], description: 'test' },
+      { consumer: 'broken', detailTypes: ['feature-state.changed'], description: 'test' },
+    ],
+    retryDelayMs: 10,
+  });
+  bus.subscribe('recorder', (event) => {
+    recorded.push(event);
+  });
+  bus.subscribe('broken', () => {
+    brokenCalls++;
+    throw new Error('this consumer is down');
+  });
+  pipeline = await startEventPipeline({ endpoint: testDynamoEndpoint(), tableName: api.tableName, bus, pollMs: 50 });
+});
+
+afterAll(async () => {
+  await pipeline?.stop();
+  await bus?.idle();
+  await api?.close();
+});
+
+async function waitFor<T>(probe: () => T | undefined, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Nothing after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('event pipeline', () => {
+  it('delivers a committed feature-state change once, as audited, even with a failing consumer', async () => {
+    // Prepare
+    const project = await api.call('POST', `/admin/v1/organisations/${api.organisationId}/projects`, { body: { name: 'Shop' } });
+    const projectId: string = project.body.id;
+    const environment = await api.call('POST', `/admin/v1/projects/${projectId}/environments`, { body: { name: 'production' } });
+    const envId: string = environment.body.environment.id;
+    expect((await api.call('POST', `/admin/v1/projects/${projectId}/features`, { body: { name: 'checkout', initialValue: 'old' } })).status).toBe(201);
+
+    // Act
+    const started = Date.now();
+    const patched = await api.call('PATCH', `/admin/v1/environments/${envId}/feature-states/checkout`, { body: { enabled: true, value: 'new' } });
+    expect(patched.status).toBe(200);
+    const event = await waitFor(() => recorded.find((e) => e.detail.subject.featureName === 'checkout'));
+    const latencyMs = Date.now() - started;
+
+    // Assess
+    const audit = await api.call('GET', `/admin/v1/organisations/${api.organisationId}/audit?feature=checkout&environment=${envId}`);
+    const record = audit.body.items[0];
+    expect(record).toMatchObject({ detailType: 'feature-state.changed' });
+    expect(event).toMatchObject({ source: 'vexilla', 'detail-type': 'feature-state.changed' });
+    expect(event.detail).toMatchObject({
+      version: 1,
+      eventId: record.id,
+      organisationId: api.organisationId,
+      projectId,
+      environmentId: envId,
+      action: 'updated',
+      subject: { kind: 'feature-state', featureName: 'checkout' },
+      after: { enabled: true, value: 'new' },
+      entityVersion: record.version,
+      at: record.at,
+    });
+    expect(event.detail.before).toEqual(record.before);
+    expect(event.detail.after).toEqual(record.after);
+    expect(detailSchemas['feature-state.changed'].safeParse(event.detail).success).toBe(true);
+
+    // Exactly once, and the broken consumer got it too (and failed after its retries) without delaying it.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await bus.idle();
+    expect(recorded.filter((e) => e.detail.eventId === record.id)).toHaveLength(1);
+    expect(recorded).toHaveLength(1);
+    expect(brokenCalls).toBe(3);
+    expect(bus.failures()).toEqual({ broken: 1 });
+    expect(latencyMs).toBeLessThan(3_000);
+  });
+
+  it('can replay the stream from its start (TRIM_HORIZON) and stops cleanly', async () => {
+    // Prepare: a second bus, whose pipeline starts after the organisation was created
+    const replayBus = createLocalBus();
+    const seen: BusEvent[] = [];
+    replayBus.subscribe('audit-writer', (event) => {
+      seen.push(event);
+    });
+
+    // Act
+    const replay = await startEventPipeline({ endpoint: testDynamoEndpoint(), tableName: api.tableName, bus: replayBus, startAt: 'TRIM_HORIZON', pollMs: 20 });
+    const created = await waitFor(() => seen.find((e) => e['detail-type'] === 'organisation.changed'));
+    await replay.stop();
+    await replayBus.idle();
+
+    // Assess: history from before the start arrives, in commit order, and nothing after stop
+    expect(created.detail).toMatchObject({ organisationId: api.organisationId, action: 'created', before: null });
+    const ats = seen.map((e) => e.detail.at);
+    expect(ats).toEqual([...ats].sort());
+    const countAtStop = seen.length;
+    await api.call('PATCH', `/admin/v1/organisations/${api.organisationId}`, { body: { name: 'Renamed' } });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(seen).toHaveLength(countAtStop);
+  });
+});
