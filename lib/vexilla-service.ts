@@ -1,8 +1,11 @@
 import type { ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
+import { PriceClass } from 'aws-cdk-lib/aws-cloudfront';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { type CustomDomain, VexillaEdge } from './edge.js';
 import { VexillaFunctions } from './functions.js';
 import { VexillaHttpApi } from './http-api.js';
+import { VexillaObservability } from './observability.js';
 import { VexillaTable } from './table.js';
 
 export interface VexillaServiceProps {
@@ -27,17 +30,41 @@ export interface VexillaServiceProps {
    * @default ['*']
    */
   readonly corsAllowOrigins?: string[];
+  /**
+   * Which CloudFront edge locations serve the API (and what they cost).
+   * @default PriceClass.PRICE_CLASS_100 (North America and Europe)
+   */
+  readonly priceClass?: PriceClass;
+  /**
+   * A domain name of your own for the CloudFront distribution, with an ACM certificate for it in
+   * us-east-1 (CloudFront uses no other region's). Viewers then need TLS 1.2 or later.
+   * @default - the distribution's own `*.cloudfront.net` name
+   */
+  readonly customDomain?: CustomDomain;
+  /**
+   * An AWS WAF web ACL (WAFv2, CLOUDFRONT scope, created in us-east-1) for the distribution.
+   * @default - no web ACL
+   */
+  readonly webAclArn?: string;
+  /**
+   * An e-mail address to notify when an alarm fires or recovers (it must confirm the subscription).
+   * @default - alarms notify the alarm topic, with no subscriber
+   */
+  readonly alarmEmail?: string;
 }
 
 /**
  * The whole Vexilla service as one construct: the single table, one Lambda function per function
- * the route table names, and the HTTP API in front of them. `VexillaStack` deploys it on its own;
+ * the route table names, the HTTP API in front of them, CloudFront in front of that, and alarms
+ * and a dashboard over all of it. `VexillaStack` deploys it on its own;
  * it can also be placed inside an existing stack.
  */
 export class VexillaService extends Construct {
   readonly data: VexillaTable;
   readonly functions: VexillaFunctions;
   readonly httpApi: VexillaHttpApi;
+  readonly edge: VexillaEdge;
+  readonly observability: VexillaObservability;
 
   constructor(scope: Construct, id: string, props: VexillaServiceProps = {}) {
     super(scope, id);
@@ -50,6 +77,22 @@ export class VexillaService extends Construct {
       accessLogRetention: props.logRetention,
       throttle: props.throttle,
       corsAllowOrigins: props.corsAllowOrigins,
+    });
+    this.edge = new VexillaEdge(this, 'Edge', {
+      httpApi: this.httpApi.api,
+      priceClass: props.priceClass ?? PriceClass.PRICE_CLASS_100,
+      customDomain: props.customDomain,
+      webAclArn: props.webAclArn,
+      corsAllowOrigins: props.corsAllowOrigins,
+      accessLogRetentionDays: props.logRetention,
+    });
+    this.observability = new VexillaObservability(this, 'Observability', {
+      httpApi: this.httpApi.api,
+      functions: this.functions.functions,
+      table: this.data.table,
+      distribution: this.edge.distribution,
+      alarmEmail: props.alarmEmail,
+      retain,
     });
   }
 }

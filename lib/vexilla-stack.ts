@@ -21,6 +21,11 @@ export class VexillaStack extends Stack {
     this.table = this.service.data;
 
     new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the HTTP API', value: this.service.httpApi.url });
+    new CfnOutput(this, 'CloudFrontUrl', { description: 'Base URL for SDKs and browsers: CloudFront in front of the API', value: this.service.edge.url });
+    new CfnOutput(this, 'CloudFrontDomainName', {
+      description: 'The distribution domain name: the target of a custom domain CNAME or alias record',
+      value: this.service.edge.distribution.distributionDomainName,
+    });
     new CfnOutput(this, 'TableName', { description: 'The single DynamoDB table', value: this.table.table.tableName });
   }
 }

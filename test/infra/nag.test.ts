@@ -27,6 +27,11 @@ describe('cdk-nag', () => {
         { id: 'Serverless-LambdaDLQ', path: `${stack.stackName}/Default/Functions/${name}/Function` },
       ]),
       { id: 'AwsSolutions-APIG4', path: `${stack.stackName}/Default/Http/Routes` },
+      // The default stack has no custom domain, WAF web ACL or geographic restriction: each is a prop.
+      { id: 'AwsSolutions-CFR1', path: `${stack.stackName}/Default/Edge/Distribution` },
+      { id: 'AwsSolutions-CFR2', path: `${stack.stackName}/Default/Edge/Distribution` },
+      { id: 'AwsSolutions-CFR4', path: `${stack.stackName}/Default/Edge/Distribution` },
+      { id: 'AwsSolutions-S1', path: `${stack.stackName}/Default/Edge/AccessLogs` },
     ];
     expect(found.map(({ id, path }) => ({ id, path }))).toEqual(expect.arrayContaining(expected));
     expect(found).toHaveLength(expected.length);

@@ -1,0 +1,280 @@
+import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  Alarm,
+  AlarmStatusWidget,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  MathExpression,
+  Metric,
+  Stats,
+  TextWidget,
+  TreatMissingData,
+  type IWidget,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IDistribution } from 'aws-cdk-lib/aws-cloudfront';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { table as tableDeclaration } from '../functions/data/table.js';
+
+/** Every alarm looks at five-minute windows: long enough to ignore a blip, short enough to page in time. */
+export const ALARM_PERIOD = Duration.minutes(5);
+
+/**
+ * The alarm thresholds, as data. Lambda errors are unhandled exceptions and timeouts only (domain
+ * errors are answered as 4xx, not thrown), so one is a bug worth a look; throttles of any kind mean
+ * callers were turned away.
+ */
+export const alarmThresholds = {
+  /** Percentage of API requests answered 5xx in a window... */
+  api5xxPercent: 1,
+  /** ...once the window holds at least this many requests (two failures in three are not an outage). */
+  api5xxMinRequests: 20,
+  functionErrors: 1,
+  functionThrottles: 1,
+  tableThrottleEvents: 1,
+} as const;
+
+/** CloudFront publishes its metrics in us-east-1 only, whatever region the stack is in. */
+export const CLOUDFRONT_METRICS_REGION = 'us-east-1';
+
+/** A new alarm for `addAlarm`: what to watch and when to fire. */
+export interface VexillaAlarmOptions {
+  readonly metric: IMetric;
+  readonly threshold: number;
+  /** What the alarm means and what to do about it; shown in the notification. */
+  readonly description: string;
+  /** @default ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD */
+  readonly comparisonOperator?: ComparisonOperator;
+  /** @default 1 */
+  readonly evaluationPeriods?: number;
+  /** @default - evaluationPeriods */
+  readonly datapointsToAlarm?: number;
+  /** No data means nothing happened (no requests, no throttles). @default TreatMissingData.NOT_BREACHING */
+  readonly treatMissingData?: TreatMissingData;
+}
+
+export interface VexillaObservabilityProps {
+  readonly httpApi: IHttpApi;
+  /** The functions to watch, by name. */
+  readonly functions: ReadonlyMap<string, IFunction>;
+  readonly table: ITableV2;
+  /**
+   * The CloudFront distribution, for the dashboard (its metrics are in us-east-1, which alarms in
+   * another region cannot read).
+   * @default - no CloudFront widgets
+   */
+  readonly distribution?: IDistribution;
+  /**
+   * An e-mail address subscribed to the alarm topic. AWS sends it a confirmation link first.
+   * @default - no subscription (subscribe to `alarmTopic` later, e.g. with AWS Chatbot)
+   */
+  readonly alarmEmail?: string;
+  /**
+   * Keep the topic's KMS key when the stack is deleted.
+   * @default true
+   */
+  readonly retain?: boolean;
+}
+
+/**
+ * Alarms and a dashboard for the whole service. Every alarm notifies one SNS topic (encrypted with
+ * a KMS key CloudWatch may use, TLS-only), on alarm and on recovery. Later constructs (DLQs, the
+ * stream publisher, the scheduler) plug their alarms in with `addAlarm` and their graphs with
+ * `addWidgets`.
+ */
+export class VexillaObservability extends Construct {
+  readonly alarmTopic: Topic;
+  readonly dashboard: Dashboard;
+  private readonly alarmList: Alarm[] = [];
+  private readonly alarmScope: Construct;
+  private readonly action: SnsAction;
+
+  constructor(scope: Construct, id: string, props: VexillaObservabilityProps) {
+    super(scope, id);
+    validate(props);
+    const stack = Stack.of(this);
+
+    // CloudWatch cannot publish to a topic encrypted with the AWS managed SNS key: it needs a
+    // customer managed key whose policy lets it.
+    const key = new Key(this, 'AlarmTopicKey', {
+      description: `Encrypts the Vexilla alarm topic (${stack.stackName})`,
+      enableKeyRotation: true,
+      removalPolicy: (props.retain ?? true) ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    key.addToResourcePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+    );
+    this.alarmTopic = new Topic(this, 'AlarmTopic', { displayName: 'Vexilla alarms', masterKey: key, enforceSSL: true });
+    if (props.alarmEmail !== undefined) {
+      const subscription = this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
+      Validations.of(subscription).acknowledge({
+        id: 'Serverless-SNSRedrivePolicy',
+        reason:
+          'An e-mail subscription to the alarm topic: SNS already retries e-mail delivery, and a dead-letter queue of undelivered alarm e-mails would have nobody to tell (its own alarm would notify this same topic). The alarm history in CloudWatch keeps every state change.',
+      });
+    }
+    this.action = new SnsAction(this.alarmTopic);
+    this.alarmScope = new Construct(this, 'Alarms');
+    this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
+
+    // The alarm status widget reads this list when the template is written, so alarms that later
+    // constructs add with addAlarm() show up in it too.
+    this.dashboard.addWidgets(
+      new TextWidget({ markdown: `# Vexilla (${stack.stackName})\nAPI, functions, table and edge. Alarms notify the alarm topic.`, width: 24, height: 2 }),
+      new AlarmStatusWidget({ title: 'Alarms', alarms: this.alarmList, width: 24, height: 3 }),
+    );
+
+    this.watchApi(props.httpApi);
+    this.watchFunctions(props.functions);
+    this.watchTable(props.table);
+    if (props.distribution) this.watchDistribution(props.distribution);
+  }
+
+  /** Every alarm, in the order added. */
+  get alarms(): readonly Alarm[] {
+    return [...this.alarmList];
+  }
+
+  /** Adds an alarm that notifies the alarm topic (on alarm and on recovery) and shows on the dashboard. */
+  addAlarm(id: string, options: VexillaAlarmOptions): Alarm {
+    const alarm = new Alarm(this.alarmScope, id, {
+      metric: options.metric,
+      threshold: options.threshold,
+      alarmDescription: options.description,
+      comparisonOperator: options.comparisonOperator ?? ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: options.evaluationPeriods ?? 1,
+      datapointsToAlarm: options.datapointsToAlarm,
+      treatMissingData: options.treatMissingData ?? TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(this.action);
+    alarm.addOkAction(this.action);
+    this.alarmList.push(alarm);
+    return alarm;
+  }
+
+  /** Adds a row of widgets to the dashboard. */
+  addWidgets(...widgets: IWidget[]): void {
+    this.dashboard.addWidgets(...widgets);
+  }
+
+  private watchApi(api: IHttpApi): void {
+    const requests = api.metricCount({ period: ALARM_PERIOD, statistic: Stats.SUM });
+    const errors = api.metricServerError({ period: ALARM_PERIOD, statistic: Stats.SUM });
+    const { api5xxMinRequests: min, api5xxPercent: percent } = alarmThresholds;
+    this.addAlarm('Api5xxRate', {
+      metric: new MathExpression({
+        expression: `IF(requests >= ${min}, 100 * FILL(errors, 0) / requests, 0)`,
+        usingMetrics: { requests, errors },
+        label: 'API 5xx (% of requests)',
+        period: ALARM_PERIOD,
+      }),
+      threshold: percent,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      description: `More than ${percent}% of HTTP API requests were answered 5xx in 5 minutes (with at least ${min} requests). Look at the functions' errors and logs, and the API access logs.`,
+    });
+    this.addWidgets(
+      new GraphWidget({ title: 'API requests', left: [api.metricCount({ statistic: Stats.SUM })], width: 8 }),
+      new GraphWidget({
+        title: 'API latency',
+        left: [api.metricLatency({ statistic: Stats.p(50) }), api.metricLatency({ statistic: Stats.p(99) }), api.metricIntegrationLatency({ statistic: Stats.p(99) })],
+        width: 8,
+      }),
+      new GraphWidget({ title: 'API 4xx and 5xx', left: [api.metricServerError({ statistic: Stats.SUM }), api.metricClientError({ statistic: Stats.SUM })], width: 8 }),
+    );
+  }
+
+  private watchFunctions(functions: ReadonlyMap<string, IFunction>): void {
+    for (const [name, fn] of functions) {
+      this.addAlarm(`${name}-Errors`, {
+        metric: fn.metricErrors({ period: ALARM_PERIOD, statistic: Stats.SUM }),
+        threshold: alarmThresholds.functionErrors,
+        description: `The ${name} function failed (an unhandled exception or a timeout) in the last 5 minutes. Its log group has the stack trace.`,
+      });
+      this.addAlarm(`${name}-Throttles`, {
+        metric: fn.metricThrottles({ period: ALARM_PERIOD, statistic: Stats.SUM }),
+        threshold: alarmThresholds.functionThrottles,
+        description: `Lambda throttled the ${name} function in the last 5 minutes: the account's (or the function's) concurrency limit was reached and API callers got errors. Request a higher concurrency quota.`,
+      });
+    }
+    const each = (metric: (fn: IFunction) => IMetric) => [...functions].map(([, fn]) => metric(fn));
+    const labelled = (stat: string) => (name: string, fn: IFunction) => fn.metricDuration({ statistic: stat, label: `${name} ${stat}` });
+    this.addWidgets(
+      new GraphWidget({ title: 'Function duration (p50, p99)', left: [...functions].flatMap(([name, fn]) => [labelled('p50')(name, fn), labelled('p99')(name, fn)]), width: 8 }),
+      new GraphWidget({ title: 'Function errors', left: each((fn) => fn.metricErrors({ statistic: Stats.SUM })), width: 8 }),
+      new GraphWidget({ title: 'Function throttles', left: each((fn) => fn.metricThrottles({ statistic: Stats.SUM })), width: 8 }),
+    );
+  }
+
+  private watchTable(table: ITableV2): void {
+    // On-demand tables still throttle (per-partition limits, account limits). The table's own
+    // metrics leave out its indexes, whose write throttles also hold back writes to the table.
+    const scopes: Record<string, string>[] = [
+      { TableName: table.tableName },
+      ...Object.keys(tableDeclaration.indexes).map((index) => ({ TableName: table.tableName, GlobalSecondaryIndexName: index })),
+    ];
+    const usingMetrics: Record<string, IMetric> = {};
+    scopes.forEach((dimensionsMap, i) => {
+      for (const [kind, metricName] of [['read', 'ReadThrottleEvents'], ['write', 'WriteThrottleEvents']] as const) {
+        usingMetrics[`${kind}${i}`] = new Metric({ namespace: 'AWS/DynamoDB', metricName, dimensionsMap, statistic: Stats.SUM, period: ALARM_PERIOD });
+      }
+    });
+    const throttles = new MathExpression({
+      expression: Object.keys(usingMetrics).map((id) => `FILL(${id}, 0)`).join(' + '),
+      usingMetrics,
+      label: 'DynamoDB throttle events (table and indexes)',
+      period: ALARM_PERIOD,
+    });
+    this.addAlarm('TableThrottles', {
+      metric: throttles,
+      threshold: alarmThresholds.tableThrottleEvents,
+      description: 'DynamoDB throttled reads or writes on the Vexilla table or its indexes in the last 5 minutes. Look for a hot partition key (CloudWatch Contributor Insights) or an account throughput limit.',
+    });
+    this.addWidgets(
+      new GraphWidget({
+        title: 'DynamoDB consumed capacity',
+        left: [table.metricConsumedReadCapacityUnits({ statistic: Stats.SUM }), table.metricConsumedWriteCapacityUnits({ statistic: Stats.SUM })],
+        width: 12,
+      }),
+      new GraphWidget({ title: 'DynamoDB throttles', left: [throttles], width: 12 }),
+    );
+  }
+
+  private watchDistribution(distribution: IDistribution): void {
+    const metric = (metricName: string, statistic: string) =>
+      new Metric({
+        namespace: 'AWS/CloudFront',
+        metricName,
+        dimensionsMap: { DistributionId: distribution.distributionId, Region: 'Global' },
+        statistic,
+        region: CLOUDFRONT_METRICS_REGION,
+      });
+    this.addWidgets(
+      new GraphWidget({ title: 'CloudFront requests', left: [metric('Requests', Stats.SUM)], width: 8 }),
+      new GraphWidget({ title: 'CloudFront cache hit rate (%)', left: [metric('CacheHitRate', Stats.AVERAGE)], leftYAxis: { min: 0, max: 100 }, width: 8 }),
+      new GraphWidget({ title: 'CloudFront error rates (%)', left: [metric('5xxErrorRate', Stats.AVERAGE), metric('4xxErrorRate', Stats.AVERAGE)], width: 8 }),
+    );
+  }
+}
+
+function validate(props: VexillaObservabilityProps): void {
+  const email = props.alarmEmail;
+  if (email !== undefined && !Token.isUnresolved(email) && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+    throw new Error(`VexillaObservability: alarmEmail '${email}' is not an e-mail address.`);
+  }
+  if (props.functions.size === 0) throw new Error('VexillaObservability: no functions to watch.');
+}
