@@ -26,6 +26,9 @@ export interface FlagsmithFlag {
   environment: number;
   identity: null;
   feature_segment: null;
+  /** Vexilla's additions, ignored by Flagsmith SDKs: why this value, and which variant. */
+  reason: string;
+  variant: string | null;
 }
 
 /** An engine flag result in the shape of Flagsmith's `flags/` and `identities/` answers. */
@@ -38,6 +41,8 @@ export function toFlagsmithFlag(snapshot: EnvironmentSnapshot, feature: Feature,
     environment: numberFor(snapshot.environment.id),
     identity: null,
     feature_segment: null,
+    reason: result?.reason ?? 'DEFAULT',
+    variant: result?.variant ?? null,
   };
 }
 

@@ -1,0 +1,97 @@
+/**
+ * A Flagsmith-format environment document as engine input, with the same hashing keys the
+ * server uses: feature-state ids (django_id, else UUID), segment ids, variants in id order.
+ */
+import type { EnvironmentParts, FeatureContext, SegmentContext, SegmentRule } from '../functions/engine/index.js';
+
+interface DocumentFeatureState {
+  feature: { id: number; name: string };
+  enabled: boolean;
+  feature_state_value: unknown;
+  django_id?: number | null;
+  featurestate_uuid?: string | null;
+  multivariate_feature_state_values?: {
+    id?: number | null;
+    mv_fs_value_uuid?: string | null;
+    percentage_allocation: number;
+    multivariate_feature_option: { id?: number | null; value: unknown };
+  }[];
+  feature_segment?: { priority?: number | null } | null;
+}
+
+interface DocumentRule {
+  type: 'ALL' | 'ANY' | 'NONE';
+  conditions?: { operator: string; property_?: string | null; value?: string | null }[];
+  rules?: DocumentRule[];
+}
+
+export interface EnvironmentDocument {
+  api_key: string;
+  name?: string;
+  feature_states: DocumentFeatureState[];
+  project: { segments?: { id: number; name: string; rules: DocumentRule[]; feature_states?: DocumentFeatureState[] }[] };
+  identity_overrides?: { identifier: string; identity_features?: DocumentFeatureState[] }[];
+}
+
+const hashKey = (state: DocumentFeatureState) =>
+  state.django_id !== null && state.django_id !== undefined ? String(state.django_id) : (state.featurestate_uuid ?? state.feature.name);
+
+function featureContext(state: DocumentFeatureState, priority?: number): FeatureContext {
+  const values = [...(state.multivariate_feature_state_values ?? [])];
+  // Flagsmith SDKs split in id order, or by UUID read as a number when there are no ids.
+  const rank = (v: (typeof values)[number]) => (v.id !== null && v.id !== undefined ? BigInt(v.id) : BigInt(`0x${(v.mv_fs_value_uuid ?? '0').replaceAll('-', '')}`));
+  values.sort((a, b) => (rank(a) < rank(b) ? -1 : rank(a) > rank(b) ? 1 : 0));
+  const context: FeatureContext = {
+    key: hashKey(state),
+    name: state.feature.name,
+    enabled: state.enabled,
+    value: state.feature_state_value ?? null,
+    metadata: { id: state.feature.id },
+  };
+  if (values.length > 0) {
+    context.variants = values.map((value, i) => ({
+      value: value.multivariate_feature_option.value ?? null,
+      weight: value.percentage_allocation,
+      priority: i,
+    }));
+  }
+  if (priority !== undefined) context.priority = priority;
+  return context;
+}
+
+const toRules = (rules: DocumentRule[]): SegmentRule[] =>
+  rules.map((rule) => ({
+    type: rule.type,
+    conditions: (rule.conditions ?? []).map((condition) => ({ operator: condition.operator as never, property: condition.property_ ?? '', value: condition.value ?? '' })),
+    rules: toRules(rule.rules ?? []),
+  }));
+
+export interface CompiledDocument {
+  parts: EnvironmentParts;
+  /** Each identity's overrides, which outrank everything for that identity. */
+  identityOverrides: Map<string, FeatureContext[]>;
+}
+
+export function fromDocument(document: EnvironmentDocument): CompiledDocument {
+  const segments: Record<string, SegmentContext> = {};
+  for (const segment of document.project.segments ?? []) {
+    segments[String(segment.id)] = {
+      key: String(segment.id),
+      name: segment.name,
+      rules: toRules(segment.rules),
+      overrides: (segment.feature_states ?? []).map((state) => featureContext(state, state.feature_segment?.priority ?? undefined)),
+    };
+  }
+  const identityOverrides = new Map<string, FeatureContext[]>();
+  for (const identity of document.identity_overrides ?? []) {
+    identityOverrides.set(identity.identifier, (identity.identity_features ?? []).map((state) => featureContext(state)));
+  }
+  return {
+    parts: {
+      environment: { key: document.api_key, name: document.name ?? '' },
+      features: Object.fromEntries(document.feature_states.map((state) => [state.feature.name, featureContext(state)])),
+      segments,
+    },
+    identityOverrides,
+  };
+}
