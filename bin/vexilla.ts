@@ -3,12 +3,29 @@ import { App } from 'aws-cdk-lib';
 import { addNagPacks } from '../lib/nag.js';
 import { VexillaStack } from '../lib/vexilla-stack.js';
 
+/**
+ * Context options (`npx cdk deploy -c name=value`):
+ *   stage           stack name suffix                                  (default: dev)
+ *   retainData      false lets a throwaway stack delete its table       (default: true)
+ *   alarmEmail      address that receives alarm notifications           (default: none)
+ *   domainName      custom domain for CloudFront, with certificateArn   (default: CloudFront's)
+ *   certificateArn  ACM certificate for domainName, in us-east-1
+ */
 const app = new App();
-const stage = (app.node.tryGetContext('stage') as string | undefined) ?? 'dev';
-// `-c retainData=false` lets a throwaway dev stack delete its table with it.
-const retainData = app.node.tryGetContext('retainData') !== 'false' && app.node.tryGetContext('retainData') !== false;
+const context = (name: string): string | undefined => {
+  const value: unknown = app.node.tryGetContext(name);
+  return value === undefined || value === null ? undefined : String(value);
+};
+const stage = context('stage') ?? 'dev';
+const domainName = context('domainName');
+const certificateArn = context('certificateArn');
+if (Boolean(domainName) !== Boolean(certificateArn)) throw new Error('Pass domainName and certificateArn together.');
+const alarmEmail = context('alarmEmail');
+
 new VexillaStack(app, `Vexilla-${stage}`, {
   description: `Vexilla feature flags and remote config (${stage})`,
-  retainData,
+  retainData: context('retainData') !== 'false',
+  ...(alarmEmail ? { alarmEmail } : {}),
+  ...(domainName && certificateArn ? { customDomain: { domainName, certificateArn } } : {}),
 });
 addNagPacks(app);
