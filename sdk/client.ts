@@ -47,7 +47,7 @@ export interface ClientOptions {
 
 const STORAGE_KEY = 'vexilla:flags';
 
-export class VexillaClient {
+export class VexillaClient<F extends Record<string, unknown> = Record<string, unknown>> {
   private readonly mode: Mode;
   private readonly http: HttpOptions;
   private readonly base: string;
@@ -91,33 +91,33 @@ export class VexillaClient {
   }
 
   /** The flags of an identity (or of the environment, without an identifier). */
-  async getFlags(context: EvaluationContext = {}): Promise<Flags> {
+  async getFlags(context: EvaluationContext = {}): Promise<Flags<F>> {
     await this.firstLoad;
     const values = await this.valuesFor(context);
-    return new Flags(values ?? {}, this.stale || values === undefined, (name) => this.count(name), (details) => this.options.onError?.(details));
+    return new Flags<F>(values ?? {}, this.stale || values === undefined, (name) => this.count(name), (details) => this.options.onError?.(details));
   }
 
-  async isEnabled(name: string, context: EvaluationContext, defaultValue: boolean): Promise<boolean> {
+  async isEnabled(name: keyof F & string, context: EvaluationContext, defaultValue: boolean): Promise<boolean> {
     return (await this.getFlags(context)).isEnabled(name, defaultValue);
   }
 
-  async getValue<T>(name: string, context: EvaluationContext, defaultValue: T): Promise<T> {
+  async getValue<K extends keyof F & string>(name: K, context: EvaluationContext, defaultValue: F[K]): Promise<F[K]> {
     return (await this.getFlags(context)).getValue(name, defaultValue);
   }
 
-  async getString(name: string, context: EvaluationContext, defaultValue: string) {
+  async getString(name: keyof F & string, context: EvaluationContext, defaultValue: string) {
     return (await this.getFlags(context)).getString(name, defaultValue);
   }
 
-  async getNumber(name: string, context: EvaluationContext, defaultValue: number) {
+  async getNumber(name: keyof F & string, context: EvaluationContext, defaultValue: number) {
     return (await this.getFlags(context)).getNumber(name, defaultValue);
   }
 
-  async getBoolean(name: string, context: EvaluationContext, defaultValue: boolean) {
+  async getBoolean(name: keyof F & string, context: EvaluationContext, defaultValue: boolean) {
     return (await this.getFlags(context)).getBoolean(name, defaultValue);
   }
 
-  async getJSON<T>(name: string, context: EvaluationContext, defaultValue: T) {
+  async getJSON<T>(name: keyof F & string, context: EvaluationContext, defaultValue: T) {
     return (await this.getFlags(context)).getJSON(name, defaultValue);
   }
 
@@ -277,5 +277,5 @@ const fromApi = (flags: ApiFlag[]): Record<string, FlagValue> =>
 const fromResult = (flags: Record<string, { enabled: boolean; value: unknown; reason: string; variant: string | null }>): Record<string, FlagValue> =>
   Object.fromEntries(Object.entries(flags).map(([name, flag]) => [name, { enabled: flag.enabled, value: flag.value, reason: flag.reason, variant: flag.variant }]));
 
-/** A Vexilla client; see {@link ClientOptions}. */
-export const createClient = (options: ClientOptions) => new VexillaClient(options);
+/** A Vexilla client; see {@link ClientOptions}. `F` types flag values (`npx vexilla types`). */
+export const createClient = <F extends Record<string, unknown> = Record<string, unknown>>(options: ClientOptions) => new VexillaClient<F>(options);

@@ -34,7 +34,10 @@ export function toReason(flag: FlagValue): Reason {
 
 type Kind = 'string' | 'number' | 'boolean' | 'json' | 'any';
 
-export class Flags {
+/**
+ * `F` maps flag names to value types (generate it with `npx vexilla types`); untyped by default.
+ */
+export class Flags<F extends Record<string, unknown> = Record<string, unknown>> {
   constructor(
     readonly values: Readonly<Record<string, FlagValue>>,
     /** True when these are last-known-good values the service could not refresh. */
@@ -44,29 +47,29 @@ export class Flags {
   ) {}
 
   /** Whether the flag is on; `defaultValue` when it is unknown. */
-  isEnabled(name: string, defaultValue = false): boolean {
+  isEnabled(name: keyof F & string, defaultValue = false): boolean {
     return this.details(name, defaultValue, 'boolean', true).value;
   }
 
   /** The flag's value as stored; `defaultValue` when it is unknown. */
-  getValue<T = unknown>(name: string, defaultValue?: T): T {
-    return this.details(name, defaultValue as T, 'any').value;
+  getValue<K extends keyof F & string>(name: K, defaultValue?: F[K]): F[K] {
+    return this.details(name, defaultValue as F[K], 'any').value;
   }
 
-  getString(name: string, defaultValue: string): string {
+  getString(name: keyof F & string, defaultValue: string): string {
     return this.details(name, defaultValue, 'string').value;
   }
 
-  getNumber(name: string, defaultValue: number): number {
+  getNumber(name: keyof F & string, defaultValue: number): number {
     return this.details(name, defaultValue, 'number').value;
   }
 
-  getBoolean(name: string, defaultValue: boolean): boolean {
+  getBoolean(name: keyof F & string, defaultValue: boolean): boolean {
     return this.details(name, defaultValue, 'boolean').value;
   }
 
   /** JSON values travel as strings in Flagsmith's formats: they are parsed here. */
-  getJSON<T = unknown>(name: string, defaultValue: T): T {
+  getJSON<T = unknown>(name: keyof F & string, defaultValue: T): T {
     return this.details(name, defaultValue, 'json').value;
   }
 

@@ -12,7 +12,7 @@ import { bootstrapOrganisation } from '../domain/use-cases/organisation.js';
 import { localDynamoClientConfig } from '../local/dynamodb-local.js';
 import { documentClient } from '../shared/dynamodb.js';
 import { importCommand } from './import.js';
-import { auditCommand, diffCommand, exportCommand, featuresCommand, identitiesCommand, segmentsCommand } from './resources.js';
+import { auditCommand, diffCommand, exportCommand, featuresCommand, identitiesCommand, segmentsCommand, typesCommand } from './resources.js';
 
 export { type Command, type Io, UsageError } from './command.js';
 import { type Command, type Io, UsageError } from './command.js';
@@ -131,6 +131,7 @@ export const commands: Record<string, Command> = {
   import: importCommand,
   export: exportCommand,
   diff: diffCommand,
+  types: typesCommand,
 };
 
 export function usage(): string {

@@ -74,6 +74,13 @@ describe('vexilla CLI', () => {
     expect(JSON.parse(changed.stdout).updated).toEqual({ featureStates: 1 });
   });
 
+  it('prints TypeScript types for the flags of a project', async () => {
+    const types = await vexilla('types', '--project', projectId);
+    expect(types.code).toBe(0);
+    expect(types.stdout).toContain('export interface VexillaFlags {');
+    expect(types.stdout).toContain('"new_nav": string | null;');
+  });
+
   it('explains usage mistakes with exit code 2', async () => {
     const bad = await vexilla('features', 'fly');
     expect(bad.code).toBe(2);
