@@ -22,7 +22,7 @@ await build({
   logLevel: 'warning',
 });
 // The bundle lives elsewhere, so the benchmarks resolve their files from the working directory.
-const run = spawnSync(process.execPath, [`${outdir}/bench.mjs`], {
+const run = spawnSync(process.execPath, ['--expose-gc', `${outdir}/bench.mjs`], {
   stdio: 'inherit',
   cwd: root,
   // The AWS SDK's notice that its 2027 releases need Node 22 is noise in a report.

@@ -40,7 +40,7 @@ const percentile = (values: number[], p: number) => {
 };
 
 /** Seeds the engine benchmark's environment shape through the domain's use cases. */
-async function seed(deps: Deps) {
+export async function seed(deps: Deps) {
   const { organisation, token } = await bootstrapOrganisation(deps, { name: 'bench' });
   const actor: Actor = token;
   const project: Project = await createProject(deps, actor, organisation, { name: 'bench', tenantTraitKey: 'tenant' });

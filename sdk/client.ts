@@ -60,6 +60,7 @@ export class VexillaClient<F extends Record<string, unknown> = Record<string, un
   private readonly counts: Record<string, number> = {};
   private readonly timers: ReturnType<typeof setInterval>[] = [];
   private readonly firstLoad: Promise<void>;
+  private loaded = false;
   private closed = false;
 
   constructor(private readonly options: ClientOptions) {
@@ -72,7 +73,9 @@ export class VexillaClient<F extends Record<string, unknown> = Record<string, un
       backoffMs: 200,
     };
     if (options.bootstrap) this.environmentFlags = { ...options.bootstrap };
-    this.firstLoad = this.load();
+    this.firstLoad = this.load().then(() => {
+      this.loaded = true;
+    });
     if (this.mode !== 'remote') {
       const timer = setInterval(() => void this.refresh(), options.refreshIntervalMs ?? 30_000);
       this.timers.push(timer);
@@ -92,8 +95,9 @@ export class VexillaClient<F extends Record<string, unknown> = Record<string, un
 
   /** The flags of an identity (or of the environment, without an identifier). */
   async getFlags(context: EvaluationContext = {}): Promise<Flags<F>> {
-    await this.firstLoad;
-    const values = await this.valuesFor(context);
+    if (!this.loaded) await this.firstLoad;
+    // Local evaluation needs no I/O: stay synchronous on the hot path.
+    const values = this.evaluatesLocally && this.evaluator && context.identifier ? this.evaluateLocally(context) : await this.valuesFor(context);
     return new Flags<F>(values ?? {}, this.stale || values === undefined, (name) => this.count(name), (details) => this.options.onError?.(details));
   }
 
@@ -170,7 +174,7 @@ export class VexillaClient<F extends Record<string, unknown> = Record<string, un
     const compiled = fromDocument(document);
     this.evaluator = createEvaluator(compiled.parts);
     this.identityOverrides = compiled.identityOverrides;
-    this.setEnvironmentFlags(fromResult(this.evaluator.evaluate(null).flags));
+    this.setEnvironmentFlags(this.evaluator.evaluate(null).flags);
   }
 
   private async refreshEnvironmentFlags(): Promise<void> {
@@ -196,16 +200,20 @@ export class VexillaClient<F extends Record<string, unknown> = Record<string, un
 
   private async valuesFor(context: EvaluationContext): Promise<Record<string, FlagValue> | undefined> {
     if (!context.identifier) return this.environmentFlags;
-    if (this.evaluatesLocally && this.evaluator) {
-      try {
-        const identity = { identifier: context.identifier, traits: context.traits ?? {} };
-        return fromResult(this.evaluator.evaluate(identity, this.identityOverrides.get(context.identifier)).flags);
-      } catch (error) {
-        this.report(error);
-        return this.environmentFlags;
-      }
-    }
+    if (this.evaluatesLocally && this.evaluator) return this.evaluateLocally(context);
     return this.remoteIdentity(context.identifier, context.traits ?? {});
+  }
+
+  private evaluateLocally(context: EvaluationContext): Record<string, FlagValue> | undefined {
+    const evaluator = this.evaluator as Evaluator;
+    const identifier = context.identifier as string;
+    try {
+      // Engine results already have the shape of flag values: no copy on the hot path.
+      return evaluator.evaluate({ identifier, traits: context.traits ?? {} }, this.identityOverrides.get(identifier)).flags;
+    } catch (error) {
+      this.report(error);
+      return this.environmentFlags;
+    }
   }
 
   /** Remote identity flags, cached briefly per identity and traits; on failure the last known. */
@@ -273,9 +281,6 @@ interface ApiFlag {
 
 const fromApi = (flags: ApiFlag[]): Record<string, FlagValue> =>
   Object.fromEntries(flags.map((flag) => [flag.feature.name, { enabled: flag.enabled, value: flag.feature_state_value ?? null, reason: flag.reason, variant: flag.variant ?? null }]));
-
-const fromResult = (flags: Record<string, { enabled: boolean; value: unknown; reason: string; variant: string | null }>): Record<string, FlagValue> =>
-  Object.fromEntries(Object.entries(flags).map(([name, flag]) => [name, { enabled: flag.enabled, value: flag.value, reason: flag.reason, variant: flag.variant }]));
 
 /** A Vexilla client; see {@link ClientOptions}. `F` types flag values (`npx vexilla types`). */
 export const createClient = <F extends Record<string, unknown> = Record<string, unknown>>(options: ClientOptions) => new VexillaClient<F>(options);
