@@ -3,16 +3,10 @@
  * identity's flags are computed, of a fresh identity, the memory an environment takes, and what
  * an idle poll transfers. Reports; never fails on a time.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ensureTable } from '../functions/data/create-table.js';
-import { DynamoStore } from '../functions/data/dynamo-store.js';
-import type { Deps } from '../functions/domain/use-cases/support.js';
-import { localDynamoClientConfig, startDynamoDbLocal } from '../functions/local/dynamodb-local.js';
 import { localFunctions } from '../functions/local/functions.js';
 import { startHttpServer } from '../functions/local/http-server.js';
-import { documentClient } from '../functions/shared/dynamodb.js';
 import { createClient } from '../sdk/index.js';
-import { seed } from './sdk-api.js';
+import { withSeededEnvironment } from './stack.js';
 import { buildIdentities } from './workload.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -23,12 +17,7 @@ const heap = () => {
 
 export async function runSdkBench(): Promise<void> {
   console.log('\n## SDK, local mode: 200 features, 30 segments');
-  const dynamo = await startDynamoDbLocal({ inMemory: true });
-  try {
-    const config = localDynamoClientConfig(dynamo.endpoint);
-    await ensureTable(new DynamoDBClient(config), 'vexilla-sdk-bench');
-    const deps: Deps = { store: new DynamoStore(documentClient(config), 'vexilla-sdk-bench'), clock: () => new Date() };
-    const { serverKey } = await seed(deps);
+  await withSeededEnvironment(async ({ deps, serverKey }) => {
     const server = await startHttpServer({ port: 0, functions: localFunctions(deps) });
     let polls = 0;
     let pollBytes = 0;
@@ -76,7 +65,5 @@ export async function runSdkBench(): Promise<void> {
     console.log(`getFlags for a fresh identity ${freshUs.toFixed(1).padStart(6)} µs (of which the engine ${engineUs.toFixed(1)} µs; hashing keys are UUIDs here)`);
     console.log(`memory for the environment    ${(memory / 1024).toFixed(0).padStart(6)} KiB heap${gc ? '' : ' (approximate: run with --expose-gc)'}`);
     console.log(`idle poll                     ${polls ? (pollBytes / polls).toFixed(0) : '-'} bytes of headers, no body (304 with If-None-Match), ${polls} polls`);
-  } finally {
-    await dynamo.stop();
-  }
+  });
 }

@@ -180,17 +180,21 @@ export function environmentDocument(snapshot: EnvironmentSnapshot) {
   };
 }
 
-/** JSON with object keys sorted, so equal content gives equal bytes. */
-export function canonicalJson(value: unknown): string {
-  const sort = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(sort);
-    if (v && typeof v === 'object') {
-      return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, sort(x)]));
-    }
-    return v;
-  };
-  return `${JSON.stringify(sort(value), null, 2)}\n`;
+/** The same value with every object's keys sorted, so equal content serialises equally. */
+export function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([key, inner]) => [key, sortedKeys(inner)]),
+    );
+  }
+  return value;
 }
+
+/** JSON with object keys sorted, so equal content gives equal bytes. */
+export const canonicalJson = (value: unknown): string => `${JSON.stringify(sortedKeys(value), null, 2)}\n`;
 
 /**
  * An environment as a deterministic Flagsmith-format document: what `vexilla export` prints.

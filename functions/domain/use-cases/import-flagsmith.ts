@@ -10,7 +10,7 @@
 import * as z from 'zod';
 import { TENANT_OVERRIDE_PRIORITY } from '../../engine/index.js';
 import { ruleSchema, type SegmentRule } from '../../engine/schema.js';
-import { documentRules } from '../flagsmith-document.js';
+import { documentRules, sortedKeys } from '../flagsmith-document.js';
 import type {
   Environment,
   FeatureState,
@@ -110,14 +110,7 @@ function convertRules(rules: SourceRule[]): SegmentRule[] {
 }
 
 /** Deep equality that ignores key order (stored maps come back in any order). */
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, canonical(v)]));
-  }
-  return value;
-}
-const same = (a: unknown, b: unknown) => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+const same = (a: unknown, b: unknown) => JSON.stringify(sortedKeys(a)) === JSON.stringify(sortedKeys(b));
 
 /** The tenant of a segment that carries tenant overrides (see tenantOverrideSegments), if it is one. */
 function tenantOf(segment: { name: string; rules: SourceRule[]; feature_states?: SourceFeatureState[] | null | undefined }): string | undefined {
