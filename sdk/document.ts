@@ -53,6 +53,8 @@ function featureContext(state: DocumentFeatureState, priority?: number): Feature
       value: value.multivariate_feature_option.value ?? null,
       weight: value.percentage_allocation,
       priority: i,
+      // The option's id names the variant, as the server's results do.
+      ...(value.multivariate_feature_option.id !== null && value.multivariate_feature_option.id !== undefined ? { key: String(value.multivariate_feature_option.id) } : {}),
     }));
   }
   if (priority !== undefined) context.priority = priority;

@@ -41,8 +41,11 @@ export interface EnvironmentSnapshot {
   updatedAt: number;
 }
 
-/** The variant key our results report for a multivariate option. */
-export const variantKey = (optionId: string) => optionId;
+/**
+ * The variant key results report for a multivariate option: its Flagsmith-format id, which the
+ * environment document carries too, so local and remote evaluation name the same variant.
+ */
+export const variantKey = (numericId: number) => String(numericId);
 
 /** The engine's view of a feature in an environment. */
 export function featureContext(feature: Feature, state: FeatureState): FeatureContext {
@@ -58,7 +61,7 @@ export function featureContext(feature: Feature, state: FeatureState): FeatureCo
       value: option.value,
       weight: state.weights[option.id] ?? option.defaultWeight,
       priority: option.numericId,
-      key: variantKey(option.id),
+      key: variantKey(option.numericId),
     }));
   }
   return context;

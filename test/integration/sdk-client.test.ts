@@ -48,7 +48,9 @@ describe('the Vexilla SDK', () => {
       for (const [name, flag] of Object.entries(a.values)) {
         for (const [mode, other] of [['local', b], ['edge', c]] as const) {
           const o = other.values[name];
-          if (o?.enabled !== flag.enabled || JSON.stringify(o?.value) !== JSON.stringify(flag.value)) differences.push(`${context.identifier} ${name} ${mode}`);
+          if (o?.enabled !== flag.enabled || JSON.stringify(o?.value) !== JSON.stringify(flag.value) || (o?.variant ?? null) !== (flag.variant ?? null)) {
+            differences.push(`${context.identifier} ${name} ${mode}`);
+          }
         }
       }
     }
