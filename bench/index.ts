@@ -1,9 +1,20 @@
-/** `npm run bench`: every benchmark, printed. Figures are reported, never asserted. */
-import { runEngineBench } from './engine.js';
-import { runSdkApiBench } from './sdk-api.js';
-import { runSdkBench } from './sdk.js';
+/**
+ * `npm run bench`: every benchmark, printed. Figures are reported, never asserted. Each section
+ * runs in a process of its own (bench/run.ts passes its name), so one section's heap and loaded
+ * code cannot slow another's figures.
+ */
+const sections: Record<string, () => Promise<void>> = {
+  engine: async () => (await import('./engine.js')).runEngineBench(),
+  'sdk-api': async () => (await import('./sdk-api.js')).runSdkApiBench(),
+  sdk: async () => (await import('./sdk.js')).runSdkBench(),
+};
 
-console.log(`# Vexilla benchmarks (node ${process.version}, ${process.platform}/${process.arch})`);
-await runEngineBench();
-await runSdkApiBench();
-await runSdkBench();
+const requested = process.argv[2];
+const section = requested === undefined ? undefined : sections[requested];
+if (!section) {
+  console.error(`Usage: bench.mjs <${Object.keys(sections).join('|')}>`);
+  process.exit(2);
+}
+await section();
+
+export {};
