@@ -7,7 +7,11 @@
  * reused as long as its token still authenticates and its resources still exist.
  */
 import { bootstrapOrganisation, createApiKey, createEnvironment, createProject } from '../domain/use-cases/organisation.js';
-import { type Deps, hashSecret } from '../domain/use-cases/support.js';
+import { type Actor, type Deps, hashSecret } from '../domain/use-cases/support.js';
+import type { Environment, Project } from '../domain/entities.js';
+import type { CreateFeatureBody } from '../domain/schemas.js';
+import { createFeature } from '../domain/use-cases/features.js';
+import { createSegment, putIdentityOverride, putSegmentOverride, putTenantOverride } from '../domain/use-cases/targeting.js';
 
 export interface LocalEnvironment {
   id: string;
@@ -41,6 +45,53 @@ export async function isDemoUsable(deps: Deps, config: LocalConfig): Promise<boo
   return true;
 }
 
+const demoFeatures: CreateFeatureBody[] = [
+  { name: 'new_checkout', type: 'STANDARD', defaultEnabled: false, initialValue: null, options: [], tags: ['demo'], description: 'A boolean toggle', owner: null },
+  { name: 'welcome_banner', type: 'STANDARD', defaultEnabled: true, initialValue: 'Welcome to Vexilla!', options: [], tags: ['demo'], description: 'A string value', owner: null },
+  { name: 'max_upload_mb', type: 'STANDARD', defaultEnabled: true, initialValue: 10, options: [], tags: ['demo'], description: 'A number value', owner: null },
+  { name: 'theme', type: 'STANDARD', defaultEnabled: true, initialValue: { primary: '#4f46e5', dark: false }, options: [], tags: ['demo'], description: 'A JSON value', owner: null },
+  {
+    name: 'pricing_page',
+    type: 'MULTIVARIATE',
+    defaultEnabled: true,
+    initialValue: 'control',
+    options: [
+      { value: 'annual_first', defaultWeight: 30 },
+      { value: 'monthly_first', defaultWeight: 30 },
+    ],
+    tags: ['demo', 'experiment'],
+    description: 'A multivariate experiment',
+    owner: null,
+  },
+];
+
+/**
+ * The demo's flags: a toggle, string, number and JSON values, a multivariate experiment, two
+ * segments with overrides, a tenant override and an identity override. Features are created
+ * once (they belong to the project); overrides go into each environment.
+ */
+async function seedDemoFlags(deps: Deps, actor: Actor, project: Project, environment: Environment, first: boolean): Promise<void> {
+  if (first) {
+    for (const feature of demoFeatures) await createFeature(deps, actor, project, feature);
+    await createSegment(deps, actor, project, {
+      name: 'pro users',
+      description: 'Identities on the pro plan',
+      rules: [{ type: 'ALL', conditions: [{ operator: 'EQUAL', property: 'plan', value: 'pro' }] }],
+    });
+    await createSegment(deps, actor, project, {
+      name: 'beta testers',
+      description: 'Ten percent of identities, by identity',
+      rules: [{ type: 'ALL', conditions: [{ operator: 'PERCENTAGE_SPLIT', property: '', value: '10' }] }],
+    });
+  }
+  const segments = await deps.store.listAll({ of: 'segments', projectId: project.id });
+  const segment = (name: string) => segments.find((candidate) => candidate.name === name)?.id ?? '';
+  await putSegmentOverride(deps, actor, environment, project, 'max_upload_mb', segment('pro users'), { enabled: true, value: 100, priority: 0 });
+  await putSegmentOverride(deps, actor, environment, project, 'new_checkout', segment('beta testers'), { enabled: true, priority: 1 });
+  await putTenantOverride(deps, actor, environment, project, 'welcome_banner', 'acme', { enabled: true, value: 'Welcome, Acme!' });
+  await putIdentityOverride(deps, actor, environment, project, 'demo-user', 'new_checkout', { enabled: true });
+}
+
 /**
  * Returns `existing` unchanged when it is still usable, otherwise creates a new demo. A new
  * demo's `apiUrl` is `options.apiUrl`, else the one `existing` had, else empty: the caller
@@ -57,6 +108,7 @@ export async function ensureDemo(deps: Deps, existing?: LocalConfig, options: { 
     const { environment, clientKey } = await createEnvironment(deps, actor, project, { name });
     const { secret: serverKey } = await createApiKey(deps, actor, environment, 'server', 'local server key');
     environments.push({ id: environment.id, name, clientKey, serverKey });
+    await seedDemoFlags(deps, actor, project, environment, name === 'development');
   }
   return {
     apiUrl: options.apiUrl ?? existing?.apiUrl ?? '',

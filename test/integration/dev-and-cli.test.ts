@@ -17,6 +17,8 @@ import { ensureTable } from '../../functions/data/create-table.js';
 import { DynamoStore } from '../../functions/data/dynamo-store.js';
 import { type Deps, hashSecret } from '../../functions/domain/use-cases/support.js';
 import { localDynamoClientConfig } from '../../functions/local/dynamodb-local.js';
+import { loadSnapshot } from '../../functions/domain/environment-snapshot.js';
+import { readIdentity } from '../../functions/domain/identities.js';
 import { ensureDemo, type LocalConfig } from '../../functions/local/seed.js';
 import { documentClient } from '../../functions/shared/dynamodb.js';
 import { testDynamoEndpoint } from '../support/dynamodb.js';
@@ -93,6 +95,18 @@ describe('ensureDemo', () => {
       expect([client?.kind, client?.envId]).toEqual(['client', environment.id]);
       expect([server?.kind, server?.envId]).toEqual(['server', environment.id]);
     }
+  });
+
+  it('seeds flags a newcomer can evaluate: values, a split, segments, tenant and identity overrides', async () => {
+    const demo = await ensureDemo(deps);
+    const environment = demo.environments[0] as { id: string };
+    const snapshot = await loadSnapshot(deps.store, environment.id);
+    expect(snapshot?.features.map((feature) => feature.name).sort()).toEqual(['max_upload_mb', 'new_checkout', 'pricing_page', 'theme', 'welcome_banner']);
+    const pro = snapshot?.evaluator.evaluate({ identifier: 'someone', traits: { plan: 'pro', tenant: 'acme' } }).flags;
+    expect(pro?.max_upload_mb?.value).toBe(100);
+    expect(pro?.welcome_banner?.value).toBe('Welcome, Acme!');
+    const { overrides } = await readIdentity(deps.store, environment.id, 'demo-user');
+    expect(overrides.map((override) => [override.featureName, override.enabled])).toEqual([['new_checkout', true]]);
   });
 
   it('reuses a still-valid config unchanged and creates nothing', async () => {
