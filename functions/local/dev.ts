@@ -35,6 +35,7 @@ Options:
   --reset             Delete <state-dir>/data and <state-dir>/local.json before starting
   --port <port>       HTTP port (default: $PORT or ${DEFAULT_PORT})
   --state-dir <dir>   Where data and local.json live (default: <repo>/.vexilla)
+  --pretty            One readable line per request instead of JSON logs
   -h, --help          Show this help`;
 
 const localConfigSchema = z.object({
@@ -52,6 +53,7 @@ interface DevOptions {
   reset: boolean;
   port: number;
   stateDir: string;
+  pretty: boolean;
 }
 
 function parseOptions(argv: string[]): DevOptions | 'help' {
@@ -64,6 +66,7 @@ function parseOptions(argv: string[]): DevOptions | 'help' {
         reset: { type: 'boolean', default: false },
         port: { type: 'string' },
         'state-dir': { type: 'string' },
+        pretty: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -83,6 +86,7 @@ function parseOptions(argv: string[]): DevOptions | 'help' {
     reset: values.reset,
     port,
     stateDir: resolve(values['state-dir'] ?? join(REPO_ROOT, '.vexilla')),
+    pretty: values.pretty,
   };
 }
 
@@ -208,7 +212,10 @@ async function main(argv: string[]): Promise<void> {
       server = await startHttpServer({
         port,
         functions: localFunctions(deps),
-        onRequest: (line) => logger.info('request', line),
+        onRequest: (line) =>
+          options.pretty
+            ? console.log(`${new Date().toISOString().slice(11, 23)}  ${line.method.padEnd(6)} ${String(line.status).padEnd(4)} ${`${line.ms} ms`.padStart(9)}  ${line.path}`)
+            : logger.info('request', line),
       });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
