@@ -29,17 +29,14 @@ import { HttpOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { cors } from '../functions/http/cors.js';
-import { edgeCacheControl, edgeCaching } from '../functions/http/edge-caching.js';
+import { cachedRoutes, ENVIRONMENT_KEY_HEADER, edgeCacheControl, edgeCaching, type CachedRoute } from '../functions/http/edge-caching.js';
 
 /**
  * How long the edge serves the cacheable SDK answers. Declared once, in functions/http/edge-caching.ts,
  * because the sdk-api sends them as `Cache-Control` (`edgeCacheControl`); the cache policies here are
  * built from the same numbers, so the two cannot drift apart.
  */
-export { edgeCacheControl, edgeCaching };
-
-/** The header Flagsmith SDKs send their environment key in: part of every cached answer's key. */
-export const ENVIRONMENT_KEY_HEADER = 'X-Environment-Key';
+export { cachedRoutes, ENVIRONMENT_KEY_HEADER, edgeCacheControl, edgeCaching, type CachedRoute };
 
 /**
  * Headers a CORS preflight (`OPTIONS`) needs at the origin, so API Gateway can answer it on the
@@ -47,33 +44,6 @@ export const ENVIRONMENT_KEY_HEADER = 'X-Environment-Key';
  * headers policy below writes the CORS headers at the edge from the same declaration.
  */
 export const PREFLIGHT_HEADERS = ['Origin', 'Access-Control-Request-Method', 'Access-Control-Request-Headers'] as const;
-
-/** A cached SDK route: the CloudFront path pattern, and the query strings that change its answer. */
-export interface CachedRoute {
-  /** Matches the path with and without the trailing slash the SDKs send (`/api/v1/flags/`). */
-  readonly pathPattern: string;
-  /** Query string parameters in the cache key (and so forwarded); none means none forwarded. */
-  readonly queryStrings: readonly string[];
-  readonly description: string;
-}
-
-/**
- * The only answers the edge caches, as data. Everything else (identities, analytics, OFREP, the
- * management API) passes through uncached: those answers depend on a body, an identity or a token.
- */
-export const cachedRoutes = {
-  flags: {
-    pathPattern: '/api/v1/flags*',
-    queryStrings: [],
-    description: 'Environment flags (GET /api/v1/flags/): one answer per environment key',
-  },
-  environmentDocument: {
-    pathPattern: '/api/v1/environment-document*',
-    // `page` selects a page of identity overrides (the Link header's next page).
-    queryStrings: ['page'],
-    description: 'Environment document (GET /api/v1/environment-document/): one answer per server key and page',
-  },
-} as const satisfies Record<string, CachedRoute>;
 
 /**
  * The TTL bounds of the cached behaviours. The origin's `Cache-Control: max-age` decides within

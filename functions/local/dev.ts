@@ -20,6 +20,7 @@ import type { Deps } from '../domain/use-cases/support.js';
 import { logger } from '../shared/logger.js';
 import { documentClient } from '../shared/dynamodb.js';
 import { checkJava, type DynamoDbLocalInstance, localDynamoClientConfig, startDynamoDbLocal } from './dynamodb-local.js';
+import { EdgeCache } from './edge-cache.js';
 import { localFunctions } from './functions.js';
 import { type RunningServer, startHttpServer } from './http-server.js';
 import { ensureDemo, type LocalConfig } from './seed.js';
@@ -212,6 +213,8 @@ async function main(argv: string[]): Promise<void> {
       server = await startHttpServer({
         port,
         functions: localFunctions(deps),
+        // The same edge caching as CloudFront in production, stale-if-error included.
+        edge: new EdgeCache(),
         onRequest: (line) =>
           options.pretty
             ? console.log(`${new Date().toISOString().slice(11, 23)}  ${line.method.padEnd(6)} ${String(line.status).padEnd(4)} ${`${line.ms} ms`.padStart(9)}  ${line.path}`)

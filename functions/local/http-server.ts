@@ -8,6 +8,7 @@ import type { HttpHandler } from '../http/admin-api.js';
 import { cors } from '../http/cors.js';
 import type { FunctionName } from '../http/routes.js';
 import { matchRoute, toEvent } from './api-gateway.js';
+import type { EdgeCache } from './edge-cache.js';
 
 /** API Gateway refuses payloads above 10 MB before any Lambda runs; so do we. */
 const GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
@@ -18,6 +19,8 @@ export interface HttpServerOptions {
   functions: Record<FunctionName, HttpHandler>;
   /** Called once per request with method, path, status and duration. */
   onRequest?: (line: { method: string; path: string; status: number; ms: number }) => void;
+  /** CloudFront's part: cache the cacheable SDK answers in front of the functions. */
+  edge?: EdgeCache;
 }
 
 export interface RunningServer {
@@ -77,7 +80,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
           if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
         }
         const event = toEvent({ method, url, headers, body, sourceIp: request.socket.remoteAddress ?? '127.0.0.1' }, route);
-        result = await options.functions[route.function](event);
+        const invoke = () => options.functions[route.function](event);
+        result = options.edge ? await options.edge.fetch({ method, url, headers }, invoke) : await invoke();
       }
     } catch (error) {
       result =
