@@ -20,9 +20,21 @@ function flagsOf(context: SdkContext, flags: Record<string, Parameters<typeof to
   return context.snapshot.features.map((feature) => toFlagsmithFlag(context.snapshot, feature, flags[feature.name]));
 }
 
+/**
+ * Per snapshot: environment flags and the document's base do not depend on the request, so they
+ * are built once per snapshot (reloaded every second at most), not once per request.
+ */
+const environmentFlagsBody = new WeakMap<SdkContext['snapshot'], string>();
+const documentBase = new WeakMap<SdkContext['snapshot'], ReturnType<typeof environmentDocument>>();
+
 export const getEnvironmentFlags: SdkHandler = async (context) => {
-  const result = context.snapshot.evaluator.evaluate(null);
-  return json(200, flagsOf(context, result.flags), { ...freshness(context), 'cache-control': edgeCacheControl });
+  const { snapshot } = context;
+  let body = environmentFlagsBody.get(snapshot);
+  if (body === undefined) {
+    body = JSON.stringify(flagsOf(context, snapshot.evaluator.evaluate(null).flags));
+    environmentFlagsBody.set(snapshot, body);
+  }
+  return { ...json(200, undefined, { ...freshness(context), 'cache-control': edgeCacheControl }), body };
 };
 
 const identifier = z.string().min(1).max(2000);
@@ -116,7 +128,12 @@ export const getEnvironmentDocument: SdkHandler = async (context) => {
   } else if (listed.cursor) {
     next = Buffer.from(JSON.stringify({ cursor: listed.cursor, skip: token?.skip ?? '' })).toString('base64url');
   }
-  const document = { ...environmentDocument(snapshot), identity_overrides: identityOverrideDocuments(snapshot, items) };
+  let base = documentBase.get(snapshot);
+  if (!base) {
+    base = environmentDocument(snapshot);
+    documentBase.set(snapshot, base);
+  }
+  const document = { ...base, identity_overrides: identityOverrideDocuments(snapshot, items) };
   const body = JSON.stringify(document);
   // Polling SDKs send the ETag back: an unchanged document costs headers only.
   const etag = etagOf(body);
