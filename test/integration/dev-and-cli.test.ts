@@ -170,35 +170,47 @@ describe('npm run dev', () => {
     await rm(stateDir, { recursive: true, force: true });
   });
 
-  it('serves the demo, and on SIGINT exits 0 without leaving DynamoDB Local behind', { timeout: 120_000 }, async () => {
-    const port = await freePort();
+  /** Starts dev.ts as `npm run dev` does, and waits for its local.json. */
+  async function startDev(port: number, extra: string[]) {
     // tsx's own CLI, as `npm run dev` runs it (npx would not relay a SIGINT sent to it alone).
     // Its own process group, so whatever it starts can be found, and nothing but dev.ts's
     // shutdown stops Java: the signal goes to the tsx process only.
-    child = spawn(
+    const started = spawn(
       process.execPath,
-      [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), 'functions/local/dev.ts', '--in-memory', '--port', String(port), '--state-dir', stateDir],
+      [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), 'functions/local/dev.ts', '--port', String(port), '--state-dir', stateDir, ...extra],
       { cwd: REPO_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: quietEnv },
     );
-    const pgid = child.pid as number;
+    child = started;
+    const pgid = started.pid as number;
     let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    started.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    started.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      child?.once('exit', (code, signal) => resolve({ code, signal })),
+      started.once('exit', (code, signal) => resolve({ code, signal })),
     );
-
     const configFile = join(stateDir, 'local.json');
     const deadline = Date.now() + 90_000;
-    while (!existsSync(configFile)) {
-      if (child.exitCode !== null) throw new Error(`dev.ts exited early with ${child.exitCode}:\n${output}`);
-      if (Date.now() > deadline) throw new Error(`dev.ts did not write local.json in time:\n${output}`);
+    // A restart finds the previous local.json at once: wait for this run's server instead.
+    while (!existsSync(configFile) || !output.includes('Press Ctrl-C to stop')) {
+      if (started.exitCode !== null) throw new Error(`dev.ts exited early with ${started.exitCode}:\n${output}`);
+      if (Date.now() > deadline) throw new Error(`dev.ts did not start in time:\n${output}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     const config = JSON.parse(await readFile(configFile, 'utf8')) as LocalConfig;
+    const stop = async () => {
+      process.kill(pgid, 'SIGINT');
+      return Promise.race([exited, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 15_000))]);
+    };
+    return { pgid, config, output: () => output, stop };
+  }
+
+  it('serves the demo, and on SIGINT exits 0 without leaving DynamoDB Local behind', { timeout: 120_000 }, async () => {
+    const port = await freePort();
+    const dev = await startDev(port, ['--in-memory']);
+    const { config } = dev;
     expect(config.apiUrl).toBe(`http://localhost:${port}`);
-    expect(output).toContain(config.adminToken);
-    expect(output).toContain(`curl -H "Authorization: Bearer ${config.adminToken}" http://localhost:${port}/admin/v1/projects/${config.projectId}/features`);
+    expect(dev.output()).toContain(config.adminToken);
+    expect(dev.output()).toContain(`curl -H "Authorization: Bearer ${config.adminToken}" http://localhost:${port}/admin/v1/projects/${config.projectId}/features`);
 
     const response = await fetch(`${config.apiUrl}/admin/v1/organisations`, { headers: { authorization: `Bearer ${config.adminToken}` } });
     expect(response.status).toBe(200);
@@ -206,16 +218,31 @@ describe('npm run dev', () => {
     expect(body.items).toEqual([expect.objectContaining({ id: config.organisationId, name: 'Demo organisation' })]);
 
     // The request log line, from the Powertools logger.
-    await expect.poll(() => output, { timeout: 5_000 }).toMatch(/"message":"request".*"method":"GET","path":"\/admin\/v1\/organisations","status":200/);
-    expect((await processGroup(pgid)).some((member) => member.args.includes('DynamoDBLocal.jar'))).toBe(true);
+    await expect.poll(() => dev.output(), { timeout: 5_000 }).toMatch(/"message":"request".*"method":"GET","path":"\/admin\/v1\/organisations","status":200/);
+    expect((await processGroup(dev.pgid)).some((member) => member.args.includes('DynamoDBLocal.jar'))).toBe(true);
 
-    process.kill(pgid, 'SIGINT');
-    const outcome = await Promise.race([
-      exited,
-      new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 15_000)),
-    ]);
-    expect(outcome, output).toEqual({ code: 0, signal: null });
+    expect(await dev.stop(), dev.output()).toEqual({ code: 0, signal: null });
     // Java is stopped before dev.ts exits; give `ps` nothing to race against but the reaping.
-    await expect.poll(async () => (await processGroup(pgid)).map((member) => member.args), { timeout: 5_000 }).toEqual([]);
+    await expect.poll(async () => (await processGroup(dev.pgid)).map((member) => member.args), { timeout: 5_000 }).toEqual([]);
+  });
+
+  it('keeps its data across a restart: the same demo, token and changes', { timeout: 180_000 }, async () => {
+    await rm(stateDir, { recursive: true, force: true });
+    const port = await freePort();
+    const first = await startDev(port, []);
+    const headers = { authorization: `Bearer ${first.config.adminToken}`, 'content-type': 'application/json' };
+    const created = await fetch(`${first.config.apiUrl}/admin/v1/projects/${first.config.projectId}/features`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: 'survives_restart', initialValue: 'yes' }),
+    });
+    expect(created.status).toBe(201);
+    expect(await first.stop(), first.output()).toEqual({ code: 0, signal: null });
+
+    const second = await startDev(port, []);
+    expect(second.config).toEqual(first.config);
+    const feature = await fetch(`${second.config.apiUrl}/admin/v1/projects/${second.config.projectId}/features/survives_restart`, { headers });
+    expect(feature.status).toBe(200);
+    expect(await second.stop(), second.output()).toEqual({ code: 0, signal: null });
   });
 });
