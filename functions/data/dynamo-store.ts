@@ -216,7 +216,7 @@ export class DynamoStore implements Store {
     if (writes.length > 100) throw new Error(`A commit holds at most 100 writes, got ${writes.length}`);
     const items: NonNullable<TransactWriteCommandInput['TransactItems']> = writes.map((write) => {
       if (write.kind === 'put') {
-        const item = { ...write.entity, ...itemKeysOf(write.entity) };
+        const item = itemOf(write.entity);
         if (write.expect === 'absent') {
           return { Put: { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } };
         }
@@ -244,9 +244,6 @@ export class DynamoStore implements Store {
             ExpressionAttributeValues: { ':expected': write.expect },
           },
         };
-      }
-      if (write.expect === 'present') {
-        return { Delete: { TableName: this.tableName, Key: { pk, sk }, ConditionExpression: 'attribute_exists(pk)' } };
       }
       return { Delete: { TableName: this.tableName, Key: { pk, sk } } };
     });

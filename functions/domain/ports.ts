@@ -100,7 +100,7 @@ export type Write =
       /** `absent`: must not exist yet; a number: the stored version must equal it. */
       expect?: 'absent' | number | undefined;
     }
-  | { kind: 'delete'; ref: EntityRef | { type: 'event'; orgId: string; at: string; id: string }; expect?: number | 'present' | undefined };
+  | { kind: 'delete'; ref: EntityRef; expect?: number | undefined };
 
 export interface Store {
   get<R extends EntityRef>(ref: R): Promise<EntityOf<R> | undefined>;

@@ -153,6 +153,28 @@ export async function importFlagsmithDocument(
     bucket[kind] = (bucket[kind] ?? 0) + 1;
   };
   const scope = { orgId: environment.orgId, projectId: project.id, envId: environment.id };
+  /** Version stamps of an override written over `current` (or written first). */
+  const stamps = (current: { createdAt: string; version: number } | undefined) => ({
+    createdAt: current?.createdAt ?? at,
+    updatedAt: at,
+    version: (current?.version ?? 0) + 1,
+  });
+  /** Stages an override's write with its change event, conditional on what was read. */
+  const stageOverride = <T extends TenantOverride | SegmentOverride | IdentityOverride>(kind: string, current: T | undefined, next: T, subject: Record<string, string>) => {
+    groups.push([
+      { kind: 'put', entity: next, expect: current ? current.version : 'absent' },
+      eventWrite(deps, actor, {
+        detailType: next.type === 'identity-override' ? 'identity-override.changed' : 'feature-state.changed',
+        action: current ? 'updated' : 'created',
+        ...scope,
+        subject,
+        before: current ?? null,
+        after: next,
+        version: next.version,
+      }),
+    ]);
+    count(kind, !current);
+  };
 
   // The environment key prefixes every identity key: adopt the source's.
   let env = environment;
@@ -273,15 +295,9 @@ export async function importFlagsmithDocument(
           tenantId: tenant,
           enabled: override.enabled,
           value,
-          createdAt: current?.createdAt ?? at,
-          updatedAt: at,
-          version: (current?.version ?? 0) + 1,
+          ...stamps(current),
         };
-        groups.push([
-          { kind: 'put', entity: next, expect: current ? current.version : 'absent' },
-          eventWrite(deps, actor, { detailType: 'feature-state.changed', action: current ? 'updated' : 'created', ...scope, subject: { kind: 'tenant-override', featureName: feature.name, tenantId: tenant }, before: current ?? null, after: next, version: next.version }),
-        ]);
-        count('tenantOverrides', !current);
+        stageOverride('tenantOverrides', current, next, { kind: 'tenant-override', featureName: feature.name, tenantId: tenant });
       }
       continue;
     }
@@ -329,19 +345,13 @@ export async function importFlagsmithDocument(
         enabled: override.enabled,
         value: (override.feature_state_value ?? null) as JsonValue,
         hashKey: hashKeyOf(override) ?? current?.hashKey ?? `${env.id}:${feature.id}:${segment.id}`,
-        createdAt: current?.createdAt ?? at,
-        updatedAt: at,
-        version: (current?.version ?? 0) + 1,
+        ...stamps(current),
       };
       if (current && same([current.priority, current.enabled, current.value, current.hashKey], [next.priority, next.enabled, next.value, next.hashKey])) {
         summary.unchanged++;
         continue;
       }
-      groups.push([
-        { kind: 'put', entity: next, expect: current ? current.version : 'absent' },
-        eventWrite(deps, actor, { detailType: 'feature-state.changed', action: current ? 'updated' : 'created', ...scope, subject: { kind: 'segment-override', featureName: feature.name, segmentId: segment.id }, before: current ?? null, after: next, version: next.version }),
-      ]);
-      count('segmentOverrides', !current);
+      stageOverride('segmentOverrides', current, next, { kind: 'segment-override', featureName: feature.name, segmentId: segment.id });
     }
   }
 
@@ -366,15 +376,9 @@ export async function importFlagsmithDocument(
         featureName: feature.name,
         enabled: source.enabled,
         value,
-        createdAt: current?.createdAt ?? at,
-        updatedAt: at,
-        version: (current?.version ?? 0) + 1,
+        ...stamps(current),
       };
-      groups.push([
-        { kind: 'put', entity: next, expect: current ? current.version : 'absent' },
-        eventWrite(deps, actor, { detailType: 'identity-override.changed', action: current ? 'updated' : 'created', ...scope, subject: { kind: 'identity-override', identifier: identity.identifier, featureName: feature.name }, before: current ?? null, after: next, version: next.version }),
-      ]);
-      count('identityOverrides', !current);
+      stageOverride('identityOverrides', current, next, { kind: 'identity-override', identifier: identity.identifier, featureName: feature.name });
     }
   }
 
