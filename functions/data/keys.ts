@@ -57,6 +57,18 @@ export function keyOf(ref: EntityRef | EventRef): ItemKeys {
       return { pk: `IDENTITY#${ref.envId}#${ref.identifier}`, sk: `OVERRIDE#${ref.featureId}` };
     case 'event':
       return { pk: `AUDIT#${ref.orgId}`, sk: `${ref.at}#${ref.id}` };
+    case 'webhook':
+      return { pk: `ENV#${ref.envId}`, sk: `WEBHOOK#${ref.id}` };
+    case 'webhook-delivery':
+      return { pk: `WEBHOOK#${ref.webhookId}`, sk: `DELIVERY#${ref.id}` };
+    case 'change-request':
+      return { pk: `ENV#${ref.envId}`, sk: `CR#${ref.id}` };
+    case 'scheduled-change':
+      return { pk: `ENV#${ref.envId}`, sk: `SCHEDULE#${ref.id}` };
+    case 'consumed':
+      return { pk: `CONSUMED#${ref.consumer}#${ref.eventId}`, sk: '#CONSUMED' };
+    case 'published-document':
+      return { pk: `ENV#${ref.envId}`, sk: '#DOCUMENT' };
   }
 }
 
@@ -88,6 +100,16 @@ export function refOf(entity: Entity): EntityRef | EventRef {
       return { type: 'identity-override', envId: entity.envId, identifier: entity.identifier, featureId: entity.featureId };
     case 'event':
       return { type: 'event', orgId: entity.orgId, at: entity.at, id: entity.id };
+    case 'webhook':
+    case 'change-request':
+    case 'scheduled-change':
+      return { type: entity.type, envId: entity.envId, id: entity.id };
+    case 'webhook-delivery':
+      return { type: 'webhook-delivery', webhookId: entity.webhookId, id: entity.id };
+    case 'consumed':
+      return { type: 'consumed', consumer: entity.consumer, eventId: entity.eventId };
+    case 'published-document':
+      return { type: 'published-document', envId: entity.envId };
   }
 }
 
@@ -111,6 +133,14 @@ export function itemKeysOf(entity: Entity): ItemKeys {
         gsi1pk: `ENV#${entity.envId}#IDENTITIES#${identityShard(entity.identifier)}`,
         gsi1sk: entity.identifier,
       };
+    case 'webhook-delivery':
+      // Newest first within a status, for the deliveries list and its dead-letter view.
+      return { ...keys, gsi1pk: `WEBHOOK#${entity.webhookId}#DELIVERIES#${entity.status}`, gsi1sk: `${entity.createdAt}#${entity.id}` };
+    case 'change-request':
+      return { ...keys, gsi1pk: `ENV#${entity.envId}#CRS`, gsi1sk: `${entity.createdAt}#${entity.id}` };
+    case 'scheduled-change':
+      // Only waiting schedules are in the pending list (the index is sparse on that key).
+      return entity.status === 'scheduled' ? { ...keys, gsi1pk: 'SCHEDULES#PENDING', gsi1sk: `${entity.runAt}#${entity.id}` } : keys;
     default:
       return keys;
   }
@@ -166,6 +196,18 @@ export function queryOf(collection: Collection): CollectionQuery {
       return { index: 'childrenByParent', partitions: [`ENV#${collection.envId}#IDOVERRIDES`] };
     case 'identity-with-overrides':
       return { partitions: [`IDENTITY#${collection.envId}#${collection.identifier}`] };
+    case 'webhooks':
+      return { partitions: [`ENV#${collection.envId}`], skPrefix: 'WEBHOOK#' };
+    case 'webhook-deliveries':
+      return collection.status
+        ? { index: 'childrenByParent', partitions: [`WEBHOOK#${collection.webhookId}#DELIVERIES#${collection.status}`], newestFirst: true }
+        : { partitions: [`WEBHOOK#${collection.webhookId}`], skPrefix: 'DELIVERY#', newestFirst: true };
+    case 'change-requests':
+      return { index: 'childrenByParent', partitions: [`ENV#${collection.envId}#CRS`], newestFirst: true };
+    case 'scheduled-changes':
+      return { partitions: [`ENV#${collection.envId}`], skPrefix: 'SCHEDULE#' };
+    case 'pending-scheduled-changes':
+      return { index: 'childrenByParent', partitions: ['SCHEDULES#PENDING'] };
     case 'audit':
       return {
         partitions: [`AUDIT#${collection.orgId}`],

@@ -48,6 +48,12 @@ export interface Environment extends Stamped {
    * environment api_key is. Kept from the source on import so users stay in their buckets.
    */
   hashKey: string;
+  /**
+   * Approvals a change request needs before it may apply. Above 0, feature states of this
+   * environment change only through approved change requests (API, import, restore and
+   * schedules are refused). Absent on environments stored before governance existed: 0.
+   */
+  requiredApprovals?: number | undefined;
 }
 
 /** An environment API key (client or server), stored only as a hash and looked up by it. */
@@ -212,7 +218,21 @@ export type DetailType =
   | 'feature-state.changed'
   | 'segment.changed'
   | 'identity.changed'
-  | 'identity-override.changed';
+  | 'identity-override.changed'
+  | 'webhook.changed'
+  | 'change-request.changed'
+  | 'schedule.changed';
+
+export type ChangeAction =
+  | 'created'
+  | 'updated'
+  | 'deleted'
+  | 'restored'
+  | 'approved'
+  | 'commented'
+  | 'applied'
+  | 'cancelled'
+  | 'failed';
 
 /**
  * One committed change: written in the same transaction as the change itself, so it is both the
@@ -222,7 +242,7 @@ export interface ChangeEvent {
   type: 'event';
   id: string;
   detailType: DetailType;
-  action: 'created' | 'updated' | 'deleted' | 'restored';
+  action: ChangeAction;
   orgId: string;
   projectId?: string | undefined;
   envId?: string | undefined;
@@ -233,6 +253,144 @@ export interface ChangeEvent {
   after: unknown;
   version?: number | undefined;
   at: string;
+}
+
+/**
+ * A change to one feature state, as change requests and scheduled changes carry it: the content
+ * to write, and the version it was proposed against (applying refuses if the state moved).
+ */
+export interface ProposedChange {
+  featureName: string;
+  featureId: string;
+  /** The feature state's version when the change was proposed (0: never written). */
+  expectedVersion: number;
+  /** The content after the change (complete, so what is approved is exactly what is written). */
+  content: FeatureStateContent;
+}
+
+/** A per-environment webhook. The secret signs deliveries; the API shows it only once. */
+export interface Webhook extends Stamped {
+  type: 'webhook';
+  id: string;
+  orgId: string;
+  projectId: string;
+  envId: string;
+  url: string;
+  /**
+   * The HMAC key. Kept (not hashed: signing needs it), never returned after creation, never in
+   * events, audit images or logs.
+   */
+  secret: string;
+  /** The first characters of the secret, so people can tell secrets apart. */
+  secretPrefix: string;
+  /** Detail-types delivered; empty means every detail-type the dispatcher receives. */
+  events: DetailType[];
+  enabled: boolean;
+  description: string;
+  createdBy: string;
+}
+
+/** One event's delivery to one webhook, with its attempts. Its id is derived from both, so it is made once. */
+export interface WebhookDelivery {
+  type: 'webhook-delivery';
+  id: string;
+  orgId: string;
+  envId: string;
+  webhookId: string;
+  eventId: string;
+  detailType: DetailType;
+  /** pending → delivered | retrying → … → failed (the dead-letter list); redelivery makes it pending again. */
+  status: 'pending' | 'retrying' | 'delivered' | 'failed';
+  attempts: number;
+  lastAttemptAt?: string | undefined;
+  lastStatusCode?: number | undefined;
+  lastError?: string | undefined;
+  nextAttemptAt?: string | undefined;
+  deliveredAt?: string | undefined;
+  /** The exact JSON body POSTed (signed as is). */
+  payload: string;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+export interface Approval {
+  tokenId: string;
+  name: string;
+  at: string;
+}
+
+export interface Comment {
+  id: string;
+  tokenId: string;
+  name: string;
+  at: string;
+  text: string;
+}
+
+/** Proposed changes to an environment's feature states, applied atomically once approved. */
+export interface ChangeRequest extends Stamped {
+  type: 'change-request';
+  id: string;
+  orgId: string;
+  projectId: string;
+  envId: string;
+  title: string;
+  description: string;
+  changes: ProposedChange[];
+  author: { tokenId: string; name: string };
+  /** Approvals of the current `changes`; editing the changes empties it. */
+  approvals: Approval[];
+  comments: Comment[];
+  status: 'open' | 'applied' | 'closed';
+  appliedAt?: string | undefined;
+  appliedBy?: string | undefined;
+}
+
+/** A change set (or an approved change request) to apply at an instant, once. */
+export interface ScheduledChange extends Stamped {
+  type: 'scheduled-change';
+  id: string;
+  orgId: string;
+  projectId: string;
+  envId: string;
+  /** When to apply (ISO instant). */
+  runAt: string;
+  /** The changes to apply, or the approved change request whose changes apply. */
+  changes: ProposedChange[];
+  changeRequestId?: string | undefined;
+  status: 'scheduled' | 'applied' | 'cancelled' | 'failed';
+  /** Why it failed (e.g. a state moved since it was scheduled). */
+  failure?: string | undefined;
+  appliedAt?: string | undefined;
+  createdBy: { tokenId: string; name: string };
+}
+
+/**
+ * Marks an event as handled by a consumer: consumers put it with the effects of handling the
+ * event (conditionally absent), so a redelivered event changes nothing. Expires with TTL.
+ */
+export interface ConsumedEvent {
+  type: 'consumed';
+  consumer: string;
+  eventId: string;
+  at: string;
+  /** Epoch seconds (DynamoDB TTL). */
+  expiresAt: number;
+}
+
+/** The latest published document of an environment: what the edge serves, and when it changed. */
+export interface PublishedDocument {
+  type: 'published-document';
+  orgId: string;
+  envId: string;
+  /** Hash of the document's canonical JSON. */
+  etag: string;
+  updatedAt: string;
+  /** The event ids the publish covered (a coalesced burst), newest last, capped. */
+  eventIds: string[];
+  bytes: number;
+  version: number;
 }
 
 export type Entity =
@@ -249,4 +407,10 @@ export type Entity =
   | TenantOverride
   | Identity
   | IdentityOverride
-  | ChangeEvent;
+  | ChangeEvent
+  | Webhook
+  | WebhookDelivery
+  | ChangeRequest
+  | ScheduledChange
+  | ConsumedEvent
+  | PublishedDocument;

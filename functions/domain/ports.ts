@@ -6,6 +6,7 @@ import type {
   AdminToken,
   ApiKey,
   ChangeEvent,
+  ChangeRequest,
   Entity,
   Environment,
   Feature,
@@ -14,9 +15,12 @@ import type {
   Identity,
   IdentityOverride,
   Project,
+  ScheduledChange,
   Segment,
   SegmentOverride,
   TenantOverride,
+  Webhook,
+  WebhookDelivery,
 } from './entities.js';
 
 /** The identity of one stored entity. */
@@ -33,7 +37,13 @@ export type EntityRef =
   | { type: 'segment-override'; envId: string; featureId: string; segmentId: string }
   | { type: 'tenant-override'; envId: string; featureId: string; tenantId: string }
   | { type: 'identity'; envId: string; identifier: string }
-  | { type: 'identity-override'; envId: string; identifier: string; featureId: string };
+  | { type: 'identity-override'; envId: string; identifier: string; featureId: string }
+  | { type: 'webhook'; envId: string; id: string }
+  | { type: 'webhook-delivery'; webhookId: string; id: string }
+  | { type: 'change-request'; envId: string; id: string }
+  | { type: 'scheduled-change'; envId: string; id: string }
+  | { type: 'consumed'; consumer: string; eventId: string }
+  | { type: 'published-document'; envId: string };
 
 export type EntityOf<R extends EntityRef> = Extract<Entity, { type: R['type'] }>;
 
@@ -55,7 +65,16 @@ export type Collection =
   | { of: 'environment-identity-overrides'; envId: string }
   /** An identity and its overrides in one read (the SDK hot path). */
   | { of: 'identity-with-overrides'; envId: string; identifier: string }
-  | { of: 'audit'; orgId: string; from?: string | undefined; to?: string | undefined; filter?: AuditFilter | undefined };
+  | { of: 'audit'; orgId: string; from?: string | undefined; to?: string | undefined; filter?: AuditFilter | undefined }
+  | { of: 'webhooks'; envId: string }
+  /** A webhook's deliveries, newest first; `status` narrows to e.g. the dead-letter list (`failed`). */
+  | { of: 'webhook-deliveries'; webhookId: string; status?: WebhookDelivery['status'] | undefined }
+  /** An environment's change requests, newest first. */
+  | { of: 'change-requests'; envId: string }
+  /** An environment's scheduled changes, by run time. */
+  | { of: 'scheduled-changes'; envId: string }
+  /** Every scheduled change still waiting to run, across organisations, by run time (the local scheduler's restart list). */
+  | { of: 'pending-scheduled-changes' };
 
 export interface AuditFilter {
   envId?: string | undefined;
@@ -79,6 +98,11 @@ export interface CollectionItems {
   'environment-identity-overrides': IdentityOverride;
   'identity-with-overrides': Identity | IdentityOverride;
   audit: ChangeEvent;
+  webhooks: Webhook;
+  'webhook-deliveries': WebhookDelivery;
+  'change-requests': ChangeRequest;
+  'scheduled-changes': ScheduledChange;
+  'pending-scheduled-changes': ScheduledChange;
 }
 
 export interface Page<T> {
@@ -134,4 +158,25 @@ export class CommitConflict extends Error {
 /** A cursor that was not issued by us, or belongs to another listing. */
 export class InvalidCursor extends Error {
   override readonly name = 'InvalidCursor';
+}
+
+/**
+ * One-time schedules (EventBridge Scheduler in production, an in-process timer locally). A
+ * schedule carries only the scheduled change's reference; applying reads the rest from the table.
+ */
+export interface SchedulerPort {
+  /** Creates the one-time schedule `name` firing at `at` (idempotent on name). */
+  create(name: string, at: Date, target: { envId: string; scheduledChangeId: string }): Promise<void>;
+  /** Deletes it; a schedule that no longer exists is not an error. */
+  delete(name: string): Promise<void>;
+}
+
+/** Invalidates cached paths at the edge (CloudFront in production, the local edge cache in dev). */
+export interface EdgeInvalidator {
+  invalidate(paths: string[]): Promise<void>;
+}
+
+/** Queues a webhook delivery attempt after a delay (SQS with DelaySeconds in production, a timer locally). */
+export interface DeliveryQueue {
+  enqueue(delivery: { webhookId: string; deliveryId: string }, delaySeconds: number): Promise<void>;
 }

@@ -7,7 +7,7 @@
  * schema next to v1 and publishes both until consumers move; additive optional fields stay v1.
  */
 import { z } from 'zod';
-import type { ChangeEvent, DetailType } from '../domain/entities.js';
+import type { ChangeAction, ChangeEvent, DetailType } from '../domain/entities.js';
 
 export const DETAIL_VERSION = 1;
 
@@ -37,6 +37,17 @@ const specs = {
   'segment.changed': { scope: 'project', subjectKinds: ['segment'], description: 'A segment was created, updated or deleted.' },
   'identity.changed': { scope: 'environment', subjectKinds: ['identity'], description: "An identity's traits were set, or the identity was deleted." },
   'identity-override.changed': { scope: 'environment', subjectKinds: ['identity-override'], description: 'An identity override of a feature was set or removed.' },
+  'webhook.changed': { scope: 'environment', subjectKinds: ['webhook'], description: 'A webhook was created, updated or deleted (never with its secret).' },
+  'change-request.changed': {
+    scope: 'environment',
+    subjectKinds: ['change-request'],
+    description: 'A change request was created, edited (approvals reset), approved, commented on, applied or closed (action cancelled).',
+  },
+  'schedule.changed': {
+    scope: 'environment',
+    subjectKinds: ['scheduled-change'],
+    description: 'A scheduled change was created, cancelled, applied, or failed to apply (e.g. a state moved since it was scheduled).',
+  },
 } as const satisfies Record<DetailType, DetailTypeSpec>;
 
 /** Every detail-type, in declaration order. */
@@ -57,7 +68,7 @@ const baseDetail = z.object({
   projectId: id.optional(),
   environmentId: id.optional(),
   actor: z.object({ tokenId: z.string(), name: z.string() }),
-  action: z.enum(['created', 'updated', 'deleted', 'restored']),
+  action: z.enum(['created', 'updated', 'deleted', 'restored', 'approved', 'commented', 'applied', 'cancelled', 'failed'] satisfies ChangeAction[]),
   subject: z.object({ kind: z.string() }).catchall(z.string()).describe('What changed, e.g. {"kind":"feature-state","featureName":"checkout"}.'),
   before: entityImage,
   after: entityImage,

@@ -34,7 +34,15 @@ export const eventRules: readonly EventRule<ConsumerName>[] = [
     // Webhooks are per environment; project-wide changes (features, segments) reach every
     // environment of the project, and the dispatcher fans them out with each webhook's filter.
     consumer: 'webhook-dispatcher',
-    detailTypes: ['environment.changed', 'feature.changed', 'feature-state.changed', 'segment.changed', 'identity-override.changed'],
+    detailTypes: [
+      'environment.changed',
+      'feature.changed',
+      'feature-state.changed',
+      'segment.changed',
+      'identity-override.changed',
+      'change-request.changed',
+      'schedule.changed',
+    ],
     description: "Signs and POSTs the event to each matching webhook of the affected environments, with retries and a dead-letter list.",
   },
   {
