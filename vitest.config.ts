@@ -11,7 +11,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, 'test/integration/**', 'test/conformance/clients/**'],
+          exclude: [...configDefaults.exclude, 'test/integration/**', 'test/conformance/clients/**', 'test/e2e/**'],
         },
       },
       {
@@ -21,6 +21,16 @@ export default defineConfig({
           // Real, unmodified client packages against the local stack live with the conformance tests.
           include: ['test/integration/**/*.test.ts', 'test/conformance/clients/**/*.test.ts'],
           globalSetup: ['test/support/dynamodb-global-setup.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          // `npm run dev` in its own process (it starts its own DynamoDB Local), driven through
+          // HTTP and the CLI only.
+          include: ['test/e2e/**/*.test.ts'],
+          testTimeout: 60_000,
         },
       },
     ],

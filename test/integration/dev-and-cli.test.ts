@@ -2,14 +2,11 @@
  * The developer entry points: `vexilla bootstrap`, the demo seed, and `npm run dev` end to end
  * (start, serve, Ctrl-C, no Java left behind).
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,11 +18,10 @@ import { loadSnapshot } from '../../functions/domain/environment-snapshot.js';
 import { readIdentity } from '../../functions/domain/identities.js';
 import { ensureDemo, type LocalConfig } from '../../functions/local/seed.js';
 import { documentClient } from '../../functions/shared/dynamodb.js';
+import { type DevProcess, freePort, processGroup, quietEnv, REPO_ROOT, startDev as startDevProcess } from '../support/dev-process.js';
 import { testDynamoEndpoint } from '../support/dynamodb.js';
 
 const execFileAsync = promisify(execFile);
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const quietEnv = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 
 let endpoint: string;
 let tableName: string;
@@ -130,29 +126,8 @@ describe('ensureDemo', () => {
   });
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-/** Processes in a process group, from `ps` (pid and command line). */
-async function processGroup(pgid: number): Promise<{ pid: number; args: string }[]> {
-  const { stdout } = await execFileAsync('ps', ['-eo', 'pid=,pgid=,args=']);
-  return stdout
-    .split('\n')
-    .map((line) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line))
-    .filter((match): match is RegExpExecArray => match !== null && Number(match[2]) === pgid)
-    .map((match) => ({ pid: Number(match[1]), args: match[3] ?? '' }));
-}
-
 describe('npm run dev', () => {
-  let child: ChildProcess | undefined;
+  let current: DevProcess | undefined;
   let stateDir: string;
 
   beforeAll(async () => {
@@ -160,48 +135,13 @@ describe('npm run dev', () => {
   });
   afterAll(async () => {
     // Only if the test failed midway: take down the whole group, Java included.
-    if (child?.pid && child.exitCode === null && child.signalCode === null) {
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    }
+    current?.kill();
     await rm(stateDir, { recursive: true, force: true });
   });
 
-  /** Starts dev.ts as `npm run dev` does, and waits for its local.json. */
-  async function startDev(port: number, extra: string[]) {
-    // tsx's own CLI, as `npm run dev` runs it (npx would not relay a SIGINT sent to it alone).
-    // Its own process group, so whatever it starts can be found, and nothing but dev.ts's
-    // shutdown stops Java: the signal goes to the tsx process only.
-    const started = spawn(
-      process.execPath,
-      [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), 'functions/local/dev.ts', '--port', String(port), '--state-dir', stateDir, ...extra],
-      { cwd: REPO_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: quietEnv },
-    );
-    child = started;
-    const pgid = started.pid as number;
-    let output = '';
-    started.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    started.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      started.once('exit', (code, signal) => resolve({ code, signal })),
-    );
-    const configFile = join(stateDir, 'local.json');
-    const deadline = Date.now() + 90_000;
-    // A restart finds the previous local.json at once: wait for this run's server instead.
-    while (!existsSync(configFile) || !output.includes('Press Ctrl-C to stop')) {
-      if (started.exitCode !== null) throw new Error(`dev.ts exited early with ${started.exitCode}:\n${output}`);
-      if (Date.now() > deadline) throw new Error(`dev.ts did not start in time:\n${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    const config = JSON.parse(await readFile(configFile, 'utf8')) as LocalConfig;
-    const stop = async () => {
-      process.kill(pgid, 'SIGINT');
-      return Promise.race([exited, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 15_000))]);
-    };
-    return { pgid, config, output: () => output, stop };
+  async function startDev(port: number, args: string[]) {
+    current = await startDevProcess({ port, stateDir, args });
+    return current;
   }
 
   it('serves the demo, and on SIGINT exits 0 without leaving DynamoDB Local behind', { timeout: 120_000 }, async () => {

@@ -1,0 +1,173 @@
+/**
+ * The whole story, end to end, against `npm run dev` in its own process, through public
+ * interfaces only: HTTP (admin API, Flagsmith SDK API, the edge), the `vexilla` CLI run from a
+ * directory holding `.vexilla/local.json`, and a webhook receiver. One stack for the whole file;
+ * the steps build on each other in order, as a user's session does.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DevProcess, freePort, processGroup, quietEnv, REPO_ROOT, startDev } from '../support/dev-process.js';
+
+const execFileAsync = promisify(execFile);
+
+let workDir: string;
+let stateDir: string;
+let port: number;
+let dev: DevProcess;
+
+/** `npx vexilla ...` in the user's directory (it finds .vexilla/local.json there). */
+async function vexilla(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return execFileAsync(process.execPath, [join(REPO_ROOT, 'functions/cli/vexilla.mjs'), ...args], { cwd: workDir, env: quietEnv }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+  );
+}
+
+async function admin<T = any>(method: string, path: string, body?: unknown, token = dev.config.adminToken): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${dev.config.apiUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+const environment = (name: string) => {
+  const found = dev.config.environments.find((candidate) => candidate.name === name);
+  if (!found) throw new Error(`no ${name} environment in local.json`);
+  return found;
+};
+
+/** A flag as a Flagsmith SDK sees it for one identity. */
+async function evaluate(identifier: string, feature: string, env = 'development') {
+  const response = await fetch(`${dev.config.apiUrl}/api/v1/identities/`, {
+    method: 'POST',
+    headers: { 'x-environment-key': environment(env).clientKey, 'content-type': 'application/json' },
+    body: JSON.stringify({ identifier, traits: [{ trait_key: 'plan', trait_value: 'free' }] }),
+  });
+  expect(response.status).toBe(200);
+  const body = (await response.json()) as { flags: { feature: { name: string }; enabled: boolean; feature_state_value: unknown }[] };
+  const flag = body.flags.find((candidate) => candidate.feature.name === feature);
+  return flag && { enabled: flag.enabled, value: flag.feature_state_value };
+}
+
+/** Environment flags through the edge cache, as browsers and the edge SDK mode fetch them. */
+async function edgeFlags(env = 'development') {
+  const response = await fetch(`${dev.config.apiUrl}/api/v1/flags/`, { headers: { 'x-environment-key': environment(env).clientKey } });
+  const text = await response.text();
+  return { status: response.status, cache: response.headers.get('x-cache'), text };
+}
+
+beforeAll(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'vexilla-e2e-'));
+  // The newcomer's layout: the CLI finds .vexilla/local.json in the working directory.
+  stateDir = join(workDir, '.vexilla');
+  port = await freePort();
+  dev = await startDev({ port, stateDir });
+}, 120_000);
+
+afterAll(async () => {
+  dev?.kill();
+  await rm(workDir, { recursive: true, force: true });
+});
+
+describe('the local stack, end to end', () => {
+  it('creates a feature and evaluates it for an identity through the Flagsmith API', async () => {
+    const created = await vexilla('features', 'create', 'e2e_checkout', '--value', '"v1"', '--json');
+    expect(created.code, created.stderr).toBe(0);
+
+    expect(await evaluate('ana', 'e2e_checkout')).toEqual({ enabled: false, value: 'v1' });
+  });
+
+  it('toggles it with the CLI, and the next evaluation shows the change', async () => {
+    const toggled = await vexilla('features', 'toggle', 'e2e_checkout', '--environment', 'development', '--on');
+    expect(toggled.code, toggled.stderr).toBe(0);
+    const started = Date.now();
+
+    await expect.poll(() => evaluate('ana', 'e2e_checkout'), { timeout: 5_000, interval: 25 }).toEqual({ enabled: true, value: 'v1' });
+    console.log(`e2e: toggle visible to /api/v1/identities/ after ${Date.now() - started} ms`);
+  });
+
+  it('records who changed what in the audit log', async () => {
+    const audit = await vexilla('audit', 'tail', '--environment', 'development', '--limit', '5', '--json');
+    expect(audit.code, audit.stderr).toBe(0);
+    // One JSON record per line, oldest first, as `tail` prints them.
+    const records = audit.stdout.trim().split('\n').map((line) => JSON.parse(line)) as { action: string; subject: Record<string, string>; actor: { name: string }; after: { enabled: boolean } }[];
+    const toggle = records.find((record) => record.subject.featureName === 'e2e_checkout' && record.subject.kind === 'feature-state');
+    expect(toggle).toMatchObject({ action: 'updated', after: { enabled: true } });
+    expect(toggle?.actor.name).toBeTruthy();
+  });
+
+  it('rolls a feature state back to an earlier version, recorded as a restore', async () => {
+    const dev_ = environment('development');
+    await admin('PATCH', `/admin/v1/environments/${dev_.id}/feature-states/e2e_checkout`, { value: 'v2' });
+    const versions = await admin('GET', `/admin/v1/environments/${dev_.id}/feature-states/e2e_checkout/versions`);
+    expect(versions.body.items.map((v: { version: number; value: unknown }) => [v.version, v.value])).toEqual([
+      [2, 'v2'],
+      [1, 'v1'],
+    ]);
+
+    const restored = await admin('POST', `/admin/v1/environments/${dev_.id}/feature-states/e2e_checkout/versions/1/restore`, {});
+    expect(restored.status).toBe(200);
+    expect(restored.body).toMatchObject({ version: 3, value: 'v1', enabled: true });
+    await expect.poll(() => evaluate('ana', 'e2e_checkout'), { timeout: 5_000, interval: 25 }).toEqual({ enabled: true, value: 'v1' });
+    const audit = await admin('GET', `/admin/v1/organisations/${dev.config.organisationId}/audit?featureName=e2e_checkout&limit=1`);
+    expect(audit.body.items[0]).toMatchObject({ action: 'restored', version: 3 });
+  });
+
+  it('exports an environment, imports it into a new one, and exports the same bytes again', async () => {
+    const exported = await vexilla('export', '--environment', 'development');
+    expect(exported.code, exported.stderr).toBe(0);
+    const file = join(workDir, 'development.json');
+    await writeFile(file, exported.stdout);
+
+    const project = await admin('POST', `/admin/v1/organisations/${dev.config.organisationId}/projects`, { name: 'Imported copy' });
+    const copy = await admin('POST', `/admin/v1/projects/${project.body.id}/environments`, { name: 'copy' });
+    const copyId = copy.body.environment.id as string;
+    const imported = await vexilla('import', 'flagsmith', file, '--environment', copyId);
+    expect(imported.code, imported.stderr).toBe(0);
+
+    expect((await vexilla('export', '--environment', copyId)).stdout).toBe(exported.stdout);
+    // And nothing is left to change: diff exits 0.
+    expect((await vexilla('diff', file, '--environment', copyId)).code).toBe(0);
+  });
+
+  it(
+    'keeps serving the last flags from the edge when the origin dies (stale-if-error)',
+    { timeout: 120_000 },
+    async () => {
+      // Prepare: the edge holds the current flags.
+      const fresh = await edgeFlags();
+      expect(fresh.status).toBe(200);
+      expect(fresh.text).toContain('e2e_checkout');
+
+      // Act: kill the origin's database (DynamoDB Local's Java), hard.
+      const java = (await processGroup(dev.pgid)).filter((member) => member.args.includes('DynamoDBLocal.jar'));
+      expect(java).toHaveLength(1);
+      process.kill(java[0]!.pid, 'SIGKILL');
+      // Past max-age and stale-while-revalidate, only stale-if-error may still serve it.
+      await new Promise((resolve) => setTimeout(resolve, 41_000));
+
+      // Assess
+      const stale = await edgeFlags();
+      expect(stale).toEqual({ status: 200, cache: 'Error from origin, stale from edge', text: fresh.text });
+    },
+  );
+
+  it('restarts with its data: the same demo, credentials and changes', { timeout: 120_000 }, async () => {
+    const before = dev.config;
+    const stopped = await dev.stop();
+    expect(stopped, dev.output()).toEqual({ code: 0, signal: null });
+
+    dev = await startDev({ port, stateDir });
+
+    expect(dev.config).toEqual(before);
+    expect(await evaluate('ana', 'e2e_checkout')).toEqual({ enabled: true, value: 'v1' });
+  });
+});
+

@@ -1,0 +1,95 @@
+/**
+ * `npm run dev` as a separate process, started the way a newcomer starts it: the tests that use
+ * it talk to it through its public interfaces only (HTTP, the CLI, `.vexilla/local.json`).
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { LocalConfig } from '../../functions/local/seed.js';
+
+const execFileAsync = promisify(execFile);
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const quietEnv = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+
+export interface DevProcess {
+  child: ChildProcess;
+  /** The process group: dev.ts and everything it started (DynamoDB Local's Java). */
+  pgid: number;
+  config: LocalConfig;
+  output(): string;
+  /** Ctrl-C: resolves with how it exited, or 'timeout'. */
+  stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null } | 'timeout'>;
+  /** Takes the whole group down at once (for cleanup after a failed test). */
+  kill(): void;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Processes in a process group, from `ps` (pid and command line). */
+export async function processGroup(pgid: number): Promise<{ pid: number; args: string }[]> {
+  const { stdout } = await execFileAsync('ps', ['-eo', 'pid=,pgid=,args=']);
+  return stdout
+    .split('\n')
+    .map((line) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line))
+    .filter((match): match is RegExpExecArray => match !== null && Number(match[2]) === pgid)
+    .map((match) => ({ pid: Number(match[1]), args: match[3] ?? '' }));
+}
+
+/** Starts dev.ts as `npm run dev` does, and waits until its API is up and local.json written. */
+export async function startDev(options: { port: number; stateDir: string; args?: string[]; env?: Record<string, string> }): Promise<DevProcess> {
+  // tsx's own CLI, as `npm run dev` runs it (npx would not relay a SIGINT sent to it alone).
+  // Its own process group, so whatever it starts can be found, and nothing but dev.ts's
+  // shutdown stops Java: the signal goes to the tsx process only.
+  const child = spawn(
+    process.execPath,
+    [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), 'functions/local/dev.ts', '--port', String(options.port), '--state-dir', options.stateDir, ...(options.args ?? [])],
+    { cwd: REPO_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...quietEnv, ...options.env } },
+  );
+  const pgid = child.pid as number;
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const configFile = join(options.stateDir, 'local.json');
+  const deadline = Date.now() + 90_000;
+  // A restart finds the previous local.json at once: wait for this run's server instead.
+  while (!existsSync(configFile) || !output.includes('Press Ctrl-C to stop')) {
+    if (child.exitCode !== null) throw new Error(`dev.ts exited early with ${child.exitCode}:\n${output}`);
+    if (Date.now() > deadline) throw new Error(`dev.ts did not start in time:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const config = JSON.parse(await readFile(configFile, 'utf8')) as LocalConfig;
+  return {
+    child,
+    pgid,
+    config,
+    output: () => output,
+    stop: async () => {
+      process.kill(pgid, 'SIGINT');
+      return Promise.race([exited, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 15_000))]);
+    },
+    kill: () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      try {
+        process.kill(-pgid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    },
+  };
+}
