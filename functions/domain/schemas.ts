@@ -156,8 +156,9 @@ export const webhookUrl = z
   .url({ protocol: /^https?$/ })
   .max(2048)
   .refine((url) => {
-    const parsed = new URL(url);
-    return parsed.username === '' && parsed.password === '';
+    // Zod runs refinements after a failed check too: an unparsable URL is already reported.
+    const parsed = URL.canParse(url) ? new URL(url) : undefined;
+    return !parsed || (parsed.username === '' && parsed.password === '');
   }, 'no user name or password in the URL: authenticate with the signature');
 export const webhookEvents = z
   .array(z.enum(WEBHOOK_EVENT_TYPES))

@@ -68,7 +68,8 @@ export function createWebhookDispatcher(deps: DispatchDeps, options: DispatchOpt
     async onDelivery(delivery) {
       const result = await deliverOnce(deps, deliveryMessageSchema.parse(delivery), options);
       // Ids and the outcome only: URLs may carry tokens, bodies may carry anything.
-      logger.info('webhook attempt', { webhookId: delivery.webhookId, deliveryId: delivery.deliveryId, result });
+      const log = result === 'failed' ? logger.warn : result === 'retrying' ? logger.info : logger.debug;
+      log.call(logger, 'webhook attempt', { webhookId: delivery.webhookId, deliveryId: delivery.deliveryId, result });
     },
   };
 }
