@@ -105,36 +105,55 @@ export async function fanOut(deps: DispatchDeps, event: DispatchedEvent): Promis
   const webhooks = (await Promise.all(environments.map((envId) => deps.store.listAll({ of: 'webhooks', envId })))).flat();
   const at = deps.clock().toISOString();
   const payload = JSON.stringify({ id: event.detail.eventId, type: event.detailType, data: event.detail });
-  const created = await Promise.all(
-    webhooks
-      .filter((webhook) => webhook.orgId === event.detail.organisationId && matches(webhook, event.detailType))
-      .map(async (webhook) => {
-        const delivery: WebhookDelivery = {
-          type: 'webhook-delivery',
-          id: deliveryIdOf(event.detail.eventId, webhook.id),
-          orgId: webhook.orgId,
-          envId: webhook.envId,
-          webhookId: webhook.id,
-          eventId: event.detail.eventId,
-          detailType: event.detailType as DetailType,
-          status: 'pending',
-          attempts: 0,
-          payload,
-          createdAt: at,
-          updatedAt: at,
-          version: 1,
-        };
-        try {
-          await deps.store.commit([{ kind: 'put', entity: delivery, expect: 'absent' }]);
-        } catch (error) {
-          if (error instanceof CommitConflict) return undefined; // made by an earlier copy of this event
-          throw error;
-        }
-        await deps.queue.enqueue({ webhookId: webhook.id, deliveryId: delivery.id }, 0);
-        return delivery.id;
+  const deliveries = webhooks
+    .filter((webhook) => webhook.orgId === event.detail.organisationId && matches(webhook, event.detailType))
+    .map(
+      (webhook): WebhookDelivery => ({
+        type: 'webhook-delivery',
+        id: deliveryIdOf(event.detail.eventId, webhook.id),
+        orgId: webhook.orgId,
+        envId: webhook.envId,
+        webhookId: webhook.id,
+        eventId: event.detail.eventId,
+        detailType: event.detailType as DetailType,
+        status: 'pending',
+        attempts: 0,
+        payload,
+        createdAt: at,
+        updatedAt: at,
+        version: 1,
       }),
-  );
-  return created.filter((id): id is string => id !== undefined);
+    );
+  const created = (await Promise.all(chunks(deliveries, MAX_WRITES_PER_COMMIT).map((chunk) => createAbsent(deps, chunk)))).flat();
+  await Promise.all(created.map((delivery) => deps.queue.enqueue({ webhookId: delivery.webhookId, deliveryId: delivery.id }, 0)));
+  return created.map((delivery) => delivery.id);
+}
+
+/** TransactWriteItems takes at most 100 writes. */
+const MAX_WRITES_PER_COMMIT = 100;
+
+const chunks = <T>(items: T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
+/**
+ * Puts the deliveries that do not exist yet: all in one commit when none does (a new event, the
+ * usual case), else one by one, so those an earlier copy of the event made are skipped.
+ */
+async function createAbsent(deps: Deps, deliveries: WebhookDelivery[]): Promise<WebhookDelivery[]> {
+  const put = async (batch: WebhookDelivery[]) => {
+    try {
+      await deps.store.commit(batch.map((delivery): Write => ({ kind: 'put', entity: delivery, expect: 'absent' })));
+      return true;
+    } catch (error) {
+      if (error instanceof CommitConflict) return false;
+      throw error;
+    }
+  };
+  if (deliveries.length === 0) return [];
+  if (await put(deliveries)) return deliveries;
+  if (deliveries.length === 1) return [];
+  const made = await Promise.all(deliveries.map(async (delivery) => ((await put([delivery])) ? delivery : undefined)));
+  return made.filter((delivery): delivery is WebhookDelivery => delivery !== undefined);
 }
 
 type Outcome = { ok: true; statusCode: number } | { ok: false; retry: boolean; statusCode?: number; error: string };
