@@ -53,6 +53,8 @@ export interface DispatchedEvent {
   detailType: string;
   detail: {
     eventId: string;
+    /** Commit time (ISO). */
+    at: string;
     organisationId: string;
     projectId?: string | undefined;
     environmentId?: string | undefined;
@@ -66,9 +68,14 @@ export interface DeliveryRef {
   deliveryId: string;
 }
 
-/** The delivery id of an event for a webhook: the same pair always gives the same id, so a repeated event creates nothing. */
-export function deliveryIdOf(eventId: string, webhookId: string): string {
-  return `dlv_${createHash('sha256').update(`${eventId}\n${webhookId}`).digest('hex').slice(0, 32)}`;
+/**
+ * The delivery id of an event for a webhook: the same pair always gives the same id, so a repeated
+ * event creates nothing. It starts with the event's commit time, so a webhook's deliveries sort
+ * by it (they are keyed by id under the webhook).
+ */
+export function deliveryIdOf(event: { eventId: string; at: string }, webhookId: string): string {
+  const time = event.at.replace(/[-:.]/g, '');
+  return `dlv_${time}_${createHash('sha256').update(`${event.eventId}\n${webhookId}`).digest('hex').slice(0, 24)}`;
 }
 
 /** `sha256=<hex HMAC-SHA256 of the body with the secret>`, the `X-Vexilla-Signature` header. */
@@ -110,7 +117,7 @@ export async function fanOut(deps: DispatchDeps, event: DispatchedEvent): Promis
     .map(
       (webhook): WebhookDelivery => ({
         type: 'webhook-delivery',
-        id: deliveryIdOf(event.detail.eventId, webhook.id),
+        id: deliveryIdOf(event.detail, webhook.id),
         orgId: webhook.orgId,
         envId: webhook.envId,
         webhookId: webhook.id,

@@ -56,7 +56,7 @@ describe('webhook-dispatcher Lambda', () => {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
     const webhook = (await api.call('POST', `/admin/v1/environments/${envId}/webhooks`, { body: { url } })).body;
     const eventId = 'evt-lambda-1';
-    const deliveryId = deliveryIdOf(eventId, webhook.id);
+    const deliveryId = deliveryIdOf({ eventId, at: '2026-11-25T12:00:00.000Z' }, webhook.id);
     const message = JSON.stringify({ webhookId: webhook.id, deliveryId });
     const event = {
       version: '0',

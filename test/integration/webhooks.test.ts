@@ -244,6 +244,36 @@ describe('webhook delivery', () => {
     expect(await deliveries(envId, webhook.id)).toHaveLength(1);
   });
 
+  it('lists deliveries newest first, a page at a time, and shows one with its body', async () => {
+    // Prepare
+    const { envId } = await setup();
+    const receiver = await startReceiver();
+    const webhook = await createWebhook(envId, { url: receiver.url });
+    await patchFlag(envId, 'first');
+    await deliveredOne(envId, webhook.id);
+    await patchFlag(envId, 'second');
+    await waitFor(async () => (await deliveries(envId, webhook.id, '?status=delivered')).length === 2, 'two deliveries');
+
+    // Act
+    const base = `/admin/v1/environments/${envId}/webhooks/${webhook.id}/deliveries`;
+    const first = await api.call('GET', `${base}?limit=1`);
+    const second = await api.call('GET', `${base}?limit=1&cursor=${encodeURIComponent(first.body.cursor)}`);
+    // DynamoDB may hand a cursor for a page that turns out empty; following it must end the list.
+    const rest = second.body.cursor ? (await api.call('GET', `${base}?limit=1&cursor=${encodeURIComponent(second.body.cursor)}`)).body.items : [];
+    const one = await api.call('GET', `${base}/${first.body.items[0].id}`);
+
+    // Assess
+    const valueOf = (request: Received) => JSON.parse(request.body).data.after.value;
+    expect(receiver.received.map(valueOf)).toEqual(['first', 'second']);
+    expect(first.body.items).toHaveLength(1);
+    expect(first.body.items[0]).not.toHaveProperty('payload');
+    expect(first.body.items[0].eventId).toBe(JSON.parse((receiver.received[1] as Received).body).id);
+    expect(second.body.items[0].eventId).toBe(JSON.parse((receiver.received[0] as Received).body).id);
+    expect(rest).toEqual([]);
+    expect(one.body.payload).toMatchObject({ type: 'feature-state.changed', data: { after: { value: 'second' } } });
+    expect((await api.call('GET', `${base}/dlv_missing`)).status).toBe(404);
+  });
+
   it('signs with the new secret once it is rotated', async () => {
     const { envId } = await setup();
     const receiver = await startReceiver();
