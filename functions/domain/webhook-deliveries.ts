@@ -247,7 +247,7 @@ export async function deliverOnce(deps: DispatchDeps, ref: DeliveryRef, options:
     throw error;
   }
   if (delaySeconds !== undefined) await deps.queue.enqueue(ref, delaySeconds);
-  return next.status === 'pending' ? 'retrying' : next.status;
+  return next.status as Exclude<WebhookDelivery['status'], 'pending'>;
 }
 
 /** The writes that put a finished delivery back in the queue's hands: pending, attempts reset. */

@@ -90,7 +90,7 @@ export async function updateWebhook(deps: Deps, actor: Actor, environment: Envir
   return webhookView(next);
 }
 
-/** Deletes a webhook. Its deliveries stay readable until they expire; queued attempts fail as "webhook deleted". */
+/** Deletes a webhook. Its queued attempts then end as failed ("webhook deleted") without a request. */
 export async function deleteWebhook(deps: Deps, actor: Actor, environment: Environment, webhookId: string): Promise<void> {
   const webhook = await load(deps, environment, webhookId);
   await commitOrConflict(
