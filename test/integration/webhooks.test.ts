@@ -353,6 +353,29 @@ describe('webhook delivery', () => {
     expect(receiver.received).toHaveLength(1);
   });
 
+  it('stops retrying once the webhook is disabled, and lists the delivery as failed', async () => {
+    // Prepare: the first attempt is held until the webhook is disabled, then answered 500
+    const { envId } = await setup();
+    const receiver = await startReceiver((n) => (n === 0 ? 'hang' : 200));
+    const webhook = await createWebhook(envId, { url: receiver.url });
+    await patchFlag(envId, 'paused');
+    await waitFor(() => receiver.held.length > 0, 'the first attempt');
+
+    // Act
+    const disabled = await api.call('PATCH', `/admin/v1/environments/${envId}/webhooks/${webhook.id}`, { body: { enabled: false } });
+    receiver.release(500);
+    const [failed] = await waitFor(async () => {
+      const list = await deliveries(envId, webhook.id, '?status=failed');
+      return list.length > 0 ? list : undefined;
+    }, 'a failed delivery');
+    await settle();
+
+    // Assess
+    expect(disabled.status).toBe(200);
+    expect(failed).toMatchObject({ attempts: 1, lastError: 'webhook disabled' });
+    expect(receiver.received).toHaveLength(1);
+  });
+
   it('changes nothing when the same event is delivered twice', async () => {
     // Prepare
     const { envId } = await setup();
