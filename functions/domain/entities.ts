@@ -307,7 +307,10 @@ export interface WebhookDelivery {
   lastError?: string | undefined;
   nextAttemptAt?: string | undefined;
   deliveredAt?: string | undefined;
-  /** The exact JSON body POSTed (signed as is). */
+  /**
+   * The event part of the body, as JSON (`{"id","type","data"}`). Each attempt POSTs it with that
+   * attempt's `timestamp` added and signs the exact bytes, so a redelivery days later is fresh.
+   */
   payload: string;
   createdAt: string;
   updatedAt: string;

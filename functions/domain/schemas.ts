@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { ruleSchema, traitValueSchema } from '../engine/schema.js';
+import { WEBHOOK_EVENT_TYPES } from './webhook-deliveries.js';
 
 export const name = z.string().trim().min(1).max(200);
 /** Feature names end up in keys, URLs and SDK code: a conservative, URL-safe alphabet. */
@@ -148,6 +149,30 @@ export const auditQuery = listQuery.extend({
   actor: z.string().optional(),
   from: z.iso.datetime().optional(),
   to: z.iso.datetime().optional(),
+});
+
+/** Webhook targets: http(s) only, and no credentials in the URL (they would show in every listing and log). */
+export const webhookUrl = z
+  .url({ protocol: /^https?$/ })
+  .max(2048)
+  .refine((url) => {
+    // Zod runs refinements after a failed check too: an unparsable URL is already reported.
+    const parsed = URL.canParse(url) ? new URL(url) : undefined;
+    return !parsed || (parsed.username === '' && parsed.password === '');
+  }, 'no user name or password in the URL: authenticate with the signature');
+export const webhookEvents = z
+  .array(z.enum(WEBHOOK_EVENT_TYPES))
+  .max(WEBHOOK_EVENT_TYPES.length)
+  .refine((events) => new Set(events).size === events.length, 'each detail-type once')
+  .describe('Detail-types to deliver; empty: all of them.');
+export const createWebhookBody = z
+  .object({ url: webhookUrl, events: webhookEvents.default([]), enabled: z.boolean().default(true), description: z.string().max(2000).default('') })
+  .strict();
+export const updateWebhookBody = z
+  .object({ url: webhookUrl.optional(), events: webhookEvents.optional(), enabled: z.boolean().optional(), description: z.string().max(2000).optional(), version: version.optional() })
+  .strict();
+export const deliveriesQuery = listQuery.extend({
+  status: z.enum(['pending', 'retrying', 'delivered', 'failed']).optional().describe('`failed` is the dead-letter list.'),
 });
 
 export type CreateFeatureBody = z.infer<typeof createFeatureBody>;

@@ -37,7 +37,11 @@ const specs = {
   'segment.changed': { scope: 'project', subjectKinds: ['segment'], description: 'A segment was created, updated or deleted.' },
   'identity.changed': { scope: 'environment', subjectKinds: ['identity'], description: "An identity's traits were set, or the identity was deleted." },
   'identity-override.changed': { scope: 'environment', subjectKinds: ['identity-override'], description: 'An identity override of a feature was set or removed.' },
-  'webhook.changed': { scope: 'environment', subjectKinds: ['webhook'], description: 'A webhook was created, updated or deleted (never with its secret).' },
+  'webhook.changed': {
+    scope: 'environment',
+    subjectKinds: ['webhook', 'webhook-delivery'],
+    description: 'A webhook was created, updated, deleted or had its secret rotated (never with its secret), or a delivery was queued again (kind webhook-delivery).',
+  },
   'change-request.changed': {
     scope: 'environment',
     subjectKinds: ['change-request'],

@@ -4,6 +4,7 @@
  * table, so the two worlds cannot disagree. Customers' own rules match on the same `source`.
  */
 import type { DetailType } from '../domain/entities.js';
+import { WEBHOOK_EVENT_TYPES } from '../domain/webhook-deliveries.js';
 import { detailTypes } from './detail-types.js';
 
 /** The `source` of every event Vexilla publishes. */
@@ -34,15 +35,8 @@ export const eventRules: readonly EventRule<ConsumerName>[] = [
     // Webhooks are per environment; project-wide changes (features, segments) reach every
     // environment of the project, and the dispatcher fans them out with each webhook's filter.
     consumer: 'webhook-dispatcher',
-    detailTypes: [
-      'environment.changed',
-      'feature.changed',
-      'feature-state.changed',
-      'segment.changed',
-      'identity-override.changed',
-      'change-request.changed',
-      'schedule.changed',
-    ],
+    // `webhook.changed` is not delivered to webhooks: the dispatcher reads it for redeliveries only.
+    detailTypes: [...WEBHOOK_EVENT_TYPES, 'webhook.changed'],
     description: "Signs and POSTs the event to each matching webhook of the affected environments, with retries and a dead-letter list.",
   },
   {

@@ -31,7 +31,7 @@ export interface Route {
   body?: z.ZodType;
   query?: z.ZodType;
   /** Status of a successful answer. @default 200 */
-  status?: 200 | 201 | 204;
+  status?: 200 | 201 | 202 | 204;
   /** Largest body accepted. @default 256 KB */
   maxBodyBytes?: number;
 }
@@ -42,6 +42,7 @@ const admin: Access = { credential: 'admin-token', action: 'admin' };
 
 const A = '/admin/v1';
 const FS = `${A}/environments/{envId}/feature-states/{featureName}`;
+const WH = `${A}/environments/{envId}/webhooks`;
 
 const adminRoutes: Omit<Route, 'function'>[] = [
   { method: 'GET', path: `${A}/organisations`, operation: 'listOrganisations', access: read, summary: "The caller's organisation" },
@@ -104,6 +105,16 @@ const adminRoutes: Omit<Route, 'function'>[] = [
   { method: 'DELETE', path: `${A}/environments/{envId}/identities/{identifier}`, operation: 'deleteIdentity', access: write, summary: 'Delete an identity and its overrides', status: 204 },
   { method: 'PUT', path: `${A}/environments/{envId}/identities/{identifier}/overrides/{featureName}`, operation: 'putIdentityOverride', access: write, summary: 'Create or replace an identity override', body: schemas.putOverrideBody },
   { method: 'DELETE', path: `${A}/environments/{envId}/identities/{identifier}/overrides/{featureName}`, operation: 'deleteIdentityOverride', access: write, summary: 'Remove an identity override', status: 204 },
+  // Webhooks carry data out of Vexilla: environment admins only.
+  { method: 'GET', path: WH, operation: 'listWebhooks', access: admin, summary: 'Webhooks of the environment (without secrets)' },
+  { method: 'POST', path: WH, operation: 'createWebhook', access: admin, summary: 'Create a webhook; its signing secret is shown once', body: schemas.createWebhookBody, status: 201 },
+  { method: 'GET', path: `${WH}/{webhookId}`, operation: 'getWebhook', access: admin, summary: 'A webhook (without its secret)' },
+  { method: 'PATCH', path: `${WH}/{webhookId}`, operation: 'updateWebhook', access: admin, summary: 'Update a webhook (URL, events, enabled, description)', body: schemas.updateWebhookBody },
+  { method: 'DELETE', path: `${WH}/{webhookId}`, operation: 'deleteWebhook', access: admin, summary: 'Delete a webhook', status: 204 },
+  { method: 'POST', path: `${WH}/{webhookId}/secret`, operation: 'rotateWebhookSecret', access: admin, summary: 'Replace the signing secret; the new one is shown once', status: 201 },
+  { method: 'GET', path: `${WH}/{webhookId}/deliveries`, operation: 'listWebhookDeliveries', access: admin, summary: 'Deliveries, newest first; ?status=failed is the dead-letter list', query: schemas.deliveriesQuery },
+  { method: 'GET', path: `${WH}/{webhookId}/deliveries/{deliveryId}`, operation: 'getWebhookDelivery', access: admin, summary: 'A delivery with its attempts and body' },
+  { method: 'POST', path: `${WH}/{webhookId}/deliveries/{deliveryId}/redeliver`, operation: 'redeliverWebhookDelivery', access: admin, summary: 'Send a failed or delivered delivery again, from its first attempt', status: 202 },
 ];
 
 const clientKey: Access = { credential: 'environment-key', server: false };

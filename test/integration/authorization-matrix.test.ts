@@ -64,6 +64,15 @@ const matrix: Record<string, readonly [Expect, Expect, Expect]> = {
   deleteIdentity: [N, Y, Y],
   putIdentityOverride: [N, Y, Y],
   deleteIdentityOverride: [N, Y, Y],
+  listWebhooks: [N, N, Y],
+  createWebhook: [N, N, Y],
+  getWebhook: [N, N, Y],
+  updateWebhook: [N, N, Y],
+  deleteWebhook: [N, N, Y],
+  rotateWebhookSecret: [N, N, Y],
+  listWebhookDeliveries: [N, N, Y],
+  getWebhookDelivery: [N, N, Y],
+  redeliverWebhookDelivery: [N, N, Y],
 };
 
 let api: TestApi;
@@ -120,6 +129,8 @@ async function requestFor(route: Route): Promise<{ path: string; body?: unknown 
     keyId: 'key_missing',
     tokenId: 'tok_missing',
     version: '1',
+    webhookId: 'whk_missing',
+    deliveryId: 'dlv_missing',
   };
   if (route.operation === 'deleteEnvironment') {
     const fresh = await api.call('POST', `/admin/v1/projects/${ids.projectId}/environments`, { body: { name: 'doomed' } });

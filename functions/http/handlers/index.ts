@@ -3,5 +3,6 @@ import type { Handler } from './context.js';
 import * as features from './features.js';
 import * as organisation from './organisation.js';
 import * as targeting from './targeting.js';
+import * as webhooks from './webhooks.js';
 
-export const handlers: Record<string, Handler> = { ...organisation, ...features, ...targeting };
+export const handlers: Record<string, Handler> = { ...organisation, ...features, ...targeting, ...webhooks };
