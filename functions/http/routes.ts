@@ -42,6 +42,8 @@ const admin: Access = { credential: 'admin-token', action: 'admin' };
 
 const A = '/admin/v1';
 const FS = `${A}/environments/{envId}/feature-states/{featureName}`;
+const CR = `${A}/environments/{envId}/change-requests`;
+const SC = `${A}/environments/{envId}/scheduled-changes`;
 
 const adminRoutes: Omit<Route, 'function'>[] = [
   { method: 'GET', path: `${A}/organisations`, operation: 'listOrganisations', access: read, summary: "The caller's organisation" },
@@ -104,6 +106,20 @@ const adminRoutes: Omit<Route, 'function'>[] = [
   { method: 'DELETE', path: `${A}/environments/{envId}/identities/{identifier}`, operation: 'deleteIdentity', access: write, summary: 'Delete an identity and its overrides', status: 204 },
   { method: 'PUT', path: `${A}/environments/{envId}/identities/{identifier}/overrides/{featureName}`, operation: 'putIdentityOverride', access: write, summary: 'Create or replace an identity override', body: schemas.putOverrideBody },
   { method: 'DELETE', path: `${A}/environments/{envId}/identities/{identifier}/overrides/{featureName}`, operation: 'deleteIdentityOverride', access: write, summary: 'Remove an identity override', status: 204 },
+
+  // Governance: change requests and scheduled changes.
+  { method: 'GET', path: CR, operation: 'listChangeRequests', access: read, summary: 'Change requests, newest first', query: schemas.listQuery },
+  { method: 'POST', path: CR, operation: 'createChangeRequest', access: write, summary: 'Propose changes to feature states', body: schemas.createChangeRequestBody, status: 201 },
+  { method: 'GET', path: `${CR}/{changeRequestId}`, operation: 'getChangeRequest', access: read, summary: 'A change request' },
+  { method: 'PATCH', path: `${CR}/{changeRequestId}`, operation: 'updateChangeRequest', access: write, summary: 'Edit an open change request; new changes reset its approvals', body: schemas.updateChangeRequestBody },
+  { method: 'POST', path: `${CR}/{changeRequestId}/approve`, operation: 'approveChangeRequest', access: write, summary: "Approve a change request (not one's own)", body: schemas.changeRequestActionBody },
+  { method: 'POST', path: `${CR}/{changeRequestId}/comments`, operation: 'commentChangeRequest', access: write, summary: 'Comment on a change request', body: schemas.commentChangeRequestBody, status: 201 },
+  { method: 'POST', path: `${CR}/{changeRequestId}/apply`, operation: 'applyChangeRequest', access: write, summary: 'Apply an approved change request atomically (409 with the diff if a state moved)', body: schemas.changeRequestActionBody },
+  { method: 'POST', path: `${CR}/{changeRequestId}/close`, operation: 'closeChangeRequest', access: write, summary: 'Close a change request without applying it', body: schemas.changeRequestActionBody },
+  { method: 'GET', path: SC, operation: 'listScheduledChanges', access: read, summary: 'Scheduled changes', query: schemas.listQuery },
+  { method: 'POST', path: SC, operation: 'createScheduledChange', access: write, summary: 'Schedule changes, or an approved change request, at an instant', body: schemas.createScheduledChangeBody, status: 201 },
+  { method: 'GET', path: `${SC}/{scheduledChangeId}`, operation: 'getScheduledChange', access: read, summary: 'A scheduled change' },
+  { method: 'DELETE', path: `${SC}/{scheduledChangeId}`, operation: 'cancelScheduledChange', access: write, summary: 'Cancel a scheduled change and delete its schedule' },
 ];
 
 const clientKey: Access = { credential: 'environment-key', server: false };

@@ -27,6 +27,7 @@ import type {
 import { Conflict, Invalid } from '../errors.js';
 import { CommitConflict, type Write } from '../ports.js';
 import { defaultState } from './features.js';
+import { directWriteRefusal, refuseDirectWrites } from './governance.js';
 import { type Actor, type Deps, eventWrite, isoNow, newId } from './support.js';
 
 const sourceValue = z.union([z.string(), z.number(), z.boolean(), z.null()]).optional();
@@ -129,6 +130,8 @@ export interface ImportSummary {
   updated: Record<string, number>;
   unchanged: number;
   dryRun: boolean;
+  /** Set when the import would change feature states of an environment that requires approvals (a dry run reports it; a real import is refused). */
+  refused?: string | undefined;
 }
 
 /** Imports (or with `dryRun`, plans) a Flagsmith environment document into `environment`. */
@@ -382,6 +385,10 @@ export async function importFlagsmithDocument(
     }
   }
 
+  // Governance: feature states of an environment that requires approvals change only through change requests.
+  const refusal = (summary.created.featureStates ?? 0) + (summary.updated.featureStates ?? 0) > 0 ? directWriteRefusal(environment) : undefined;
+  if (refusal && summary.dryRun) summary.refused = refusal;
+  else if (refusal) refuseDirectWrites(environment);
   if (summary.dryRun) return summary;
   // Each change is atomic with its version and event; changes commit in batches of up to 99
   // writes. If anything moved meanwhile, importing again picks up where this stopped.
