@@ -27,9 +27,14 @@ export interface LocalSchedulerOptions {
   fire: (target: Target) => Promise<unknown>;
   /** Fires per schedule before it is dropped (EventBridge's retry policy). @default 3 */
   maxAttempts?: number;
+  /** Reports a failed fire. @default logs it */
+  onError?: (error: unknown, name: string, attempts: number) => void;
 }
 
-export function createLocalScheduler({ clock, fire, maxAttempts = 3 }: LocalSchedulerOptions): LocalScheduler {
+const logFailure = (error: unknown, name: string, attempts: number) =>
+  logger.error('Scheduled change failed to fire', { name, attempts, error: error as Error });
+
+export function createLocalScheduler({ clock, fire, maxAttempts = 3, onError = logFailure }: LocalSchedulerOptions): LocalScheduler {
   const entries = new Map<string, { at: Date; target: Target; attempts: number }>();
   let running: Promise<void> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
@@ -44,7 +49,7 @@ export function createLocalScheduler({ clock, fire, maxAttempts = 3 }: LocalSche
         await fire(entry.target);
       } catch (error) {
         entry.attempts++;
-        logger.error('Scheduled change failed to fire', { name, attempts: entry.attempts, error: error as Error });
+        onError(error, name, entry.attempts);
         if (entry.attempts < maxAttempts && !entries.has(name)) entries.set(name, entry);
       }
     }
