@@ -64,6 +64,18 @@ const matrix: Record<string, readonly [Expect, Expect, Expect]> = {
   deleteIdentity: [N, Y, Y],
   putIdentityOverride: [N, Y, Y],
   deleteIdentityOverride: [N, Y, Y],
+  listChangeRequests: [Y, Y, Y],
+  createChangeRequest: [N, Y, Y],
+  getChangeRequest: [Y, Y, Y],
+  updateChangeRequest: [N, Y, Y],
+  approveChangeRequest: [N, Y, Y],
+  commentChangeRequest: [N, Y, Y],
+  applyChangeRequest: [N, Y, Y],
+  closeChangeRequest: [N, Y, Y],
+  listScheduledChanges: [Y, Y, Y],
+  createScheduledChange: [N, Y, Y],
+  getScheduledChange: [Y, Y, Y],
+  cancelScheduledChange: [N, Y, Y],
 };
 
 let api: TestApi;
@@ -120,6 +132,8 @@ async function requestFor(route: Route): Promise<{ path: string; body?: unknown 
     keyId: 'key_missing',
     tokenId: 'tok_missing',
     version: '1',
+    changeRequestId: 'cr_missing',
+    scheduledChangeId: 'sch_missing',
   };
   if (route.operation === 'deleteEnvironment') {
     const fresh = await api.call('POST', `/admin/v1/projects/${ids.projectId}/environments`, { body: { name: 'doomed' } });
