@@ -58,7 +58,7 @@ describe('EventBridgeScheduler', () => {
   });
 
   it('treats a schedule that already exists as created (a retried create)', async () => {
-    schedulerApi.on(CreateScheduleCommand).rejects(new ConflictException({ message: 'Schedule sch_abc already exists.', $metadata: {} }));
+    schedulerApi.on(CreateScheduleCommand).rejects(new ConflictException({ message: 'Schedule sch_abc already exists.', Message: 'Schedule sch_abc already exists.', $metadata: {} }));
 
     await expect(scheduler().create('sch_abc', new Date('2026-12-01T09:30:00Z'), { envId: 'env_1', scheduledChangeId: 'sch_abc' })).resolves.toBeUndefined();
   });
@@ -80,7 +80,7 @@ describe('EventBridgeScheduler', () => {
   });
 
   it('treats a schedule that no longer exists (fired and deleted) as deleted', async () => {
-    schedulerApi.on(DeleteScheduleCommand).rejects(new ResourceNotFoundException({ message: 'Schedule sch_abc does not exist.', $metadata: {} }));
+    schedulerApi.on(DeleteScheduleCommand).rejects(new ResourceNotFoundException({ message: 'Schedule sch_abc does not exist.', Message: 'Schedule sch_abc does not exist.', $metadata: {} }));
 
     await expect(scheduler().delete('sch_abc')).resolves.toBeUndefined();
   });

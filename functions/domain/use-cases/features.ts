@@ -206,11 +206,21 @@ export function featureStateWrites(
   feature: Feature,
   current: FeatureState,
   content: FeatureStateContent,
-  restoredFrom?: number,
+  options: { restoredFrom?: number | undefined; hashKey?: string | undefined } = {},
 ): { next: FeatureState; writes: Write[] } {
+  const { restoredFrom, hashKey } = options;
   const expected = current.version;
   const at = isoNow(deps);
-  const next: FeatureState = { ...current, ...content, version: expected + 1, updatedAt: at, updatedBy: actor.id, ...(expected === 0 ? { createdAt: at } : {}) };
+  const next: FeatureState = {
+    ...current,
+    ...content,
+    // Import keeps the source's multivariate hashing key, so users stay in their buckets.
+    ...(hashKey !== undefined ? { hashKey } : {}),
+    version: expected + 1,
+    updatedAt: at,
+    updatedBy: actor.id,
+    ...(expected === 0 ? { createdAt: at } : {}),
+  };
   const record: FeatureStateVersion = {
     type: 'feature-state-version',
     envId: environment.id,
@@ -260,7 +270,7 @@ async function writeFeatureState(
   expectVersion(current.version, expectedVersion, `Feature state ${feature.name}`);
   const problems = checkContent(feature, content);
   if (problems.length) throw new Invalid('The feature state is not valid.', problems);
-  const { next, writes } = featureStateWrites(deps, actor, environment, feature, current, content, restoredFrom);
+  const { next, writes } = featureStateWrites(deps, actor, environment, feature, current, content, { restoredFrom });
   await commitOrConflict(deps, writes, async () => {
     const now = await effectiveState(deps, environment, feature);
     return new Conflict(`Feature state ${feature.name} changed meanwhile (now version ${now.version}): reload and try again.`, {
