@@ -114,6 +114,9 @@ describe('scheduled changes', () => {
 
     const failed = (await api.call('GET', `${env.sc}/${created.body.id}`)).body;
     expect(failed).toMatchObject({ status: 'failed', failure: '1 feature state(s) changed since the change was scheduled: limit.' });
+    expect(failed.conflicts).toEqual([
+      { featureName: 'limit', expectedVersion: 0, currentVersion: 1, current: { enabled: false, value: 11, weights: {} }, proposed: { enabled: false, value: 50, weights: {} } },
+    ]);
     expect((await api.call('GET', env.fs('banner'))).body).toMatchObject({ value: 'hello', version: 0 });
     const audit = (await api.call('GET', `/admin/v1/organisations/${api.organisationId}/audit?environment=${env.envId}&limit=1`)).body.items;
     expect(audit[0]).toMatchObject({

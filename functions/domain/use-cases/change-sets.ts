@@ -4,7 +4,7 @@
  * request, a scheduled change). A change is proposed against a version; applying refuses, with
  * the diff, if any target moved since.
  */
-import type { Environment, FeatureState, FeatureStateContent, JsonValue, ProposedChange } from '../entities.js';
+import type { ChangeConflict, Environment, FeatureState, FeatureStateContent, JsonValue, ProposedChange } from '../entities.js';
 import { Conflict, Invalid } from '../errors.js';
 import { CommitConflict, type Write } from '../ports.js';
 import { MAX_CHANGES } from '../schemas.js';
@@ -22,14 +22,7 @@ export interface ChangeInput {
 }
 
 /** Why a change cannot apply: its target is not at the version the change was proposed against. */
-export interface ChangeDiff {
-  featureName: string;
-  expectedVersion: number;
-  /** null: the feature no longer exists (deleted, or deleted and created again). */
-  currentVersion: number | null;
-  current: FeatureStateContent | null;
-  proposed: FeatureStateContent;
-}
+export type ChangeDiff = ChangeConflict;
 
 const contentOf = (state: FeatureState): FeatureStateContent => ({ enabled: state.enabled, value: state.value, weights: state.weights });
 

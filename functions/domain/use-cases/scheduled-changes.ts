@@ -24,7 +24,7 @@ export async function getScheduledChange(deps: Deps, environment: Environment, i
   return scheduled;
 }
 
-function scheduleWrites(deps: Deps, actor: Actor, before: ScheduledChange | null, after: ScheduledChange, action: ChangeAction, details?: unknown): Write[] {
+function scheduleWrites(deps: Deps, actor: Actor, before: ScheduledChange | null, after: ScheduledChange, action: ChangeAction): Write[] {
   return [
     { kind: 'put', entity: after, expect: before ? before.version : 'absent' },
     eventWrite(deps, actor, {
@@ -35,7 +35,7 @@ function scheduleWrites(deps: Deps, actor: Actor, before: ScheduledChange | null
       envId: after.envId,
       subject: { kind: 'scheduled-change', id: after.id },
       before,
-      after: details === undefined ? after : { ...after, conflicts: details },
+      after,
       version: after.version,
     }),
   ];
@@ -122,8 +122,8 @@ export async function applyScheduledChange(deps: Deps, target: { envId: string; 
   const actor: Actor = { id: scheduled.createdBy.tokenId, name: `${scheduled.createdBy.name} (scheduled change ${scheduled.id})`, orgId: scheduled.orgId, roles: {} };
   const at = isoNow(deps);
   const fail = (failure: string, conflicts?: ChangeDiff[]) => {
-    const next: ScheduledChange = { ...scheduled, status: 'failed', failure, version: scheduled.version + 1, updatedAt: at };
-    return { writes: scheduleWrites(deps, actor, scheduled, next, 'failed', conflicts), failure };
+    const next: ScheduledChange = { ...scheduled, status: 'failed', failure, ...(conflicts ? { conflicts } : {}), version: scheduled.version + 1, updatedAt: at };
+    return { writes: scheduleWrites(deps, actor, scheduled, next, 'failed'), failure };
   };
 
   let plan: { writes: Write[]; failure?: string };
