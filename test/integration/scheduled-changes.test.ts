@@ -6,7 +6,11 @@
 import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoStore } from '../../functions/data/dynamo-store.js';
 import { EventBridgeScheduler } from '../../functions/events/eventbridge-scheduler.js';
+import { localDynamoClientConfig } from '../../functions/local/dynamodb-local.js';
+import { documentClient } from '../../functions/shared/dynamodb.js';
+import { testDynamoEndpoint } from '../support/dynamodb.js';
 import { startLocalScheduler } from '../../functions/local/local-scheduler.js';
 import { applyScheduledChange, cancelScheduledChange, createScheduledChange } from '../../functions/domain/use-cases/scheduled-changes.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
@@ -208,6 +212,28 @@ describe('scheduled changes on EventBridge Scheduler', () => {
     ]);
     expect(schedulerApi.commandCalls(DeleteScheduleCommand).map((call) => call.args[0].input)).toEqual([{ Name: created.id, GroupName: 'g' }]);
     expect((await api.call('GET', `${env.sc}/${created.id}`)).body.status).toBe('cancelled');
+    schedulerApi.restore();
+  });
+
+  it('deletes the schedule again when the scheduled change cannot be committed', async () => {
+    const schedulerApi = mockClient(SchedulerClient);
+    schedulerApi.on(CreateScheduleCommand).resolves({});
+    schedulerApi.on(DeleteScheduleCommand).resolves({});
+    const env = await newEnvironment('orphan');
+    const environment = (await api.deps.store.get({ type: 'environment', id: env.envId }))!;
+    const actor = { id: 'tok_x', name: 'someone', orgId: api.organisationId, roles: { organisation: 'admin' as const } };
+    // Reads from the real table; commits to a table that does not exist, so DynamoDB refuses the transaction.
+    const missing = new DynamoStore(documentClient(localDynamoClientConfig(testDynamoEndpoint())), 'vexilla-missing-table');
+    const store = Object.assign(Object.create(Object.getPrototypeOf(api.deps.store)), api.deps.store, { commit: missing.commit.bind(missing) });
+    const scheduler = new EventBridgeScheduler(new SchedulerClient({ region: 'eu-west-1' }), { groupName: 'g', roleArn: 'r', targetArn: 't', deadLetterArn: 'd' });
+
+    const created = createScheduledChange({ ...api.deps, store, scheduler }, actor, environment, { runAt: later(HOUR), changes: [{ featureName: 'banner', value: 'x' }] });
+
+    await expect(created).rejects.toThrow();
+    const name = schedulerApi.commandCalls(CreateScheduleCommand)[0]?.args[0].input.Name;
+    expect(name).toMatch(/^sch_/);
+    expect(schedulerApi.commandCalls(DeleteScheduleCommand).map((call) => call.args[0].input)).toEqual([{ Name: name, GroupName: 'g' }]);
+    expect((await api.call('GET', env.sc)).body.items).toEqual([]);
     schedulerApi.restore();
   });
 });
