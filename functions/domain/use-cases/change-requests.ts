@@ -12,9 +12,11 @@ import { applyChangeSet, proposeChanges } from './change-sets.js';
 import { requiredApprovalsOf } from './governance.js';
 import { type Actor, commitOrConflict, type Deps, eventWrite, expectVersion, isoNow, newId } from './support.js';
 
+/** An environment's change requests, newest first. */
 export const listChangeRequests = (deps: Deps, environment: Environment, page: PageRequest): Promise<Page<ChangeRequest>> =>
   deps.store.list({ of: 'change-requests', envId: environment.id }, page);
 
+/** One change request of the environment, or NotFound. */
 export async function getChangeRequest(deps: Deps, environment: Environment, id: string): Promise<ChangeRequest> {
   const request = await deps.store.get({ type: 'change-request', envId: environment.id, id });
   if (!request) throw new NotFound(`No change request ${id} in this environment.`);
@@ -116,6 +118,7 @@ export async function approveChangeRequest(deps: Deps, actor: Actor, environment
   return step(deps, actor, request, next, 'approved');
 }
 
+/** Adds a comment (open or not: discussion may continue after a request is applied or closed). */
 export async function commentChangeRequest(deps: Deps, actor: Actor, environment: Environment, id: string, text: string): Promise<ChangeRequest> {
   const request = await getChangeRequest(deps, environment, id);
   const comment = { id: newId('cmt'), tokenId: actor.id, name: actor.name, at: isoNow(deps), text };

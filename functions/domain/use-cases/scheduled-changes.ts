@@ -15,9 +15,11 @@ import { appliedWrites, approvalShortfall, getChangeRequest } from './change-req
 import { directWriteRefusal, refuseDirectWrites } from './governance.js';
 import { type Actor, commitOrConflict, type Deps, eventWrite, isoNow, newId } from './support.js';
 
+/** An environment's scheduled changes, every status. */
 export const listScheduledChanges = (deps: Deps, environment: Environment, page: PageRequest): Promise<Page<ScheduledChange>> =>
   deps.store.list({ of: 'scheduled-changes', envId: environment.id }, page);
 
+/** One scheduled change of the environment, or NotFound. */
 export async function getScheduledChange(deps: Deps, environment: Environment, id: string): Promise<ScheduledChange> {
   const scheduled = await deps.store.get({ type: 'scheduled-change', envId: environment.id, id });
   if (!scheduled) throw new NotFound(`No scheduled change ${id} in this environment.`);
@@ -104,6 +106,7 @@ export async function cancelScheduledChange(deps: Deps, actor: Actor, environmen
   return next;
 }
 
+/** What a fire did: applied, failed (marked so, nothing applied) or skipped (not waiting, or not due). */
 export type ApplyOutcome = { outcome: 'applied' | 'failed' | 'skipped'; reason?: string | undefined };
 
 /**
