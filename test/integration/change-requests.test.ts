@@ -4,6 +4,8 @@
  * environment that requires approvals refusing every direct path to its feature states.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DetailType } from '../../functions/domain/entities.js';
+import { detailSchemas, toEventDetail } from '../../functions/events/detail-types.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
 
 let api: TestApi;
@@ -85,6 +87,8 @@ describe('change requests', () => {
       'created',
     ]);
     expect((await api.call('POST', `${path}/apply`)).status).toBe(409);
+    // What the bus will carry matches the published schema of each detail-type.
+    for (const event of audit) expect(() => detailSchemas[event.detailType as DetailType].parse(toEventDetail(event))).not.toThrow();
   });
 
   it('editing the changes empties the approvals, and approving a version that was edited since is refused', async () => {
