@@ -268,6 +268,16 @@ export interface ProposedChange {
   content: FeatureStateContent;
 }
 
+/** A change that cannot apply because its target moved since it was proposed: the diff, as a 409 and a failed schedule show it. */
+export interface ChangeConflict {
+  featureName: string;
+  expectedVersion: number;
+  /** null: the feature no longer exists (deleted, or deleted and created again). */
+  currentVersion: number | null;
+  current: FeatureStateContent | null;
+  proposed: FeatureStateContent;
+}
+
 /** A per-environment webhook. The secret signs deliveries; the API shows it only once. */
 export interface Webhook extends Stamped {
   type: 'webhook';
@@ -365,6 +375,8 @@ export interface ScheduledChange extends Stamped {
   status: 'scheduled' | 'applied' | 'cancelled' | 'failed';
   /** Why it failed (e.g. a state moved since it was scheduled). */
   failure?: string | undefined;
+  /** When it failed because targets moved: the diff per feature. */
+  conflicts?: ChangeConflict[] | undefined;
   appliedAt?: string | undefined;
   createdBy: { tokenId: string; name: string };
 }

@@ -51,7 +51,14 @@ export const createEnvironmentBody = z
     hashKey: z.string().min(1).max(200).optional(),
   })
   .strict();
-export const updateEnvironmentBody = z.object({ name: name.optional(), version: version.optional() }).strict();
+export const updateEnvironmentBody = z
+  .object({
+    name: name.optional(),
+    /** Approvals a change request needs; above 0, feature states change only through change requests. */
+    requiredApprovals: z.number().int().min(0).max(5).optional(),
+    version: version.optional(),
+  })
+  .strict();
 
 export const createServerKeyBody = z.object({ name }).strict();
 export const createTokenBody = z.object({ name, roles: rolesSchema }).strict();
@@ -174,6 +181,29 @@ export const updateWebhookBody = z
 export const deliveriesQuery = listQuery.extend({
   status: z.enum(['pending', 'retrying', 'delivered', 'failed']).optional().describe('`failed` is the dead-letter list.'),
 });
+/** Changes per change set: each is 3 writes of one DynamoDB transaction (at most 100 items). */
+export const MAX_CHANGES = 25;
+const weights = z.record(z.string(), z.number().min(0).max(100));
+export const changeInput = z
+  .object({ featureName, enabled: z.boolean().optional(), value: jsonValue.optional(), weights: weights.optional() })
+  .strict();
+const changeSet = z
+  .array(changeInput)
+  .min(1)
+  .max(MAX_CHANGES, `at most ${MAX_CHANGES} changes per change set (it applies in one transaction)`);
+const description = z.string().max(5000);
+export const createChangeRequestBody = z.object({ title: name, description: description.default(''), changes: changeSet }).strict();
+export const updateChangeRequestBody = z
+  .object({ title: name.optional(), description: description.optional(), changes: changeSet.optional(), version: version.optional() })
+  .strict();
+/** Approve, apply and close may name the version of the request the caller reviewed. */
+export const changeRequestActionBody = z.object({ version: version.optional() }).strict().default({});
+export const commentChangeRequestBody = z.object({ text: z.string().trim().min(1).max(5000) }).strict();
+const runAt = z.iso.datetime({ offset: true });
+export const createScheduledChangeBody = z.union([
+  z.object({ runAt, changes: changeSet }).strict(),
+  z.object({ runAt, changeRequestId: z.string().min(1).max(100) }).strict(),
+]);
 
 export type CreateFeatureBody = z.infer<typeof createFeatureBody>;
 export type UpdateFeatureBody = z.infer<typeof updateFeatureBody>;

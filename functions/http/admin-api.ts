@@ -5,11 +5,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { NotFound } from '../domain/errors.js';
 import type { Deps } from '../domain/use-cases/support.js';
 import { DynamoStore } from '../data/dynamo-store.js';
+import { EventBridgeScheduler } from '../events/eventbridge-scheduler.js';
 import { documentClient } from '../shared/dynamodb.js';
 import { requiredEnv } from '../shared/env.js';
 import { logger } from '../shared/logger.js';
@@ -52,6 +54,20 @@ export function createAdminApi(deps: Deps): HttpHandler {
 
 let instance: HttpHandler | undefined;
 
+/**
+ * Scheduled changes use EventBridge Scheduler where the stack configures it (SCHEDULE_GROUP_NAME
+ * and the rest); without it, creating a scheduled change answers "scheduling is not configured".
+ */
+function eventBridgeScheduler(): EventBridgeScheduler | undefined {
+  if (!process.env.SCHEDULE_GROUP_NAME) return undefined;
+  return new EventBridgeScheduler(new SchedulerClient({}), {
+    groupName: requiredEnv('SCHEDULE_GROUP_NAME'),
+    roleArn: requiredEnv('SCHEDULER_ROLE_ARN'),
+    targetArn: requiredEnv('APPLY_SCHEDULED_CHANGE_ARN'),
+    deadLetterArn: requiredEnv('SCHEDULER_DLQ_ARN'),
+  });
+}
+
 /** The Lambda entry: dependencies are created once per process, on first use. */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
   .use(injectLambdaContext(logger))
@@ -59,6 +75,7 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
     instance ??= createAdminApi({
       store: new DynamoStore(documentClient(), requiredEnv('TABLE_NAME')),
       clock: () => new Date(),
+      scheduler: eventBridgeScheduler(),
     });
     return instance(event);
   });

@@ -43,6 +43,8 @@ const admin: Access = { credential: 'admin-token', action: 'admin' };
 const A = '/admin/v1';
 const FS = `${A}/environments/{envId}/feature-states/{featureName}`;
 const WH = `${A}/environments/{envId}/webhooks`;
+const CR = `${A}/environments/{envId}/change-requests`;
+const SC = `${A}/environments/{envId}/scheduled-changes`;
 
 const adminRoutes: Omit<Route, 'function'>[] = [
   { method: 'GET', path: `${A}/organisations`, operation: 'listOrganisations', access: read, summary: "The caller's organisation" },
@@ -115,6 +117,20 @@ const adminRoutes: Omit<Route, 'function'>[] = [
   { method: 'GET', path: `${WH}/{webhookId}/deliveries`, operation: 'listWebhookDeliveries', access: admin, summary: 'Deliveries, newest first; ?status=failed is the dead-letter list', query: schemas.deliveriesQuery },
   { method: 'GET', path: `${WH}/{webhookId}/deliveries/{deliveryId}`, operation: 'getWebhookDelivery', access: admin, summary: 'A delivery with its attempts and body' },
   { method: 'POST', path: `${WH}/{webhookId}/deliveries/{deliveryId}/redeliver`, operation: 'redeliverWebhookDelivery', access: admin, summary: 'Send a failed or delivered delivery again, from its first attempt', status: 202 },
+
+  // Governance: change requests and scheduled changes.
+  { method: 'GET', path: CR, operation: 'listChangeRequests', access: read, summary: 'Change requests, newest first', query: schemas.listQuery },
+  { method: 'POST', path: CR, operation: 'createChangeRequest', access: write, summary: 'Propose changes to feature states', body: schemas.createChangeRequestBody, status: 201 },
+  { method: 'GET', path: `${CR}/{changeRequestId}`, operation: 'getChangeRequest', access: read, summary: 'A change request' },
+  { method: 'PATCH', path: `${CR}/{changeRequestId}`, operation: 'updateChangeRequest', access: write, summary: 'Edit an open change request; new changes reset its approvals', body: schemas.updateChangeRequestBody },
+  { method: 'POST', path: `${CR}/{changeRequestId}/approve`, operation: 'approveChangeRequest', access: write, summary: "Approve a change request (not one's own)", body: schemas.changeRequestActionBody },
+  { method: 'POST', path: `${CR}/{changeRequestId}/comments`, operation: 'commentChangeRequest', access: write, summary: 'Comment on a change request', body: schemas.commentChangeRequestBody, status: 201 },
+  { method: 'POST', path: `${CR}/{changeRequestId}/apply`, operation: 'applyChangeRequest', access: write, summary: 'Apply an approved change request atomically (409 with the diff if a state moved)', body: schemas.changeRequestActionBody },
+  { method: 'POST', path: `${CR}/{changeRequestId}/close`, operation: 'closeChangeRequest', access: write, summary: 'Close a change request without applying it', body: schemas.changeRequestActionBody },
+  { method: 'GET', path: SC, operation: 'listScheduledChanges', access: read, summary: 'Scheduled changes', query: schemas.listQuery },
+  { method: 'POST', path: SC, operation: 'createScheduledChange', access: write, summary: 'Schedule changes, or an approved change request, at an instant', body: schemas.createScheduledChangeBody, status: 201 },
+  { method: 'GET', path: `${SC}/{scheduledChangeId}`, operation: 'getScheduledChange', access: read, summary: 'A scheduled change' },
+  { method: 'DELETE', path: `${SC}/{scheduledChangeId}`, operation: 'cancelScheduledChange', access: write, summary: 'Cancel a scheduled change and delete its schedule' },
 ];
 
 const clientKey: Access = { credential: 'environment-key', server: false };

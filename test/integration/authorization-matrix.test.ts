@@ -73,6 +73,18 @@ const matrix: Record<string, readonly [Expect, Expect, Expect]> = {
   listWebhookDeliveries: [N, N, Y],
   getWebhookDelivery: [N, N, Y],
   redeliverWebhookDelivery: [N, N, Y],
+  listChangeRequests: [Y, Y, Y],
+  createChangeRequest: [N, Y, Y],
+  getChangeRequest: [Y, Y, Y],
+  updateChangeRequest: [N, Y, Y],
+  approveChangeRequest: [N, Y, Y],
+  commentChangeRequest: [N, Y, Y],
+  applyChangeRequest: [N, Y, Y],
+  closeChangeRequest: [N, Y, Y],
+  listScheduledChanges: [Y, Y, Y],
+  createScheduledChange: [N, Y, Y],
+  getScheduledChange: [Y, Y, Y],
+  cancelScheduledChange: [N, Y, Y],
 };
 
 let api: TestApi;
@@ -131,6 +143,8 @@ async function requestFor(route: Route): Promise<{ path: string; body?: unknown 
     version: '1',
     webhookId: 'whk_missing',
     deliveryId: 'dlv_missing',
+    changeRequestId: 'cr_missing',
+    scheduledChangeId: 'sch_missing',
   };
   if (route.operation === 'deleteEnvironment') {
     const fresh = await api.call('POST', `/admin/v1/projects/${ids.projectId}/environments`, { body: { name: 'doomed' } });

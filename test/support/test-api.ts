@@ -7,6 +7,7 @@ import { ensureTable } from '../../functions/data/create-table.js';
 import { DynamoStore } from '../../functions/data/dynamo-store.js';
 import { bootstrapOrganisation } from '../../functions/domain/use-cases/organisation.js';
 import type { Deps } from '../../functions/domain/use-cases/support.js';
+import { type LocalScheduler, startLocalScheduler } from '../../functions/local/local-scheduler.js';
 import { localFunctions } from '../../functions/local/functions.js';
 import { localDynamoClientConfig } from '../../functions/local/dynamodb-local.js';
 import { startHttpServer } from '../../functions/local/http-server.js';
@@ -33,18 +34,23 @@ export interface TestApi {
   tableName: string;
   organisationId: string;
   adminToken: string;
+  /** The in-process scheduler (timer off: move the clock, then `tick()`). */
+  scheduler: LocalScheduler;
   call<T = any>(method: string, path: string, options?: CallOptions): Promise<Reply<T>>;
   /** A new organisation with its own admin token (for isolation tests). */
   newOrganisation(name: string): Promise<{ organisationId: string; adminToken: string }>;
   close(): Promise<void>;
 }
 
-export async function startTestApi(options: { snapshotTtlMs?: number } = {}): Promise<TestApi> {
+export async function startTestApi(options: { snapshotTtlMs?: number; clock?: () => Date } = {}): Promise<TestApi> {
   const config = localDynamoClientConfig(testDynamoEndpoint());
   const tableName = `vexilla-test-${randomUUID().slice(0, 8)}`;
   const raw = new DynamoDBClient(config);
   await ensureTable(raw, tableName);
-  const deps: Deps = { store: new DynamoStore(documentClient(config), tableName), clock: () => new Date() };
+  const { deps, scheduler } = await startLocalScheduler({
+    deps: { store: new DynamoStore(documentClient(config), tableName), clock: options.clock ?? (() => new Date()) },
+    intervalMs: 0,
+  });
   const server = await startHttpServer({ port: 0, functions: localFunctions(deps, { snapshotTtlMs: options.snapshotTtlMs ?? 100 }) });
   const newOrganisation = async (name: string) => {
     const { organisation, secret } = await bootstrapOrganisation(deps, { name });
@@ -68,11 +74,13 @@ export async function startTestApi(options: { snapshotTtlMs?: number } = {}): Pr
     url: server.url,
     deps,
     tableName,
+    scheduler,
     organisationId: first.organisationId,
     adminToken: first.adminToken,
     call,
     newOrganisation,
     close: async () => {
+      await scheduler.stop();
       await server.close();
       raw.destroy();
     },

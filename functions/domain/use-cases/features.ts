@@ -16,7 +16,8 @@ import type {
   ValueType,
 } from '../entities.js';
 import { Conflict, Invalid, NotFound } from '../errors.js';
-import type { Page, PageRequest } from '../ports.js';
+import type { Page, PageRequest, Write } from '../ports.js';
+import { refuseDirectWrites } from './governance.js';
 import type * as schemas from '../schemas.js';
 import { type Actor, allocateNumbers, commitOrConflict, type Deps, defined, eventWrite, expectVersion, isoNow, newId, stableUuid } from './support.js';
 
@@ -187,25 +188,39 @@ export async function listFeatureStates(deps: Deps, environment: Environment, pr
   return features.map((feature) => byFeature.get(feature.id) ?? defaultState(environment, feature));
 }
 
+/** Problems with a feature state's content for its feature: value type and multivariate weights. */
+export function checkContent(feature: Feature, content: FeatureStateContent, path = ''): { path: string; message: string }[] {
+  const at = (field: string) => (path ? `${path}.${field}` : field);
+  return [...checkValue(feature, content.value, at('value')), ...checkWeights(feature.options, content.weights, at('weights'))];
+}
+
 /**
- * The one write path of a feature state: new content, a version record and a change event,
- * committed together only if the state is still at `expected`.
+ * The writes of one feature-state change: the new state (conditional on the version it replaces),
+ * a version record and a `feature-state.changed` event. Callers commit them, alone or with others
+ * (a change set, the change request or schedule that carries it), in one transaction.
  */
-async function writeFeatureState(
+export function featureStateWrites(
   deps: Deps,
   actor: Actor,
   environment: Environment,
   feature: Feature,
   current: FeatureState,
   content: FeatureStateContent,
-  expectedVersion: number | undefined,
-  restoredFrom?: number,
-): Promise<FeatureState> {
-  const expected = expectVersion(current.version, expectedVersion, `Feature state ${feature.name}`);
-  const problems = [...checkValue(feature, content.value, 'value'), ...checkWeights(feature.options, content.weights, 'weights')];
-  if (problems.length) throw new Invalid('The feature state is not valid.', problems);
+  options: { restoredFrom?: number | undefined; hashKey?: string | undefined } = {},
+): { next: FeatureState; writes: Write[] } {
+  const { restoredFrom, hashKey } = options;
+  const expected = current.version;
   const at = isoNow(deps);
-  const next: FeatureState = { ...current, ...content, version: expected + 1, updatedAt: at, updatedBy: actor.id, ...(expected === 0 ? { createdAt: at } : {}) };
+  const next: FeatureState = {
+    ...current,
+    ...content,
+    // Import keeps the source's multivariate hashing key, so users stay in their buckets.
+    ...(hashKey !== undefined ? { hashKey } : {}),
+    version: expected + 1,
+    updatedAt: at,
+    updatedBy: actor.id,
+    ...(expected === 0 ? { createdAt: at } : {}),
+  };
   const record: FeatureStateVersion = {
     type: 'feature-state-version',
     envId: environment.id,
@@ -219,30 +234,49 @@ async function writeFeatureState(
     actor: actor.id,
     ...(restoredFrom !== undefined ? { restoredFrom } : {}),
   };
-  await commitOrConflict(
-    deps,
-    [
-      { kind: 'put', entity: next, expect: expected === 0 ? 'absent' : expected },
-      { kind: 'put', entity: record, expect: 'absent' },
-      eventWrite(deps, actor, {
-        detailType: 'feature-state.changed',
-        action: restoredFrom !== undefined ? 'restored' : 'updated',
-        orgId: environment.orgId,
-        projectId: environment.projectId,
-        envId: environment.id,
-        subject: { kind: 'feature-state', featureName: feature.name },
-        before: current.version === 0 ? null : current,
-        after: next,
-        version: next.version,
-      }),
-    ],
-    async () => {
-      const now = await effectiveState(deps, environment, feature);
-      return new Conflict(`Feature state ${feature.name} changed meanwhile (now version ${now.version}): reload and try again.`, {
-        currentVersion: now.version,
-      });
-    },
-  );
+  const writes: Write[] = [
+    { kind: 'put', entity: next, expect: expected === 0 ? 'absent' : expected },
+    { kind: 'put', entity: record, expect: 'absent' },
+    eventWrite(deps, actor, {
+      detailType: 'feature-state.changed',
+      action: restoredFrom !== undefined ? 'restored' : 'updated',
+      orgId: environment.orgId,
+      projectId: environment.projectId,
+      envId: environment.id,
+      subject: { kind: 'feature-state', featureName: feature.name },
+      before: current.version === 0 ? null : current,
+      after: next,
+      version: next.version,
+    }),
+  ];
+  return { next, writes };
+}
+
+/**
+ * The one write path of a single feature state: new content, a version record and a change
+ * event, committed together only if the state is still at `expected`.
+ */
+async function writeFeatureState(
+  deps: Deps,
+  actor: Actor,
+  environment: Environment,
+  feature: Feature,
+  current: FeatureState,
+  content: FeatureStateContent,
+  expectedVersion: number | undefined,
+  restoredFrom?: number,
+): Promise<FeatureState> {
+  refuseDirectWrites(environment);
+  expectVersion(current.version, expectedVersion, `Feature state ${feature.name}`);
+  const problems = checkContent(feature, content);
+  if (problems.length) throw new Invalid('The feature state is not valid.', problems);
+  const { next, writes } = featureStateWrites(deps, actor, environment, feature, current, content, { restoredFrom });
+  await commitOrConflict(deps, writes, async () => {
+    const now = await effectiveState(deps, environment, feature);
+    return new Conflict(`Feature state ${feature.name} changed meanwhile (now version ${now.version}): reload and try again.`, {
+      currentVersion: now.version,
+    });
+  });
   return next;
 }
 

@@ -14,7 +14,6 @@ import { documentRules, sortedKeys } from '../flagsmith-document.js';
 import type {
   Environment,
   FeatureState,
-  FeatureStateVersion,
   IdentityOverride,
   JsonValue,
   MultivariateOption,
@@ -26,7 +25,8 @@ import type {
 } from '../entities.js';
 import { Conflict, Invalid } from '../errors.js';
 import { CommitConflict, type Write } from '../ports.js';
-import { defaultState } from './features.js';
+import { defaultState, featureStateWrites } from './features.js';
+import { directWriteRefusal, refuseDirectWrites } from './governance.js';
 import { type Actor, type Deps, eventWrite, isoNow, newId } from './support.js';
 
 const sourceValue = z.union([z.string(), z.number(), z.boolean(), z.null()]).optional();
@@ -129,6 +129,8 @@ export interface ImportSummary {
   updated: Record<string, number>;
   unchanged: number;
   dryRun: boolean;
+  /** Set when the import would change feature states of an environment that requires approvals (a dry run reports it; a real import is refused). */
+  refused?: string | undefined;
 }
 
 /** Imports (or with `dryRun`, plans) a Flagsmith environment document into `environment`. */
@@ -251,24 +253,8 @@ export async function importFlagsmithDocument(
       summary.unchanged++;
       continue;
     }
-    const written: FeatureState = { ...next, version: current.version + 1, updatedAt: at, updatedBy: actor.id, ...(current.version === 0 ? { createdAt: at } : {}) };
-    const record: FeatureStateVersion = {
-      type: 'feature-state-version',
-      envId: env.id,
-      featureId: feature.id,
-      featureName: feature.name,
-      version: written.version,
-      enabled: written.enabled,
-      value: written.value,
-      weights: written.weights,
-      at,
-      actor: actor.id,
-    };
-    groups.push([
-      { kind: 'put', entity: written, expect: current.version === 0 ? 'absent' : current.version },
-      { kind: 'put', entity: record, expect: 'absent' },
-      eventWrite(deps, actor, { detailType: 'feature-state.changed', action: 'updated', ...scope, subject: { kind: 'feature-state', featureName: feature.name }, before: current.version === 0 ? null : current, after: written, version: written.version }),
-    ]);
+    // The one write path: state (conditional on the version read), version record and event.
+    groups.push(featureStateWrites(deps, actor, env, feature, current, { enabled: next.enabled, value: next.value, weights: next.weights }, { hashKey: next.hashKey }).writes);
     count('featureStates', current.version === 0);
   }
 
@@ -382,6 +368,10 @@ export async function importFlagsmithDocument(
     }
   }
 
+  // Governance: feature states of an environment that requires approvals change only through change requests.
+  const refusal = (summary.created.featureStates ?? 0) + (summary.updated.featureStates ?? 0) > 0 ? directWriteRefusal(environment) : undefined;
+  if (refusal && summary.dryRun) summary.refused = refusal;
+  else if (refusal) refuseDirectWrites(environment);
   if (summary.dryRun) return summary;
   // Each change is atomic with its version and event; changes commit in batches of up to 99
   // writes. If anything moved meanwhile, importing again picks up where this stopped.

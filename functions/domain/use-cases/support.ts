@@ -1,12 +1,14 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { AdminToken, ChangeEvent, Environment, Organisation, Project } from '../entities.js';
 import { Conflict } from '../errors.js';
-import { CommitConflict, type Store, type Write } from '../ports.js';
+import { CommitConflict, type SchedulerPort, type Store, type Write } from '../ports.js';
 
 /** What every use case gets: storage and a clock (tests and schedules move time). */
 export interface Deps {
   store: Store;
   clock: () => Date;
+  /** One-time schedules for scheduled changes; without it, scheduling is refused. */
+  scheduler?: SchedulerPort | undefined;
 }
 
 /** The authenticated caller, as recorded in audit. */

@@ -1,8 +1,10 @@
 /** Handlers by operation name, as the route table names them. */
 import type { Handler } from './context.js';
+import * as changeRequests from './change-requests.js';
 import * as features from './features.js';
 import * as organisation from './organisation.js';
+import * as scheduledChanges from './scheduled-changes.js';
 import * as targeting from './targeting.js';
 import * as webhooks from './webhooks.js';
 
-export const handlers: Record<string, Handler> = { ...organisation, ...features, ...targeting, ...webhooks };
+export const handlers: Record<string, Handler> = { ...organisation, ...features, ...targeting, ...webhooks, ...changeRequests, ...scheduledChanges };
