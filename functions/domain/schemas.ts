@@ -150,6 +150,10 @@ export const auditQuery = listQuery.extend({
   to: z.iso.datetime().optional(),
 });
 
+export const staleFeaturesQuery = z.object({
+  days: z.coerce.number().int().min(1).max(365).default(30).describe('No change and no evaluation for this many days.'),
+});
+
 export type CreateFeatureBody = z.infer<typeof createFeatureBody>;
 export type UpdateFeatureBody = z.infer<typeof updateFeatureBody>;
 export type PatchFeatureStateBody = z.infer<typeof patchFeatureStateBody>;

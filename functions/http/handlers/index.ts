@@ -2,6 +2,7 @@
 import type { Handler } from './context.js';
 import * as features from './features.js';
 import * as organisation from './organisation.js';
+import * as staleFeatures from './stale-features.js';
 import * as targeting from './targeting.js';
 
-export const handlers: Record<string, Handler> = { ...organisation, ...features, ...targeting };
+export const handlers: Record<string, Handler> = { ...organisation, ...features, ...targeting, ...staleFeatures };
