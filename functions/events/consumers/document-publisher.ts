@@ -97,18 +97,23 @@ export function createDebouncedPublisher(options: DebouncedPublisherOptions): De
   const maxWaitMs = options.maxWaitMs ?? 250;
   const pending = new Map<string, Pending>();
   const running = new Set<Promise<void>>();
+  let queue: Promise<void> = Promise.resolve();
 
   const flush = (key: string) => {
     const entry = pending.get(key);
     if (!entry) return;
     clearTimeout(entry.timer);
     pending.delete(key);
-    const run = publishDocuments(options.deps, options.edge, entry.changes, { paths: invalidationPaths(), reference: randomUUID() })
+    // One publish at a time: an environment reached by both its own and project-wide events
+    // would otherwise be rebuilt by two racing publishes.
+    const run = queue
+      .then(() => publishDocuments(options.deps, options.edge, entry.changes, { paths: invalidationPaths(), reference: randomUUID() }))
       .then((result) => {
         logFailures(result);
         options.onPublished?.(result);
       })
       .catch((error: unknown) => logger.error('document publish failed', { error: error as Error }));
+    queue = run;
     running.add(run);
     void run.finally(() => running.delete(run));
   };
