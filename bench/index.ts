@@ -7,6 +7,7 @@ const sections: Record<string, () => Promise<void>> = {
   engine: async () => (await import('./engine.js')).runEngineBench(),
   'sdk-api': async () => (await import('./sdk-api.js')).runSdkApiBench(),
   sdk: async () => (await import('./sdk.js')).runSdkBench(),
+  freshness: async () => (await import('./freshness.js')).runFreshnessBench(),
 };
 
 const requested = process.argv[2];
