@@ -76,7 +76,12 @@ export interface DebouncedPublisherOptions {
 export interface DebouncedPublisher {
   /** Takes one bus event; the publish happens after the debounce. */
   handle(event: unknown): void;
-  /** Resolves once nothing is pending or publishing (for tests and shutdown). */
+  /**
+   * Holds publishing (changes keep coalescing) until the returned function is called, which
+   * publishes everything held as one batch. For tests and maintenance.
+   */
+  pause(): () => void;
+  /** Resolves once nothing is waiting for its debounce or publishing (held changes excepted). */
   idle(): Promise<void>;
   /** Publishes what is pending now, and stops the timers. */
   stop(): Promise<void>;
@@ -90,32 +95,46 @@ interface Pending {
 
 /**
  * The local stack's document-publisher: a debounce per environment (project-wide events per
- * project) in front of `publishDocuments`, so a burst of changes is one rebuild.
+ * project) in front of `publishDocuments`. Publishes run one at a time (an environment reached
+ * by both its own and project-wide events would otherwise be rebuilt by two racing publishes),
+ * and whatever becomes ready while one runs is published together after it, so a burst costs
+ * a few rebuilds however slow each one is.
  */
 export function createDebouncedPublisher(options: DebouncedPublisherOptions): DebouncedPublisher {
   const delayMs = options.delayMs ?? 30;
   const maxWaitMs = options.maxWaitMs ?? 250;
   const pending = new Map<string, Pending>();
-  const running = new Set<Promise<void>>();
-  let queue: Promise<void> = Promise.resolve();
+  /** Debounced changes waiting for the publish in progress (or a pause) to end. */
+  const ready: DocumentChange[] = [];
+  let running: Promise<void> | undefined;
+  let pauses = 0;
+
+  const drain = () => {
+    if (running || pauses > 0 || ready.length === 0) return;
+    const changes = ready.splice(0);
+    running = publishDocuments(options.deps, options.edge, changes, { paths: invalidationPaths(), reference: randomUUID() })
+      .then((result) => {
+        logFailures(result);
+        options.onPublished?.(result);
+      })
+      .catch((error: unknown) => logger.error('document publish failed', { error: error as Error }))
+      .finally(() => {
+        running = undefined;
+        drain();
+      });
+  };
 
   const flush = (key: string) => {
     const entry = pending.get(key);
     if (!entry) return;
     clearTimeout(entry.timer);
     pending.delete(key);
-    // One publish at a time: an environment reached by both its own and project-wide events
-    // would otherwise be rebuilt by two racing publishes.
-    const run = queue
-      .then(() => publishDocuments(options.deps, options.edge, entry.changes, { paths: invalidationPaths(), reference: randomUUID() }))
-      .then((result) => {
-        logFailures(result);
-        options.onPublished?.(result);
-      })
-      .catch((error: unknown) => logger.error('document publish failed', { error: error as Error }));
-    queue = run;
-    running.add(run);
-    void run.finally(() => running.delete(run));
+    ready.push(...entry.changes);
+    drain();
+  };
+
+  const settle = async () => {
+    while (running) await running;
   };
 
   return {
@@ -129,15 +148,28 @@ export function createDebouncedPublisher(options: DebouncedPublisherOptions): De
       const wait = Math.max(0, Math.min(delayMs, firstAt + maxWaitMs - now));
       pending.set(key, { changes: [...(entry?.changes ?? []), change], firstAt, timer: setTimeout(() => flush(key), wait) });
     },
+    pause() {
+      pauses++;
+      let resumed = false;
+      return () => {
+        if (resumed) return;
+        resumed = true;
+        pauses--;
+        for (const key of [...pending.keys()]) flush(key);
+        drain();
+      };
+    },
     async idle() {
-      while (pending.size > 0 || running.size > 0) {
-        if (running.size > 0) await Promise.allSettled([...running]);
+      while (pending.size > 0 || running) {
+        if (running) await settle();
         else await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
     },
     async stop() {
+      pauses = 0;
       for (const key of [...pending.keys()]) flush(key);
-      await Promise.allSettled([...running]);
+      drain();
+      await settle();
     },
   };
 }
