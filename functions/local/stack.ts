@@ -51,8 +51,11 @@ export interface LocalStack {
   documents: DebouncedPublisher;
   /** Resolves once every event published so far has been handled by every consumer. */
   idle(): Promise<void>;
-  /** Stops polling, lets the consumers finish, then closes the HTTP server. */
-  stop(): Promise<void>;
+  /**
+   * Stops polling, lets the consumers finish (for at most `graceMs`, default 5000: Ctrl-C must
+   * not hang on a backlog), then closes the HTTP server.
+   */
+  stop(options?: { graceMs?: number }): Promise<void>;
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
@@ -123,12 +126,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await bus.idle();
       await documents.idle();
     },
-    async stop() {
+    async stop(stopOptions = {}) {
       if (stopped) return;
       stopped = true;
       await pipeline.stop();
-      await bus.idle();
-      await documents.stop();
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, stopOptions.graceMs ?? 5000);
+      });
+      const finish = async () => {
+        await bus.idle();
+        await documents.stop();
+      };
+      await Promise.race([finish(), grace]);
+      clearTimeout(timer);
       await server.close();
     },
   };
