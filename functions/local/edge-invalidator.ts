@@ -6,9 +6,14 @@ import type { EdgeInvalidator } from '../domain/ports.js';
 import type { EdgeCache } from './edge-cache.js';
 
 export class LocalEdgeInvalidator implements EdgeInvalidator {
-  constructor(private readonly edge: EdgeCache) {}
+  /** `alsoForget` drops what sits behind the edge too (the sdk-api's snapshots), first. */
+  constructor(
+    private readonly edge: EdgeCache,
+    private readonly alsoForget: () => void = () => undefined,
+  ) {}
 
   async invalidate(paths: string[]): Promise<void> {
+    this.alsoForget();
     this.edge.invalidate(paths);
   }
 }

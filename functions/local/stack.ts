@@ -8,7 +8,6 @@ import { ensureAuditRecord } from '../events/consumers/audit-writer.js';
 import { parseBusEvent } from '../events/consumers/bus-event.js';
 import { createDebouncedPublisher, type DebouncedPublisher } from '../events/consumers/document-publisher.js';
 import type { PublishBatchResult } from '../domain/use-cases/publish-documents.js';
-import type { EdgeInvalidator } from '../domain/ports.js';
 import type { Deps } from '../domain/use-cases/support.js';
 import { DynamoStore } from '../data/dynamo-store.js';
 import { createLocalBus, type LocalBus } from '../events/local-bus.js';
@@ -17,6 +16,7 @@ import { documentClient } from '../shared/dynamodb.js';
 import { logger } from '../shared/logger.js';
 import { localDynamoClientConfig } from './dynamodb-local.js';
 import { EdgeCache } from './edge-cache.js';
+import { LocalEdgeInvalidator } from './edge-invalidator.js';
 import { type EventPipeline, startEventPipeline } from './event-pipeline.js';
 import { localFunctions } from './functions.js';
 import { type HttpServerOptions, startHttpServer } from './http-server.js';
@@ -84,15 +84,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   });
   // The local CloudFront: the sdk-api's snapshots are dropped too, as a Lambda cannot be told
   // but this process can, so the next request through the edge serves the new document.
-  const invalidator: EdgeInvalidator = {
-    async invalidate(paths) {
-      environmentCache.forget();
-      edge.invalidate(paths);
-    },
-  };
   const documents = createDebouncedPublisher({
     deps,
-    edge: invalidator,
+    edge: new LocalEdgeInvalidator(edge, () => environmentCache.forget()),
     delayMs: options.debounceMs ?? 30,
     ...(options.onPublished ? { onPublished: options.onPublished } : {}),
   });
