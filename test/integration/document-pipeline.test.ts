@@ -163,7 +163,7 @@ describe('document-publisher', () => {
     const marker = await stack.deps.store.get({ type: 'published-document', envId });
     expect(published).toHaveLength(1);
     expect(published[0]?.results.get(envId)?.outcome).toBe('published');
-    expect(published[0]?.invalidated).toBe(true);
+    expect(published[0]?.invalidation).toEqual(expect.any(String));
     expect(marker?.version).toBe((before?.version ?? 0) + 1);
     expect([...(marker?.eventIds ?? [])].sort()).toEqual(expect.arrayContaining([...eventIds].sort()));
     expect(marker?.etag).toBe((await documentFingerprint(stack.deps.store, envId))?.etag);
@@ -180,6 +180,7 @@ describe('document-publisher', () => {
     const marker = await stack.deps.store.get({ type: 'published-document', envId });
     await flags(clientKey);
     expect((await flags(clientKey)).headers.get('x-cache')).toBe('Hit from edge');
+    const original = [...published].reverse().find((result) => result.results.get(envId)?.outcome === 'published');
     published.length = 0;
 
     // Act: the change's event delivered a second time
@@ -188,7 +189,8 @@ describe('document-publisher', () => {
     await stack.idle();
 
     // Assess
-    expect(published.map((result) => [result.results.get(envId)?.outcome, result.invalidated])).toEqual([['covered', false]]);
+    // The same invalidation as the original publish's, which the edge does not make twice
+    expect(published.map((result) => [result.results.get(envId)?.outcome, result.invalidation])).toEqual([['covered', original?.invalidation]]);
     expect(await stack.deps.store.get({ type: 'published-document', envId })).toEqual(marker);
     expect((await flags(clientKey)).headers.get('x-cache')).toBe('Hit from edge');
   });
@@ -198,11 +200,10 @@ describe('document-publisher Lambda (SQS batch → CloudFront)', () => {
   const cloudFront = mockClient(CloudFrontClient);
   afterAll(() => cloudFront.restore());
 
-  it('rebuilds each environment once per batch, invalidates once with a reference stable across a retry, and a retried batch changes nothing', async () => {
-    // Prepare: two changes in one environment, as two SQS messages holding EventBridge events
-    const { envId } = await newEnvironment(['a', 'b']);
-    for (const name of ['a', 'b']) expect((await call('PATCH', `/admin/v1/environments/${envId}/feature-states/${name}`, { enabled: true })).status).toBe(200);
-    const events = [await latestAudit(envId, 'a'), await latestAudit(envId, 'b')];
+  async function sqsBatch(names: string[]) {
+    const { envId } = await newEnvironment(names);
+    for (const name of names) expect((await call('PATCH', `/admin/v1/environments/${envId}/feature-states/${name}`, { enabled: true })).status).toBe(200);
+    const events = await Promise.all(names.map((name) => latestAudit(envId, name)));
     // Wipe the local stack's publish, so the Lambda path does the work.
     await settled(envId);
     await stack.deps.store.commit([{ kind: 'delete', ref: { type: 'published-document', envId } }]);
@@ -213,8 +214,13 @@ describe('document-publisher Lambda (SQS batch → CloudFront)', () => {
       })),
     } as SQSEvent;
     cloudFront.reset();
+    return { envId, events, sqs, edge: new CloudFrontInvalidator(new CloudFrontClient({ region: 'us-east-1' }), 'E2DIST') };
+  }
+
+  it('rebuilds each environment once per batch and invalidates once; a retried batch names the same invalidation and changes nothing', async () => {
+    // Prepare: two changes in one environment, as two SQS messages holding EventBridge events
+    const { envId, events, sqs, edge } = await sqsBatch(['a', 'b']);
     cloudFront.on(CreateInvalidationCommand).resolves({});
-    const edge = new CloudFrontInvalidator(new CloudFrontClient({ region: 'us-east-1' }), 'E2DIST');
 
     // Act
     const first = await publishSqsBatch(stack.deps, edge, sqs);
@@ -224,12 +230,30 @@ describe('document-publisher Lambda (SQS batch → CloudFront)', () => {
     expect(first).toEqual({ batchItemFailures: [] });
     expect(retried).toEqual({ batchItemFailures: [] });
     const calls = cloudFront.commandCalls(CreateInvalidationCommand);
-    expect(calls).toHaveLength(1);
     expect(calls[0]?.args[0].input).toEqual({
       DistributionId: 'E2DIST',
       InvalidationBatch: { Paths: { Quantity: 2, Items: ['/api/v1/flags*', '/api/v1/environment-document*'] }, CallerReference: expect.stringMatching(/^[0-9a-f]{32}$/) },
     });
+    // CloudFront answers a known CallerReference with the invalidation it already made.
+    expect(calls.map((call) => call.args[0].input)).toEqual([calls[0]?.args[0].input, calls[0]?.args[0].input]);
     const marker = await stack.deps.store.get({ type: 'published-document', envId });
     expect(marker).toMatchObject({ version: 1, eventIds: events.map((event) => event.id), etag: (await documentFingerprint(stack.deps.store, envId))?.etag });
+  });
+
+  it('invalidates on the retry when the invalidation failed after the document was published', async () => {
+    // Prepare
+    const { envId, sqs, edge } = await sqsBatch(['c']);
+    cloudFront.on(CreateInvalidationCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' })).resolves({});
+
+    // Act
+    await expect(publishSqsBatch(stack.deps, edge, sqs)).rejects.toThrow('Rate exceeded');
+    const retried = await publishSqsBatch(stack.deps, edge, sqs);
+
+    // Assess: the marker was kept, and the retry asked for the same invalidation again
+    expect(retried).toEqual({ batchItemFailures: [] });
+    expect(await stack.deps.store.get({ type: 'published-document', envId })).toMatchObject({ version: 1 });
+    const calls = cloudFront.commandCalls(CreateInvalidationCommand).map((call) => call.args[0].input);
+    expect(calls).toHaveLength(2);
+    expect(calls[1]).toEqual(calls[0]);
   });
 });

@@ -18,7 +18,7 @@ describe('local edge invalidation', () => {
     expect((await edge.fetch(request('/api/v1/flags/', 'key-a'), async () => answer('a2'))).body).toBe('a1');
 
     // Act
-    await new LocalEdgeInvalidator(edge).invalidate(invalidationPaths());
+    await new LocalEdgeInvalidator(edge).invalidate(invalidationPaths(), 'batch-1');
 
     // Assess: every one is fetched from the origin again
     const a = await edge.fetch(request('/api/v1/flags/', 'key-a'), async () => answer('a2'));
@@ -26,6 +26,20 @@ describe('local edge invalidation', () => {
     const d = await edge.fetch(request('/api/v1/environment-document/?page=x', 'ser.k'), async () => answer('d2'));
     expect([a.body, b.body, d.body]).toEqual(['a2', 'b2', 'd2']);
     expect(a.headers?.['x-cache']).toBe('Miss from edge');
+  });
+
+  it('invalidates once per reference, as CloudFront does per CallerReference', async () => {
+    const edge = new EdgeCache(() => 0);
+    const invalidator = new LocalEdgeInvalidator(edge);
+    await invalidator.invalidate(invalidationPaths(), 'batch-1');
+    await edge.fetch(request('/api/v1/flags/', 'key-a'), async () => answer('v1'));
+
+    await invalidator.invalidate(invalidationPaths(), 'batch-1');
+    const again = await edge.fetch(request('/api/v1/flags/', 'key-a'), async () => answer('v2'));
+    await invalidator.invalidate(invalidationPaths(), 'batch-2');
+    const next = await edge.fetch(request('/api/v1/flags/', 'key-a'), async () => answer('v3'));
+
+    expect([again.body, next.body]).toEqual(['v1', 'v3']);
   });
 
   it('leaves other paths cached, and never stores an origin answer fetched before the invalidation', async () => {

@@ -68,7 +68,7 @@ export type EnvironmentPublish =
   /** Rebuilt, same content as published: nothing stored, nothing invalidated. */
   | { outcome: 'unchanged'; document: PublishedDocument }
   /** Every event was already covered by the stored marker (a redelivery): not even rebuilt. */
-  | { outcome: 'covered' }
+  | { outcome: 'covered'; document: PublishedDocument }
   /** The environment no longer exists; its marker, if any, is removed. */
   | { outcome: 'gone' };
 
@@ -79,7 +79,7 @@ export type EnvironmentPublish =
 export async function publishEnvironment(deps: Deps, envId: string, eventIds: readonly string[]): Promise<EnvironmentPublish> {
   for (let attempt = 1; ; attempt++) {
     const current = await deps.store.get({ type: 'published-document', envId });
-    if (current && eventIds.every((id) => current.eventIds.includes(id))) return { outcome: 'covered' };
+    if (current && eventIds.every((id) => current.eventIds.includes(id))) return { outcome: 'covered', document: current };
     const fingerprint = await documentFingerprint(deps.store, envId);
     try {
       if (!fingerprint) {
@@ -112,19 +112,39 @@ export interface PublishBatchResult {
   failed: Map<string, unknown>;
   /** Events of the failed environments: the ones to deliver again. */
   failedEventIds: Set<string>;
-  invalidated: boolean;
+  /** The invalidation's reference, when the edge was asked to invalidate. */
+  invalidation?: string | undefined;
 }
 
 /**
- * Publishes every environment a batch of changes affects, each once, then invalidates the
- * edge once for the batch if any document changed or disappeared, or if a key changed (a
- * revoked key must stop being served from the edge even though no document changed).
+ * The reference of the invalidation that makes the edge serve what a batch published: the
+ * marker versions it published or found (a version is published once), the environments that
+ * disappeared, and the key events. Undefined when the batch has nothing to invalidate (only
+ * unchanged content). A retried or redelivered batch names the same invalidation, which the
+ * edge does not make twice (CloudFront's CallerReference), yet a retry after a failed
+ * invalidation still makes it. Pure.
+ */
+export function invalidationReference(results: ReadonlyMap<string, EnvironmentPublish>, changes: readonly DocumentChange[]): string | undefined {
+  const marks: string[] = [];
+  for (const [envId, result] of results) {
+    if (result.outcome === 'gone') marks.push(`${envId}@gone`);
+    else if (result.outcome !== 'unchanged') marks.push(`${envId}@${result.document.version}`);
+  }
+  // A revoked key must stop being served from the edge even though no document changed.
+  for (const change of changes) if (change.detailType === 'api-key.changed') marks.push(`key@${change.eventId}`);
+  if (marks.length === 0) return undefined;
+  return createHash('sha256').update(marks.sort().join('\n')).digest('hex').slice(0, 32);
+}
+
+/**
+ * Publishes every environment a batch of changes affects, each once, then asks the edge to
+ * invalidate the cached routes once for the batch (see `invalidationReference`).
  */
 export async function publishDocuments(
   deps: Deps,
   edge: EdgeInvalidator,
   changes: readonly DocumentChange[],
-  options: { paths: string[]; reference: string },
+  options: { paths: string[] },
 ): Promise<PublishBatchResult> {
   const results = new Map<string, EnvironmentPublish>();
   const failed = new Map<string, unknown>();
@@ -137,9 +157,7 @@ export async function publishDocuments(
       for (const id of eventIds) failedEventIds.add(id);
     }
   }
-  const keyChanged = changes.some((change) => change.detailType === 'api-key.changed');
-  const contentChanged = [...results.values()].some((result) => result.outcome === 'published' || result.outcome === 'gone');
-  const invalidated = keyChanged || contentChanged;
-  if (invalidated) await edge.invalidate(options.paths, options.reference);
-  return { results, failed, failedEventIds, invalidated };
+  const invalidation = invalidationReference(results, changes);
+  if (invalidation !== undefined) await edge.invalidate(options.paths, invalidation);
+  return { results, failed, failedEventIds, invalidation };
 }

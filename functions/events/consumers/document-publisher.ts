@@ -5,7 +5,6 @@
  * `publishDocuments`. Either way the edge (CloudFront, or the local edge cache) is invalidated
  * once per batch, for the cached routes of every environment key.
  */
-import { createHash, randomUUID } from 'node:crypto';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { EdgeInvalidator } from '../../domain/ports.js';
@@ -48,12 +47,9 @@ export async function publishSqsBatch(deps: Deps, edge: EdgeInvalidator, event: 
     changes.push(change);
     messagesByEvent.set(change.eventId, [...(messagesByEvent.get(change.eventId) ?? []), record.messageId]);
   }
-  // The same batch (a retry) gives the same reference, so CloudFront makes one invalidation.
-  const reference = createHash('sha256')
-    .update(event.Records.map((record) => record.messageId).sort().join(','))
-    .digest('hex')
-    .slice(0, 32);
-  const result = await publishDocuments(deps, edge, changes, { paths: invalidationPaths(), reference });
+  // Throws if the invalidation fails: the batch is retried, finds its markers written, and
+  // invalidates again under the same reference.
+  const result = await publishDocuments(deps, edge, changes, { paths: invalidationPaths() });
   logFailures(result);
   return { batchItemFailures: [...result.failedEventIds].flatMap((id) => messagesByEvent.get(id) ?? []).map((itemIdentifier) => ({ itemIdentifier })) };
 }
@@ -112,7 +108,7 @@ export function createDebouncedPublisher(options: DebouncedPublisherOptions): De
   const drain = () => {
     if (running || pauses > 0 || ready.length === 0) return;
     const changes = ready.splice(0);
-    running = publishDocuments(options.deps, options.edge, changes, { paths: invalidationPaths(), reference: randomUUID() })
+    running = publishDocuments(options.deps, options.edge, changes, { paths: invalidationPaths() })
       .then((result) => {
         logFailures(result);
         options.onPublished?.(result);
