@@ -8,6 +8,7 @@ const sections: Record<string, () => Promise<void>> = {
   'sdk-api': async () => (await import('./sdk-api.js')).runSdkApiBench(),
   sdk: async () => (await import('./sdk.js')).runSdkBench(),
   webhooks: async () => (await import('./webhooks.js')).runWebhooksBench(),
+  freshness: async () => (await import('./freshness.js')).runFreshnessBench(),
 };
 
 const requested = process.argv[2];

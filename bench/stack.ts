@@ -17,7 +17,7 @@ import { buildEnvironment } from './workload.js';
 
 /** Seeds the engine benchmark's environment shape through the domain's use cases. */
 async function seed(deps: Deps) {
-  const { organisation, token } = await bootstrapOrganisation(deps, { name: 'bench' });
+  const { organisation, token, secret } = await bootstrapOrganisation(deps, { name: 'bench' });
   const actor: Actor = token;
   const project: Project = await createProject(deps, actor, organisation, { name: 'bench', tenantTraitKey: 'tenant' });
   const { environment }: { environment: Environment } = await createEnvironment(deps, actor, project, { name: 'bench' });
@@ -49,7 +49,7 @@ async function seed(deps: Deps) {
   }
   const { secret: clientKey } = await createApiKey(deps, actor, environment, 'client', 'bench client');
   const { secret: serverKey } = await createApiKey(deps, actor, environment, 'server', 'bench server');
-  return { clientKey, serverKey };
+  return { clientKey, serverKey, adminToken: secret, environmentId: environment.id };
 }
 
 
@@ -59,6 +59,11 @@ export interface SeededStack {
   client: DynamoDBDocumentClient;
   clientKey: string;
   serverKey: string;
+  /** For benchmarks that go through the admin API and the local stack. */
+  adminToken: string;
+  environmentId: string;
+  endpoint: string;
+  tableName: string;
 }
 
 /** Runs `bench` against a fresh in-memory DynamoDB Local holding the seeded environment. */
@@ -69,7 +74,7 @@ export async function withSeededEnvironment(bench: (stack: SeededStack) => Promi
     await ensureTable(new DynamoDBClient(config), 'vexilla-bench');
     const client = documentClient(config);
     const deps: Deps = { store: new DynamoStore(client, 'vexilla-bench'), clock: () => new Date() };
-    await bench({ deps, client, ...(await seed(deps)) });
+    await bench({ deps, client, endpoint: dynamo.endpoint, tableName: 'vexilla-bench', ...(await seed(deps)) });
   } finally {
     await dynamo.stop();
   }

@@ -173,7 +173,11 @@ export interface SchedulerPort {
 
 /** Invalidates cached paths at the edge (CloudFront in production, the local edge cache in dev). */
 export interface EdgeInvalidator {
-  invalidate(paths: string[]): Promise<void>;
+  /**
+   * Invalidates the paths (a trailing `*` matches any suffix). `reference` names the batch
+   * being handled: the same reference again (a retried batch) is the same invalidation.
+   */
+  invalidate(paths: string[], reference: string): Promise<void>;
 }
 
 /** Queues a webhook delivery attempt after a delay (SQS with DelaySeconds in production, a timer locally). */

@@ -204,6 +204,9 @@ export const createScheduledChangeBody = z.union([
   z.object({ runAt, changes: changeSet }).strict(),
   z.object({ runAt, changeRequestId: z.string().min(1).max(100) }).strict(),
 ]);
+export const staleFeaturesQuery = z.object({
+  days: z.coerce.number().int().min(1).max(365).default(30).describe('No change and no evaluation for this many days.'),
+});
 
 export type CreateFeatureBody = z.infer<typeof createFeatureBody>;
 export type UpdateFeatureBody = z.infer<typeof updateFeatureBody>;

@@ -65,6 +65,7 @@ const adminRoutes: Omit<Route, 'function'>[] = [
   { method: 'GET', path: `${A}/projects/{projectId}/features`, operation: 'listFeatures', access: read, summary: 'Features of a project', query: schemas.listQuery },
   { method: 'POST', path: `${A}/projects/{projectId}/features`, operation: 'createFeature', access: write, summary: 'Create a feature', body: schemas.createFeatureBody, status: 201 },
   { method: 'GET', path: `${A}/projects/{projectId}/features/{featureName}`, operation: 'getFeature', access: read, summary: 'A feature' },
+  { method: 'GET', path: `${A}/projects/{projectId}/stale-features`, operation: 'listStaleFeatures', access: read, summary: 'Features with no change and no evaluation for N days (default 30), except those tagged permanent', query: schemas.staleFeaturesQuery },
   { method: 'PATCH', path: `${A}/projects/{projectId}/features/{featureName}`, operation: 'updateFeature', access: write, summary: 'Update a feature', body: schemas.updateFeatureBody },
   { method: 'DELETE', path: `${A}/projects/{projectId}/features/{featureName}`, operation: 'deleteFeature', access: write, summary: 'Delete a feature', status: 204 },
   { method: 'GET', path: `${A}/projects/{projectId}/segments`, operation: 'listSegments', access: read, summary: 'Segments of a project', query: schemas.listQuery },

@@ -38,8 +38,9 @@ function secretOf(headers: Record<string, string>): string | undefined {
   return headers['x-environment-key'] ?? BEARER.exec(headers.authorization ?? '')?.[1] ?? headers['x-api-key'];
 }
 
-export function createSdkApi(deps: Deps, options: EnvironmentCacheOptions = {}): HttpHandler {
-  const cache = new EnvironmentCache(deps.store, options);
+/** `cache`: a cache the caller keeps, to forget snapshots when it publishes (the local stack). */
+export function createSdkApi(deps: Deps, options: EnvironmentCacheOptions & { cache?: EnvironmentCache } = {}): HttpHandler {
+  const cache = options.cache ?? new EnvironmentCache(deps.store, options);
   const byKey = new Map(routes.filter((route) => route.function === 'sdk-api').map((route) => [routeKey(route), route]));
 
   return async (event) => {

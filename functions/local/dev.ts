@@ -1,6 +1,7 @@
 /**
- * `npm run dev`: the whole API on this machine. DynamoDB Local (persistent under
- * `.vexilla/data`, or in memory), the table, demo data, and the admin API over plain HTTP.
+ * `npm run dev`: the whole system on this machine. DynamoDB Local (persistent under
+ * `.vexilla/data`, or in memory), the table, demo data, and the local stack (stack.ts): the API
+ * over plain HTTP behind the edge cache, the stream publisher, the bus and its consumers.
  * The demo's secrets are written to `.vexilla/local.json`, the only place they exist.
  *
  *   npm run dev                     persistent data, port $PORT or 8080
@@ -15,15 +16,10 @@ import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import { ensureTable } from '../data/create-table.js';
-import { DynamoStore } from '../data/dynamo-store.js';
-import type { Deps } from '../domain/use-cases/support.js';
 import { logger } from '../shared/logger.js';
-import { documentClient } from '../shared/dynamodb.js';
 import { checkJava, type DynamoDbLocalInstance, localDynamoClientConfig, startDynamoDbLocal } from './dynamodb-local.js';
-import { EdgeCache } from './edge-cache.js';
-import { localFunctions } from './functions.js';
-import { type RunningServer, startHttpServer } from './http-server.js';
 import { ensureDemo, type LocalConfig } from './seed.js';
+import { type LocalStack, startLocalStack } from './stack.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TABLE_NAME = 'vexilla-local';
@@ -160,7 +156,7 @@ async function main(argv: string[]): Promise<void> {
   const configFile = join(stateDir, 'local.json');
 
   let dynamo: DynamoDbLocalInstance | undefined;
-  let server: RunningServer | undefined;
+  let stack: LocalStack | undefined;
   let stopping = false;
   const stop = async (signal: NodeJS.Signals): Promise<void> => {
     if (stopping) {
@@ -170,7 +166,8 @@ async function main(argv: string[]): Promise<void> {
     stopping = true;
     console.log(`\n${signal}: stopping...`);
     try {
-      await server?.close();
+      // The stack stops polling the stream and lets the consumers finish before the API closes.
+      await stack?.stop();
       await dynamo?.stop();
     } catch (error) {
       console.error(`Error while stopping: ${(error as Error).message}`);
@@ -207,14 +204,12 @@ async function main(argv: string[]): Promise<void> {
     } finally {
       raw.destroy();
     }
-    const deps: Deps = { store: new DynamoStore(documentClient(clientConfig), TABLE_NAME), clock: () => new Date() };
 
     try {
-      server = await startHttpServer({
+      stack = await startLocalStack({
+        endpoint: dynamo.endpoint,
+        tableName: TABLE_NAME,
         port,
-        functions: localFunctions(deps),
-        // The same edge caching as CloudFront in production, stale-if-error included.
-        edge: new EdgeCache(),
         onRequest: (line) =>
           options.pretty
             ? console.log(`${new Date().toISOString().slice(11, 23)}  ${line.method.padEnd(6)} ${String(line.status).padEnd(4)} ${`${line.ms} ms`.padStart(9)}  ${line.path}`)
@@ -229,8 +224,8 @@ async function main(argv: string[]): Promise<void> {
 
     // Seeded once the port is ours: a new demo's secrets must reach local.json, or they are lost.
     const existing = await readLocalConfig(configFile);
-    const demo = await ensureDemo(deps, existing);
-    const config: LocalConfig = { ...demo, apiUrl: `http://localhost:${server.port}` };
+    const demo = await ensureDemo(stack.deps, existing);
+    const config: LocalConfig = { ...demo, apiUrl: `http://localhost:${stack.port}` };
     // Written last, so its existence means the API is up; holds secrets, so owner-only.
     await writeFile(configFile, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
     console.log(
@@ -244,7 +239,7 @@ async function main(argv: string[]): Promise<void> {
   } catch (error) {
     if (stopping) return;
     console.error(`Could not start the local stack: ${(error as Error).message}`);
-    await server?.close().catch(() => undefined);
+    await stack?.stop().catch(() => undefined);
     await dynamo?.stop().catch(() => undefined);
     process.exit(1);
   }

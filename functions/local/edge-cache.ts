@@ -38,6 +38,8 @@ export interface EdgeRequest {
 
 export class EdgeCache {
   private readonly entries = new Map<string, Entry>();
+  /** Bumped by each invalidation: an origin answer fetched before it is not stored after it. */
+  private generation = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -80,11 +82,29 @@ export class EdgeCache {
     }
   }
 
+  /**
+   * Drops the entries of the paths, for every environment key and query, as a CloudFront
+   * invalidation does (a trailing `*` matches any suffix). Returns how many were dropped.
+   */
+  invalidate(paths: readonly string[]): number {
+    this.generation++;
+    let dropped = 0;
+    for (const key of [...this.entries.keys()]) {
+      const [, path] = JSON.parse(key) as [string, string];
+      if (paths.some((pattern) => matches(pattern, path) || matches(pattern, `${path}/`))) {
+        this.entries.delete(key);
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
   /** Fetches from the origin and keeps the answer when it is a cacheable 200. */
   private async load(key: string, origin: () => Promise<Result>): Promise<Result> {
+    const generation = this.generation;
     const result = await origin();
     const control = directives(result.headers?.['cache-control']);
-    if ((result.statusCode ?? 200) === 200 && control['max-age'] !== undefined) {
+    if (generation === this.generation && (result.statusCode ?? 200) === 200 && control['max-age'] !== undefined) {
       this.entries.set(key, {
         result,
         storedAt: this.now(),

@@ -2,11 +2,15 @@ import type { Deps } from '../domain/use-cases/support.js';
 import { createAdminApi, type HttpHandler } from '../http/admin-api.js';
 import type { FunctionName } from '../http/routes.js';
 import { createSdkApi } from '../http/sdk-api.js';
+import type { EnvironmentCache } from '../http/sdk/environment-cache.js';
 
 /** The Lambda handlers of the route table's functions, as the local stack runs them. */
-export function localFunctions(deps: Deps, options: { snapshotTtlMs?: number } = {}): Record<FunctionName, HttpHandler> {
+export function localFunctions(
+  deps: Deps,
+  options: { snapshotTtlMs?: number; /** The sdk-api's snapshot cache, when the caller forgets entries on publish. */ environmentCache?: EnvironmentCache } = {},
+): Record<FunctionName, HttpHandler> {
   return {
     'admin-api': createAdminApi(deps),
-    'sdk-api': createSdkApi(deps, { ttlMs: options.snapshotTtlMs ?? 1000 }),
+    'sdk-api': createSdkApi(deps, { ttlMs: options.snapshotTtlMs ?? 1000, ...(options.environmentCache ? { cache: options.environmentCache } : {}) }),
   };
 }

@@ -32,6 +32,7 @@ const matrix: Record<string, readonly [Expect, Expect, Expect]> = {
   listFeatures: [Y, Y, Y],
   createFeature: [N, Y, Y],
   getFeature: [Y, Y, Y],
+  listStaleFeatures: [Y, Y, Y],
   updateFeature: [N, Y, Y],
   deleteFeature: [N, Y, Y],
   listSegments: [Y, Y, Y],

@@ -4,7 +4,8 @@ import * as changeRequests from './change-requests.js';
 import * as features from './features.js';
 import * as organisation from './organisation.js';
 import * as scheduledChanges from './scheduled-changes.js';
+import * as staleFeatures from './stale-features.js';
 import * as targeting from './targeting.js';
 import * as webhooks from './webhooks.js';
 
-export const handlers: Record<string, Handler> = { ...organisation, ...features, ...targeting, ...webhooks, ...changeRequests, ...scheduledChanges };
+export const handlers: Record<string, Handler> = { ...organisation, ...features, ...targeting, ...webhooks, ...changeRequests, ...scheduledChanges, ...staleFeatures };

@@ -1,0 +1,163 @@
+/**
+ * Publishing environment documents after changes: each affected environment is rebuilt once
+ * per batch of events (a burst coalesces), its `PublishedDocument` marker is stored when the
+ * content changed, and the edge is invalidated once for the whole batch. The marker is what
+ * the SDK API and retried batches check: its etag says whether anything changed, its eventIds
+ * which events it already covers.
+ */
+import { createHash } from 'node:crypto';
+import type { DetailType, PublishedDocument } from '../entities.js';
+import { loadSnapshot } from '../environment-snapshot.js';
+import { canonicalJson, environmentDocument, identityOverrideDocuments } from '../flagsmith-document.js';
+import { CommitConflict, type EdgeInvalidator, type Store } from '../ports.js';
+import type { Deps } from './support.js';
+
+/** The part of an event the publisher needs. */
+export interface DocumentChange {
+  eventId: string;
+  detailType: DetailType;
+  projectId?: string | undefined;
+  environmentId?: string | undefined;
+}
+
+/** How many event ids a marker remembers: enough to recognise a redelivered batch. */
+const REMEMBERED_EVENT_IDS = 100;
+const COMMIT_ATTEMPTS = 3;
+
+/**
+ * The environments each change affects, with the event ids per environment: an environment's
+ * own events, and project-wide ones (features, segments, the project) for every environment
+ * of the project.
+ */
+export async function affectedEnvironments(store: Store, changes: readonly DocumentChange[]): Promise<Map<string, string[]>> {
+  const byEnvironment = new Map<string, string[]>();
+  const add = (envId: string, eventId: string) => {
+    const ids = byEnvironment.get(envId) ?? [];
+    if (!ids.includes(eventId)) ids.push(eventId);
+    byEnvironment.set(envId, ids);
+  };
+  const projects = new Map<string, string[]>();
+  for (const change of changes) {
+    if (change.environmentId) add(change.environmentId, change.eventId);
+    else if (change.projectId) projects.set(change.projectId, [...(projects.get(change.projectId) ?? []), change.eventId]);
+  }
+  for (const [projectId, eventIds] of projects) {
+    for (const environment of await store.listAll({ of: 'environments', projectId })) {
+      for (const eventId of eventIds) add(environment.id, eventId);
+    }
+  }
+  return byEnvironment;
+}
+
+/** The content hash and size of an environment's documents: the base document and every identity override. */
+export async function documentFingerprint(store: Store, envId: string): Promise<{ etag: string; bytes: number; orgId: string } | undefined> {
+  const snapshot = await loadSnapshot(store, envId);
+  if (!snapshot) return undefined;
+  const overrides = await store.listAll({ of: 'environment-identity-overrides', envId });
+  const json = canonicalJson({ document: environmentDocument(snapshot), identityOverrides: identityOverrideDocuments(snapshot, overrides) });
+  return {
+    etag: createHash('sha256').update(json).digest('base64url').slice(0, 27),
+    bytes: Buffer.byteLength(json),
+    orgId: snapshot.organisation.id,
+  };
+}
+
+export type EnvironmentPublish =
+  /** The content changed: a new marker was stored. */
+  | { outcome: 'published'; document: PublishedDocument }
+  /** Rebuilt, same content as published: nothing stored, nothing invalidated. */
+  | { outcome: 'unchanged'; document: PublishedDocument }
+  /** Every event was already covered by the stored marker (a redelivery): not even rebuilt. */
+  | { outcome: 'covered'; document: PublishedDocument }
+  /** The environment no longer exists; its marker, if any, is removed. */
+  | { outcome: 'gone' };
+
+/**
+ * Rebuilds one environment's document fingerprint and stores its marker when the content
+ * changed (optimistically: a concurrent publisher makes this one re-read and try again).
+ */
+export async function publishEnvironment(deps: Deps, envId: string, eventIds: readonly string[]): Promise<EnvironmentPublish> {
+  for (let attempt = 1; ; attempt++) {
+    const current = await deps.store.get({ type: 'published-document', envId });
+    if (current && eventIds.every((id) => current.eventIds.includes(id))) return { outcome: 'covered', document: current };
+    const fingerprint = await documentFingerprint(deps.store, envId);
+    try {
+      if (!fingerprint) {
+        if (current) await deps.store.commit([{ kind: 'delete', ref: { type: 'published-document', envId }, expect: current.version }]);
+        return { outcome: 'gone' };
+      }
+      if (current?.etag === fingerprint.etag) return { outcome: 'unchanged', document: current };
+      const document: PublishedDocument = {
+        type: 'published-document',
+        orgId: fingerprint.orgId,
+        envId,
+        etag: fingerprint.etag,
+        // Written only when the content changed: updatedAt means "when the document last changed".
+        updatedAt: deps.clock().toISOString(),
+        eventIds: [...(current?.eventIds ?? []).filter((id) => !eventIds.includes(id)), ...eventIds].slice(-REMEMBERED_EVENT_IDS),
+        bytes: fingerprint.bytes,
+        version: (current?.version ?? 0) + 1,
+      };
+      await deps.store.commit([{ kind: 'put', entity: document, expect: current ? current.version : 'absent' }]);
+      return { outcome: 'published', document };
+    } catch (error) {
+      if (!(error instanceof CommitConflict) || attempt >= COMMIT_ATTEMPTS) throw error;
+    }
+  }
+}
+
+export interface PublishBatchResult {
+  results: Map<string, EnvironmentPublish>;
+  /** Environments whose publish failed. */
+  failed: Map<string, unknown>;
+  /** Events of the failed environments: the ones to deliver again. */
+  failedEventIds: Set<string>;
+  /** The invalidation's reference, when the edge was asked to invalidate. */
+  invalidation?: string | undefined;
+}
+
+/**
+ * The reference of the invalidation that makes the edge serve what a batch published: the
+ * marker versions it published or found (a version is published once), the environments that
+ * disappeared, and the key events. Undefined when the batch has nothing to invalidate (only
+ * unchanged content). A retried or redelivered batch names the same invalidation, which the
+ * edge does not make twice (CloudFront's CallerReference), yet a retry after a failed
+ * invalidation still makes it. Pure.
+ */
+export function invalidationReference(results: ReadonlyMap<string, EnvironmentPublish>, changes: readonly DocumentChange[]): string | undefined {
+  const marks: string[] = [];
+  for (const [envId, result] of results) {
+    if (result.outcome === 'gone') marks.push(`${envId}@gone`);
+    else if (result.outcome !== 'unchanged') marks.push(`${envId}@${result.document.version}`);
+  }
+  // A revoked key must stop being served from the edge even though no document changed.
+  for (const change of changes) if (change.detailType === 'api-key.changed') marks.push(`key@${change.eventId}`);
+  if (marks.length === 0) return undefined;
+  return createHash('sha256').update(marks.sort().join('\n')).digest('hex').slice(0, 32);
+}
+
+/**
+ * Publishes every environment a batch of changes affects, each once, then asks the edge to
+ * invalidate the cached routes once for the batch (see `invalidationReference`).
+ */
+export async function publishDocuments(
+  deps: Deps,
+  edge: EdgeInvalidator,
+  changes: readonly DocumentChange[],
+  options: { paths: string[] },
+): Promise<PublishBatchResult> {
+  const results = new Map<string, EnvironmentPublish>();
+  const failed = new Map<string, unknown>();
+  const failedEventIds = new Set<string>();
+  for (const [envId, eventIds] of await affectedEnvironments(deps.store, changes)) {
+    try {
+      results.set(envId, await publishEnvironment(deps, envId, eventIds));
+    } catch (error) {
+      failed.set(envId, error);
+      for (const id of eventIds) failedEventIds.add(id);
+    }
+  }
+  const invalidation = invalidationReference(results, changes);
+  if (invalidation !== undefined) await edge.invalidate(options.paths, invalidation);
+  return { results, failed, failedEventIds, invalidation };
+}

@@ -1,0 +1,140 @@
+/**
+ * The local stack, composed once for `npm run dev`, the tests and the bench: the HTTP API
+ * behind the edge cache, the stream publisher polling DynamoDB Local's stream into the
+ * in-process bus (routed by the rule table), and the consumers. DynamoDB Local and the table
+ * are the caller's (dev.ts starts its own; tests share the globalSetup's).
+ */
+import { ensureAuditRecord } from '../events/consumers/audit-writer.js';
+import { parseBusEvent } from '../events/consumers/bus-event.js';
+import { createDebouncedPublisher, type DebouncedPublisher } from '../events/consumers/document-publisher.js';
+import type { PublishBatchResult } from '../domain/use-cases/publish-documents.js';
+import type { Deps } from '../domain/use-cases/support.js';
+import { DynamoStore } from '../data/dynamo-store.js';
+import { createLocalBus, type LocalBus } from '../events/local-bus.js';
+import { EnvironmentCache } from '../http/sdk/environment-cache.js';
+import { documentClient } from '../shared/dynamodb.js';
+import { logger } from '../shared/logger.js';
+import { localDynamoClientConfig } from './dynamodb-local.js';
+import { EdgeCache } from './edge-cache.js';
+import { LocalEdgeInvalidator } from './edge-invalidator.js';
+import { type EventPipeline, startEventPipeline } from './event-pipeline.js';
+import { localFunctions } from './functions.js';
+import { type HttpServerOptions, startHttpServer } from './http-server.js';
+
+export interface LocalStackOptions {
+  /** DynamoDB Local's endpoint; the table must exist, with its stream. */
+  endpoint: string;
+  tableName: string;
+  /** @default 0 (any free port) */
+  port?: number;
+  /** @default () => new Date() */
+  clock?: () => Date;
+  onRequest?: HttpServerOptions['onRequest'];
+  /** Pause between stream polls when idle. @default 50 */
+  pollMs?: number;
+  /** @default 'LATEST' (see startEventPipeline) */
+  startAt?: 'LATEST' | 'TRIM_HORIZON';
+  /** The document-publisher's debounce per environment. @default 30 */
+  debounceMs?: number;
+  /** The sdk-api's snapshot check interval. @default 1000 */
+  snapshotTtlMs?: number;
+  /** Called after each document publish (tests and the bench count rebuilds with it). */
+  onPublished?: (result: PublishBatchResult) => void;
+}
+
+export interface LocalStack {
+  url: string;
+  port: number;
+  deps: Deps;
+  bus: LocalBus;
+  edge: EdgeCache;
+  documents: DebouncedPublisher;
+  /** Resolves once every event published so far has been handled by every consumer. */
+  idle(): Promise<void>;
+  /**
+   * Stops polling, lets the consumers finish (for at most `graceMs`, default 5000: Ctrl-C must
+   * not hang on a backlog), then closes the HTTP server.
+   */
+  stop(options?: { graceMs?: number }): Promise<void>;
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const deps: Deps = {
+    store: new DynamoStore(documentClient(localDynamoClientConfig(options.endpoint)), options.tableName),
+    clock: options.clock ?? (() => new Date()),
+  };
+  const edge = new EdgeCache();
+  const environmentCache = new EnvironmentCache(deps.store, { ttlMs: options.snapshotTtlMs ?? 1000 });
+  const server = await startHttpServer({
+    port: options.port ?? 0,
+    functions: localFunctions(deps, { environmentCache }),
+    // The same edge caching as CloudFront in production, stale-if-error included.
+    edge,
+    ...(options.onRequest ? { onRequest: options.onRequest } : {}),
+  });
+
+  const bus = createLocalBus({
+    onDeliveryFailed: (consumer, event, error) =>
+      logger.error('event delivery failed', { consumer, eventId: event.detail.eventId, detailType: event['detail-type'], error: error as Error }),
+  });
+
+  // --- Consumers, by the rule table's names. ---
+  bus.subscribe('audit-writer', async (event) => {
+    await ensureAuditRecord(deps.store, parseBusEvent(event), deps.clock());
+  });
+  // The local CloudFront: the sdk-api's snapshots are dropped too, as a Lambda cannot be told
+  // but this process can, so the next request through the edge serves the new document.
+  const documents = createDebouncedPublisher({
+    deps,
+    edge: new LocalEdgeInvalidator(edge, () => environmentCache.forget()),
+    delayMs: options.debounceMs ?? 30,
+    ...(options.onPublished ? { onPublished: options.onPublished } : {}),
+  });
+  bus.subscribe('document-publisher', (event) => documents.handle(event));
+  // After merge: the webhook-dispatcher subscribes here (bus.subscribe('webhook-dispatcher', ...)),
+  // and the local scheduler starts here, with its stop added to `stop()` below.
+
+  let pipeline: EventPipeline;
+  try {
+    pipeline = await startEventPipeline({
+      endpoint: options.endpoint,
+      tableName: options.tableName,
+      bus,
+      pollMs: options.pollMs ?? 50,
+      startAt: options.startAt ?? 'LATEST',
+    });
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+
+  let stopped = false;
+  return {
+    url: server.url,
+    port: server.port,
+    deps,
+    bus,
+    edge,
+    documents,
+    async idle() {
+      await bus.idle();
+      await documents.idle();
+    },
+    async stop(stopOptions = {}) {
+      if (stopped) return;
+      stopped = true;
+      await pipeline.stop();
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, stopOptions.graceMs ?? 5000);
+      });
+      const finish = async () => {
+        await bus.idle();
+        await documents.stop();
+      };
+      await Promise.race([finish(), grace]);
+      clearTimeout(timer);
+      await server.close();
+    },
+  };
+}
