@@ -1,12 +1,15 @@
 /**
  * The local stack, composed once for `npm run dev`, the tests and the bench: the HTTP API
  * behind the edge cache, the stream publisher polling DynamoDB Local's stream into the
- * in-process bus (routed by the rule table), and the consumers. DynamoDB Local and the table
- * are the caller's (dev.ts starts its own; tests share the globalSetup's).
+ * in-process bus (routed by the rule table), the consumers (audit-writer, document-publisher,
+ * webhook-dispatcher with its delivery queue) and the scheduler of scheduled changes. DynamoDB
+ * Local and the table are the caller's (dev.ts starts its own; tests share the globalSetup's).
  */
+import type { DispatchOptions } from '../domain/webhook-deliveries.js';
 import { ensureAuditRecord } from '../events/consumers/audit-writer.js';
 import { parseBusEvent } from '../events/consumers/bus-event.js';
 import { createDebouncedPublisher, type DebouncedPublisher } from '../events/consumers/document-publisher.js';
+import { wireWebhookDispatcher } from '../events/consumers/webhook-dispatcher.js';
 import type { PublishBatchResult } from '../domain/use-cases/publish-documents.js';
 import type { Deps } from '../domain/use-cases/support.js';
 import { DynamoStore } from '../data/dynamo-store.js';
@@ -20,6 +23,8 @@ import { LocalEdgeInvalidator } from './edge-invalidator.js';
 import { type EventPipeline, startEventPipeline } from './event-pipeline.js';
 import { localFunctions } from './functions.js';
 import { type HttpServerOptions, startHttpServer } from './http-server.js';
+import { createLocalDeliveryQueue } from './local-delivery-queue.js';
+import { type LocalScheduler, startLocalScheduler } from './local-scheduler.js';
 
 export interface LocalStackOptions {
   /** DynamoDB Local's endpoint; the table must exist, with its stream. */
@@ -40,6 +45,10 @@ export interface LocalStackOptions {
   snapshotTtlMs?: number;
   /** Called after each document publish (tests and the bench count rebuilds with it). */
   onPublished?: (result: PublishBatchResult) => void;
+  /** Webhook retry backoff, attempts and timeout. @default production's (60 s base, 5 attempts, 5 s) */
+  webhooks?: DispatchOptions;
+  /** How often the local scheduler looks for due scheduled changes; 0 leaves it to `scheduler.tick()`. @default 250 */
+  schedulerIntervalMs?: number;
 }
 
 export interface LocalStack {
@@ -49,6 +58,7 @@ export interface LocalStack {
   bus: LocalBus;
   edge: EdgeCache;
   documents: DebouncedPublisher;
+  scheduler: LocalScheduler;
   /** Resolves once every event published so far has been handled by every consumer. */
   idle(): Promise<void>;
   /**
@@ -59,10 +69,15 @@ export interface LocalStack {
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
-  const deps: Deps = {
-    store: new DynamoStore(documentClient(localDynamoClientConfig(options.endpoint)), options.tableName),
-    clock: options.clock ?? (() => new Date()),
-  };
+  // The scheduler travels in deps, so the admin API's scheduled changes reach it; it reloads the
+  // table's waiting schedules, so a restarted stack keeps them.
+  const { deps, scheduler } = await startLocalScheduler({
+    deps: {
+      store: new DynamoStore(documentClient(localDynamoClientConfig(options.endpoint)), options.tableName),
+      clock: options.clock ?? (() => new Date()),
+    },
+    intervalMs: options.schedulerIntervalMs ?? 250,
+  });
   const edge = new EdgeCache();
   const environmentCache = new EnvironmentCache(deps.store, { ttlMs: options.snapshotTtlMs ?? 1000 });
   const server = await startHttpServer({
@@ -91,8 +106,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ...(options.onPublished ? { onPublished: options.onPublished } : {}),
   });
   bus.subscribe('document-publisher', (event) => documents.handle(event));
-  // After merge: the webhook-dispatcher subscribes here (bus.subscribe('webhook-dispatcher', ...)),
-  // and the local scheduler starts here, with its stop added to `stop()` below.
+  // Each delivery attempt on its own timer (SQS in production): a dead endpoint delays no other.
+  const deliveries = createLocalDeliveryQueue({
+    onError: (delivery, error) => logger.error('webhook attempt failed unexpectedly', { ...delivery, error: error as Error }),
+  });
+  wireWebhookDispatcher({ deps, bus, queue: deliveries, ...(options.webhooks ? { options: options.webhooks } : {}) });
 
   let pipeline: EventPipeline;
   try {
@@ -104,6 +122,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       startAt: options.startAt ?? 'LATEST',
     });
   } catch (error) {
+    await scheduler.stop();
+    deliveries.stop();
     await server.close();
     throw error;
   }
@@ -116,13 +136,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     bus,
     edge,
     documents,
+    scheduler,
     async idle() {
       await bus.idle();
       await documents.idle();
+      await deliveries.idle();
     },
     async stop(stopOptions = {}) {
       if (stopped) return;
       stopped = true;
+      await scheduler.stop();
       await pipeline.stop();
       let timer: NodeJS.Timeout | undefined;
       const grace = new Promise<void>((resolve) => {
@@ -134,6 +157,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       };
       await Promise.race([finish(), grace]);
       clearTimeout(timer);
+      // Waiting retries are dropped (their deliveries stay retrying in the table).
+      deliveries.stop();
       await server.close();
     },
   };
