@@ -177,27 +177,27 @@ export class VexillaObservability extends Construct {
 
   /** Alarms when any of these dead-letter queues holds a message, and graphs their depth. */
   watchDeadLetterQueues(queues: ReadonlyMap<string, IQueue>): void {
-    const depth = (name: string, queue: IQueue) =>
-      queue.metricApproximateNumberOfMessagesVisible({ period: ALARM_PERIOD, statistic: Stats.MAXIMUM, label: name });
+    // A label would turn the alarm's metric into a metric-math query; only the graph gets one.
+    const depth = (queue: IQueue, label?: string) => queue.metricApproximateNumberOfMessagesVisible({ period: ALARM_PERIOD, statistic: Stats.MAXIMUM, ...(label ? { label } : {}) });
     for (const [name, queue] of queues) {
       this.addAlarm(`${name}-DeadLetters`, {
-        metric: depth(name, queue),
+        metric: depth(queue),
         threshold: alarmThresholds.deadLetterMessages,
         description: `The ${name} dead-letter queue holds messages: events, deliveries or schedules that failed after every retry. Read them, fix the cause (the function's logs say why), then redrive them from the SQS console.`,
       });
     }
-    this.addWidgets(new GraphWidget({ title: 'Dead-letter queue depth', left: [...queues].map(([name, queue]) => depth(name, queue)), width: 24 }));
+    this.addWidgets(new GraphWidget({ title: 'Dead-letter queue depth', left: [...queues].map(([name, queue]) => depth(queue, name)), width: 24 }));
   }
 
   /** Alarms when the stream publisher falls behind the table stream (events, documents and webhooks are late). */
   watchStreamPublisher(publisher: IFunction): void {
-    const age = publisher.metric('IteratorAge', { period: ALARM_PERIOD, statistic: Stats.MAXIMUM, label: 'Stream publisher iterator age (ms)' });
+    const age = (label?: string) => publisher.metric('IteratorAge', { period: ALARM_PERIOD, statistic: Stats.MAXIMUM, ...(label ? { label } : {}) });
     this.addAlarm('StreamIteratorAge', {
-      metric: age,
+      metric: age(),
       threshold: alarmThresholds.streamIteratorAgeMs,
       description: `The stream publisher is more than ${alarmThresholds.streamIteratorAgeMs / 1000} s behind the table stream: change events, documents and webhooks are late. Look at the publisher's errors (a failing batch is retried before it is skipped) and throttles.`,
     });
-    this.addWidgets(new GraphWidget({ title: 'Stream publisher iterator age', left: [age], width: 12 }));
+    this.addWidgets(new GraphWidget({ title: 'Stream publisher iterator age', left: [age('iterator age (ms)')], width: 12 }));
   }
 
   /** Alarms when Scheduler fails to run a scheduled change (target error, dropped, or dead-lettered). */
