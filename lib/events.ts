@@ -26,7 +26,7 @@ export const pipelineSettings = {
    * then recorded in the failure queue, so one record cannot block its shard for the stream's 24
    * hours. One batch per shard at a time keeps each item's changes in order.
    */
-  stream: { batchSize: 100, maxBatchingWindow: Duration.seconds(0), retryAttempts: 10, maxRecordAge: Duration.hours(24), parallelizationFactor: 1 },
+  stream: { batchSize: 100, retryAttempts: 10, maxRecordAge: Duration.hours(24), parallelizationFactor: 1 },
   /**
    * Bus → document queue → document-publisher: a one-second window and large batches turn a burst
    * of changes to an environment into one rebuild; two concurrent batches at most, so bursts

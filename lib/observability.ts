@@ -143,7 +143,7 @@ export class VexillaObservability extends Construct {
     // The alarm status widget reads this list when the template is written, so alarms that later
     // constructs add with addAlarm() show up in it too.
     this.dashboard.addWidgets(
-      new TextWidget({ markdown: `# Vexilla (${stack.stackName})\nAPI, functions, table and edge. Alarms notify the alarm topic.`, width: 24, height: 2 }),
+      new TextWidget({ markdown: `# Vexilla (${stack.stackName})\nAPI, functions, table, edge, event pipeline and scheduled changes. Alarms notify the alarm topic.`, width: 24, height: 2 }),
       new AlarmStatusWidget({ title: 'Alarms', alarms: this.alarmList, width: 24, height: 3 }),
     );
 

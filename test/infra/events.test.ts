@@ -66,6 +66,15 @@ describe('the event bus and its rules', () => {
     }
   });
 
+  it('lets each rule, and nothing else, invoke the Lambda functions it targets', () => {
+    for (const consumer of ['audit-writer', 'webhook-dispatcher'] as const) {
+      const permissions = Object.values(template.findResources('AWS::Lambda::Permission', { Properties: { FunctionName: arnOf(functions.get(consumer)) } }));
+      expect(permissions.map((permission) => permission.Properties)).toEqual([
+        { Action: 'lambda:InvokeFunction', FunctionName: arnOf(functions.get(consumer)), Principal: 'events.amazonaws.com', SourceArn: arnOf(events.rules.get(consumer)!) },
+      ]);
+    }
+  });
+
   it('archives Vexilla events for replay', () => {
     template.hasResourceProperties('AWS::Events::Archive', { SourceArn: arnOf(events.bus), EventPattern: { source: [EVENT_SOURCE] }, RetentionDays: 30 });
   });
@@ -163,6 +172,30 @@ describe('asynchronous invocations', () => {
   it('exist only for the functions EventBridge or Scheduler invoke', () => {
     expect([...functions.deadLetterQueues.keys()].sort()).toEqual(['apply-scheduled-change', 'audit-writer', 'webhook-dispatcher']);
     template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 3);
+  });
+});
+
+describe('the declared triggers', () => {
+  it('are the ones wired: each function is invoked by exactly what functionSettings says', () => {
+    const wired = (name: Parameters<typeof functions.get>[0]) => {
+      const fn = functions.get(name);
+      const triggers: string[] = [];
+      const permissions = Object.values(template.findResources('AWS::Lambda::Permission', { Properties: { FunctionName: arnOf(fn) } })).map((permission) => permission.Properties.Principal);
+      if (permissions.includes('apigateway.amazonaws.com')) triggers.push('http');
+      const mappings = mappingsOf(name).map((mapping) => JSON.stringify(mapping.EventSourceArn));
+      if (mappings.some((arn) => arn.includes('StreamArn'))) triggers.push('stream');
+      if (permissions.includes('events.amazonaws.com')) triggers.push('bus');
+      if (mappings.some((arn) => !arn.includes('StreamArn'))) triggers.push('queue');
+      const invokers = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
+        (policy.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown }[]).some(
+          (statement) => statement.Action === 'lambda:InvokeFunction' && JSON.stringify(statement.Resource) === JSON.stringify(arnOf(fn)),
+        ),
+      );
+      if (invokers.some((policy) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([ref(scheduler.role)]))) triggers.push('scheduler');
+      expect(invokers.length, `${name}: roles that may invoke it`).toBeLessThanOrEqual(1);
+      return triggers;
+    };
+    for (const name of functions.functions.keys()) expect(wired(name), name).toEqual([...functionSettings[name].triggers]);
   });
 });
 

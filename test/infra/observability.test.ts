@@ -157,6 +157,14 @@ describe('the dashboard', () => {
     }
   });
 
+  it('shows dead-letter queue depth, the stream publisher iterator age and scheduled changes', () => {
+    const deadLetterQueues = stack.service.functions.deadLetterQueues.size + stack.service.events.deadLetterQueues.size + 1;
+    expect(metricNames('Dead-letter queue depth')).toEqual(Array(deadLetterQueues).fill('AWS/SQS ApproximateNumberOfMessagesVisible'));
+    expect(metricNames('Stream publisher iterator age')).toEqual(['AWS/Lambda IteratorAge']);
+    expect(JSON.stringify(widget('Scheduled changes').metrics)).toContain('InvocationAttemptCount');
+    expect(JSON.stringify(widget('Scheduled changes').metrics)).toContain('TargetErrorCount');
+  });
+
   it('lists every alarm, including those added later through addAlarm', () => {
     expect(widget('Alarms').alarms).toHaveLength(alarms().length);
   });
