@@ -4,11 +4,19 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { table as tableDeclaration } from '../functions/data/table.js';
-import { type FunctionName, publicRoutes, routes } from '../functions/http/routes.js';
+import { deadLetterQueue } from './queues.js';
+import type { ConsumerName } from '../functions/events/rules.js';
+import { type FunctionName as RoutedFunctionName, publicRoutes, routes } from '../functions/http/routes.js';
+
+/** The functions behind the HTTP API (named by the route table) and the asynchronous ones. */
+export type AsyncFunctionName = 'publisher' | ConsumerName | 'apply-scheduled-change';
+export type FunctionName = RoutedFunctionName | AsyncFunctionName;
 
 /** What a statement is about: the table itself, or each of its declared indexes (by name). */
 export type TableResource = 'table' | 'indexes';
@@ -19,13 +27,54 @@ export interface TableAccess {
   readonly on: readonly TableResource[];
 }
 
+/**
+ * Resources other than the table that a function may act on. The construct that creates each one
+ * supplies its ARNs through `VexillaFunctions.connect`, so the actions stay declared here.
+ */
+export type ServiceResource = 'eventBus' | 'webhookQueue' | 'distribution' | 'schedules' | 'schedulerRole';
+
+/** One IAM statement on a service resource, as data. */
+export interface ResourceAccess {
+  readonly actions: readonly string[];
+  readonly on: ServiceResource;
+  readonly conditions?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
+/** Environment variables (beyond TABLE_NAME and Powertools') that name resources created after the functions. */
+export type EnvironmentVariable =
+  | 'EVENT_BUS_NAME'
+  | 'WEBHOOK_QUEUE_URL'
+  | 'DISTRIBUTION_ID'
+  | 'SCHEDULE_GROUP_NAME'
+  | 'SCHEDULER_ROLE_ARN'
+  | 'APPLY_SCHEDULED_CHANGE_ARN'
+  | 'SCHEDULER_DLQ_ARN';
+
+/**
+ * What invokes a function. `bus` and `scheduler` invoke asynchronously: Lambda retries a failed
+ * invocation itself, then sends it to the function's own dead-letter queue. `http` is synchronous
+ * (the caller gets the error); `stream` and `queue` are event source mappings, whose failures go to
+ * the mapping's destination or the queue's redrive.
+ */
+export type Trigger = 'http' | 'stream' | 'bus' | 'queue' | 'scheduler';
+
 /** How one Lambda function is sized and what it may do. */
 export interface FunctionSettings {
+  /** The handler module, from the repository root; it exports `handler`. */
+  readonly entry: string;
   readonly description: string;
   readonly memorySize: number;
   readonly timeoutSeconds: number;
+  readonly triggers: readonly Trigger[];
   readonly tableAccess: readonly TableAccess[];
+  readonly resourceAccess?: readonly ResourceAccess[];
+  readonly environment?: readonly EnvironmentVariable[];
 }
+
+/** Asynchronous invocations are retried twice by Lambda (its maximum), then dead-lettered. */
+export const ASYNC_RETRY_ATTEMPTS = 2;
+/** An asynchronous invocation older than this is dead-lettered rather than run late. */
+export const ASYNC_MAX_EVENT_AGE_HOURS = 6;
 
 /**
  * Every function's size and permissions, declared once. Item actions (GetItem, PutItem, ...) only
@@ -38,9 +87,11 @@ export interface FunctionSettings {
  */
 export const functionSettings: Readonly<Record<FunctionName, FunctionSettings>> = {
   'admin-api': {
+    entry: 'functions/http/admin-api.ts',
     description: 'Vexilla management API (/admin/v1)',
     memorySize: 512,
     timeoutSeconds: 10,
+    triggers: ['http'],
     tableAccess: [
       {
         // GetItem: reads by key. PutItem, DeleteItem: the items of the one write path's
@@ -52,11 +103,20 @@ export const functionSettings: Readonly<Record<FunctionName, FunctionSettings>> 
       },
       { actions: ['dynamodb:Query'], on: ['table', 'indexes'] },
     ],
+    // Scheduled changes: one-time schedules in the Vexilla group (created and cancelled), each run
+    // by the scheduler role, which the admin API may hand to Scheduler and to nothing else.
+    resourceAccess: [
+      { actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'], on: 'schedules' },
+      { actions: ['iam:PassRole'], on: 'schedulerRole', conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } } },
+    ],
+    environment: ['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'APPLY_SCHEDULED_CHANGE_ARN', 'SCHEDULER_DLQ_ARN'],
   },
   'sdk-api': {
+    entry: 'functions/http/sdk-api.ts',
     description: 'Vexilla SDK API (/api/v1: Flagsmith SDK protocol; /ofrep/v1: OpenFeature OFREP)',
     memorySize: 1024,
     timeoutSeconds: 5,
+    triggers: ['http'],
     tableAccess: [
       {
         // GetItem: keys, environments, identities by key; BatchGetItem reads the same items, many
@@ -69,14 +129,86 @@ export const functionSettings: Readonly<Record<FunctionName, FunctionSettings>> 
       { actions: ['dynamodb:Query'], on: ['table', 'indexes'] },
     ],
   },
+  publisher: {
+    entry: 'functions/events/stream-publisher.ts',
+    description: 'Vexilla stream publisher: change events from the table stream onto the event bus',
+    memorySize: 256,
+    timeoutSeconds: 30,
+    triggers: ['stream'],
+    // Reads the stream only (granted with its event source mapping), never the table.
+    tableAccess: [],
+    resourceAccess: [{ actions: ['events:PutEvents'], on: 'eventBus' }],
+    environment: ['EVENT_BUS_NAME'],
+  },
+  'audit-writer': {
+    entry: 'functions/events/consumers/audit-writer.ts',
+    description: 'Vexilla audit writer: one audit record per event id',
+    memorySize: 256,
+    timeoutSeconds: 10,
+    triggers: ['bus'],
+    // GetItem: the record; PutItem and ConditionCheckItem: the put-if-absent with its consumed marker.
+    tableAccess: [{ actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'], on: ['table'] }],
+  },
+  'webhook-dispatcher': {
+    entry: 'functions/events/consumers/webhook-dispatcher.ts',
+    description: 'Vexilla webhook dispatcher: fans events out to webhooks and makes each delivery attempt',
+    memorySize: 512,
+    // A batch of up to 10 deliveries, each bounded by its own HTTP timeout.
+    timeoutSeconds: 60,
+    triggers: ['bus', 'queue'],
+    // Query: the webhooks of an environment (and of a project's environments); GetItem and
+    // PutItem: webhooks, deliveries and consumed markers.
+    tableAccess: [
+      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], on: ['table'] },
+      { actions: ['dynamodb:Query'], on: ['table', 'indexes'] },
+    ],
+    // Queues each delivery attempt (the first, and retries with a delay).
+    resourceAccess: [{ actions: ['sqs:SendMessage'], on: 'webhookQueue' }],
+    environment: ['WEBHOOK_QUEUE_URL'],
+  },
+  'document-publisher': {
+    entry: 'functions/events/consumers/document-publisher.ts',
+    description: "Vexilla document publisher: rebuilds environments' documents and invalidates the edge cache",
+    memorySize: 1024,
+    timeoutSeconds: 60,
+    triggers: ['queue'],
+    tableAccess: [
+      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], on: ['table'] },
+      { actions: ['dynamodb:Query'], on: ['table', 'indexes'] },
+    ],
+    resourceAccess: [{ actions: ['cloudfront:CreateInvalidation'], on: 'distribution' }],
+    environment: ['DISTRIBUTION_ID'],
+  },
+  'apply-scheduled-change': {
+    entry: 'functions/events/apply-scheduled-change.ts',
+    description: 'Vexilla scheduled changes: applies one when its schedule fires',
+    memorySize: 512,
+    timeoutSeconds: 30,
+    triggers: ['scheduler'],
+    // The write path the admin API uses for feature states, less the id counter (UpdateItem),
+    // which only creating features and segments needs.
+    tableAccess: [
+      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'], on: ['table'] },
+      { actions: ['dynamodb:Query'], on: ['table', 'indexes'] },
+    ],
+  },
 };
 
+/** The functions that run the event pipeline and scheduled changes, whatever the route table holds. */
+export const asyncFunctionNames: readonly AsyncFunctionName[] = ['publisher', 'audit-writer', 'webhook-dispatcher', 'document-publisher', 'apply-scheduled-change'];
+
+/** Whether something invokes the function asynchronously (so it needs a dead-letter queue of its own). */
+export const invokedAsynchronously = (name: FunctionName): boolean => functionSettings[name].triggers.some((trigger) => trigger === 'bus' || trigger === 'scheduler');
+
 /** The functions the route table actually sends requests to; an unused name builds no Lambda. */
-export const routedFunctionNames = (): FunctionName[] => [...new Set([...routes, ...publicRoutes].map((route) => route.function))];
+export const routedFunctionNames = (): RoutedFunctionName[] => [...new Set([...routes, ...publicRoutes].map((route) => route.function))];
+
+/** Every function the service deploys: the routed ones and the asynchronous ones. */
+export const allFunctionNames = (): FunctionName[] => [...routedFunctionNames(), ...asyncFunctionNames];
 
 /** The repository root, found from this file so synth works from any working directory. */
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
-export const entryOf = (name: FunctionName) => fileURLToPath(new URL(`../functions/http/${name}.ts`, import.meta.url));
+export const entryOf = (name: FunctionName) => fileURLToPath(new URL(`../${functionSettings[name].entry}`, import.meta.url));
 
 /**
  * esbuild's ESM output has no `require`; CommonJS dependencies that call it (directly or through
@@ -90,7 +222,7 @@ export interface VexillaFunctionsProps {
   readonly table: ITableV2;
   /**
    * The functions to build.
-   * @default - every function named by `routes` and `publicRoutes` in functions/http/routes.ts
+   * @default - every function named by `routes` and `publicRoutes` in functions/http/routes.ts, and the asynchronous ones
    */
   readonly names?: readonly FunctionName[];
   /**
@@ -106,24 +238,34 @@ export interface VexillaFunctionsProps {
 }
 
 /**
- * One Node.js Lambda function per name, each bundled from `functions/http/<name>.ts` as ESM, with
- * its own role (no managed policies: only its log group, X-Ray, and the table actions declared in
- * `functionSettings`) and its own log group with a retention period.
+ * One Node.js Lambda function per name, each bundled from its declared entry as ESM, with its own
+ * role (no managed policies: only its log group, X-Ray, and the actions declared in
+ * `functionSettings`) and its own log group with a retention period. A function invoked
+ * asynchronously also gets a dead-letter queue of its own.
+ *
+ * Resources created later (the bus, queues, distribution, scheduler) are wired in with `connect`
+ * and `setEnvironment`; synthesis fails if a declared resource or variable was never supplied.
  */
 export class VexillaFunctions extends Construct {
   readonly functions: ReadonlyMap<FunctionName, NodejsFunction>;
+  /** The dead-letter queue of each asynchronously invoked function. */
+  readonly deadLetterQueues: ReadonlyMap<FunctionName, Queue>;
+  private readonly roles = new Map<FunctionName, Role>();
+  private readonly connected = new Set<ServiceResource>();
+  private readonly environmentSet = new Set<EnvironmentVariable>();
 
   constructor(scope: Construct, id: string, props: VexillaFunctionsProps) {
     super(scope, id);
-    const names = [...new Set(props.names ?? routedFunctionNames())];
-    if (names.length === 0) throw new Error('VexillaFunctions: no functions to build (the route table names none).');
+    const names = [...new Set(props.names ?? allFunctionNames())];
+    if (names.length === 0) throw new Error('VexillaFunctions: no functions to build.');
     const retain = props.retain ?? true;
     const functions = new Map<FunctionName, NodejsFunction>();
+    const deadLetterQueues = new Map<FunctionName, Queue>();
 
     for (const name of names) {
       const settings = functionSettings[name];
       const entry = entryOf(name);
-      if (!existsSync(entry)) throw new Error(`VexillaFunctions: the route table sends requests to '${name}', but ${entry} does not exist.`);
+      if (!existsSync(entry)) throw new Error(`VexillaFunctions: the '${name}' function's entry ${entry} does not exist.`);
       const group = new Construct(this, name);
 
       const logGroup = new LogGroup(group, 'Logs', {
@@ -138,6 +280,14 @@ export class VexillaFunctions extends Construct {
       // (The group exists before the function, so no logs:CreateLogGroup.)
       role.addToPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
       for (const statement of tableStatements(props.table, settings.tableAccess)) role.addToPolicy(statement);
+      this.roles.set(name, role);
+
+      // Lambda retries a failed asynchronous invocation, then sends the event, with the error, to
+      // this queue instead of dropping it.
+      const asyncDeadLetterQueue = invokedAsynchronously(name)
+        ? deadLetterQueue(group, 'DeadLetterQueue', `the ${name} function's asynchronous invocations (its on-failure destination)`)
+        : undefined;
+      if (asyncDeadLetterQueue) deadLetterQueues.set(name, asyncDeadLetterQueue);
 
       const fn = new NodejsFunction(group, 'Function', {
         entry,
@@ -150,6 +300,7 @@ export class VexillaFunctions extends Construct {
         tracing: Tracing.ACTIVE,
         role,
         logGroup,
+        ...(asyncDeadLetterQueue ? { onFailure: new SqsDestination(asyncDeadLetterQueue), retryAttempts: ASYNC_RETRY_ATTEMPTS, maxEventAge: Duration.hours(ASYNC_MAX_EVENT_AGE_HOURS) } : {}),
         projectRoot,
         depsLockFilePath: fileURLToPath(new URL('../package-lock.json', import.meta.url)),
         environment: {
@@ -177,6 +328,49 @@ export class VexillaFunctions extends Construct {
       functions.set(name, fn);
     }
     this.functions = functions;
+    this.deadLetterQueues = deadLetterQueues;
+    this.node.addValidation({ validate: () => this.unwired() });
+  }
+
+  /** The function by name; throws if it was not built. */
+  get(name: FunctionName): NodejsFunction {
+    const fn = this.functions.get(name);
+    if (!fn) throw new Error(`VexillaFunctions: no '${name}' function was built.`);
+    return fn;
+  }
+
+  /** The function's role, e.g. to acknowledge a nag finding on it. */
+  roleOf(name: FunctionName): Role {
+    const role = this.roles.get(name);
+    if (!role) throw new Error(`VexillaFunctions: no '${name}' function was built.`);
+    return role;
+  }
+
+  /** Grants every function the actions it declares on `resource`, on exactly these ARNs. */
+  connect(resource: ServiceResource, arns: readonly string[]): void {
+    this.connected.add(resource);
+    for (const [name, role] of this.roles) {
+      for (const access of functionSettings[name].resourceAccess ?? []) {
+        if (access.on !== resource) continue;
+        role.addToPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: [...access.actions], resources: [...arns], ...(access.conditions ? { conditions: access.conditions } : {}) }));
+      }
+    }
+  }
+
+  /** Sets each variable on the functions that declare it. */
+  setEnvironment(values: Partial<Record<EnvironmentVariable, string>>): void {
+    for (const [variable, value] of Object.entries(values) as [EnvironmentVariable, string][]) {
+      this.environmentSet.add(variable);
+      for (const [name, fn] of this.functions) if (functionSettings[name].environment?.includes(variable)) fn.addEnvironment(variable, value);
+    }
+  }
+
+  /** Declared resources and variables that nothing supplied: a deployed function would fail on them. */
+  private unwired(): string[] {
+    return [...this.functions.keys()].flatMap((name) => [
+      ...(functionSettings[name].resourceAccess ?? []).filter((access) => !this.connected.has(access.on)).map((access) => `The ${name} function needs '${access.on}', which was never connected.`),
+      ...(functionSettings[name].environment ?? []).filter((variable) => !this.environmentSet.has(variable)).map((variable) => `The ${name} function needs ${variable}, which was never set.`),
+    ]);
   }
 }
 
@@ -200,8 +394,19 @@ function acknowledgeFunctionFindings(name: FunctionName, role: Role, fn: NodejsF
   const runtimeReason = `The ${name} function is pinned to nodejs22.x deliberately (Node.js 22 LTS, supported by Lambda into 2027): the runtime moves to a newer line as a reviewed change once the test suite passes on it, not automatically.`;
   Validations.of(fn).acknowledge({ id: 'AwsSolutions-L1', reason: runtimeReason });
   Validations.of(fn).acknowledge({ id: 'Serverless-LambdaLatestVersion', reason: runtimeReason });
-  Validations.of(fn).acknowledge({
-    id: 'Serverless-LambdaDLQ',
-    reason: `The ${name} function is only invoked synchronously, by API Gateway: the caller receives the error, and there are no asynchronous invocations whose failed events a dead-letter queue could keep.`,
-  });
+  const triggers = functionSettings[name].triggers;
+  const noDeadLetterQueue: Partial<Record<Trigger, string>> = {
+    http: `The ${name} function is only invoked synchronously, by API Gateway: the caller receives the error, and there are no asynchronous invocations whose failed events a dead-letter queue could keep.`,
+    stream: `The ${name} function is only invoked by its DynamoDB stream event source mapping, which is not an asynchronous invocation: failed batches are bisected, retried, then recorded in the mapping's own on-failure queue.`,
+    queue: `The ${name} function is only invoked by its SQS event source mapping, which is not an asynchronous invocation: a failed message returns to its queue and, after maxReceiveCount receives, moves to that queue's redrive dead-letter queue.`,
+  };
+  const only = triggers.length === 1 ? triggers[0] : undefined;
+  const reason = only ? noDeadLetterQueue[only] : undefined;
+  if (reason) Validations.of(fn).acknowledge({ id: 'Serverless-LambdaDLQ', reason });
+  if (invokedAsynchronously(name)) {
+    Validations.of(fn).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason: `The ${name} function's failed asynchronous invocations go to an on-failure destination (an SQS queue of its own, alarmed), which AWS recommends over the older dead-letter queue setting: its records carry the error and the request context along with the event. Having both would send every failure twice.`,
+    });
+  }
 }

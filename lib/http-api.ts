@@ -45,7 +45,7 @@ export const accessLogFields = {
 
 export interface VexillaHttpApiProps {
   /** The Lambda function behind each function name the routes use. */
-  readonly functions: ReadonlyMap<FunctionName, IFunction>;
+  readonly functions: ReadonlyMap<string, IFunction>;
   /**
    * The routes, each created with its method and path exactly as declared, so the Lambda receives
    * `routeKey` and `pathParameters` to dispatch on.
@@ -160,7 +160,7 @@ export class VexillaHttpApi extends Construct {
   }
 }
 
-function validate(routes: readonly ApiRoute[], functions: ReadonlyMap<FunctionName, IFunction>, throttle: ThrottleSettings): void {
+function validate(routes: readonly ApiRoute[], functions: ReadonlyMap<string, IFunction>, throttle: ThrottleSettings): void {
   if (routes.length === 0) throw new Error('VexillaHttpApi: no routes to create.');
   const seen = new Set<string>();
   for (const route of routes) {

@@ -20,6 +20,8 @@ import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
@@ -41,6 +43,12 @@ export const alarmThresholds = {
   functionErrors: 1,
   functionThrottles: 1,
   tableThrottleEvents: 1,
+  /** Any message in a dead-letter queue is an event, delivery or schedule that did not happen. */
+  deadLetterMessages: 1,
+  /** How far (ms) the stream publisher may lag behind the newest record before changes count as late. */
+  streamIteratorAgeMs: 60_000,
+  /** Any scheduled change Scheduler could not deliver, dropped or dead-lettered. */
+  schedulerFailures: 1,
 } as const;
 
 /** CloudFront publishes its metrics in us-east-1 only, whatever region the stack is in. */
@@ -135,7 +143,7 @@ export class VexillaObservability extends Construct {
     // The alarm status widget reads this list when the template is written, so alarms that later
     // constructs add with addAlarm() show up in it too.
     this.dashboard.addWidgets(
-      new TextWidget({ markdown: `# Vexilla (${stack.stackName})\nAPI, functions, table and edge. Alarms notify the alarm topic.`, width: 24, height: 2 }),
+      new TextWidget({ markdown: `# Vexilla (${stack.stackName})\nAPI, functions, table, edge, event pipeline and scheduled changes. Alarms notify the alarm topic.`, width: 24, height: 2 }),
       new AlarmStatusWidget({ title: 'Alarms', alarms: this.alarmList, width: 24, height: 3 }),
     );
 
@@ -165,6 +173,51 @@ export class VexillaObservability extends Construct {
     alarm.addOkAction(this.action);
     this.alarmList.push(alarm);
     return alarm;
+  }
+
+  /** Alarms when any of these dead-letter queues holds a message, and graphs their depth. */
+  watchDeadLetterQueues(queues: ReadonlyMap<string, IQueue>): void {
+    // A label would turn the alarm's metric into a metric-math query; only the graph gets one.
+    const depth = (queue: IQueue, label?: string) => queue.metricApproximateNumberOfMessagesVisible({ period: ALARM_PERIOD, statistic: Stats.MAXIMUM, ...(label ? { label } : {}) });
+    for (const [name, queue] of queues) {
+      this.addAlarm(`${name}-DeadLetters`, {
+        metric: depth(queue),
+        threshold: alarmThresholds.deadLetterMessages,
+        description: `The ${name} dead-letter queue holds messages: events, deliveries or schedules that failed after every retry. Read them, fix the cause (the function's logs say why), then redrive them from the SQS console.`,
+      });
+    }
+    this.addWidgets(new GraphWidget({ title: 'Dead-letter queue depth', left: [...queues].map(([name, queue]) => depth(queue, name)), width: 24 }));
+  }
+
+  /** Alarms when the stream publisher falls behind the table stream (events, documents and webhooks are late). */
+  watchStreamPublisher(publisher: IFunction): void {
+    const age = (label?: string) => publisher.metric('IteratorAge', { period: ALARM_PERIOD, statistic: Stats.MAXIMUM, ...(label ? { label } : {}) });
+    this.addAlarm('StreamIteratorAge', {
+      metric: age(),
+      threshold: alarmThresholds.streamIteratorAgeMs,
+      description: `The stream publisher is more than ${alarmThresholds.streamIteratorAgeMs / 1000} s behind the table stream: change events, documents and webhooks are late. Look at the publisher's errors (a failing batch is retried before it is skipped) and throttles.`,
+    });
+    this.addWidgets(new GraphWidget({ title: 'Stream publisher iterator age', left: [age('iterator age (ms)')], width: 12 }));
+  }
+
+  /** Alarms when Scheduler fails to run a scheduled change (target error, dropped, or dead-lettered). */
+  watchScheduleGroup(group: IScheduleGroup): void {
+    const options = { period: ALARM_PERIOD, statistic: Stats.SUM };
+    const usingMetrics = { targetErrors: group.metricTargetErrors(options), dropped: group.metricDropped(options), deadLettered: group.metricSentToDLQ(options) };
+    const failures = new MathExpression({
+      expression: 'FILL(targetErrors, 0) + FILL(dropped, 0) + FILL(deadLettered, 0)',
+      usingMetrics,
+      label: 'Scheduled change failures',
+      period: ALARM_PERIOD,
+    });
+    this.addAlarm('SchedulerFailures', {
+      metric: failures,
+      threshold: alarmThresholds.schedulerFailures,
+      description: "EventBridge Scheduler could not run a scheduled change (the apply function failed to be invoked, or the invocation was dropped or dead-lettered). Look at the scheduler dead-letter queue and the apply function's logs; the change was not applied.",
+    });
+    this.addWidgets(
+      new GraphWidget({ title: 'Scheduled changes', left: [group.metricAttempts({ statistic: Stats.SUM, label: 'invocations' }), failures], width: 12 }),
+    );
   }
 
   /** Adds a row of widgets to the dashboard. */
@@ -208,7 +261,7 @@ export class VexillaObservability extends Construct {
       this.addAlarm(`${name}-Throttles`, {
         metric: fn.metricThrottles({ period: ALARM_PERIOD, statistic: Stats.SUM }),
         threshold: alarmThresholds.functionThrottles,
-        description: `Lambda throttled the ${name} function in the last 5 minutes: the account's (or the function's) concurrency limit was reached and API callers got errors. Request a higher concurrency quota.`,
+        description: `Lambda throttled the ${name} function in the last 5 minutes: the account's (or the function's) concurrency limit was reached, so API callers got errors or events waited for a retry. Request a higher concurrency quota.`,
       });
     }
     const each = (metric: (fn: IFunction) => IMetric) => [...functions].map(([, fn]) => metric(fn));

@@ -3,9 +3,11 @@ import { PriceClass } from 'aws-cdk-lib/aws-cloudfront';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { type CustomDomain, VexillaEdge } from './edge.js';
+import { VexillaEvents } from './events.js';
 import { VexillaFunctions } from './functions.js';
 import { VexillaHttpApi } from './http-api.js';
 import { VexillaObservability } from './observability.js';
+import { VexillaScheduler } from './scheduler.js';
 import { VexillaTable } from './table.js';
 
 export interface VexillaServiceProps {
@@ -55,8 +57,9 @@ export interface VexillaServiceProps {
 
 /**
  * The whole Vexilla service as one construct: the single table, one Lambda function per function
- * the route table names, the HTTP API in front of them, CloudFront in front of that, and alarms
- * and a dashboard over all of it. `VexillaStack` deploys it on its own;
+ * the route table names and per asynchronous concern, the HTTP API in front of them, CloudFront in
+ * front of that, the event pipeline (stream, bus, rules, queues), the scheduler for scheduled
+ * changes, and alarms and a dashboard over all of it. `VexillaStack` deploys it on its own;
  * it can also be placed inside an existing stack.
  */
 export class VexillaService extends Construct {
@@ -64,6 +67,8 @@ export class VexillaService extends Construct {
   readonly functions: VexillaFunctions;
   readonly httpApi: VexillaHttpApi;
   readonly edge: VexillaEdge;
+  readonly events: VexillaEvents;
+  readonly scheduler: VexillaScheduler;
   readonly observability: VexillaObservability;
 
   constructor(scope: Construct, id: string, props: VexillaServiceProps = {}) {
@@ -86,6 +91,27 @@ export class VexillaService extends Construct {
       corsAllowOrigins: props.corsAllowOrigins,
       accessLogRetentionDays: props.logRetention,
     });
+    this.events = new VexillaEvents(this, 'Events', { table: this.data.table, functions: this.functions.functions });
+    this.scheduler = new VexillaScheduler(this, 'Scheduler', { applyFunction: this.functions.get('apply-scheduled-change') });
+
+    // What each function may do on them is declared in functionSettings; here they get the ARNs.
+    const functions = this.functions;
+    functions.connect('eventBus', [this.events.bus.eventBusArn]);
+    functions.connect('webhookQueue', [this.events.webhookQueue.queueArn]);
+    functions.connect('distribution', [this.edge.distribution.distributionArn]);
+    functions.connect('schedules', [this.scheduler.schedulesArn]);
+    functions.connect('schedulerRole', [this.scheduler.role.roleArn]);
+    this.scheduler.acknowledgeSchedulesWildcard(functions.roleOf('admin-api'), 'admin-api function');
+    functions.setEnvironment({
+      EVENT_BUS_NAME: this.events.bus.eventBusName,
+      WEBHOOK_QUEUE_URL: this.events.webhookQueue.queueUrl,
+      DISTRIBUTION_ID: this.edge.distribution.distributionId,
+      SCHEDULE_GROUP_NAME: this.scheduler.group.scheduleGroupName,
+      SCHEDULER_ROLE_ARN: this.scheduler.role.roleArn,
+      APPLY_SCHEDULED_CHANGE_ARN: functions.get('apply-scheduled-change').functionArn,
+      SCHEDULER_DLQ_ARN: this.scheduler.deadLetterQueue.queueArn,
+    });
+
     this.observability = new VexillaObservability(this, 'Observability', {
       httpApi: this.httpApi.api,
       functions: this.functions.functions,
@@ -94,5 +120,14 @@ export class VexillaService extends Construct {
       alarmEmail: props.alarmEmail,
       retain,
     });
+    this.observability.watchStreamPublisher(functions.get('publisher'));
+    this.observability.watchScheduleGroup(this.scheduler.group);
+    this.observability.watchDeadLetterQueues(
+      new Map([
+        ...[...functions.deadLetterQueues].map(([name, queue]) => [`${name}-async`, queue] as const),
+        ...this.events.deadLetterQueues,
+        ['scheduler', this.scheduler.deadLetterQueue],
+      ]),
+    );
   }
 }

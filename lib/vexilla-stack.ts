@@ -27,5 +27,6 @@ export class VexillaStack extends Stack {
       value: this.service.edge.distribution.distributionDomainName,
     });
     new CfnOutput(this, 'TableName', { description: 'The single DynamoDB table', value: this.table.table.tableName });
+    new CfnOutput(this, 'EventBusName', { description: 'The EventBridge bus of Vexilla change events (source "vexilla"): attach your own rules to it', value: this.service.events.bus.eventBusName });
   }
 }

@@ -2,7 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { routedFunctionNames } from '../../lib/functions.js';
+import { allFunctionNames } from '../../lib/functions.js';
 import { addNagPacks } from '../../lib/nag.js';
 import { acknowledgments, synthVexilla } from './synth.js';
 
@@ -19,8 +19,12 @@ describe('cdk-nag', () => {
 
   it('acknowledges only the findings the design accepts, each on its own construct, each with a reason', () => {
     const found = acknowledgments(stack);
+    const { events, functions, scheduler } = stack.service;
+    const pathOf = (construct: { node: { path: string } }) => construct.node.path;
+    const redriveDeadLetterQueues = new Set([events.deadLetterQueues.get('document-queue'), events.deadLetterQueues.get('webhook-queue')]);
+    const deadLetterQueues = [...functions.deadLetterQueues.values(), ...events.deadLetterQueues.values(), scheduler.deadLetterQueue];
     const expected = [
-      ...routedFunctionNames().flatMap((name) => [
+      ...allFunctionNames().flatMap((name) => [
         { id: 'AwsSolutions-IAM5[Resource::*]', path: `${stack.stackName}/Default/Functions/${name}/Role` },
         { id: 'AwsSolutions-L1', path: `${stack.stackName}/Default/Functions/${name}/Function` },
         { id: 'Serverless-LambdaLatestVersion', path: `${stack.stackName}/Default/Functions/${name}/Function` },
@@ -32,6 +36,19 @@ describe('cdk-nag', () => {
       { id: 'AwsSolutions-CFR2', path: `${stack.stackName}/Default/Edge/Distribution` },
       { id: 'AwsSolutions-CFR4', path: `${stack.stackName}/Default/Edge/Distribution` },
       { id: 'AwsSolutions-S1', path: `${stack.stackName}/Default/Edge/AccessLogs` },
+      // Dead-letter queues need no dead-letter queue; cdk-nag recognises only those named in a redrive policy.
+      ...deadLetterQueues.map((queue) => ({ id: 'Serverless-SQSRedrivePolicy', path: pathOf(queue) })),
+      ...deadLetterQueues.filter((queue) => !redriveDeadLetterQueues.has(queue)).map((queue) => ({ id: 'AwsSolutions-SQS3', path: pathOf(queue) })),
+      // SQS event source mappings take no on-failure destination: the queues' redrive policies do that.
+      ...(['document-publisher', 'webhook-dispatcher'] as const).map((name) => ({
+        id: 'Serverless-LambdaEventSourceMappingDestination',
+        path: pathOf(functions.get(name).node.children.find((child) => child.node.id.startsWith('SqsEventSource'))!),
+      })),
+      // The admin API manages the schedules of Vexilla's group, whose names are per scheduled change.
+      {
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${scheduler.group.scheduleGroupName}/*]`,
+        path: `${stack.stackName}/Default/Functions/admin-api/Role`,
+      },
     ];
     expect(found.map(({ id, path }) => ({ id, path }))).toEqual(expect.arrayContaining(expected));
     expect(found).toHaveLength(expected.length);

@@ -5,7 +5,7 @@ import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { routedFunctionNames } from '../../lib/functions.js';
+import { allFunctionNames } from '../../lib/functions.js';
 import { alarmThresholds, VexillaObservability, type VexillaObservabilityProps } from '../../lib/observability.js';
 import { logicalIdOf, synthVexilla } from './synth.js';
 
@@ -38,7 +38,7 @@ describe('alarms', () => {
     );
   });
 
-  it.each(routedFunctionNames())('fire on any error or throttle of the %s function', (name) => {
+  it.each(allFunctionNames())('fire on any error or throttle of the %s function', (name) => {
     const dimensions = [{ Name: 'FunctionName', Value: functionRef(name) }];
     for (const metricName of ['Errors', 'Throttles']) {
       expect(alarmOn(metricName, dimensions)).toMatchObject({
@@ -69,7 +69,9 @@ describe('alarms', () => {
   });
 
   it('all notify the alarm topic, on alarm and on recovery', () => {
-    expect(alarms()).toHaveLength(1 + 2 * routedFunctionNames().length + 1);
+    const deadLetterQueues = stack.service.functions.deadLetterQueues.size + stack.service.events.deadLetterQueues.size + 1;
+    // API 5xx, errors and throttles per function, table throttles, each DLQ, iterator age, scheduler failures.
+    expect(alarms()).toHaveLength(1 + 2 * allFunctionNames().length + 1 + deadLetterQueues + 2);
     for (const alarm of alarms()) expect(alarm).toMatchObject({ AlarmActions: [topicRef], OKActions: [topicRef], AlarmDescription: expect.any(String) });
   });
 });
@@ -126,7 +128,7 @@ describe('the dashboard', () => {
   });
 
   it('shows duration, errors and throttles for each function', () => {
-    const functions = routedFunctionNames().length;
+    const functions = allFunctionNames().length;
     expect(metricNames('Function duration (p50, p99)')).toHaveLength(2 * functions);
     expect(metricNames('Function errors')).toEqual(Array(functions).fill('AWS/Lambda Errors'));
     expect(metricNames('Function throttles')).toEqual(Array(functions).fill('AWS/Lambda Throttles'));
@@ -153,6 +155,14 @@ describe('the dashboard', () => {
         expect(metric.at(-1)).toMatchObject({ region: 'us-east-1' });
       }
     }
+  });
+
+  it('shows dead-letter queue depth, the stream publisher iterator age and scheduled changes', () => {
+    const deadLetterQueues = stack.service.functions.deadLetterQueues.size + stack.service.events.deadLetterQueues.size + 1;
+    expect(metricNames('Dead-letter queue depth')).toEqual(Array(deadLetterQueues).fill('AWS/SQS ApproximateNumberOfMessagesVisible'));
+    expect(metricNames('Stream publisher iterator age')).toEqual(['AWS/Lambda IteratorAge']);
+    expect(JSON.stringify(widget('Scheduled changes').metrics)).toContain('InvocationAttemptCount');
+    expect(JSON.stringify(widget('Scheduled changes').metrics)).toContain('TargetErrorCount');
   });
 
   it('lists every alarm, including those added later through addAlarm', () => {

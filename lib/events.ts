@@ -1,0 +1,148 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus, Rule, type IRuleTarget } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import { FilterCriteria, FilterRule, type IFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { IQueue, Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { table as tableDeclaration } from '../functions/data/table.js';
+import { type ConsumerName, EVENT_SOURCE, type EventRule, eventPattern, eventRules } from '../functions/events/rules.js';
+import { type FunctionName, functionSettings } from './functions.js';
+import { deadLetterQueue, MAX_RECEIVE_COUNT, workQueue } from './queues.js';
+
+/**
+ * The partition of the outbox items (change events, `keyOf({ kind: 'event' })` in
+ * functions/data/keys.ts): the only stream records the publisher turns into events.
+ */
+export const OUTBOX_PARTITION_PREFIX = 'AUDIT#';
+
+/** How each async path retries, as data (asserted by the infra tests). */
+export const pipelineSettings = {
+  /** EventBridge → target: retried with backoff for up to a day, then dead-lettered. */
+  ruleTarget: { maxEventAge: Duration.hours(24), retryAttempts: 185 },
+  /**
+   * Stream → publisher: a failing batch is split in two until the bad record is alone, retried,
+   * then recorded in the failure queue, so one record cannot block its shard for the stream's 24
+   * hours. One batch per shard at a time keeps each item's changes in order.
+   */
+  stream: { batchSize: 100, retryAttempts: 10, maxRecordAge: Duration.hours(24), parallelizationFactor: 1 },
+  /**
+   * Bus → document queue → document-publisher: a one-second window and large batches turn a burst
+   * of changes to an environment into one rebuild; two concurrent batches at most, so bursts
+   * coalesce instead of fanning out.
+   */
+  documents: { batchSize: 100, maxBatchingWindow: Duration.seconds(1), maxConcurrency: 2 },
+  /** Delivery queue → webhook-dispatcher: one attempt per message, failures reported per message. */
+  deliveries: { batchSize: 10 },
+} as const;
+
+export interface VexillaEventsProps {
+  /** The table whose stream carries the outbox items. */
+  readonly table: ITableV2;
+  /** The publisher and the consumers of the rule table, by name. */
+  readonly functions: ReadonlyMap<FunctionName, IFunction>;
+  /**
+   * How long the bus archive keeps Vexilla's events for replay.
+   * @default Duration.days(30)
+   */
+  readonly archiveRetention?: Duration;
+}
+
+/**
+ * The event pipeline: the table stream feeds the publisher, which puts change events on a custom
+ * bus; one rule per entry of the rule table (functions/events/rules.ts) delivers them to its
+ * consumer, each target with its own dead-letter queue and retry policy. The document publisher
+ * reads through a queue so bursts coalesce; the webhook dispatcher also consumes the delivery
+ * queue it fills. Every dead-letter queue is listed in `deadLetterQueues` for alarms.
+ */
+export class VexillaEvents extends Construct {
+  readonly bus: EventBus;
+  readonly rules: ReadonlyMap<ConsumerName, Rule>;
+  /** The queue the document publisher reads: the document rule's target. */
+  readonly documentQueue: Queue;
+  /** One message per webhook delivery attempt. */
+  readonly webhookQueue: Queue;
+  /** Every dead-letter queue of the pipeline, by what it catches. */
+  readonly deadLetterQueues: ReadonlyMap<string, IQueue>;
+
+  constructor(scope: Construct, id: string, props: VexillaEventsProps) {
+    super(scope, id);
+    const fn = (name: FunctionName) => {
+      const found = props.functions.get(name);
+      if (!found) throw new Error(`VexillaEvents: no '${name}' function.`);
+      return found;
+    };
+    const deadLetterQueues = new Map<string, IQueue>();
+
+    this.bus = new EventBus(this, 'Bus', { description: 'Vexilla change events (source "vexilla"); attach your own rules here too.' });
+    // Lets an operator replay a window of events into the bus after fixing a consumer.
+    this.bus.archive('Archive', { description: 'Vexilla change events, for replay', eventPattern: { source: [EVENT_SOURCE] }, retention: props.archiveRetention ?? Duration.days(30) });
+
+    // Stream → publisher.
+    const streamFailures = deadLetterQueue(this, 'StreamFailures', "the stream publisher's event source mapping (its on-failure destination)");
+    deadLetterQueues.set('stream-publisher', streamFailures);
+    const { stream } = pipelineSettings;
+    fn('publisher').addEventSource(
+      new DynamoEventSource(props.table, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: stream.batchSize,
+        bisectBatchOnError: true,
+        retryAttempts: stream.retryAttempts,
+        maxRecordAge: stream.maxRecordAge,
+        parallelizationFactor: stream.parallelizationFactor,
+        // The publisher throws on a rejected entry (the whole batch is retried; consumers dedupe),
+        // so it reports no per-record failures.
+        reportBatchItemFailures: false,
+        onFailure: new SqsDlq(streamFailures),
+        // Only new outbox items become events: the publisher is not invoked for the other writes
+        // (identities, traits, analytics counters), which are most of the stream on the SDK path.
+        filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT'), dynamodb: { Keys: { [tableDeclaration.partitionKey]: { S: FilterRule.beginsWith(OUTBOX_PARTITION_PREFIX) } } } })],
+      }),
+    );
+
+    // Bus → document queue → document-publisher.
+    const documentPublisher = fn('document-publisher');
+    const documents = workQueue(this, 'DocumentQueue', { timeout: Duration.seconds(functionSettings['document-publisher'].timeoutSeconds), batchingWindow: pipelineSettings.documents.maxBatchingWindow });
+    this.documentQueue = documents.queue;
+    deadLetterQueues.set('document-queue', documents.deadLetterQueue);
+    documentPublisher.addEventSource(new SqsEventSource(this.documentQueue, { ...pipelineSettings.documents, reportBatchItemFailures: true }));
+
+    // Delivery queue ↔ webhook-dispatcher.
+    const dispatcher = fn('webhook-dispatcher');
+    const deliveries = workQueue(this, 'WebhookQueue', { timeout: Duration.seconds(functionSettings['webhook-dispatcher'].timeoutSeconds) });
+    this.webhookQueue = deliveries.queue;
+    deadLetterQueues.set('webhook-queue', deliveries.deadLetterQueue);
+    dispatcher.addEventSource(new SqsEventSource(this.webhookQueue, { ...pipelineSettings.deliveries, reportBatchItemFailures: true }));
+
+    // One rule per rule-table entry, each target with its own dead-letter queue.
+    const targetOf: Record<ConsumerName, (dlq: IQueue) => IRuleTarget> = {
+      'audit-writer': (dlq) => new LambdaFunction(fn('audit-writer'), { deadLetterQueue: dlq, ...pipelineSettings.ruleTarget }),
+      'webhook-dispatcher': (dlq) => new LambdaFunction(dispatcher, { deadLetterQueue: dlq, ...pipelineSettings.ruleTarget }),
+      'document-publisher': (dlq) => new SqsQueue(this.documentQueue, { deadLetterQueue: dlq, ...pipelineSettings.ruleTarget }),
+    };
+    const rules = new Map<ConsumerName, Rule>();
+    for (const rule of eventRules) {
+      const group = new Construct(this, rule.consumer);
+      const dlq = deadLetterQueue(group, 'TargetDeadLetterQueue', `the ${rule.consumer} rule's target`);
+      deadLetterQueues.set(`${rule.consumer}-rule-target`, dlq);
+      rules.set(rule.consumer, new Rule(group, 'Rule', { eventBus: this.bus, eventPattern: patternOf(rule), description: rule.description.slice(0, 512), targets: [targetOf[rule.consumer](dlq)] }));
+    }
+    this.rules = rules;
+    this.deadLetterQueues = deadLetterQueues;
+
+    const noDestination = (consumer: string) =>
+      `SQS event source mappings take no on-failure destination: a message the ${consumer} function fails returns to its queue and, after ${MAX_RECEIVE_COUNT} receives, moves to the queue's own redrive dead-letter queue, which has an alarm.`;
+    for (const [name, consumer] of [['document-publisher', documentPublisher], ['webhook-dispatcher', dispatcher]] as const) {
+      for (const child of consumer.node.children) {
+        if (child.node.id.startsWith('SqsEventSource')) Validations.of(child).acknowledge({ id: 'Serverless-LambdaEventSourceMappingDestination', reason: noDestination(name) });
+      }
+    }
+  }
+}
+
+/** The rule table's pattern for a rule, in the shape CDK's EventPattern takes. */
+function patternOf(rule: EventRule) {
+  const pattern = eventPattern(rule);
+  return { source: pattern.source, detailType: pattern['detail-type'] };
+}
