@@ -119,11 +119,11 @@ export const functionSettings: Readonly<Record<FunctionName, FunctionSettings>> 
     triggers: ['http'],
     tableAccess: [
       {
-        // GetItem: keys, environments, identities by key; BatchGetItem reads the same items, many
-        // keys at a time. PutItem: an identity and its traits (a conditional put in a
-        // TransactWriteItems). UpdateItem: the per-day flag evaluation counters (analytics).
-        // No DeleteItem: the SDK API never deletes.
-        actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        // GetItem: keys, environments, identities and the published-document marker by key.
+        // PutItem: an identity and its traits (a conditional put in a TransactWriteItems).
+        // UpdateItem: the per-day flag evaluation counters (analytics). No DeleteItem: the SDK
+        // API never deletes.
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
         on: ['table'],
       },
       { actions: ['dynamodb:Query'], on: ['table', 'indexes'] },
@@ -173,7 +173,9 @@ export const functionSettings: Readonly<Record<FunctionName, FunctionSettings>> 
     timeoutSeconds: 60,
     triggers: ['queue'],
     tableAccess: [
-      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], on: ['table'] },
+      // PutItem: the environment's published-document marker; DeleteItem: the marker of an
+      // environment that no longer exists.
+      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], on: ['table'] },
       { actions: ['dynamodb:Query'], on: ['table', 'indexes'] },
     ],
     resourceAccess: [{ actions: ['cloudfront:CreateInvalidation'], on: 'distribution' }],
