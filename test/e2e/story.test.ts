@@ -5,7 +5,10 @@
  * the steps build on each other in order, as a user's session does.
  */
 import { execFile } from 'node:child_process';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -18,6 +21,12 @@ let workDir: string;
 let stateDir: string;
 let port: number;
 let dev: DevProcess;
+
+/** What the webhook receiver got: the raw body and the headers, as a receiver must verify them. */
+const received: { body: string; headers: Record<string, string | string[] | undefined> }[] = [];
+let receiver: Server;
+let receiverUrl: string;
+let webhookSecret: string;
 
 /** `npx vexilla ...` in the user's directory (it finds .vexilla/local.json there). */
 async function vexilla(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -68,11 +77,22 @@ beforeAll(async () => {
   // The newcomer's layout: the CLI finds .vexilla/local.json in the working directory.
   stateDir = join(workDir, '.vexilla');
   port = await freePort();
+  receiver = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      received.push({ body: Buffer.concat(chunks).toString('utf8'), headers: request.headers });
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/vexilla`;
   dev = await startDev({ port, stateDir });
 }, 120_000);
 
 afterAll(async () => {
   dev?.kill();
+  receiver?.close();
   await rm(workDir, { recursive: true, force: true });
 });
 
@@ -84,6 +104,17 @@ describe('the local stack, end to end', () => {
     expect(await evaluate('ana', 'e2e_checkout')).toEqual({ enabled: false, value: 'v1' });
   });
 
+  it('subscribes a webhook to the development environment; its secret is shown once', async () => {
+    const envId = environment('development').id;
+    const created = await admin('POST', `/admin/v1/environments/${envId}/webhooks`, { url: receiverUrl, events: ['feature-state.changed'] });
+    expect(created.status).toBe(201);
+    webhookSecret = created.body.secret;
+    expect(webhookSecret).toMatch(/^whsec_/);
+
+    const read = await admin('GET', `/admin/v1/environments/${envId}/webhooks/${created.body.id}`);
+    expect(read.body).not.toHaveProperty('secret');
+  });
+
   it('toggles it with the CLI, and the next evaluation shows the change', async () => {
     const toggled = await vexilla('features', 'toggle', 'e2e_checkout', '--environment', 'development', '--on');
     expect(toggled.code, toggled.stderr).toBe(0);
@@ -91,6 +122,19 @@ describe('the local stack, end to end', () => {
 
     await expect.poll(() => evaluate('ana', 'e2e_checkout'), { timeout: 5_000, interval: 25 }).toEqual({ enabled: true, value: 'v1' });
     console.log(`e2e: toggle visible to /api/v1/identities/ after ${Date.now() - started} ms`);
+  });
+
+  it('delivers the toggle to the webhook, signed with the secret it showed', async () => {
+    await expect.poll(() => received.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+    const [delivery] = received;
+    const signature = Buffer.from(String(delivery!.headers['x-vexilla-signature']));
+    const expected = Buffer.from(`sha256=${createHmac('sha256', webhookSecret).update(delivery!.body).digest('hex')}`);
+    expect(signature.length === expected.length && timingSafeEqual(signature, expected)).toBe(true);
+    const body = JSON.parse(delivery!.body);
+    expect(body).toMatchObject({ type: 'feature-state.changed', data: { subject: { featureName: 'e2e_checkout' }, after: { enabled: true } } });
+    expect(String(body.timestamp)).toBe(delivery!.headers['x-vexilla-timestamp']);
+    // Exactly one: the filter keeps the feature's own creation (feature.changed) out.
+    expect(received).toHaveLength(1);
   });
 
   it('records who changed what in the audit log', async () => {
@@ -118,6 +162,49 @@ describe('the local stack, end to end', () => {
     await expect.poll(() => evaluate('ana', 'e2e_checkout'), { timeout: 5_000, interval: 25 }).toEqual({ enabled: true, value: 'v1' });
     const audit = await admin('GET', `/admin/v1/organisations/${dev.config.organisationId}/audit?featureName=e2e_checkout&limit=1`);
     expect(audit.body.items[0]).toMatchObject({ action: 'restored', version: 3 });
+  });
+
+  it('schedules a change that applies at its time, once', async () => {
+    const envId = environment('development').id;
+    const runAt = new Date(Date.now() + 2_000).toISOString();
+    const scheduled = await admin('POST', `/admin/v1/environments/${envId}/scheduled-changes`, {
+      runAt,
+      changes: [{ featureName: 'e2e_checkout', value: 'scheduled' }],
+    });
+    expect(scheduled.status).toBe(201);
+    expect(await evaluate('ana', 'e2e_checkout')).toEqual({ enabled: true, value: 'v1' });
+
+    await expect.poll(() => evaluate('ana', 'e2e_checkout'), { timeout: 15_000, interval: 100 }).toEqual({ enabled: true, value: 'scheduled' });
+    const done = await admin('GET', `/admin/v1/environments/${envId}/scheduled-changes/${scheduled.body.id}`);
+    expect(done.body).toMatchObject({ status: 'applied' });
+    expect(new Date(done.body.appliedAt).getTime()).toBeGreaterThanOrEqual(new Date(runAt).getTime());
+  });
+
+  it('governs production: direct writes refused, an approved change request applies', async () => {
+    const production = environment('production');
+    const governed = await admin('PATCH', `/admin/v1/environments/${production.id}`, { requiredApprovals: 1 });
+    expect(governed.status).toBe(200);
+    const direct = await admin('PATCH', `/admin/v1/environments/${production.id}/feature-states/e2e_checkout`, { enabled: true });
+    expect(direct.status).toBe(409);
+
+    const request = await admin('POST', `/admin/v1/environments/${production.id}/change-requests`, {
+      title: 'Launch the new checkout',
+      changes: [{ featureName: 'e2e_checkout', enabled: true, value: 'launched' }],
+    });
+    expect(request.status).toBe(201);
+    const path = `/admin/v1/environments/${production.id}/change-requests/${request.body.id}`;
+    expect((await admin('POST', `${path}/apply`, {})).status).toBe(409);
+    expect((await admin('POST', `${path}/approve`, {})).status).toBe(403);
+
+    const reviewer = await admin('POST', `/admin/v1/organisations/${dev.config.organisationId}/tokens`, {
+      name: 'reviewer',
+      roles: { projects: { [dev.config.projectId]: 'editor' } },
+    });
+    expect((await admin('POST', `${path}/approve`, {}, reviewer.body.token)).status).toBe(200);
+    const applied = await admin('POST', `${path}/apply`, {});
+    expect(applied.status).toBe(200);
+
+    await expect.poll(() => evaluate('ana', 'e2e_checkout', 'production'), { timeout: 5_000, interval: 50 }).toEqual({ enabled: true, value: 'launched' });
   });
 
   it('exports an environment, imports it into a new one, and exports the same bytes again', async () => {
@@ -167,7 +254,8 @@ describe('the local stack, end to end', () => {
     dev = await startDev({ port, stateDir });
 
     expect(dev.config).toEqual(before);
-    expect(await evaluate('ana', 'e2e_checkout')).toEqual({ enabled: true, value: 'v1' });
+    expect(await evaluate('ana', 'e2e_checkout')).toEqual({ enabled: true, value: 'scheduled' });
+    expect(await evaluate('ana', 'e2e_checkout', 'production')).toEqual({ enabled: true, value: 'launched' });
   });
 });
 
