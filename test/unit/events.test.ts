@@ -1,9 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { itemOf } from '../../functions/data/dynamo-store.js';
 import type { ChangeEvent } from '../../functions/domain/entities.js';
 import { detailSchemas, detailTypes, eventSchemas, toEventDetail } from '../../functions/events/detail-types.js';
+import { SCHEMA_DIR, schemaFiles } from '../../functions/events/write-schemas.js';
 import { type BusEvent, createLocalBus } from '../../functions/events/local-bus.js';
 import {
   type BusEntry,
@@ -103,6 +105,13 @@ describe('detail-types', () => {
       properties: { version: { const: 1 }, subject: { properties: { kind: { enum: ['feature-state', 'segment-override', 'tenant-override'] } } } },
     });
     expect(featureState?.required).toEqual(expect.arrayContaining(['eventId', 'organisationId', 'projectId', 'environmentId', 'before', 'after', 'at']));
+  });
+
+  it('keeps the committed schema files in docs/events/ equal to the schemas (run `npm run events:schemas` after a change)', () => {
+    const files = schemaFiles();
+
+    expect(readdirSync(SCHEMA_DIR).sort()).toEqual(files.map((file) => file.name).sort());
+    for (const file of files) expect(readFileSync(join(SCHEMA_DIR, file.name), 'utf8'), file.name).toBe(file.content);
   });
 });
 
