@@ -1,25 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { itemKeysOf } from '../../functions/data/keys.js';
-import type { ChangeEvent } from '../../functions/domain/entities.js';
 import { auditRecordOf } from '../../functions/events/consumers/audit-writer.js';
 import { parseBusEvent } from '../../functions/events/consumers/bus-event.js';
 import { toEventDetail } from '../../functions/events/detail-types.js';
+import { featureStateEvent } from '../support/change-events.js';
 
-const event: ChangeEvent = {
-  type: 'event',
-  id: 'evt-1',
-  detailType: 'feature-state.changed',
-  action: 'updated',
-  orgId: 'org-1',
-  projectId: 'prj-1',
-  envId: 'env-1',
-  subject: { kind: 'feature-state', featureName: 'checkout' },
-  actor: { tokenId: 'tok-1', name: 'ana' },
-  before: { enabled: false },
-  after: { enabled: true },
-  version: 2,
-  at: '2026-01-02T03:04:05.678Z',
-};
+const event = featureStateEvent({ before: { enabled: false }, after: { enabled: true } });
 
 describe('audit-writer', () => {
   it('rebuilds from an event exactly the record the write path stored, under the same key', () => {

@@ -6,6 +6,7 @@ import { itemOf } from '../../functions/data/dynamo-store.js';
 import type { ChangeEvent } from '../../functions/domain/entities.js';
 import { detailSchemas, detailTypes, eventSchemas, toEventDetail } from '../../functions/events/detail-types.js';
 import { SCHEMA_DIR, schemaFiles } from '../../functions/events/write-schemas.js';
+import { featureStateEvent } from '../support/change-events.js';
 import { type BusEvent, createLocalBus } from '../../functions/events/local-bus.js';
 import {
   type BusEntry,
@@ -18,23 +19,6 @@ import {
   toPutEventsEntries,
 } from '../../functions/events/publisher.js';
 import { eventPattern, eventRules, matchingConsumers } from '../../functions/events/rules.js';
-
-const featureStateEvent = (overrides: Partial<ChangeEvent> = {}): ChangeEvent => ({
-  type: 'event',
-  id: 'evt-1',
-  detailType: 'feature-state.changed',
-  action: 'updated',
-  orgId: 'org-1',
-  projectId: 'prj-1',
-  envId: 'env-1',
-  subject: { kind: 'feature-state', featureName: 'checkout' },
-  actor: { tokenId: 'tok-1', name: 'ana' },
-  before: { enabled: false, value: 'old', version: 1 },
-  after: { enabled: true, value: 'new', version: 2 },
-  version: 2,
-  at: '2026-01-02T03:04:05.678Z',
-  ...overrides,
-});
 
 /** A stream record as DynamoDB writes it for a stored item. */
 const insertOf = (item: Record<string, unknown>): StreamRecordLike => ({
