@@ -5,7 +5,7 @@
  * the steps build on each other in order, as a user's session does.
  */
 import { execFile } from 'node:child_process';
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,6 +27,7 @@ const received: { body: string; headers: Record<string, string | string[] | unde
 let receiver: Server;
 let receiverUrl: string;
 let webhookSecret: string;
+let reviewerToken: string;
 
 /** `npx vexilla ...` in the user's directory (it finds .vexilla/local.json there). */
 async function vexilla(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -200,7 +201,8 @@ describe('the local stack, end to end', () => {
       name: 'reviewer',
       roles: { projects: { [dev.config.projectId]: 'editor' } },
     });
-    expect((await admin('POST', `${path}/approve`, {}, reviewer.body.token)).status).toBe(200);
+    reviewerToken = reviewer.body.token;
+    expect((await admin('POST', `${path}/approve`, {}, reviewerToken)).status).toBe(200);
     const applied = await admin('POST', `${path}/apply`, {});
     expect(applied.status).toBe(200);
 
@@ -222,6 +224,16 @@ describe('the local stack, end to end', () => {
     expect((await vexilla('export', '--environment', copyId)).stdout).toBe(exported.stdout);
     // And nothing is left to change: diff exits 0.
     expect((await vexilla('diff', file, '--environment', copyId)).code).toBe(0);
+  });
+
+  it('never writes a secret or a token hash to its logs', () => {
+    // The banner prints the demo's own admin token on purpose; nothing else may appear.
+    const logs = dev.output();
+    expect(logs).toContain('"message":"request"');
+    const sha256 = (secret: string) => createHash('sha256').update(secret).digest('hex');
+    for (const secret of [webhookSecret, reviewerToken, sha256(reviewerToken), sha256(dev.config.adminToken)]) {
+      expect(logs).not.toContain(secret);
+    }
   });
 
   it(
