@@ -58,13 +58,17 @@ export async function refusalNow(deps: Deps, environment: Pick<Environment, 'id'
 /**
  * Commits a direct feature-state write that {@link refuseDirectWrites} allowed, with the check
  * that the environment has not changed since. A lost race is the governance 409 if the
- * environment now requires approvals, `otherwise()` if not.
+ * environment now requires approvals, an "environment changed" 409 if only the check failed,
+ * `otherwise()` if a write's own condition failed.
  */
 export async function commitDirectWrite(deps: Deps, environment: Environment, writes: Write[], otherwise: () => Promise<Conflict>): Promise<void> {
   try {
     await deps.store.commit([...writes, environmentUnchanged(environment)]);
   } catch (error) {
     if (!(error instanceof CommitConflict)) throw error;
-    throw (await refusalNow(deps, environment, directWriteConflict)) ?? (await otherwise());
+    const refused = await refusalNow(deps, environment, directWriteConflict);
+    if (refused) throw refused;
+    const onlyTheCheck = error.failedWrites.every((index) => index === writes.length);
+    throw onlyTheCheck ? new Conflict(`Environment ${environment.name} changed meanwhile: reload and try again.`) : await otherwise();
   }
 }
