@@ -2,7 +2,8 @@
  * Governance holds at commit time, not just at read time: a write that passed the governance
  * check on an environment read before an admin turned governance on (or raised the approvals)
  * is refused with the governance 409 and writes nothing. The race is made deterministic by
- * handing the use case the environment as it was read before the admin's change.
+ * handing the use case the environment as it was read before the admin's change, or (for the
+ * scheduled apply, which reads it itself) a store that runs the admin's change right after that read.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Environment, Project } from '../../functions/domain/entities.js';
@@ -11,7 +12,7 @@ import type { Store } from '../../functions/domain/ports.js';
 import { applyChangeRequest } from '../../functions/domain/use-cases/change-requests.js';
 import { patchFeatureState, restoreVersion } from '../../functions/domain/use-cases/features.js';
 import { importFlagsmithDocument } from '../../functions/domain/use-cases/import-flagsmith.js';
-import { applyScheduledChange } from '../../functions/domain/use-cases/scheduled-changes.js';
+import { applyScheduledChange, createScheduledChange } from '../../functions/domain/use-cases/scheduled-changes.js';
 import type { Actor, Deps } from '../../functions/domain/use-cases/support.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
 
@@ -108,6 +109,18 @@ describe('direct writes racing governance', () => {
     // The feature the document would have created was in the same refused batch.
     expect((await api.call('GET', `/admin/v1/projects/${project.id}/features/brand_new`)).status).toBe(404);
     expect(await stateEvents(env.envId)).toEqual([]);
+  });
+
+  it('scheduling raw changes on an environment read before governance was turned on is refused, with no schedule left', async () => {
+    const env = await newEnvironment('schedule-race');
+    const stale = await env.read();
+    await env.admin({ requiredApprovals: 1 });
+
+    const created = createScheduledChange(api.deps, actor, stale, { runAt: new Date(Date.now() + 3_600_000).toISOString(), changes: [{ featureName: 'banner', value: 'later' }] });
+
+    await expect(created).rejects.toMatchObject({ message: governanceRefusal('schedule-race', 1), details: { requiredApprovals: 1 } });
+    expect((await api.call('GET', `${env.base}/scheduled-changes`)).body.items).toEqual([]);
+    expect(api.scheduler.pending().filter((schedule) => schedule.target.envId === env.envId)).toEqual([]);
   });
 
   it('an unrelated change to the environment meanwhile is the usual "changed meanwhile" 409; reloading and retrying works', async () => {
