@@ -234,6 +234,17 @@ export class DynamoStore implements Store {
         return { Put: { TableName: this.tableName, Item: item } };
       }
       const { pk, sk } = keyOf(write.ref);
+      if (write.kind === 'check') {
+        return {
+          ConditionCheck: {
+            TableName: this.tableName,
+            Key: { pk, sk },
+            ConditionExpression: '#version = :expected',
+            ExpressionAttributeNames: { '#version': 'version' },
+            ExpressionAttributeValues: { ':expected': write.expect },
+          },
+        };
+      }
       if (typeof write.expect === 'number') {
         return {
           Delete: {
@@ -247,6 +258,13 @@ export class DynamoStore implements Store {
       }
       return { Delete: { TableName: this.tableName, Key: { pk, sk } } };
     });
+    // DynamoDB refuses two operations on one item with an opaque ValidationException; name the item instead.
+    const keys = items.map((item) => {
+      const key = (item.Put?.Item ?? item.Delete?.Key ?? item.ConditionCheck?.Key) as Item;
+      return `${String(key.pk)}|${String(key.sk)}`;
+    });
+    const twice = keys.find((key, index) => keys.indexOf(key) !== index);
+    if (twice) throw new Error(`A commit may write or check an item once, got ${twice} twice`);
     try {
       await this.client.send(new TransactWriteCommand({ TransactItems: items }));
     } catch (error) {

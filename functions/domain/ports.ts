@@ -124,7 +124,14 @@ export type Write =
       /** `absent`: must not exist yet; a number: the stored version must equal it. */
       expect?: 'absent' | number | undefined;
     }
-  | { kind: 'delete'; ref: EntityRef; expect?: number | undefined };
+  | { kind: 'delete'; ref: EntityRef; expect?: number | undefined }
+  /**
+   * Writes nothing: the commit holds only if the entity is still at version `expect`, so a
+   * decision taken on a read (governance) stays true at commit time. DynamoDB allows one
+   * operation per item in a transaction: never combine a check with a put or delete of the
+   * same entity (that write's own `expect` already says the same).
+   */
+  | { kind: 'check'; ref: EntityRef; expect: number };
 
 export interface Store {
   get<R extends EntityRef>(ref: R): Promise<EntityOf<R> | undefined>;

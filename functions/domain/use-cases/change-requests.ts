@@ -138,6 +138,12 @@ export function approvalShortfall(environment: Environment, request: ChangeReque
   return `Change request ${request.id} has ${request.approvals.length} of the ${required} approval${required === 1 ? '' : 's'} environment ${environment.name} requires.`;
 }
 
+/** The 409 of a request with too few approvals under the environment's rule, or undefined. */
+function shortfallConflict(environment: Environment, request: ChangeRequest): Conflict | undefined {
+  const shortfall = approvalShortfall(environment, request);
+  return shortfall ? new Conflict(shortfall, { approvals: request.approvals.length, requiredApprovals: requiredApprovalsOf(environment) }) : undefined;
+}
+
 /**
  * The writes that mark a request applied, to commit with its changes (and, for a scheduled apply,
  * the schedule's own update).
@@ -153,9 +159,10 @@ export function appliedWrites(deps: Deps, actor: Actor, request: ChangeRequest):
  */
 export async function applyChangeRequest(deps: Deps, actor: Actor, environment: Environment, id: string, expected: number | undefined): Promise<ChangeRequest> {
   const request = await openRequest(deps, environment, id, expected);
-  const shortfall = approvalShortfall(environment, request);
-  if (shortfall) throw new Conflict(shortfall, { approvals: request.approvals.length, requiredApprovals: requiredApprovalsOf(environment) });
+  const shortfall = shortfallConflict(environment, request);
+  if (shortfall) throw shortfall;
   const { next, writes } = appliedWrites(deps, actor, request);
-  await applyChangeSet(deps, actor, environment, request.changes, writes, async () => new Conflict(`Change request ${id} changed meanwhile: reload and try again.`));
+  // The approvals were counted against this environment's rule: an admin raising it meanwhile refuses the apply.
+  await applyChangeSet(deps, actor, environment, request.changes, writes, (now) => shortfallConflict(now, request), async () => new Conflict(`Change request ${id} changed meanwhile: reload and try again.`));
   return next;
 }

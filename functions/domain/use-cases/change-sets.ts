@@ -9,6 +9,7 @@ import { Conflict, Invalid } from '../errors.js';
 import { CommitConflict, type Write } from '../ports.js';
 import { MAX_CHANGES } from '../schemas.js';
 import { checkContent, effectiveState, featureStateWrites } from './features.js';
+import { environmentUnchanged, refusalNow } from './governance.js';
 import type { Actor, Deps } from './support.js';
 
 export { MAX_CHANGES };
@@ -98,8 +99,10 @@ export function changeSetConflict(conflicts: ChangeDiff[]): Conflict {
 }
 
 /**
- * Applies a change set and `extra` writes (the carrier's own update and events) in one commit.
- * Throws a Conflict with the diff if a target moved; `otherwise` names any other lost race.
+ * Applies a change set and `extra` writes (the carrier's own update and events) in one commit,
+ * conditional on the environment being unchanged since the caller validated its rule. Throws
+ * `refusal`'s Conflict if the environment's rule now refuses the set (approvals raised
+ * meanwhile), a Conflict with the diff if a target moved; `otherwise` names any other lost race.
  */
 export async function applyChangeSet(
   deps: Deps,
@@ -107,14 +110,18 @@ export async function applyChangeSet(
   environment: Environment,
   changes: ProposedChange[],
   extra: Write[],
+  refusal: (now: Environment) => Conflict | undefined,
   otherwise: () => Promise<Conflict>,
 ): Promise<void> {
   const { writes, conflicts } = await planChangeSet(deps, actor, environment, changes);
   if (conflicts.length) throw changeSetConflict(conflicts);
   try {
-    await deps.store.commit([...writes, ...extra]);
+    await deps.store.commit([...writes, ...extra, environmentUnchanged(environment)]);
   } catch (error) {
     if (!(error instanceof CommitConflict)) throw error;
+    // Governance first: under a rule raised meanwhile the set may not apply, whatever else moved.
+    const refused = await refusalNow(deps, environment, refusal);
+    if (refused) throw refused;
     // A target may have moved between reading and committing: report it like one found before.
     const again = await planChangeSet(deps, actor, environment, changes);
     throw again.conflicts.length ? changeSetConflict(again.conflicts) : await otherwise();

@@ -17,7 +17,7 @@ import type {
 } from '../entities.js';
 import { Conflict, Invalid, NotFound } from '../errors.js';
 import type { Page, PageRequest, Write } from '../ports.js';
-import { refuseDirectWrites } from './governance.js';
+import { commitDirectWrite, refuseDirectWrites } from './governance.js';
 import type * as schemas from '../schemas.js';
 import { type Actor, allocateNumbers, commitOrConflict, type Deps, defined, eventWrite, expectVersion, isoNow, newId, stableUuid } from './support.js';
 
@@ -271,7 +271,8 @@ async function writeFeatureState(
   const problems = checkContent(feature, content);
   if (problems.length) throw new Invalid('The feature state is not valid.', problems);
   const { next, writes } = featureStateWrites(deps, actor, environment, feature, current, content, { restoredFrom });
-  await commitOrConflict(deps, writes, async () => {
+  // Conditional on the environment too: governance turned on after the check above refuses it.
+  await commitDirectWrite(deps, environment, writes, async () => {
     const now = await effectiveState(deps, environment, feature);
     return new Conflict(`Feature state ${feature.name} changed meanwhile (now version ${now.version}): reload and try again.`, {
       currentVersion: now.version,

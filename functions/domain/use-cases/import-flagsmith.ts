@@ -26,7 +26,7 @@ import type {
 import { Conflict, Invalid } from '../errors.js';
 import { CommitConflict, type Write } from '../ports.js';
 import { defaultState, featureStateWrites } from './features.js';
-import { directWriteRefusal, refuseDirectWrites } from './governance.js';
+import { directWriteConflict, directWriteRefusal, environmentUnchanged, refuseDirectWrites, refusalNow } from './governance.js';
 import { type Actor, type Deps, eventWrite, isoNow, newId } from './support.js';
 
 const sourceValue = z.union([z.string(), z.number(), z.boolean(), z.null()]).optional();
@@ -375,14 +375,20 @@ export async function importFlagsmithDocument(
   if (summary.dryRun) return summary;
   // Each change is atomic with its version and event; changes commit in batches of up to 99
   // writes. If anything moved meanwhile, importing again picks up where this stopped.
+  // A batch that writes feature states also checks the environment is unchanged since governance
+  // allowed them (at most 99 + 1 items), unless it writes the environment itself, whose own
+  // version condition says the same (DynamoDB allows one operation per item).
+  const writes = (batch: Write[], type: string) => batch.some((write) => write.kind === 'put' && write.entity.type === type);
   let batch: Write[] = [];
   const flush = async () => {
     if (batch.length === 0) return;
+    const governed = writes(batch, 'feature-state') && !writes(batch, 'environment');
     try {
-      await deps.store.commit(batch);
+      await deps.store.commit(governed ? [...batch, environmentUnchanged(env)] : batch);
     } catch (error) {
-      if (error instanceof CommitConflict) throw new Conflict('Something changed during the import; import again to finish (importing is idempotent).');
-      throw error;
+      if (!(error instanceof CommitConflict)) throw error;
+      const refused = writes(batch, 'feature-state') ? await refusalNow(deps, environment, directWriteConflict) : undefined;
+      throw refused ?? new Conflict('Something changed during the import; import again to finish (importing is idempotent).');
     }
     batch = [];
   };

@@ -12,8 +12,12 @@ import { CommitConflict, type Page, type PageRequest, type Write } from '../port
 import type * as schemas from '../schemas.js';
 import { type ChangeDiff, planChangeSet, proposeChanges } from './change-sets.js';
 import { appliedWrites, approvalShortfall, getChangeRequest } from './change-requests.js';
-import { directWriteRefusal, refuseDirectWrites } from './governance.js';
+import { directWriteConflict, directWriteRefusal, environmentUnchanged, refusalNow } from './governance.js';
 import { type Actor, commitOrConflict, type Deps, eventWrite, isoNow, newId } from './support.js';
+
+const refuseWith = (conflict: Conflict | undefined): void => {
+  if (conflict) throw conflict;
+};
 
 /** An environment's scheduled changes, every status. */
 export const listScheduledChanges = (deps: Deps, environment: Environment, page: PageRequest): Promise<Page<ScheduledChange>> =>
@@ -59,15 +63,21 @@ export async function createScheduledChange(
   if (runAt.getTime() <= deps.clock().getTime()) throw new Invalid('A scheduled change runs in the future.', [{ path: 'runAt', message: 'must be in the future' }]);
   let changes: ProposedChange[];
   let changeRequestId: string | undefined;
+  // The rule this schedule passed, asked again of the environment as it is if the commit loses a race.
+  let refusal: (now: Environment) => Conflict | undefined;
   if ('changeRequestId' in body) {
     const request = await getChangeRequest(deps, environment, body.changeRequestId);
     if (request.status !== 'open') throw new Conflict(`Change request ${request.id} is ${request.status}; only open requests can be scheduled.`);
-    const shortfall = approvalShortfall(environment, request);
-    if (shortfall) throw new Conflict(shortfall);
+    refusal = (now) => {
+      const shortfall = approvalShortfall(now, request);
+      return shortfall ? new Conflict(shortfall) : undefined;
+    };
+    refuseWith(refusal(environment));
     changes = request.changes;
     changeRequestId = request.id;
   } else {
-    refuseDirectWrites(environment);
+    refusal = directWriteConflict;
+    refuseWith(refusal(environment));
     changes = await proposeChanges(deps, environment, body.changes);
   }
   const at = isoNow(deps);
@@ -88,7 +98,11 @@ export async function createScheduledChange(
   };
   await scheduler.create(scheduled.id, runAt, { envId: environment.id, scheduledChangeId: scheduled.id });
   try {
-    await commitOrConflict(deps, scheduleWrites(deps, actor, null, scheduled, 'created'), async () => new Conflict('That scheduled change already exists.'));
+    await commitOrConflict(
+      deps,
+      [...scheduleWrites(deps, actor, null, scheduled, 'created'), environmentUnchanged(environment)],
+      async () => (await refusalNow(deps, environment, refusal)) ?? new Conflict(`Environment ${environment.name} changed meanwhile: reload and try again.`),
+    );
   } catch (error) {
     await scheduler.delete(scheduled.id);
     throw error;
@@ -150,7 +164,8 @@ export async function applyScheduledChange(deps: Deps, target: { envId: string; 
         plan = fail(`${planned.conflicts.length} feature state(s) changed since the change was scheduled: ${planned.conflicts.map((c) => c.featureName).join(', ')}.`, planned.conflicts);
       } else {
         const next: ScheduledChange = { ...scheduled, status: 'applied', appliedAt: at, version: scheduled.version + 1, updatedAt: at };
-        plan = { writes: [...planned.writes, ...extra, ...scheduleWrites(deps, actor, scheduled, next, 'applied')] };
+        // Conditional on the environment whose rule was just checked: a rule raised meanwhile loses the race, and the retry fails the change.
+        plan = { writes: [...planned.writes, ...extra, ...scheduleWrites(deps, actor, scheduled, next, 'applied'), environmentUnchanged(environment)] };
       }
     }
   }
