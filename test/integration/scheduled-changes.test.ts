@@ -68,6 +68,18 @@ describe('scheduled changes', () => {
     ]);
   });
 
+  it("lists an environment's scheduled changes in run-time order", async () => {
+    const env = await newEnvironment('listed');
+    for (const hours of [3, 1, 2]) {
+      const created = await api.call('POST', env.sc, { body: { runAt: later(hours * HOUR), changes: [{ featureName: 'limit', value: hours }] } });
+      expect(created.status).toBe(201);
+    }
+
+    const listed = await api.call('GET', env.sc);
+
+    expect(listed.body.items.map((item: { changes: { content: { value: number } }[] }) => item.changes[0]?.content.value)).toEqual([1, 2, 3]);
+  });
+
   it('does not apply once cancelled, even if the schedule fires late', async () => {
     const env = await newEnvironment('cancelled');
     const created = await api.call('POST', env.sc, { body: { runAt: later(HOUR), changes: [{ featureName: 'banner', value: 'never' }] } });

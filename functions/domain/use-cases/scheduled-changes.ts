@@ -83,7 +83,8 @@ export async function createScheduledChange(
   const at = isoNow(deps);
   const scheduled: ScheduledChange = {
     type: 'scheduled-change',
-    id: newId('sch'),
+    // The run time leads the id, so an environment's list (keyed by id) comes in run-time order.
+    id: newId(`sch_${runAt.toISOString().replace(/[-:]|\.\d+/g, '')}`),
     orgId: environment.orgId,
     projectId: environment.projectId,
     envId: environment.id,
