@@ -3,7 +3,9 @@
  * connect to, and the private-target check must hold for the connection itself. With `addresses`
  * the socket connects to those (already checked) addresses only, through the `lookup` hook, so
  * a DNS answer that changes between the check and the connection (DNS rebinding) is never used;
- * TLS still verifies the certificate against the URL's host name.
+ * TLS still verifies the certificate against the URL's host name. A kept-alive connection from an
+ * earlier attempt to the same host and port may be reused without a lookup: it was made to an
+ * address checked then, and this attempt's own check has just passed.
  */
 import type { LookupFunction } from 'node:net';
 import { request as httpRequest } from 'node:http';
