@@ -64,7 +64,7 @@ export async function runWebhooksBench(): Promise<void> {
   try {
     const config = localDynamoClientConfig(dynamo.endpoint);
     await ensureTable(new DynamoDBClient(config), 'vexilla-bench');
-    const deps: Deps = { store: new DynamoStore(documentClient(config), 'vexilla-bench'), clock: () => new Date() };
+    const deps: Deps = { store: new DynamoStore(documentClient(config), 'vexilla-bench'), clock: () => new Date(), allowPrivateWebhookTargets: true };
     const { organisation, token } = await bootstrapOrganisation(deps, { name: 'bench' });
     const project = await createProject(deps, token, organisation, { name: 'bench', tenantTraitKey: 'tenant' });
     const { environment } = await createEnvironment(deps, token, project, { name: 'bench' });

@@ -1,6 +1,6 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { EventBus, Rule, type IRuleTarget } from 'aws-cdk-lib/aws-events';
+import { EventBus, Rule, RuleTargetInput, Schedule, type IRuleTarget } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { FilterCriteria, FilterRule, type IFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -35,6 +35,8 @@ export const pipelineSettings = {
   documents: { batchSize: 100, maxBatchingWindow: Duration.seconds(1), maxConcurrency: 2 },
   /** Delivery queue → webhook-dispatcher: one attempt per message, failures reported per message. */
   deliveries: { batchSize: 10 },
+  /** How often the webhook-dispatcher queues stuck deliveries again (`{"sweep": true}`); a missed run waits for the next. */
+  webhookSweep: { rate: Duration.minutes(5), retryAttempts: 2 },
 } as const;
 
 export interface VexillaEventsProps {
@@ -65,6 +67,8 @@ export class VexillaEvents extends Construct {
   readonly webhookQueue: Queue;
   /** Every dead-letter queue of the pipeline, by what it catches. */
   readonly deadLetterQueues: ReadonlyMap<string, IQueue>;
+  /** The schedule on which the webhook-dispatcher queues stuck deliveries again. */
+  readonly webhookSweep: Rule;
 
   constructor(scope: Construct, id: string, props: VexillaEventsProps) {
     super(scope, id);
@@ -114,6 +118,17 @@ export class VexillaEvents extends Construct {
     this.webhookQueue = deliveries.queue;
     deadLetterQueues.set('webhook-queue', deliveries.deadLetterQueue);
     dispatcher.addEventSource(new SqsEventSource(this.webhookQueue, { ...pipelineSettings.deliveries, reportBatchItemFailures: true }));
+    // Deliveries left pending or retrying by a dispatcher that died between commit and enqueue.
+    const sweep = pipelineSettings.webhookSweep;
+    this.webhookSweep = new Rule(this, 'WebhookSweep', {
+      schedule: Schedule.rate(sweep.rate),
+      description: 'Has the webhook-dispatcher queue stuck deliveries again',
+      targets: [new LambdaFunction(dispatcher, { event: RuleTargetInput.fromObject({ sweep: true }), retryAttempts: sweep.retryAttempts })],
+    });
+    Validations.of(this.webhookSweep).acknowledge({
+      id: 'Serverless-EventBusDLQ',
+      reason: 'A failed sweep needs no keeping: the next one, minutes later, does the same work, and the function\'s errors alarm.',
+    });
 
     // One rule per rule-table entry, each target with its own dead-letter queue.
     const targetOf: Record<ConsumerName, (dlq: IQueue) => IRuleTarget> = {

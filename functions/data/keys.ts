@@ -133,6 +133,9 @@ export function itemKeysOf(entity: Entity): ItemKeys {
         gsi1pk: `ENV#${entity.envId}#IDENTITIES#${identityShard(entity.identifier)}`,
         gsi1sk: entity.identifier,
       };
+    case 'webhook':
+      // One list of every webhook: the stuck-delivery sweep walks it (a few items per webhook, no scan).
+      return { ...keys, gsi1pk: 'WEBHOOKS#ALL', gsi1sk: `${entity.envId}#${entity.id}` };
     case 'webhook-delivery':
       // Newest first within a status, for the deliveries list and its dead-letter view.
       return { ...keys, gsi1pk: `WEBHOOK#${entity.webhookId}#DELIVERIES#${entity.status}`, gsi1sk: `${entity.createdAt}#${entity.id}` };
@@ -208,6 +211,8 @@ export function queryOf(collection: Collection): CollectionQuery {
       return { partitions: [`ENV#${collection.envId}`], skPrefix: 'SCHEDULE#' };
     case 'pending-scheduled-changes':
       return { index: 'childrenByParent', partitions: ['SCHEDULES#PENDING'] };
+    case 'all-webhooks':
+      return { index: 'childrenByParent', partitions: ['WEBHOOKS#ALL'] };
     case 'audit':
       return {
         partitions: [`AUDIT#${collection.orgId}`],

@@ -324,6 +324,8 @@ export interface WebhookDelivery {
   payload: string;
   createdAt: string;
   updatedAt: string;
+  /** Epoch seconds (DynamoDB TTL), set on every write from `createdAt`; stripped on read. */
+  expiresAt?: number | undefined;
   version: number;
 }
 

@@ -74,7 +74,9 @@ export type Collection =
   /** An environment's scheduled changes, by run time. */
   | { of: 'scheduled-changes'; envId: string }
   /** Every scheduled change still waiting to run, across organisations, by run time (the local scheduler's restart list). */
-  | { of: 'pending-scheduled-changes' };
+  | { of: 'pending-scheduled-changes' }
+  /** Every webhook, across organisations (the sweep of stuck deliveries). */
+  | { of: 'all-webhooks' };
 
 export interface AuditFilter {
   envId?: string | undefined;
@@ -103,6 +105,7 @@ export interface CollectionItems {
   'change-requests': ChangeRequest;
   'scheduled-changes': ScheduledChange;
   'pending-scheduled-changes': ScheduledChange;
+  'all-webhooks': Webhook;
 }
 
 export interface Page<T> {

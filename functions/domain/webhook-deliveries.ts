@@ -1,7 +1,7 @@
 /**
  * Webhook deliveries: the fan-out of one event to the matching webhooks of the environments it
  * affects, and one signed delivery attempt with its retry decision. No AWS here: the delivery
- * queue is a port (SQS in production, timers locally) and HTTP goes through an injected fetch.
+ * queue is a port (SQS in production, timers locally); HTTP is node:http (webhook-http.ts).
  *
  * Delivery is at-least-once: a delivery's id is stable across its attempts and redeliveries
  * (header `X-Vexilla-Delivery`), so receivers can deduplicate on it.
@@ -10,6 +10,8 @@ import { createHash, createHmac } from 'node:crypto';
 import type { DetailType, Webhook, WebhookDelivery } from './entities.js';
 import { CommitConflict, type DeliveryQueue, type Write } from './ports.js';
 import type { Deps } from './use-cases/support.js';
+import { postOnce } from './webhook-http.js';
+import { type Lookup, PrivateTargetError, resolvePublicTarget } from './webhook-targets.js';
 
 /** The detail-types webhooks can receive (the dispatcher's rule); a webhook's `events` filter picks among them. */
 export const WEBHOOK_EVENT_TYPES = [
@@ -29,6 +31,17 @@ export const SIGNATURE_HEADER = 'x-vexilla-signature';
 export const USER_AGENT = 'Vexilla-Webhooks/1';
 /** SQS's largest DelaySeconds: no backoff step waits longer. */
 export const MAX_DELAY_SECONDS = 900;
+/** Deliveries (each with a copy of its event) are kept this long after creation, then DynamoDB's TTL deletes them. */
+export const DELIVERY_RETENTION_DAYS = 30;
+
+/**
+ * The write of a delivery, with its TTL (`expiresAt`, epoch seconds) derived from `createdAt`:
+ * the store strips `expiresAt` on read, so every write sets it again, always to the same value.
+ */
+export function deliveryWrite(delivery: WebhookDelivery, expect: 'absent' | number): Write {
+  const expiresAt = Math.floor(Date.parse(delivery.createdAt) / 1000) + DELIVERY_RETENTION_DAYS * 86_400;
+  return { kind: 'put', entity: { ...delivery, expiresAt }, expect };
+}
 
 export interface DispatchOptions {
   /** First retry delay; each later one doubles, with jitter, capped at 15 minutes. @default 60 */
@@ -39,11 +52,11 @@ export interface DispatchOptions {
   timeoutMs?: number;
 }
 
-/** What the dispatcher needs: storage, a clock, the queue, and HTTP. */
+/** What the dispatcher needs: storage, a clock and the queue (`deps.allowPrivateWebhookTargets` says where it may send). */
 export interface DispatchDeps extends Deps {
   queue: DeliveryQueue;
-  /** @default globalThis.fetch */
-  fetch?: typeof fetch;
+  /** Resolves target host names for the private-target check. @default the system resolver */
+  lookup?: Lookup;
   /** For jitter. @default Math.random */
   random?: () => number;
 }
@@ -149,7 +162,7 @@ const chunks = <T>(items: T[], size: number): T[][] =>
 async function createAbsent(deps: Deps, deliveries: WebhookDelivery[]): Promise<WebhookDelivery[]> {
   const put = async (batch: WebhookDelivery[]) => {
     try {
-      await deps.store.commit(batch.map((delivery): Write => ({ kind: 'put', entity: delivery, expect: 'absent' })));
+      await deps.store.commit(batch.map((delivery) => deliveryWrite(delivery, 'absent')));
       return true;
     } catch (error) {
       if (error instanceof CommitConflict) return false;
@@ -172,17 +185,23 @@ function outcomeOf(statusCode: number): Outcome {
   return { ok: false, retry, statusCode, error: `HTTP ${statusCode}` };
 }
 
+/**
+ * One POST. Unless the deployment allows private targets, the host is resolved at each attempt
+ * (DNS can change between attempts), refused if ANY address is not public, and the connection
+ * goes to the checked addresses only. Redirects are not followed (a 3xx fails the delivery).
+ */
 async function post(deps: DispatchDeps, url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<Outcome> {
+  const target = new URL(url);
   try {
-    const response = await (deps.fetch ?? fetch)(url, { method: 'POST', body, headers, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
-    // The body is not read (nor kept): only the status matters, and a receiver's answer may hold anything.
-    await response.body?.cancel().catch(() => undefined);
-    return outcomeOf(response.status);
+    const addresses = deps.allowPrivateWebhookTargets ? undefined : await resolvePublicTarget(target, deps.lookup);
+    return outcomeOf(await postOnce({ url: target, body, headers, timeoutMs, addresses }));
   } catch (error) {
+    // No retry: the next attempt would be refused too (a redelivery checks again).
+    if (error instanceof PrivateTargetError) return { ok: false, retry: false, error: error.message };
     const name = (error as Error).name;
     if (name === 'TimeoutError' || name === 'AbortError') return { ok: false, retry: true, error: `timed out after ${timeoutMs} ms` };
-    // The cause's code (ECONNREFUSED, ENOTFOUND…) says enough and holds nothing secret.
-    const code = ((error as { cause?: { code?: string } }).cause?.code ?? name).slice(0, 60);
+    // The error's code (ECONNREFUSED, ENOTFOUND…) says enough and holds nothing secret.
+    const code = ((error as { code?: string }).code ?? name).slice(0, 60);
     return { ok: false, retry: true, error: `network error: ${code}` };
   }
 }
@@ -241,7 +260,7 @@ export async function deliverOnce(deps: DispatchDeps, ref: DeliveryRef, options:
   }
   next = { ...next, version: delivery.version + 1, updatedAt: deps.clock().toISOString() };
   try {
-    await deps.store.commit([{ kind: 'put', entity: next, expect: delivery.version }]);
+    await deps.store.commit([deliveryWrite(next, delivery.version)]);
   } catch (error) {
     if (error instanceof CommitConflict) return 'skipped';
     throw error;
@@ -261,5 +280,38 @@ export function redeliveryWrite(delivery: WebhookDelivery, at: string): { next: 
     version: delivery.version + 1,
     updatedAt: at,
   };
-  return { next, write: { kind: 'put', entity: next, expect: delivery.version } };
+  return { next, write: deliveryWrite(next, delivery.version) };
+}
+
+const SWEEP_CONCURRENCY = 10;
+
+/**
+ * Puts stuck deliveries back in the queue: `pending` ones last written more than `olderThanMs`
+ * ago (the process died between committing them and queueing their first attempt) and
+ * `retrying` ones whose next attempt is that much overdue (the retry's message was lost). It
+ * walks every webhook's pending and retrying lists (two queries per webhook, no scan). A delivery
+ * that was not stuck after all (an attempt still running) may get one more attempt: delivery is
+ * at-least-once, receivers deduplicate on `X-Vexilla-Delivery`, and attempts commit on the
+ * delivery's version, so only one outcome is recorded. Returns the deliveries it queued.
+ */
+export async function sweepStuckDeliveries(deps: DispatchDeps, { olderThanMs }: { olderThanMs: number }): Promise<DeliveryRef[]> {
+  const cutoff = new Date(deps.clock().getTime() - olderThanMs).toISOString();
+  const stuckOf = async (webhook: Webhook) => {
+    const [pending, retrying] = await Promise.all([
+      deps.store.listAll({ of: 'webhook-deliveries', webhookId: webhook.id, status: 'pending' }),
+      deps.store.listAll({ of: 'webhook-deliveries', webhookId: webhook.id, status: 'retrying' }),
+    ]);
+    return [
+      ...pending.filter((delivery) => delivery.updatedAt < cutoff),
+      ...retrying.filter((delivery) => (delivery.nextAttemptAt ?? delivery.updatedAt) < cutoff),
+    ];
+  };
+  const queued: DeliveryRef[] = [];
+  // A few webhooks at a time: the sweep must not crowd out the table's request paths.
+  for (const batch of chunks(await deps.store.listAll({ of: 'all-webhooks' }), SWEEP_CONCURRENCY)) {
+    const refs = (await Promise.all(batch.map(stuckOf))).flat().map((delivery): DeliveryRef => ({ webhookId: delivery.webhookId, deliveryId: delivery.id }));
+    await Promise.all(refs.map((ref) => deps.queue.enqueue(ref, 0)));
+    queued.push(...refs);
+  }
+  return queued;
 }

@@ -49,6 +49,8 @@ export interface LocalStackOptions {
   webhooks?: DispatchOptions;
   /** How often the local scheduler looks for due scheduled changes; 0 leaves it to `scheduler.tick()`. @default 250 */
   schedulerIntervalMs?: number;
+  /** How often stuck webhook deliveries are queued again (production: a scheduled rule); 0 never. @default 60000 */
+  webhookSweepIntervalMs?: number;
 }
 
 export interface LocalStack {
@@ -75,6 +77,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     deps: {
       store: new DynamoStore(documentClient(localDynamoClientConfig(options.endpoint)), options.tableName),
       clock: options.clock ?? (() => new Date()),
+      // Local receivers live on 127.0.0.1; production refuses private targets.
+      allowPrivateWebhookTargets: true,
     },
     intervalMs: options.schedulerIntervalMs ?? 250,
   });
@@ -110,7 +114,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const deliveries = createLocalDeliveryQueue({
     onError: (delivery, error) => logger.error('webhook attempt failed unexpectedly', { ...delivery, error: error as Error }),
   });
-  wireWebhookDispatcher({ deps, bus, queue: deliveries, ...(options.webhooks ? { options: options.webhooks } : {}) });
+  const dispatcher = wireWebhookDispatcher({ deps, bus, queue: deliveries, ...(options.webhooks ? { options: options.webhooks } : {}) });
+  const sweepMs = options.webhookSweepIntervalMs ?? 60_000;
+  const sweeper =
+    sweepMs > 0
+      ? setInterval(() => {
+          dispatcher.sweep().catch((error: unknown) => logger.error('webhook sweep failed', { error: error as Error }));
+        }, sweepMs).unref()
+      : undefined;
 
   let pipeline: EventPipeline;
   try {
@@ -122,6 +133,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       startAt: options.startAt ?? 'LATEST',
     });
   } catch (error) {
+    clearInterval(sweeper);
     await scheduler.stop();
     deliveries.stop();
     await server.close();
@@ -145,6 +157,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     async stop(stopOptions = {}) {
       if (stopped) return;
       stopped = true;
+      clearInterval(sweeper);
       await scheduler.stop();
       await pipeline.stop();
       let timer: NodeJS.Timeout | undefined;

@@ -24,7 +24,9 @@ const allDeadLetterQueues = [...functions.deadLetterQueues.values(), ...events.d
 describe('the event bus and its rules', () => {
   it('has one rule per rule-table entry, on the custom bus, matching exactly its detail-types', () => {
     const rules = Object.values(template.findResources('AWS::Events::Rule')).map((rule) => rule.Properties as { EventBusName: unknown; EventPattern: unknown });
-    expect(rules).toHaveLength(eventRules.length);
+    // The one other rule is the webhook sweep's schedule (on the default bus).
+    expect(rules.filter((rule) => rule.EventBusName !== undefined)).toHaveLength(eventRules.length);
+    expect(rules).toHaveLength(eventRules.length + 1);
     for (const rule of eventRules) {
       const created = resource(events.rules.get(rule.consumer)!).Properties;
       expect(created).toMatchObject({ EventBusName: ref(events.bus), State: 'ENABLED' });
@@ -69,10 +71,20 @@ describe('the event bus and its rules', () => {
   it('lets each rule, and nothing else, invoke the Lambda functions it targets', () => {
     for (const consumer of ['audit-writer', 'webhook-dispatcher'] as const) {
       const permissions = Object.values(template.findResources('AWS::Lambda::Permission', { Properties: { FunctionName: arnOf(functions.get(consumer)) } }));
-      expect(permissions.map((permission) => permission.Properties)).toEqual([
-        { Action: 'lambda:InvokeFunction', FunctionName: arnOf(functions.get(consumer)), Principal: 'events.amazonaws.com', SourceArn: arnOf(events.rules.get(consumer)!) },
-      ]);
+      const invokers = consumer === 'webhook-dispatcher' ? [events.rules.get(consumer)!, events.webhookSweep] : [events.rules.get(consumer)!];
+      const expected = invokers.map((rule) => ({ Action: 'lambda:InvokeFunction', FunctionName: arnOf(functions.get(consumer)), Principal: 'events.amazonaws.com', SourceArn: arnOf(rule) }));
+      expect(permissions.map((permission) => permission.Properties)).toEqual(expect.arrayContaining(expected));
+      expect(permissions).toHaveLength(expected.length);
     }
+  });
+
+  it('has the webhook-dispatcher queue stuck deliveries again every five minutes', () => {
+    expect(resource(events.webhookSweep).Properties).toMatchObject({
+      ScheduleExpression: 'rate(5 minutes)',
+      State: 'ENABLED',
+      Targets: [{ Arn: arnOf(functions.get('webhook-dispatcher')), Input: JSON.stringify({ sweep: true }), RetryPolicy: { MaximumRetryAttempts: 2 } }],
+    });
+    expect(resource(events.webhookSweep).Properties).not.toHaveProperty('EventBusName');
   });
 
   it('archives Vexilla events for replay', () => {

@@ -1,8 +1,9 @@
 /**
  * The webhook-dispatcher Lambda entry as AWS invokes it: an EventBridge event fans out into SQS
- * messages, and an SQS batch makes one attempt per record. DynamoDB is DynamoDB Local (through
- * the SDK's AWS_ENDPOINT_URL_DYNAMODB); SQS, which has no local twin here, is mocked and its calls
- * asserted exactly.
+ * messages, an SQS batch makes one attempt per record (and, as in production, refuses a target on
+ * 127.0.0.1 without a request), and a `{"sweep": true}` event queues stuck deliveries again.
+ * DynamoDB is DynamoDB Local (through the SDK's AWS_ENDPOINT_URL_DYNAMODB); SQS, which has no
+ * local twin here, is mocked and its calls asserted exactly.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,7 +11,7 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliveryIdOf } from '../../functions/domain/webhook-deliveries.js';
+import { deliveryIdOf, deliveryWrite } from '../../functions/domain/webhook-deliveries.js';
 import { handler } from '../../functions/events/consumers/webhook-dispatcher.js';
 import { testDynamoEndpoint } from '../support/dynamodb.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
@@ -101,14 +102,37 @@ describe('webhook-dispatcher Lambda', () => {
     } as unknown as SQSEvent;
     const result = await handler(batch, context);
 
-    // Assess: the 503 is a retry queued with backoff, not a Lambda failure; the unreadable record is
-    const calls = sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input);
+    // Assess: the Lambda refuses the private target at once (no request, no retry queued), which
+    // is not a Lambda failure; the unreadable record is
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-2' }] });
-    expect(received).toBe(1);
-    expect(calls).toEqual([{ QueueUrl: QUEUE_URL, MessageBody: message, DelaySeconds: expect.any(Number) }]);
-    expect(calls[0]?.DelaySeconds).toBeGreaterThanOrEqual(30);
-    expect(calls[0]?.DelaySeconds).toBeLessThanOrEqual(60);
-    const retrying = await api.call('GET', `/admin/v1/environments/${envId}/webhooks/${webhook.id}/deliveries?status=retrying`);
-    expect(retrying.body.items).toMatchObject([{ id: deliveryId, attempts: 1, lastStatusCode: 503, lastError: 'HTTP 503' }]);
+    expect(received).toBe(0);
+    expect(sqs.commandCalls(SendMessageCommand)).toEqual([]);
+    const failed = await api.call('GET', `/admin/v1/environments/${envId}/webhooks/${webhook.id}/deliveries?status=failed`);
+    expect(failed.body.items).toMatchObject([{ id: deliveryId, attempts: 1, lastError: 'target resolves to a private address (127.0.0.1): refused' }]);
+  });
+
+  it('queues a delivery stuck pending again on a {"sweep": true} event', async () => {
+    // Prepare: a delivery committed 20 minutes ago whose first attempt was never queued
+    const projectId: string = (await api.call('POST', `/admin/v1/organisations/${api.organisationId}/projects`, { body: { name: 'S' } })).body.id;
+    const envId: string = (await api.call('POST', `/admin/v1/projects/${projectId}/environments`, { body: { name: 'E' } })).body.environment.id;
+    const webhook = (await api.call('POST', `/admin/v1/environments/${envId}/webhooks`, { body: { url: 'https://hooks.example.com/x' } })).body;
+    const at = new Date(Date.now() - 20 * 60_000).toISOString();
+    const deliveryId = deliveryIdOf({ eventId: 'evt-stuck', at }, webhook.id);
+    const payload = JSON.stringify({ id: 'evt-stuck', type: 'feature-state.changed', data: {} });
+    await api.deps.store.commit([
+      deliveryWrite(
+        { type: 'webhook-delivery', id: deliveryId, orgId: api.organisationId, envId, webhookId: webhook.id, eventId: 'evt-stuck', detailType: 'feature-state.changed', status: 'pending', attempts: 0, payload, createdAt: at, updatedAt: at, version: 1 },
+        'absent',
+      ),
+    ]);
+    sqs.resetHistory();
+
+    // Act
+    await handler({ sweep: true }, context);
+
+    // Assess
+    expect(sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input)).toEqual([
+      { QueueUrl: QUEUE_URL, MessageBody: JSON.stringify({ webhookId: webhook.id, deliveryId }), DelaySeconds: 0 },
+    ]);
   });
 });

@@ -7,12 +7,19 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { wireWebhookDispatcher } from '../../functions/events/consumers/webhook-dispatcher.js';
+import type { WebhookDelivery } from '../../functions/domain/entities.js';
+import { DELIVERY_RETENTION_DAYS, deliveryIdOf, deliveryWrite, sweepStuckDeliveries } from '../../functions/domain/webhook-deliveries.js';
+import { createWebhookDispatcher, wireWebhookDispatcher } from '../../functions/events/consumers/webhook-dispatcher.js';
 import { detailTypes } from '../../functions/events/detail-types.js';
 import { type BusEvent, createLocalBus, type LocalBus } from '../../functions/events/local-bus.js';
 import { eventRules } from '../../functions/events/rules.js';
 import { type EventPipeline, startEventPipeline } from '../../functions/local/event-pipeline.js';
+import { localDynamoClientConfig } from '../../functions/local/dynamodb-local.js';
+import { localFunctions } from '../../functions/local/functions.js';
+import { startHttpServer } from '../../functions/local/http-server.js';
 import { createLocalDeliveryQueue, type LocalDeliveryQueue } from '../../functions/local/local-delivery-queue.js';
 import { testDynamoEndpoint } from '../support/dynamodb.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
@@ -447,5 +454,160 @@ describe('webhook delivery', () => {
     expect(healthyDelivery).toMatchObject({ attempts: 1, lastStatusCode: 200 });
     expect(stuck).toMatchObject({ status: 'pending', attempts: 0 });
     expect(hanging.received).toHaveLength(1);
+  });
+});
+
+/** A delivery as the fan-out commits it, without queueing its attempt (as when the process dies right after the commit). */
+async function commitDelivery(envId: string, webhookId: string, changes: Partial<WebhookDelivery> = {}): Promise<WebhookDelivery> {
+  const at = changes.createdAt ?? new Date().toISOString();
+  const eventId = `evt-${Math.random().toString(36).slice(2)}`;
+  const delivery: WebhookDelivery = {
+    type: 'webhook-delivery',
+    id: deliveryIdOf({ eventId, at }, webhookId),
+    orgId: api.organisationId,
+    envId,
+    webhookId,
+    eventId,
+    detailType: 'feature-state.changed',
+    status: 'pending',
+    attempts: 0,
+    payload: JSON.stringify({ id: eventId, type: 'feature-state.changed', data: { eventId, environmentId: envId } }),
+    createdAt: at,
+    updatedAt: at,
+    version: 1,
+    ...changes,
+  };
+  await api.deps.store.commit([deliveryWrite(delivery, 'absent')]);
+  return delivery;
+}
+
+const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
+
+describe('webhook hardening', () => {
+  it('refuses URLs that target this machine or a private network where the deployment does not allow them (production)', async () => {
+    // Prepare: the admin API as the Lambda runs it (private targets not allowed), over real HTTP
+    const { envId } = await setup();
+    const production = await startHttpServer({ port: 0, functions: localFunctions({ ...api.deps, allowPrivateWebhookTargets: false }) });
+    const call = (method: string, path: string, body: unknown) =>
+      fetch(`${production.url}${path}`, { method, headers: { authorization: `Bearer ${api.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const refusedUrls = [
+      'http://127.0.0.1:9000/hook',
+      'http://localhost:9000/hook',
+      'http://169.254.169.254/latest/meta-data/',
+      'http://[::1]/hook',
+      'http://[::ffff:10.0.0.1]/hook',
+      'https://192.168.1.10/hook',
+      'http://2130706433/hook',
+    ];
+
+    try {
+      // Act
+      const refused = await Promise.all(refusedUrls.map(async (url) => ({ url, reply: await call('POST', `/admin/v1/environments/${envId}/webhooks`, { url }) })));
+      const created = await call('POST', `/admin/v1/environments/${envId}/webhooks`, { url: 'https://hooks.example.com/x' });
+      const webhook = (await created.json()) as { id: string };
+      const moved = await call('PATCH', `/admin/v1/environments/${envId}/webhooks/${webhook.id}`, { url: 'http://10.1.2.3/hook' });
+      const local = await api.call('POST', `/admin/v1/environments/${envId}/webhooks`, { body: { url: 'http://127.0.0.1:9000/hook' } });
+
+      // Assess
+      for (const { url, reply } of refused) {
+        expect(reply.status, url).toBe(422);
+        const body = (await reply.json()) as { details: { path: string; message: string }[] };
+        expect(body.details, url).toEqual([{ path: 'url', message: expect.stringMatching(/webhooks must target a public address$/) }]);
+      }
+      expect(created.status).toBe(201);
+      expect(moved.status).toBe(422);
+      expect((await api.call('GET', `/admin/v1/environments/${envId}/webhooks/${webhook.id}`)).body.url).toBe('https://hooks.example.com/x');
+      expect(local.status).toBe(201);
+    } finally {
+      await production.close();
+    }
+  });
+
+  it('a production-configured dispatcher refuses a 127.0.0.1 receiver without sending anything, while the local configuration delivers', async () => {
+    // Prepare: webhooks to a local receiver, by address and by name (made through the local API)
+    const { envId } = await setup();
+    const receiver = await startReceiver();
+    const byAddress = await createWebhook(envId, { url: receiver.url });
+    const byName = await createWebhook(envId, { url: receiver.url.replace('127.0.0.1', 'localhost') });
+    const first = await commitDelivery(envId, byAddress.id);
+    const second = await commitDelivery(envId, byName.id);
+    const productionQueue = createLocalDeliveryQueue();
+    const production = createWebhookDispatcher({ ...api.deps, allowPrivateWebhookTargets: false, queue: productionQueue }, { maxAttempts: MAX_ATTEMPTS, baseDelaySeconds: 0.02 });
+    productionQueue.process((delivery) => production.onDelivery(delivery));
+
+    // Act: production attempts both, then the local stack redelivers the first
+    await production.onDelivery({ webhookId: byAddress.id, deliveryId: first.id });
+    await production.onDelivery({ webhookId: byName.id, deliveryId: second.id });
+    await productionQueue.idle();
+    const [refusedByAddress] = await deliveries(envId, byAddress.id);
+    const [refusedByName] = await deliveries(envId, byName.id);
+    const sentInProduction = receiver.received.length;
+    const redeliver = await api.call('POST', `/admin/v1/environments/${envId}/webhooks/${byAddress.id}/deliveries/${first.id}/redeliver`);
+    const delivered = await deliveredOne(envId, byAddress.id);
+    await settle();
+
+    // Assess
+    expect(sentInProduction).toBe(0);
+    expect(refusedByAddress).toMatchObject({ id: first.id, status: 'failed', attempts: 1, lastError: 'target resolves to a private address (127.0.0.1): refused' });
+    expect(refusedByAddress).not.toHaveProperty('lastStatusCode');
+    expect(refusedByName).toMatchObject({ id: second.id, status: 'failed', attempts: 1 });
+    expect(refusedByName?.lastError).toMatch(/^target resolves to a private address \((127\.0\.0\.1|::1)\): refused$/);
+    expect(redeliver.status).toBe(202);
+    expect(delivered).toMatchObject({ id: first.id, status: 'delivered', attempts: 1, lastStatusCode: 200 });
+    expect(receiver.received.map((request) => request.headers['x-vexilla-delivery'])).toEqual([first.id]);
+  });
+
+  it(`keeps a delivery ${DELIVERY_RETENTION_DAYS} days after its creation: its item carries the TTL attribute through every attempt`, async () => {
+    // Prepare
+    const { envId } = await setup();
+    const receiver = await startReceiver((n) => (n === 0 ? 500 : 200));
+    const webhook = await createWebhook(envId, { url: receiver.url });
+    const client = DynamoDBDocumentClient.from(new DynamoDBClient(localDynamoClientConfig(testDynamoEndpoint())));
+
+    // Act: created, retried, then delivered (each a new write of the item)
+    await patchFlag(envId, 'kept');
+    const delivery = await deliveredOne(envId, webhook.id);
+    const { Item: item } = await client.send(new GetCommand({ TableName: api.tableName, Key: { pk: `WEBHOOK#${webhook.id}`, sk: `DELIVERY#${delivery.id}` } }));
+    client.destroy();
+
+    // Assess
+    expect(delivery).toMatchObject({ attempts: 2, status: 'delivered' });
+    expect(item?.createdAt).toEqual(expect.any(String));
+    expect(item?.expiresAt).toBe(Math.floor(Date.parse(item?.createdAt as string) / 1000) + DELIVERY_RETENTION_DAYS * 86_400);
+    expect(await api.call('GET', `/admin/v1/environments/${envId}/webhooks/${webhook.id}/deliveries/${delivery.id}`).then((reply) => reply.body)).not.toHaveProperty('expiresAt');
+  });
+
+  it('delivers what was committed but never queued once the sweep runs, and leaves recent deliveries alone', async () => {
+    // Prepare: stuck ones (pending 20 minutes, a retry 20 minutes overdue) and a fresh pending one
+    const { envId } = await setup();
+    const receiver = await startReceiver();
+    const webhook = await createWebhook(envId, { url: receiver.url });
+    const stuck = await commitDelivery(envId, webhook.id, { createdAt: minutesAgo(20), updatedAt: minutesAgo(20) });
+    const overdue = await commitDelivery(envId, webhook.id, {
+      createdAt: minutesAgo(30),
+      updatedAt: minutesAgo(25),
+      status: 'retrying',
+      attempts: 1,
+      lastError: 'HTTP 503',
+      nextAttemptAt: minutesAgo(24),
+    });
+    const fresh = await commitDelivery(envId, webhook.id);
+    await settle();
+    const before = receiver.received.length;
+
+    // Act
+    const queued = await sweepStuckDeliveries({ ...api.deps, queue }, { olderThanMs: 15 * 60_000 });
+    await settle();
+
+    // Assess
+    expect(before).toBe(0);
+    expect(queued).toEqual(expect.arrayContaining([{ webhookId: webhook.id, deliveryId: stuck.id }, { webhookId: webhook.id, deliveryId: overdue.id }]));
+    expect(queued.filter((ref) => ref.webhookId === webhook.id)).toHaveLength(2);
+    const byId = new Map((await deliveries(envId, webhook.id)).map((delivery) => [delivery.id, delivery]));
+    expect(byId.get(stuck.id)).toMatchObject({ status: 'delivered', attempts: 1, lastStatusCode: 200 });
+    expect(byId.get(overdue.id)).toMatchObject({ status: 'delivered', attempts: 2, lastStatusCode: 200 });
+    expect(byId.get(fresh.id)).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(new Set(receiver.received.map((request) => request.headers['x-vexilla-delivery']))).toEqual(new Set([stuck.id, overdue.id]));
+    expect(receiver.received.every((request) => verify(webhook.secret, request))).toBe(true);
   });
 });

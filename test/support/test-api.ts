@@ -48,7 +48,8 @@ export async function startTestApi(options: { snapshotTtlMs?: number; clock?: ()
   const raw = new DynamoDBClient(config);
   await ensureTable(raw, tableName);
   const { deps, scheduler } = await startLocalScheduler({
-    deps: { store: new DynamoStore(documentClient(config), tableName), clock: options.clock ?? (() => new Date()) },
+    // The local stack's policy: receivers on 127.0.0.1 are allowed.
+    deps: { store: new DynamoStore(documentClient(config), tableName), clock: options.clock ?? (() => new Date()), allowPrivateWebhookTargets: true },
     intervalMs: 0,
   });
   const server = await startHttpServer({ port: 0, functions: localFunctions(deps, { snapshotTtlMs: options.snapshotTtlMs ?? 100 }) });

@@ -9,6 +9,11 @@ export interface Deps {
   clock: () => Date;
   /** One-time schedules for scheduled changes; without it, scheduling is refused. */
   scheduler?: SchedulerPort | undefined;
+  /**
+   * Whether webhooks may target private, loopback and link-local addresses: only the local stack
+   * (its receivers are on 127.0.0.1) sets it; the Lambdas leave it off. @default false
+   */
+  allowPrivateWebhookTargets?: boolean | undefined;
 }
 
 /** The authenticated caller, as recorded in audit. */

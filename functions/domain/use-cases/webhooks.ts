@@ -4,10 +4,11 @@
  */
 import type * as z from 'zod';
 import type { ChangeAction, Environment, Webhook, WebhookDelivery } from '../entities.js';
-import { Conflict, NotFound } from '../errors.js';
+import { Conflict, Invalid, NotFound } from '../errors.js';
 import type { Page, Write } from '../ports.js';
 import type * as schemas from '../schemas.js';
 import { redeliveryWrite } from '../webhook-deliveries.js';
+import { literalPrivateTarget } from '../webhook-targets.js';
 import { type Actor, commitOrConflict, type Deps, defined, eventWrite, expectVersion, isoNow, newId, randomToken } from './support.js';
 
 export type WebhookView = Omit<Webhook, 'secret'>;
@@ -48,6 +49,14 @@ async function load(deps: Deps, environment: Environment, webhookId: string): Pr
 
 const changedMeanwhile = async () => new Conflict('The webhook changed meanwhile: reload and try again.');
 
+/** Refuses a URL that visibly targets this machine or a private network, unless the deployment allows it (the local stack). */
+function refusePrivateTarget(deps: Deps, url: string | undefined): void {
+  const reason = url && !deps.allowPrivateWebhookTargets ? literalPrivateTarget(url) : undefined;
+  if (reason) {
+    throw new Invalid('Webhooks must target a public address.', [{ path: 'url', message: `${reason}: webhooks must target a public address` }]);
+  }
+}
+
 export async function listWebhooks(deps: Deps, environment: Environment): Promise<{ items: WebhookView[] }> {
   return { items: (await deps.store.listAll({ of: 'webhooks', envId: environment.id })).map(webhookView) };
 }
@@ -58,6 +67,7 @@ export async function getWebhook(deps: Deps, environment: Environment, webhookId
 
 /** A new webhook; its signing secret is returned once, with it. */
 export async function createWebhook(deps: Deps, actor: Actor, environment: Environment, body: z.infer<typeof schemas.createWebhookBody>) {
+  refusePrivateTarget(deps, body.url);
   const at = isoNow(deps);
   const { secret, secretPrefix } = mintSecret();
   const webhook: Webhook = {
@@ -82,6 +92,7 @@ export async function createWebhook(deps: Deps, actor: Actor, environment: Envir
 }
 
 export async function updateWebhook(deps: Deps, actor: Actor, environment: Environment, webhookId: string, body: z.infer<typeof schemas.updateWebhookBody>) {
+  refusePrivateTarget(deps, body.url);
   const webhook = await load(deps, environment, webhookId);
   const expected = expectVersion(webhook.version, body.version, 'The webhook');
   const { version: _version, ...changes } = body;

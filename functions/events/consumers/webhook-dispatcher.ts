@@ -5,6 +5,7 @@
  * - SQS messages from the delivery queue: one attempt per message. A failed HTTP attempt is not a
  *   Lambda failure (it queued its retry); only unexpected errors are reported in
  *   `batchItemFailures`, so SQS receives just those messages again.
+ * - `{"sweep": true}` (a scheduled rule): re-queues deliveries stuck pending or retrying.
  * The local stack wires the same functions to its bus and timer queue (`wireWebhookDispatcher`).
  */
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -16,7 +17,7 @@ import { DynamoStore } from '../../data/dynamo-store.js';
 import type { DetailType } from '../../domain/entities.js';
 import { CommitConflict, type DeliveryQueue } from '../../domain/ports.js';
 import type { Deps } from '../../domain/use-cases/support.js';
-import { type DeliveryRef, type DispatchDeps, type DispatchOptions, deliverOnce, fanOut } from '../../domain/webhook-deliveries.js';
+import { type DeliveryRef, type DispatchDeps, type DispatchOptions, deliverOnce, fanOut, sweepStuckDeliveries } from '../../domain/webhook-deliveries.js';
 import { documentClient } from '../../shared/dynamodb.js';
 import { requiredEnv } from '../../shared/env.js';
 import { logger } from '../../shared/logger.js';
@@ -29,12 +30,18 @@ export const CONSUMER = 'webhook-dispatcher';
 
 const busEventSchema = z.object({ 'detail-type': z.string().min(1), detail: z.record(z.string(), z.unknown()) });
 const deliveryMessageSchema = z.object({ webhookId: z.string().min(1), deliveryId: z.string().min(1) }).strict();
+const sweepEventSchema = z.object({ sweep: z.literal(true) });
+
+/** A delivery untouched this long is stuck: far beyond an attempt's timeout and SQS's longest delay (15 min). */
+export const STUCK_AFTER_MS = 15 * 60_000;
 
 export interface WebhookDispatcher {
   /** Handles one bus event (EventBridge's or the local bus's). */
   onEvent(event: Pick<BusEvent, 'detail-type' | 'detail'>): Promise<void>;
   /** Makes one delivery attempt (a queue message). */
   onDelivery(delivery: DeliveryRef): Promise<void>;
+  /** Re-queues stuck deliveries (see sweepStuckDeliveries); returns how many. */
+  sweep(olderThanMs?: number): Promise<number>;
 }
 
 export function createWebhookDispatcher(deps: DispatchDeps, options: DispatchOptions = {}): WebhookDispatcher {
@@ -71,6 +78,11 @@ export function createWebhookDispatcher(deps: DispatchDeps, options: DispatchOpt
       const log = result === 'failed' ? logger.warn : result === 'retrying' ? logger.info : logger.debug;
       log.call(logger, 'webhook attempt', { webhookId: delivery.webhookId, deliveryId: delivery.deliveryId, result });
     },
+    async sweep(olderThanMs = STUCK_AFTER_MS) {
+      const queued = await sweepStuckDeliveries(deps, { olderThanMs });
+      if (queued.length > 0) logger.warn('stuck webhook deliveries queued again', { deliveries: queued });
+      return queued.length;
+    },
   };
 }
 
@@ -80,15 +92,13 @@ export interface WireOptions {
   /** The local timer queue (functions/local/local-delivery-queue.ts) or any queue with a `process` hook. */
   queue: DeliveryQueue & { process(handler: (delivery: DeliveryRef) => Promise<unknown>): void };
   options?: DispatchOptions;
-  /** @default globalThis.fetch */
-  fetch?: typeof fetch;
 }
 
-/** Plugs the dispatcher into the local stack: bus events fan out, queue messages attempt. Returns the unsubscribe function. */
-export function wireWebhookDispatcher({ deps, bus, queue, options, fetch }: WireOptions): () => void {
-  const dispatcher = createWebhookDispatcher({ ...deps, queue, ...(fetch ? { fetch } : {}) }, options);
+/** Plugs the dispatcher into the local stack: bus events fan out, queue messages attempt. Returns the dispatcher and the unsubscribe function. */
+export function wireWebhookDispatcher({ deps, bus, queue, options }: WireOptions): WebhookDispatcher & { unsubscribe: () => void } {
+  const dispatcher = createWebhookDispatcher({ ...deps, queue }, options);
   queue.process((delivery) => dispatcher.onDelivery(delivery));
-  return bus.subscribe(CONSUMER, (event) => dispatcher.onEvent(event));
+  return { ...dispatcher, unsubscribe: bus.subscribe(CONSUMER, (event) => dispatcher.onEvent(event)) };
 }
 
 const isSqsEvent = (event: unknown): event is SQSEvent =>
@@ -106,6 +116,10 @@ export const handler = middy<unknown, SQSBatchResponse | void>()
       queue: new SqsDeliveryQueue(new SQSClient({}), requiredEnv('WEBHOOK_QUEUE_URL')),
     });
     const dispatcher = instance;
+    if (sweepEventSchema.safeParse(event).success) {
+      await dispatcher.sweep();
+      return;
+    }
     if (!isSqsEvent(event)) return dispatcher.onEvent(event as BusEvent);
     // All records at once: a slow endpoint holds only its own attempt (bounded by the timeout).
     const failures = await Promise.all(
