@@ -110,13 +110,15 @@ const shown = (path: string) => {
 };
 
 function banner(config: LocalConfig, details: { storage: string; dynamoEndpoint: string; configFile: string; reused: boolean }): string {
-  const width = Math.max('Admin token'.length, ...config.environments.map((environment) => environment.name.length)) + 2;
+  const width = Math.max('Admin token'.length, 'SDK APIs'.length, ...config.environments.map((environment) => environment.name.length)) + 2;
   const label = (text: string) => text.padEnd(width);
+  const evaluated = config.environments[0];
   const lines = [
     '',
     'Vexilla is running locally.',
     '',
-    `  ${label('API')}${config.apiUrl}/admin/v1`,
+    `  ${label('Admin API')}${config.apiUrl}/admin/v1`,
+    `  ${label('SDK APIs')}${config.apiUrl}/api/v1/ (Flagsmith SDKs), ${config.apiUrl}/ofrep/v1/ (OpenFeature)`,
     `  ${label('Admin token')}${config.adminToken}`,
   ];
   for (const environment of config.environments) {
@@ -127,7 +129,15 @@ function banner(config: LocalConfig, details: { storage: string; dynamoEndpoint:
     '',
     `  Demo data ${details.reused ? 'reused' : 'created'}; secrets saved in ${shown(details.configFile)}`,
     `  DynamoDB Local ${details.dynamoEndpoint}, table ${TABLE_NAME}, ${details.storage}`,
+    '  Change pipeline: stream publisher, event bus, audit-writer, webhooks, document publisher, edge cache, scheduler',
     '',
+    ...(evaluated
+      ? [
+          `  Evaluate a flag (${evaluated.name}):`,
+          `  curl -X POST ${config.apiUrl}/ofrep/v1/evaluate/flags/new_checkout -H "Authorization: Bearer ${evaluated.clientKey}" -H 'content-type: application/json' -d '{"context":{"targetingKey":"ana"}}'`,
+          '',
+        ]
+      : []),
     "  List the demo project's features:",
     `  curl -H "Authorization: Bearer ${config.adminToken}" ${config.apiUrl}/admin/v1/projects/${config.projectId}/features`,
     '',

@@ -151,6 +151,16 @@ describe('npm run dev', () => {
     expect(config.apiUrl).toBe(`http://localhost:${port}`);
     expect(dev.output()).toContain(config.adminToken);
     expect(dev.output()).toContain(`curl -H "Authorization: Bearer ${config.adminToken}" http://localhost:${port}/admin/v1/projects/${config.projectId}/features`);
+    // The banner's evaluation line works as printed.
+    const printed = /curl -X POST (\S+) -H "Authorization: Bearer (\S+)"/.exec(dev.output());
+    expect(printed?.[2]).toBe(config.environments[0]?.clientKey);
+    const evaluation = await fetch(printed?.[1] ?? '', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${printed?.[2]}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ context: { targetingKey: 'ana' } }),
+    });
+    expect(evaluation.status).toBe(200);
+    expect(await evaluation.json()).toMatchObject({ key: 'new_checkout', value: expect.any(Boolean) });
 
     const response = await fetch(`${config.apiUrl}/admin/v1/organisations`, { headers: { authorization: `Bearer ${config.adminToken}` } });
     expect(response.status).toBe(200);
