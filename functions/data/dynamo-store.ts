@@ -29,6 +29,13 @@ import { itemKeysOf, keyOf, queryOf } from './keys.js';
 import { table } from './table.js';
 
 type Item = Record<string, unknown>;
+
+/** The condition of a write that expects a stored version. */
+const versionIs = (expected: number) => ({
+  ConditionExpression: '#version = :expected',
+  ExpressionAttributeNames: { '#version': 'version' },
+  ExpressionAttributeValues: { ':expected': expected },
+});
 const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', table.timeToLiveAttribute] as const;
 
 function toEntity<T>(item: Item): T {
@@ -225,9 +232,7 @@ export class DynamoStore implements Store {
             Put: {
               TableName: this.tableName,
               Item: item,
-              ConditionExpression: '#version = :expected',
-              ExpressionAttributeNames: { '#version': 'version' },
-              ExpressionAttributeValues: { ':expected': write.expect },
+              ...versionIs(write.expect),
             },
           };
         }
@@ -239,9 +244,7 @@ export class DynamoStore implements Store {
           ConditionCheck: {
             TableName: this.tableName,
             Key: { pk, sk },
-            ConditionExpression: '#version = :expected',
-            ExpressionAttributeNames: { '#version': 'version' },
-            ExpressionAttributeValues: { ':expected': write.expect },
+            ...versionIs(write.expect),
           },
         };
       }
@@ -250,9 +253,7 @@ export class DynamoStore implements Store {
           Delete: {
             TableName: this.tableName,
             Key: { pk, sk },
-            ConditionExpression: '#version = :expected',
-            ExpressionAttributeNames: { '#version': 'version' },
-            ExpressionAttributeValues: { ':expected': write.expect },
+            ...versionIs(write.expect),
           },
         };
       }
