@@ -75,7 +75,9 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
   .handler(async (event) => {
     instance ??= createSdkApi(
       { store: new DynamoStore(documentClient(), requiredEnv('TABLE_NAME')), clock: () => new Date() },
-      { ttlMs: Number(process.env.SNAPSHOT_TTL_MS ?? 1000) },
+      // How often the published-document marker is checked, and the longest a snapshot is kept
+      // even when the marker has not moved (a lagging document-publisher).
+      { ttlMs: Number(process.env.SNAPSHOT_TTL_MS ?? 1000), maxAgeMs: Number(process.env.SNAPSHOT_MAX_AGE_MS ?? 60_000) },
     );
     return instance(event);
   });
