@@ -49,8 +49,8 @@ export interface Environment extends Stamped {
    */
   hashKey: string;
   /**
-   * Approvals a change request needs before it may apply. Above 0, feature states of this
-   * environment change only through approved change requests (API, import, restore and
+   * Approvals a change request needs before it may apply. Above 0, feature states and segment / tenant
+   * overrides of this environment change only through approved change requests (API, import, restore and
    * schedules are refused). Absent on environments stored before governance existed: 0.
    */
   requiredApprovals?: number | undefined;

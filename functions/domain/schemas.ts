@@ -54,7 +54,7 @@ export const createEnvironmentBody = z
 export const updateEnvironmentBody = z
   .object({
     name: name.optional(),
-    /** Approvals a change request needs; above 0, feature states change only through change requests. */
+    /** Approvals a change request needs; above 0, feature states and segment / tenant overrides change only through change requests. */
     requiredApprovals: z.number().int().min(0).max(5).optional(),
     version: version.optional(),
   })

@@ -6,6 +6,8 @@
  * its time (injected clock).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Conflict } from '../../functions/domain/errors.js';
+import { putTenantOverride } from '../../functions/domain/use-cases/targeting.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
 
 const HOUR = 3_600_000;
@@ -84,6 +86,31 @@ describe('governed overrides', () => {
     expect(await featureStateEvents(env.envId)).toEqual(eventsBefore);
     expect(identity.status).toBe(200);
     expect((await env.served('support-case', {})).banner).toEqual([true, 'just for you']);
+  });
+
+  it('refuses an import that would change only a segment override, and a write that read the environment before governance', async () => {
+    const source = await newEnvironment('import-source', 0);
+    expect((await api.call('PUT', `${source.fs('banner')}/segment-overrides/${segmentId}`, { body: { enabled: true, value: 'imported' } })).status).toBe(200);
+    // Without its feature states (their hashing keys differ per environment): only the overrides are left to import.
+    const document = { ...(await api.call('GET', `${source.base}/export`)).body, feature_states: [] };
+    const env = await newEnvironment('import-target', 0);
+    const stale = (await api.deps.store.get({ type: 'environment', id: env.envId }))!;
+    expect((await api.call('PATCH', env.base, { body: { requiredApprovals: 1 } })).status).toBe(200);
+
+    const plan = await api.call('POST', `${env.base}/import?dryRun=true`, { body: document });
+    const imported = await api.call('POST', `${env.base}/import`, { body: document });
+    const project = (await api.deps.store.get({ type: 'project', id: projectId }))!;
+    const actor = { id: 'tok_racer', name: 'racing editor', orgId: api.organisationId, roles: { organisation: 'admin' as const } };
+    const raced = await putTenantOverride(api.deps, actor, stale, project, 'limit', 'acme', { enabled: false, value: 1 }).catch((e: unknown) => e);
+
+    expect(plan.body).toMatchObject({ created: { segmentOverrides: 1 }, refused: expect.stringContaining('open a change request instead') });
+    expect(plan.body.created.featureStates ?? 0).toBe(0);
+    expect(imported.status).toBe(409);
+    expect(raced).toBeInstanceOf(Conflict);
+    expect(raced).toMatchObject({ details: { requiredApprovals: 1 } });
+    expect((await env.overrides('banner')).segmentOverrides).toEqual([]);
+    expect((await env.overrides('limit')).tenantOverrides).toMatchObject([{ tenantId: 'acme', enabled: true, value: 99, version: 1 }]);
+    expect(await featureStateEvents(env.envId)).toEqual(['created tenant-override limit']);
   });
 
   it('applies a feature-state change, a segment-override change and a tenant-override removal atomically after approval', async () => {
