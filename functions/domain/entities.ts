@@ -49,8 +49,8 @@ export interface Environment extends Stamped {
    */
   hashKey: string;
   /**
-   * Approvals a change request needs before it may apply. Above 0, feature states of this
-   * environment change only through approved change requests (API, import, restore and
+   * Approvals a change request needs before it may apply. Above 0, feature states and segment / tenant
+   * overrides of this environment change only through approved change requests (API, import, restore and
    * schedules are refused). Absent on environments stored before governance existed: 0.
    */
   requiredApprovals?: number | undefined;
@@ -258,8 +258,10 @@ export interface ChangeEvent {
 /**
  * A change to one feature state, as change requests and scheduled changes carry it: the content
  * to write, and the version it was proposed against (applying refuses if the state moved).
+ * No `target` field: changes stored before overrides could be proposed are feature-state changes.
  */
-export interface ProposedChange {
+export interface FeatureStateChange {
+  target?: 'feature-state' | undefined;
   featureName: string;
   featureId: string;
   /** The feature state's version when the change was proposed (0: never written). */
@@ -268,8 +270,46 @@ export interface ProposedChange {
   content: FeatureStateContent;
 }
 
+/** What a segment override serves: lower priority wins. */
+export interface SegmentOverrideContent {
+  enabled: boolean;
+  value: JsonValue;
+  priority: number;
+}
+
+/** What a tenant override serves. */
+export interface TenantOverrideContent {
+  enabled: boolean;
+  value: JsonValue;
+}
+
+/** A change to one segment override: its complete content, or null to remove it. */
+export interface SegmentOverrideChange {
+  target: 'segment-override';
+  featureName: string;
+  featureId: string;
+  segmentId: string;
+  /** The override's version when the change was proposed (0: absent). */
+  expectedVersion: number;
+  content: SegmentOverrideContent | null;
+}
+
+/** A change to one tenant override: its complete content, or null to remove it. */
+export interface TenantOverrideChange {
+  target: 'tenant-override';
+  featureName: string;
+  featureId: string;
+  tenantId: string;
+  /** The override's version when the change was proposed (0: absent). */
+  expectedVersion: number;
+  content: TenantOverrideContent | null;
+}
+
+/** A change a change set carries: to a feature state, a segment override or a tenant override. */
+export type ProposedChange = FeatureStateChange | SegmentOverrideChange | TenantOverrideChange;
+
 /** A change that cannot apply because its target moved since it was proposed: the diff, as a 409 and a failed schedule show it. */
-export interface ChangeConflict {
+export interface FeatureStateConflict {
   featureName: string;
   expectedVersion: number;
   /** null: the feature no longer exists (deleted, or deleted and created again). */
@@ -277,6 +317,28 @@ export interface ChangeConflict {
   current: FeatureStateContent | null;
   proposed: FeatureStateContent;
 }
+
+/** An override that moved: current and proposed are null where the override is (or would be) absent; currentVersion is null when the feature or segment is gone. */
+export interface SegmentOverrideConflict {
+  featureName: string;
+  segmentId: string;
+  expectedVersion: number;
+  currentVersion: number | null;
+  current: SegmentOverrideContent | null;
+  proposed: SegmentOverrideContent | null;
+}
+
+/** A tenant override that moved (see {@link SegmentOverrideConflict}). */
+export interface TenantOverrideConflict {
+  featureName: string;
+  tenantId: string;
+  expectedVersion: number;
+  currentVersion: number | null;
+  current: TenantOverrideContent | null;
+  proposed: TenantOverrideContent | null;
+}
+
+export type ChangeConflict = FeatureStateConflict | SegmentOverrideConflict | TenantOverrideConflict;
 
 /** A per-environment webhook. The secret signs deliveries; the API shows it only once. */
 export interface Webhook extends Stamped {

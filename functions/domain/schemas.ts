@@ -54,7 +54,7 @@ export const createEnvironmentBody = z
 export const updateEnvironmentBody = z
   .object({
     name: name.optional(),
-    /** Approvals a change request needs; above 0, feature states change only through change requests. */
+    /** Approvals a change request needs; above 0, feature states and segment / tenant overrides change only through change requests. */
     requiredApprovals: z.number().int().min(0).max(5).optional(),
     version: version.optional(),
   })
@@ -184,9 +184,32 @@ export const deliveriesQuery = listQuery.extend({
 /** Changes per change set: each is 3 writes of one DynamoDB transaction (at most 100 items). */
 export const MAX_CHANGES = 25;
 const weights = z.record(z.string(), z.number().min(0).max(100));
+/**
+ * One change: to a feature state (`featureName` alone), to a segment override (with `segmentId`)
+ * or to a tenant override (with `tenantId`). Fields left out keep their current values;
+ * `remove: true` removes the override.
+ */
 export const changeInput = z
-  .object({ featureName, enabled: z.boolean().optional(), value: jsonValue.optional(), weights: weights.optional() })
-  .strict();
+  .object({
+    featureName,
+    segmentId: z.string().min(1).max(100).optional().describe('Change this segment override of the feature, not its feature state.'),
+    tenantId: z.string().min(1).max(200).optional().describe('Change this tenant override of the feature, not its feature state.'),
+    enabled: z.boolean().optional(),
+    value: jsonValue.optional(),
+    weights: weights.optional().describe('Feature states only.'),
+    priority: z.number().int().min(0).max(1_000_000).optional().describe('Segment overrides only; lower wins.'),
+    remove: z.literal(true).optional().describe('Remove the override (nothing else may be given).'),
+  })
+  .strict()
+  .superRefine((change, ctx) => {
+    const problem = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    const override = change.segmentId !== undefined || change.tenantId !== undefined;
+    if (change.segmentId !== undefined && change.tenantId !== undefined) problem('tenantId', 'a change targets a segment override or a tenant override, not both');
+    if (override && change.weights !== undefined) problem('weights', 'only feature-state changes have weights');
+    if (change.priority !== undefined && change.segmentId === undefined) problem('priority', 'only segment-override changes have a priority');
+    if (change.remove && !override) problem('remove', 'only overrides can be removed (give segmentId or tenantId)');
+    if (change.remove && (change.enabled !== undefined || change.value !== undefined || change.priority !== undefined)) problem('remove', 'a removal takes no enabled, value or priority');
+  });
 const changeSet = z
   .array(changeInput)
   .min(1)

@@ -1,36 +1,124 @@
 /**
- * Change sets: several feature-state changes applied atomically through the one write path
- * ({@link featureStateWrites}), together with the writes of whatever carries them (a change
- * request, a scheduled change). A change is proposed against a version; applying refuses, with
- * the diff, if any target moved since.
+ * Change sets: several changes to feature states, segment overrides and tenant overrides,
+ * applied atomically through the write paths the direct routes use ({@link featureStateWrites},
+ * {@link segmentOverrideWrites}, {@link tenantOverrideWrites}), together with the writes of
+ * whatever carries them (a change request, a scheduled change). A change is proposed against a
+ * version; applying refuses, with the diff, if any target moved since.
  */
-import type { ChangeConflict, Environment, FeatureState, FeatureStateContent, JsonValue, ProposedChange } from '../entities.js';
+import type {
+  ChangeConflict,
+  Environment,
+  Feature,
+  FeatureState,
+  FeatureStateContent,
+  JsonValue,
+  ProposedChange,
+  SegmentOverride,
+  SegmentOverrideContent,
+  TenantOverride,
+  TenantOverrideContent,
+} from '../entities.js';
 import { Conflict, Invalid } from '../errors.js';
 import { CommitConflict, type Write } from '../ports.js';
 import { MAX_CHANGES } from '../schemas.js';
 import { checkContent, effectiveState, featureStateWrites } from './features.js';
 import { environmentUnchanged, refusalNow } from './governance.js';
+import { overrideValueProblems, segmentOverrideWrites, tenantOverrideWrites } from './targeting.js';
 import type { Actor, Deps } from './support.js';
 
 export { MAX_CHANGES };
 
-/** A change as people write it: the fields to change; the rest is taken from the current state. */
+/**
+ * A change as people write it: the fields to change; the rest is taken from the current state.
+ * With `segmentId` or `tenantId` it changes that override of the feature (`remove` deletes it).
+ */
 export interface ChangeInput {
   featureName: string;
+  segmentId?: string | undefined;
+  tenantId?: string | undefined;
   enabled?: boolean | undefined;
   value?: JsonValue | undefined;
   weights?: Record<string, number> | undefined;
+  priority?: number | undefined;
+  remove?: true | undefined;
 }
 
 /** Why a change cannot apply: its target is not at the version the change was proposed against. */
 export type ChangeDiff = ChangeConflict;
 
+type Problem = { path: string; message: string };
+
 const contentOf = (state: FeatureState): FeatureStateContent => ({ enabled: state.enabled, value: state.value, weights: state.weights });
+const segmentContentOf = (o: SegmentOverride | undefined): SegmentOverrideContent | null => (o ? { enabled: o.enabled, value: o.value, priority: o.priority } : null);
+const tenantContentOf = (o: TenantOverride | undefined): TenantOverrideContent | null => (o ? { enabled: o.enabled, value: o.value } : null);
+
+/** The target a change names, as a key (one change per target in a set) and as people read it. */
+function targetOf(input: ChangeInput): { key: string; label: string } {
+  if (input.segmentId !== undefined) return { key: `s:${input.featureName}:${input.segmentId}`, label: `the override of ${input.featureName} for segment ${input.segmentId}` };
+  if (input.tenantId !== undefined) return { key: `t:${input.featureName}:${input.tenantId}`, label: `the override of ${input.featureName} for tenant ${input.tenantId}` };
+  return { key: `f:${input.featureName}`, label: input.featureName };
+}
+
+/** Resolves an override change to complete content (null: remove) against the current override; problems are reported, not thrown. */
+function overrideContent<C extends { enabled: boolean; value: JsonValue }>(
+  feature: Feature,
+  input: ChangeInput,
+  current: (C & { version: number }) | undefined,
+  extra: (current: C | undefined) => Omit<C, 'enabled' | 'value'>,
+  path: string,
+  problems: Problem[],
+): C | null | undefined {
+  if (input.remove) {
+    if (!current) problems.push({ path: `${path}.remove`, message: 'there is no such override to remove' });
+    return null;
+  }
+  const enabled = input.enabled ?? current?.enabled;
+  if (enabled === undefined) {
+    problems.push({ path: `${path}.enabled`, message: 'required for a new override' });
+    return undefined;
+  }
+  // As the direct routes do: a new override without a value serves the feature's initial value.
+  const value = input.value !== undefined ? input.value : current ? current.value : feature.initialValue;
+  problems.push(...overrideValueProblems(feature, value, `${path}.value`));
+  return { ...extra(current), enabled, value } as C;
+}
+
+/** Resolves one change against the current target, or undefined (with problems) when it cannot be proposed. */
+async function proposeChange(deps: Deps, environment: Environment, feature: Feature, input: ChangeInput, path: string, problems: Problem[]): Promise<ProposedChange | undefined> {
+  const base = { featureName: feature.name, featureId: feature.id };
+  if (input.segmentId !== undefined) {
+    const segmentId = input.segmentId;
+    const segment = await deps.store.get({ type: 'segment', projectId: environment.projectId, id: segmentId });
+    if (!segment) {
+      problems.push({ path: `${path}.segmentId`, message: `no segment ${segmentId} in this project` });
+      return undefined;
+    }
+    const current = await deps.store.get({ type: 'segment-override', envId: environment.id, featureId: feature.id, segmentId });
+    const content = overrideContent<SegmentOverrideContent>(feature, input, current, (c) => ({ priority: input.priority ?? c?.priority ?? 0 }), path, problems);
+    return content === undefined ? undefined : { target: 'segment-override', ...base, segmentId, expectedVersion: current?.version ?? 0, content };
+  }
+  if (input.tenantId !== undefined) {
+    const tenantId = input.tenantId;
+    const current = await deps.store.get({ type: 'tenant-override', envId: environment.id, featureId: feature.id, tenantId });
+    const content = overrideContent<TenantOverrideContent>(feature, input, current, () => ({}), path, problems);
+    return content === undefined ? undefined : { target: 'tenant-override', ...base, tenantId, expectedVersion: current?.version ?? 0, content };
+  }
+  const current = await effectiveState(deps, environment, feature);
+  const content: FeatureStateContent = {
+    enabled: input.enabled ?? current.enabled,
+    value: input.value !== undefined ? input.value : current.value,
+    weights: input.weights ?? current.weights,
+  };
+  problems.push(...checkContent(feature, content, path));
+  // No `target` on feature-state changes: the shape stays what it was before overrides.
+  return { ...base, expectedVersion: current.version, content };
+}
 
 /**
- * Resolves changes to complete content from the current states, recording the version each was
- * proposed against. Refuses unknown features, duplicates, invalid values and more than
- * {@link MAX_CHANGES} changes (the whole set commits in one DynamoDB transaction).
+ * Resolves changes to complete content from the current feature states and overrides,
+ * recording the version each was proposed against (0: absent). Refuses unknown features and
+ * segments, two changes to one target, invalid values, removals of absent overrides and more
+ * than {@link MAX_CHANGES} changes (the whole set commits in one DynamoDB transaction).
  */
 export async function proposeChanges(deps: Deps, environment: Environment, inputs: ChangeInput[]): Promise<ProposedChange[]> {
   if (inputs.length === 0) throw new Invalid('A change set needs at least one change.', [{ path: 'changes', message: 'empty' }]);
@@ -39,31 +127,56 @@ export async function proposeChanges(deps: Deps, environment: Environment, input
       { path: 'changes', message: `${inputs.length} changes, at most ${MAX_CHANGES}` },
     ]);
   }
-  const problems: { path: string; message: string }[] = [];
+  const problems: Problem[] = [];
   const seen = new Set<string>();
   const changes: ProposedChange[] = [];
   for (const [i, input] of inputs.entries()) {
-    if (seen.has(input.featureName)) {
-      problems.push({ path: `changes.${i}.featureName`, message: `${input.featureName} appears twice` });
+    const target = targetOf(input);
+    if (seen.has(target.key)) {
+      problems.push({ path: `changes.${i}.featureName`, message: `${target.label} appears twice` });
       continue;
     }
-    seen.add(input.featureName);
+    seen.add(target.key);
     const feature = await deps.store.get({ type: 'feature', projectId: environment.projectId, name: input.featureName });
     if (!feature) {
       problems.push({ path: `changes.${i}.featureName`, message: `no feature ${input.featureName} in this project` });
       continue;
     }
-    const current = await effectiveState(deps, environment, feature);
-    const content: FeatureStateContent = {
-      enabled: input.enabled ?? current.enabled,
-      value: input.value !== undefined ? input.value : current.value,
-      weights: input.weights ?? current.weights,
-    };
-    problems.push(...checkContent(feature, content, `changes.${i}`));
-    changes.push({ featureName: feature.name, featureId: feature.id, expectedVersion: current.version, content });
+    const change = await proposeChange(deps, environment, feature, input, `changes.${i}`, problems);
+    if (change) changes.push(change);
   }
   if (problems.length) throw new Invalid('The changes are not valid.', problems);
   return changes;
+}
+
+/** Plans one change: its writes, or its diff when the target moved (or is gone). */
+async function planChange(deps: Deps, actor: Actor, environment: Environment, change: ProposedChange): Promise<{ writes: Write[] } | { conflict: ChangeDiff }> {
+  const stored = await deps.store.get({ type: 'feature', projectId: environment.projectId, name: change.featureName });
+  const feature = stored && stored.id === change.featureId ? stored : undefined;
+  const gone = { currentVersion: null, current: null };
+  if (change.target === 'segment-override') {
+    const diff = { featureName: change.featureName, segmentId: change.segmentId, expectedVersion: change.expectedVersion, proposed: change.content };
+    // Setting an override of a deleted segment would serve nothing: the target is gone.
+    const segment = change.content ? await deps.store.get({ type: 'segment', projectId: environment.projectId, id: change.segmentId }) : true;
+    if (!feature || !segment) return { conflict: { ...diff, ...gone } };
+    const current = await deps.store.get({ type: 'segment-override', envId: environment.id, featureId: feature.id, segmentId: change.segmentId });
+    const version = current?.version ?? 0;
+    if (version !== change.expectedVersion) return { conflict: { ...diff, currentVersion: version, current: segmentContentOf(current) } };
+    return segmentOverrideWrites(deps, actor, environment, feature, change.segmentId, current, change.content);
+  }
+  if (change.target === 'tenant-override') {
+    const diff = { featureName: change.featureName, tenantId: change.tenantId, expectedVersion: change.expectedVersion, proposed: change.content };
+    if (!feature) return { conflict: { ...diff, ...gone } };
+    const current = await deps.store.get({ type: 'tenant-override', envId: environment.id, featureId: feature.id, tenantId: change.tenantId });
+    const version = current?.version ?? 0;
+    if (version !== change.expectedVersion) return { conflict: { ...diff, currentVersion: version, current: tenantContentOf(current) } };
+    return tenantOverrideWrites(deps, actor, environment, feature, change.tenantId, current, change.content);
+  }
+  const diff = { featureName: change.featureName, expectedVersion: change.expectedVersion, proposed: change.content };
+  if (!feature) return { conflict: { ...diff, ...gone } };
+  const current = await effectiveState(deps, environment, feature);
+  if (current.version !== change.expectedVersion) return { conflict: { ...diff, currentVersion: current.version, current: contentOf(current) } };
+  return featureStateWrites(deps, actor, environment, feature, current, change.content);
 }
 
 /** Reads every target: the writes that apply the set, or the diff of the targets that moved. */
@@ -76,26 +189,25 @@ export async function planChangeSet(
   const writes: Write[] = [];
   const conflicts: ChangeDiff[] = [];
   for (const change of changes) {
-    const feature = await deps.store.get({ type: 'feature', projectId: environment.projectId, name: change.featureName });
-    const diff = { featureName: change.featureName, expectedVersion: change.expectedVersion, proposed: change.content };
-    if (!feature || feature.id !== change.featureId) {
-      conflicts.push({ ...diff, currentVersion: null, current: null });
-      continue;
-    }
-    const current = await effectiveState(deps, environment, feature);
-    if (current.version !== change.expectedVersion) {
-      conflicts.push({ ...diff, currentVersion: current.version, current: contentOf(current) });
-      continue;
-    }
-    writes.push(...featureStateWrites(deps, actor, environment, feature, current, change.content).writes);
+    const planned = await planChange(deps, actor, environment, change);
+    if ('conflict' in planned) conflicts.push(planned.conflict);
+    else writes.push(...planned.writes);
   }
   return { writes, conflicts };
 }
 
+/** How many targets moved, in words: "2 feature state(s)", or "… or override(s)" when overrides moved. */
+export const movedTargets = (conflicts: ChangeDiff[]): string =>
+  `${conflicts.length} feature state(s)${conflicts.some((c) => 'segmentId' in c || 'tenantId' in c) ? ' or override(s)' : ''}`;
+
+/** A conflict's target as people read it (the feature name, or which override of it). */
+export const conflictTarget = (c: ChangeDiff): string =>
+  'segmentId' in c ? `${c.featureName} (segment ${c.segmentId})` : 'tenantId' in c ? `${c.featureName} (tenant ${c.tenantId})` : c.featureName;
+
 /** The 409 of a change set whose targets moved; `details` is the diff per feature. */
 export function changeSetConflict(conflicts: ChangeDiff[]): Conflict {
-  const names = conflicts.map((c) => c.featureName).join(', ');
-  return new Conflict(`Nothing was applied: ${conflicts.length} feature state(s) changed since the changes were proposed (${names}). Review the diff and propose again.`, conflicts);
+  const names = conflicts.map(conflictTarget).join(', ');
+  return new Conflict(`Nothing was applied: ${movedTargets(conflicts)} changed since the changes were proposed (${names}). Review the diff and propose again.`, conflicts);
 }
 
 /**

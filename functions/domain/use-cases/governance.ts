@@ -1,7 +1,8 @@
 /**
- * Governance: an environment that requires approvals changes its feature states only through
- * approved change requests. Every other path (the API, import, restore, raw scheduled changes)
- * asks {@link refuseDirectWrites} first, so the rule lives in one place.
+ * Governance: an environment that requires approvals changes its feature states, segment
+ * overrides and tenant overrides only through approved change requests. Every other path (the
+ * API, import, restore, raw scheduled changes) asks {@link refuseDirectWrites} first, so the rule
+ * lives in one place. Identity overrides stay direct (see targeting.ts).
  *
  * The rule is read before the write commits, so each governed commit also carries
  * {@link environmentUnchanged}: if an admin changed the environment (turned governance on,
@@ -28,7 +29,7 @@ export function directWriteConflict(environment: Pick<Environment, 'name' | 'req
   return refusal ? new Conflict(refusal, { requiredApprovals: requiredApprovalsOf(environment) }) : undefined;
 }
 
-/** Throws a Conflict when the environment requires approvals, so feature states change only through change requests. */
+/** Throws a Conflict when the environment requires approvals, so feature states and segment / tenant overrides change only through change requests. */
 export function refuseDirectWrites(environment: Pick<Environment, 'name' | 'requiredApprovals'>): void {
   const conflict = directWriteConflict(environment);
   if (conflict) throw conflict;
@@ -56,7 +57,7 @@ export async function refusalNow(deps: Deps, environment: Pick<Environment, 'id'
 }
 
 /**
- * Commits a direct feature-state write that {@link refuseDirectWrites} allowed, with the check
+ * Commits a direct feature-state or override write that {@link refuseDirectWrites} allowed, with the check
  * that the environment has not changed since. A lost race is the governance 409 if the
  * environment now requires approvals, an "environment changed" 409 if only the check failed,
  * `otherwise()` if a write's own condition failed.

@@ -129,9 +129,13 @@ export interface ImportSummary {
   updated: Record<string, number>;
   unchanged: number;
   dryRun: boolean;
-  /** Set when the import would change feature states of an environment that requires approvals (a dry run reports it; a real import is refused). */
+  /** Set when the import would change feature states or segment / tenant overrides of an environment that requires approvals (a dry run reports it; a real import is refused). */
   refused?: string | undefined;
 }
+
+/** What governance covers, as summary kinds and as entity types (identity overrides stay direct). */
+const GOVERNED_KINDS = ['featureStates', 'segmentOverrides', 'tenantOverrides'];
+const GOVERNED_TYPES = ['feature-state', 'segment-override', 'tenant-override'];
 
 /** Imports (or with `dryRun`, plans) a Flagsmith environment document into `environment`. */
 export async function importFlagsmithDocument(
@@ -368,8 +372,10 @@ export async function importFlagsmithDocument(
     }
   }
 
-  // Governance: feature states of an environment that requires approvals change only through change requests.
-  const refusal = (summary.created.featureStates ?? 0) + (summary.updated.featureStates ?? 0) > 0 ? directWriteRefusal(environment) : undefined;
+  // Governance: feature states and segment and tenant overrides of an environment that requires
+  // approvals change only through change requests.
+  const governedChanges = GOVERNED_KINDS.reduce((n, kind) => n + (summary.created[kind] ?? 0) + (summary.updated[kind] ?? 0), 0);
+  const refusal = governedChanges > 0 ? directWriteRefusal(environment) : undefined;
   if (refusal && summary.dryRun) summary.refused = refusal;
   else if (refusal) refuseDirectWrites(environment);
   if (summary.dryRun) return summary;
@@ -379,15 +385,16 @@ export async function importFlagsmithDocument(
   // allowed them (at most 99 + 1 items), unless it writes the environment itself, whose own
   // version condition says the same (DynamoDB allows one operation per item).
   const writes = (batch: Write[], type: string) => batch.some((write) => write.kind === 'put' && write.entity.type === type);
+  const writesGoverned = (batch: Write[]) => GOVERNED_TYPES.some((type) => writes(batch, type));
   let batch: Write[] = [];
   const flush = async () => {
     if (batch.length === 0) return;
-    const governed = writes(batch, 'feature-state') && !writes(batch, 'environment');
+    const governed = writesGoverned(batch) && !writes(batch, 'environment');
     try {
       await deps.store.commit(governed ? [...batch, environmentUnchanged(env)] : batch);
     } catch (error) {
       if (!(error instanceof CommitConflict)) throw error;
-      const refused = writes(batch, 'feature-state') ? await refusalNow(deps, environment, directWriteConflict) : undefined;
+      const refused = writesGoverned(batch) ? await refusalNow(deps, environment, directWriteConflict) : undefined;
       throw refused ?? new Conflict('Something changed during the import; import again to finish (importing is idempotent).');
     }
     batch = [];

@@ -10,7 +10,7 @@ import type { ChangeAction, Environment, ProposedChange, ScheduledChange } from 
 import { Conflict, Invalid, NotFound } from '../errors.js';
 import { CommitConflict, type Page, type PageRequest, type Write } from '../ports.js';
 import type * as schemas from '../schemas.js';
-import { type ChangeDiff, planChangeSet, proposeChanges } from './change-sets.js';
+import { type ChangeDiff, conflictTarget, movedTargets, planChangeSet, proposeChanges } from './change-sets.js';
 import { appliedWrites, approvalShortfall, getChangeRequest } from './change-requests.js';
 import { directWriteConflict, directWriteRefusal, environmentUnchanged, refusalNow } from './governance.js';
 import { type Actor, commitOrConflict, type Deps, eventWrite, isoNow, newId } from './support.js';
@@ -162,7 +162,7 @@ export async function applyScheduledChange(deps: Deps, target: { envId: string; 
     else {
       const planned = await planChangeSet(deps, actor, environment, changes);
       if (planned.conflicts.length) {
-        plan = fail(`${planned.conflicts.length} feature state(s) changed since the change was scheduled: ${planned.conflicts.map((c) => c.featureName).join(', ')}.`, planned.conflicts);
+        plan = fail(`${movedTargets(planned.conflicts)} changed since the change was scheduled: ${planned.conflicts.map(conflictTarget).join(', ')}.`, planned.conflicts);
       } else {
         const next: ScheduledChange = { ...scheduled, status: 'applied', appliedAt: at, version: scheduled.version + 1, updatedAt: at };
         // Conditional on the environment whose rule was just checked: a rule raised meanwhile loses the race, and the retry fails the change.

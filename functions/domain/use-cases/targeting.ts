@@ -11,13 +11,16 @@ import type {
   Project,
   Segment,
   SegmentOverride,
+  SegmentOverrideContent,
   TenantOverride,
+  TenantOverrideContent,
 } from '../entities.js';
 import { Conflict, Invalid, NotFound } from '../errors.js';
-import type { Page, PageRequest } from '../ports.js';
+import type { Page, PageRequest, Write } from '../ports.js';
 import type * as schemas from '../schemas.js';
 import { nextIdentity } from '../identities.js';
 import { getFeature } from './features.js';
+import { commitDirectWrite, refuseDirectWrites } from './governance.js';
 import { type Actor, allocateNumbers, commitOrConflict, type Deps, defined, eventWrite, expectVersion, isoNow, newId, stableUuid } from './support.js';
 
 export async function getSegment(deps: Deps, project: Project, id: string): Promise<Segment> {
@@ -80,77 +83,148 @@ export async function deleteSegment(deps: Deps, actor: Actor, project: Project, 
   );
 }
 
-function checkOverrideValue(feature: Feature, value: JsonValue) {
-  if (value === null || feature.valueType === 'json' || typeof value === feature.valueType) return;
-  throw new Invalid('The override is not valid.', [{ path: 'value', message: `expected a ${feature.valueType} value (or null)` }]);
+/** Problems with an override's value for its feature (none: the value fits, or is null). */
+export function overrideValueProblems(feature: Feature, value: JsonValue, path = 'value'): { path: string; message: string }[] {
+  if (value === null || feature.valueType === 'json' || typeof value === feature.valueType) return [];
+  return [{ path, message: `expected a ${feature.valueType} value (or null)` }];
 }
 
-/** The generic put / delete of a per-environment override, versioned and audited. */
-async function putOverride<T extends SegmentOverride | TenantOverride | IdentityOverride>(
+function checkOverrideValue(feature: Feature, value: JsonValue) {
+  const problems = overrideValueProblems(feature, value);
+  if (problems.length) throw new Invalid('The override is not valid.', problems);
+}
+
+type AnyOverride = SegmentOverride | TenantOverride | IdentityOverride;
+
+/** The writes of an override put: the override, conditional on the version it replaces, and its change event. */
+function overridePutWrites<T extends AnyOverride>(
   deps: Deps,
   actor: Actor,
   environment: Environment,
   current: T | undefined,
   next: Omit<T, 'version' | 'createdAt' | 'updatedAt'>,
-  expectedVersion: number | undefined,
   subject: Record<string, string>,
-): Promise<T> {
-  const expected = expectVersion(current?.version ?? 0, expectedVersion, 'The override');
+): { entity: T; writes: Write[] } {
+  const expected = current?.version ?? 0;
   const at = isoNow(deps);
   const entity = { ...next, version: expected + 1, createdAt: current?.createdAt ?? at, updatedAt: at } as T;
-  await commitOrConflict(
-    deps,
-    [
-      { kind: 'put', entity, expect: expected === 0 ? 'absent' : expected },
-      eventWrite(deps, actor, {
-        detailType: entity.type === 'identity-override' ? 'identity-override.changed' : 'feature-state.changed',
-        action: current ? 'updated' : 'created',
-        orgId: environment.orgId,
-        projectId: environment.projectId,
-        envId: environment.id,
-        subject,
-        before: current ?? null,
-        after: entity,
-        version: entity.version,
-      }),
-    ],
-    async () => new Conflict('The override changed meanwhile: reload and try again.'),
-  );
-  return entity;
+  const writes: Write[] = [
+    { kind: 'put', entity, expect: expected === 0 ? 'absent' : expected },
+    eventWrite(deps, actor, {
+      detailType: entity.type === 'identity-override' ? 'identity-override.changed' : 'feature-state.changed',
+      action: current ? 'updated' : 'created',
+      orgId: environment.orgId,
+      projectId: environment.projectId,
+      envId: environment.id,
+      subject,
+      before: current ?? null,
+      after: entity,
+      version: entity.version,
+    }),
+  ];
+  return { entity, writes };
 }
 
-async function deleteOverride(
-  deps: Deps,
-  actor: Actor,
-  environment: Environment,
-  current: SegmentOverride | TenantOverride | IdentityOverride | undefined,
-  subject: Record<string, string>,
-): Promise<void> {
-  if (!current) throw new NotFound('No such override.');
+/** The writes of an override delete: the delete, conditional on the version read, and its change event. */
+function overrideDeleteWrites(deps: Deps, actor: Actor, environment: Environment, current: AnyOverride, subject: Record<string, string>): Write[] {
   const ref =
     current.type === 'segment-override'
       ? { type: current.type, envId: current.envId, featureId: current.featureId, segmentId: current.segmentId }
       : current.type === 'tenant-override'
         ? { type: current.type, envId: current.envId, featureId: current.featureId, tenantId: current.tenantId }
         : { type: current.type, envId: current.envId, featureId: current.featureId, identifier: current.identifier };
-  await commitOrConflict(
+  return [
+    { kind: 'delete', ref, expect: current.version },
+    eventWrite(deps, actor, {
+      detailType: current.type === 'identity-override' ? 'identity-override.changed' : 'feature-state.changed',
+      action: 'deleted',
+      orgId: environment.orgId,
+      projectId: environment.projectId,
+      envId: environment.id,
+      subject,
+      before: current,
+      after: null,
+    }),
+  ];
+}
+
+/**
+ * The writes of one segment-override change: put the override with `content` (or delete it when
+ * `content` is null), conditional on the version `current` has, with its `feature-state.changed`
+ * event. The direct routes and change sets both commit these, so both produce the same events.
+ */
+export function segmentOverrideWrites(
+  deps: Deps,
+  actor: Actor,
+  environment: Environment,
+  feature: Pick<Feature, 'id' | 'name'>,
+  segmentId: string,
+  current: SegmentOverride | undefined,
+  content: SegmentOverrideContent | null,
+): { entity: SegmentOverride | null; writes: Write[] } {
+  const subject = { kind: 'segment-override', featureName: feature.name, segmentId };
+  if (!content) return { entity: null, writes: current ? overrideDeleteWrites(deps, actor, environment, current, subject) : [] };
+  return overridePutWrites<SegmentOverride>(
     deps,
-    [
-      { kind: 'delete', ref, expect: current.version },
-      eventWrite(deps, actor, {
-        detailType: current.type === 'identity-override' ? 'identity-override.changed' : 'feature-state.changed',
-        action: 'deleted',
-        orgId: environment.orgId,
-        projectId: environment.projectId,
-        envId: environment.id,
-        subject,
-        before: current,
-        after: null,
-      }),
-    ],
-    async () => new Conflict('The override changed meanwhile: reload and try again.'),
+    actor,
+    environment,
+    current,
+    {
+      type: 'segment-override',
+      orgId: environment.orgId,
+      projectId: environment.projectId,
+      envId: environment.id,
+      featureId: feature.id,
+      featureName: feature.name,
+      segmentId,
+      priority: content.priority,
+      enabled: content.enabled,
+      value: content.value,
+      hashKey: current?.hashKey ?? stableUuid(`${environment.id}:${feature.id}:${segmentId}`),
+    },
+    subject,
   );
 }
+
+/** The writes of one tenant-override change (see {@link segmentOverrideWrites}). */
+export function tenantOverrideWrites(
+  deps: Deps,
+  actor: Actor,
+  environment: Environment,
+  feature: Pick<Feature, 'id' | 'name'>,
+  tenantId: string,
+  current: TenantOverride | undefined,
+  content: TenantOverrideContent | null,
+): { entity: TenantOverride | null; writes: Write[] } {
+  const subject = { kind: 'tenant-override', featureName: feature.name, tenantId };
+  if (!content) return { entity: null, writes: current ? overrideDeleteWrites(deps, actor, environment, current, subject) : [] };
+  return overridePutWrites<TenantOverride>(
+    deps,
+    actor,
+    environment,
+    current,
+    {
+      type: 'tenant-override',
+      orgId: environment.orgId,
+      projectId: environment.projectId,
+      envId: environment.id,
+      featureId: feature.id,
+      featureName: feature.name,
+      tenantId,
+      enabled: content.enabled,
+      value: content.value,
+    },
+    subject,
+  );
+}
+
+const overrideMoved = async () => new Conflict('The override changed meanwhile: reload and try again.');
+
+/**
+ * Commits a direct segment- or tenant-override write. Those change what users are served as much
+ * as feature states do, so a governed environment refuses them (inside the transaction too).
+ */
+const commitGoverned = (deps: Deps, environment: Environment, writes: Write[]) => commitDirectWrite(deps, environment, writes, overrideMoved);
 
 export async function putSegmentOverride(
   deps: Deps,
@@ -162,37 +236,23 @@ export async function putSegmentOverride(
   body: z.infer<typeof schemas.putSegmentOverrideBody>,
 ) {
   const feature = await getFeature(deps, project, featureName);
+  refuseDirectWrites(environment);
   await getSegment(deps, project, segmentId);
   const value = body.value === undefined ? feature.initialValue : body.value;
   checkOverrideValue(feature, value);
   const current = await deps.store.get({ type: 'segment-override', envId: environment.id, featureId: feature.id, segmentId });
-  return putOverride<SegmentOverride>(
-    deps,
-    actor,
-    environment,
-    current,
-    {
-      type: 'segment-override',
-      orgId: environment.orgId,
-      projectId: environment.projectId,
-      envId: environment.id,
-      featureId: feature.id,
-      featureName,
-      segmentId,
-      priority: body.priority,
-      enabled: body.enabled,
-      value,
-      hashKey: current?.hashKey ?? stableUuid(`${environment.id}:${feature.id}:${segmentId}`),
-    },
-    body.version,
-    { kind: 'segment-override', featureName, segmentId },
-  );
+  expectVersion(current?.version ?? 0, body.version, 'The override');
+  const { entity, writes } = segmentOverrideWrites(deps, actor, environment, feature, segmentId, current, { enabled: body.enabled, value, priority: body.priority });
+  await commitGoverned(deps, environment, writes);
+  return entity as SegmentOverride;
 }
 
 export async function deleteSegmentOverride(deps: Deps, actor: Actor, environment: Environment, project: Project, featureName: string, segmentId: string) {
   const feature = await getFeature(deps, project, featureName);
+  refuseDirectWrites(environment);
   const current = await deps.store.get({ type: 'segment-override', envId: environment.id, featureId: feature.id, segmentId });
-  await deleteOverride(deps, actor, environment, current, { kind: 'segment-override', featureName, segmentId });
+  if (!current) throw new NotFound('No such override.');
+  await commitGoverned(deps, environment, segmentOverrideWrites(deps, actor, environment, feature, segmentId, current, null).writes);
 }
 
 export async function listOverrides(deps: Deps, environment: Environment, project: Project, featureName: string) {
@@ -214,24 +274,22 @@ export async function putTenantOverride(
   body: z.infer<typeof schemas.putOverrideBody>,
 ) {
   const feature = await getFeature(deps, project, featureName);
+  refuseDirectWrites(environment);
   const value = body.value === undefined ? feature.initialValue : body.value;
   checkOverrideValue(feature, value);
   const current = await deps.store.get({ type: 'tenant-override', envId: environment.id, featureId: feature.id, tenantId });
-  return putOverride<TenantOverride>(
-    deps,
-    actor,
-    environment,
-    current,
-    { type: 'tenant-override', orgId: environment.orgId, projectId: environment.projectId, envId: environment.id, featureId: feature.id, featureName, tenantId, enabled: body.enabled, value },
-    body.version,
-    { kind: 'tenant-override', featureName, tenantId },
-  );
+  expectVersion(current?.version ?? 0, body.version, 'The override');
+  const { entity, writes } = tenantOverrideWrites(deps, actor, environment, feature, tenantId, current, { enabled: body.enabled, value });
+  await commitGoverned(deps, environment, writes);
+  return entity as TenantOverride;
 }
 
 export async function deleteTenantOverride(deps: Deps, actor: Actor, environment: Environment, project: Project, featureName: string, tenantId: string) {
   const feature = await getFeature(deps, project, featureName);
+  refuseDirectWrites(environment);
   const current = await deps.store.get({ type: 'tenant-override', envId: environment.id, featureId: feature.id, tenantId });
-  await deleteOverride(deps, actor, environment, current, { kind: 'tenant-override', featureName, tenantId });
+  if (!current) throw new NotFound('No such override.');
+  await commitGoverned(deps, environment, tenantOverrideWrites(deps, actor, environment, feature, tenantId, current, null).writes);
 }
 
 export async function getIdentity(deps: Deps, environment: Environment, identifier: string) {
@@ -293,19 +351,24 @@ export async function putIdentityOverride(
   const value = body.value === undefined ? feature.initialValue : body.value;
   checkOverrideValue(feature, value);
   const current = await deps.store.get({ type: 'identity-override', envId: environment.id, identifier, featureId: feature.id });
-  return putOverride<IdentityOverride>(
+  expectVersion(current?.version ?? 0, body.version, 'The override');
+  const { entity, writes } = overridePutWrites<IdentityOverride>(
     deps,
     actor,
     environment,
     current,
     { type: 'identity-override', orgId: environment.orgId, projectId: environment.projectId, envId: environment.id, identifier, featureId: feature.id, featureName, enabled: body.enabled, value },
-    body.version,
     { kind: 'identity-override', identifier, featureName },
   );
+  // Not governed: identity overrides serve one user (often a support fix, such as a beta for one
+  // customer) and leave what everyone else is served unchanged; approvals would only delay them.
+  await commitOrConflict(deps, writes, overrideMoved);
+  return entity;
 }
 
 export async function deleteIdentityOverride(deps: Deps, actor: Actor, environment: Environment, project: Project, identifier: string, featureName: string) {
   const feature = await getFeature(deps, project, featureName);
   const current = await deps.store.get({ type: 'identity-override', envId: environment.id, identifier, featureId: feature.id });
-  await deleteOverride(deps, actor, environment, current, { kind: 'identity-override', identifier, featureName });
+  if (!current) throw new NotFound('No such override.');
+  await commitOrConflict(deps, overrideDeleteWrites(deps, actor, environment, current, { kind: 'identity-override', identifier, featureName }), overrideMoved);
 }
