@@ -121,7 +121,7 @@ const adminRoutes: Omit<Route, 'function'>[] = [
 
   // Governance: change requests and scheduled changes.
   { method: 'GET', path: CR, operation: 'listChangeRequests', access: read, summary: 'Change requests, newest first', query: schemas.listQuery },
-  { method: 'POST', path: CR, operation: 'createChangeRequest', access: write, summary: 'Propose changes to feature states', body: schemas.createChangeRequestBody, status: 201 },
+  { method: 'POST', path: CR, operation: 'createChangeRequest', access: write, summary: 'Propose changes to feature states and segment or tenant overrides', body: schemas.createChangeRequestBody, status: 201 },
   { method: 'GET', path: `${CR}/{changeRequestId}`, operation: 'getChangeRequest', access: read, summary: 'A change request' },
   { method: 'PATCH', path: `${CR}/{changeRequestId}`, operation: 'updateChangeRequest', access: write, summary: 'Edit an open change request; new changes reset its approvals', body: schemas.updateChangeRequestBody },
   { method: 'POST', path: `${CR}/{changeRequestId}/approve`, operation: 'approveChangeRequest', access: write, summary: "Approve a change request (not one's own)", body: schemas.changeRequestActionBody },
