@@ -199,7 +199,7 @@ describe('governance: an environment that requires approvals', () => {
 
     for (const refused of [patch, restore, imported, scheduled]) {
       expect(refused.status).toBe(409);
-      expect(refused.body.message).toBe('Environment governed requires 1 approval for feature-state changes: open a change request instead.');
+      expect(refused.body.message).toBe('Environment governed requires 1 approval for changes to feature states and overrides: open a change request instead.');
     }
     expect(dryRun.status).toBe(200);
     expect(dryRun.body.refused).toContain('requires 1 approval');

@@ -56,7 +56,7 @@ async function versions(fs: string) {
 }
 
 const governanceRefusal = (name: string, required: number) =>
-  `Environment ${name} requires ${required} approval${required === 1 ? '' : 's'} for feature-state changes: open a change request instead.`;
+  `Environment ${name} requires ${required} approval${required === 1 ? '' : 's'} for changes to feature states and overrides: open a change request instead.`;
 
 describe('direct writes racing governance', () => {
   it('a feature-state PATCH that read the environment before governance was turned on is refused, nothing written', async () => {

@@ -20,7 +20,7 @@ export const requiredApprovalsOf = (environment: Pick<Environment, 'requiredAppr
 export function directWriteRefusal(environment: Pick<Environment, 'name' | 'requiredApprovals'>): string | undefined {
   const required = requiredApprovalsOf(environment);
   if (required === 0) return undefined;
-  return `Environment ${environment.name} requires ${required} approval${required === 1 ? '' : 's'} for feature-state changes: open a change request instead.`;
+  return `Environment ${environment.name} requires ${required} approval${required === 1 ? '' : 's'} for changes to feature states and overrides: open a change request instead.`;
 }
 
 /** The 409 of a direct write in this environment, or undefined when direct writes are allowed. */
