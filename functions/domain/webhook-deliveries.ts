@@ -306,10 +306,25 @@ export async function sweepStuckDeliveries(deps: DispatchDeps, { olderThanMs }: 
       ...retrying.filter((delivery) => (delivery.nextAttemptAt ?? delivery.updatedAt) < cutoff),
     ];
   };
+  // Claims a stuck delivery before queueing it: its updatedAt moves to now, conditional on the
+  // version the sweep read, so the next sweep (or one running beside it, or an index entry that
+  // lags) does not queue it again while this attempt is on its way.
+  const claim = async (delivery: WebhookDelivery): Promise<DeliveryRef | undefined> => {
+    const now = deps.clock().toISOString();
+    const claimed: WebhookDelivery = { ...delivery, updatedAt: now, ...(delivery.status === 'retrying' ? { nextAttemptAt: now } : {}), version: delivery.version + 1 };
+    try {
+      await deps.store.commit([deliveryWrite(claimed, delivery.version)]);
+    } catch (error) {
+      if (error instanceof CommitConflict) return undefined;
+      throw error;
+    }
+    return { webhookId: delivery.webhookId, deliveryId: delivery.id };
+  };
   const queued: DeliveryRef[] = [];
   // A few webhooks at a time: the sweep must not crowd out the table's request paths.
   for (const batch of chunks(await deps.store.listAll({ of: 'all-webhooks' }), SWEEP_CONCURRENCY)) {
-    const refs = (await Promise.all(batch.map(stuckOf))).flat().map((delivery): DeliveryRef => ({ webhookId: delivery.webhookId, deliveryId: delivery.id }));
+    const stuck = (await Promise.all(batch.map(stuckOf))).flat();
+    const refs = (await Promise.all(stuck.map(claim))).filter((ref): ref is DeliveryRef => ref !== undefined);
     await Promise.all(refs.map((ref) => deps.queue.enqueue(ref, 0)));
     queued.push(...refs);
   }

@@ -610,4 +610,24 @@ describe('webhook hardening', () => {
     expect(new Set(receiver.received.map((request) => request.headers['x-vexilla-delivery']))).toEqual(new Set([stuck.id, overdue.id]));
     expect(receiver.received.every((request) => verify(webhook.secret, request))).toBe(true);
   });
+
+  it('queues a stuck delivery once when sweeps overlap: the first claims it', async () => {
+    // Prepare: a stuck delivery, and a queue that only records (no attempt runs in between)
+    const { envId } = await setup();
+    const webhook = await createWebhook(envId, { url: 'http://127.0.0.1:9/never-called' });
+    const stuck = await commitDelivery(envId, webhook.id, { createdAt: minutesAgo(20), updatedAt: minutesAgo(20) });
+    const recorded: { webhookId: string; deliveryId: string }[] = [];
+    const recording = { enqueue: async (ref: { webhookId: string; deliveryId: string }) => void recorded.push(ref) };
+
+    // Act: two sweeps at once, then a third
+    const [first, second] = await Promise.all([
+      sweepStuckDeliveries({ ...api.deps, queue: recording }, { olderThanMs: 15 * 60_000 }),
+      sweepStuckDeliveries({ ...api.deps, queue: recording }, { olderThanMs: 15 * 60_000 }),
+    ]);
+    const third = await sweepStuckDeliveries({ ...api.deps, queue: recording }, { olderThanMs: 15 * 60_000 });
+
+    // Assess
+    expect(recorded.filter((ref) => ref.deliveryId === stuck.id)).toHaveLength(1);
+    expect([...first, ...second, ...third].filter((ref) => ref.deliveryId === stuck.id)).toHaveLength(1);
+  });
 });
