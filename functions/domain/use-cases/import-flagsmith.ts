@@ -26,6 +26,7 @@ import type {
 import { Conflict, Invalid } from '../errors.js';
 import { CommitConflict, type Write } from '../ports.js';
 import { defaultState, featureStateWrites } from './features.js';
+import { overridePutWrites } from './targeting.js';
 import { directWriteConflict, directWriteRefusal, environmentUnchanged, refuseDirectWrites, refusalNow } from './governance.js';
 import { type Actor, type Deps, eventWrite, isoNow, newId } from './support.js';
 
@@ -159,26 +160,14 @@ export async function importFlagsmithDocument(
     bucket[kind] = (bucket[kind] ?? 0) + 1;
   };
   const scope = { orgId: environment.orgId, projectId: project.id, envId: environment.id };
-  /** Version stamps of an override written over `current` (or written first). */
-  const stamps = (current: { createdAt: string; version: number } | undefined) => ({
-    createdAt: current?.createdAt ?? at,
-    updatedAt: at,
-    version: (current?.version ?? 0) + 1,
-  });
-  /** Stages an override's write with its change event, conditional on what was read. */
-  const stageOverride = <T extends TenantOverride | SegmentOverride | IdentityOverride>(kind: string, current: T | undefined, next: T, subject: Record<string, string>) => {
-    groups.push([
-      { kind: 'put', entity: next, expect: current ? current.version : 'absent' },
-      eventWrite(deps, actor, {
-        detailType: next.type === 'identity-override' ? 'identity-override.changed' : 'feature-state.changed',
-        action: current ? 'updated' : 'created',
-        ...scope,
-        subject,
-        before: current ?? null,
-        after: next,
-        version: next.version,
-      }),
-    ]);
+  /** Stages an override's write with its change event (the write the override routes make), conditional on what was read. */
+  const stageOverride = <T extends TenantOverride | SegmentOverride | IdentityOverride>(
+    kind: string,
+    current: T | undefined,
+    next: Omit<T, 'version' | 'createdAt' | 'updatedAt'>,
+    subject: Record<string, string>,
+  ) => {
+    groups.push(overridePutWrites(deps, actor, env, current, next, subject).writes);
     count(kind, !current);
   };
 
@@ -275,7 +264,7 @@ export async function importFlagsmithDocument(
           summary.unchanged++;
           continue;
         }
-        const next: TenantOverride = {
+        const next: Omit<TenantOverride, 'version' | 'createdAt' | 'updatedAt'> = {
           type: 'tenant-override',
           orgId: env.orgId,
           projectId: env.projectId,
@@ -285,8 +274,7 @@ export async function importFlagsmithDocument(
           tenantId: tenant,
           enabled: override.enabled,
           value,
-          ...stamps(current),
-        };
+          };
         stageOverride('tenantOverrides', current, next, { kind: 'tenant-override', featureName: feature.name, tenantId: tenant });
       }
       continue;
@@ -323,7 +311,7 @@ export async function importFlagsmithDocument(
       const feature = featureByName.get(override.feature.name);
       if (!feature) continue;
       const current = segmentOverrides.find((o) => o.featureId === feature.id && o.segmentId === segment.id);
-      const next: SegmentOverride = {
+      const next: Omit<SegmentOverride, 'version' | 'createdAt' | 'updatedAt'> = {
         type: 'segment-override',
         orgId: env.orgId,
         projectId: env.projectId,
@@ -335,7 +323,6 @@ export async function importFlagsmithDocument(
         enabled: override.enabled,
         value: (override.feature_state_value ?? null) as JsonValue,
         hashKey: hashKeyOf(override) ?? current?.hashKey ?? `${env.id}:${feature.id}:${segment.id}`,
-        ...stamps(current),
       };
       if (current && same([current.priority, current.enabled, current.value, current.hashKey], [next.priority, next.enabled, next.value, next.hashKey])) {
         summary.unchanged++;
@@ -356,7 +343,7 @@ export async function importFlagsmithDocument(
         summary.unchanged++;
         continue;
       }
-      const next: IdentityOverride = {
+      const next: Omit<IdentityOverride, 'version' | 'createdAt' | 'updatedAt'> = {
         type: 'identity-override',
         orgId: env.orgId,
         projectId: env.projectId,
@@ -366,7 +353,6 @@ export async function importFlagsmithDocument(
         featureName: feature.name,
         enabled: source.enabled,
         value,
-        ...stamps(current),
       };
       stageOverride('identityOverrides', current, next, { kind: 'identity-override', identifier: identity.identifier, featureName: feature.name });
     }

@@ -97,7 +97,7 @@ function checkOverrideValue(feature: Feature, value: JsonValue) {
 type AnyOverride = SegmentOverride | TenantOverride | IdentityOverride;
 
 /** The writes of an override put: the override, conditional on the version it replaces, and its change event. */
-function overridePutWrites<T extends AnyOverride>(
+export function overridePutWrites<T extends AnyOverride>(
   deps: Deps,
   actor: Actor,
   environment: Environment,
