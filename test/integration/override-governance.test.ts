@@ -8,12 +8,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Conflict } from '../../functions/domain/errors.js';
 import { putTenantOverride } from '../../functions/domain/use-cases/targeting.js';
+import { movingClock } from '../support/moving-clock.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
 
 const HOUR = 3_600_000;
-let offsetMs = 0;
-const clock = () => new Date(Date.now() + offsetMs);
-const later = (ms: number) => new Date(clock().getTime() + ms).toISOString();
+const { clock, later, advance } = movingClock();
 
 let api: TestApi;
 let projectId: string;
@@ -186,11 +185,11 @@ describe('governed overrides', () => {
     });
     expect(created.status).toBe(201);
 
-    offsetMs += HOUR - 60_000;
+    advance(HOUR - 60_000);
     await api.scheduler.tick();
     expect(await env.served('night-pro', { plan: 'pro', tenant: 'acme' })).toEqual({ banner: [false, 'hello'], limit: [true, 99] });
 
-    offsetMs += 61_000;
+    advance(61_000);
     await api.scheduler.tick();
 
     expect((await api.call('GET', `${env.sc}/${created.body.id}`)).body).toMatchObject({ status: 'applied' });

@@ -13,13 +13,11 @@ import { documentClient } from '../../functions/shared/dynamodb.js';
 import { testDynamoEndpoint } from '../support/dynamodb.js';
 import { startLocalScheduler } from '../../functions/local/local-scheduler.js';
 import { applyScheduledChange, cancelScheduledChange, createScheduledChange } from '../../functions/domain/use-cases/scheduled-changes.js';
+import { movingClock } from '../support/moving-clock.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
 
 const HOUR = 3_600_000;
-let offsetMs = 0;
-/** Real time moved forward by the test: schedules compare against it. */
-const clock = () => new Date(Date.now() + offsetMs);
-const later = (ms: number) => new Date(clock().getTime() + ms).toISOString();
+const { clock, later, advance } = movingClock();
 
 let api: TestApi;
 let projectId: string;
@@ -48,11 +46,11 @@ describe('scheduled changes', () => {
     expect(created.body).toMatchObject({ status: 'scheduled', changes: [{ featureName: 'banner', expectedVersion: 0 }, { featureName: 'limit', expectedVersion: 0 }] });
     expect(api.scheduler.pending().map((p) => p.name)).toContain(created.body.id);
 
-    offsetMs += HOUR - 60_000;
+    advance(HOUR - 60_000);
     await api.scheduler.tick();
     expect((await api.call('GET', env.fs('banner'))).body).toMatchObject({ value: 'hello', version: 0 });
 
-    offsetMs += 61_000;
+    advance(61_000);
     await api.scheduler.tick();
 
     expect((await api.call('GET', env.fs('banner'))).body).toMatchObject({ enabled: true, value: 'sale', version: 1 });
@@ -88,7 +86,7 @@ describe('scheduled changes', () => {
 
     expect(cancelled.body).toMatchObject({ status: 'cancelled' });
     expect(api.scheduler.pending().map((p) => p.name)).not.toContain(created.body.id);
-    offsetMs += 2 * HOUR;
+    advance(2 * HOUR);
     await api.scheduler.tick();
     // A fire that was already on its way when the schedule was deleted.
     expect(await applyScheduledChange(api.deps, { envId: env.envId, scheduledChangeId: created.body.id })).toEqual({ outcome: 'skipped', reason: 'already cancelled' });
@@ -99,7 +97,7 @@ describe('scheduled changes', () => {
   it('applies once when fired twice, concurrently and late', async () => {
     const env = await newEnvironment('twice');
     const created = await api.call('POST', env.sc, { body: { runAt: later(HOUR), changes: [{ featureName: 'limit', value: 30 }] } });
-    offsetMs += 5 * HOUR;
+    advance(5 * HOUR);
     const target = { envId: env.envId, scheduledChangeId: created.body.id };
 
     const outcomes = await Promise.all([applyScheduledChange(api.deps, target), applyScheduledChange(api.deps, target)]);
@@ -124,7 +122,7 @@ describe('scheduled changes', () => {
     const env = await newEnvironment('moved');
     const created = await api.call('POST', env.sc, { body: { runAt: later(HOUR), changes: [{ featureName: 'banner', value: 'scheduled' }, { featureName: 'limit', value: 50 }] } });
     await api.call('PATCH', env.fs('limit'), { body: { value: 11 } });
-    offsetMs += HOUR + 1000;
+    advance(HOUR + 1000);
 
     await api.scheduler.tick();
 
@@ -153,7 +151,7 @@ describe('scheduled changes', () => {
 
     const created = await api.call('POST', env.sc, { body: { runAt: later(HOUR), changeRequestId: request.body.id } });
     expect(created.status).toBe(201);
-    offsetMs += HOUR + 1000;
+    advance(HOUR + 1000);
     await api.scheduler.tick();
 
     expect((await api.call('GET', env.fs('banner'))).body).toMatchObject({ value: 'launch', version: 1 });
@@ -180,7 +178,7 @@ describe('scheduled changes', () => {
     const { scheduler: _old, ...base } = api.deps;
 
     const { scheduler } = await startLocalScheduler({ deps: base, intervalMs: 0 });
-    offsetMs += HOUR + 1000;
+    advance(HOUR + 1000);
     await scheduler.tick();
 
     expect(scheduler.pending().map((p) => p.name)).not.toContain(created.body.id);
