@@ -72,7 +72,7 @@ describe('the local edge cache', () => {
     const before = originCalls;
 
     // Act: every other way of asking, each twice
-    const others = [
+    const others: Record<string, string>[] = [
       {},
       { authorization: `Bearer ${env.clientKey}` },
       { 'x-api-key': env.clientKey },
