@@ -13,6 +13,7 @@ import { createContext, runInContext } from 'node:vm';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { type CachedRoute, cachedRoutes, ENVIRONMENT_KEY_HEADER, FORWARDED_HEADERS, viewerCacheControl, viewerVary } from '../edge/cache-rules.js';
 import { viewerRequestSource } from '../edge/viewer-request.js';
+import { matchesEtag } from '../http/sdk/etag.js';
 
 type Result = APIGatewayProxyStructuredResultV2;
 
@@ -36,6 +37,8 @@ export interface EdgeRequest {
 /** A request as the origin receives it, and the cached behaviour it went through, if any. */
 export interface ViewerRequest extends EdgeRequest {
   behaviour?: CachedRoute | undefined;
+  /** The viewer's If-None-Match: the edge answers it itself, as CloudFront does. */
+  ifNoneMatch?: string | undefined;
 }
 
 /** Cache-Control seconds by directive (`max-age`, `s-maxage`, `stale-if-error`, ...). */
@@ -106,7 +109,7 @@ export class EdgeCache {
       const value = request.url.searchParams.get(name);
       if (value !== null) url.searchParams.set(name, value);
     }
-    return { method: request.method, url, headers, behaviour };
+    return { method: request.method, url, headers, behaviour, ifNoneMatch: request.headers['if-none-match'] };
   }
 
   /** The cache key of a request on a cached behaviour: path, environment key, forwarded query. */
@@ -125,6 +128,16 @@ export class EdgeCache {
    */
   async fetch(request: ViewerRequest, origin: () => Promise<Result>): Promise<Result> {
     if (!request.behaviour) return origin();
+    const answer = await this.cached(request, origin);
+    // A conditional GET whose ETag still matches gets headers only, as CloudFront answers it.
+    const etag = answer.headers?.etag;
+    if ((answer.statusCode ?? 200) === 200 && typeof etag === 'string' && matchesEtag(request.ifNoneMatch, etag)) {
+      return { statusCode: 304, headers: answer.headers, body: '' };
+    }
+    return answer;
+  }
+
+  private async cached(request: ViewerRequest, origin: () => Promise<Result>): Promise<Result> {
     const cacheKey = this.keyOf(request);
     if (!cacheKey) return this.viewer(await origin());
     const { key, objectPath } = cacheKey;

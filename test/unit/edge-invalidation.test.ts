@@ -145,3 +145,18 @@ describe('the local edge cache', () => {
     expect((await through(edge, withKey('/api/v1/flags/', 'key-a'), 'after-change')).result.body).toBe('after-change');
   });
 });
+
+describe('conditional requests at the local edge', () => {
+  it('answers a matching If-None-Match with 304 from the cache, as CloudFront does (the origin never sees it)', async () => {
+    const edge = new EdgeCache(() => 0);
+    const tagged = (body: string): APIGatewayProxyStructuredResultV2 => ({ statusCode: 200, headers: { 'cache-control': edgeCacheControl, etag: '"v1"' }, body });
+    const first = edge.viewerRequest(withKey('/api/v1/environment-document/', 'ser.k'));
+    expect(first.headers['if-none-match']).toBeUndefined();
+    expect((await edge.fetch(first, async () => tagged('doc'))).statusCode).toBe(200);
+    const conditional = edge.viewerRequest(request('/api/v1/environment-document/', { 'x-environment-key': 'ser.k', 'if-none-match': '"v1"' }));
+    const answer = await edge.fetch(conditional, async () => tagged('doc'));
+    expect(answer).toMatchObject({ statusCode: 304, body: '', headers: { etag: '"v1"', 'x-cache': 'Hit from edge' } });
+    const stale = edge.viewerRequest(request('/api/v1/environment-document/', { 'x-environment-key': 'ser.k', 'if-none-match': '"v0"' }));
+    expect((await edge.fetch(stale, async () => tagged('doc'))).statusCode).toBe(200);
+  });
+});
