@@ -155,6 +155,10 @@ describe('the distribution', () => {
     const [fnId, { Properties }] = fn!;
     expect(Properties).toMatchObject({ AutoPublish: true, FunctionCode: viewerRequestSource, FunctionConfig: { Runtime: 'cloudfront-js-2.0' } });
     expect(viewerRequestSource).toContain(`.slice(0, ${EDGE_KEY_LENGTH})`);
+    // Function names are account-wide: the region and the stack's path keep two stages, or one
+    // stage in two regions, apart.
+    expect(JSON.stringify(Properties.Name)).toContain('AWS::Region');
+    expect(JSON.stringify(Properties.Name)).toContain(stack.stackName.replace(/[^A-Za-z0-9]/g, ''));
     for (const behaviour of config().CacheBehaviors) {
       expect(behaviour.FunctionAssociations).toEqual([{ EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': [fnId, 'FunctionARN'] } }]);
     }
