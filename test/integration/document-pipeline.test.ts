@@ -4,23 +4,19 @@
  * audit-writer and the document-publisher → the edge cache, and the same event delivered again.
  */
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CloudFrontClient, CreateInvalidationCommand } from '@aws-sdk/client-cloudfront';
 import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ensureTable } from '../../functions/data/create-table.js';
 import type { ChangeEvent } from '../../functions/domain/entities.js';
-import { bootstrapOrganisation } from '../../functions/domain/use-cases/organisation.js';
 import { documentFingerprint, environmentEdgeKeys, type PublishBatchResult } from '../../functions/domain/use-cases/publish-documents.js';
 import { edgeKeyOf, invalidationPathsOf } from '../../functions/edge/cache-rules.js';
 import { CloudFrontInvalidator } from '../../functions/events/cloudfront-invalidator.js';
 import { publishSqsBatch } from '../../functions/events/consumers/document-publisher.js';
 import { toEventDetail } from '../../functions/events/detail-types.js';
 import type { BusEntry } from '../../functions/events/publisher.js';
-import { localDynamoClientConfig } from '../../functions/local/dynamodb-local.js';
-import { type LocalStack, startLocalStack } from '../../functions/local/stack.js';
-import { testDynamoEndpoint } from '../support/dynamodb.js';
+import type { LocalStack } from '../../functions/local/stack.js';
+import { startFreshLocalStack } from '../support/local-stack.js';
 
 let stack: LocalStack;
 let token: string;
@@ -28,14 +24,7 @@ let orgId: string;
 const published: PublishBatchResult[] = [];
 
 beforeAll(async () => {
-  const tableName = `vexilla-test-${randomUUID().slice(0, 8)}`;
-  const raw = new DynamoDBClient(localDynamoClientConfig(testDynamoEndpoint()));
-  await ensureTable(raw, tableName);
-  raw.destroy();
-  stack = await startLocalStack({ endpoint: testDynamoEndpoint(), tableName, onPublished: (result) => published.push(result) });
-  const { organisation, secret } = await bootstrapOrganisation(stack.deps, { name: 'Pipeline' });
-  orgId = organisation.id;
-  token = secret;
+  ({ stack, orgId, token } = await startFreshLocalStack({ organisation: 'Pipeline', onPublished: (result) => published.push(result) }));
 });
 afterAll(() => stack?.stop());
 

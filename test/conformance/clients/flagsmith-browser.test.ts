@@ -5,22 +5,17 @@
  * seen on the first poll after it is published. The browser's HTTP cache is the one users have:
  * nothing here turns it off.
  */
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureTable } from '../../../functions/data/create-table.js';
-import { bootstrapOrganisation } from '../../../functions/domain/use-cases/organisation.js';
 import type { PublishBatchResult } from '../../../functions/domain/use-cases/publish-documents.js';
-import { localDynamoClientConfig } from '../../../functions/local/dynamodb-local.js';
-import { type LocalStack, startLocalStack } from '../../../functions/local/stack.js';
+import type { LocalStack } from '../../../functions/local/stack.js';
 import { launchChromium } from '../../support/browser.js';
 import { REPO_ROOT } from '../../support/dev-process.js';
-import { testDynamoEndpoint } from '../../support/dynamodb.js';
+import { startFreshLocalStack } from '../../support/local-stack.js';
 
 let stack: LocalStack;
 let token: string;
@@ -85,14 +80,9 @@ const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>flags</tit
 </head><body>flags</body></html>`;
 
 beforeAll(async () => {
-  const tableName = `vexilla-test-${randomUUID().slice(0, 8)}`;
-  const raw = new DynamoDBClient(localDynamoClientConfig(testDynamoEndpoint()));
-  await ensureTable(raw, tableName);
-  raw.destroy();
-  stack = await startLocalStack({ endpoint: testDynamoEndpoint(), tableName, onPublished: (result) => published.push(result) });
-  const { organisation, secret } = await bootstrapOrganisation(stack.deps, { name: 'Browser' });
-  token = secret;
-  const project = await admin('POST', `/organisations/${organisation.id}/projects`, { name: 'Web' });
+  let orgId: string;
+  ({ stack, orgId, token } = await startFreshLocalStack({ organisation: 'Browser', onPublished: (result) => published.push(result) }));
+  const project = await admin('POST', `/organisations/${orgId}/projects`, { name: 'Web' });
   await admin('POST', `/projects/${project.id}/features`, { name: 'banner', initialValue: 'hello' });
   await admin('POST', `/projects/${project.id}/features`, { name: 'checkout', initialValue: null });
   for (const name of ['development', 'production'] as const) {
