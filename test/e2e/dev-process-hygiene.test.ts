@@ -7,11 +7,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, processGroup, quietEnv, REPO_ROOT } from '../support/dev-process.js';
+import { freePort, isRunning, processGroup, quietEnv, REPO_ROOT } from '../support/dev-process.js';
 
 interface NpmDev {
   npm: ChildProcess;
@@ -24,25 +24,6 @@ interface NpmDev {
 
 const running: NpmDev[] = [];
 const stateDirs: string[] = [];
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-/** Zombies (exited, not yet reaped by a parent that died) are not running. */
-async function isRunning(pid: number): Promise<boolean> {
-  if (!alive(pid)) return false;
-  try {
-    return !/^\d+ \(.*\) Z/.test(await readFile(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return alive(pid);
-  }
-}
 
 async function waitUntil(what: string, condition: () => Promise<boolean> | boolean, deadlineMs = 90_000): Promise<void> {
   const deadline = Date.now() + deadlineMs;

@@ -17,13 +17,15 @@ export const quietEnv = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNIN
 
 export interface DevProcess {
   child: ChildProcess;
-  /** The process group: dev.ts and everything it started (DynamoDB Local's Java). */
+  /** The process group: tsx and dev.ts (DynamoDB Local's Java has a group of its own). */
   pgid: number;
+  /** DynamoDB Local's Java, as the banner names it. */
+  javaPid: number;
   config: LocalConfig;
   output(): string;
   /** Ctrl-C: resolves with how it exited, or 'timeout'. */
   stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null } | 'timeout'>;
-  /** Takes the whole group down at once (for cleanup after a failed test). */
+  /** Takes the whole group down at once (for cleanup after a failed test); Java's watchdog then stops Java. */
   kill(): void;
 }
 
@@ -36,6 +38,17 @@ export async function freePort(): Promise<number> {
       server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
     });
   });
+}
+
+/** Whether a process is running (a zombie, exited but not reaped, is not). */
+export async function isRunning(pid: number): Promise<boolean> {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  const { stdout } = await execFileAsync('ps', ['-o', 'stat=', '-p', String(pid)]).catch(() => ({ stdout: '' }));
+  return stdout.trim() !== '' && !stdout.trim().startsWith('Z');
 }
 
 /** Processes in a process group, from `ps` (pid and command line). */
@@ -77,6 +90,7 @@ export async function startDev(options: { port: number; stateDir: string; args?:
   return {
     child,
     pgid,
+    javaPid: Number(/Java pid (\d+)/.exec(output)?.[1]),
     config,
     output: () => output,
     stop: async () => {
