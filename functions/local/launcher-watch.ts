@@ -1,7 +1,7 @@
 /**
  * Notices when whatever launched the dev process is gone. `npm run dev` starts
- * `npm → sh -c → tsx → node dev.ts`; a SIGTERM or SIGHUP to npm reaches the shell at most, which
- * dies without passing it on, and a SIGKILL reaches nothing: tsx and dev.ts would keep serving,
+ * `npm → sh -c → node dev.ts`; a SIGTERM to npm reaches the shell at most, which dies without
+ * passing it on, and a SIGHUP or SIGKILL to npm reaches nothing: dev.ts would keep serving,
  * orphaned. So dev.ts watches its launchers — its ancestors up to the nearest npm, or its
  * parent alone when no npm started it — and stops everything once one of them is gone.
  */
@@ -15,7 +15,7 @@ export interface Launcher {
   command: string;
 }
 
-/** How far up to look for npm: npm → sh → tsx → node is three levels; npx adds one. */
+/** How far up to look for npm: npm → sh → node is two levels; a tsx CLI or npx adds one each. */
 const MAX_DEPTH = 6;
 
 /** Whether a command line is npm's (`npm run dev`, `npm exec`, npx): npm names its process so. */

@@ -17,7 +17,7 @@ export const quietEnv = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNIN
 
 export interface DevProcess {
   child: ChildProcess;
-  /** The process group: tsx and dev.ts (DynamoDB Local's Java has a group of its own). */
+  /** The process group: dev.ts (DynamoDB Local's Java has a group of its own). */
   pgid: number;
   /** DynamoDB Local's Java, as the banner names it. */
   javaPid: number;
@@ -63,12 +63,11 @@ export async function processGroup(pgid: number): Promise<{ pid: number; args: s
 
 /** Starts dev.ts as `npm run dev` does, and waits until its API is up and local.json written. */
 export async function startDev(options: { port: number; stateDir: string; args?: string[]; env?: Record<string, string> }): Promise<DevProcess> {
-  // tsx's own CLI, as `npm run dev` runs it (npx would not relay a SIGINT sent to it alone).
-  // Its own process group, so whatever it starts can be found, and nothing but dev.ts's
-  // shutdown stops Java: the signal goes to the tsx process only.
+  // Node with tsx's loader, as `npm run dev` runs it. Its own process group, so whatever it
+  // starts can be found; Java has a group of its own, stopped by dev.ts's shutdown only.
   const child = spawn(
     process.execPath,
-    [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), 'functions/local/dev.ts', '--port', String(options.port), '--state-dir', options.stateDir, ...(options.args ?? [])],
+    ['--import', 'tsx', 'functions/local/dev.ts', '--port', String(options.port), '--state-dir', options.stateDir, ...(options.args ?? [])],
     { cwd: REPO_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...quietEnv, ...options.env } },
   );
   const pgid = child.pid as number;
