@@ -1,5 +1,12 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
+// Quiet test output, inherited by every worker: the AWS SDK's warning that its 2027 releases need
+// Node 22 (this project supports Node 20), and the structured logs of the code under test
+// (VEXILLA_TEST_LOGS=1 shows them). Processes the tests start as a user would (`npm run dev`,
+// the CLI) get their usual logs back: test/support/dev-process.ts's quietEnv.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+if (!process.env.VEXILLA_TEST_LOGS) process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+
 export default defineConfig({
   test: {
     testTimeout: 30_000,

@@ -13,7 +13,11 @@ import type { LocalConfig } from '../../functions/local/seed.js';
 
 const execFileAsync = promisify(execFile);
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const quietEnv = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+/** The environment of processes started as a user starts them: logs on, the SDK's Node warning off. */
+export const quietEnv: NodeJS.ProcessEnv = (() => {
+  const { POWERTOOLS_LOG_LEVEL: _silenced, ...env } = process.env;
+  return { ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+})();
 
 export interface DevProcess {
   child: ChildProcess;
