@@ -31,7 +31,7 @@ let reviewerToken: string;
 
 /** `npx vexilla ...` in the user's directory (it finds .vexilla/local.json there). */
 async function vexilla(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return execFileAsync(process.execPath, [join(REPO_ROOT, 'functions/cli/vexilla.mjs'), ...args], { cwd: workDir, env: quietEnv }).then(
+  return execFileAsync(process.execPath, [join(REPO_ROOT, 'cli/vexilla.mjs'), ...args], { cwd: workDir, env: quietEnv }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
   );

@@ -17,7 +17,7 @@ function vexilla(...args: string[]): Promise<{ code: number; stdout: string; std
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['functions/cli/vexilla.mjs', ...args],
+      ['cli/vexilla.mjs', ...args],
       { env: { ...process.env, VEXILLA_API_URL: api.url, VEXILLA_TOKEN: api.adminToken } },
       (error, stdout, stderr) => resolve({ code: typeof error?.code === 'number' ? error.code : error ? 1 : 0, stdout, stderr }),
     );

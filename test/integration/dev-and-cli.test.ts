@@ -43,7 +43,7 @@ describe('vexilla bootstrap', () => {
   it('creates an organisation and prints an admin token that authenticates', async () => {
     const { stdout } = await execFileAsync(
       process.execPath,
-      ['functions/cli/vexilla.mjs', 'bootstrap', '--table', tableName, '--endpoint', endpoint, '--json'],
+      ['cli/vexilla.mjs', 'bootstrap', '--table', tableName, '--endpoint', endpoint, '--json'],
       { cwd: REPO_ROOT, env: quietEnv },
     );
     const printed = JSON.parse(stdout) as { organisationId: string; token: string };
@@ -57,7 +57,7 @@ describe('vexilla bootstrap', () => {
   it('fails with exit code 1 and a message when the table does not exist', async () => {
     const failed = await execFileAsync(
       process.execPath,
-      ['functions/cli/vexilla.mjs', 'bootstrap', '--table', `missing-${randomUUID().slice(0, 8)}`, '--endpoint', endpoint],
+      ['cli/vexilla.mjs', 'bootstrap', '--table', `missing-${randomUUID().slice(0, 8)}`, '--endpoint', endpoint],
       { cwd: REPO_ROOT, env: quietEnv },
     ).then(
       () => undefined,
@@ -69,7 +69,7 @@ describe('vexilla bootstrap', () => {
   });
 
   it('answers an unknown command with the usage and exit code 2', async () => {
-    const failed = await execFileAsync(process.execPath, ['functions/cli/vexilla.mjs', 'frobnicate'], { cwd: REPO_ROOT, env: quietEnv }).then(
+    const failed = await execFileAsync(process.execPath, ['cli/vexilla.mjs', 'frobnicate'], { cwd: REPO_ROOT, env: quietEnv }).then(
       () => undefined,
       (error: { code: number; stderr: string }) => error,
     );
