@@ -35,6 +35,13 @@ export const projectOption = () => new Option('-p, --project <name|id>', 'the pr
 export const yesOption = () => new Option('-y, --yes', 'do it without asking');
 
 let current: Context | undefined;
+let exitCode = 0;
+/** The exit code the last action asked for (0 unless it returned one); read once by main. */
+export const takeExitCode = () => {
+  const code = exitCode;
+  exitCode = 0;
+  return code;
+};
 /** Set once by the program; commands read it through `run`. */
 export const setContext = (context: Context) => {
   current = context;
@@ -47,6 +54,6 @@ export function run<A extends unknown[]>(action: (ctx: Context, ...args: A) => P
     if (process.env.VEXILLA_PARSE_ONLY === '1') return;
     // commander passes (...positionals, options, command).
     const code = await action(current as Context, ...(args.slice(0, -1) as A));
-    if (typeof code === 'number') process.exitCode = code;
+    if (typeof code === 'number') exitCode = code;
   };
 }

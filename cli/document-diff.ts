@@ -66,6 +66,16 @@ function canonical(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
+/** Rules as the importer compares them: a condition's missing property is its empty property. */
+const normalRules = (rules: unknown): unknown =>
+  Array.isArray(rules)
+    ? rules.map((rule: { type?: string; rules?: unknown[]; conditions?: { operator: string; property_?: string | null; value?: unknown }[] }) => ({
+        type: rule.type,
+        rules: normalRules(rule.rules ?? []),
+        conditions: (rule.conditions ?? []).map((c) => ({ operator: c.operator, property_: c.property_ ?? '', value: c.value ?? null })),
+      }))
+    : rules;
+
 const weightsOf = (state: DocState) =>
   Object.fromEntries((state.multivariate_feature_state_values ?? []).map((v) => [canonical(v.multivariate_feature_option.value), v.percentage_allocation]));
 
@@ -104,7 +114,12 @@ export function diffDocuments(environment: string, current: FlagsmithDocument, p
   for (const segment of proposed.project?.segments ?? []) {
     const tenant = segment.name.startsWith('tenant:') ? segment.name.slice('tenant:'.length) : undefined;
     const before = tenant ? currentByName.get(segment.name) : currentSegments.get(segment.id);
-    if (!tenant) add({ action: before ? 'update' : 'create', kind: 'segment', segment: segment.name }, before ? { name: before.name, rules: before.rules } : undefined, { name: segment.name, rules: segment.rules });
+    if (!tenant) {
+      add({ action: before ? 'update' : 'create', kind: 'segment', segment: segment.name }, before ? { name: before.name, rules: normalRules(before.rules) } : undefined, {
+        name: segment.name,
+        rules: normalRules(segment.rules),
+      });
+    }
     const overrides = new Map((before?.feature_states ?? []).map((s) => [s.feature.name, s]));
     for (const state of segment.feature_states ?? []) {
       const previous = overrides.get(state.feature.name);

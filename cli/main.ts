@@ -1,15 +1,16 @@
 /** Runs the `vexilla` command line: exit 0 done, 1 failed, 2 usage mistake. */
 import { CommanderError } from 'commander';
 import type { Io } from './context.js';
+import { takeExitCode } from './command.js';
 import { CliError, UsageError } from './errors.js';
 import { buildProgram } from './program.js';
 
 export async function main(argv: string[], io: Io): Promise<number> {
   const program = buildProgram(io);
   try {
-    process.exitCode = 0;
+    takeExitCode();
     await program.parseAsync(argv, { from: 'user' });
-    return Number(process.exitCode ?? 0);
+    return takeExitCode();
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version exit 0; help shown for a missing subcommand and every parse error, 2.

@@ -66,10 +66,10 @@ export function webhookCommands(program: Command): void {
       run(async (ctx, url: string, options: { environment: string; project?: string; events?: string[]; description?: string; disabled?: boolean; json?: boolean }) => {
         const env = await ctx.environment(options.environment, options.project);
         const body = { url, events: options.events ?? [], enabled: !options.disabled, ...(options.description ? { description: options.description } : {}) };
-        const created = await (await ctx.api()).call<{ webhook: Webhook; secret: string }>('createWebhook', { envId: env.id }, { body });
-        // Flat for scripts: `.id` and `.secret` at the top.
-        ctx.print(options.json, { ...created.webhook, secret: created.secret }, () =>
-          [`Created webhook ${created.webhook.id} → ${created.webhook.url} for ${env.name}.`, `Signing secret (shown once, store it now): ${created.secret}`].join('\n'),
+        // The webhook with its secret, once: `.id` and `.secret` for scripts.
+        const created = await (await ctx.api()).call<Webhook & { secret: string }>('createWebhook', { envId: env.id }, { body });
+        ctx.print(options.json, created, () =>
+          [`Created webhook ${created.id} → ${created.url} for ${env.name}.`, `Signing secret (shown once, store it now): ${created.secret}`].join('\n'),
         );
       }),
     );
@@ -119,8 +119,8 @@ export function webhookCommands(program: Command): void {
         const env = await ctx.environment(options.environment, options.project);
         const webhook = await webhookOf(ctx, env, given);
         await ctx.confirm(options.yes, `Replace the signing secret of ${webhook.url} (the receiver must use the new one at once)`);
-        const rotated = await (await ctx.api()).call<{ webhook: Webhook; secret: string }>('rotateWebhookSecret', { envId: env.id, webhookId: webhook.id });
-        ctx.print(options.json, { ...rotated.webhook, secret: rotated.secret }, () => `New signing secret (shown once): ${rotated.secret}`);
+        const rotated = await (await ctx.api()).call<Webhook & { secret: string }>('rotateWebhookSecret', { envId: env.id, webhookId: webhook.id });
+        ctx.print(options.json, rotated, () => `New signing secret (shown once): ${rotated.secret}`);
       }),
     );
   withEnv(leaf(webhooks, 'deliveries <webhook>', 'Deliveries of a webhook, newest first', ['listWebhooks', 'listWebhookDeliveries']))
