@@ -54,6 +54,18 @@ describe('vexilla bootstrap', () => {
     expect(await deps.store.get({ type: 'organisation', id: printed.organisationId })).toBeDefined();
   });
 
+  it('refuses a second organisation unless --force, and then says it made another', async () => {
+    const again = await execFileAsync(process.execPath, ['cli/vexilla.mjs', 'bootstrap', '--table', tableName, '--endpoint', endpoint], { cwd: REPO_ROOT, env: quietEnv }).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(again?.code).toBe(1);
+    expect(again?.stderr).toMatch(new RegExp(`Table ${tableName} already has an organisation \\("Default organisation" org_\\w+\\)`));
+    expect(again?.stderr).toContain('pass --force to create another organisation');
+    const forced = await execFileAsync(process.execPath, ['cli/vexilla.mjs', 'bootstrap', '--table', tableName, '--endpoint', endpoint, '--name', 'Second', '--force'], { cwd: REPO_ROOT, env: quietEnv });
+    expect(forced.stdout).toMatch(/Created ANOTHER organisation "Second" \(org_\w+\) in table .* \(it already had 1\)\./);
+  });
+
   it('fails with exit code 1 and a message when the table does not exist', async () => {
     const failed = await execFileAsync(
       process.execPath,
@@ -74,7 +86,7 @@ describe('vexilla bootstrap', () => {
       (error: { code: number; stderr: string }) => error,
     );
     expect(failed?.code).toBe(2);
-    expect(failed?.stderr).toContain('Usage: vexilla <command>');
+    expect(failed?.stderr).toContain("error: unknown command 'frobnicate'");
   });
 });
 
@@ -190,7 +202,8 @@ describe('npm run dev', () => {
     expect(await first.stop(), first.output()).toEqual({ code: 0, signal: null });
 
     const second = await startDev(port, []);
-    expect(second.config).toEqual(first.config);
+    // The same demo and secrets; only DynamoDB Local's random port moves.
+    expect({ ...second.config, dynamoEndpoint: undefined }).toEqual({ ...first.config, dynamoEndpoint: undefined });
     const feature = await fetch(`${second.config.apiUrl}/admin/v1/projects/${second.config.projectId}/features/survives_restart`, { headers });
     expect(feature.status).toBe(200);
     expect(await second.stop(), second.output()).toEqual({ code: 0, signal: null });
