@@ -17,6 +17,8 @@
  *                               arguments (VEXILLA_PARSE_ONLY=1: an unknown command or option fails).
  *   not-run:self                How this very suite runs (`npm ci`, `npm test`): each npm script it
  *                               names must exist.
+ *   not-run:unpublished         Installs a package of this repository that is not on npm yet
+ *                               (`npm install @vexilla/sdk`): the package must be one of ours.
  * Ports: the README's 8080 (the API) and 9000 (the webhook receiver) are replaced by free ports,
  * the way a user with those ports taken would pass PORT. Other blocks (ts, js) are not run here:
  * the SDK's is run by test/integration/sdk-package.test.ts.
@@ -31,7 +33,7 @@ import { freePort, processGroup, quietEnv, REPO_ROOT } from '../support/dev-proc
 
 interface Block {
   line: number;
-  kind: 'run' | 'background' | 'not-run:aws' | 'not-run:self';
+  kind: 'run' | 'background' | 'not-run:aws' | 'not-run:self' | 'not-run:unpublished';
   ready?: string | undefined;
   code: string;
 }
@@ -43,7 +45,7 @@ function readmeBlocks(markdown: string): Block[] {
   for (const match of markdown.matchAll(fence)) {
     const info = (match.groups?.info ?? '').trim();
     const line = markdown.slice(0, match.index).split('\n').length;
-    const kind = info.startsWith('background') ? 'background' : info === 'not-run:aws' ? 'not-run:aws' : info === 'not-run:self' ? 'not-run:self' : info === '' ? 'run' : undefined;
+    const kind = info.startsWith('background') ? 'background' : (['not-run:aws', 'not-run:self', 'not-run:unpublished'] as const).find((marker) => marker === info) ?? (info === '' ? 'run' : undefined);
     if (!kind) throw new Error(`README.md line ${line}: unknown block marker "${info}" (see the top of test/e2e/readme.test.ts)`);
     blocks.push({ line, kind, ready: /ready="([^"]+)"/.exec(info)?.[1], code: match.groups?.code ?? '' });
   }
@@ -144,6 +146,13 @@ describe('README.md, executed', () => {
         for (const [, script] of block.code.matchAll(/^npm (?:run )?(\w[\w:-]*)/gm)) {
           if (script !== 'ci' && script !== 'install') expect(scripts, `npm ${script}`).toHaveProperty(script as string);
         }
+        return;
+      }
+      if (block.kind === 'not-run:unpublished') {
+        const ours = JSON.parse(await readFile(join(copy, 'sdk/package.json'), 'utf8')).name as string;
+        const named = [...block.code.matchAll(/^npm install (\S+)/gm)].map((match) => match[1]);
+        expect(named.length).toBeGreaterThan(0);
+        for (const name of named) expect(name).toBe(ours);
         return;
       }
       if (block.kind === 'background') {
