@@ -15,7 +15,8 @@ import { targetingCommands } from './commands/targeting.js';
 import { webhookCommands } from './commands/webhooks.js';
 import { Context, type Io } from './context.js';
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+// Bundled, the version is built in (cli/vexilla.mjs); run from source, it is read.
+const version = process.env.VEXILLA_VERSION ?? (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export function buildProgram(io: Io): Command {
   const program = new Command('vexilla')

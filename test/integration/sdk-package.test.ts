@@ -47,7 +47,8 @@ console.log(JSON.stringify({ banner: flags.getString('banner', 'none'), items: f
 await client.close();
 `;
 
-describe('@vexilla/sdk, packed and installed', () => {
+// Each step starts node or tsc: slow on a busy machine, so a long timeout.
+describe('@vexilla/sdk, packed and installed', { timeout: 180_000 }, () => {
   it('ships ESM, CommonJS and declarations, and no sources or tests', async () => {
     const { stdout } = await exec('tar', ['-tzf', tarball]);
     const files = stdout.trim().split('\n');
