@@ -10,6 +10,10 @@ if (!process.env.VEXILLA_TEST_LOGS) process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 export default defineConfig({
   test: {
     testTimeout: 30_000,
+    // Most test files wait on I/O (DynamoDB Local's Java, child processes, HTTP), not on the CPU:
+    // running three at once on this 2-core machine overlaps the waiting (vitest's default here
+    // is one). The tests wait for conditions, never for durations, so contention cannot fail them.
+    maxWorkers: Number(process.env.VEXILLA_TEST_WORKERS ?? 3),
     // Two projects so DynamoDB Local (Java) only starts when integration tests are in the run:
     // vitest runs a project's globalSetup only when that project has test files to run.
     projects: [
