@@ -4,6 +4,7 @@
  * a busy machine), it is bundled once with esbuild into node_modules/.cache/vexilla-cli/ and
  * bundled again only when one of its source files changed (their mtimes are in the manifest).
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -12,7 +13,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const cache = join(root, 'node_modules', '.cache', 'vexilla-cli');
+// One cache per checkout: copies sharing a node_modules (a linked one) keep their own bundles.
+const cache = join(root, 'node_modules', '.cache', 'vexilla-cli', createHash('sha256').update(root).digest('hex').slice(0, 12));
 const manifestFile = join(cache, 'manifest.json');
 
 /** The current bundle's entry, if every source it was built from is unchanged. */
