@@ -140,7 +140,7 @@ describe('README.md, executed', () => {
 
   for (const block of blocks) {
     const title = `line ${block.line} (${block.kind}): ${block.code.split('\n').find((l) => l.trim() && !l.startsWith('#'))?.trim()}`;
-    it(title, { timeout: 600_000 }, async () => {
+    it(title, async () => {
       if (block.kind === 'not-run:self') {
         const { scripts } = JSON.parse(await readFile(join(copy, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
         for (const [, script] of block.code.matchAll(/^npm (?:run )?(\w[\w:-]*)/gm)) {

@@ -156,7 +156,7 @@ describe('npm run dev', () => {
     return current;
   }
 
-  it('serves the demo, and on SIGINT exits 0 without leaving DynamoDB Local behind', { timeout: 120_000 }, async () => {
+  it('serves the demo, and on SIGINT exits 0 without leaving DynamoDB Local behind', async () => {
     const port = await freePort();
     const dev = await startDev(port, ['--in-memory']);
     const { config } = dev;
@@ -180,15 +180,15 @@ describe('npm run dev', () => {
     expect(body.items).toEqual([expect.objectContaining({ id: config.organisationId, name: 'Demo organisation' })]);
 
     // The request log line, from the Powertools logger.
-    await expect.poll(() => dev.output(), { timeout: 5_000 }).toMatch(/"message":"request".*"method":"GET","path":"\/admin\/v1\/organisations","status":200/);
+    await expect.poll(() => dev.output(), { timeout: 60_000 }).toMatch(/"message":"request".*"method":"GET","path":"\/admin\/v1\/organisations","status":200/);
     expect((await processGroup(dev.pgid)).some((member) => member.args.includes('DynamoDBLocal.jar'))).toBe(true);
 
     expect(await dev.stop(), dev.output()).toEqual({ code: 0, signal: null });
     // Java is stopped before dev.ts exits; give `ps` nothing to race against but the reaping.
-    await expect.poll(async () => (await processGroup(dev.pgid)).map((member) => member.args), { timeout: 5_000 }).toEqual([]);
+    await expect.poll(async () => (await processGroup(dev.pgid)).map((member) => member.args), { timeout: 60_000 }).toEqual([]);
   });
 
-  it('keeps its data across a restart: the same demo, token and changes', { timeout: 180_000 }, async () => {
+  it('keeps its data across a restart: the same demo, token and changes', async () => {
     await rm(stateDir, { recursive: true, force: true });
     const port = await freePort();
     const first = await startDev(port, []);

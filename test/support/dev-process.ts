@@ -70,7 +70,7 @@ export async function startDev(options: { port: number; stateDir: string; args?:
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   const configFile = join(options.stateDir, 'local.json');
-  const deadline = Date.now() + 90_000;
+  const deadline = Date.now() + 300_000; // a bound on a hang: a loaded machine starts Java slowly
   // A restart finds the previous local.json at once: wait for this run's server instead.
   while (!existsSync(configFile) || !output.includes('Press Ctrl-C to stop')) {
     if (child.exitCode !== null) throw new Error(`dev.ts exited early with ${child.exitCode}:\n${output}`);
@@ -85,7 +85,7 @@ export async function startDev(options: { port: number; stateDir: string; args?:
     output: () => output,
     stop: async () => {
       process.kill(pgid, 'SIGINT');
-      return Promise.race([exited, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 15_000))]);
+      return Promise.race([exited, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 60_000))]);
     },
     kill: () => {
       if (child.exitCode !== null || child.signalCode !== null) return;

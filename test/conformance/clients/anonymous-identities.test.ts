@@ -74,7 +74,7 @@ describe('anonymous identities', () => {
     flagsmith.stopListening();
   });
 
-  it('flagsmith-cli gets the environment flags and an identity\'s flags', { timeout: 60_000 }, async () => {
+  it('flagsmith-cli gets the environment flags and an identity\'s flags', async () => {
     const bin = join(REPO_ROOT, 'node_modules/flagsmith-cli/bin/run');
     const environmentFile = join(dir, 'environment.json');
     const run = await execFileAsync(process.execPath, [bin, 'get', env.clientKey, '-a', `${api.url}/api/v1/`, '-o', environmentFile], { cwd: dir });
