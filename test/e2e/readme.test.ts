@@ -82,6 +82,17 @@ beforeAll(async () => {
   env = { ...clean, PATH: `${bin}:${clean.PATH}` };
 });
 
+// If the run is interrupted before afterAll, the background groups (Java included) still go.
+process.once('exit', () => {
+  for (const { child } of background) {
+    try {
+      process.kill(-(child.pid as number), 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+});
+
 afterAll(async () => {
   for (const { child } of background.reverse()) {
     if (child.exitCode !== null || child.signalCode !== null) continue;
