@@ -85,6 +85,7 @@ beforeAll(async () => {
 // If the run is interrupted before afterAll, the background groups (Java included) still go.
 process.once('exit', () => {
   for (const { child } of background) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
     try {
       process.kill(-(child.pid as number), 'SIGKILL');
     } catch {
