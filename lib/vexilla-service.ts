@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Fn, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import { BackupPlan, BackupPlanRule, BackupResource, BackupVault } from 'aws-cdk-lib/aws-backup';
 import { PriceClass } from 'aws-cdk-lib/aws-cloudfront';
@@ -229,8 +229,14 @@ export class VexillaService extends Construct {
 
   /** A daily backup plan for the table, in a vault of its own that the stack keeps. */
   private backUpTable(retentionDays: number): BackupPlan {
-    const vault = new BackupVault(this, 'BackupVault', { removalPolicy: RemovalPolicy.RETAIN });
+    // Vault and plan names are required and unique per region; the kept vault must not meet the
+    // next deployment of the stage, so the names end with a piece of the stack's id, which
+    // CloudFormation makes anew for every stack it creates (arn:...:stack/<name>/<uuid>).
+    const stack = Stack.of(this);
+    const creation = Fn.select(0, Fn.split('-', Fn.select(2, Fn.split('/', stack.stackId))));
+    const vault = new BackupVault(this, 'BackupVault', { backupVaultName: `${stack.stackName}-table-${creation}`, removalPolicy: RemovalPolicy.RETAIN });
     const plan = new BackupPlan(this, 'BackupPlan', {
+      backupPlanName: `${stack.stackName}-table-${creation}`,
       backupVault: vault,
       backupPlanRules: [
         new BackupPlanRule({
