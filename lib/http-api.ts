@@ -176,7 +176,8 @@ export class VexillaHttpApi extends Construct {
     stageResource.routeSettings = Object.fromEntries(
       declared.map((route) => {
         const limits = routeThrottles[route.function];
-        return [routeKey(route), { throttlingRateLimit: limits.rateLimit, throttlingBurstLimit: limits.burstLimit }];
+        // RouteSettings is a JSON map in CDK: its keys are written as CloudFormation spells them.
+        return [routeKey(route), { ThrottlingRateLimit: limits.rateLimit, ThrottlingBurstLimit: limits.burstLimit }];
       }),
     );
     for (const route of this.routes) stageResource.node.addDependency(route);
