@@ -78,20 +78,33 @@ describe('alarms', () => {
 });
 
 describe('the alarm topic', () => {
-  it('is encrypted with a rotating key that CloudWatch may use, and refuses publishing without TLS', () => {
+  // Issue 13 item 1: without these two grants no alarm notification is ever delivered.
+  const fromAlarmsOfThisAccount = {
+    StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+    ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':alarm:*']] } },
+  };
+
+  it('is encrypted with a rotating key that CloudWatch alarms of this account and region, and nobody else, may use', () => {
     const key = logicalIdOf(observability.node.findChild('AlarmTopicKey') as never);
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [key, 'Arn'] } });
-    template.hasResourceProperties('AWS::KMS::Key', {
-      EnableKeyRotation: true,
-      KeyPolicy: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } }),
-        ]),
-      },
-    });
+    const statements = (template.toJSON().Resources[key].Properties.KeyPolicy.Statement as { Principal: unknown; Action: unknown; Condition?: unknown }[]).filter(
+      (statement) => JSON.stringify(statement.Principal).includes('cloudwatch.amazonaws.com'),
+    );
+    expect(statements).toEqual([
+      { Sid: 'CloudWatchAlarmsUseTheKey', Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: '*', Condition: fromAlarmsOfThisAccount },
+    ]);
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('lets CloudWatch alarms of this account and region publish, and refuses publishing without TLS', () => {
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       Topics: [topicRef],
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          { Sid: 'CloudWatchAlarmsPublish', Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Resource: topicRef, Condition: fromAlarmsOfThisAccount },
+        ]),
+      },
     });
   });
 
