@@ -21,7 +21,8 @@ function api(configured: string | undefined) {
 describe('origin verification (requests must come through CloudFront)', () => {
   it('answers 403 with the usual error body to a request without the header or with a wrong one, and never runs the handler', async () => {
     const { seen, call } = api(secret);
-    for (const headers of [{}, { [ORIGIN_VERIFY_HEADER]: 'guess' }, { [ORIGIN_VERIFY_HEADER]: `${secret}x` }]) {
+    const attempts: Record<string, string>[] = [{}, { [ORIGIN_VERIFY_HEADER]: 'guess' }, { [ORIGIN_VERIFY_HEADER]: `${secret}x` }];
+    for (const headers of attempts) {
       const response = (await call(headers)) as APIGatewayProxyStructuredResultV2;
       expect(response.statusCode).toBe(403);
       expect(JSON.parse(response.body!)).toEqual({ statusCode: 403, error: 'Forbidden', message: expect.stringContaining('CloudFront') });
