@@ -13,6 +13,7 @@
  *   not-run:aws                 Needs an AWS account, so it is checked instead of run: placeholders
  *                               (<...>) are filled with `placeholder`, `npx cdk deploy ARGS` runs as
  *                               `npx cdk synth ARGS`, `npx cdk bootstrap` as `npx cdk --version`,
+ *                               `aws ...` answers a sample stream ARN,
  *                               `npm ci` is skipped (this run did it), and `vexilla` only parses its
  *                               arguments (VEXILLA_PARSE_ONLY=1: an unknown command or option fails).
  *   not-run:self                How this very suite runs (`npm ci`, `npm test`): each npm script it
@@ -138,6 +139,8 @@ npx() {
   elif [ "$1" = cdk ] && [ "$2" = bootstrap ]; then command npx cdk --version;
   else command npx "$@"; fi
 }
+# The AWS CLI answers what a describe-table would (the stream ARN of a kept table).
+aws() { echo "arn:aws:dynamodb:eu-west-1:123456789012:table/placeholder/stream/2030-01-01T00:00:00.000"; }
 export VEXILLA_PARSE_ONLY=1
 `;
 
