@@ -18,7 +18,7 @@ import { EnvironmentCache } from '../http/sdk/environment-cache.js';
 import { documentClient } from '../shared/dynamodb.js';
 import { logger } from '../shared/logger.js';
 import { localDynamoClientConfig } from './dynamodb-local.js';
-import { EdgeCache } from './edge-cache.js';
+import { EdgeCache, type EdgeTtl } from './edge-cache.js';
 import { LocalEdgeInvalidator } from './edge-invalidator.js';
 import { type EventPipeline, startEventPipeline } from './event-pipeline.js';
 import { localFunctions } from './functions.js';
@@ -51,6 +51,8 @@ export interface LocalStackOptions {
   schedulerIntervalMs?: number;
   /** How often stuck webhook deliveries are queued again (production: a scheduled rule); 0 never. @default 60000 */
   webhookSweepIntervalMs?: number;
+  /** The local edge's durations instead of the origin's (see EdgeTtl). @default the origin's Cache-Control */
+  edgeTtl?: EdgeTtl;
 }
 
 export interface LocalStack {
@@ -82,7 +84,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     },
     intervalMs: options.schedulerIntervalMs ?? 250,
   });
-  const edge = new EdgeCache();
+  const edge = new EdgeCache(Date.now, options.edgeTtl);
   const environmentCache = new EnvironmentCache(deps.store, { ttlMs: options.snapshotTtlMs ?? 1000 });
   const server = await startHttpServer({
     port: options.port ?? 0,
