@@ -130,7 +130,8 @@ export function itemKeysOf(entity: Entity): ItemKeys {
     case 'identity':
       return {
         ...keys,
-        gsi1pk: `ENV#${entity.envId}#IDENTITIES#${identityShard(entity.identifier)}`,
+        // An identity being deleted leaves the listing for the environment's (short) list of deletions.
+        gsi1pk: entity.deletedAt ? `ENV#${entity.envId}#IDDELETING` : `ENV#${entity.envId}#IDENTITIES#${identityShard(entity.identifier)}`,
         gsi1sk: entity.identifier,
       };
     case 'webhook':
@@ -195,6 +196,8 @@ export function queryOf(collection: Collection): CollectionQuery {
       };
     case 'identity-overrides':
       return { partitions: [`IDENTITY#${collection.envId}#${collection.identifier}`], skPrefix: 'OVERRIDE#' };
+    case 'deleting-identities':
+      return { index: 'childrenByParent', partitions: [`ENV#${collection.envId}#IDDELETING`] };
     case 'environment-identity-overrides':
       return { index: 'childrenByParent', partitions: [`ENV#${collection.envId}#IDOVERRIDES`] };
     case 'identity-with-overrides':

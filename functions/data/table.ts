@@ -44,6 +44,7 @@ export const accessPatterns = {
   'versions of a feature state': 'Query pk=FSV#<envId>#<featureId> (newest first)',
   'identity and its overrides': 'Query pk=IDENTITY#<envId>#<identifier>',
   'identities of an environment': 'Query childrenByParent gsi1pk=ENV#<envId>#IDENTITIES#<shard>',
+  'identities being deleted': 'Query childrenByParent gsi1pk=ENV#<envId>#IDDELETING',
   'audit of an organisation': 'Query pk=AUDIT#<orgId> sk between <from> and <to> (newest first)',
   'identity overrides of an environment': 'Query childrenByParent gsi1pk=ENV#<envId>#IDOVERRIDES',
   'every webhook (stuck-delivery sweep)': 'Query childrenByParent gsi1pk=WEBHOOKS#ALL',

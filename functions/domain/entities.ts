@@ -194,6 +194,17 @@ export interface Identity extends Stamped {
   envId: string;
   identifier: string;
   traits: Record<string, TraitValue>;
+  /** When an SDK last evaluated it (refreshed at most daily) or it was written: its idle time starts here. */
+  lastSeenAt?: string | undefined;
+  /**
+   * Set while the identity is being deleted (its overrides go in batches): from then on none of
+   * its overrides apply, and deleting again finishes the job.
+   */
+  deletedAt?: string | undefined;
+  /** True while the identity has overrides: it is then kept however long it goes unseen. */
+  hasOverrides?: boolean | undefined;
+  /** Epoch seconds (DynamoDB TTL), set on writes of identities without overrides; stripped on read. */
+  expiresAt?: number | undefined;
 }
 
 export interface IdentityOverride extends Stamped {

@@ -61,6 +61,8 @@ export type Collection =
   | { of: 'feature-state-versions'; envId: string; featureId: string }
   | { of: 'identities'; envId: string }
   | { of: 'identity-overrides'; envId: string; identifier: string }
+  /** Identities being deleted (tombstoned): their overrides no longer apply. Usually empty. */
+  | { of: 'deleting-identities'; envId: string }
   /** Every identity override of an environment, ordered by identifier (for documents). */
   | { of: 'environment-identity-overrides'; envId: string }
   /** An identity and its overrides in one read (the SDK hot path). */
@@ -97,6 +99,7 @@ export interface CollectionItems {
   'feature-state-versions': FeatureStateVersion;
   identities: Identity;
   'identity-overrides': IdentityOverride;
+  'deleting-identities': Identity;
   'environment-identity-overrides': IdentityOverride;
   'identity-with-overrides': Identity | IdentityOverride;
   audit: ChangeEvent;

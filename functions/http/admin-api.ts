@@ -13,9 +13,9 @@ import type { Deps } from '../domain/use-cases/support.js';
 import { DynamoStore } from '../data/dynamo-store.js';
 import { EventBridgeScheduler } from '../events/eventbridge-scheduler.js';
 import { documentClient } from '../shared/dynamodb.js';
-import { requiredEnv } from '../shared/env.js';
+import { identityIdleSecondsFromEnv, requiredEnv } from '../shared/env.js';
 import { logger } from '../shared/logger.js';
-import { authenticate, authorize, resolve } from './authorize.js';
+import { authenticate, authorize, resolve, withLiveRoles } from './authorize.js';
 import { errorResponse, json } from './errors.js';
 import { handlers } from './handlers/index.js';
 import { openApiDocument } from './openapi.js';
@@ -36,7 +36,7 @@ export function createAdminApi(deps: Deps): HttpHandler {
       const handler = route && handlers[route.operation];
       if (!route || !handler || route.access.credential !== 'admin-token') throw new NotFound('No such route.');
       const headers = headersOf(event);
-      const actor = await authenticate(deps.store, headers);
+      const actor = await withLiveRoles(deps.store, await authenticate(deps.store, headers));
       const params = event.pathParameters ?? {};
       const resolved = await resolve(deps.store, actor, params as Record<string, string>);
       authorize(actor, resolved, route.access.action);
@@ -76,6 +76,7 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
       store: new DynamoStore(documentClient(), requiredEnv('TABLE_NAME')),
       clock: () => new Date(),
       scheduler: eventBridgeScheduler(),
+      identityIdleSeconds: identityIdleSecondsFromEnv(),
     });
     return instance(event);
   });

@@ -73,6 +73,7 @@ describe('governed overrides', () => {
     const putTenant = await api.call('PUT', `${env.fs('limit')}/tenant-overrides/acme`, { body: { enabled: false, value: 1 } });
     const deleteTenant = await api.call('DELETE', `${env.fs('limit')}/tenant-overrides/acme`);
     const deleteSegment = await api.call('DELETE', `${env.fs('banner')}/segment-overrides/${segmentId}`);
+    await api.call('PUT', `${env.base}/identities/support-case`, { body: { traits: {} } });
     const identity = await api.call('PUT', `${env.base}/identities/support-case/overrides/banner`, { body: { enabled: true, value: 'just for you' } });
 
     for (const refused of [putSegment, putTenant, deleteTenant, deleteSegment]) {

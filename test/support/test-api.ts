@@ -42,14 +42,19 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function startTestApi(options: { snapshotTtlMs?: number; clock?: () => Date } = {}): Promise<TestApi> {
+export async function startTestApi(options: { snapshotTtlMs?: number; clock?: () => Date; identityIdleSeconds?: number } = {}): Promise<TestApi> {
   const config = localDynamoClientConfig(testDynamoEndpoint());
   const tableName = `vexilla-test-${randomUUID().slice(0, 8)}`;
   const raw = new DynamoDBClient(config);
   await ensureTable(raw, tableName);
   const { deps, scheduler } = await startLocalScheduler({
     // The local stack's policy: receivers on 127.0.0.1 are allowed.
-    deps: { store: new DynamoStore(documentClient(config), tableName), clock: options.clock ?? (() => new Date()), allowPrivateWebhookTargets: true },
+    deps: {
+      store: new DynamoStore(documentClient(config), tableName),
+      clock: options.clock ?? (() => new Date()),
+      allowPrivateWebhookTargets: true,
+      identityIdleSeconds: options.identityIdleSeconds,
+    },
     intervalMs: 0,
   });
   const server = await startHttpServer({ port: 0, functions: localFunctions(deps, { snapshotTtlMs: options.snapshotTtlMs ?? 100 }) });

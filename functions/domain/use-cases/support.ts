@@ -14,6 +14,11 @@ export interface Deps {
    * (its receivers are on 127.0.0.1) sets it; the Lambdas leave it off. @default false
    */
   allowPrivateWebhookTargets?: boolean | undefined;
+  /**
+   * Seconds an identity without overrides is kept after it was last seen (0: for ever).
+   * @default 90 days (IDENTITY_IDLE_DAYS in the Lambdas)
+   */
+  identityIdleSeconds?: number | undefined;
 }
 
 /** The authenticated caller, as recorded in audit. */

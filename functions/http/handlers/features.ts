@@ -15,13 +15,13 @@ export const updateFeature: Handler = async (c) =>
   ok(await useCases.updateFeature(c.deps, c.actor, projectOf(c), param(c, 'featureName'), bodyAs(c, schemas.updateFeatureBody)));
 export const deleteFeature: Handler = async (c) => ok(await useCases.deleteFeature(c.deps, c.actor, projectOf(c), param(c, 'featureName')));
 
-/** `If-Match: 3` or `If-Match: "3"` (an ETag as GET returned it). */
+/** `If-Match: 3` or `If-Match: "3"` (an ETag as GET returned it); anything else, an empty value included, is refused. */
 function ifMatch({ headers }: HandlerContext): number | undefined {
   const header = headers['if-match'];
   if (header === undefined) return undefined;
-  const version = Number(header.replace(/^W\//, '').replaceAll('"', '').trim());
-  if (!Number.isInteger(version) || version < 0) throw new Invalid('If-Match must be a feature-state version.', [{ path: 'If-Match', message: 'expected a version number' }]);
-  return version;
+  const match = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/.exec(header);
+  if (!match?.[1]) throw new Invalid('If-Match must be a feature-state version.', [{ path: 'If-Match', message: 'expected a version number, e.g. "3"' }]);
+  return Number(match[1]);
 }
 const etag = (version: number) => ({ etag: `"${version}"` });
 
