@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { apiTarget, type ApiTarget, callApi } from './api-client.js';
 import { type Command, type Io, UsageError } from './command.js';
+import { importDocument } from './import.js';
 
 interface LocalDefaults {
   projectId?: string;
@@ -43,7 +44,7 @@ async function projectOf(values: { project?: string | boolean | undefined }): Pr
 }
 
 /** An environment by id, or by name among the local stack's environments. */
-async function environmentOf(values: { environment?: string | boolean | undefined }): Promise<string> {
+export async function environmentOf(values: { environment?: string | boolean | undefined }): Promise<string> {
   const given = typeof values.environment === 'string' ? values.environment : undefined;
   if (!given) throw new UsageError('--environment is required (an id, or a name from .vexilla/local.json).');
   const named = (await localDefaults()).environments?.find((environment) => environment.name === given);
@@ -258,12 +259,7 @@ export const diffCommand: Command = subcommand(
     const [file] = positionals;
     if (!file) throw new UsageError('Name the document file.');
     const document: unknown = JSON.parse(await readFile(file, 'utf8'));
-    const summary = await callApi<{ created: Record<string, number>; updated: Record<string, number>; unchanged: number }>(
-      await target(),
-      'POST',
-      `/admin/v1/environments/${await environmentOf(values)}/import?dryRun=true`,
-      document,
-    );
+    const summary = await importDocument(await target(), await environmentOf(values), document, { dryRun: true });
     const list = (counts: Record<string, number>) => Object.entries(counts).map(([kind, n]) => `${n} ${kind}`).join(', ') || 'nothing';
     print(io, values.json, summary, () => [`would create: ${list(summary.created)}`, `would update: ${list(summary.updated)}`, `unchanged:    ${summary.unchanged}`].join('\n'));
     return Object.keys(summary.created).length + Object.keys(summary.updated).length > 0 ? 1 : 0;

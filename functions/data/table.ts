@@ -50,4 +50,7 @@ export const accessPatterns = {
   'every webhook (stuck-delivery sweep)': 'Query childrenByParent gsi1pk=WEBHOOKS#ALL',
   'numbers for Flagsmith-format ids': 'UpdateItem ADD pk=COUNTER#<name> sk=#COUNTER',
   'flag evaluations per day': 'UpdateItem ADD pk=ANALYTICS#<envId> sk=<day>#<feature>',
+  'a job and its input chunks': 'GetItem pk=JOB#<jobId> sk=#JOB | Query pk=JOB#<jobId> sk begins_with CHUNK#',
+  'unfinished jobs (stuck-job sweep)': 'Query childrenByParent gsi1pk=JOBS#PENDING',
+  'everything of an environment (purge)': 'Query pk=ENV#<envId>',
 } as const;

@@ -71,7 +71,7 @@ async function documentOverrides(identifier: string): Promise<number> {
   let url: string | undefined = '/api/v1/environment-document/';
   let count = 0;
   while (url) {
-    const page = await fetch(`${api.url}${url}`, { headers: { 'x-environment-key': serverKey } });
+    const page: Response = await fetch(`${api.url}${url}`, { headers: { 'x-environment-key': serverKey } });
     const document = (await page.json()) as { identity_overrides: { identifier: string; identity_features: unknown[] }[] };
     for (const identity of document.identity_overrides) if (identity.identifier === identifier) count += identity.identity_features.length;
     url = /<([^>]+)>;\s*rel="next"/.exec(page.headers.get('link') ?? '')?.[1];

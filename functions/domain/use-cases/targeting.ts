@@ -21,6 +21,7 @@ import type * as schemas from '../schemas.js';
 import { identityWrite, isExpired, nextIdentity, readIdentity, retentionOf } from '../identities.js';
 import { getFeature } from './features.js';
 import { commitDirectWrite, refuseDirectWrites } from './governance.js';
+import { purgeJob, startPurge } from './purges.js';
 import { type Actor, allocateNumbers, commitOrConflict, type Deps, defined, eventWrite, expectVersion, isoNow, newId, stableUuid } from './support.js';
 
 export async function getSegment(deps: Deps, project: Project, id: string): Promise<Segment> {
@@ -70,17 +71,24 @@ export async function updateSegment(deps: Deps, actor: Actor, project: Project, 
   return next;
 }
 
-/** Deletes a segment; overrides that name it stop applying (evaluation skips unknown segments). */
+/**
+ * Deletes a segment. Overrides that name it stop applying at once (evaluation skips unknown
+ * segments); a purge job, committed with the deletion, removes them from every environment.
+ */
 export async function deleteSegment(deps: Deps, actor: Actor, project: Project, id: string) {
   const segment = await getSegment(deps, project, id);
+  const envIds = (await deps.store.listAll({ of: 'environments', projectId: project.id })).map((environment) => environment.id);
+  const purge = purgeJob(deps, actor, { type: 'segment', projectId: project.id, segmentId: id, envIds }, { orgId: project.orgId, projectId: project.id });
   await commitOrConflict(
     deps,
     [
       { kind: 'delete', ref: { type: 'segment', projectId: project.id, id }, expect: segment.version },
       eventWrite(deps, actor, { detailType: 'segment.changed', action: 'deleted', orgId: project.orgId, projectId: project.id, subject: { kind: 'segment', id }, before: segment, after: null }),
+      { kind: 'put', entity: purge, expect: 'absent' },
     ],
     async () => new Conflict(`Segment ${id} changed meanwhile: reload and try again.`),
   );
+  await startPurge(deps, purge);
 }
 
 /** Problems with an override's value for its feature (none: the value fits, or is null). */
@@ -380,7 +388,7 @@ const identityRef = (environment: Pick<Environment, 'id'>, identifier: string) =
 const identityOverrideRef = (override: IdentityOverride) => ({ type: 'identity-override' as const, envId: override.envId, identifier: override.identifier, featureId: override.featureId });
 
 /** Deletes a marked identity's overrides in batches, then the mark. Idempotent: deleting what is already gone is no error. */
-async function finishIdentityDeletion(deps: Deps, tombstone: Identity, known?: IdentityOverride[]) {
+export async function finishIdentityDeletion(deps: Deps, tombstone: Identity, known?: IdentityOverride[]) {
   const overrides = known ?? (await deps.store.listAll({ of: 'identity-overrides', envId: tombstone.envId, identifier: tombstone.identifier }));
   for (let i = 0; i < overrides.length; i += TRANSACTION_ITEMS) {
     await deps.store.commit(overrides.slice(i, i + TRANSACTION_ITEMS).map((override): Write => ({ kind: 'delete', ref: identityOverrideRef(override) })));

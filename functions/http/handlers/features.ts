@@ -2,7 +2,7 @@ import { allows } from '../../domain/access.js';
 import { Forbidden, Invalid, NotFound } from '../../domain/errors.js';
 import { loadSnapshot } from '../../domain/environment-snapshot.js';
 import { exportDocument } from '../../domain/flagsmith-document.js';
-import { importFlagsmithDocument } from '../../domain/use-cases/import-flagsmith.js';
+import { getImport as getImportJob, startImport } from '../../domain/use-cases/import-flagsmith.js';
 import * as useCases from '../../domain/use-cases/features.js';
 import * as schemas from '../../domain/schemas.js';
 import { bodyAs, environmentOf, type Handler, type HandlerContext, ok, param, projectOf, queryAs } from './context.js';
@@ -66,8 +66,10 @@ export const importFlagsmith: Handler = async (c) => {
     throw new Forbidden('Importing creates features and segments: it needs an editor or admin role on the project.');
   }
   const dryRun = (c.query as { dryRun?: string } | undefined)?.dryRun === 'true';
-  return ok(await importFlagsmithDocument(c.deps, c.actor, environmentOf(c), project, c.body, { dryRun }));
+  const started = await startImport(c.deps, c.actor, environmentOf(c), project, c.body, { dryRun });
+  return ok(started, { location: started.location });
 };
+export const getImport: Handler = async (c) => ok(await getImportJob(c.deps, environmentOf(c), param(c, 'jobId')));
 
 /** Deterministic JSON: the body is sent as is, not re-serialised. */
 export const exportEnvironment: Handler = async (c) => {
