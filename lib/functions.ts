@@ -15,7 +15,7 @@ import type { ConsumerName } from '../functions/events/rules.js';
 import { type FunctionName as RoutedFunctionName, publicRoutes, routes } from '../functions/http/routes.js';
 
 /** The functions behind the HTTP API (named by the route table) and the asynchronous ones. */
-export type AsyncFunctionName = 'publisher' | ConsumerName | 'apply-scheduled-change';
+export type AsyncFunctionName = 'publisher' | ConsumerName | 'apply-scheduled-change' | 'job-runner';
 export type FunctionName = RoutedFunctionName | AsyncFunctionName;
 
 /** What a statement is about: the table itself, or each of its declared indexes (by name). */
@@ -31,7 +31,7 @@ export interface TableAccess {
  * Resources other than the table that a function may act on. The construct that creates each one
  * supplies its ARNs through `VexillaFunctions.connect`, so the actions stay declared here.
  */
-export type ServiceResource = 'eventBus' | 'webhookQueue' | 'distribution' | 'schedules' | 'schedulerRole';
+export type ServiceResource = 'eventBus' | 'webhookQueue' | 'distribution' | 'schedules' | 'schedulerRole' | 'jobQueue';
 
 /** One IAM statement on a service resource, as data. */
 export interface ResourceAccess {
@@ -48,7 +48,8 @@ export type EnvironmentVariable =
   | 'SCHEDULE_GROUP_NAME'
   | 'SCHEDULER_ROLE_ARN'
   | 'APPLY_SCHEDULED_CHANGE_ARN'
-  | 'SCHEDULER_DLQ_ARN';
+  | 'SCHEDULER_DLQ_ARN'
+  | 'JOB_QUEUE_URL';
 
 /**
  * What invokes a function. `bus` and `scheduler` invoke asynchronously: Lambda retries a failed
@@ -108,8 +109,10 @@ export const functionSettings: Readonly<Record<FunctionName, FunctionSettings>> 
     resourceAccess: [
       { actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'], on: 'schedules' },
       { actions: ['iam:PassRole'], on: 'schedulerRole', conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } } },
+      // Imports and purges: the job's first run is queued for the job-runner.
+      { actions: ['sqs:SendMessage'], on: 'jobQueue' },
     ],
-    environment: ['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'APPLY_SCHEDULED_CHANGE_ARN', 'SCHEDULER_DLQ_ARN'],
+    environment: ['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'APPLY_SCHEDULED_CHANGE_ARN', 'SCHEDULER_DLQ_ARN', 'JOB_QUEUE_URL'],
   },
   'sdk-api': {
     entry: 'functions/http/sdk-api.ts',
@@ -194,10 +197,28 @@ export const functionSettings: Readonly<Record<FunctionName, FunctionSettings>> 
       { actions: ['dynamodb:Query'], on: ['table', 'indexes'] },
     ],
   },
+  'job-runner': {
+    entry: 'functions/events/job-runner.ts',
+    description: 'Vexilla jobs: imports and purges, in batches, each run handing its job on before the timeout',
+    // A 5 MB document is parsed and planned in memory.
+    memorySize: 1024,
+    // Long runs, few hand-backs: each run plans its job again before it carries on.
+    timeoutSeconds: 300,
+    triggers: ['bus', 'queue'],
+    // The write path of imports (states, versions, overrides, identities, events, the job and its
+    // progress: PutItem, ConditionCheckItem) and of purges (DeleteItem); Query for plans and sweeps.
+    tableAccess: [
+      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'], on: ['table'] },
+      { actions: ['dynamodb:Query'], on: ['table', 'indexes'] },
+    ],
+    // A run that hands its job back queues the next one.
+    resourceAccess: [{ actions: ['sqs:SendMessage'], on: 'jobQueue' }],
+    environment: ['JOB_QUEUE_URL'],
+  },
 };
 
-/** The functions that run the event pipeline and scheduled changes, whatever the route table holds. */
-export const asyncFunctionNames: readonly AsyncFunctionName[] = ['publisher', 'audit-writer', 'webhook-dispatcher', 'document-publisher', 'apply-scheduled-change'];
+/** The functions that run the event pipeline, scheduled changes and jobs, whatever the route table holds. */
+export const asyncFunctionNames: readonly AsyncFunctionName[] = ['publisher', 'audit-writer', 'webhook-dispatcher', 'document-publisher', 'apply-scheduled-change', 'job-runner'];
 
 /** Whether something invokes the function asynchronously (so it needs a dead-letter queue of its own). */
 export const invokedAsynchronously = (name: FunctionName): boolean => functionSettings[name].triggers.some((trigger) => trigger === 'bus' || trigger === 'scheduler');

@@ -6,6 +6,7 @@ import { type CustomDomain, VexillaEdge } from './edge.js';
 import { VexillaEvents } from './events.js';
 import { VexillaFunctions } from './functions.js';
 import { VexillaHttpApi } from './http-api.js';
+import { VexillaJobs } from './jobs.js';
 import { VexillaObservability } from './observability.js';
 import { VexillaScheduler } from './scheduler.js';
 import { VexillaTable } from './table.js';
@@ -69,6 +70,7 @@ export class VexillaService extends Construct {
   readonly edge: VexillaEdge;
   readonly events: VexillaEvents;
   readonly scheduler: VexillaScheduler;
+  readonly jobs: VexillaJobs;
   readonly observability: VexillaObservability;
 
   constructor(scope: Construct, id: string, props: VexillaServiceProps = {}) {
@@ -93,6 +95,7 @@ export class VexillaService extends Construct {
     });
     this.events = new VexillaEvents(this, 'Events', { table: this.data.table, functions: this.functions.functions });
     this.scheduler = new VexillaScheduler(this, 'Scheduler', { applyFunction: this.functions.get('apply-scheduled-change') });
+    this.jobs = new VexillaJobs(this, 'Jobs', { runner: this.functions.get('job-runner') });
 
     // What each function may do on them is declared in functionSettings; here they get the ARNs.
     const functions = this.functions;
@@ -101,6 +104,7 @@ export class VexillaService extends Construct {
     functions.connect('distribution', [this.edge.distribution.distributionArn]);
     functions.connect('schedules', [this.scheduler.schedulesArn]);
     functions.connect('schedulerRole', [this.scheduler.role.roleArn]);
+    functions.connect('jobQueue', [this.jobs.queue.queueArn]);
     this.scheduler.acknowledgeSchedulesWildcard(functions.roleOf('admin-api'), 'admin-api function');
     functions.setEnvironment({
       EVENT_BUS_NAME: this.events.bus.eventBusName,
@@ -110,6 +114,7 @@ export class VexillaService extends Construct {
       SCHEDULER_ROLE_ARN: this.scheduler.role.roleArn,
       APPLY_SCHEDULED_CHANGE_ARN: functions.get('apply-scheduled-change').functionArn,
       SCHEDULER_DLQ_ARN: this.scheduler.deadLetterQueue.queueArn,
+      JOB_QUEUE_URL: this.jobs.queue.queueUrl,
     });
 
     this.observability = new VexillaObservability(this, 'Observability', {
@@ -127,6 +132,7 @@ export class VexillaService extends Construct {
         ...[...functions.deadLetterQueues].map(([name, queue]) => [`${name}-async`, queue] as const),
         ...this.events.deadLetterQueues,
         ['scheduler', this.scheduler.deadLetterQueue],
+        ['job-queue', this.jobs.deadLetterQueue],
       ]),
     );
   }

@@ -6,12 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { NotFound } from '../domain/errors.js';
 import type { Deps } from '../domain/use-cases/support.js';
 import { DynamoStore } from '../data/dynamo-store.js';
 import { EventBridgeScheduler } from '../events/eventbridge-scheduler.js';
+import { SqsJobQueue } from '../events/sqs-job-queue.js';
 import { documentClient } from '../shared/dynamodb.js';
 import { identityIdleSecondsFromEnv, requiredEnv } from '../shared/env.js';
 import { logger } from '../shared/logger.js';
@@ -77,6 +79,8 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
       clock: () => new Date(),
       scheduler: eventBridgeScheduler(),
       identityIdleSeconds: identityIdleSecondsFromEnv(),
+      // Imports and purges run on the job-runner function, through its queue.
+      jobs: new SqsJobQueue(new SQSClient({}), requiredEnv('JOB_QUEUE_URL')),
     });
     return instance(event);
   });
