@@ -258,7 +258,16 @@ export interface VexillaFunctionsProps {
    * @default true
    */
   readonly retain?: boolean;
+  /**
+   * Days an identity without overrides is kept after an SDK last saw it (0: for ever); sets
+   * IDENTITY_IDLE_DAYS on the functions that read or write identities.
+   * @default - the code's default, 90 days
+   */
+  readonly identityIdleDays?: number;
 }
+
+/** The functions that read or write identities, so apply the identity retention setting. */
+export const IDENTITY_RETENTION_READERS: readonly FunctionName[] = ['sdk-api', 'admin-api', 'job-runner'];
 
 /**
  * One Node.js Lambda function per name, each bundled from its declared entry as ESM, with its own
@@ -281,6 +290,9 @@ export class VexillaFunctions extends Construct {
     super(scope, id);
     const names = [...new Set(props.names ?? allFunctionNames())];
     if (names.length === 0) throw new Error('VexillaFunctions: no functions to build.');
+    if (props.identityIdleDays !== undefined && !(Number.isFinite(props.identityIdleDays) && props.identityIdleDays >= 0)) {
+      throw new Error(`VexillaFunctions: identityIdleDays must be 0 or more days, got ${props.identityIdleDays}.`);
+    }
     const retain = props.retain ?? true;
     const functions = new Map<FunctionName, NodejsFunction>();
     const deadLetterQueues = new Map<FunctionName, Queue>();
@@ -331,6 +343,7 @@ export class VexillaFunctions extends Construct {
           POWERTOOLS_SERVICE_NAME: `vexilla-${name}`,
           POWERTOOLS_METRICS_NAMESPACE: 'Vexilla',
           NODE_OPTIONS: '--enable-source-maps',
+          ...(props.identityIdleDays !== undefined && IDENTITY_RETENTION_READERS.includes(name) ? { IDENTITY_IDLE_DAYS: String(props.identityIdleDays) } : {}),
         },
         bundling: {
           format: OutputFormat.ESM,

@@ -54,6 +54,12 @@ export interface VexillaServiceProps {
    * @default - alarms notify the alarm topic, with no subscriber
    */
   readonly alarmEmail?: string;
+  /**
+   * Days an identity without overrides is kept after an SDK last saw it (DynamoDB's TTL then
+   * deletes it); 0 keeps identities for ever.
+   * @default 90
+   */
+  readonly identityIdleDays?: number;
 }
 
 /**
@@ -77,7 +83,7 @@ export class VexillaService extends Construct {
     super(scope, id);
     const retain = props.retainData ?? true;
     this.data = new VexillaTable(this, 'Data', { retain });
-    this.functions = new VexillaFunctions(this, 'Functions', { table: this.data.table, retain, logRetention: props.logRetention });
+    this.functions = new VexillaFunctions(this, 'Functions', { table: this.data.table, retain, logRetention: props.logRetention, identityIdleDays: props.identityIdleDays });
     this.httpApi = new VexillaHttpApi(this, 'Http', {
       functions: this.functions.functions,
       retain,

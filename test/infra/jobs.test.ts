@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { functionSettings } from '../../lib/functions.js';
+import { allFunctionNames, functionSettings, IDENTITY_RETENTION_READERS } from '../../lib/functions.js';
 import { jobSettings } from '../../lib/jobs.js';
 import { MAX_RECEIVE_COUNT } from '../../lib/queues.js';
 import { logicalIdOf, synthVexilla } from './synth.js';
@@ -33,5 +33,18 @@ describe('background jobs (imports, purges)', () => {
       State: 'ENABLED',
       Targets: [{ Arn: arnOf(functions.get('job-runner')), Input: JSON.stringify({ sweep: true }), RetryPolicy: { MaximumRetryAttempts: 2 } }],
     });
+  });
+});
+
+describe('identity retention', () => {
+  const variables = (built: ReturnType<typeof synthVexilla>, name: Parameters<typeof functions.get>[0]) =>
+    (built.template.toJSON().Resources[logicalIdOf(built.stack.service.functions.get(name))].Properties.Environment.Variables as Record<string, unknown>).IDENTITY_IDLE_DAYS;
+
+  it('is configurable, and reaches exactly the functions that handle identities', () => {
+    const configured = synthVexilla({ identityIdleDays: 30 }, { bundle: false });
+    for (const name of allFunctionNames()) expect(variables(configured, name), name).toBe(IDENTITY_RETENTION_READERS.includes(name) ? '30' : undefined);
+    // By default the code's own default applies (90 days).
+    for (const name of allFunctionNames()) expect(variables({ stack, template } as ReturnType<typeof synthVexilla>, name)).toBeUndefined();
+    expect(() => synthVexilla({ identityIdleDays: -1 }, { bundle: false })).toThrow('identityIdleDays');
   });
 });

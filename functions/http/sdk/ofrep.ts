@@ -40,7 +40,8 @@ const NO_FLAGS: ReadonlySet<string> = new Set();
  * apply), the other primitive attributes are its traits. Without a targetingKey, attributes are
  * still evaluated, as the traits of an anonymous caller; a flag whose answer depends on the
  * caller's bucket (a multivariate split, a segment with a percentage split) then cannot be
- * decided and answers TARGETING_KEY_MISSING, as the OFREP specification provides. With no
+ * decided and answers TARGETING_KEY_MISSING, as the OFREP specification provides (and as GO
+ * Feature Flag settled it: thomaspoignant/go-feature-flag#2533). With no
  * context at all, the environment's own values answer (what Flagsmith's `flags/` serves).
  */
 async function evaluate(context: SdkContext): Promise<Evaluation> {
