@@ -8,6 +8,7 @@ import type { JobQueue } from '../domain/ports.js';
 import { runJob } from '../domain/use-cases/jobs.js';
 import { jobWorks } from '../domain/use-cases/job-works.js';
 import type { Deps } from '../domain/use-cases/support.js';
+import { createTimerQueue } from './timer-queue.js';
 
 export interface LocalJobQueueOptions {
   /** How long one run may work before handing the job back (planning is redone per run: not too short). @default 60000 */
@@ -31,58 +32,25 @@ export interface LocalJobQueue extends JobQueue {
 
 export function createLocalJobQueue(options: LocalJobQueueOptions = {}): LocalJobQueue {
   const sliceMs = options.sliceMs ?? 60_000;
-  const retryDelayMs = options.retryDelayMs ?? 500;
-  const maxReceives = options.maxReceives ?? 5;
   let deps: Deps | undefined;
-  let stopped = false;
-  const timers = new Set<NodeJS.Timeout>();
-  const running = new Set<Promise<void>>();
-  const waiters = new Set<() => void>();
-
-  const settle = () => {
-    if (timers.size > 0 || running.size > 0) return;
-    for (const wake of waiters) wake();
-    waiters.clear();
-  };
-
-  const schedule = (jobId: string, delayMs: number, receives: number) => {
-    if (stopped) return;
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      const run = (async () => {
-        try {
-          if (!deps) throw new Error('The local job queue is not connected to its dependencies');
-          const outcome = await runJob(deps, jobId, jobWorks, { deadline: Date.now() + sliceMs });
-          if (outcome === 'continue') schedule(jobId, 0, 0);
-        } catch (error) {
-          if (receives + 1 < maxReceives) schedule(jobId, retryDelayMs, receives + 1);
-          else options.onError?.(jobId, error);
-        }
-      })();
-      running.add(run);
-      void run.finally(() => {
-        running.delete(run);
-        settle();
-      });
-    }, delayMs);
-    timers.add(timer);
-  };
-
+  const queue = createTimerQueue<string>({
+    handle: async (jobId) => {
+      if (!deps) throw new Error('The local job queue is not connected to its dependencies');
+      const outcome = await runJob(deps, jobId, jobWorks, { deadline: Date.now() + sliceMs });
+      if (outcome === 'continue') queue.schedule(jobId, 0);
+    },
+    retryDelayMs: options.retryDelayMs ?? 500,
+    maxReceives: options.maxReceives ?? 5,
+    onError: options.onError,
+  });
   return {
     async enqueue(jobId) {
-      schedule(jobId, 0, 0);
+      queue.schedule(jobId, 0);
     },
     process(next) {
       deps = next;
     },
-    async idle() {
-      while (timers.size > 0 || running.size > 0) await new Promise<void>((resolve) => waiters.add(resolve));
-    },
-    stop() {
-      stopped = true;
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      settle();
-    },
+    idle: () => queue.idle(),
+    stop: () => queue.stop(),
   };
 }

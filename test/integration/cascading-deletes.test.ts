@@ -4,15 +4,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Environment, Identity, Project, WebhookDelivery } from '../../functions/domain/entities.js';
-import type { Collection, Store, Write } from '../../functions/domain/ports.js';
+import type { Collection, Write } from '../../functions/domain/ports.js';
 import { createFeature } from '../../functions/domain/use-cases/features.js';
 import { jobWorks } from '../../functions/domain/use-cases/job-works.js';
 import { runJob, sweepJobs } from '../../functions/domain/use-cases/jobs.js';
 import { deleteEnvironment } from '../../functions/domain/use-cases/organisation.js';
 import { deleteIdentity, putIdentity, putIdentityOverride } from '../../functions/domain/use-cases/targeting.js';
-import type { Actor, Deps } from '../../functions/domain/use-cases/support.js';
+import type { Actor } from '../../functions/domain/use-cases/support.js';
 import { deliveryWrite } from '../../functions/domain/webhook-deliveries.js';
 import { movingClock } from '../support/moving-clock.js';
+import { crashingAfter } from '../support/crashing-store.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
 
 const moving = movingClock();
@@ -39,23 +40,6 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(() => api?.close());
 
-/** The same dependencies, with a store whose commits fail after `commits` of them: a process killed mid-way. */
-function crashingAfter(deps: Deps, commits: number): Deps {
-  let left = commits;
-  const store: Store = new Proxy(deps.store, {
-    get(target, property, receiver) {
-      if (property === 'commit') {
-        return async (writes: Parameters<Store['commit']>[0]) => {
-          if (left-- <= 0) throw new Error('killed');
-          return target.commit(writes);
-        };
-      }
-      const value = Reflect.get(target, property, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-  return { ...deps, store };
-}
 
 async function identityWithOverrides(identifier: string) {
   await putIdentity(api.deps, actor, environment, identifier, { traits: { plan: 'pro' } });

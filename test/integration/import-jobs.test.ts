@@ -6,13 +6,13 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Environment, Project } from '../../functions/domain/entities.js';
-import type { Store } from '../../functions/domain/ports.js';
 import { startImport } from '../../functions/domain/use-cases/import-flagsmith.js';
 import { jobWorks } from '../../functions/domain/use-cases/job-works.js';
 import { runJob, sweepJobs } from '../../functions/domain/use-cases/jobs.js';
-import type { Actor, Deps } from '../../functions/domain/use-cases/support.js';
+import type { Actor } from '../../functions/domain/use-cases/support.js';
 import { importJob, waitForImport } from '../support/imports.js';
 import { movingClock } from '../support/moving-clock.js';
+import { crashingAfter } from '../support/crashing-store.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
 
 const moving = movingClock();
@@ -44,23 +44,6 @@ const state = (id: number, name: string, value: unknown, extra: Record<string, u
 const document = (states: unknown[], extra: Record<string, unknown> = {}) => ({ api_key: 'FlagsmithKey', feature_states: states, project: { segments: [] }, identity_overrides: [], ...extra });
 const manyFeatures = (count: number, value: (i: number) => unknown = (i) => `value ${i}`) => Array.from({ length: count }, (_, i) => state(i + 1, `feature_${String(i).padStart(5, '0')}`, value(i)));
 
-/** The same dependencies, with a store whose commits fail after `commits` of them: a process killed mid-way. */
-function crashingAfter(deps: Deps, commits: number): Deps {
-  let left = commits;
-  const store: Store = new Proxy(deps.store, {
-    get(target, property, receiver) {
-      if (property === 'commit') {
-        return async (writes: Parameters<Store['commit']>[0]) => {
-          if (left-- <= 0) throw new Error('killed');
-          return target.commit(writes);
-        };
-      }
-      const value = Reflect.get(target, property, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-  return { ...deps, store };
-}
 
 describe('validation before anything is written', () => {
   it('refuses, with every problem named, a document whose late parts the routes would refuse, and stores nothing', async () => {
