@@ -19,6 +19,11 @@ export const jobSettings = {
 export interface VexillaJobsProps {
   /** The job-runner function. */
   readonly runner: IFunction;
+  /**
+   * Keep the dead-letter queue (and the job runs it holds) when the stack is deleted.
+   * @default true
+   */
+  readonly retain?: boolean;
 }
 
 /**
@@ -32,7 +37,7 @@ export class VexillaJobs extends Construct {
 
   constructor(scope: Construct, id: string, props: VexillaJobsProps) {
     super(scope, id);
-    const runs = workQueue(this, 'JobQueue', { timeout: Duration.seconds(functionSettings['job-runner'].timeoutSeconds) });
+    const runs = workQueue(this, 'JobQueue', { timeout: Duration.seconds(functionSettings['job-runner'].timeoutSeconds) }, { retain: props.retain ?? true });
     this.queue = runs.queue;
     this.deadLetterQueue = runs.deadLetterQueue;
     const source = new SqsEventSource(this.queue, { ...jobSettings.runs, reportBatchItemFailures: true });

@@ -115,6 +115,27 @@ function orderedVariants(state: SourceFeatureState) {
   return values.sort((a, b) => (rank(a) < rank(b) ? -1 : rank(a) > rank(b) ? 1 : 0));
 }
 
+/**
+ * A document value as the feature holds it: Flagsmith's formats carry JSON values as strings
+ * (our export writes them so), so a JSON feature's string that parses to an object or an array
+ * is that object again. Without this, export then import turned JSON values into strings.
+ */
+const featureValue = (feature: Feature, raw: unknown): JsonValue => {
+  if (feature.valueType === 'json' && typeof raw === 'string') {
+    try {
+      const parsed = JSON.parse(raw) as JsonValue;
+      if (parsed !== null && typeof parsed === 'object') return parsed;
+    } catch {
+      // A plain string in a JSON feature stays a string.
+    }
+  }
+  return (raw ?? null) as JsonValue;
+};
+
+/** Weights equal to the options' default weights are the state's default ({}): not a change. */
+const explicitWeights = (feature: Feature, weights: Record<string, number>): Record<string, number> =>
+  feature.options.every((option) => weights[option.id] === option.defaultWeight) ? {} : weights;
+
 const valueTypeOf = (values: unknown[]): ValueType => {
   const kinds = new Set(values.filter((v) => v !== null && v !== undefined).map((v) => typeof v));
   if (kinds.size === 1) return [...kinds][0] as ValueType;
@@ -211,7 +232,7 @@ export function importProblems(document: FlagsmithDocument, existing: Feature[])
     const feature = existingByName.get(name);
     if (feature) {
       const weights = Object.fromEntries(variants.flatMap((variant, v) => (feature.options[v] ? [[feature.options[v].id, variant.percentage_allocation]] : [])));
-      for (const found of checkContent(feature, { enabled: state.enabled, value: (state.feature_state_value ?? null) as JsonValue, weights }, at)) problem(found.path, found.message);
+      for (const found of checkContent(feature, { enabled: state.enabled, value: featureValue(feature, state.feature_state_value), weights }, at)) problem(found.path, found.message);
       if (variants.length !== feature.options.length && variants.length > 0) {
         problem(`${at}.multivariate_feature_state_values`, `${variants.length} variants, but feature ${name} has ${feature.options.length} options`);
       }
@@ -342,7 +363,13 @@ export async function planImport(deps: Deps, actor: Actor, environment: Environm
       if (option) weights[option.id] = variant.percentage_allocation;
     });
     const current = stateByFeature.get(feature.id) ?? defaultState(env, feature);
-    const next: FeatureState = { ...current, enabled: source.enabled, value: (source.feature_state_value ?? null) as JsonValue, weights, hashKey: hashKeyOf(source) ?? current.hashKey };
+    const next: FeatureState = {
+      ...current,
+      enabled: source.enabled,
+      value: featureValue(feature, source.feature_state_value),
+      weights: Object.keys(current.weights).length === 0 ? explicitWeights(feature, weights) : weights,
+      hashKey: hashKeyOf(source) ?? current.hashKey,
+    };
     if (same([current.enabled, current.value, current.weights, current.hashKey], [next.enabled, next.value, next.weights, next.hashKey])) {
       summary.unchanged++;
       continue;
@@ -359,7 +386,7 @@ export async function planImport(deps: Deps, actor: Actor, environment: Environm
       for (const override of source.feature_states ?? []) {
         const feature = featureByName.get(override.feature.name) as Feature;
         const current = tenantOverrideByKey.get(`${feature.id}\n${tenant}`);
-        const value = (override.feature_state_value ?? null) as JsonValue;
+        const value = featureValue(feature, override.feature_state_value);
         if (current && current.enabled === override.enabled && same(current.value, value)) {
           summary.unchanged++;
           continue;
@@ -420,7 +447,7 @@ export async function planImport(deps: Deps, actor: Actor, environment: Environm
         segmentId: segment.id,
         priority: priorityOf(override),
         enabled: override.enabled,
-        value: (override.feature_state_value ?? null) as JsonValue,
+        value: featureValue(feature, override.feature_state_value),
         hashKey: hashKeyOf(override) ?? current?.hashKey ?? `${env.id}:${feature.id}:${segment.id}`,
       };
       if (current && same([current.priority, current.enabled, current.value, current.hashKey], [next.priority, next.enabled, next.value, next.hashKey])) {
@@ -454,7 +481,7 @@ export async function planImport(deps: Deps, actor: Actor, environment: Environm
     for (const source of identity.identity_features ?? []) {
       const feature = featureByName.get(source.feature.name) as Feature;
       const current = existing.find((o) => o.featureId === feature.id);
-      const value = (source.feature_state_value ?? null) as JsonValue;
+      const value = featureValue(feature, source.feature_state_value);
       if (current && current.enabled === source.enabled && same(current.value, value)) {
         summary.unchanged++;
         continue;

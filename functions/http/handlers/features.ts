@@ -3,6 +3,7 @@ import { Forbidden, Invalid, NotFound } from '../../domain/errors.js';
 import { loadSnapshot } from '../../domain/environment-snapshot.js';
 import { exportDocument } from '../../domain/flagsmith-document.js';
 import { getImport as getImportJob, startImport } from '../../domain/use-cases/import-flagsmith.js';
+import { publicationStatus } from '../../domain/use-cases/publish-documents.js';
 import * as useCases from '../../domain/use-cases/features.js';
 import * as schemas from '../../domain/schemas.js';
 import { bodyAs, environmentOf, type Handler, type HandlerContext, ok, param, projectOf, queryAs } from './context.js';
@@ -70,6 +71,12 @@ export const importFlagsmith: Handler = async (c) => {
   return ok(started, { location: started.location });
 };
 export const getImport: Handler = async (c) => ok(await getImportJob(c.deps, environmentOf(c), param(c, 'jobId')));
+
+export const getPublication: Handler = async (c) => {
+  const status = await publicationStatus(c.deps.store, environmentOf(c).id);
+  if (!status) throw new NotFound('No such environment.');
+  return ok(status);
+};
 
 /** Deterministic JSON: the body is sent as is, not re-serialised. */
 export const exportEnvironment: Handler = async (c) => {
