@@ -7,6 +7,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { Forbidden, NotFound, Unauthenticated } from '../domain/errors.js';
+import { pathParameterProblems } from '../domain/schemas.js';
 import type { Deps } from '../domain/use-cases/support.js';
 import { DynamoStore } from '../data/dynamo-store.js';
 import { documentClient } from '../shared/dynamodb.js';
@@ -59,6 +60,8 @@ export function createSdkApi(deps: Deps, options: EnvironmentCacheOptions & { ca
       if (route.access.server && key.kind !== 'server') throw new Forbidden('This needs a server key (ser.…); client keys cannot read it.');
       const snapshot = await cache.snapshot(key.envId);
       if (!snapshot) throw new Unauthenticated('The environment of this key no longer exists.');
+      // A flag key that cannot be a feature name names no flag (OFREP's FLAG_NOT_FOUND).
+      if (pathParameterProblems(params).length) throw new ofrep.OfrepError(404, 'FLAG_NOT_FOUND', 'No flag by that key in this environment.');
       return await handler({ deps, key, snapshot, event, headers, params });
     } catch (error) {
       if (error instanceof ofrep.OfrepError) return ofrep.ofrepErrorResponse(error, isOfrep && params.key !== undefined ? params.key : undefined);

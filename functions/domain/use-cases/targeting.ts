@@ -15,7 +15,8 @@ import type {
   TenantOverride,
   TenantOverrideContent,
 } from '../entities.js';
-import { Conflict, Invalid, NotFound } from '../errors.js';
+import { Conflict, Invalid, NotFound, TooLarge } from '../errors.js';
+import { formatBytes, jsonBytes, LIMITS } from '../limits.js';
 import type { Page, PageRequest, Write } from '../ports.js';
 import type * as schemas from '../schemas.js';
 import { nextIdentity } from '../identities.js';
@@ -350,8 +351,16 @@ export async function putIdentityOverride(
   const feature = await getFeature(deps, project, featureName);
   const value = body.value === undefined ? feature.initialValue : body.value;
   checkOverrideValue(feature, value);
-  const current = await deps.store.get({ type: 'identity-override', envId: environment.id, identifier, featureId: feature.id });
+  const overrides = await deps.store.listAll({ of: 'identity-overrides', envId: environment.id, identifier });
+  const current = overrides.find((override) => override.featureId === feature.id);
   expectVersion(current?.version ?? 0, body.version, 'The override');
+  const bytes = overrides.reduce((sum, override) => sum + (override === current ? 0 : jsonBytes(override.value)), jsonBytes(value));
+  if (bytes > LIMITS.identityOverridesBytes) {
+    throw new TooLarge(`Identity ${identifier}'s override values would add up to ${bytes} bytes of JSON, more than the ${formatBytes(LIMITS.identityOverridesBytes)} one identity may have.`, {
+      bytes,
+      limitBytes: LIMITS.identityOverridesBytes,
+    });
+  }
   const { entity, writes } = overridePutWrites<IdentityOverride>(
     deps,
     actor,
