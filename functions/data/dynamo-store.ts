@@ -14,7 +14,7 @@ import {
 import { z } from 'zod';
 import type { ChangeEvent, Entity } from '../domain/entities.js';
 import { imageDigest } from '../domain/image-digest.js';
-import { DYNAMODB, formatBytes } from '../domain/limits.js';
+import { DYNAMODB, formatBytes, STORABLE_NUMBER_MESSAGE } from '../domain/limits.js';
 import {
   type Collection,
   type CollectionItems,
@@ -379,7 +379,8 @@ function fitEvent(event: ChangeEvent): ChangeEvent {
  * its images instead; any other entity too large is refused, with nothing written.
  */
 function storableItem(entity: Entity): Item {
-  const { depth } = measureItem(entity as unknown as Item);
+  const { depth, storableNumbers } = measureItem(entity as unknown as Item);
+  if (!storableNumbers) throw new StoreLimitExceeded('number', `This ${entity.type} holds a number DynamoDB cannot store: ${STORABLE_NUMBER_MESSAGE}.`, {});
   if (depth > DYNAMODB.attributeNestingLevels) {
     throw new StoreLimitExceeded('nesting', `This ${entity.type} would nest ${depth} levels deep, more than the ${DYNAMODB.attributeNestingLevels} DynamoDB stores.`, {
       depth,

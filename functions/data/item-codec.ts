@@ -11,6 +11,7 @@
  * docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html), so
  * the store can refuse an item DynamoDB would refuse, before sending it.
  */
+import { isStorableNumber } from '../domain/limits.js';
 import { isPlainObject, setOwn } from '../engine/records.js';
 
 /** U+E000, a private-use character: no key anyone writes starts with it. */
@@ -52,11 +53,13 @@ function numberSize(value: number): number {
 
 /**
  * An item's size and deepest nesting of lists and maps inside an attribute, as DynamoDB counts
- * them (the item is given as stored: keys escaped). Walks without recursion.
+ * them (the item is given as stored: keys escaped), and whether every number is one DynamoDB
+ * stores. Walks without recursion.
  */
-export function measureItem(item: Record<string, unknown>): { bytes: number; depth: number } {
+export function measureItem(item: Record<string, unknown>): { bytes: number; depth: number; storableNumbers: boolean } {
   let bytes = 0;
   let depth = 0;
+  let storableNumbers = true;
   const stack: [unknown, number][] = [];
   for (const [name, value] of Object.entries(item)) {
     if (value === undefined) continue;
@@ -66,7 +69,10 @@ export function measureItem(item: Record<string, unknown>): { bytes: number; dep
   while (stack.length) {
     const [value, level] = stack.pop() as [unknown, number];
     if (typeof value === 'string') bytes += utf8(value);
-    else if (typeof value === 'number') bytes += numberSize(value);
+    else if (typeof value === 'number') {
+      bytes += numberSize(value);
+      if (!isStorableNumber(value)) storableNumbers = false;
+    }
     else if (value === null || typeof value === 'boolean') bytes += 1;
     else if (Array.isArray(value)) {
       bytes += 3;
@@ -85,5 +91,5 @@ export function measureItem(item: Record<string, unknown>): { bytes: number; dep
       }
     }
   }
-  return { bytes, depth };
+  return { bytes, depth, storableNumbers };
 }

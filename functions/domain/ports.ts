@@ -174,12 +174,13 @@ export class InvalidCursor extends Error {
 
 /**
  * A write the store refuses before sending it, because the database would refuse it: an item
- * too large or nested too deep, a key too long, a transaction too large. Nothing was written.
+ * too large or nested too deep, a key too long, a number out of range, a transaction too large.
+ * Nothing was written.
  */
 export class StoreLimitExceeded extends Error {
   override readonly name = 'StoreLimitExceeded';
   constructor(
-    readonly limit: 'item-size' | 'nesting' | 'key-size' | 'transaction-size',
+    readonly limit: 'item-size' | 'nesting' | 'key-size' | 'transaction-size' | 'number',
     message: string,
     readonly details: Record<string, unknown>,
   ) {

@@ -163,7 +163,9 @@ export const createTokenBody = z.object({ name, roles: rolesSchema }).strict();
 
 export const valueType = z.enum(['string', 'number', 'boolean', 'json']);
 
-const optionInput = z.object({ value: jsonValue, defaultWeight: z.number().min(0).max(100) }).strict();
+/** A split percentage, 0-100, that DynamoDB can store (5e-324 is between 0 and 100, and it cannot). */
+const percentage = z.number().min(0).max(100).refine(isStorableNumber, STORABLE_NUMBER_MESSAGE);
+const optionInput = z.object({ value: jsonValue, defaultWeight: percentage }).strict();
 
 export const createFeatureBody = z
   .object({
@@ -185,7 +187,7 @@ export const updateFeatureBody = z
     defaultEnabled: z.boolean().optional(),
     initialValue: jsonValue.optional(),
     options: z
-      .array(z.object({ id: z.string().optional(), value: jsonValue, defaultWeight: z.number().min(0).max(100) }).strict())
+      .array(z.object({ id: entityId.optional(), value: jsonValue, defaultWeight: percentage }).strict())
       .max(100)
       .optional(),
     tags: z.array(z.string().min(1).max(100)).max(50).optional(),
@@ -197,7 +199,7 @@ export const updateFeatureBody = z
   .superRefine((body, ctx) => featureValuesBudget([body.initialValue ?? null, ...(body.options ?? []).map((option) => option.value)], ctx));
 
 /** Multivariate weights by option id, 0-100 each, summing to at most 100. */
-const weights = ownRecord(entityId, z.number().min(0).max(100));
+const weights = ownRecord(entityId, percentage);
 
 export const patchFeatureStateBody = z
   .object({

@@ -19,6 +19,11 @@ import { testDynamoEndpoint } from '../support/dynamodb.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 2);
+/**
+ * The bounded run in `npm test` replays fixed seeds, so the suite is the same on every machine;
+ * `npm run fuzz` explores fresh seeds (FUZZ_SEED replays one; each failure prints its seed).
+ */
+const SEED = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) : process.env.FUZZ_RUNS === undefined ? 1201 : undefined;
 const started = performance.now();
 const statuses = new Map<number, number>();
 let requests = 0;
@@ -115,7 +120,7 @@ beforeAll(async () => {
 afterAll(async () => {
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const histogram = [...statuses.entries()].sort(([a], [b]) => a - b).map(([status, n]) => `${status}×${n}`).join(' ');
-  console.log(`fuzz: ${requests} requests over ${routes.length} routes (${RUNS} per route) in ${seconds} s (${(scanMs / 1000).toFixed(1)} s of it reading the table back); statuses ${histogram}`);
+  console.log(`fuzz: ${requests} requests over ${routes.length} routes (${RUNS} per route, seed ${SEED ?? 'random'}) in ${seconds} s (${(scanMs / 1000).toFixed(1)} s of it reading the table back); statuses ${histogram}`);
   dynamo?.destroy();
   await api?.close();
 });
@@ -224,8 +229,8 @@ async function send(route: Route, request: Request) {
   return { status: response.status, text };
 }
 
-describe.each(routes.map((route) => [`${route.method} ${route.path}`, route] as const))('%s', (_name, route) => {
-  test.prop([fc.constant(route).chain(requestFor)], { numRuns: RUNS })(
+describe.each(routes.map((route, i) => [`${route.method} ${route.path}`, route, i] as const))('%s', (_name, route, i) => {
+  test.prop([fc.constant(route).chain(requestFor)], { numRuns: RUNS, ...(SEED !== undefined ? { seed: SEED + i } : {}) })(
     'never answers 5xx, and a refused request stores nothing',
     async (request) => {
     const before = counts;
