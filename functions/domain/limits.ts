@@ -99,6 +99,15 @@ export const LIMITS = {
    */
   identityOverridesBytes: 256 * KiB,
 
+  /**
+   * An environment document without its identity overrides (which come in pages of at most
+   * about 1 MiB, plus the rest of the page's last identity): the SDK answers built from it
+   * (`flags/`, `identities/`, OFREP) are smaller still. Well inside Lambda's 6 MB answer.
+   */
+  documentBytes: 4 * 1024 * KiB,
+  /** What one more feature state, override or segment adds to a document besides its value (ids, names, hashing keys). */
+  documentEntryBytes: 1 * KiB,
+
   /** Traits per identity, refused beyond (never truncated). */
   traitsPerIdentity: 500,
   /** A trait key (characters). */
@@ -147,5 +156,9 @@ export function isStorableNumber(value: number): boolean {
 
 export const STORABLE_NUMBER_MESSAGE = `numbers must be 0 or between 1e-130 and 9.99e125 in magnitude (what DynamoDB stores)`;
 
-/** `64 KiB`, `400 KiB`: sizes as people read them in messages. */
-export const formatBytes = (bytes: number): string => (bytes % KiB === 0 ? `${bytes / KiB} KiB` : `${bytes} bytes`);
+/** `64 KiB`, `4 MiB`, `301.2 KiB`: sizes as people read them in messages. */
+export function formatBytes(bytes: number): string {
+  if (bytes >= KiB * KiB && bytes % (KiB * KiB) === 0) return `${bytes / (KiB * KiB)} MiB`;
+  if (bytes >= KiB && bytes % KiB === 0) return `${bytes / KiB} KiB`;
+  return bytes >= 10 * KiB ? `${(bytes / KiB).toFixed(1)} KiB` : `${bytes} bytes`;
+}

@@ -8,6 +8,9 @@ import { sortedKeys } from '../../functions/domain/flagsmith-document.js';
 import { routes } from '../../functions/http/routes.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
 
+/** Some cases write and read megabytes through DynamoDB Local: room for a busy machine. */
+const HEAVY = 180_000;
+
 let api: TestApi;
 let projectId: string;
 let envId: string;
@@ -44,7 +47,7 @@ async function refusedWithNothingStored(request: () => Promise<{ status: number;
   return reply;
 }
 
-describe('item 2: keys never outgrow DynamoDB', () => {
+describe('item 2: keys never outgrow DynamoDB', { timeout: HEAVY }, () => {
   it('keeps identities whose identifiers are up to 2,000 characters or 8,000 bytes, and finds them again', async () => {
     const identifiers = ['a'.repeat(1025), 'b'.repeat(2000), '€'.repeat(400), '🚩'.repeat(1000), `${'c'.repeat(511)}€`];
     await feature({ name: 'banner', initialValue: 'off' });
@@ -95,7 +98,7 @@ describe('item 2: keys never outgrow DynamoDB', () => {
   });
 });
 
-describe('item 3: any trait name round-trips', () => {
+describe('item 3: any trait name round-trips', { timeout: HEAVY }, () => {
   const names = ['constructor', 'toString', 'hasOwnProperty', '__proto__', 'valueOf', '__defineGetter__'];
 
   it('through POST identities/ of the Flagsmith SDK API, and the management API', async () => {
@@ -180,7 +183,7 @@ describe('item 3: any trait name round-trips', () => {
   });
 });
 
-describe('item 4: nesting has a limit, and no depth overflows the stack', () => {
+describe('item 4: nesting has a limit, and no depth overflows the stack', { timeout: HEAVY }, () => {
   it('refuses values nested beyond 16 levels (40 before was a 500) and keeps 16', async () => {
     await refusedWithNothingStored(() => feature({ name: 'deep40', initialValue: nested(40) }), 422);
     await refusedWithNothingStored(() => feature({ name: 'deep17', initialValue: nested(17) }), 422);
@@ -209,7 +212,7 @@ describe('item 4: nesting has a limit, and no depth overflows the stack', () => 
   });
 });
 
-describe('item 5: everything created can be changed and deleted', () => {
+describe('item 5: everything created can be changed and deleted', { timeout: HEAVY }, () => {
   it('refuses a 250 KB value at creation, with nothing stored', async () => {
     await refusedWithNothingStored(() => feature({ name: 'huge', initialValue: 'x'.repeat(250_000) }));
   });
@@ -286,7 +289,32 @@ describe('item 5: everything created can be changed and deleted', () => {
   });
 });
 
-describe('item 6: forged cursors and pages answer 400', () => {
+describe('item 5: the environment document keeps inside one Lambda answer', { timeout: HEAVY }, () => {
+  it('refuses (413) the feature that would take the document past 4 MiB, and still changes and deletes the rest', async () => {
+    const project = (await api.call('POST', `/admin/v1/organisations/${api.organisationId}/projects`, { body: { name: 'Heavy' } })).body.id;
+    const env = (await api.call('POST', `/admin/v1/projects/${project}/environments`, { body: { name: 'heavy' } })).body;
+    const key = (await api.call('POST', `/admin/v1/environments/${env.environment.id}/server-keys`, { body: { name: 'sdk' } })).body.key;
+    const heavy = (i: number) => ({
+      name: `heavy${i}`,
+      type: 'MULTIVARIATE',
+      initialValue: `${i}`.repeat(60_000),
+      options: [1, 2, 3].map((n) => ({ value: `${n}`.repeat(60_000), defaultWeight: 10 })),
+    });
+    const statuses: number[] = [];
+    for (let i = 0; i < 12 && !statuses.includes(413); i++) statuses.push((await api.call('POST', `/admin/v1/projects/${project}/features`, { body: heavy(i) })).status);
+    expect(statuses.at(-1)).toBe(413);
+    expect(statuses.slice(0, -1).every((status) => status === 201)).toBe(true);
+    const document = await api.call('GET', '/api/v1/environment-document/', { token: undefined, headers: { 'x-environment-key': key } });
+    expect(document.status).toBe(200);
+    expect(Buffer.byteLength(JSON.stringify(document.body))).toBeLessThan(4 * 1024 * 1024 + 64 * 1024);
+    // Shrinking and deleting never need room.
+    const fs = `/admin/v1/environments/${env.environment.id}/feature-states/heavy0`;
+    expect((await api.call('PATCH', fs, { body: { value: 'small' } })).status).toBe(200);
+    expect((await api.call('DELETE', `/admin/v1/projects/${project}/features/heavy1`)).status).toBe(204);
+  });
+});
+
+describe('item 6: forged cursors and pages answer 400', { timeout: HEAVY }, () => {
   const forged = (cursor: unknown) => encodeURIComponent(Buffer.from(JSON.stringify(cursor)).toString('base64url'));
   const lists = () =>
     routes

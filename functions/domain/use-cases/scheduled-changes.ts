@@ -179,6 +179,8 @@ export async function applyScheduledChange(deps: Deps, target: { envId: string; 
       const planned = await planChangeSet(deps, actor, environment, changes);
       if (planned.conflicts.length) {
         plan = fail(`${movedTargets(planned.conflicts)} changed since the change was scheduled: ${planned.conflicts.map(conflictTarget).join(', ')}.`, planned.conflicts);
+      } else if (planned.documentProblem) {
+        plan = fail(planned.documentProblem);
       } else {
         const next: ScheduledChange = { ...scheduled, status: 'applied', appliedAt: at, version: scheduled.version + 1, updatedAt: at };
         // Conditional on the environment whose rule was just checked: a rule raised meanwhile loses the race, and the retry fails the change.

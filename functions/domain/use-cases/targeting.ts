@@ -20,6 +20,7 @@ import { formatBytes, jsonBytes, LIMITS } from '../limits.js';
 import type { Page, PageRequest, Write } from '../ports.js';
 import type * as schemas from '../schemas.js';
 import { nextIdentity } from '../identities.js';
+import { documentGrowth, ensureDocumentRoom, ensureProjectDocumentRoom } from './document-budget.js';
 import { getFeature } from './features.js';
 import { commitDirectWrite, refuseDirectWrites } from './governance.js';
 import { type Actor, allocateNumbers, commitOrConflict, type Deps, defined, eventWrite, expectVersion, isoNow, newId, stableUuid } from './support.js';
@@ -34,6 +35,7 @@ export const listSegments = (deps: Deps, project: Project, page: PageRequest): P
   deps.store.list({ of: 'segments', projectId: project.id }, page);
 
 export async function createSegment(deps: Deps, actor: Actor, project: Project, body: z.infer<typeof schemas.createSegmentBody>) {
+  await ensureProjectDocumentRoom(deps, project, documentGrowth(body.rules, null));
   const at = isoNow(deps);
   const numericId = await allocateNumbers(deps);
   const segment: Segment = {
@@ -60,6 +62,7 @@ export async function updateSegment(deps: Deps, actor: Actor, project: Project, 
   const expected = expectVersion(segment.version, body.version, `Segment ${id}`);
   const { version: _version, ...changes } = body;
   const next: Segment = { ...segment, ...defined(changes), version: expected + 1, updatedAt: isoNow(deps) };
+  await ensureProjectDocumentRoom(deps, project, documentGrowth(next.rules, { value: segment.rules }));
   await commitOrConflict(
     deps,
     [
@@ -243,6 +246,7 @@ export async function putSegmentOverride(
   checkOverrideValue(feature, value);
   const current = await deps.store.get({ type: 'segment-override', envId: environment.id, featureId: feature.id, segmentId });
   expectVersion(current?.version ?? 0, body.version, 'The override');
+  await ensureDocumentRoom(deps, environment, documentGrowth(value, current));
   const { entity, writes } = segmentOverrideWrites(deps, actor, environment, feature, segmentId, current, { enabled: body.enabled, value, priority: body.priority });
   await commitGoverned(deps, environment, writes);
   return entity as SegmentOverride;
@@ -280,6 +284,7 @@ export async function putTenantOverride(
   checkOverrideValue(feature, value);
   const current = await deps.store.get({ type: 'tenant-override', envId: environment.id, featureId: feature.id, tenantId });
   expectVersion(current?.version ?? 0, body.version, 'The override');
+  await ensureDocumentRoom(deps, environment, documentGrowth(value, current));
   const { entity, writes } = tenantOverrideWrites(deps, actor, environment, feature, tenantId, current, { enabled: body.enabled, value });
   await commitGoverned(deps, environment, writes);
   return entity as TenantOverride;
