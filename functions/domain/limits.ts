@@ -28,8 +28,12 @@ export const DYNAMODB = {
   /** Writes in one TransactWriteItems, and their total size. */
   transactionItems: 100,
   transactionBytes: 4 * 1024 * 1024,
-  /** Numbers: magnitudes from 1e-130 to 9.9999999999999999999999999999999999999e125 (and 0). */
-  largestNumber: 9.9999999999999999999999999999999999999e125,
+  /**
+   * Numbers: 0 and magnitudes from 1e-130 to 9.9999999999999999999999999999999999999e125. That
+   * largest one is not a JavaScript number (it rounds to 1e126, which DynamoDB refuses), so the
+   * bound is kept as the first magnitude refused.
+   */
+  numberMagnitudeBelow: 1e126,
   smallestPositiveNumber: 1e-130,
 } as const;
 
@@ -151,7 +155,7 @@ export const jsonBytes = (value: unknown): number => utf8Bytes(JSON.stringify(va
 export function isStorableNumber(value: number): boolean {
   if (!Number.isFinite(value)) return false;
   const magnitude = Math.abs(value);
-  return magnitude === 0 || (magnitude >= DYNAMODB.smallestPositiveNumber && magnitude <= DYNAMODB.largestNumber);
+  return magnitude === 0 || (magnitude >= DYNAMODB.smallestPositiveNumber && magnitude < DYNAMODB.numberMagnitudeBelow);
 }
 
 export const STORABLE_NUMBER_MESSAGE = `numbers must be 0 or between 1e-130 and 9.99e125 in magnitude (what DynamoDB stores)`;

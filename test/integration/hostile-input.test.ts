@@ -192,6 +192,14 @@ describe('item 4: nesting has a limit, and no depth overflows the stack', { time
     expect((await api.call('PATCH', fsPath('deep16'), { body: { value: nested(16, 'x') } })).status).toBe(200);
   });
 
+  it('refuses numbers DynamoDB cannot hold (1e126 was a 500) and keeps the largest it can', async () => {
+    await refusedWithNothingStored(() => feature({ name: 'huge', initialValue: 1e126 }), 422);
+    await refusedWithNothingStored(() => feature({ name: 'tiny', initialValue: [1e-131] }), 422);
+    const largest = await feature({ name: 'largest', initialValue: { n: -9.999999999999998e125 } });
+    expect(largest.status).toBe(201);
+    expect(largest.body.initialValue).toEqual({ n: -9.999999999999998e125 });
+  });
+
   it('refuses segment rules nested beyond 8 levels (20 before was a 500)', async () => {
     let rule: object = { type: 'ALL', conditions: [{ operator: 'EQUAL', property: 'plan', value: 'pro' }] };
     for (let i = 0; i < 19; i++) rule = { type: 'ANY', rules: [rule] };

@@ -4,7 +4,7 @@
  * undercounts. Events too large for an item are stored with digests instead of images.
  */
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { fc, test as property } from '@fast-check/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTable } from '../../functions/data/create-table.js';
@@ -77,6 +77,10 @@ describe('the store against DynamoDB Local', () => {
     await store.commit([{ kind: 'put', entity: feature('deep-ok', (deep as unknown[])[0]) }]);
     await expect(store.commit([{ kind: 'put', entity: feature('too-deep', deep) }])).rejects.toMatchObject({ limit: 'nesting' });
     await expect(store.commit([{ kind: 'put', entity: feature('tiny', 1e-200) }])).rejects.toMatchObject({ limit: 'number' });
+    // 1e126 is what JavaScript makes of DynamoDB's largest number (9.99…e125 with 38 digits): DynamoDB refuses it.
+    await expect(raw.send(new PutItemCommand({ TableName: tableName, Item: { pk: { S: 'n' }, sk: { S: 'n' }, n: { N: '1e126' } } }))).rejects.toThrow(/Number overflow/i);
+    await expect(store.commit([{ kind: 'put', entity: feature('huge', -1e126) }])).rejects.toMatchObject({ limit: 'number' });
+    await store.commit([{ kind: 'put', entity: feature('largest-number', 9.999999999999998e125) }]);
     await store.commit([{ kind: 'put', entity: feature('large-number', 1.5e125) }]);
     expect((await store.get({ type: 'feature', projectId: 'prj_limits', name: 'large-number' }))?.initialValue).toBe(1.5e125);
   });
