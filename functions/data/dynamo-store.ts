@@ -11,7 +11,7 @@ import {
   type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ChangeEvent, Entity } from '../domain/entities.js';
 import { imageDigest } from '../domain/image-digest.js';
 import { DYNAMODB, formatBytes, STORABLE_NUMBER_MESSAGE } from '../domain/limits.js';
