@@ -43,12 +43,10 @@ const utf8 = (text: string) => Buffer.byteLength(text, 'utf8');
 
 /** A number's size: one byte per two significant digits, plus one (rounded up, to be safe). */
 function numberSize(value: number): number {
-  const digits = Math.abs(value)
-    .toExponential()
-    .replace(/e.*$/, '')
-    .replace('.', '')
-    .replace(/0+$/, '');
-  return Math.ceil(Math.max(digits.length, 1) / 2) + 2;
+  const digits = (Math.abs(value).toExponential().split('e')[0] ?? '').replace('.', '');
+  let significant = digits.length;
+  while (significant > 1 && digits[significant - 1] === '0') significant--;
+  return Math.ceil(significant / 2) + 2;
 }
 
 /**

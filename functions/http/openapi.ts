@@ -30,7 +30,7 @@ const ERRORS: Record<string, string> = {
 const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' });
 
 function operation(route: Route) {
-  const parameters: object[] = [...route.path.matchAll(/\{([^}]+)\}/g)].map((match) => {
+  const parameters: object[] = [...route.path.matchAll(/\{([^{}]+)\}/g)].map((match) => {
     const name = match[1] as PathParameter;
     const { $schema: _ignored, ...schema } = jsonSchema(pathParameters[name]) as Record<string, unknown>;
     return { name, in: 'path', required: true, schema };
