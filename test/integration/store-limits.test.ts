@@ -9,12 +9,13 @@ import { fc, test as property } from '@fast-check/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTable } from '../../functions/data/create-table.js';
 import { DynamoStore } from '../../functions/data/dynamo-store.js';
-import type { ChangeEvent, Feature } from '../../functions/domain/entities.js';
+import type { Feature } from '../../functions/domain/entities.js';
 import { imageDigest } from '../../functions/domain/image-digest.js';
 import { DYNAMODB } from '../../functions/domain/limits.js';
 import { StoreLimitExceeded } from '../../functions/domain/ports.js';
 import { localDynamoClientConfig } from '../../functions/local/dynamodb-local.js';
 import { documentClient } from '../../functions/shared/dynamodb.js';
+import { featureStateEvent } from '../support/change-events.js';
 import { testDynamoEndpoint } from '../support/dynamodb.js';
 
 const tableName = `vexilla-limits-${randomUUID().slice(0, 8)}`;
@@ -99,20 +100,7 @@ describe('the store against DynamoDB Local', () => {
   it('stores an event too large for one item with the digest of its before image', async () => {
     const before = feature('big', 'b'.repeat(250_000));
     const after = { ...before, initialValue: 'a'.repeat(250_000), version: 2 };
-    const event: ChangeEvent = {
-      type: 'event',
-      id: randomUUID(),
-      detailType: 'feature.changed',
-      action: 'updated',
-      orgId: 'org_limits',
-      projectId: 'prj_limits',
-      subject: { kind: 'feature', featureName: 'big' },
-      actor: { tokenId: 'tok_x', name: 'test' },
-      before,
-      after,
-      version: 2,
-      at,
-    };
+    const event = featureStateEvent({ id: randomUUID(), detailType: 'feature.changed', orgId: 'org_limits', projectId: 'prj_limits', subject: { kind: 'feature', featureName: 'big' }, before, after, at });
     await store.commit([{ kind: 'put', entity: event, expect: 'absent' }]);
     const [stored] = (await store.list({ of: 'audit', orgId: 'org_limits' }, { limit: 10 })).items;
     expect(stored).toMatchObject({ id: event.id, before: null, after: { initialValue: after.initialValue }, omittedImages: { before: imageDigest(before) } });
