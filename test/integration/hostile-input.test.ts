@@ -195,7 +195,7 @@ describe('item 4: nesting has a limit, and no depth overflows the stack', { time
   it('refuses numbers DynamoDB cannot hold (1e126 was a 500) and keeps the largest it can', async () => {
     await refusedWithNothingStored(() => feature({ name: 'huge', initialValue: 1e126 }), 422);
     await refusedWithNothingStored(() => feature({ name: 'tiny', initialValue: [1e-131] }), 422);
-    const largest = await feature({ name: 'largest', initialValue: { n: -9.999999999999998e125 } });
+    const largest = await feature({ name: 'largest-number', initialValue: { n: -9.999999999999998e125 } });
     expect(largest.status).toBe(201);
     expect(largest.body.initialValue).toEqual({ n: -9.999999999999998e125 });
   });

@@ -11,6 +11,8 @@ import type { ChangeRequest, Entity, Feature, Identity, Segment, TenantOverride 
 import { jsonTextDepth, jsonValueProblems } from '../../functions/domain/json-checks.js';
 import { DYNAMODB, jsonBytes, LIMITS } from '../../functions/domain/limits.js';
 import * as schemas from '../../functions/domain/schemas.js';
+import { edgeKeyOf } from '../../functions/edge/cache-rules.js';
+import { routes } from '../../functions/http/routes.js';
 
 const id = (prefix: string) => `${prefix}_${'A'.repeat(16)}`;
 const stamp = { createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', version: 123456 };
@@ -135,6 +137,15 @@ describe('the budgets fit DynamoDB', () => {
     expect(schemas.tenantId.safeParse(`${tenantId}é`).success).toBe(false);
     const override: TenantOverride = { type: 'tenant-override', orgId: id('org'), projectId: id('prj'), envId: id('env'), featureId: id('ftr'), featureName: 'f', tenantId, enabled: true, value: null, ...stamp };
     expect(Buffer.byteLength(itemKeysOf(override).sk)).toBeLessThanOrEqual(DYNAMODB.sortKeyBytes);
+  });
+});
+
+describe('path parameters', () => {
+  it('are declared for every route of the table, and take what the routes are given (an edge key)', () => {
+    const names = new Set(routes.flatMap((route) => [...route.path.matchAll(/\{([^{}]+)\}/g)].map((match) => match[1] as string)));
+    expect([...names].filter((name) => !Object.hasOwn(schemas.pathParameters, name))).toEqual([]);
+    expect(schemas.pathParameterProblems({ edgeKey: edgeKeyOf('cli_secret'), key: 'new_search' })).toEqual([]);
+    expect(schemas.pathParameterProblems({ edgeKey: 'not-an-edge-key' })).toEqual([{ path: 'edgeKey', message: 'an edge key (hex)' }]);
   });
 });
 
