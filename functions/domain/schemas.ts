@@ -3,7 +3,6 @@
  * OpenAPI document, so the two cannot disagree.
  */
 import * as z from 'zod';
-import { EDGE_KEY_LENGTH } from '../edge/cache-rules.js';
 import { ownRecord } from '../engine/records.js';
 import { ruleSchema, type SegmentRule } from '../engine/schema.js';
 import type { JsonValue } from './entities.js';
@@ -376,8 +375,8 @@ export const pathParameters = {
   version: z.string().regex(/^[1-9][0-9]{0,11}$/, 'a version number'),
   /** OFREP's flag key: a feature name. */
   key: featureName,
-  /** The environment key's hash prefix the edge puts in cached paths (`/edge/{edgeKey}/…`). */
-  edgeKey: z.string().regex(new RegExp(`^[0-9a-f]{${EDGE_KEY_LENGTH}}$`), 'an edge key (hex)'),
+  /** The environment key's hash prefix the edge puts in cached paths (`/edge/{edgeKey}/…`; EDGE_KEY_LENGTH hex digits, a unit test keeps them equal). */
+  edgeKey: z.string().regex(/^[0-9a-f]{16}$/, 'an edge key (hex)'),
 } satisfies Record<string, z.ZodType<string>>;
 export type PathParameter = keyof typeof pathParameters;
 
