@@ -369,6 +369,7 @@ export const pathParameters = {
   deliveryId: entityId,
   changeRequestId: entityId,
   scheduledChangeId: entityId,
+  jobId: entityId,
   featureName,
   tenantId,
   identifier,

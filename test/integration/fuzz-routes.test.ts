@@ -237,12 +237,15 @@ describe.each(routes.map((route, i) => [`${route.method} ${route.path}`, route, 
     const reply = await send(route, request);
     requests++;
     statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1);
+    // A request that was accepted may have queued a background job (a purge after a delete):
+    // let it finish, so the next refused request is compared with a table at rest.
+    await api.jobs.idle();
     counts = await countItems();
     expect(reply.status, reply.text.slice(0, 300)).toBeLessThan(500);
     if (reply.text) expect(() => JSON.parse(reply.text), 'answers are JSON').not.toThrow();
     if (reply.status >= 400) expect(counts, `${reply.status} ${reply.text.slice(0, 200)}`).toEqual(before);
     },
-    // A generous bound per route: requests are quick, but the machine may be busy.
-    30_000 + RUNS * 5_000,
+    // The suite's bound, or more for a large `npm run fuzz`: requests are quick, but the machine may be busy.
+    Math.max(300_000, RUNS * 10_000),
   );
 });
