@@ -26,11 +26,7 @@ const running: NpmDev[] = [];
 const stateDirs: string[] = [];
 
 async function waitUntil(what: string, condition: () => Promise<boolean> | boolean, deadlineMs = 120_000): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`Still waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await expect.poll(condition, { timeout: deadlineMs, message: `Still waiting for: ${what}` }).toBe(true);
 }
 
 async function startNpmDev(): Promise<NpmDev> {

@@ -82,13 +82,24 @@ export async function startDev(options: { port: number; stateDir: string; args?:
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   const configFile = join(options.stateDir, 'local.json');
-  const deadline = Date.now() + 300_000; // a bound on a hang: a loaded machine starts Java slowly
-  // A restart finds the previous local.json at once: wait for this run's server instead.
-  while (!existsSync(configFile) || !output.includes('Press Ctrl-C to stop')) {
-    if (child.exitCode !== null) throw new Error(`dev.ts exited early with ${child.exitCode}:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`dev.ts did not start in time:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  // A restart finds the previous local.json at once: wait for this run's banner (printed after
+  // it wrote local.json), on each chunk of output, instead.
+  await new Promise<void>((resolve, reject) => {
+    // A bound on a hang only: a loaded machine starts Java slowly.
+    const bound = setTimeout(() => reject(new Error(`dev.ts did not start in time:\n${output}`)), 300_000);
+    const started = () => {
+      if (!output.includes('Press Ctrl-C to stop')) return;
+      clearTimeout(bound);
+      resolve();
+    };
+    child.stdout?.on('data', started);
+    child.once('exit', (code) => {
+      clearTimeout(bound);
+      reject(new Error(`dev.ts exited early with ${code}:\n${output}`));
+    });
+    started();
+  });
+  if (!existsSync(configFile)) throw new Error(`dev.ts started without writing ${configFile}:\n${output}`);
   const config = JSON.parse(await readFile(configFile, 'utf8')) as LocalConfig;
   return {
     child,
