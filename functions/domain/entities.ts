@@ -95,6 +95,19 @@ export interface MultivariateOption {
   defaultWeight: number;
 }
 
+/**
+ * Another feature that must be on for the same identity (serving a given variant or value, when
+ * named), or the feature is served off with reason PREREQUISITE_FAILED. Bound by name, so a
+ * required feature deleted with `force` fails the requirement until one of that name exists again.
+ */
+export interface FeaturePrerequisite {
+  featureName: string;
+  /** The required multivariate option's id. */
+  variant?: string | undefined;
+  /** The required value (a string, number or boolean). */
+  value?: string | number | boolean | undefined;
+}
+
 export interface Feature extends Stamped {
   type: 'feature';
   id: string;
@@ -111,6 +124,8 @@ export interface Feature extends Stamped {
   tags: string[];
   description: string;
   owner: string | null;
+  /** Features that must be on for the same identity; absent or empty: none. */
+  prerequisites?: FeaturePrerequisite[] | undefined;
 }
 
 /** The content of a feature state, the part that versions and restores copy. */

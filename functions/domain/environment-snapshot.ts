@@ -7,6 +7,7 @@ import {
   type EnvironmentParts,
   type Evaluator,
   type FeatureContext,
+  type Prerequisite,
   type SegmentContext,
 } from '../engine/index.js';
 import type {
@@ -47,8 +48,24 @@ export interface EnvironmentSnapshot {
  */
 export const variantKey = (numericId: number) => String(numericId);
 
-/** The engine's view of a feature in an environment. */
-export function featureContext(feature: Feature, state: FeatureState): FeatureContext {
+/**
+ * A feature's prerequisites as the engine reads them: by name, a variant by its key. An option
+ * that no longer exists keeps a key no variant has, so the requirement fails rather than lapses.
+ */
+export function enginePrerequisites(feature: Feature, features: ReadonlyMap<string, Feature>): Prerequisite[] | undefined {
+  if (!feature.prerequisites?.length) return undefined;
+  return feature.prerequisites.map((prerequisite) => {
+    const option = prerequisite.variant === undefined ? undefined : features.get(prerequisite.featureName)?.options.find((o) => o.id === prerequisite.variant);
+    return {
+      feature: prerequisite.featureName,
+      ...(prerequisite.variant !== undefined ? { variant: option ? variantKey(option.numericId) : `missing:${prerequisite.variant}` } : {}),
+      ...(prerequisite.value !== undefined ? { value: prerequisite.value } : {}),
+    };
+  });
+}
+
+/** The engine's view of a feature in an environment (`features`, by name, resolves prerequisites). */
+export function featureContext(feature: Feature, state: FeatureState, features?: ReadonlyMap<string, Feature>): FeatureContext {
   const context: FeatureContext = {
     key: state.hashKey,
     name: feature.name,
@@ -56,6 +73,8 @@ export function featureContext(feature: Feature, state: FeatureState): FeatureCo
     value: state.value,
     metadata: { id: feature.numericId },
   };
+  const prerequisites = features ? enginePrerequisites(feature, features) : undefined;
+  if (prerequisites) context.prerequisites = prerequisites;
   if (feature.kind === 'MULTIVARIATE' && feature.options.length > 0) {
     context.variants = feature.options.map((option) => ({
       value: option.value,
@@ -116,6 +135,7 @@ export async function loadSnapshot(store: Store, envId: string): Promise<Environ
   const storedByFeature = new Map(stored.map((state) => [state.featureId, state]));
   const states = features.map((feature) => storedByFeature.get(feature.id) ?? defaultState(environment, feature));
   const featuresById = new Map(features.map((feature) => [feature.id, feature]));
+  const featuresByName = new Map(features.map((feature) => [feature.name, feature]));
   const segmentIds = new Set(segments.map((segment) => segment.id));
   // Overrides of deleted features or segments no longer apply.
   const liveSegmentOverrides = segmentOverrides.filter((o) => featuresById.has(o.featureId) && segmentIds.has(o.segmentId));
@@ -156,7 +176,7 @@ export async function loadSnapshot(store: Store, envId: string): Promise<Environ
   }
   const parts: EnvironmentParts = {
     environment: { key: environment.hashKey, name: environment.name },
-    features: Object.fromEntries(features.map((feature, i) => [feature.name, featureContext(feature, states[i] as FeatureState)])),
+    features: Object.fromEntries(features.map((feature, i) => [feature.name, featureContext(feature, states[i] as FeatureState, featuresByName)])),
     segments: segmentContexts,
     tenants: { traitKey: project.tenantTraitKey, overrides: tenants },
   };

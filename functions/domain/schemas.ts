@@ -67,6 +67,23 @@ export const valueType = z.enum(['string', 'number', 'boolean', 'json']);
 
 const optionInput = z.object({ value: jsonValue, defaultWeight: z.number().min(0).max(100) }).strict();
 
+/** Prerequisites per feature, and the longest chain of them (the engine fails far deeper ones). */
+export const MAX_PREREQUISITES = 10;
+export const MAX_PREREQUISITE_CHAIN = 10;
+/** A feature that must be on for the same identity, optionally serving one option (by id) or one value. */
+export const prerequisiteInput = z
+  .object({
+    featureName,
+    variant: z.string().min(1).max(100).optional().describe('The id of the multivariate option the required feature must serve.'),
+    value: z.union([z.string().max(2000), z.number(), z.boolean()]).optional().describe('The value the required feature must serve.'),
+  })
+  .strict()
+  .refine((p) => p.variant === undefined || p.value === undefined, { message: 'a variant or a value, not both', path: ['value'] });
+const prerequisites = z
+  .array(prerequisiteInput)
+  .max(MAX_PREREQUISITES)
+  .describe('Features that must be on for the same identity, or this one is served off (reason PREREQUISITE_FAILED). Replaces the list; [] removes them.');
+
 export const createFeatureBody = z
   .object({
     name: featureName,
@@ -78,6 +95,7 @@ export const createFeatureBody = z
     tags: z.array(z.string().min(1).max(100)).max(50).default([]),
     description: z.string().max(2000).default(''),
     owner: z.string().max(200).nullable().default(null),
+    prerequisites: prerequisites.optional(),
   })
   .strict();
 
@@ -92,9 +110,13 @@ export const updateFeatureBody = z
     tags: z.array(z.string().min(1).max(100)).max(50).optional(),
     description: z.string().max(2000).optional(),
     owner: z.string().max(200).nullable().optional(),
+    prerequisites: prerequisites.optional(),
     version: version.optional(),
   })
   .strict();
+
+/** `force=true` deletes a feature other features require (they are then served off). */
+export const deleteFeatureQuery = z.object({ force: z.enum(['true', 'false']).default('false') });
 
 export const patchFeatureStateBody = z
   .object({

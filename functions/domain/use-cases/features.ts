@@ -18,6 +18,7 @@ import type {
 import { Conflict, Invalid, NotFound } from '../errors.js';
 import type { Page, PageRequest, Write } from '../ports.js';
 import { commitDirectWrite, refuseDirectWrites } from './governance.js';
+import { refuseRequiredDeletion, resolvePrerequisites } from './prerequisites.js';
 import type * as schemas from '../schemas.js';
 import { type Actor, allocateNumbers, commitOrConflict, type Deps, defined, eventWrite, expectVersion, isoNow, newId, stableUuid } from './support.js';
 
@@ -67,6 +68,7 @@ export async function createFeature(deps: Deps, actor: Actor, project: Project, 
     ...checkWeights(options, Object.fromEntries(options.map((o) => [o.id, o.defaultWeight])), 'options'),
   ];
   if (problems.length) throw new Invalid('The feature is not valid.', problems);
+  const required = body.prerequisites?.length ? await resolvePrerequisites(deps, project, body.name, body.prerequisites) : undefined;
   const at = isoNow(deps);
   const feature: Feature = {
     type: 'feature',
@@ -83,6 +85,7 @@ export async function createFeature(deps: Deps, actor: Actor, project: Project, 
     tags: body.tags,
     description: body.description,
     owner: body.owner,
+    ...(required ? { prerequisites: required.prerequisites } : {}),
     createdAt: at,
     updatedAt: at,
     version: 1,
@@ -92,8 +95,12 @@ export async function createFeature(deps: Deps, actor: Actor, project: Project, 
     [
       { kind: 'put', entity: feature, expect: 'absent' },
       eventWrite(deps, actor, { detailType: 'feature.changed', action: 'created', orgId: project.orgId, projectId: project.id, subject: { kind: 'feature', featureName: feature.name }, before: null, after: feature, version: 1 }),
+      ...(required?.checks ?? []),
     ],
-    async () => new Conflict(`A feature named ${body.name} already exists in this project.`),
+    async () =>
+      (await deps.store.get({ type: 'feature', projectId: project.id, name: body.name }))
+        ? new Conflict(`A feature named ${body.name} already exists in this project.`)
+        : new Conflict('A feature it requires changed meanwhile: reload and try again.'),
   );
   return feature;
 }
@@ -114,8 +121,12 @@ export async function updateFeature(deps: Deps, actor: Actor, project: Project, 
         };
       })
     : feature.options;
-  const { version: _version, options: _options, ...changes } = body;
+  const { version: _version, options: _options, prerequisites: inputs, ...changes } = body;
+  const required = inputs?.length ? await resolvePrerequisites(deps, project, name, inputs) : undefined;
   const next: Feature = { ...feature, ...defined(changes), options, version: expected + 1, updatedAt: isoNow(deps) };
+  // [] removes them; absent leaves them as they are.
+  if (inputs) next.prerequisites = required?.prerequisites;
+  if (next.prerequisites === undefined) delete next.prerequisites;
   const problems = [
     ...checkValue(next, next.initialValue, 'initialValue'),
     ...(next.kind === 'STANDARD' && options.length ? [{ path: 'options', message: 'only MULTIVARIATE features have options' }] : []),
@@ -131,18 +142,21 @@ export async function updateFeature(deps: Deps, actor: Actor, project: Project, 
     [
       { kind: 'put', entity: next, expect: expected },
       eventWrite(deps, actor, { detailType: 'feature.changed', action: 'updated', orgId: project.orgId, projectId: project.id, subject: { kind: 'feature', featureName: name }, before: feature, after: next, version: next.version }),
+      ...(required?.checks ?? []),
     ],
-    async () => new Conflict(`Feature ${name} changed meanwhile: reload and try again.`, { currentVersion: (await getFeature(deps, project, name)).version }),
+    async () => new Conflict(`Feature ${name}, or a feature it requires, changed meanwhile: reload and try again.`, { currentVersion: (await getFeature(deps, project, name)).version }),
   );
   return next;
 }
 
 /**
  * Deletes a feature. Its states and overrides are keyed by the feature's id, so they stop
- * applying at once, and a feature created later under the same name starts clean.
+ * applying at once, and a feature created later under the same name starts clean. A feature
+ * other features require is deleted only with `force` (they are then served off).
  */
-export async function deleteFeature(deps: Deps, actor: Actor, project: Project, name: string): Promise<void> {
+export async function deleteFeature(deps: Deps, actor: Actor, project: Project, name: string, options: { force?: boolean } = {}): Promise<void> {
   const feature = await getFeature(deps, project, name);
+  await refuseRequiredDeletion(deps, project, name, options.force ?? false);
   await commitOrConflict(
     deps,
     [

@@ -3,7 +3,7 @@
  * `targetingKey` is the identifier. Values keep their types.
  */
 import * as z from 'zod';
-import type { FlagResult, TraitValue } from '../../engine/index.js';
+import { type FlagResult, PREREQUISITE_FAILED, type TraitValue } from '../../engine/index.js';
 import type { Feature } from '../../domain/entities.js';
 import type { EnvironmentSnapshot } from '../../domain/environment-snapshot.js';
 import { evaluateIdentity, readIdentity } from '../../domain/identities.js';
@@ -55,18 +55,22 @@ function isTargeted(snapshot: EnvironmentSnapshot, feature: Feature): boolean {
   return (
     (feature.kind === 'MULTIVARIATE' && feature.options.length > 0) ||
     snapshot.segmentOverrides.some((o) => o.featureId === feature.id) ||
-    snapshot.tenantOverrides.some((o) => o.featureId === feature.id)
+    snapshot.tenantOverrides.some((o) => o.featureId === feature.id) ||
+    (feature.prerequisites?.length ?? 0) > 0
   );
 }
 
 /**
  * One flag in OFREP terms. A flag without a value (or a boolean one) answers its on/off state;
- * any other answers its value, typed. Reasons: DISABLED, SPLIT, TARGETING_MATCH, DEFAULT, STATIC.
+ * any other answers its value, typed. Reasons: PREREQUISITE_FAILED, DISABLED, SPLIT,
+ * TARGETING_MATCH, DEFAULT, STATIC.
  */
 function ofrepFlag(snapshot: EnvironmentSnapshot, feature: Feature, flag: FlagResult) {
   const toggle = flag.value === null || feature.valueType === 'boolean';
   const value = toggle ? flag.enabled && (flag.value === null ? true : Boolean(flag.value)) : flag.value;
-  const reason = !flag.enabled
+  const reason = flag.reason.startsWith(PREREQUISITE_FAILED)
+    ? PREREQUISITE_FAILED
+    : !flag.enabled
     ? 'DISABLED'
     : flag.reason.startsWith('SPLIT')
       ? 'SPLIT'
