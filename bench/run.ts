@@ -24,7 +24,7 @@ await build({
 // The bundle lives elsewhere, so the benchmarks resolve their files from the working directory.
 console.log(`# Vexilla benchmarks (node ${process.version}, ${process.platform}/${process.arch})`);
 let status = 0;
-for (const section of ['engine', 'sdk-api', 'sdk', 'webhooks', 'freshness']) {
+for (const section of ['engine', 'prerequisites', 'sdk-api', 'sdk', 'webhooks', 'freshness']) {
   const run = spawnSync(process.execPath, ['--expose-gc', `${outdir}/bench.mjs`, section], {
     stdio: 'inherit',
     cwd: root,

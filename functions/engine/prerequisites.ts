@@ -13,8 +13,8 @@ export const PREREQUISITE_FAILED = 'PREREQUISITE_FAILED';
 export const prerequisiteFailedReason = (feature: string) => `${PREREQUISITE_FAILED}; feature=${feature}`;
 
 /**
- * Chains longer than this fail (the management API refuses far shorter ones): a forged
- * document cannot make evaluation recurse without bound.
+ * Chains longer than this fail (the management API refuses far shorter ones), whatever order
+ * the features come in.
  */
 export const MAX_PREREQUISITE_DEPTH = 32;
 
@@ -24,6 +24,8 @@ interface Requirement {
   name: string;
   variant: string | undefined;
   value: string | number | boolean | undefined;
+  /** What the gated feature is served when this requirement fails: frozen, shared by every identity. */
+  off: FlagResult;
 }
 
 interface Gated {
@@ -32,26 +34,33 @@ interface Gated {
    * Set when the feature sits on a cycle or above a chain deeper than MAX_PREREQUISITE_DEPTH:
    * the requirement that leads there, which fails for every identity.
    */
-  broken: string | undefined;
+  broken: Requirement | undefined;
   name: string;
-  /** The environment value: what the feature serves when a prerequisite fails. */
-  value: unknown;
-  metadata: Record<string, unknown> | undefined;
   requires: Requirement[];
 }
 
 export interface CompiledPrerequisites {
-  /** Only the features that have prerequisites: evaluating the others costs nothing. */
-  gated: Gated[];
-  /** `gated` entry of each feature position, -1 for features without prerequisites. */
-  byIndex: Int32Array;
+  /**
+   * Only the features that have prerequisites (evaluating the others costs nothing), in
+   * dependency order: a feature comes after every feature it requires, so one pass judges each
+   * on what its prerequisites are finally served.
+   */
+  ordered: Gated[];
 }
 
-const requirement = (prerequisite: Prerequisite, featureIndex: ReadonlyMap<string, number>): Requirement => ({
+/** Served off with the environment value (what a disabled flag keeps), naming the failed requirement. */
+function offResult(feature: FeatureContext, value: unknown, failed: string): FlagResult {
+  const result: FlagResult = { name: feature.name, enabled: false, value, reason: prerequisiteFailedReason(failed), variant: null };
+  if (feature.metadata && Object.keys(feature.metadata).length > 0) result.metadata = Object.freeze(feature.metadata);
+  return Object.freeze(result);
+}
+
+const requirement = (feature: FeatureContext, value: unknown, prerequisite: Prerequisite, featureIndex: ReadonlyMap<string, number>): Requirement => ({
   index: featureIndex.get(prerequisite.feature) ?? -1,
   name: prerequisite.feature,
   variant: prerequisite.variant ?? undefined,
   value: prerequisite.value ?? undefined,
+  off: offResult(feature, value, prerequisite.feature),
 });
 
 /** The prerequisites of an environment's features, or undefined when none has any. */
@@ -61,31 +70,31 @@ export function compilePrerequisites(
   environmentValue: (index: number) => unknown,
 ): CompiledPrerequisites | undefined {
   const gated: Gated[] = [];
+  // `gated` entry of each feature position, -1 for features without prerequisites.
   const byIndex = new Int32Array(features.length).fill(-1);
   features.forEach((feature, index) => {
     if (!feature.prerequisites?.length) return;
     byIndex[index] = gated.length;
-    const metadata = feature.metadata && Object.keys(feature.metadata).length > 0 ? Object.freeze(feature.metadata) : undefined;
+    const value = environmentValue(index);
     gated.push({
       index,
       broken: undefined,
       name: feature.name,
-      value: environmentValue(index),
-      metadata,
-      requires: feature.prerequisites.map((prerequisite) => requirement(prerequisite, featureIndex)),
+      requires: feature.prerequisites.map((prerequisite) => requirement(feature, value, prerequisite, featureIndex)),
     });
   });
   if (gated.length === 0) return undefined;
-  markBroken(gated, byIndex);
-  return { gated, byIndex };
+  const levels = chainLevels(gated, byIndex);
+  return { ordered: gated.map((entry, i) => ({ entry, level: levels[i] as number })).sort((a, b) => a.level - b.level).map(({ entry }) => entry) };
 }
 
 /**
- * Marks the features whose chain is cyclic or too deep, once per environment, so what a feature
- * is served never depends on the order features are listed in. Iterative: a forged chain of any
- * length cannot overflow the stack here either.
+ * The length of the longest chain below each gated feature (its place in the order), marking
+ * those whose chain is cyclic or too deep as broken, once per environment: what a feature is
+ * served never depends on the order features are listed in. Iterative, so a forged chain of any
+ * length cannot overflow the stack.
  */
-function markBroken(gated: Gated[], byIndex: Int32Array): void {
+function chainLevels(gated: Gated[], byIndex: Int32Array): Int32Array {
   // Levels: 0 unknown, -1 being visited, -2 cyclic or too deep, n > 0 the longest chain below.
   const levels = new Int32Array(gated.length);
   const requiredEntry = (requirement: Requirement) => (requirement.index < 0 ? -1 : (byIndex[requirement.index] as number));
@@ -103,14 +112,14 @@ function markBroken(gated: Gated[], byIndex: Int32Array): void {
       }
       stack.pop();
       let level = 1;
-      let broken: string | undefined;
+      let broken: Requirement | undefined;
       for (const requirement of (gated[entry] as Gated).requires) {
         const required = requiredEntry(requirement);
         if (required < 0) continue;
         const below = levels[required] as number;
         // -1: still being visited, so this requirement closes a cycle.
         if (below < 0 || below + 1 > MAX_PREREQUISITE_DEPTH) {
-          broken ??= requirement.name;
+          broken ??= requirement;
           continue;
         }
         level = Math.max(level, below + 1);
@@ -119,12 +128,8 @@ function markBroken(gated: Gated[], byIndex: Int32Array): void {
       levels[entry] = broken === undefined ? level : -2;
     }
   }
+  return levels;
 }
-
-// 0: not resolved yet.
-const VISITING = 1;
-const PASSED = 2;
-const FAILED = 3;
 
 /** Whether the flag an identity is served is what a requirement asks for. */
 function satisfies(flag: FlagResult | undefined, requirement: Requirement): boolean {
@@ -134,36 +139,25 @@ function satisfies(flag: FlagResult | undefined, requirement: Requirement): bool
 }
 
 /**
- * Serves off every feature whose prerequisites the identity does not meet, in place. Chains
- * resolve depth first, so a feature is judged on what its prerequisites are finally served;
- * a cycle (which the management API refuses) or a missing feature fails the requirement.
+ * Serves off, in place, every feature whose prerequisites the identity does not meet. Features
+ * come in dependency order, so each is judged on what its prerequisites are finally served (a
+ * failed one already off); a requirement on a missing feature fails, and so does every feature
+ * of a cycle or of an over-deep chain (marked when compiled).
  */
 export function applyPrerequisites(flags: Record<string, FlagResult>, names: readonly string[], compiled: CompiledPrerequisites): void {
-  const status = new Uint8Array(compiled.gated.length);
-
-  const resolve = (entry: number, depth: number): boolean => {
-    const known = status[entry];
-    if (known === PASSED) return true;
-    if (known === FAILED || known === VISITING || depth > MAX_PREREQUISITE_DEPTH) return false;
-    status[entry] = VISITING;
-    const gated = compiled.gated[entry] as Gated;
-    let failed: string | undefined = gated.broken;
-    for (const requirement of failed === undefined ? gated.requires : []) {
-      const required = requirement.index < 0 ? -1 : (compiled.byIndex[requirement.index] as number);
-      const chainHolds = required < 0 || resolve(required, depth + 1);
-      if (requirement.index < 0 || !chainHolds || !satisfies(flags[names[requirement.index] as string], requirement)) {
-        failed = requirement.name;
+  // Plain loops: this runs for every gated feature of every identity.
+  for (let g = 0; g < compiled.ordered.length; g++) {
+    const gated = compiled.ordered[g] as Gated;
+    if (gated.broken) {
+      flags[gated.name] = gated.broken.off;
+      continue;
+    }
+    for (let r = 0; r < gated.requires.length; r++) {
+      const requirement = gated.requires[r] as Requirement;
+      if (requirement.index < 0 || !satisfies(flags[names[requirement.index] as string], requirement)) {
+        flags[gated.name] = requirement.off;
         break;
       }
     }
-    status[entry] = failed === undefined ? PASSED : FAILED;
-    if (failed !== undefined) {
-      const off: FlagResult = { name: gated.name, enabled: false, value: gated.value, reason: prerequisiteFailedReason(failed), variant: null };
-      if (gated.metadata) off.metadata = gated.metadata;
-      flags[gated.name] = off;
-    }
-    return failed === undefined;
-  };
-
-  for (let entry = 0; entry < compiled.gated.length; entry++) resolve(entry, 0);
+  }
 }
