@@ -86,6 +86,30 @@ export function featureContext(feature: Feature, state: FeatureState, features?:
   return context;
 }
 
+/**
+ * Rollout splits rank below every segment override: a rollout moves what the environment serves
+ * by default, and identity, tenant and segment overrides keep winning, as they do before and after.
+ */
+export const ROLLOUT_PRIORITY = 2_000_000_000;
+
+/**
+ * A rollout's split as a segment: identities whose Flagsmith hash of (segment id, identity key)
+ * is within the percentage get the target. Flagsmith SDKs evaluate the same PERCENTAGE_SPLIT
+ * condition with the same hash, so they agree bucket for bucket; and since the segment id never
+ * changes, whoever has the target at n% still has it at every larger percentage.
+ */
+export function rolloutSegment(feature: Feature, state: FeatureState): SegmentContext | undefined {
+  const split = state.rollout;
+  if (!split || !(split.percentage > 0)) return undefined;
+  return {
+    key: String(split.segmentId),
+    name: `rollout:${feature.name}`,
+    rules: [{ type: 'ALL', conditions: [{ operator: 'PERCENTAGE_SPLIT', value: split.percentage }] }],
+    overrides: [{ ...featureContext(feature, { ...state, ...split.target }), priority: ROLLOUT_PRIORITY }],
+    metadata: { id: split.segmentId, source: 'rollout', rollout: split.id },
+  };
+}
+
 /** The hashing key of a tenant or identity override's feature state (stable, never stored). */
 export const overrideHashKey = (environment: Environment, feature: Feature, scope: string) =>
   stableUuid(`${environment.id}:${feature.id}:${scope}`);
@@ -163,6 +187,10 @@ export async function loadSnapshot(store: Store, envId: string): Promise<Environ
         }),
     };
   }
+  features.forEach((feature, i) => {
+    const segment = rolloutSegment(feature, states[i] as FeatureState);
+    if (segment) segmentContexts[segment.key] = segment;
+  });
   const tenants: Record<string, FeatureContext[]> = {};
   for (const override of liveTenantOverrides) {
     const feature = featuresById.get(override.featureId) as Feature;

@@ -5,7 +5,7 @@
  */
 import { type FlagResult, type SegmentRule, TENANT_OVERRIDE_PRIORITY, tenantOverrideSegments } from '../engine/index.js';
 import type { Feature, FeatureState, IdentityOverride } from './entities.js';
-import { type EnvironmentSnapshot, flagsmithValue, overrideHashKey } from './environment-snapshot.js';
+import { type EnvironmentSnapshot, flagsmithValue, overrideHashKey, ROLLOUT_PRIORITY, rolloutSegment } from './environment-snapshot.js';
 import { PREREQUISITE_GATE_PRIORITY, PREREQUISITES_MET_PRIORITY, prerequisiteCompilation } from './prerequisite-documents.js';
 import { stableUuid } from './use-cases/support.js';
 
@@ -147,6 +147,24 @@ export function identityOverrideDocuments(snapshot: EnvironmentSnapshot, overrid
 
 type DocumentSegment = { id: number; name: string; rules: unknown[]; feature_states: ReturnType<typeof featureStateDocument>[] };
 
+/** Rollouts in progress as segments, with the ids they bucket by and the same split our engine evaluates. */
+function rolloutSegments(snapshot: EnvironmentSnapshot): DocumentSegment[] {
+  return snapshot.features.flatMap((feature, i) => {
+    const state = snapshot.states[i] as FeatureState;
+    const segment = rolloutSegment(feature, state);
+    if (!segment || !state.rollout) return [];
+    const target = state.rollout.target;
+    return [
+      {
+        id: state.rollout.segmentId,
+        name: segment.name,
+        rules: documentRules(segment.rules),
+        feature_states: [featureStateDocument(feature, { hashKey: state.hashKey, enabled: target.enabled, value: target.value, weights: target.weights }, ROLLOUT_PRIORITY)],
+      },
+    ];
+  });
+}
+
 /**
  * Prerequisites in the document (see prerequisite-documents.ts): features off for everyone are
  * written off; per-identity gates become segments. The prerequisites themselves travel in the
@@ -223,7 +241,10 @@ export function environmentDocument(snapshot: EnvironmentSnapshot, options: { de
   }));
   const featureStates = snapshot.features.map((feature, i) => featureStateDocument(feature, snapshot.states[i] as FeatureState));
   const plain = { segments: [...segments, ...tenantSegments] as DocumentSegment[], extension: {} };
-  const { segments: allSegments, extension } = (options.derived ?? true) ? withPrerequisites(snapshot, featureStates, plain.segments) : plain;
+  const derived = options.derived ?? true;
+  // A rollout in progress: its split as the segment our engine evaluates (see rolloutSegment).
+  const rollouts = derived ? rolloutSegments(snapshot) : [];
+  const { segments: allSegments, extension } = derived ? withPrerequisites(snapshot, featureStates, [...plain.segments, ...rollouts]) : plain;
   return {
     id: numberFor(environment.id),
     api_key: environment.hashKey,

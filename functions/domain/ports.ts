@@ -15,6 +15,9 @@ import type {
   Identity,
   IdentityOverride,
   Project,
+  AlarmState,
+  AlarmStateValue,
+  Rollout,
   ScheduledChange,
   Segment,
   SegmentOverride,
@@ -42,6 +45,7 @@ export type EntityRef =
   | { type: 'webhook-delivery'; webhookId: string; id: string }
   | { type: 'change-request'; envId: string; id: string }
   | { type: 'scheduled-change'; envId: string; id: string }
+  | { type: 'rollout'; envId: string; id: string }
   | { type: 'consumed'; consumer: string; eventId: string }
   | { type: 'published-document'; envId: string };
 
@@ -75,6 +79,10 @@ export type Collection =
   | { of: 'scheduled-changes'; envId: string }
   /** Every scheduled change still waiting to run, across organisations, by run time (the local scheduler's restart list). */
   | { of: 'pending-scheduled-changes' }
+  /** An environment's rollouts, newest first. */
+  | { of: 'rollouts'; envId: string }
+  /** Every running or paused rollout, across organisations: what an alarm may roll back (and the local scheduler's restart list). */
+  | { of: 'active-rollouts' }
   /** Every webhook, across organisations (the sweep of stuck deliveries). */
   | { of: 'all-webhooks' };
 
@@ -105,6 +113,8 @@ export interface CollectionItems {
   'change-requests': ChangeRequest;
   'scheduled-changes': ScheduledChange;
   'pending-scheduled-changes': ScheduledChange;
+  rollouts: Rollout;
+  'active-rollouts': Rollout;
   'all-webhooks': Webhook;
 }
 
@@ -170,15 +180,39 @@ export class InvalidCursor extends Error {
   override readonly name = 'InvalidCursor';
 }
 
+/** What a scheduled change's schedule fires with. */
+export interface ScheduledChangeTarget {
+  envId: string;
+  scheduledChangeId: string;
+}
+
+/** What a rollout's schedule fires with: the step it is due to apply (`percentages.length`: completion after the final bake). */
+export interface RolloutStepTarget {
+  envId: string;
+  rolloutId: string;
+  step: number;
+}
+
 /**
  * One-time schedules (EventBridge Scheduler in production, an in-process timer locally). A
- * schedule carries only the scheduled change's reference; applying reads the rest from the table.
+ * schedule carries only a reference; applying reads the rest from the table.
  */
-export interface SchedulerPort {
+export interface SchedulerPort<T extends object = ScheduledChangeTarget> {
   /** Creates the one-time schedule `name` firing at `at` (idempotent on name). */
-  create(name: string, at: Date, target: { envId: string; scheduledChangeId: string }): Promise<void>;
+  create(name: string, at: Date, target: T): Promise<void>;
   /** Deletes it; a schedule that no longer exists is not an error. */
   delete(name: string): Promise<void>;
+}
+
+/** CloudWatch alarms, as rollouts read them (CloudWatch in production, simulated in the local stack). */
+export interface AlarmsPort {
+  /** The current state of each named alarm; alarms that do not exist are left out. */
+  describe(names: readonly string[]): Promise<AlarmState[]>;
+  /**
+   * The local stack only: sets an alarm's state as CloudWatch would, and when it changes, puts the
+   * `CloudWatch Alarm State Change` event on the local default bus; resolves once it is handled.
+   */
+  simulate?(name: string, state: AlarmStateValue, reason: string): Promise<{ changed: boolean }>;
 }
 
 /** Invalidates cached paths at the edge (CloudFront in production, the local edge cache in dev). */

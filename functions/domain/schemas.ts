@@ -249,6 +249,71 @@ export const createScheduledChangeBody = z.union([
   z.object({ runAt, changes: changeSet }).strict(),
   z.object({ runAt, changeRequestId: z.string().min(1).max(100) }).strict(),
 ]);
+/** Rollout steps are percentages with at most two decimals (PERCENTAGE_SPLIT buckets are 1/9,999 wide). */
+const percentage = z
+  .number()
+  .gt(0)
+  .max(100)
+  .refine((p) => Math.abs(p * 100 - Math.round(p * 100)) < 1e-9, 'at most two decimals');
+export const MAX_ROLLOUT_STEPS = 100;
+export const MAX_GUARD_ALARMS = 10;
+/** 30 days: the longest bake, and the longest final bake. */
+const MAX_BAKE_SECONDS = 30 * 86_400;
+export const rolloutSteps = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('linear'), steps: z.number().int().min(1).max(MAX_ROLLOUT_STEPS).describe('Equal steps to 100%.') }).strict(),
+    z
+      .object({
+        type: z.literal('exponential'),
+        start: percentage.refine((p) => p < 100, 'below 100').describe('The first percentage.'),
+        factor: z.number().min(1.1).max(100).describe('Each step multiplies the last, until 100%.'),
+      })
+      .strict(),
+    z.object({ type: z.literal('percentages'), percentages: z.array(percentage).min(1).max(MAX_ROLLOUT_STEPS).describe('Rising percentages; 100 is added when missing.') }).strict(),
+  ])
+  .describe('How the percentage grows: linear, exponential, or explicit percentages.');
+/** A CloudWatch alarm by name (1-255 characters, no control characters) or by ARN. */
+export const guardAlarm = z.union([
+  z
+    .string()
+    .regex(/^arn:aws[a-z-]*:cloudwatch:[a-z0-9-]+:[0-9]{12}:alarm:[^\u0000-\u001f]{1,255}$/, 'an alarm ARN: arn:aws:cloudwatch:<region>:<account>:alarm:<name>'),
+  z.string().regex(/^[^\u0000-\u001f]{1,255}$/, 'an alarm name: 1 to 255 characters, no control characters').refine((name) => !name.startsWith('arn:'), 'an ARN must be a CloudWatch alarm ARN'),
+]);
+export const createRolloutBody = z
+  .object({
+    featureName,
+    target: z
+      .object({
+        enabled: z.boolean().default(true),
+        value: jsonValue.optional().describe('The value to serve (default: the current one).'),
+        variant: z.string().min(1).max(100).optional().describe('A multivariate option id: everyone rolled out gets it.'),
+      })
+      .strict()
+      .refine((t) => t.value === undefined || t.variant === undefined, { message: 'a value or a variant, not both', path: ['variant'] })
+      .default({ enabled: true })
+      .describe('What identities in the rollout are served: on (default), a value or a variant.'),
+    steps: rolloutSteps,
+    bakeSeconds: z.number().int().min(1).max(MAX_BAKE_SECONDS).describe('How long each step is served before the next.'),
+    finalBakeSeconds: z.number().int().min(0).max(MAX_BAKE_SECONDS).default(0).describe('How long 100% is served, still guarded, before the rollout completes.'),
+    guardAlarms: z
+      .array(guardAlarm)
+      .max(MAX_GUARD_ALARMS)
+      .refine((alarms) => new Set(alarms).size === alarms.length, 'each alarm once')
+      .default([])
+      .describe('CloudWatch alarms (names or ARNs) whose ALARM state rolls the rollout back.'),
+    description: z.string().max(2000).default(''),
+  })
+  .strict();
+/** Pause, resume, advance and abort may name the version of the rollout the caller saw. */
+export const rolloutActionBody = z.object({ version: version.optional() }).strict().default({});
+export const simulateAlarmBody = z
+  .object({
+    alarmName: z.string().regex(/^[^\u0000-\u001f]{1,255}$/, 'an alarm name: 1 to 255 characters'),
+    state: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']),
+    reason: z.string().min(1).max(1023).default('Simulated in the local stack'),
+  })
+  .strict();
+
 export const staleFeaturesQuery = z.object({
   days: z.coerce.number().int().min(1).max(365).default(30).describe('No change and no evaluation for this many days.'),
 });

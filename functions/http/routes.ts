@@ -45,6 +45,7 @@ const FS = `${A}/environments/{envId}/feature-states/{featureName}`;
 const WH = `${A}/environments/{envId}/webhooks`;
 const CR = `${A}/environments/{envId}/change-requests`;
 const SC = `${A}/environments/{envId}/scheduled-changes`;
+const RO = `${A}/environments/{envId}/rollouts`;
 
 const adminRoutes: Omit<Route, 'function'>[] = [
   { method: 'GET', path: `${A}/organisations`, operation: 'listOrganisations', access: read, summary: "The caller's organisation" },
@@ -132,6 +133,32 @@ const adminRoutes: Omit<Route, 'function'>[] = [
   { method: 'POST', path: SC, operation: 'createScheduledChange', access: write, summary: 'Schedule changes, or an approved change request, at an instant', body: schemas.createScheduledChangeBody, status: 201 },
   { method: 'GET', path: `${SC}/{scheduledChangeId}`, operation: 'getScheduledChange', access: read, summary: 'A scheduled change' },
   { method: 'DELETE', path: `${SC}/{scheduledChangeId}`, operation: 'cancelScheduledChange', access: write, summary: 'Cancel a scheduled change and delete its schedule' },
+
+  // Progressive rollouts, guarded by CloudWatch alarms.
+  { method: 'GET', path: RO, operation: 'listRollouts', access: read, summary: 'Rollouts with their progress, newest first', query: schemas.listQuery },
+  {
+    method: 'POST',
+    path: RO,
+    operation: 'createRollout',
+    access: write,
+    summary: 'Roll a feature out step by step, guarded by alarms (where approvals are required: opens a change request that starts it)',
+    body: schemas.createRolloutBody,
+    status: 201,
+  },
+  { method: 'GET', path: `${RO}/{rolloutId}`, operation: 'getRollout', access: read, summary: 'A rollout: its plan, step, percentage, history and why it stopped' },
+  { method: 'GET', path: `${RO}/{rolloutId}/alarms`, operation: 'getRolloutAlarms', access: read, summary: "The current state of the rollout's guard alarms" },
+  { method: 'POST', path: `${RO}/{rolloutId}/pause`, operation: 'pauseRollout', access: write, summary: 'Hold a running rollout at its percentage', body: schemas.rolloutActionBody },
+  { method: 'POST', path: `${RO}/{rolloutId}/resume`, operation: 'resumeRollout', access: write, summary: 'Run a paused rollout again', body: schemas.rolloutActionBody },
+  { method: 'POST', path: `${RO}/{rolloutId}/advance`, operation: 'advanceRollout', access: write, summary: 'Serve the next step now (guard alarms checked first)', body: schemas.rolloutActionBody },
+  { method: 'POST', path: `${RO}/{rolloutId}/abort`, operation: 'abortRollout', access: write, summary: 'Roll back to where it started (or cancel one awaiting approval)', body: schemas.rolloutActionBody },
+  {
+    method: 'POST',
+    path: `${A}/organisations/{orgId}/simulated-alarms`,
+    operation: 'simulateAlarm',
+    access: admin,
+    summary: "Local stack only: set a CloudWatch alarm's state, as an alarm state change would (refused in AWS deployments)",
+    body: schemas.simulateAlarmBody,
+  },
 ];
 
 const clientKey: Access = { credential: 'environment-key', server: false };

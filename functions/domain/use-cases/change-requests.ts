@@ -10,6 +10,7 @@ import type { Page, PageRequest, Write } from '../ports.js';
 import type * as schemas from '../schemas.js';
 import { applyChangeSet, proposeChanges } from './change-sets.js';
 import { requiredApprovalsOf } from './governance.js';
+import { cancelledRolloutWrites } from './rollout-steps.js';
 import { type Actor, commitOrConflict, type Deps, eventWrite, expectVersion, isoNow, newId } from './support.js';
 
 /** An environment's change requests, newest first. */
@@ -100,6 +101,9 @@ export async function updateChangeRequest(
   body: z.infer<typeof schemas.updateChangeRequestBody>,
 ): Promise<ChangeRequest> {
   const request = await openRequest(deps, environment, id, body.version);
+  if (body.changes && request.changes.some((change) => change.target === 'rollout')) {
+    throw new Conflict(`Change request ${id} starts a rollout, whose plan cannot be edited: close it (the rollout is cancelled) and create the rollout again.`);
+  }
   const changes = body.changes ? { changes: await proposeChanges(deps, environment, body.changes), approvals: [] } : {};
   const next = stamp(deps, request, {
     ...(body.title !== undefined ? { title: body.title } : {}),
@@ -125,10 +129,13 @@ export async function commentChangeRequest(deps: Deps, actor: Actor, environment
   return step(deps, actor, request, stamp(deps, request, { comments: [...request.comments, comment] }), 'commented');
 }
 
-/** Closes an open request without applying it (event action `cancelled`). */
+/** Closes an open request without applying it (event action `cancelled`); a rollout it would have started is cancelled with it. */
 export async function closeChangeRequest(deps: Deps, actor: Actor, environment: Environment, id: string, expected: number | undefined): Promise<ChangeRequest> {
   const request = await openRequest(deps, environment, id, expected);
-  return step(deps, actor, request, stamp(deps, request, { status: 'closed' }), 'cancelled');
+  const next = stamp(deps, request, { status: 'closed' });
+  const rollouts = await cancelledRolloutWrites(deps, actor, environment, request.changes);
+  await commitOrConflict(deps, [...changeRequestWrites(deps, actor, request, next, 'cancelled'), ...rollouts], async () => new Conflict(`Change request ${id} changed meanwhile: reload and try again.`));
+  return next;
 }
 
 /** Why an open request may not apply yet (too few approvals under the environment's current rule), or undefined. */

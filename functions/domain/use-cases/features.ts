@@ -13,6 +13,7 @@ import type {
   JsonValue,
   MultivariateOption,
   Project,
+  ServedRollout,
   ValueType,
 } from '../entities.js';
 import { Conflict, Invalid, NotFound } from '../errors.js';
@@ -209,9 +210,24 @@ export function checkContent(feature: Feature, content: FeatureStateContent, pat
 }
 
 /**
+ * A feature state under a rollout changes only through the rollout (its steps, its rollback):
+ * anything else would move what the rollout rolls back to. Every other writer asks this first;
+ * the version condition of its commit covers a rollout that starts meanwhile.
+ */
+export function refuseDuringRollout(state: Pick<FeatureState, 'featureName' | 'rollout'>): void {
+  const rollout = state.rollout;
+  if (!rollout) return;
+  throw new Conflict(
+    `Feature ${state.featureName} is being rolled out (rollout ${rollout.id}, at ${rollout.percentage}%): its state changes only through the rollout until it completes. Abort the rollout to change it by hand.`,
+    { rolloutId: rollout.id },
+  );
+}
+
+/**
  * The writes of one feature-state change: the new state (conditional on the version it replaces),
  * a version record and a `feature-state.changed` event. Callers commit them, alone or with others
- * (a change set, the change request or schedule that carries it), in one transaction.
+ * (a change set, the change request or schedule that carries it), in one transaction. A rollout
+ * sets (or, with null, removes) its split; `subject` adds to the event's subject.
  */
 export function featureStateWrites(
   deps: Deps,
@@ -220,7 +236,7 @@ export function featureStateWrites(
   feature: Feature,
   current: FeatureState,
   content: FeatureStateContent,
-  options: { restoredFrom?: number | undefined; hashKey?: string | undefined } = {},
+  options: { restoredFrom?: number | undefined; hashKey?: string | undefined; rollout?: ServedRollout | null | undefined; subject?: Record<string, string> | undefined } = {},
 ): { next: FeatureState; writes: Write[] } {
   const { restoredFrom, hashKey } = options;
   const expected = current.version;
@@ -235,6 +251,8 @@ export function featureStateWrites(
     updatedBy: actor.id,
     ...(expected === 0 ? { createdAt: at } : {}),
   };
+  if (options.rollout === null) delete next.rollout;
+  else if (options.rollout) next.rollout = options.rollout;
   const record: FeatureStateVersion = {
     type: 'feature-state-version',
     envId: environment.id,
@@ -247,6 +265,7 @@ export function featureStateWrites(
     at,
     actor: actor.id,
     ...(restoredFrom !== undefined ? { restoredFrom } : {}),
+    ...(next.rollout ? { rollout: next.rollout } : {}),
   };
   const writes: Write[] = [
     { kind: 'put', entity: next, expect: expected === 0 ? 'absent' : expected },
@@ -257,7 +276,7 @@ export function featureStateWrites(
       orgId: environment.orgId,
       projectId: environment.projectId,
       envId: environment.id,
-      subject: { kind: 'feature-state', featureName: feature.name },
+      subject: { kind: 'feature-state', featureName: feature.name, ...options.subject },
       before: current.version === 0 ? null : current,
       after: next,
       version: next.version,
@@ -281,6 +300,7 @@ async function writeFeatureState(
   restoredFrom?: number,
 ): Promise<FeatureState> {
   refuseDirectWrites(environment);
+  refuseDuringRollout(current);
   expectVersion(current.version, expectedVersion, `Feature state ${feature.name}`);
   const problems = checkContent(feature, content);
   if (problems.length) throw new Invalid('The feature state is not valid.', problems);

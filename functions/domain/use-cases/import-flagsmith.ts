@@ -25,7 +25,7 @@ import type {
 } from '../entities.js';
 import { Conflict, Invalid } from '../errors.js';
 import { CommitConflict, type Write } from '../ports.js';
-import { defaultState, featureStateWrites } from './features.js';
+import { defaultState, featureStateWrites, refuseDuringRollout } from './features.js';
 import { overridePutWrites } from './targeting.js';
 import { directWriteConflict, directWriteRefusal, environmentUnchanged, refuseDirectWrites, refusalNow } from './governance.js';
 import { type Actor, type Deps, eventWrite, isoNow, newId } from './support.js';
@@ -246,6 +246,7 @@ export async function importFlagsmithDocument(
       summary.unchanged++;
       continue;
     }
+    refuseDuringRollout(current);
     // The one write path: state (conditional on the version read), version record and event.
     groups.push(featureStateWrites(deps, actor, env, feature, current, { enabled: next.enabled, value: next.value, weights: next.weights }, { hashKey: next.hashKey }).writes);
     count('featureStates', current.version === 0);

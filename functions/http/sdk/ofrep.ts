@@ -56,7 +56,8 @@ function isTargeted(snapshot: EnvironmentSnapshot, feature: Feature): boolean {
     (feature.kind === 'MULTIVARIATE' && feature.options.length > 0) ||
     snapshot.segmentOverrides.some((o) => o.featureId === feature.id) ||
     snapshot.tenantOverrides.some((o) => o.featureId === feature.id) ||
-    (feature.prerequisites?.length ?? 0) > 0
+    (feature.prerequisites?.length ?? 0) > 0 ||
+    snapshot.states.some((state) => state.featureId === feature.id && state.rollout !== undefined)
   );
 }
 
