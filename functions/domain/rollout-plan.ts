@@ -41,7 +41,10 @@ export function planPercentages(steps: RolloutSteps): { percentages: number[] } 
   for (let i = 0; i < percentages.length; i++) {
     const p = percentages[i] as number;
     if (!(p > 0 && p <= 100)) return { problem: `every percentage is above 0 and at most 100 (got ${p})` };
-    if (i > 0 && p <= (percentages[i - 1] as number)) return { problem: `percentages must rise step by step (${percentages[i - 1]} then ${p})` };
+    if (i > 0 && p <= (percentages[i - 1] as number)) {
+      const hint = steps.type === 'exponential' ? ': to two decimals they do not, so start higher or grow faster' : '';
+      return { problem: `percentages must rise step by step (${percentages[i - 1]} then ${p})${hint}` };
+    }
   }
   return { percentages };
 }
