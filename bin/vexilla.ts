@@ -10,6 +10,7 @@ import { VexillaStack } from '../lib/vexilla-stack.js';
  *   alarmEmail      address that receives alarm notifications           (default: none)
  *   domainName      custom domain for CloudFront, with certificateArn   (default: CloudFront's)
  *   certificateArn  ACM certificate for domainName, in us-east-1
+ *   guardAlarms     alarms rollouts may be guarded by: names, ARNs, prefix*  (default: vexilla-guard-*)
  */
 const app = new App();
 const context = (name: string): string | undefined => {
@@ -21,11 +22,13 @@ const domainName = context('domainName');
 const certificateArn = context('certificateArn');
 if (Boolean(domainName) !== Boolean(certificateArn)) throw new Error('Pass domainName and certificateArn together.');
 const alarmEmail = context('alarmEmail');
+const guardAlarms = context('guardAlarms')?.split(',').map((entry) => entry.trim()).filter(Boolean);
 
 new VexillaStack(app, `Vexilla-${stage}`, {
   description: `Vexilla feature flags and remote config (${stage})`,
   retainData: context('retainData') !== 'false',
   ...(alarmEmail ? { alarmEmail } : {}),
+  ...(guardAlarms ? { guardAlarms } : {}),
   ...(domainName && certificateArn ? { customDomain: { domainName, certificateArn } } : {}),
 });
 addNagPacks(app);

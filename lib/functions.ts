@@ -15,7 +15,7 @@ import type { ConsumerName } from '../functions/events/rules.js';
 import { type FunctionName as RoutedFunctionName, publicRoutes, routes } from '../functions/http/routes.js';
 
 /** The functions behind the HTTP API (named by the route table) and the asynchronous ones. */
-export type AsyncFunctionName = 'publisher' | ConsumerName | 'apply-scheduled-change';
+export type AsyncFunctionName = 'publisher' | ConsumerName | 'apply-scheduled-change' | 'rollout-runner';
 export type FunctionName = RoutedFunctionName | AsyncFunctionName;
 
 /** What a statement is about: the table itself, or each of its declared indexes (by name). */
@@ -31,7 +31,7 @@ export interface TableAccess {
  * Resources other than the table that a function may act on. The construct that creates each one
  * supplies its ARNs through `VexillaFunctions.connect`, so the actions stay declared here.
  */
-export type ServiceResource = 'eventBus' | 'webhookQueue' | 'distribution' | 'schedules' | 'schedulerRole';
+export type ServiceResource = 'eventBus' | 'webhookQueue' | 'distribution' | 'schedules' | 'schedulerRole' | 'guardAlarms';
 
 /** One IAM statement on a service resource, as data. */
 export interface ResourceAccess {
@@ -48,7 +48,9 @@ export type EnvironmentVariable =
   | 'SCHEDULE_GROUP_NAME'
   | 'SCHEDULER_ROLE_ARN'
   | 'APPLY_SCHEDULED_CHANGE_ARN'
-  | 'SCHEDULER_DLQ_ARN';
+  | 'SCHEDULER_DLQ_ARN'
+  | 'ROLLOUT_RUNNER_ARN'
+  | 'GUARD_ALARM_ARNS';
 
 /**
  * What invokes a function. `bus` and `scheduler` invoke asynchronously: Lambda retries a failed
@@ -103,13 +105,15 @@ export const functionSettings: Readonly<Record<FunctionName, FunctionSettings>> 
       },
       { actions: ['dynamodb:Query'], on: ['table', 'indexes'] },
     ],
-    // Scheduled changes: one-time schedules in the Vexilla group (created and cancelled), each run
-    // by the scheduler role, which the admin API may hand to Scheduler and to nothing else.
+    // Scheduled changes and rollout steps: one-time schedules in the Vexilla group (created and
+    // cancelled), each run by the scheduler role, which the admin API may hand to Scheduler and to
+    // nothing else. Rollouts read their guard alarms (and only those) before they start.
     resourceAccess: [
       { actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'], on: 'schedules' },
       { actions: ['iam:PassRole'], on: 'schedulerRole', conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } } },
+      { actions: ['cloudwatch:DescribeAlarms'], on: 'guardAlarms' },
     ],
-    environment: ['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'APPLY_SCHEDULED_CHANGE_ARN', 'SCHEDULER_DLQ_ARN'],
+    environment: ['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'APPLY_SCHEDULED_CHANGE_ARN', 'SCHEDULER_DLQ_ARN', 'ROLLOUT_RUNNER_ARN', 'GUARD_ALARM_ARNS'],
   },
   'sdk-api': {
     entry: 'functions/http/sdk-api.ts',
@@ -194,10 +198,31 @@ export const functionSettings: Readonly<Record<FunctionName, FunctionSettings>> 
       { actions: ['dynamodb:Query'], on: ['table', 'indexes'] },
     ],
   },
+  'rollout-runner': {
+    entry: 'functions/events/rollout-runner.ts',
+    description: 'Vexilla rollouts: serves a step when its schedule fires, rolls back when a guard alarm enters ALARM',
+    memorySize: 512,
+    timeoutSeconds: 30,
+    triggers: ['bus', 'scheduler'],
+    // The write path of feature states, as apply-scheduled-change has it; Query also lists the
+    // running rollouts an alarm may roll back.
+    tableAccess: [
+      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'], on: ['table'] },
+      { actions: ['dynamodb:Query'], on: ['table', 'indexes'] },
+    ],
+    // Reads the guard alarms before each step; schedules the next step on itself (through the
+    // scheduler role) and deletes the one it replaces.
+    resourceAccess: [
+      { actions: ['cloudwatch:DescribeAlarms'], on: 'guardAlarms' },
+      { actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'], on: 'schedules' },
+      { actions: ['iam:PassRole'], on: 'schedulerRole', conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } } },
+    ],
+    environment: ['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'SCHEDULER_DLQ_ARN'],
+  },
 };
 
-/** The functions that run the event pipeline and scheduled changes, whatever the route table holds. */
-export const asyncFunctionNames: readonly AsyncFunctionName[] = ['publisher', 'audit-writer', 'webhook-dispatcher', 'document-publisher', 'apply-scheduled-change'];
+/** The functions that run the event pipeline, scheduled changes and rollouts, whatever the route table holds. */
+export const asyncFunctionNames: readonly AsyncFunctionName[] = ['publisher', 'audit-writer', 'webhook-dispatcher', 'document-publisher', 'apply-scheduled-change', 'rollout-runner'];
 
 /** Whether something invokes the function asynchronously (so it needs a dead-letter queue of its own). */
 export const invokedAsynchronously = (name: FunctionName): boolean => functionSettings[name].triggers.some((trigger) => trigger === 'bus' || trigger === 'scheduler');

@@ -7,6 +7,7 @@ import { VexillaEvents } from './events.js';
 import { VexillaFunctions } from './functions.js';
 import { VexillaHttpApi } from './http-api.js';
 import { VexillaObservability } from './observability.js';
+import { VexillaRollouts } from './rollouts.js';
 import { VexillaScheduler } from './scheduler.js';
 import { VexillaTable } from './table.js';
 
@@ -53,6 +54,12 @@ export interface VexillaServiceProps {
    * @default - alarms notify the alarm topic, with no subscriber
    */
   readonly alarmEmail?: string;
+  /**
+   * The CloudWatch alarms progressive rollouts may be guarded by: names, ARNs or name prefixes
+   * ending in `*` (see VexillaRollouts).
+   * @default ['vexilla-guard-*']
+   */
+  readonly guardAlarms?: readonly string[];
 }
 
 /**
@@ -69,6 +76,7 @@ export class VexillaService extends Construct {
   readonly edge: VexillaEdge;
   readonly events: VexillaEvents;
   readonly scheduler: VexillaScheduler;
+  readonly rollouts: VexillaRollouts;
   readonly observability: VexillaObservability;
 
   constructor(scope: Construct, id: string, props: VexillaServiceProps = {}) {
@@ -102,6 +110,7 @@ export class VexillaService extends Construct {
     functions.connect('schedules', [this.scheduler.schedulesArn]);
     functions.connect('schedulerRole', [this.scheduler.role.roleArn]);
     this.scheduler.acknowledgeSchedulesWildcard(functions.roleOf('admin-api'), 'admin-api function');
+    this.rollouts = new VexillaRollouts(this, 'Rollouts', { functions, scheduler: this.scheduler, guardAlarms: props.guardAlarms });
     functions.setEnvironment({
       EVENT_BUS_NAME: this.events.bus.eventBusName,
       WEBHOOK_QUEUE_URL: this.events.webhookQueue.queueUrl,
@@ -127,6 +136,7 @@ export class VexillaService extends Construct {
         ...[...functions.deadLetterQueues].map(([name, queue]) => [`${name}-async`, queue] as const),
         ...this.events.deadLetterQueues,
         ['scheduler', this.scheduler.deadLetterQueue],
+        ['guard-alarm-rule-target', this.rollouts.deadLetterQueue],
       ]),
     );
   }

@@ -19,10 +19,10 @@ describe('cdk-nag', () => {
 
   it('acknowledges only the findings the design accepts, each on its own construct, each with a reason', () => {
     const found = acknowledgments(stack);
-    const { events, functions, scheduler } = stack.service;
+    const { events, functions, scheduler, rollouts } = stack.service;
     const pathOf = (construct: { node: { path: string } }) => construct.node.path;
     const redriveDeadLetterQueues = new Set([events.deadLetterQueues.get('document-queue'), events.deadLetterQueues.get('webhook-queue')]);
-    const deadLetterQueues = [...functions.deadLetterQueues.values(), ...events.deadLetterQueues.values(), scheduler.deadLetterQueue];
+    const deadLetterQueues = [...functions.deadLetterQueues.values(), ...events.deadLetterQueues.values(), scheduler.deadLetterQueue, rollouts.deadLetterQueue];
     const expected = [
       ...allFunctionNames().flatMap((name) => [
         { id: 'AwsSolutions-IAM5[Resource::*]', path: `${stack.stackName}/Default/Functions/${name}/Role` },
@@ -47,10 +47,14 @@ describe('cdk-nag', () => {
       // A failed webhook sweep needs no keeping: the next run does the same work.
       { id: 'Serverless-EventBusDLQ', path: pathOf(events.webhookSweep) },
       // The admin API manages the schedules of Vexilla's group, whose names are per scheduled change.
-      {
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${scheduler.group.scheduleGroupName}/*]`,
-        path: `${stack.stackName}/Default/Functions/admin-api/Role`,
-      },
+      // So does the rollout-runner, for rollout steps; both describe the guard alarms the deployment declares by prefix.
+      ...(['admin-api', 'rollout-runner'] as const).flatMap((name) => [
+        {
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${scheduler.group.scheduleGroupName}/*]`,
+          path: `${stack.stackName}/Default/Functions/${name}/Role`,
+        },
+        { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:vexilla-guard-*]', path: `${stack.stackName}/Default/Functions/${name}/Role` },
+      ]),
     ];
     expect(found.map(({ id, path }) => ({ id, path }))).toEqual(expect.arrayContaining(expected));
     expect(found).toHaveLength(expected.length);

@@ -69,8 +69,8 @@ describe('alarms', () => {
   });
 
   it('all notify the alarm topic, on alarm and on recovery', () => {
-    const deadLetterQueues = stack.service.functions.deadLetterQueues.size + stack.service.events.deadLetterQueues.size + 1;
-    // API 5xx, errors and throttles per function, table throttles, each DLQ, iterator age, scheduler failures.
+    const deadLetterQueues = stack.service.functions.deadLetterQueues.size + stack.service.events.deadLetterQueues.size + 2;
+    // API 5xx, errors and throttles per function, table throttles, each DLQ (the scheduler's and the guard-alarm rule's included), iterator age, scheduler failures.
     expect(alarms()).toHaveLength(1 + 2 * allFunctionNames().length + 1 + deadLetterQueues + 2);
     for (const alarm of alarms()) expect(alarm).toMatchObject({ AlarmActions: [topicRef], OKActions: [topicRef], AlarmDescription: expect.any(String) });
   });
@@ -158,7 +158,8 @@ describe('the dashboard', () => {
   });
 
   it('shows dead-letter queue depth, the stream publisher iterator age and scheduled changes', () => {
-    const deadLetterQueues = stack.service.functions.deadLetterQueues.size + stack.service.events.deadLetterQueues.size + 1;
+    // The pipeline's, the scheduler's and the guard-alarm rule's.
+    const deadLetterQueues = stack.service.functions.deadLetterQueues.size + stack.service.events.deadLetterQueues.size + 2;
     expect(metricNames('Dead-letter queue depth')).toEqual(Array(deadLetterQueues).fill('AWS/SQS ApproximateNumberOfMessagesVisible'));
     expect(metricNames('Stream publisher iterator age')).toEqual(['AWS/Lambda IteratorAge']);
     expect(JSON.stringify(widget('Scheduled changes').metrics)).toContain('InvocationAttemptCount');
