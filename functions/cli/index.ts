@@ -13,6 +13,7 @@ import { localDynamoClientConfig } from '../local/dynamodb-local.js';
 import { documentClient } from '../shared/dynamodb.js';
 import { importCommand } from './import.js';
 import { auditCommand, diffCommand, exportCommand, featuresCommand, identitiesCommand, segmentsCommand, typesCommand } from './resources.js';
+import { rolloutsCommand } from './rollouts.js';
 
 export { type Command, type Io, UsageError } from './command.js';
 import { type Command, type Io, UsageError } from './command.js';
@@ -132,6 +133,7 @@ export const commands: Record<string, Command> = {
   export: exportCommand,
   diff: diffCommand,
   types: typesCommand,
+  rollouts: rolloutsCommand,
 };
 
 export function usage(): string {

@@ -95,11 +95,18 @@ export const featuresCommand: Command = subcommand(
   vexilla features list [--project <id>] [--environment <id|name>] [--json]
   vexilla features create <name> [--value <json>] [--enabled] [--project <id>] [--json]
   vexilla features toggle <name> --environment <id|name> [--on | --off] [--json]
-  vexilla features set-value <name> <value> --environment <id|name> [--json]`,
-  'List, create, toggle and set the value of features',
+  vexilla features set-value <name> <value> --environment <id|name> [--json]
+  vexilla features delete <name> [--force] [--project <id>]   (--force: even if other features require it)`,
+  'List, create, toggle, set the value of and delete features',
   async (argv, io, target) => {
     const [action, ...rest] = argv;
-    const { values, positionals } = parse(rest, { value: { type: 'string' }, enabled: { type: 'boolean', default: false }, on: { type: 'boolean', default: false }, off: { type: 'boolean', default: false } });
+    const { values, positionals } = parse(rest, {
+      value: { type: 'string' },
+      enabled: { type: 'boolean', default: false },
+      on: { type: 'boolean', default: false },
+      off: { type: 'boolean', default: false },
+      force: { type: 'boolean', default: false },
+    });
     const api = await target();
     switch (action) {
       case 'list': {
@@ -137,8 +144,15 @@ export const featuresCommand: Command = subcommand(
         print(io, values.json, next, () => `${name}: ${next.enabled ? 'on' : 'off'}, value ${JSON.stringify(next.value)} (version ${next.version})`);
         return 0;
       }
+      case 'delete': {
+        const [name] = positionals;
+        if (!name) throw new UsageError('Name the feature.');
+        await callApi(api, 'DELETE', `/admin/v1/projects/${await projectOf(values)}/features/${encodeURIComponent(name)}${values.force ? '?force=true' : ''}`);
+        print(io, values.json, { deleted: name }, () => `Deleted feature ${name}.`);
+        return 0;
+      }
       default:
-        throw new UsageError(action ? `Unknown action "${action}".` : 'Name an action: list, create, toggle or set-value.');
+        throw new UsageError(action ? `Unknown action "${action}".` : 'Name an action: list, create, toggle, set-value or delete.');
     }
   },
 );
