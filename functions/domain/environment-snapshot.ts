@@ -155,6 +155,24 @@ export async function loadSnapshot(store: Store, envId: string): Promise<Environ
     store.listAll({ of: 'tenant-overrides', envId }),
   ]);
   if (!organisation || !project) return undefined;
+  return snapshotOf({ organisation, project, environment, features, stored, segments, segmentOverrides, tenantOverrides });
+}
+
+/** What a snapshot is built from: an environment's entities as stored. */
+export interface SnapshotEntities {
+  organisation: Organisation;
+  project: Project;
+  environment: Environment;
+  features: Feature[];
+  /** The stored feature states (features without one serve their defaults). */
+  stored: FeatureState[];
+  segments: Segment[];
+  segmentOverrides: SegmentOverride[];
+  tenantOverrides: TenantOverride[];
+}
+
+/** Builds a snapshot from stored entities: the engine's parts, compiled, and what documents are made of. Pure. */
+export function snapshotOf({ organisation, project, environment, features, stored, segments, segmentOverrides, tenantOverrides }: SnapshotEntities): EnvironmentSnapshot {
 
   const storedByFeature = new Map(stored.map((state) => [state.featureId, state]));
   const states = features.map((feature) => storedByFeature.get(feature.id) ?? defaultState(environment, feature));
