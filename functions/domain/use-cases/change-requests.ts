@@ -62,24 +62,16 @@ async function step(deps: Deps, actor: Actor, before: ChangeRequest, after: Chan
   return after;
 }
 
-/** Opens a change request; its changes are resolved to complete content against the current states. */
-export async function createChangeRequest(
-  deps: Deps,
-  actor: Actor,
-  environment: Environment,
-  body: z.infer<typeof schemas.createChangeRequestBody>,
-): Promise<ChangeRequest> {
-  const changes = await proposeChanges(deps, environment, body.changes);
+/** A new open change request by `actor`, not stored yet. */
+export function newChangeRequest(deps: Deps, actor: Actor, environment: Environment, fields: Pick<ChangeRequest, 'title' | 'description' | 'changes'>): ChangeRequest {
   const at = isoNow(deps);
-  const request: ChangeRequest = {
+  return {
     type: 'change-request',
     id: newId('cr'),
     orgId: environment.orgId,
     projectId: environment.projectId,
     envId: environment.id,
-    title: body.title,
-    description: body.description,
-    changes,
+    ...fields,
     author: { tokenId: actor.id, name: actor.name },
     approvals: [],
     comments: [],
@@ -88,6 +80,17 @@ export async function createChangeRequest(
     updatedAt: at,
     version: 1,
   };
+}
+
+/** Opens a change request; its changes are resolved to complete content against the current states. */
+export async function createChangeRequest(
+  deps: Deps,
+  actor: Actor,
+  environment: Environment,
+  body: z.infer<typeof schemas.createChangeRequestBody>,
+): Promise<ChangeRequest> {
+  const changes = await proposeChanges(deps, environment, body.changes);
+  const request = newChangeRequest(deps, actor, environment, { title: body.title, description: body.description, changes });
   await commitOrConflict(deps, changeRequestWrites(deps, actor, null, request, 'created'), async () => new Conflict('That change request already exists.'));
   return request;
 }
@@ -129,12 +132,18 @@ export async function commentChangeRequest(deps: Deps, actor: Actor, environment
   return step(deps, actor, request, stamp(deps, request, { comments: [...request.comments, comment] }), 'commented');
 }
 
+/** The writes that close an open request (event action `cancelled`). */
+export function closedWrites(deps: Deps, actor: Actor, request: ChangeRequest): { next: ChangeRequest; writes: Write[] } {
+  const next = stamp(deps, request, { status: 'closed' });
+  return { next, writes: changeRequestWrites(deps, actor, request, next, 'cancelled') };
+}
+
 /** Closes an open request without applying it (event action `cancelled`); a rollout it would have started is cancelled with it. */
 export async function closeChangeRequest(deps: Deps, actor: Actor, environment: Environment, id: string, expected: number | undefined): Promise<ChangeRequest> {
   const request = await openRequest(deps, environment, id, expected);
-  const next = stamp(deps, request, { status: 'closed' });
+  const { next, writes } = closedWrites(deps, actor, request);
   const rollouts = await cancelledRolloutWrites(deps, actor, environment, request.changes);
-  await commitOrConflict(deps, [...changeRequestWrites(deps, actor, request, next, 'cancelled'), ...rollouts], async () => new Conflict(`Change request ${id} changed meanwhile: reload and try again.`));
+  await commitOrConflict(deps, [...writes, ...rollouts], async () => new Conflict(`Change request ${id} changed meanwhile: reload and try again.`));
   return next;
 }
 

@@ -8,12 +8,12 @@
  * applying the request starts it, and it then runs its steps without asking again.
  */
 import type * as z from 'zod';
-import type { AlarmState, ChangeRequest, Environment, Rollout, RolloutChange } from '../entities.js';
+import type { AlarmState, Environment, Rollout, RolloutChange } from '../entities.js';
 import { Conflict, Invalid, NotFound } from '../errors.js';
 import { CommitConflict, type Page, type PageRequest, type RolloutStepTarget, type Write } from '../ports.js';
 import { commandRefusal, isActive, nextStep, planPercentages, type RolloutCommand, scheduleName } from '../rollout-plan.js';
 import type * as schemas from '../schemas.js';
-import { changeRequestWrites } from './change-requests.js';
+import { changeRequestWrites, closedWrites, newChangeRequest } from './change-requests.js';
 import { directWriteConflict, environmentUnchanged, refusalNow, requiredApprovalsOf } from './governance.js';
 import {
   alarmActor,
@@ -137,24 +137,7 @@ export async function createRollout(deps: Deps, actor: Actor, environment: Envir
 
 /** Stores a rollout awaiting approval with the change request that starts it, in one commit. */
 async function awaitApproval(deps: Deps, actor: Actor, environment: Environment, unsaved: Rollout): Promise<Rollout> {
-  const at = isoNow(deps);
-  const request: ChangeRequest = {
-    type: 'change-request',
-    id: newId('cr'),
-    orgId: environment.orgId,
-    projectId: environment.projectId,
-    envId: environment.id,
-    title: `Roll out ${unsaved.featureName} in ${environment.name}`,
-    description: unsaved.description,
-    changes: [],
-    author: { tokenId: actor.id, name: actor.name },
-    approvals: [],
-    comments: [],
-    status: 'open',
-    createdAt: at,
-    updatedAt: at,
-    version: 1,
-  };
+  const request = newChangeRequest(deps, actor, environment, { title: `Roll out ${unsaved.featureName} in ${environment.name}`, description: unsaved.description, changes: [] });
   const rollout: Rollout = { ...unsaved, changeRequestId: request.id, version: 1 };
   const change: RolloutChange = {
     target: 'rollout',
@@ -233,8 +216,7 @@ export async function abortRollout(deps: Deps, actor: Actor, environment: Enviro
   if (rollout.status === 'awaiting-approval') {
     const plan = stopPlan(deps, actor, environment, undefined, rollout, 'cancelled', `cancelled by ${actor.name}`);
     const request = rollout.changeRequestId ? await deps.store.get({ type: 'change-request', envId: environment.id, id: rollout.changeRequestId }) : undefined;
-    const closed: ChangeRequest | undefined = request?.status === 'open' ? { ...request, status: 'closed', version: request.version + 1, updatedAt: isoNow(deps) } : undefined;
-    return commitCommand(deps, plan, request && closed ? changeRequestWrites(deps, actor, request, closed, 'cancelled') : []);
+    return commitCommand(deps, plan, request?.status === 'open' ? closedWrites(deps, actor, request).writes : []);
   }
   const target = await rolloutTarget(deps, environment, rollout);
   return commitCommand(deps, stopPlan(deps, actor, environment, target, rollout, 'aborted', `aborted by ${actor.name}`));
