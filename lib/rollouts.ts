@@ -27,6 +27,11 @@ export interface VexillaRolloutsProps {
    * @default ['vexilla-guard-*']
    */
   readonly guardAlarms?: readonly string[];
+  /**
+   * Keep the rule's dead-letter queue (and what it holds) when the stack is deleted.
+   * @default true
+   */
+  readonly retain?: boolean;
 }
 
 const NAME = /^[^\u0000-\u001f]{1,255}$/;
@@ -81,7 +86,7 @@ export class VexillaRollouts extends Construct {
     if (!rule) throw new Error('VexillaRollouts: the rule table has no default-bus rule.');
     const names = entries.map(namePart);
     const alarmName = names.includes('*') ? undefined : names.map((name) => (name.endsWith('*') ? { prefix: name.slice(0, -1) } : name));
-    this.deadLetterQueue = deadLetterQueue(this, 'AlarmRuleDeadLetterQueue', 'the guard-alarm rule\'s target (the rollout-runner)');
+    this.deadLetterQueue = deadLetterQueue(this, 'AlarmRuleDeadLetterQueue', 'the guard-alarm rule\'s target (the rollout-runner)', { retain: props.retain ?? true });
     this.alarmRule = new Rule(this, 'AlarmRule', {
       // No eventBus: the account's default bus, where CloudWatch puts alarm state changes.
       description: rule.description,
