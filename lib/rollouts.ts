@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Stack, Token, Validations } from 'aws-cdk-lib';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -103,7 +103,7 @@ export class VexillaRollouts extends Construct {
     for (const name of ['admin-api', 'rollout-runner'] as const) {
       for (const arn of wildcards) {
         Validations.of(functions.roleOf(name)).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::${stack.resolve(arn) === arn ? arn : arnPattern(namePart(arn))}]`,
+          id: `AwsSolutions-IAM5[Resource::${stack.resolve(arn) === arn ? arn : arnPattern(stack, namePart(arn))}]`,
           reason: `cloudwatch:DescribeAlarms on the guard alarms the deployment declares (guardAlarms): alarms are named at run time, so the grant is the declared prefix ${namePart(arn)}, not every alarm.`,
         });
       }
@@ -111,5 +111,6 @@ export class VexillaRollouts extends Construct {
   }
 }
 
-/** How cdk-nag prints a formatted alarm ARN in a finding's id. */
-const arnPattern = (name: string) => `arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:${name}`;
+/** How cdk-nag prints a formatted alarm ARN in a finding's id: a pseudo parameter by name, a known region or account as it is. */
+const arnPattern = (stack: Stack, name: string) =>
+  `arn:<AWS::Partition>:cloudwatch:${Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region}:${Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account}:alarm:${name}`;

@@ -35,8 +35,7 @@ beforeAll(async () => {
   await create({ name: 'api', defaultEnabled: false });
   await create({ name: 'theme', initialValue: 'light', defaultEnabled: true });
   await create({ name: 'experiment', type: 'MULTIVARIATE', initialValue: 'control', defaultEnabled: true, options: [{ value: 'a', defaultWeight: 100 }] });
-  // A table and a few calls: generous on a busy machine.
-}, 60_000);
+});
 afterAll(() => api?.close());
 
 describe('prerequisites: what the API refuses', () => {

@@ -94,7 +94,7 @@ beforeAll(async () => {
   const envId = (await api.call('POST', `/admin/v1/projects/${projectId}/environments`, { body: { name: 'production' } })).body.environment.id;
   environment = (await api.deps.store.get({ type: 'environment', id: envId })) as Environment;
   actor = { id: 'tok_ops', name: 'ops', orgId: api.organisationId, roles: { organisation: 'admin' } };
-}, 60_000);
+});
 beforeEach(() => {
   scheduler.reset();
   cloudwatch.reset();

@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSnapshot } from '../../functions/domain/environment-snapshot.js';
 import { runRolloutStep } from '../../functions/domain/use-cases/rollouts.js';
+import { rolloutResponses } from '../../functions/http/rollout-responses.js';
 import { movingClock } from '../support/moving-clock.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
 
@@ -26,8 +27,7 @@ beforeAll(async () => {
   await api.call('POST', `/admin/v1/projects/${projectId}/features`, {
     body: { name: 'layout', type: 'MULTIVARIATE', initialValue: 'classic', defaultEnabled: true, options: [{ value: 'grid', defaultWeight: 0 }, { value: 'list', defaultWeight: 0 }] },
   });
-  // A table and a few calls: generous on a busy machine.
-}, 60_000);
+});
 afterAll(() => api?.close());
 
 async function newEnvironment(name: string) {
@@ -329,5 +329,44 @@ describe('what a rollout refuses', () => {
     expect(second.body.message).toMatch(/^The rollout cannot start: feature checkout is already being rolled out \(rollout ro_/);
     expect(nothing.status).toBe(409);
     expect(nothing.body.message).toBe('The rollout cannot start: feature layout already serves that in twice-refused: there is nothing to roll out.');
+  });
+});
+
+describe('the answers, as the OpenAPI document describes them', () => {
+  it("match each rollout operation's response schema exactly, and the document's references resolve", async () => {
+    const env = await newEnvironment('schemas');
+    const checked = new Set<string>();
+    const check = (operation: string, reply: { status: number; body: any }) => {
+      expect(reply.status, JSON.stringify(reply.body)).toBeLessThan(300);
+      const parsed = (rolloutResponses[operation] as (typeof rolloutResponses)[string]).safeParse(reply.body);
+      expect(parsed.error?.issues, `${operation} answered outside its schema`).toBeUndefined();
+      // zod drops keys it does not know: an undeclared field shows up as a difference.
+      expect(parsed.data, `${operation} answered fields its schema does not declare`).toEqual(reply.body);
+      checked.add(operation);
+      return reply.body;
+    };
+    const body = { featureName: 'checkout', target: { value: 'v2' }, steps: { type: 'exponential', start: 10, factor: 2 }, bakeSeconds: 60, guardAlarms: ['schema-5xx'] };
+    const rollout = check('createRollout', await api.call('POST', env.ro, { body }));
+    check('listRollouts', await api.call('GET', env.ro));
+    check('getRolloutAlarms', await api.call('GET', `${env.ro}/${rollout.id}/alarms`));
+    check('pauseRollout', await api.call('POST', `${env.ro}/${rollout.id}/pause`, { body: {} }));
+    check('resumeRollout', await api.call('POST', `${env.ro}/${rollout.id}/resume`, { body: {} }));
+    check('advanceRollout', await api.call('POST', `${env.ro}/${rollout.id}/advance`, { body: {} }));
+    check('simulateAlarm', await alarm('schema-5xx', 'ALARM'));
+    expect(check('getRollout', await api.call('GET', `${env.ro}/${rollout.id}`))).toMatchObject({ status: 'rolled-back', stop: { alarm: { name: 'schema-5xx', state: 'ALARM' } } });
+    const options = (await api.call('GET', `/admin/v1/projects/${projectId}/features/layout`)).body.options as { id: string }[];
+    const variant = (await api.call('POST', env.ro, { body: { featureName: 'layout', target: { variant: options[0]?.id }, steps: { type: 'linear', steps: 2 }, bakeSeconds: 60 } })).body;
+    check('abortRollout', await api.call('POST', `${env.ro}/${variant.id}/abort`, { body: {} }));
+    await alarm('schema-5xx', 'OK');
+    expect([...checked].sort()).toEqual(Object.keys(rolloutResponses).sort());
+
+    const doc = (await api.call('GET', '/admin/v1/openapi.json', { token: undefined })).body;
+    const described = doc.paths['/admin/v1/environments/{envId}/rollouts/{rolloutId}'].get.responses['200'].content['application/json'].schema;
+    expect(described.properties.status.enum).toContain('rolled-back');
+    expect(described.required).toEqual(expect.arrayContaining(['id', 'featureName', 'status', 'percentage', 'percentages', 'history']));
+    // The target's value is any JSON, a recursive schema: referenced from the document's components.
+    const refs = [...JSON.stringify(described).matchAll(/"\$ref":"([^"]+)"/g)].map((match) => match[1] as string);
+    expect(refs.length).toBeGreaterThan(0);
+    for (const ref of refs) expect(doc.components.schemas[ref.replace('#/components/schemas/', '')], ref).toBeDefined();
   });
 });
