@@ -30,6 +30,7 @@ export const contextOptions = {
   backup: 'true or false: daily AWS Backup of the table',
   backupRetentionDays: 'days each daily backup is kept',
   sourceMaps: 'true or false: source maps in the function bundles',
+  identityIdleDays: 'days an identity without overrides is kept unseen (0: for ever)',
   tags: 'extra cost-allocation tags, Key=Value,Key2=Value2',
   guardAlarms: 'comma-separated CloudWatch alarms rollouts may be guarded by: names, ARNs or name prefixes ending in * (default: vexilla-guard-*)',
 } as const;
@@ -126,6 +127,7 @@ export function configFromContext(get: (name: ContextOption) => string | undefin
     backup: bool('backup'),
     backupRetentionDays: number('backupRetentionDays'),
     sourceMaps: bool('sourceMaps'),
+    identityIdleDays: number('identityIdleDays'),
     costTags,
     guardAlarms: text('guardAlarms')?.split(',').map((entry) => entry.trim()).filter(Boolean),
   });

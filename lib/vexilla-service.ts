@@ -11,6 +11,7 @@ import { type CustomDomain, VexillaEdge } from './edge.js';
 import { VexillaEvents } from './events.js';
 import { VexillaFunctions } from './functions.js';
 import { VexillaHttpApi } from './http-api.js';
+import { VexillaJobs } from './jobs.js';
 import { VexillaObservability } from './observability.js';
 import { VexillaRollouts } from './rollouts.js';
 import { VexillaScheduler } from './scheduler.js';
@@ -121,6 +122,12 @@ export interface VexillaServiceProps {
    * @default false
    */
   readonly sourceMaps?: boolean;
+  /**
+   * Days an identity without overrides is kept after an SDK last saw it (DynamoDB's TTL then
+   * deletes it); 0 keeps identities for ever.
+   * @default 90
+   */
+  readonly identityIdleDays?: number;
 }
 
 /**
@@ -138,6 +145,7 @@ export class VexillaService extends Construct {
   readonly events: VexillaEvents;
   readonly scheduler: VexillaScheduler;
   readonly rollouts: VexillaRollouts;
+  readonly jobs: VexillaJobs;
   readonly observability: VexillaObservability;
   /** The secret CloudFront sends to the API, when `originVerify` is on. */
   readonly originVerifySecret?: Secret;
@@ -155,6 +163,7 @@ export class VexillaService extends Construct {
       logRetention: props.logRetention,
       reservedConcurrency: { 'sdk-api': props.sdkReservedConcurrency ?? DEFAULT_SDK_RESERVED_CONCURRENCY },
       sourceMaps: props.sourceMaps,
+      identityIdleDays: props.identityIdleDays,
     });
     this.httpApi = new VexillaHttpApi(this, 'Http', {
       functions: this.functions.functions,
@@ -192,6 +201,7 @@ export class VexillaService extends Construct {
     });
     this.events = new VexillaEvents(this, 'Events', { table: this.data.table, functions: this.functions.functions, retain, webhookMaxConcurrency: props.webhookMaxConcurrency });
     this.scheduler = new VexillaScheduler(this, 'Scheduler', { applyFunction: this.functions.get('apply-scheduled-change'), retain });
+    this.jobs = new VexillaJobs(this, 'Jobs', { runner: this.functions.get('job-runner'), retain });
 
     // What each function may do on them is declared in functionSettings; here they get the ARNs.
     const functions = this.functions;
@@ -200,6 +210,7 @@ export class VexillaService extends Construct {
     functions.connect('distribution', [this.edge.distribution.distributionArn]);
     functions.connect('schedules', [this.scheduler.schedulesArn]);
     functions.connect('schedulerRole', [this.scheduler.role.roleArn]);
+    functions.connect('jobQueue', [this.jobs.queue.queueArn]);
     this.scheduler.acknowledgeSchedulesWildcard(functions.roleOf('admin-api'), 'admin-api function');
     this.rollouts = new VexillaRollouts(this, 'Rollouts', { functions, scheduler: this.scheduler, guardAlarms: props.guardAlarms, retain });
     functions.setEnvironment({
@@ -211,6 +222,7 @@ export class VexillaService extends Construct {
       APPLY_SCHEDULED_CHANGE_ARN: functions.get('apply-scheduled-change').functionArn,
       SCHEDULER_DLQ_ARN: this.scheduler.deadLetterQueue.queueArn,
       ORIGIN_VERIFY_SECRET: originVerifyValue,
+      JOB_QUEUE_URL: this.jobs.queue.queueUrl,
     });
 
     this.observability = new VexillaObservability(this, 'Observability', {
@@ -229,9 +241,10 @@ export class VexillaService extends Construct {
         ...this.events.deadLetterQueues,
         ['scheduler', this.scheduler.deadLetterQueue],
         ['guard-alarm-rule-target', this.rollouts.deadLetterQueue],
+        ['job-queue', this.jobs.deadLetterQueue],
       ]),
     );
-    this.observability.watchWorkQueues(this.events.workQueues);
+    this.observability.watchWorkQueues(new Map([...this.events.workQueues, ['job-queue', this.jobs.queue]]));
     this.observability.alarmOnCloudFront5xx(this.edge.distribution);
 
     if (props.backup) this.backupPlan = this.backUpTable(props.backupRetentionDays ?? DEFAULT_BACKUP_RETENTION_DAYS);

@@ -35,6 +35,8 @@ export interface EnvironmentSnapshot {
   segments: Segment[];
   segmentOverrides: SegmentOverride[];
   tenantOverrides: TenantOverride[];
+  /** Identities being deleted: their overrides, still stored until the deletion finishes, no longer apply. */
+  deletingIdentities: ReadonlySet<string>;
   /** Engine input without identity; `evaluator` is compiled from it. */
   parts: EnvironmentParts;
   evaluator: Evaluator;
@@ -141,11 +143,11 @@ function latest(...stamps: (string | undefined)[]): number {
   return max / 1000;
 }
 
-/** Loads an environment's snapshot (six queries; nothing on the path scans). */
+/** Loads an environment's snapshot (seven queries; nothing on the path scans). */
 export async function loadSnapshot(store: Store, envId: string): Promise<EnvironmentSnapshot | undefined> {
   const environment = await store.get({ type: 'environment', id: envId });
   if (!environment) return undefined;
-  const [organisation, project, features, stored, segments, segmentOverrides, tenantOverrides] = await Promise.all([
+  const [organisation, project, features, stored, segments, segmentOverrides, tenantOverrides, deleting] = await Promise.all([
     store.get({ type: 'organisation', id: environment.orgId }),
     store.get({ type: 'project', id: environment.projectId }),
     store.listAll({ of: 'features', projectId: environment.projectId }),
@@ -153,9 +155,10 @@ export async function loadSnapshot(store: Store, envId: string): Promise<Environ
     store.listAll({ of: 'segments', projectId: environment.projectId }),
     store.listAll({ of: 'segment-overrides', envId }),
     store.listAll({ of: 'tenant-overrides', envId }),
+    store.listAll({ of: 'deleting-identities', envId }),
   ]);
   if (!organisation || !project) return undefined;
-  return snapshotOf({ organisation, project, environment, features, stored, segments, segmentOverrides, tenantOverrides });
+  return snapshotOf({ organisation, project, environment, features, stored, segments, segmentOverrides, tenantOverrides, deletingIdentities: deleting.map((identity) => identity.identifier) });
 }
 
 /** What a snapshot is built from: an environment's entities as stored. */
@@ -169,11 +172,12 @@ export interface SnapshotEntities {
   segments: Segment[];
   segmentOverrides: SegmentOverride[];
   tenantOverrides: TenantOverride[];
+  /** Identities being deleted: their overrides no longer apply. */
+  deletingIdentities?: string[];
 }
 
 /** Builds a snapshot from stored entities: the engine's parts, compiled, and what documents are made of. Pure. */
-export function snapshotOf({ organisation, project, environment, features, stored, segments, segmentOverrides, tenantOverrides }: SnapshotEntities): EnvironmentSnapshot {
-
+export function snapshotOf({ organisation, project, environment, features, stored, segments, segmentOverrides, tenantOverrides, deletingIdentities = [] }: SnapshotEntities): EnvironmentSnapshot {
   const storedByFeature = new Map(stored.map((state) => [state.featureId, state]));
   const states = features.map((feature) => storedByFeature.get(feature.id) ?? defaultState(environment, feature));
   const featuresById = new Map(features.map((feature) => [feature.id, feature]));
@@ -235,6 +239,7 @@ export function snapshotOf({ organisation, project, environment, features, store
     segments,
     segmentOverrides: liveSegmentOverrides,
     tenantOverrides: liveTenantOverrides,
+    deletingIdentities: new Set(deletingIdentities),
     parts,
     evaluator: createEvaluator(parts),
     updatedAt: latest(

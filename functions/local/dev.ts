@@ -17,6 +17,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import { ensureTable } from '../data/create-table.js';
 import { logger } from '../shared/logger.js';
+import { identityIdleSecondsFromEnv } from '../shared/env.js';
 import { checkJava, type DynamoDbLocalInstance, localDynamoClientConfig, startDynamoDbLocal } from './dynamodb-local.js';
 import { watchLaunchers } from './launcher-watch.js';
 import { ensureDemo, type LocalConfig } from './seed.js';
@@ -229,6 +230,7 @@ async function main(argv: string[]): Promise<void> {
         endpoint: dynamo.endpoint,
         tableName: TABLE_NAME,
         port,
+        identityIdleSeconds: identityIdleSecondsFromEnv(),
         onRequest: (line) =>
           options.pretty
             ? console.log(`${new Date().toISOString().slice(11, 23)}  ${line.method.padEnd(6)} ${String(line.status).padEnd(4)} ${`${line.ms} ms`.padStart(9)}  ${line.path}`)

@@ -41,7 +41,7 @@ const names = allFunctionNames();
 describe('the Lambda functions', () => {
   it('are the functions the route table sends requests to, and one per asynchronous concern', () => {
     expect(new Set(routedFunctionNames())).toEqual(new Set([...routes, ...publicRoutes].map((route) => route.function)));
-    expect(asyncFunctionNames).toEqual(['publisher', 'audit-writer', 'webhook-dispatcher', 'document-publisher', 'apply-scheduled-change', 'rollout-runner']);
+    expect(asyncFunctionNames).toEqual(['publisher', 'audit-writer', 'webhook-dispatcher', 'document-publisher', 'apply-scheduled-change', 'rollout-runner', 'job-runner']);
     expect([...built.keys()].sort()).toEqual([...names].sort());
     template.resourceCountIs('AWS::Lambda::Function', names.length);
   });
@@ -71,7 +71,7 @@ describe('the Lambda functions', () => {
     const variables = (properties.Environment as { Variables: Record<string, unknown> }).Variables;
     const expected: Record<FunctionName, string[]> = {
       'sdk-api': ['ORIGIN_VERIFY_SECRET'],
-      'admin-api': ['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'APPLY_SCHEDULED_CHANGE_ARN', 'SCHEDULER_DLQ_ARN', 'ROLLOUT_RUNNER_ARN', 'GUARD_ALARM_ARNS', 'ORIGIN_VERIFY_SECRET'],
+      'admin-api': ['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'APPLY_SCHEDULED_CHANGE_ARN', 'SCHEDULER_DLQ_ARN', 'ROLLOUT_RUNNER_ARN', 'GUARD_ALARM_ARNS', 'ORIGIN_VERIFY_SECRET', 'JOB_QUEUE_URL'],
       publisher: ['EVENT_BUS_NAME'],
       'audit-writer': [],
       'webhook-dispatcher': ['WEBHOOK_QUEUE_URL'],
@@ -79,6 +79,7 @@ describe('the Lambda functions', () => {
       'apply-scheduled-change': [],
       // Its own ARN (to schedule the next step on itself) comes from the invocation's context.
       'rollout-runner': ['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'SCHEDULER_DLQ_ARN'],
+      'job-runner': ['JOB_QUEUE_URL'],
     };
     expect(Object.keys(variables).sort()).toEqual(['POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'TABLE_NAME', ...expected[name]].sort());
     const values: Record<string, unknown> = {
@@ -92,6 +93,7 @@ describe('the Lambda functions', () => {
       SCHEDULER_DLQ_ARN: arnOf(scheduler.deadLetterQueue),
       ROLLOUT_RUNNER_ARN: arnOf(functions.get('rollout-runner')),
       GUARD_ALARM_ARNS: guardAlarmArn,
+      JOB_QUEUE_URL: ref(jobs.queue),
     };
     for (const variable of expected[name]) expect(variables[variable], variable).toEqual(values[variable]);
   });
@@ -147,7 +149,7 @@ describe('the Lambda functions', () => {
 
 const ref = (construct: Parameters<typeof logicalIdOf>[0]) => ({ Ref: logicalIdOf(construct) });
 const arnOf = (construct: Parameters<typeof logicalIdOf>[0], attribute = 'Arn') => ({ 'Fn::GetAtt': [logicalIdOf(construct), attribute] });
-const { events, scheduler, functions, edge } = stack.service;
+const { events, scheduler, functions, edge, jobs } = stack.service;
 /** What the functions get for the origin-verify secret: a dynamic reference, resolved at deploy time. */
 const originVerifyReference = { 'Fn::Join': ['', ['{{resolve:secretsmanager:', ref(stack.service.originVerifySecret!), ':SecretString:::}}']] };
 const sendTo = (queue: Parameters<typeof logicalIdOf>[0]) => ({ Effect: 'Allow', Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], Resource: [arnOf(queue)] });
@@ -169,7 +171,7 @@ const passSchedulerRole = { Effect: 'Allow', Action: ['iam:PassRole'], Resource:
 /** Every statement beyond the log group, X-Ray and the declared table access: the wiring each function's code needs. */
 const wiring: Record<FunctionName, unknown[]> = {
   'sdk-api': [],
-  'admin-api': [manageSchedules, passSchedulerRole, describeGuardAlarms],
+  'admin-api': [manageSchedules, passSchedulerRole, describeGuardAlarms, { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [arnOf(jobs.queue)] }],
   publisher: [
     { Effect: 'Allow', Action: ['dynamodb:ListStreams'], Resource: [arnOf(stack.table.table, 'StreamArn')] },
     { Effect: 'Allow', Action: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'], Resource: [arnOf(stack.table.table, 'StreamArn')] },
@@ -188,6 +190,7 @@ const wiring: Record<FunctionName, unknown[]> = {
   ],
   'apply-scheduled-change': [asyncFailures('apply-scheduled-change')],
   'rollout-runner': [asyncFailures('rollout-runner'), describeGuardAlarms, manageSchedules, passSchedulerRole],
+  'job-runner': [asyncFailures('job-runner'), consume(jobs.queue), { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [arnOf(jobs.queue)] }],
 };
 
 describe('least privilege', () => {
