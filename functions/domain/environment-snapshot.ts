@@ -213,10 +213,12 @@ export function snapshotOf({ organisation, project, environment, features, store
     const segment = rolloutSegment(feature, states[i] as FeatureState);
     if (segment) segmentContexts[segment.key] = segment;
   });
-  const tenants: Record<string, FeatureContext[]> = {};
+  // A Map, not a record: tenant ids are user data (`constructor` is a valid one).
+  const tenants = new Map<string, FeatureContext[]>();
   for (const override of liveTenantOverrides) {
     const feature = featuresById.get(override.featureId) as Feature;
-    (tenants[override.tenantId] ??= []).push({
+    if (!tenants.has(override.tenantId)) tenants.set(override.tenantId, []);
+    tenants.get(override.tenantId)?.push({
       key: overrideHashKey(environment, feature, `tenant:${override.tenantId}`),
       name: feature.name,
       enabled: override.enabled,
@@ -228,7 +230,7 @@ export function snapshotOf({ organisation, project, environment, features, store
     environment: { key: environment.hashKey, name: environment.name },
     features: Object.fromEntries(features.map((feature, i) => [feature.name, featureContext(feature, states[i] as FeatureState, featuresByName)])),
     segments: segmentContexts,
-    tenants: { traitKey: project.tenantTraitKey, overrides: tenants },
+    tenants: { traitKey: project.tenantTraitKey, overrides: Object.fromEntries(tenants) },
   };
   return {
     organisation,

@@ -35,6 +35,10 @@ Options:
   --port <port>       HTTP port (default: $PORT or ${DEFAULT_PORT})
   --state-dir <dir>   Where data and local.json live (default: <repo>/.vexilla)
   --pretty            One readable line per request instead of JSON logs
+  --edge-max-age <s>  Keep edge answers fresh for <s> seconds (default: the origin's, 10)
+  --edge-stale-while-revalidate <s>
+                      Then serve them stale while refreshing for <s> seconds (default: the
+                      origin's, 30); with both short, stale-if-error can be tried in seconds
   -h, --help          Show this help`;
 
 const localConfigSchema = z.object({
@@ -53,6 +57,7 @@ interface DevOptions {
   port: number;
   stateDir: string;
   pretty: boolean;
+  edgeTtl: { maxAgeSeconds?: number; staleWhileRevalidateSeconds?: number };
 }
 
 function parseOptions(argv: string[]): DevOptions | 'help' {
@@ -66,6 +71,8 @@ function parseOptions(argv: string[]): DevOptions | 'help' {
         port: { type: 'string' },
         'state-dir': { type: 'string' },
         pretty: { type: 'boolean', default: false },
+        'edge-max-age': { type: 'string' },
+        'edge-stale-while-revalidate': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -80,12 +87,21 @@ function parseOptions(argv: string[]): DevOptions | 'help' {
   if (!/^\d+$/.test(portText) || port > 65_535) {
     throw new UsageError(`Invalid port "${portText}" (from ${values.port !== undefined ? '--port' : 'PORT'}): expected 0-65535.`);
   }
+  const seconds = (flag: 'edge-max-age' | 'edge-stale-while-revalidate'): number | undefined => {
+    const text = values[flag];
+    if (text === undefined) return undefined;
+    if (!/^\d{1,9}$/.test(text)) throw new UsageError(`Invalid --${flag} "${text}": expected whole seconds.`);
+    return Number(text);
+  };
+  const maxAgeSeconds = seconds('edge-max-age');
+  const staleWhileRevalidateSeconds = seconds('edge-stale-while-revalidate');
   return {
     inMemory: values['in-memory'],
     reset: values.reset,
     port,
     stateDir: resolve(values['state-dir'] ?? join(REPO_ROOT, '.vexilla')),
     pretty: values.pretty,
+    edgeTtl: { ...(maxAgeSeconds !== undefined ? { maxAgeSeconds } : {}), ...(staleWhileRevalidateSeconds !== undefined ? { staleWhileRevalidateSeconds } : {}) },
   };
 }
 
@@ -230,6 +246,7 @@ async function main(argv: string[]): Promise<void> {
         endpoint: dynamo.endpoint,
         tableName: TABLE_NAME,
         port,
+        edgeTtl: options.edgeTtl,
         identityIdleSeconds: identityIdleSecondsFromEnv(),
         onRequest: (line) =>
           options.pretty
