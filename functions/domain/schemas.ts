@@ -371,9 +371,10 @@ export const createScheduledChangeBody = z.union([
 /** Rollout steps are percentages with at most two decimals (PERCENTAGE_SPLIT buckets are 1/9,999 wide). */
 const rolloutPercentage = z
   .number()
-  .min(0.01)
+  .gt(0)
   .max(100)
-  .refine((p) => Math.abs(p * 100 - Math.round(p * 100)) < 1e-9, 'at most two decimals');
+  // Positive with two decimals at most: 0.01 or more (which also keeps it storable in DynamoDB).
+  .refine((p) => Math.round(p * 100) >= 1 && Math.abs(p * 100 - Math.round(p * 100)) < 1e-9, 'at most two decimals');
 export const MAX_ROLLOUT_STEPS = 100;
 export const MAX_GUARD_ALARMS = 10;
 /** 30 days: the longest bake, and the longest final bake. */

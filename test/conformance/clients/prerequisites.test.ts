@@ -46,6 +46,7 @@ beforeAll(async () => {
   await feature({ name: 'legacy', defaultEnabled: false });
   await feature({ name: 'needs_legacy', defaultEnabled: true, prerequisites: [{ featureName: 'legacy' }] });
   await call('PUT', `${state('needs_legacy')}/segment-overrides/${beta}`, { enabled: true, value: 'beta' });
+  await call('PUT', `/admin/v1/environments/${envId}/identities/vip`, { traits: {} });
   await call('PUT', `/admin/v1/environments/${envId}/identities/vip/overrides/needs_legacy`, { enabled: true, value: 'vip' });
   // plan: a value prerequisite met through a segment; a chain on top of it.
   await feature({ name: 'plan', initialValue: 'free', defaultEnabled: true });
