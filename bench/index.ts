@@ -5,6 +5,7 @@
  */
 const sections: Record<string, () => Promise<void>> = {
   engine: async () => (await import('./engine.js')).runEngineBench(),
+  prerequisites: async () => (await import('./prerequisites.js')).runPrerequisitesBench(),
   'sdk-api': async () => (await import('./sdk-api.js')).runSdkApiBench(),
   sdk: async () => (await import('./sdk.js')).runSdkBench(),
   webhooks: async () => (await import('./webhooks.js')).runWebhooksBench(),

@@ -10,6 +10,7 @@ import { documentCommands } from './commands/documents.js';
 import { featuresCommands } from './commands/features.js';
 import { governanceCommands } from './commands/governance.js';
 import { organisationCommands } from './commands/organisation.js';
+import { rolloutCommands } from './commands/rollouts.js';
 import { shellCommands } from './commands/shell.js';
 import { targetingCommands } from './commands/targeting.js';
 import { webhookCommands } from './commands/webhooks.js';
@@ -38,6 +39,7 @@ export function buildProgram(io: Io): Command {
   targetingCommands(program);
   webhookCommands(program);
   governanceCommands(program);
+  rolloutCommands(program);
   documentCommands(program);
   bootstrapCommand(program);
   shellCommands(program);

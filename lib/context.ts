@@ -32,6 +32,7 @@ export const contextOptions = {
   sourceMaps: 'true or false: source maps in the function bundles',
   identityIdleDays: 'days an identity without overrides is kept unseen (0: for ever)',
   tags: 'extra cost-allocation tags, Key=Value,Key2=Value2',
+  guardAlarms: 'comma-separated CloudWatch alarms rollouts may be guarded by: names, ARNs or name prefixes ending in * (default: vexilla-guard-*)',
 } as const;
 
 export type ContextOption = keyof typeof contextOptions;
@@ -128,6 +129,7 @@ export function configFromContext(get: (name: ContextOption) => string | undefin
     sourceMaps: bool('sourceMaps'),
     identityIdleDays: number('identityIdleDays'),
     costTags,
+    guardAlarms: text('guardAlarms')?.split(',').map((entry) => entry.trim()).filter(Boolean),
   });
   return { stage, stackId: `Vexilla-${stage}`, ...(region ? { region } : {}), props };
 }

@@ -16,7 +16,7 @@ import type { ConsumerName } from '../functions/events/rules.js';
 import { type FunctionName as RoutedFunctionName, publicRoutes, routes } from '../functions/http/routes.js';
 
 /** The functions behind the HTTP API (named by the route table) and the asynchronous ones. */
-export type AsyncFunctionName = 'publisher' | ConsumerName | 'apply-scheduled-change' | 'job-runner';
+export type AsyncFunctionName = 'publisher' | ConsumerName | 'apply-scheduled-change' | 'rollout-runner' | 'job-runner';
 export type FunctionName = RoutedFunctionName | AsyncFunctionName;
 
 /** What a statement is about: the table itself, or each of its declared indexes (by name). */
@@ -32,7 +32,7 @@ export interface TableAccess {
  * Resources other than the table that a function may act on. The construct that creates each one
  * supplies its ARNs through `VexillaFunctions.connect`, so the actions stay declared here.
  */
-export type ServiceResource = 'eventBus' | 'webhookQueue' | 'distribution' | 'schedules' | 'schedulerRole' | 'jobQueue';
+export type ServiceResource = 'eventBus' | 'webhookQueue' | 'distribution' | 'schedules' | 'schedulerRole' | 'guardAlarms' | 'jobQueue';
 
 /** One IAM statement on a service resource, as data. */
 export interface ResourceAccess {
@@ -50,6 +50,8 @@ export type EnvironmentVariable =
   | 'SCHEDULER_ROLE_ARN'
   | 'APPLY_SCHEDULED_CHANGE_ARN'
   | 'SCHEDULER_DLQ_ARN'
+  | 'ROLLOUT_RUNNER_ARN'
+  | 'GUARD_ALARM_ARNS'
   | 'ORIGIN_VERIFY_SECRET'
   | 'JOB_QUEUE_URL';
 
@@ -106,15 +108,17 @@ export const functionSettings: Readonly<Record<FunctionName, FunctionSettings>> 
       },
       { actions: ['dynamodb:Query'], on: ['table', 'indexes'] },
     ],
-    // Scheduled changes: one-time schedules in the Vexilla group (created and cancelled), each run
-    // by the scheduler role, which the admin API may hand to Scheduler and to nothing else.
+    // Scheduled changes and rollout steps: one-time schedules in the Vexilla group (created and
+    // cancelled), each run by the scheduler role, which the admin API may hand to Scheduler and to
+    // nothing else. Rollouts read their guard alarms (and only those) before they start.
     resourceAccess: [
       { actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'], on: 'schedules' },
       { actions: ['iam:PassRole'], on: 'schedulerRole', conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } } },
+      { actions: ['cloudwatch:DescribeAlarms'], on: 'guardAlarms' },
       // Imports and purges: the job's first run is queued for the job-runner.
       { actions: ['sqs:SendMessage'], on: 'jobQueue' },
     ],
-    environment: ['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'APPLY_SCHEDULED_CHANGE_ARN', 'SCHEDULER_DLQ_ARN', 'ORIGIN_VERIFY_SECRET', 'JOB_QUEUE_URL'],
+    environment: ['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'APPLY_SCHEDULED_CHANGE_ARN', 'SCHEDULER_DLQ_ARN', 'ROLLOUT_RUNNER_ARN', 'GUARD_ALARM_ARNS', 'ORIGIN_VERIFY_SECRET', 'JOB_QUEUE_URL'],
   },
   'sdk-api': {
     entry: 'functions/http/sdk-api.ts',
@@ -200,6 +204,27 @@ export const functionSettings: Readonly<Record<FunctionName, FunctionSettings>> 
       { actions: ['dynamodb:Query'], on: ['table', 'indexes'] },
     ],
   },
+  'rollout-runner': {
+    entry: 'functions/events/rollout-runner.ts',
+    description: 'Vexilla rollouts: serves a step when its schedule fires, rolls back when a guard alarm enters ALARM',
+    memorySize: 512,
+    timeoutSeconds: 30,
+    triggers: ['bus', 'scheduler'],
+    // The write path of feature states, as apply-scheduled-change has it; Query also lists the
+    // running rollouts an alarm may roll back.
+    tableAccess: [
+      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'], on: ['table'] },
+      { actions: ['dynamodb:Query'], on: ['table', 'indexes'] },
+    ],
+    // Reads the guard alarms before each step; schedules the next step on itself (through the
+    // scheduler role) and deletes the one it replaces.
+    resourceAccess: [
+      { actions: ['cloudwatch:DescribeAlarms'], on: 'guardAlarms' },
+      { actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'], on: 'schedules' },
+      { actions: ['iam:PassRole'], on: 'schedulerRole', conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } } },
+    ],
+    environment: ['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'SCHEDULER_DLQ_ARN'],
+  },
   'job-runner': {
     entry: 'functions/events/job-runner.ts',
     description: 'Vexilla jobs: imports and purges, in batches, each run handing its job on before the timeout',
@@ -220,8 +245,8 @@ export const functionSettings: Readonly<Record<FunctionName, FunctionSettings>> 
   },
 };
 
-/** The functions that run the event pipeline, scheduled changes and jobs, whatever the route table holds. */
-export const asyncFunctionNames: readonly AsyncFunctionName[] = ['publisher', 'audit-writer', 'webhook-dispatcher', 'document-publisher', 'apply-scheduled-change', 'job-runner'];
+/** The functions that run the event pipeline, scheduled changes, rollouts and jobs, whatever the route table holds. */
+export const asyncFunctionNames: readonly AsyncFunctionName[] = ['publisher', 'audit-writer', 'webhook-dispatcher', 'document-publisher', 'apply-scheduled-change', 'rollout-runner', 'job-runner'];
 
 /** Whether something invokes the function asynchronously (so it needs a dead-letter queue of its own). */
 export const invokedAsynchronously = (name: FunctionName): boolean => functionSettings[name].triggers.some((trigger) => trigger === 'bus' || trigger === 'scheduler');

@@ -19,8 +19,9 @@ export interface VexillaSchedulerProps {
 /**
  * What scheduled changes need from EventBridge Scheduler: a schedule group of Vexilla's own (the
  * admin API creates one-time schedules in it, and may touch no other group), the role Scheduler
- * assumes to run them (it may invoke the apply function and write to the dead-letter queue,
- * nothing else), and that dead-letter queue for invocations Scheduler gave up on.
+ * assumes to run them (it may invoke the apply function and write to the dead-letter queue, and
+ * VexillaRollouts lets it invoke the rollout-runner too; nothing else), and that dead-letter
+ * queue for invocations Scheduler gave up on.
  */
 export class VexillaScheduler extends Construct {
   readonly group: IScheduleGroup;

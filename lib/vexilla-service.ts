@@ -13,6 +13,7 @@ import { VexillaFunctions } from './functions.js';
 import { VexillaHttpApi } from './http-api.js';
 import { VexillaJobs } from './jobs.js';
 import { VexillaObservability } from './observability.js';
+import { VexillaRollouts } from './rollouts.js';
 import { VexillaScheduler } from './scheduler.js';
 import { type ExistingTable, VexillaTable } from './table.js';
 
@@ -98,6 +99,12 @@ export interface VexillaServiceProps {
    */
   readonly alarmEmail?: string;
   /**
+   * The CloudWatch alarms progressive rollouts may be guarded by: names, ARNs or name prefixes
+   * ending in `*` (see VexillaRollouts).
+   * @default ['vexilla-guard-*']
+   */
+  readonly guardAlarms?: readonly string[];
+  /**
    * Daily AWS Backup recovery points of the table, in a vault of the stack's own, on top of
    * point-in-time recovery (which covers 35 days). Needs `retainData` (a vault holding recovery
    * points cannot be deleted).
@@ -137,6 +144,7 @@ export class VexillaService extends Construct {
   readonly edge: VexillaEdge;
   readonly events: VexillaEvents;
   readonly scheduler: VexillaScheduler;
+  readonly rollouts: VexillaRollouts;
   readonly jobs: VexillaJobs;
   readonly observability: VexillaObservability;
   /** The secret CloudFront sends to the API, when `originVerify` is on. */
@@ -204,6 +212,7 @@ export class VexillaService extends Construct {
     functions.connect('schedulerRole', [this.scheduler.role.roleArn]);
     functions.connect('jobQueue', [this.jobs.queue.queueArn]);
     this.scheduler.acknowledgeSchedulesWildcard(functions.roleOf('admin-api'), 'admin-api function');
+    this.rollouts = new VexillaRollouts(this, 'Rollouts', { functions, scheduler: this.scheduler, guardAlarms: props.guardAlarms, retain });
     functions.setEnvironment({
       EVENT_BUS_NAME: this.events.bus.eventBusName,
       WEBHOOK_QUEUE_URL: this.events.webhookQueue.queueUrl,
@@ -231,6 +240,7 @@ export class VexillaService extends Construct {
         ...[...functions.deadLetterQueues].map(([name, queue]) => [`${name}-async`, queue] as const),
         ...this.events.deadLetterQueues,
         ['scheduler', this.scheduler.deadLetterQueue],
+        ['guard-alarm-rule-target', this.rollouts.deadLetterQueue],
         ['job-queue', this.jobs.deadLetterQueue],
       ]),
     );

@@ -2,7 +2,7 @@
  * A Flagsmith-format environment document as engine input, with the same hashing keys the
  * server uses: feature-state ids (django_id, else UUID), segment ids, variants in id order.
  */
-import type { EnvironmentParts, FeatureContext, SegmentContext, SegmentRule } from '../functions/engine/index.js';
+import type { EnvironmentParts, FeatureContext, Prerequisite, SegmentContext, SegmentRule } from '../functions/engine/index.js';
 
 interface DocumentFeatureState {
   feature: { id: number; name: string };
@@ -31,6 +31,8 @@ export interface EnvironmentDocument {
   feature_states: DocumentFeatureState[];
   project: { segments?: { id: number; name: string; rules: DocumentRule[]; feature_states?: DocumentFeatureState[] }[] };
   identity_overrides?: { identifier: string; identity_features?: DocumentFeatureState[] }[];
+  /** Vexilla's extension, which Flagsmith SDKs ignore: each feature's prerequisites, evaluated natively. */
+  vexilla?: { prerequisites?: Record<string, Prerequisite[]> };
 }
 
 const hashKey = (state: DocumentFeatureState) =>
@@ -91,7 +93,14 @@ export function fromDocument(document: EnvironmentDocument): CompiledDocument {
   return {
     parts: {
       environment: { key: document.api_key, name: document.name ?? '' },
-      features: Object.fromEntries(document.feature_states.map((state) => [state.feature.name, featureContext(state)])),
+      features: Object.fromEntries(
+        document.feature_states.map((state) => {
+          const context = featureContext(state);
+          const prerequisites = document.vexilla?.prerequisites?.[state.feature.name];
+          if (prerequisites?.length) context.prerequisites = prerequisites;
+          return [state.feature.name, context];
+        }),
+      ),
       segments,
     },
     identityOverrides,

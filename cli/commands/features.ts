@@ -13,6 +13,9 @@ export interface Feature {
   tags: string[];
   description: string;
   options: { id: string; value: unknown; defaultWeight: number }[];
+  prerequisites?: { featureName: string; variant?: string; value?: unknown }[];
+  /** Create and update: where prerequisites cannot be exact in Flagsmith-format documents. */
+  warnings?: string[];
   version: number;
 }
 export interface State {
@@ -26,6 +29,28 @@ export interface State {
 }
 
 const show = (value: unknown) => JSON.stringify(value);
+
+const requireHelp = 'features that must be on for the same identity: <feature>, <feature>=<value> (JSON or a plain string), or <feature>@<option> (a multivariate option, by value or id)';
+
+/** `--require` specs as the API takes them; `@<option>` is resolved to the option's id, as set-weights does. */
+async function prerequisitesOf(ctx: Context, projectId: string, specs: string[]): Promise<{ featureName: string; value?: unknown; variant?: string }[]> {
+  return Promise.all(
+    specs.map(async (spec) => {
+      const match = /^([^=@]+)(?:([=@])(.*))?$/s.exec(spec);
+      if (!match) throw new UsageError(`Not a prerequisite: "${spec}". Use <feature>, <feature>=<value> or <feature>@<option>.`);
+      const [, featureName, kind, given] = match as unknown as [string, string, string | undefined, string | undefined];
+      if (kind === '=') return { featureName, value: parseValue(given ?? '') };
+      if (kind !== '@') return { featureName };
+      const required = await (await ctx.api()).call<Feature>('getFeature', { projectId, featureName });
+      const option = required.options.find((o) => o.id === given || show(o.value) === show(parseValue(given ?? '')) || String(o.value) === given);
+      if (!option) throw new UsageError(`${featureName} has no option "${given}": its options are ${required.options.map((o) => show(o.value)).join(', ') || 'none (not multivariate)'}.`);
+      return { featureName, variant: option.id };
+    }),
+  );
+}
+
+/** The API's warnings where a prerequisite cannot be exact for Flagsmith SDKs evaluating locally. */
+const withWarnings = (text: string, feature: Feature) => [text, ...(feature.warnings ?? []).map((warning) => `  warning: ${warning}`)].join('\n');
 const stateLine = (name: string, state: State) => `${name}: ${state.enabled ? 'on' : 'off'}, value ${show(state.value)} (version ${state.version})`;
 
 /**
@@ -85,6 +110,7 @@ export function featuresCommands(program: Command): void {
             `  default: ${feature.defaultEnabled ? 'on' : 'off'}, value ${show(feature.initialValue)}`,
             ...feature.options.map((option) => `  option ${option.id}: ${show(option.value)} (${option.defaultWeight}%)`),
             ...(feature.tags.length ? [`  tags: ${feature.tags.join(', ')}`] : []),
+            ...(feature.prerequisites ?? []).map((p) => `  requires ${p.featureName}${p.variant ? ` serving option ${p.variant}` : p.value !== undefined ? ` serving ${show(p.value)}` : ' on'}`),
             ...(state && env ? [`  in ${env.name}: ${state.enabled ? 'on' : 'off'}, value ${show(state.value)} (version ${state.version})`] : []),
           ].join('\n'),
         );
@@ -98,8 +124,9 @@ export function featuresCommands(program: Command): void {
     .option('--description <text>', 'what it is for')
     .option('--tag <tag...>', 'tags (`permanent` keeps it off the stale list)')
     .option('--option <value=weight...>', 'a multivariate option and its default weight in percent, e.g. --option blue=30')
+    .option('--require <prerequisite...>', requireHelp)
     .action(
-      run(async (ctx, name: string, options: { project?: string; value?: string; enabled?: boolean; description?: string; tag?: string[]; option?: string[]; json?: boolean }) => {
+      run(async (ctx, name: string, options: { project?: string; value?: string; enabled?: boolean; description?: string; tag?: string[]; option?: string[]; require?: string[]; json?: boolean }) => {
         const project = await ctx.project(options.project);
         const variants = (options.option ?? []).map(parseWeighted);
         const body = {
@@ -109,9 +136,10 @@ export function featuresCommands(program: Command): void {
           ...(options.description ? { description: options.description } : {}),
           ...(options.tag ? { tags: options.tag } : {}),
           ...(variants.length ? { type: 'MULTIVARIATE', options: variants.map(([value, weight]) => ({ value, defaultWeight: weight })) } : {}),
+          ...(options.require ? { prerequisites: await prerequisitesOf(ctx, project.id, options.require) } : {}),
         };
         const feature = await (await ctx.api()).call<Feature>('createFeature', { projectId: project.id }, { body });
-        ctx.print(options.json, feature, () => `Created feature ${feature.name} (${feature.valueType}) in project "${project.name}".`);
+        ctx.print(options.json, feature, () => withWarnings(`Created feature ${feature.name} (${feature.valueType}) in project "${project.name}".`, feature));
       }),
     );
 
@@ -121,29 +149,34 @@ export function featuresCommands(program: Command): void {
     .addOption(new Option('--enabled <on|off>', 'on or off by default').choices(['on', 'off']))
     .option('--description <text>', 'what it is for')
     .option('--tag <tag...>', 'replace the tags')
+    .option('--require <prerequisite...>', `replace the prerequisites: ${requireHelp}`)
+    .option('--no-prerequisites', 'remove every prerequisite')
     .action(
-      run(async (ctx, name: string, options: { project?: string; value?: string; enabled?: string; description?: string; tag?: string[]; json?: boolean }) => {
+      run(async (ctx, name: string, options: { project?: string; value?: string; enabled?: string; description?: string; tag?: string[]; require?: string[]; prerequisites?: boolean; json?: boolean }) => {
+        if (options.require && options.prerequisites === false) throw new UsageError('--require or --no-prerequisites: one of them.');
         const project = await ctx.project(options.project);
         const body = {
           ...(options.value !== undefined ? { initialValue: parseValue(options.value) } : {}),
           ...(options.enabled ? { defaultEnabled: options.enabled === 'on' } : {}),
           ...(options.description !== undefined ? { description: options.description } : {}),
           ...(options.tag ? { tags: options.tag } : {}),
+          ...(options.require ? { prerequisites: await prerequisitesOf(ctx, project.id, options.require) } : options.prerequisites === false ? { prerequisites: [] } : {}),
         };
-        if (Object.keys(body).length === 0) throw new UsageError('Nothing to change: give --value, --enabled, --description or --tag.');
+        if (Object.keys(body).length === 0) throw new UsageError('Nothing to change: give --value, --enabled, --description, --tag, --require or --no-prerequisites.');
         const feature = await (await ctx.api()).call<Feature>('updateFeature', { projectId: project.id, featureName: name }, { body });
-        ctx.print(options.json, feature, () => `Updated feature ${feature.name} (version ${feature.version}).`);
+        ctx.print(options.json, feature, () => withWarnings(`Updated feature ${feature.name} (version ${feature.version}).`, feature));
       }),
     );
 
   leaf(features, 'delete <name>', 'Delete a feature from the project (every environment)', ['deleteFeature'])
     .addOption(projectOption())
     .addOption(yesOption())
+    .option('--force', 'even if other features require it (they are then served off, PREREQUISITE_FAILED)')
     .action(
-      run(async (ctx, name: string, options: { project?: string; yes?: boolean; json?: boolean }) => {
+      run(async (ctx, name: string, options: { project?: string; yes?: boolean; force?: boolean; json?: boolean }) => {
         const project = await ctx.project(options.project);
-        await ctx.confirm(options.yes, `Delete feature ${name} from project "${project.name}", in every environment`);
-        await (await ctx.api()).call('deleteFeature', { projectId: project.id, featureName: name });
+        await ctx.confirm(options.yes, `Delete feature ${name} from project "${project.name}", in every environment${options.force ? ', even if others require it' : ''}`);
+        await (await ctx.api()).call('deleteFeature', { projectId: project.id, featureName: name }, { query: { force: options.force ? 'true' : undefined } });
         ctx.print(options.json, { deleted: name }, () => `Deleted feature ${name}.`);
       }),
     );

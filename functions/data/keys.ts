@@ -104,6 +104,8 @@ export function keyOf(ref: EntityRef | EventRef): ItemKeys {
       return { pk: `ENV#${ref.envId}`, sk: `CR#${ref.id}` };
     case 'scheduled-change':
       return { pk: `ENV#${ref.envId}`, sk: `SCHEDULE#${ref.id}` };
+    case 'rollout':
+      return { pk: `ENV#${ref.envId}`, sk: `ROLLOUT#${ref.id}` };
     case 'consumed':
       return { pk: `CONSUMED#${ref.consumer}#${ref.eventId}`, sk: '#CONSUMED' };
     case 'published-document':
@@ -152,6 +154,9 @@ export function itemKeysOf(entity: Entity): ItemKeys {
     case 'scheduled-change':
       // Only waiting schedules are in the pending list (the index is sparse on that key).
       return entity.status === 'scheduled' ? { ...keys, gsi1pk: 'SCHEDULES#PENDING', gsi1sk: `${entity.runAt}#${entity.id}` } : keys;
+    case 'rollout':
+      // Only running and paused rollouts are in the active list (sparse, like pending schedules).
+      return entity.status === 'running' || entity.status === 'paused' ? { ...keys, gsi1pk: 'ROLLOUTS#ACTIVE', gsi1sk: `${entity.envId}#${entity.id}` } : keys;
     case 'job':
       // Only unfinished jobs are in the pending list (sparse, as scheduled changes are).
       return entity.status === 'queued' || entity.status === 'running' ? { ...keys, gsi1pk: 'JOBS#PENDING', gsi1sk: `${entity.updatedAt}#${entity.id}` } : keys;
@@ -224,6 +229,11 @@ export function queryOf(collection: Collection): CollectionQuery {
       return { partitions: [`ENV#${collection.envId}`], skPrefix: 'SCHEDULE#' };
     case 'pending-scheduled-changes':
       return { index: 'childrenByParent', partitions: ['SCHEDULES#PENDING'] };
+    case 'rollouts':
+      // Ids lead with their creation time: newest first.
+      return { partitions: [`ENV#${collection.envId}`], skPrefix: 'ROLLOUT#', newestFirst: true };
+    case 'active-rollouts':
+      return { index: 'childrenByParent', partitions: ['ROLLOUTS#ACTIVE'] };
     case 'all-webhooks':
       return { index: 'childrenByParent', partitions: ['WEBHOOKS#ALL'] };
     case 'environment-items':

@@ -56,6 +56,8 @@ export const accessPatterns = {
   'audit of an organisation': 'Query pk=AUDIT#<orgId> sk between <from> and <to> (newest first)',
   'identity overrides of an environment': 'Query childrenByParent gsi1pk=ENV#<envId>#IDOVERRIDES',
   'every webhook (stuck-delivery sweep)': 'Query childrenByParent gsi1pk=WEBHOOKS#ALL',
+  'rollouts of an environment': 'Query pk=ENV#<envId> sk begins_with ROLLOUT# (newest first)',
+  'running and paused rollouts (alarms, local restart)': 'Query childrenByParent gsi1pk=ROLLOUTS#ACTIVE',
   'numbers for Flagsmith-format ids': 'UpdateItem ADD pk=COUNTER#<name> sk=#COUNTER',
   'flag evaluations per day': 'UpdateItem ADD pk=ANALYTICS#<envId> sk=<day>#<feature>',
   'a job and its input chunks': 'GetItem pk=JOB#<jobId> sk=#JOB | Query pk=JOB#<jobId> sk begins_with CHUNK#',

@@ -95,6 +95,19 @@ export interface MultivariateOption {
   defaultWeight: number;
 }
 
+/**
+ * Another feature that must be on for the same identity (serving a given variant or value, when
+ * named), or the feature is served off with reason PREREQUISITE_FAILED. Bound by name, so a
+ * required feature deleted with `force` fails the requirement until one of that name exists again.
+ */
+export interface FeaturePrerequisite {
+  featureName: string;
+  /** The required multivariate option's id. */
+  variant?: string | undefined;
+  /** The required value (a string, number or boolean). */
+  value?: string | number | boolean | undefined;
+}
+
 export interface Feature extends Stamped {
   type: 'feature';
   id: string;
@@ -111,6 +124,8 @@ export interface Feature extends Stamped {
   tags: string[];
   description: string;
   owner: string | null;
+  /** Features that must be on for the same identity; absent or empty: none. */
+  prerequisites?: FeaturePrerequisite[] | undefined;
 }
 
 /** The content of a feature state, the part that versions and restores copy. */
@@ -119,6 +134,20 @@ export interface FeatureStateContent {
   value: JsonValue;
   /** Multivariate weights per option id; options without an entry use their default weight. */
   weights: Record<string, number>;
+}
+
+/**
+ * The split a running rollout serves on the feature state it rolls out: identities whose bucket
+ * (the Flagsmith hash of the segment id and the identity key) is within `percentage` get
+ * `target`. While it is there, the feature state changes only through its rollout.
+ */
+export interface ServedRollout {
+  id: string;
+  /** Identities served the target, in percent (0-100]. */
+  percentage: number;
+  /** The Flagsmith-format id of the rollout's segment, the bucketing key: constant for the rollout's life, so buckets are sticky. */
+  segmentId: number;
+  target: FeatureStateContent;
 }
 
 export interface FeatureState extends Stamped, FeatureStateContent {
@@ -131,6 +160,8 @@ export interface FeatureState extends Stamped, FeatureStateContent {
   /** Hashing key for multivariate splits (Flagsmith's feature-state id). */
   hashKey: string;
   updatedBy: string;
+  /** The split of the rollout in progress, if one is. */
+  rollout?: ServedRollout | undefined;
 }
 
 export interface FeatureStateVersion extends FeatureStateContent {
@@ -143,6 +174,8 @@ export interface FeatureStateVersion extends FeatureStateContent {
   actor: string;
   /** Set when this version was written by restoring an older one. */
   restoredFrom?: number | undefined;
+  /** The rollout split this version served, if one. */
+  rollout?: ServedRollout | undefined;
 }
 
 export interface Segment extends Stamped {
@@ -232,7 +265,8 @@ export type DetailType =
   | 'identity-override.changed'
   | 'webhook.changed'
   | 'change-request.changed'
-  | 'schedule.changed';
+  | 'schedule.changed'
+  | 'rollout.changed';
 
 export type ChangeAction =
   | 'created'
@@ -243,7 +277,14 @@ export type ChangeAction =
   | 'commented'
   | 'applied'
   | 'cancelled'
-  | 'failed';
+  | 'failed'
+  | 'started'
+  | 'advanced'
+  | 'paused'
+  | 'resumed'
+  | 'completed'
+  | 'rolled-back'
+  | 'aborted';
 
 /**
  * One committed change: written in the same transaction as the change itself, so it is both the
@@ -333,8 +374,23 @@ export interface TenantOverrideChange {
   content: TenantOverrideContent | null;
 }
 
-/** A change a change set carries: to a feature state, a segment override or a tenant override. */
-export type ProposedChange = FeatureStateChange | SegmentOverrideChange | TenantOverrideChange;
+/**
+ * Starting a rollout that awaits approval: applying it starts the rollout (its first step), which
+ * then runs every step without asking again.
+ */
+export interface RolloutChange {
+  target: 'rollout';
+  featureName: string;
+  featureId: string;
+  rolloutId: string;
+  /** The rollout's version when it was proposed. */
+  expectedVersion: number;
+  /** What is approved, for reviewers: the rollout's target, plan, bake times and guard alarms. */
+  rollout: Pick<Rollout, 'target' | 'percentages' | 'bakeSeconds' | 'finalBakeSeconds' | 'guardAlarms'>;
+}
+
+/** A change a change set carries: to a feature state, a segment override or a tenant override, or the start of a rollout. */
+export type ProposedChange = FeatureStateChange | SegmentOverrideChange | TenantOverrideChange | RolloutChange;
 
 /** A change that cannot apply because its target moved since it was proposed: the diff, as a 409 and a failed schedule show it. */
 export interface FeatureStateConflict {
@@ -366,7 +422,17 @@ export interface TenantOverrideConflict {
   proposed: TenantOverrideContent | null;
 }
 
-export type ChangeConflict = FeatureStateConflict | SegmentOverrideConflict | TenantOverrideConflict;
+/** A rollout that cannot start: it moved since it was proposed, or its feature cannot take it now. */
+export interface RolloutConflict {
+  featureName: string;
+  rolloutId: string;
+  expectedVersion: number;
+  /** null: the rollout (or its feature) is gone. */
+  currentVersion: number | null;
+  reason: string;
+}
+
+export type ChangeConflict = FeatureStateConflict | SegmentOverrideConflict | TenantOverrideConflict | RolloutConflict;
 
 /** A per-environment webhook. The secret signs deliveries; the API shows it only once. */
 export interface Webhook extends Stamped {
@@ -472,6 +538,82 @@ export interface ScheduledChange extends Stamped {
   /** Conflicts left out of `conflicts` to keep the item small (`failure` still names every target). */
   conflictsOmitted?: number | undefined;
   appliedAt?: string | undefined;
+  createdBy: { tokenId: string; name: string };
+}
+
+export type RolloutStatus = 'awaiting-approval' | 'running' | 'paused' | 'completed' | 'rolled-back' | 'aborted' | 'cancelled' | 'failed';
+
+/** How a rollout's percentages were asked for. */
+export type RolloutSteps =
+  | { type: 'linear'; steps: number }
+  | { type: 'exponential'; start: number; factor: number }
+  | { type: 'percentages'; percentages: number[] };
+
+/** What a rollout serves at 100%: on (or off), optionally with a value or one multivariate option (by id). */
+export interface RolloutTarget {
+  enabled: boolean;
+  value?: JsonValue | undefined;
+  variant?: string | undefined;
+}
+
+export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+
+/** A CloudWatch alarm's state, as DescribeAlarms or a state-change event reports it. */
+export interface AlarmState {
+  name: string;
+  arn?: string | undefined;
+  state: AlarmStateValue;
+  reason?: string | undefined;
+  updatedAt?: string | undefined;
+}
+
+/**
+ * A progressive rollout of one feature in one environment: the feature state is served to a
+ * growing percentage of identities, step by step, each step after a bake time, while the guard
+ * alarms stay out of ALARM. An alarm rolls it back to where it started.
+ */
+export interface Rollout extends Stamped {
+  type: 'rollout';
+  id: string;
+  orgId: string;
+  projectId: string;
+  envId: string;
+  featureId: string;
+  featureName: string;
+  target: RolloutTarget;
+  steps: RolloutSteps;
+  /** The percentages served, step by step, ascending; the last is 100. */
+  percentages: number[];
+  /** How long each step is served before the next. */
+  bakeSeconds: number;
+  /** How long 100% is served, still guarded, before the rollout completes (0: it completes at 100%). */
+  finalBakeSeconds: number;
+  /** CloudWatch alarms (names or ARNs) that roll it back when they enter ALARM. */
+  guardAlarms: string[];
+  description: string;
+  /** The Flagsmith-format id of its segment: the bucketing key (see ServedRollout). */
+  segmentId: number;
+  status: RolloutStatus;
+  /** Index in `percentages` of the step served; -1 before the first. */
+  step: number;
+  /** Percentage of identities served the target now. */
+  percentage: number;
+  /** While running: when the next step (or completion) is due. */
+  nextStepAt?: string | undefined;
+  /** While paused: how much of the current bake was left. */
+  remainingMs?: number | undefined;
+  /** The feature state when the rollout started: what a rollback serves again. */
+  start?: { version: number; content: FeatureStateContent } | undefined;
+  /** What every identity is served once complete. */
+  targetContent?: FeatureStateContent | undefined;
+  /** The change request that approves it, where the environment requires approvals. */
+  changeRequestId?: string | undefined;
+  /** Each step served, oldest first. */
+  history: { step: number; percentage: number; at: string; by: string }[];
+  /** Why it stopped or paused on its own: the alarm, when one did it. */
+  stop?: { reason: string; at: string; by: string; alarm?: AlarmState | undefined } | undefined;
+  startedAt?: string | undefined;
+  endedAt?: string | undefined;
   createdBy: { tokenId: string; name: string };
 }
 
@@ -607,6 +749,7 @@ export type Entity =
   | WebhookDelivery
   | ChangeRequest
   | ScheduledChange
+  | Rollout
   | ConsumedEvent
   | PublishedDocument
   | Job

@@ -7,6 +7,7 @@ import {
   type EnvironmentParts,
   type Evaluator,
   type FeatureContext,
+  type Prerequisite,
   type SegmentContext,
 } from '../engine/index.js';
 import type {
@@ -49,8 +50,24 @@ export interface EnvironmentSnapshot {
  */
 export const variantKey = (numericId: number) => String(numericId);
 
-/** The engine's view of a feature in an environment. */
-export function featureContext(feature: Feature, state: FeatureState): FeatureContext {
+/**
+ * A feature's prerequisites as the engine reads them: by name, a variant by its key. An option
+ * that no longer exists keeps a key no variant has, so the requirement fails rather than lapses.
+ */
+export function enginePrerequisites(feature: Feature, features: ReadonlyMap<string, Feature>): Prerequisite[] | undefined {
+  if (!feature.prerequisites?.length) return undefined;
+  return feature.prerequisites.map((prerequisite) => {
+    const option = prerequisite.variant === undefined ? undefined : features.get(prerequisite.featureName)?.options.find((o) => o.id === prerequisite.variant);
+    return {
+      feature: prerequisite.featureName,
+      ...(prerequisite.variant !== undefined ? { variant: option ? variantKey(option.numericId) : `missing:${prerequisite.variant}` } : {}),
+      ...(prerequisite.value !== undefined ? { value: prerequisite.value } : {}),
+    };
+  });
+}
+
+/** The engine's view of a feature in an environment (`features`, by name, resolves prerequisites). */
+export function featureContext(feature: Feature, state: FeatureState, features?: ReadonlyMap<string, Feature>): FeatureContext {
   const context: FeatureContext = {
     key: state.hashKey,
     name: feature.name,
@@ -58,6 +75,8 @@ export function featureContext(feature: Feature, state: FeatureState): FeatureCo
     value: state.value,
     metadata: { id: feature.numericId },
   };
+  const prerequisites = features ? enginePrerequisites(feature, features) : undefined;
+  if (prerequisites) context.prerequisites = prerequisites;
   if (feature.kind === 'MULTIVARIATE' && feature.options.length > 0) {
     context.variants = feature.options.map((option) => ({
       value: option.value,
@@ -67,6 +86,30 @@ export function featureContext(feature: Feature, state: FeatureState): FeatureCo
     }));
   }
   return context;
+}
+
+/**
+ * Rollout splits rank below every segment override: a rollout moves what the environment serves
+ * by default, and identity, tenant and segment overrides keep winning, as they do before and after.
+ */
+export const ROLLOUT_PRIORITY = 2_000_000_000;
+
+/**
+ * A rollout's split as a segment: identities whose Flagsmith hash of (segment id, identity key)
+ * is within the percentage get the target. Flagsmith SDKs evaluate the same PERCENTAGE_SPLIT
+ * condition with the same hash, so they agree bucket for bucket; and since the segment id never
+ * changes, whoever has the target at n% still has it at every larger percentage.
+ */
+export function rolloutSegment(feature: Feature, state: FeatureState): SegmentContext | undefined {
+  const split = state.rollout;
+  if (!split || !(split.percentage > 0)) return undefined;
+  return {
+    key: String(split.segmentId),
+    name: `rollout:${feature.name}`,
+    rules: [{ type: 'ALL', conditions: [{ operator: 'PERCENTAGE_SPLIT', value: split.percentage }] }],
+    overrides: [{ ...featureContext(feature, { ...state, ...split.target }), priority: ROLLOUT_PRIORITY }],
+    metadata: { id: split.segmentId, source: 'rollout', rollout: split.id },
+  };
 }
 
 /** The hashing key of a tenant or identity override's feature state (stable, never stored). */
@@ -115,10 +158,30 @@ export async function loadSnapshot(store: Store, envId: string): Promise<Environ
     store.listAll({ of: 'deleting-identities', envId }),
   ]);
   if (!organisation || !project) return undefined;
+  return snapshotOf({ organisation, project, environment, features, stored, segments, segmentOverrides, tenantOverrides, deletingIdentities: deleting.map((identity) => identity.identifier) });
+}
 
+/** What a snapshot is built from: an environment's entities as stored. */
+export interface SnapshotEntities {
+  organisation: Organisation;
+  project: Project;
+  environment: Environment;
+  features: Feature[];
+  /** The stored feature states (features without one serve their defaults). */
+  stored: FeatureState[];
+  segments: Segment[];
+  segmentOverrides: SegmentOverride[];
+  tenantOverrides: TenantOverride[];
+  /** Identities being deleted: their overrides no longer apply. */
+  deletingIdentities?: string[];
+}
+
+/** Builds a snapshot from stored entities: the engine's parts, compiled, and what documents are made of. Pure. */
+export function snapshotOf({ organisation, project, environment, features, stored, segments, segmentOverrides, tenantOverrides, deletingIdentities = [] }: SnapshotEntities): EnvironmentSnapshot {
   const storedByFeature = new Map(stored.map((state) => [state.featureId, state]));
   const states = features.map((feature) => storedByFeature.get(feature.id) ?? defaultState(environment, feature));
   const featuresById = new Map(features.map((feature) => [feature.id, feature]));
+  const featuresByName = new Map(features.map((feature) => [feature.name, feature]));
   const segmentIds = new Set(segments.map((segment) => segment.id));
   // Overrides of deleted features or segments no longer apply.
   const liveSegmentOverrides = segmentOverrides.filter((o) => featuresById.has(o.featureId) && segmentIds.has(o.segmentId));
@@ -146,6 +209,10 @@ export async function loadSnapshot(store: Store, envId: string): Promise<Environ
         }),
     };
   }
+  features.forEach((feature, i) => {
+    const segment = rolloutSegment(feature, states[i] as FeatureState);
+    if (segment) segmentContexts[segment.key] = segment;
+  });
   // A Map, not a record: tenant ids are user data (`constructor` is a valid one).
   const tenants = new Map<string, FeatureContext[]>();
   for (const override of liveTenantOverrides) {
@@ -161,7 +228,7 @@ export async function loadSnapshot(store: Store, envId: string): Promise<Environ
   }
   const parts: EnvironmentParts = {
     environment: { key: environment.hashKey, name: environment.name },
-    features: Object.fromEntries(features.map((feature, i) => [feature.name, featureContext(feature, states[i] as FeatureState)])),
+    features: Object.fromEntries(features.map((feature, i) => [feature.name, featureContext(feature, states[i] as FeatureState, featuresByName)])),
     segments: segmentContexts,
     tenants: { traitKey: project.tenantTraitKey, overrides: Object.fromEntries(tenants) },
   };
@@ -174,7 +241,7 @@ export async function loadSnapshot(store: Store, envId: string): Promise<Environ
     segments,
     segmentOverrides: liveSegmentOverrides,
     tenantOverrides: liveTenantOverrides,
-    deletingIdentities: new Set(deleting.map((identity) => identity.identifier)),
+    deletingIdentities: new Set(deletingIdentities),
     parts,
     evaluator: createEvaluator(parts),
     updatedAt: latest(

@@ -5,7 +5,8 @@
  */
 import { type FlagResult, type SegmentRule, TENANT_OVERRIDE_PRIORITY, tenantOverrideSegments } from '../engine/index.js';
 import type { Feature, FeatureState, IdentityOverride } from './entities.js';
-import { type EnvironmentSnapshot, flagsmithValue, overrideHashKey } from './environment-snapshot.js';
+import { type EnvironmentSnapshot, flagsmithValue, overrideHashKey, ROLLOUT_PRIORITY, rolloutSegment } from './environment-snapshot.js';
+import { PREREQUISITE_GATE_PRIORITY, PREREQUISITES_MET_PRIORITY, prerequisiteCompilation } from './prerequisite-documents.js';
 import { stableUuid } from './use-cases/support.js';
 
 /** A stable 31-bit number for ids that Flagsmith's formats need as integers but that mean nothing here. */
@@ -17,6 +18,8 @@ export function numberFor(id: string): number {
 
 /** Tenant segments get ids far above the counter's range, so they never collide with real ones. */
 const TENANT_SEGMENT_ID_BASE = 1_500_000_000;
+/** Prerequisite gates too (they hash nothing, so their ids only need to be distinct). */
+const PREREQUISITE_SEGMENT_ID_BASE = 1_600_000_000;
 
 export interface FlagsmithFlag {
   id: number;
@@ -105,9 +108,15 @@ export interface IdentityOverrideDocument {
   identity_features: ReturnType<typeof featureStateDocument>[];
 }
 
-/** Identity overrides grouped per identity, in the document's `identity_overrides` shape. */
-export function identityOverrideDocuments(snapshot: EnvironmentSnapshot, overrides: IdentityOverride[]): IdentityOverrideDocument[] {
+/**
+ * Identity overrides grouped per identity, in the document's `identity_overrides` shape. A
+ * feature whose prerequisites fail for everyone is off in them too, unless `derived` is false
+ * (export: the stored overrides as they are).
+ */
+export function identityOverrideDocuments(snapshot: EnvironmentSnapshot, overrides: IdentityOverride[], options: { derived?: boolean } = {}): IdentityOverrideDocument[] {
   const features = new Map(snapshot.features.map((feature) => [feature.id, feature]));
+  const alwaysOff = new Set((options.derived ?? true) ? prerequisiteCompilation(snapshot).gates.filter((gate) => gate.alwaysOff).map((gate) => gate.featureName) : []);
+  const environmentValue = new Map(snapshot.features.map((feature, i) => [feature.id, snapshot.states[i]?.value ?? null]));
   const byIdentity = new Map<string, IdentityOverrideDocument>();
   for (const override of overrides) {
     const feature = features.get(override.featureId);
@@ -124,19 +133,92 @@ export function identityOverrideDocuments(snapshot: EnvironmentSnapshot, overrid
       };
       byIdentity.set(override.identifier, identity);
     }
+    const off = alwaysOff.has(feature.name);
     identity.identity_features.push(
       featureStateDocument(feature, {
         hashKey: overrideHashKey(snapshot.environment, feature, `identity:${override.identifier}`),
-        enabled: override.enabled,
-        value: override.value,
+        enabled: off ? false : override.enabled,
+        value: off ? environmentValue.get(feature.id) : override.value,
       }),
     );
   }
   return [...byIdentity.values()];
 }
 
-/** The environment document (`environment-document/`), without identity overrides. */
-export function environmentDocument(snapshot: EnvironmentSnapshot) {
+type DocumentSegment = { id: number; name: string; rules: unknown[]; feature_states: ReturnType<typeof featureStateDocument>[] };
+
+/** Rollouts in progress as segments, with the ids they bucket by and the same split our engine evaluates. */
+function rolloutSegments(snapshot: EnvironmentSnapshot): DocumentSegment[] {
+  return snapshot.features.flatMap((feature, i) => {
+    const state = snapshot.states[i] as FeatureState;
+    const segment = rolloutSegment(feature, state);
+    if (!segment || !state.rollout) return [];
+    const target = state.rollout.target;
+    return [
+      {
+        id: state.rollout.segmentId,
+        name: segment.name,
+        rules: documentRules(segment.rules),
+        feature_states: [featureStateDocument(feature, { hashKey: state.hashKey, enabled: target.enabled, value: target.value, weights: target.weights }, ROLLOUT_PRIORITY)],
+      },
+    ];
+  });
+}
+
+/**
+ * Prerequisites in the document (see prerequisite-documents.ts): features off for everyone are
+ * written off; per-identity gates become segments. The prerequisites themselves travel in the
+ * `vexilla` extension, which Flagsmith SDKs ignore and the Vexilla SDK evaluates natively.
+ */
+function withPrerequisites(snapshot: EnvironmentSnapshot, featureStates: ReturnType<typeof featureStateDocument>[], segments: DocumentSegment[]) {
+  const index = new Map(snapshot.features.map((feature, i) => [feature.name, i]));
+  const offState = (i: number) => {
+    const feature = snapshot.features[i] as Feature;
+    const state = snapshot.states[i] as FeatureState;
+    return featureStateDocument(feature, { hashKey: state.hashKey, enabled: false, value: state.value });
+  };
+  const derived: DocumentSegment[] = [];
+  for (const [k, gate] of prerequisiteCompilation(snapshot).gates.entries()) {
+    const i = index.get(gate.featureName) as number;
+    const feature = snapshot.features[i] as Feature;
+    const state = snapshot.states[i] as FeatureState;
+    if (gate.alwaysOff) {
+      // Off for every identity and without one: its own state off, and nothing that could turn it on.
+      featureStates[i] = offState(i);
+      for (const segment of segments) segment.feature_states = segment.feature_states.filter((fs) => fs.feature.name !== feature.name);
+      continue;
+    }
+    if (gate.failRule) {
+      derived.push({
+        id: PREREQUISITE_SEGMENT_ID_BASE + 2 * k,
+        name: `prerequisites:${feature.name}`,
+        rules: documentRules([gate.failRule]),
+        feature_states: [featureStateDocument(feature, { hashKey: stableUuid(`prerequisites:${state.hashKey}`), enabled: false, value: state.value }, PREREQUISITE_GATE_PRIORITY)],
+      });
+    }
+    if (gate.metRule) {
+      featureStates[i] = offState(i);
+      derived.push({
+        id: PREREQUISITE_SEGMENT_ID_BASE + 2 * k + 1,
+        name: `prerequisites-met:${feature.name}`,
+        rules: documentRules([gate.metRule]),
+        // The same hashing key as its own state, so a multivariate split buckets identically.
+        feature_states: [featureStateDocument(feature, state, PREREQUISITES_MET_PRIORITY)],
+      });
+    }
+  }
+  const prerequisites = Object.fromEntries(
+    Object.values(snapshot.parts.features ?? {}).flatMap((feature) => (feature.prerequisites?.length ? [[feature.name, feature.prerequisites]] : [])),
+  );
+  return { segments: [...segments, ...derived], extension: Object.keys(prerequisites).length > 0 ? { vexilla: { prerequisites } } : {} };
+}
+
+/**
+ * The environment document (`environment-document/`), without identity overrides. `derived`
+ * (default true) adds what Vexilla compiles into Flagsmith's format (prerequisites); export
+ * leaves it out and carries what is stored.
+ */
+export function environmentDocument(snapshot: EnvironmentSnapshot, options: { derived?: boolean } = {}) {
   const { organisation, project, environment } = snapshot;
   const features = new Map(snapshot.features.map((feature) => [feature.id, feature]));
   const featuresByName = new Map(snapshot.features.map((feature) => [feature.name, feature]));
@@ -157,6 +239,12 @@ export function environmentDocument(snapshot: EnvironmentSnapshot) {
       featureStateDocument(featuresByName.get(override.name) as Feature, { hashKey: override.key, enabled: override.enabled, value: override.value }, TENANT_OVERRIDE_PRIORITY),
     ),
   }));
+  const featureStates = snapshot.features.map((feature, i) => featureStateDocument(feature, snapshot.states[i] as FeatureState));
+  const plain = { segments: [...segments, ...tenantSegments] as DocumentSegment[], extension: {} };
+  const derived = options.derived ?? true;
+  // A rollout in progress: its split as the segment our engine evaluates (see rolloutSegment).
+  const rollouts = derived ? rolloutSegments(snapshot) : [];
+  const { segments: allSegments, extension } = derived ? withPrerequisites(snapshot, featureStates, [...plain.segments, ...rollouts]) : plain;
   return {
     id: numberFor(environment.id),
     api_key: environment.hashKey,
@@ -172,11 +260,12 @@ export function environmentDocument(snapshot: EnvironmentSnapshot) {
         persist_trait_data: true,
       },
       hide_disabled_flags: false,
-      segments: [...segments, ...tenantSegments],
+      segments: allSegments,
     },
-    feature_states: snapshot.features.map((feature, i) => featureStateDocument(feature, snapshot.states[i] as FeatureState)),
+    feature_states: featureStates,
     identity_overrides: [] as IdentityOverrideDocument[],
     updated_at: new Date(snapshot.updatedAt * 1000).toISOString(),
+    ...extension,
   };
 }
 
@@ -203,7 +292,7 @@ export const canonicalJson = (value: unknown): string => `${JSON.stringify(sorte
  * environment and exporting again gives the same bytes.
  */
 export function exportDocument(snapshot: EnvironmentSnapshot, overrides: IdentityOverride[]): string {
-  const document = environmentDocument(snapshot);
+  const document = environmentDocument(snapshot, { derived: false });
   const byName = <T extends { feature: { name: string } }>(states: T[]) => [...states].sort((a, b) => (a.feature.name < b.feature.name ? -1 : 1));
   const stripStates = <T extends Record<string, unknown>>(states: T[]) =>
     states.map((state) => ({
@@ -230,7 +319,7 @@ export function exportDocument(snapshot: EnvironmentSnapshot, overrides: Identit
       segments: [...regular, ...tenants].map((segment) => ({ ...segment, feature_states: stripStates(byName(segment.feature_states)) })),
     },
     feature_states: stripStates(byName(document.feature_states)),
-    identity_overrides: identityOverrideDocuments(snapshot, overrides)
+    identity_overrides: identityOverrideDocuments(snapshot, overrides, { derived: false })
       .sort((a, b) => (a.identifier < b.identifier ? -1 : 1))
       .map((identity) => ({
         identifier: identity.identifier,

@@ -17,6 +17,9 @@ import type {
   Job,
   JobChunk,
   Project,
+  AlarmState,
+  AlarmStateValue,
+  Rollout,
   ScheduledChange,
   Segment,
   SegmentOverride,
@@ -44,6 +47,7 @@ export type EntityRef =
   | { type: 'webhook-delivery'; webhookId: string; id: string }
   | { type: 'change-request'; envId: string; id: string }
   | { type: 'scheduled-change'; envId: string; id: string }
+  | { type: 'rollout'; envId: string; id: string }
   | { type: 'consumed'; consumer: string; eventId: string }
   | { type: 'published-document'; envId: string }
   | { type: 'job'; id: string }
@@ -80,6 +84,7 @@ export function entityRef(entity: Exclude<Entity, ChangeEvent>): EntityRef {
     case 'webhook':
     case 'change-request':
     case 'scheduled-change':
+    case 'rollout':
       return { type: entity.type, envId: entity.envId, id: entity.id };
     case 'webhook-delivery':
       return { type: 'webhook-delivery', webhookId: entity.webhookId, id: entity.id };
@@ -124,6 +129,10 @@ export type Collection =
   | { of: 'scheduled-changes'; envId: string }
   /** Every scheduled change still waiting to run, across organisations, by run time (the local scheduler's restart list). */
   | { of: 'pending-scheduled-changes' }
+  /** An environment's rollouts, newest first. */
+  | { of: 'rollouts'; envId: string }
+  /** Every running or paused rollout, across organisations: what an alarm may roll back (and the local scheduler's restart list). */
+  | { of: 'active-rollouts' }
   /** Every webhook, across organisations (the sweep of stuck deliveries). */
   | { of: 'all-webhooks' }
   /** Every item of an environment's own partition (feature states, overrides, webhooks, change requests, ...): for purges. */
@@ -161,6 +170,8 @@ export interface CollectionItems {
   'change-requests': ChangeRequest;
   'scheduled-changes': ScheduledChange;
   'pending-scheduled-changes': ScheduledChange;
+  rollouts: Rollout;
+  'active-rollouts': Rollout;
   'all-webhooks': Webhook;
   'environment-items': Exclude<Entity, ChangeEvent>;
   'job-chunks': JobChunk;
@@ -231,6 +242,19 @@ export class InvalidCursor extends Error {
   override readonly name = 'InvalidCursor';
 }
 
+/** What a scheduled change's schedule fires with. */
+export interface ScheduledChangeTarget {
+  envId: string;
+  scheduledChangeId: string;
+}
+
+/** What a rollout's schedule fires with: the step it is due to apply (`percentages.length`: completion after the final bake). */
+export interface RolloutStepTarget {
+  envId: string;
+  rolloutId: string;
+  step: number;
+}
+
 /**
  * A write the store refuses before sending it, because the database would refuse it: an item
  * too large or nested too deep, a key too long, a number out of range, a transaction too large.
@@ -249,13 +273,24 @@ export class StoreLimitExceeded extends Error {
 
 /**
  * One-time schedules (EventBridge Scheduler in production, an in-process timer locally). A
- * schedule carries only the scheduled change's reference; applying reads the rest from the table.
+ * schedule carries only a reference; applying reads the rest from the table.
  */
-export interface SchedulerPort {
+export interface SchedulerPort<T extends object = ScheduledChangeTarget> {
   /** Creates the one-time schedule `name` firing at `at` (idempotent on name). */
-  create(name: string, at: Date, target: { envId: string; scheduledChangeId: string }): Promise<void>;
+  create(name: string, at: Date, target: T): Promise<void>;
   /** Deletes it; a schedule that no longer exists is not an error. */
   delete(name: string): Promise<void>;
+}
+
+/** CloudWatch alarms, as rollouts read them (CloudWatch in production, simulated in the local stack). */
+export interface AlarmsPort {
+  /** The current state of each named alarm; alarms that do not exist are left out. */
+  describe(names: readonly string[]): Promise<AlarmState[]>;
+  /**
+   * The local stack only: sets an alarm's state as CloudWatch would, and when it changes, puts the
+   * `CloudWatch Alarm State Change` event on the local default bus; resolves once it is handled.
+   */
+  simulate?(name: string, state: AlarmStateValue, reason: string): Promise<{ changed: boolean }>;
 }
 
 /** Invalidates cached paths at the edge (CloudFront in production, the local edge cache in dev). */

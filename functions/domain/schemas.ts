@@ -167,6 +167,23 @@ export const valueType = z.enum(['string', 'number', 'boolean', 'json']);
 const percentage = z.number().min(0).max(100).refine(isStorableNumber, STORABLE_NUMBER_MESSAGE);
 const optionInput = z.object({ value: jsonValue, defaultWeight: percentage }).strict();
 
+/** Prerequisites per feature, and the longest chain of them (the engine fails far deeper ones). */
+export const MAX_PREREQUISITES = 10;
+export const MAX_PREREQUISITE_CHAIN = 10;
+/** A feature that must be on for the same identity, optionally serving one option (by id) or one value. */
+export const prerequisiteInput = z
+  .object({
+    featureName,
+    variant: z.string().min(1).max(100).optional().describe('The id of the multivariate option the required feature must serve.'),
+    value: z.union([z.string().max(2000), z.number(), z.boolean()]).optional().describe('The value the required feature must serve.'),
+  })
+  .strict()
+  .refine((p) => p.variant === undefined || p.value === undefined, { message: 'a variant or a value, not both', path: ['value'] });
+const prerequisites = z
+  .array(prerequisiteInput)
+  .max(MAX_PREREQUISITES)
+  .describe('Features that must be on for the same identity, or this one is served off (reason PREREQUISITE_FAILED). Replaces the list; [] removes them.');
+
 export const createFeatureBody = z
   .object({
     name: featureName,
@@ -178,6 +195,7 @@ export const createFeatureBody = z
     tags: z.array(z.string().min(1).max(100)).max(50).default([]),
     description: z.string().max(LIMITS.descriptionChars).default(''),
     owner: z.string().max(200).nullable().default(null),
+    prerequisites: prerequisites.optional(),
   })
   .strict()
   .superRefine((body, ctx) => featureValuesBudget([body.initialValue, ...body.options.map((option) => option.value)], ctx));
@@ -193,6 +211,7 @@ export const updateFeatureBody = z
     tags: z.array(z.string().min(1).max(100)).max(50).optional(),
     description: z.string().max(LIMITS.descriptionChars).optional(),
     owner: z.string().max(200).nullable().optional(),
+    prerequisites: prerequisites.optional(),
     version: version.optional(),
   })
   .strict()
@@ -200,6 +219,9 @@ export const updateFeatureBody = z
 
 /** Multivariate weights by option id, 0-100 each, summing to at most 100. */
 const weights = ownRecord(entityId, percentage);
+
+/** `force=true` deletes a feature other features require (they are then served off). */
+export const deleteFeatureQuery = z.object({ force: z.enum(['true', 'false']).default('false') });
 
 export const patchFeatureStateBody = z
   .object({
@@ -346,6 +368,77 @@ export const createScheduledChangeBody = z.union([
   z.object({ runAt, changes: changeSet }).strict(),
   z.object({ runAt, changeRequestId: entityId }).strict(),
 ]);
+/** Rollout steps are percentages with at most two decimals (PERCENTAGE_SPLIT buckets are 1/9,999 wide). */
+const rolloutPercentage = z
+  .number()
+  .gt(0)
+  .max(100)
+  // Positive with two decimals at most: 0.01 or more (which also keeps it storable in DynamoDB).
+  .refine((p) => Math.round(p * 100) >= 1 && Math.abs(p * 100 - Math.round(p * 100)) < 1e-9, 'at most two decimals');
+export const MAX_ROLLOUT_STEPS = 100;
+export const MAX_GUARD_ALARMS = 10;
+/** 30 days: the longest bake, and the longest final bake. */
+const MAX_BAKE_SECONDS = 30 * 86_400;
+export const rolloutSteps = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('linear'), steps: z.number().int().min(1).max(MAX_ROLLOUT_STEPS).describe('Equal steps to 100%.') }).strict(),
+    z
+      .object({
+        type: z.literal('exponential'),
+        start: rolloutPercentage.refine((p) => p < 100, 'below 100').describe('The first percentage.'),
+        factor: z.number().min(1.1).max(100).describe('Each step multiplies the last, until 100%.'),
+      })
+      .strict(),
+    z.object({ type: z.literal('percentages'), percentages: z.array(rolloutPercentage).min(1).max(MAX_ROLLOUT_STEPS).describe('Rising percentages; 100 is added when missing.') }).strict(),
+  ])
+  .describe('How the percentage grows: linear, exponential, or explicit percentages.');
+/** A CloudWatch alarm name: 1 to 255 characters, no control characters. */
+const ALARM_NAME = /^[^\u0000-\u001f]{1,255}$/;
+/** The part of an alarm ARN before the name (the name is checked on its own: one pattern with both is too big for the ReDoS checker's automaton). */
+const ALARM_ARN_PREFIX = /^arn:aws[a-z-]*:cloudwatch:[a-z0-9-]+:[0-9]{12}:alarm:/;
+/** A CloudWatch alarm by name or by ARN. */
+export const guardAlarm = z.union([
+  z
+    .string()
+    .max(2048)
+    .refine((arn) => ALARM_ARN_PREFIX.test(arn) && ALARM_NAME.test(arn.replace(ALARM_ARN_PREFIX, '')), 'an alarm ARN: arn:aws:cloudwatch:<region>:<account>:alarm:<name>'),
+  z.string().regex(ALARM_NAME, 'an alarm name: 1 to 255 characters, no control characters').refine((name) => !name.startsWith('arn:'), 'an ARN must be a CloudWatch alarm ARN'),
+]);
+export const createRolloutBody = z
+  .object({
+    featureName,
+    target: z
+      .object({
+        enabled: z.boolean().default(true),
+        value: jsonValue.optional().describe('The value to serve (default: the current one).'),
+        variant: z.string().min(1).max(100).optional().describe('A multivariate option id: everyone rolled out gets it.'),
+      })
+      .strict()
+      .refine((t) => t.value === undefined || t.variant === undefined, { message: 'a value or a variant, not both', path: ['variant'] })
+      .default({ enabled: true })
+      .describe('What identities in the rollout are served: on (default), a value or a variant.'),
+    steps: rolloutSteps,
+    bakeSeconds: z.number().int().min(1).max(MAX_BAKE_SECONDS).describe('How long each step is served before the next.'),
+    finalBakeSeconds: z.number().int().min(0).max(MAX_BAKE_SECONDS).default(0).describe('How long 100% is served, still guarded, before the rollout completes.'),
+    guardAlarms: z
+      .array(guardAlarm)
+      .max(MAX_GUARD_ALARMS)
+      .refine((alarms) => new Set(alarms).size === alarms.length, 'each alarm once')
+      .default([])
+      .describe('CloudWatch alarms (names or ARNs) whose ALARM state rolls the rollout back.'),
+    description: z.string().max(LIMITS.descriptionChars).default(''),
+  })
+  .strict();
+/** Pause, resume, advance and abort may name the version of the rollout the caller saw. */
+export const rolloutActionBody = z.object({ version: version.optional() }).strict().default({});
+export const simulateAlarmBody = z
+  .object({
+    alarmName: z.string().regex(ALARM_NAME, 'an alarm name: 1 to 255 characters'),
+    state: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']),
+    reason: z.string().min(1).max(1023).default('Simulated in the local stack'),
+  })
+  .strict();
+
 export const staleFeaturesQuery = z.object({
   days: z.coerce.number().int().min(1).max(365).default(30).describe('No change and no evaluation for this many days.'),
 });
@@ -370,6 +463,7 @@ export const pathParameters = {
   changeRequestId: entityId,
   scheduledChangeId: entityId,
   jobId: entityId,
+  rolloutId: entityId,
   featureName,
   tenantId,
   identifier,

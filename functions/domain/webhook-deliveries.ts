@@ -22,6 +22,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'identity-override.changed',
   'change-request.changed',
   'schedule.changed',
+  'rollout.changed',
 ] as const satisfies readonly DetailType[];
 
 /** Detail-types whose events name a project, not an environment: they reach every environment of it. */

@@ -1,6 +1,7 @@
 import { compileCondition, conditionCost, type ValueMatcher } from './conditions.js';
 import { type ContextValue } from './context-values.js';
 import { type HashKey, hashKey } from './hashing.js';
+import { type CompiledPrerequisites, compilePrerequisites } from './prerequisites.js';
 import { compileProperty, type PropertyReader, type PropertySource } from './properties.js';
 import type {
   EnvironmentContext,
@@ -68,8 +69,12 @@ export interface CompiledSegment {
 export interface CompiledEnvironment {
   environment: EnvironmentContext;
   features: CompiledFeature[];
+  /** Each feature's name, by position. */
+  names: string[];
   /** Position of each feature by name. */
   featureIndex: Map<string, number>;
+  /** The features that have prerequisites, resolved; undefined when none has. */
+  prerequisites: CompiledPrerequisites | undefined;
   /** Frozen DEFAULT results per feature, shared by every identity that no split or override changes. */
   defaults: FlagResult[];
   segments: CompiledSegment[];
@@ -151,7 +156,9 @@ function every(predicates: Predicate[]): Predicate {
 
 /** Compiles environment parts (already validated) into closures that evaluate identities fast. */
 export function compileEnvironment(parts: EnvironmentParts): CompiledEnvironment {
-  const features = Object.values(parts.features ?? {}).map(compileFeature);
+  const contexts = Object.values(parts.features ?? {});
+  const features = contexts.map(compileFeature);
+  const names = features.map((feature) => feature.name);
   const featureIndex = new Map(features.map((feature, index) => [feature.name, index]));
   const propertyIndex = new Map<string, number>();
   const properties: PropertyReader[] = [];
@@ -278,7 +285,9 @@ export function compileEnvironment(parts: EnvironmentParts): CompiledEnvironment
   return {
     environment: parts.environment,
     features,
+    names,
     featureIndex,
+    prerequisites: compilePrerequisites(contexts, featureIndex, (index) => (features[index] as CompiledFeature).value),
     defaults: features.map((feature) => staticResult(feature, 'DEFAULT')),
     segments,
     tenants,

@@ -11,6 +11,7 @@ import {
 } from './compile.js';
 import { isInLike } from './conditions.js';
 import { type HashKey, hashedPercentageOf, hashKey } from './hashing.js';
+import { applyPrerequisites } from './prerequisites.js';
 import {
   type EnvironmentParts,
   environmentPartsSchema,
@@ -126,6 +127,8 @@ export function evaluateCompiled(
   if (identityOverrides?.length && state.identityHashKey) {
     applyIdentityOverrides(flags, segments, compiled, identityOverrides, state.identityHashKey);
   }
+  // Last, over what every other rule served: a prerequisite is on when the identity gets it on.
+  if (compiled.prerequisites) applyPrerequisites(flags, compiled.names, compiled.prerequisites);
   // A plain object for callers, once filled: inserting with no prototype skips a setter check.
   return { flags: Object.setPrototypeOf(flags, Object.prototype), segments };
 }
@@ -165,7 +168,8 @@ function compiledFor(context: Partial<EvaluationContext>): CompiledEnvironment {
 /**
  * Evaluates every flag of an environment for the context's identity, with the semantics of
  * Flagsmith's reference engine: identity overrides (segments at priority -Infinity), tenant
- * overrides, segment overrides by priority, multivariate splits, then environment values.
+ * overrides, segment overrides by priority, multivariate splits, then environment values; then
+ * Vexilla's prerequisites (a feature whose prerequisites are not on is served off).
  *
  * @throws EvaluationContextError when the context does not match the schema; the message names
  *   each offending field.

@@ -5,6 +5,7 @@
 export { getEvaluationResult, createEvaluator, type Evaluator, IDENTITY_OVERRIDES_SEGMENT, CONTROL_VARIANT } from './evaluate.js';
 export { tenantOverrideSegments, TENANT_OVERRIDE_PRIORITY, DEFAULT_TENANT_TRAIT } from './compile.js';
 export { hashedPercentage } from './hashing.js';
+export { MAX_PREREQUISITE_DEPTH, PREREQUISITE_FAILED, prerequisiteFailedReason } from './prerequisites.js';
 export {
   EvaluationContextError,
   evaluationContextSchema,
@@ -18,6 +19,7 @@ export {
   type FeatureContext,
   type FlagResult,
   type IdentityContext,
+  type Prerequisite,
   type RuleType,
   type SegmentCondition,
   type SegmentContext,

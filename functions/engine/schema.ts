@@ -47,6 +47,20 @@ export const variantSchema = z.object({
   key: z.string().optional(),
 });
 
+/**
+ * Vexilla's extension of Flagsmith's FeatureContext: another feature that must be on for the same
+ * identity (optionally serving a given variant or value), or this one is served off with reason
+ * `PREREQUISITE_FAILED`. Read on `features` only; overrides carry none.
+ */
+export const prerequisiteSchema = z.object({
+  /** The required feature's name (a key of `features`). */
+  feature: z.string(),
+  /** The variant key it must serve (multivariate features), when given. */
+  variant: z.string().optional().nullable(),
+  /** The value it must serve, when given. */
+  value: z.union([z.string(), z.number(), z.boolean()]).optional().nullable(),
+});
+
 export const featureContextSchema = z.object({
   /** The hashing key: Flagsmith's feature-state id, so multivariate buckets match its SDKs. */
   key: z.string(),
@@ -56,6 +70,8 @@ export const featureContextSchema = z.object({
   variants: z.array(variantSchema).optional().nullable(),
   priority: priority.optional().nullable(),
   metadata: metadata.optional().nullable(),
+  /** Vexilla's extension: features that must be on for the same identity (see {@link prerequisiteSchema}). */
+  prerequisites: z.array(prerequisiteSchema).optional().nullable(),
 });
 
 const conditionValue = z.union([
@@ -137,6 +153,7 @@ export const evaluationContextSchema = environmentPartsSchema.extend({
 });
 
 export type Variant = z.infer<typeof variantSchema>;
+export type Prerequisite = z.infer<typeof prerequisiteSchema>;
 export type FeatureContext = z.infer<typeof featureContextSchema>;
 export type SegmentCondition = z.infer<typeof conditionSchema>;
 export type SegmentContext = z.infer<typeof segmentContextSchema>;

@@ -52,6 +52,12 @@ const specs = {
     subjectKinds: ['scheduled-change'],
     description: 'A scheduled change was created, cancelled, applied, or failed to apply (e.g. a state moved since it was scheduled).',
   },
+  'rollout.changed': {
+    scope: 'environment',
+    subjectKinds: ['rollout'],
+    description:
+      'A progressive rollout was created, started, advanced a step, paused, resumed, completed, rolled back (subject.alarm names the CloudWatch alarm that did it), aborted, cancelled or failed. Each step also changes the feature state (feature-state.changed).',
+  },
 } as const satisfies Record<DetailType, DetailTypeSpec>;
 
 /** Every detail-type, in declaration order. */
@@ -79,7 +85,24 @@ const baseDetail = z.object({
   projectId: id.optional(),
   environmentId: id.optional(),
   actor: z.object({ tokenId: z.string(), name: z.string() }),
-  action: z.enum(['created', 'updated', 'deleted', 'restored', 'approved', 'commented', 'applied', 'cancelled', 'failed'] satisfies ChangeAction[]),
+  action: z.enum([
+    'created',
+    'updated',
+    'deleted',
+    'restored',
+    'approved',
+    'commented',
+    'applied',
+    'cancelled',
+    'failed',
+    'started',
+    'advanced',
+    'paused',
+    'resumed',
+    'completed',
+    'rolled-back',
+    'aborted',
+  ] satisfies ChangeAction[]),
   subject: z.object({ kind: z.string() }).catchall(z.string()).describe('What changed, e.g. {"kind":"feature-state","featureName":"checkout"}.'),
   before: entityImage,
   after: entityImage,

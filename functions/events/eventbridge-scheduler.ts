@@ -1,18 +1,19 @@
 /**
  * The SchedulerPort on Amazon EventBridge Scheduler (production): one one-time schedule per
- * scheduled change, firing the apply-scheduled-change function with `{envId, scheduledChangeId}`.
- * Exactly-once is not promised by Scheduler (retries, at-least-once); the apply function is
- * idempotent, so a schedule may fire late or twice.
+ * scheduled change, firing the apply-scheduled-change function with `{envId, scheduledChangeId}`,
+ * or per rollout step, firing the rollout-runner with `{envId, rolloutId, step}` (the target is
+ * the input as is). Exactly-once is not promised by Scheduler (retries, at-least-once); both
+ * targets are idempotent, so a schedule may fire late or twice.
  */
 import { ConflictException, CreateScheduleCommand, DeleteScheduleCommand, ResourceNotFoundException, type SchedulerClient } from '@aws-sdk/client-scheduler';
-import type { SchedulerPort } from '../domain/ports.js';
+import type { ScheduledChangeTarget, SchedulerPort } from '../domain/ports.js';
 
 export interface EventBridgeSchedulerOptions {
   /** The schedule group every schedule is created in. */
   groupName: string;
   /** The role Scheduler assumes to invoke the target. */
   roleArn: string;
-  /** The apply-scheduled-change function. */
+  /** The function each schedule invokes (apply-scheduled-change, or the rollout-runner). */
   targetArn: string;
   /** Where invocations that exhausted their retries go. */
   deadLetterArn: string;
@@ -31,13 +32,13 @@ export function atExpression(at: Date): string {
   return `at(${new Date(seconds).toISOString().slice(0, 19)})`;
 }
 
-export class EventBridgeScheduler implements SchedulerPort {
+export class EventBridgeScheduler<T extends object = ScheduledChangeTarget> implements SchedulerPort<T> {
   constructor(
     private readonly client: SchedulerClient,
     private readonly options: EventBridgeSchedulerOptions,
   ) {}
 
-  async create(name: string, at: Date, target: { envId: string; scheduledChangeId: string }): Promise<void> {
+  async create(name: string, at: Date, target: T): Promise<void> {
     const { groupName, roleArn, targetArn, deadLetterArn, maximumRetryAttempts = 3, maximumEventAgeInSeconds = 3600 } = this.options;
     try {
       await this.client.send(
@@ -51,11 +52,11 @@ export class EventBridgeScheduler implements SchedulerPort {
           Target: {
             Arn: targetArn,
             RoleArn: roleArn,
-            Input: JSON.stringify({ envId: target.envId, scheduledChangeId: target.scheduledChangeId }),
+            Input: JSON.stringify(target),
             RetryPolicy: { MaximumRetryAttempts: maximumRetryAttempts, MaximumEventAgeInSeconds: maximumEventAgeInSeconds },
             DeadLetterConfig: { Arn: deadLetterArn },
           },
-          // The name is unique per scheduled change, so a retried create is the same request.
+          // The name is unique per scheduled change (and per rollout step and version), so a retried create is the same request.
           ClientToken: name,
         }),
       );

@@ -16,6 +16,8 @@ export interface BusEvent {
   source: string;
   'detail-type': string;
   time: string;
+  /** ARNs the event is about (AWS services' events, like an alarm's state change). */
+  resources?: string[];
   detail: EventDetail;
 }
 
@@ -83,7 +85,8 @@ export function createLocalBus(options: LocalBusOptions = {}): LocalBus {
     async put(entries) {
       for (const entry of entries) {
         const id = randomUUID();
-        for (const consumer of matchingConsumers(entry.DetailType, rules)) {
+        const parsed: unknown = JSON.parse(entry.Detail);
+        for (const consumer of matchingConsumers(entry.DetailType, rules, entry.Source, parsed)) {
           for (const handler of handlers.get(consumer) ?? []) {
             // Each handler gets its own copy: one consumer mutating its event cannot affect another.
             const event: BusEvent = {
@@ -91,6 +94,7 @@ export function createLocalBus(options: LocalBusOptions = {}): LocalBus {
               source: entry.Source,
               'detail-type': entry.DetailType,
               time: entry.Time.toISOString(),
+              ...(entry.Resources ? { resources: [...entry.Resources] } : {}),
               detail: JSON.parse(entry.Detail) as EventDetail,
             };
             const delivery = deliver(consumer, handler, event);

@@ -21,6 +21,8 @@ export interface BusEntry {
   Detail: string;
   EventBusName: string;
   Time: Date;
+  /** ARNs the event is about (AWS services' events carry them; Vexilla's do not). */
+  Resources?: string[];
 }
 
 /** The bus port. `failed` counts entries the bus did not accept. */

@@ -12,14 +12,21 @@ export const EVENT_SOURCE = 'vexilla';
 
 export type ConsumerName = 'audit-writer' | 'webhook-dispatcher' | 'document-publisher';
 
-export interface EventRule<C extends string = string> {
+/** A pattern on an event's `detail`, in EventBridge's syntax: each leaf lists the values it accepts. */
+export type DetailPattern = { [key: string]: readonly (string | number)[] | DetailPattern };
+
+export interface EventRule<C extends string = string, T extends string = string> {
   consumer: C;
+  /** The events' `source`. @default EVENT_SOURCE */
+  source?: string;
   /** Detail-types delivered to the consumer. */
-  detailTypes: readonly DetailType[];
+  detailTypes: readonly T[];
+  /** What the `detail` must hold, beyond the detail-type. @default anything */
+  detail?: DetailPattern;
   description: string;
 }
 
-export const eventRules: readonly EventRule<ConsumerName>[] = [
+export const eventRules: readonly EventRule<ConsumerName, DetailType>[] = [
   {
     // The audit record itself is the ChangeEvent item, written in the same TransactWriteItems as
     // the change, so audit can never miss or invent a change and this consumer writes nothing
@@ -57,15 +64,48 @@ export const eventRules: readonly EventRule<ConsumerName>[] = [
   },
 ];
 
-/** Consumers that receive a detail-type, in rule-table order. Pure. */
+/**
+ * Rules on the account's *default* bus, where AWS services put their own events: CloudWatch
+ * puts an alarm's state changes there, not on Vexilla's bus. CDK builds them in
+ * lib/rollouts.ts, narrowed to the alarms the deployment may watch; the local stack routes its
+ * simulated alarms by the same table.
+ */
+export type DefaultBusConsumerName = 'rollout-runner';
+
+export const defaultBusRules: readonly EventRule<DefaultBusConsumerName>[] = [
+  {
+    consumer: 'rollout-runner',
+    source: 'aws.cloudwatch',
+    detailTypes: ['CloudWatch Alarm State Change'],
+    // Only entering ALARM acts (a rollback); recovering changes nothing.
+    detail: { state: { value: ['ALARM'] } },
+    description: 'Rolls back the progressive rollouts a CloudWatch alarm guards when it enters ALARM.',
+  },
+];
+
+/** Whether a value matches an EventBridge detail pattern (exact values, the subset the rule tables use). Pure. */
+export function matchesDetail(pattern: DetailPattern | undefined, value: unknown): boolean {
+  if (!pattern) return true;
+  if (typeof value !== 'object' || value === null) return false;
+  return Object.entries(pattern).every(([key, expected]) => {
+    const actual = (value as Record<string, unknown>)[key];
+    return Array.isArray(expected) ? expected.includes(actual as string | number) : matchesDetail(expected as DetailPattern, actual);
+  });
+}
+
+/** Consumers that receive an event, in rule-table order: by source (default Vexilla's), detail-type and detail. Pure. */
 export function matchingConsumers<C extends string = ConsumerName>(
   detailType: string,
   rules: readonly EventRule<C>[] = eventRules as unknown as readonly EventRule<C>[],
+  source: string = EVENT_SOURCE,
+  detail?: unknown,
 ): C[] {
-  return rules.filter((rule) => (rule.detailTypes as readonly string[]).includes(detailType)).map((rule) => rule.consumer);
+  return rules
+    .filter((rule) => (rule.source ?? EVENT_SOURCE) === source && (rule.detailTypes as readonly string[]).includes(detailType) && (rule.detail === undefined || matchesDetail(rule.detail, detail)))
+    .map((rule) => rule.consumer);
 }
 
 /** The EventBridge event pattern of a rule, for CDK. */
-export function eventPattern(rule: EventRule): { source: string[]; 'detail-type': string[] } {
-  return { source: [EVENT_SOURCE], 'detail-type': [...rule.detailTypes] };
+export function eventPattern(rule: EventRule): { source: string[]; 'detail-type': string[]; detail?: DetailPattern } {
+  return { source: [rule.source ?? EVENT_SOURCE], 'detail-type': [...rule.detailTypes], ...(rule.detail ? { detail: rule.detail } : {}) };
 }

@@ -5,14 +5,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { Invalid, NotFound } from '../domain/errors.js';
+import type { RolloutStepTarget } from '../domain/ports.js';
 import { pathParameterProblems } from '../domain/schemas.js';
 import type { Deps } from '../domain/use-cases/support.js';
 import { DynamoStore } from '../data/dynamo-store.js';
+import { CloudWatchAlarms } from '../events/cloudwatch-alarms.js';
 import { EventBridgeScheduler } from '../events/eventbridge-scheduler.js';
 import { SqsJobQueue } from '../events/sqs-job-queue.js';
 import { documentClient } from '../shared/dynamodb.js';
@@ -74,6 +77,25 @@ function eventBridgeScheduler(): EventBridgeScheduler | undefined {
   });
 }
 
+/**
+ * Rollouts where the stack configures them (ROLLOUT_RUNNER_ARN and the scheduler's settings):
+ * their steps' schedules invoke the rollout-runner, and their guard alarms are read from
+ * CloudWatch, limited to GUARD_ALARM_ARNS (what the function's role may describe).
+ */
+function rolloutDeps(): Pick<Deps, 'rolloutScheduler' | 'alarms' | 'guardAlarmArns'> {
+  if (!process.env.ROLLOUT_RUNNER_ARN || !process.env.SCHEDULE_GROUP_NAME) return {};
+  return {
+    rolloutScheduler: new EventBridgeScheduler<RolloutStepTarget>(new SchedulerClient({}), {
+      groupName: requiredEnv('SCHEDULE_GROUP_NAME'),
+      roleArn: requiredEnv('SCHEDULER_ROLE_ARN'),
+      targetArn: requiredEnv('ROLLOUT_RUNNER_ARN'),
+      deadLetterArn: requiredEnv('SCHEDULER_DLQ_ARN'),
+    }),
+    alarms: new CloudWatchAlarms(new CloudWatchClient({})),
+    guardAlarmArns: requiredEnv('GUARD_ALARM_ARNS').split(',').filter(Boolean),
+  };
+}
+
 /** The Lambda entry: dependencies are created once per process, on first use. */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
   .use(injectLambdaContext(logger))
@@ -83,6 +105,7 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
       store: new DynamoStore(documentClient(), requiredEnv('TABLE_NAME')),
       clock: () => new Date(),
       scheduler: eventBridgeScheduler(),
+      ...rolloutDeps(),
       identityIdleSeconds: identityIdleSecondsFromEnv(),
       // Imports and purges run on the job-runner function, through its queue.
       jobs: new SqsJobQueue(new SQSClient({}), requiredEnv('JOB_QUEUE_URL')),

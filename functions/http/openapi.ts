@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { type PathParameter, pathParameters } from '../domain/schemas.js';
+import { rolloutResponses } from './rollout-responses.js';
 import { publicRoutes, type Route, routes } from './routes.js';
 
 const errorSchema = {
@@ -29,6 +30,20 @@ const ERRORS: Record<string, string> = {
 
 const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' });
 
+/** Response schemas' recursive parts, moved to `components.schemas` (a `$ref` into a nested `$defs` would resolve against the document root). */
+const responseComponents: Record<string, object> = {};
+
+/** The success body's schema where the operation declares one (rollouts, so far); any JSON otherwise. */
+function responseSchema(operationId: string): object {
+  const schema = rolloutResponses[operationId];
+  if (!schema) return {};
+  const { $defs, $schema: _, ...body } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'output', unrepresentable: 'any' }) as { $defs?: Record<string, object>; $schema?: string };
+  const prefix = `${operationId.charAt(0).toUpperCase()}${operationId.slice(1)}Response`;
+  const relink = <T>(value: T): T => JSON.parse(JSON.stringify(value).replace(/"#\/\$defs\/([^"]+)"/g, (_, name: string) => JSON.stringify(`#/components/schemas/${prefix}${name}`))) as T;
+  for (const [name, definition] of Object.entries($defs ?? {})) responseComponents[`${prefix}${name}`] = relink(definition);
+  return relink(body);
+}
+
 function operation(route: Route) {
   const parameters: object[] = [...route.path.matchAll(/\{([^{}]+)\}/g)].map((match) => {
     const name = match[1] as PathParameter;
@@ -49,7 +64,7 @@ function operation(route: Route) {
     parameters,
     ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body) } } } } : {}),
     responses: {
-      [status]: status === '204' ? { description: 'Done' } : { description: 'Success', content: { 'application/json': { schema: {} } } },
+      [status]: status === '204' ? { description: 'Done' } : { description: 'Success', content: { 'application/json': { schema: responseSchema(route.operation) } } },
       ...Object.fromEntries(
         Object.entries(ERRORS).map(([code, description]) => [
           code,
@@ -81,7 +96,7 @@ export function openApiDocument(): object {
     servers: [{ url: '/' }],
     paths,
     components: {
-      schemas: { Error: errorSchema },
+      schemas: { Error: errorSchema, ...responseComponents },
       securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: 'An admin token (vxa_...)' } },
     },
   };

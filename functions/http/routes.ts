@@ -46,6 +46,7 @@ const FS = `${A}/environments/{envId}/feature-states/{featureName}`;
 const WH = `${A}/environments/{envId}/webhooks`;
 const CR = `${A}/environments/{envId}/change-requests`;
 const SC = `${A}/environments/{envId}/scheduled-changes`;
+const RO = `${A}/environments/{envId}/rollouts`;
 
 const adminRoutes: Omit<Route, 'function'>[] = [
   { method: 'GET', path: `${A}/organisations`, operation: 'listOrganisations', access: read, summary: "The caller's organisation" },
@@ -64,11 +65,11 @@ const adminRoutes: Omit<Route, 'function'>[] = [
   { method: 'GET', path: `${A}/projects/{projectId}/environments`, operation: 'listEnvironments', access: read, summary: 'Environments the caller can see', query: schemas.listQuery },
   { method: 'POST', path: `${A}/projects/{projectId}/environments`, operation: 'createEnvironment', access: admin, summary: 'Create an environment; its client key is shown once', body: schemas.createEnvironmentBody, status: 201 },
   { method: 'GET', path: `${A}/projects/{projectId}/features`, operation: 'listFeatures', access: read, summary: 'Features of a project', query: schemas.listQuery },
-  { method: 'POST', path: `${A}/projects/{projectId}/features`, operation: 'createFeature', access: write, summary: 'Create a feature', body: schemas.createFeatureBody, status: 201 },
+  { method: 'POST', path: `${A}/projects/{projectId}/features`, operation: 'createFeature', access: write, summary: 'Create a feature (the answer carries `warnings` about its prerequisites)', body: schemas.createFeatureBody, status: 201 },
   { method: 'GET', path: `${A}/projects/{projectId}/features/{featureName}`, operation: 'getFeature', access: read, summary: 'A feature' },
   { method: 'GET', path: `${A}/projects/{projectId}/stale-features`, operation: 'listStaleFeatures', access: read, summary: 'Features with no change and no evaluation for N days (default 30), except those tagged permanent', query: schemas.staleFeaturesQuery },
-  { method: 'PATCH', path: `${A}/projects/{projectId}/features/{featureName}`, operation: 'updateFeature', access: write, summary: 'Update a feature', body: schemas.updateFeatureBody },
-  { method: 'DELETE', path: `${A}/projects/{projectId}/features/{featureName}`, operation: 'deleteFeature', access: write, summary: 'Delete a feature', status: 204 },
+  { method: 'PATCH', path: `${A}/projects/{projectId}/features/{featureName}`, operation: 'updateFeature', access: write, summary: 'Update a feature (the answer carries `warnings` about its prerequisites)', body: schemas.updateFeatureBody },
+  { method: 'DELETE', path: `${A}/projects/{projectId}/features/{featureName}`, operation: 'deleteFeature', access: write, summary: 'Delete a feature (one other features require: 409 naming them, unless ?force=true)', query: schemas.deleteFeatureQuery, status: 204 },
   { method: 'GET', path: `${A}/projects/{projectId}/segments`, operation: 'listSegments', access: read, summary: 'Segments of a project', query: schemas.listQuery },
   { method: 'POST', path: `${A}/projects/{projectId}/segments`, operation: 'createSegment', access: write, summary: 'Create a segment', body: schemas.createSegmentBody, status: 201 },
   { method: 'GET', path: `${A}/projects/{projectId}/segments/{segmentId}`, operation: 'getSegment', access: read, summary: 'A segment' },
@@ -136,6 +137,32 @@ const adminRoutes: Omit<Route, 'function'>[] = [
   { method: 'POST', path: SC, operation: 'createScheduledChange', access: write, summary: 'Schedule changes, or an approved change request, at an instant', body: schemas.createScheduledChangeBody, status: 201 },
   { method: 'GET', path: `${SC}/{scheduledChangeId}`, operation: 'getScheduledChange', access: read, summary: 'A scheduled change' },
   { method: 'DELETE', path: `${SC}/{scheduledChangeId}`, operation: 'cancelScheduledChange', access: write, summary: 'Cancel a scheduled change and delete its schedule' },
+
+  // Progressive rollouts, guarded by CloudWatch alarms.
+  { method: 'GET', path: RO, operation: 'listRollouts', access: read, summary: 'Rollouts with their progress, newest first', query: schemas.listQuery },
+  {
+    method: 'POST',
+    path: RO,
+    operation: 'createRollout',
+    access: write,
+    summary: 'Roll a feature out step by step, guarded by alarms (where approvals are required: opens a change request that starts it)',
+    body: schemas.createRolloutBody,
+    status: 201,
+  },
+  { method: 'GET', path: `${RO}/{rolloutId}`, operation: 'getRollout', access: read, summary: 'A rollout: its plan, step, percentage, history and why it stopped' },
+  { method: 'GET', path: `${RO}/{rolloutId}/alarms`, operation: 'getRolloutAlarms', access: read, summary: "The current state of the rollout's guard alarms" },
+  { method: 'POST', path: `${RO}/{rolloutId}/pause`, operation: 'pauseRollout', access: write, summary: 'Hold a running rollout at its percentage', body: schemas.rolloutActionBody },
+  { method: 'POST', path: `${RO}/{rolloutId}/resume`, operation: 'resumeRollout', access: write, summary: 'Run a paused rollout again', body: schemas.rolloutActionBody },
+  { method: 'POST', path: `${RO}/{rolloutId}/advance`, operation: 'advanceRollout', access: write, summary: 'Serve the next step now (guard alarms checked first)', body: schemas.rolloutActionBody },
+  { method: 'POST', path: `${RO}/{rolloutId}/abort`, operation: 'abortRollout', access: write, summary: 'Roll back to where it started (or cancel one awaiting approval)', body: schemas.rolloutActionBody },
+  {
+    method: 'POST',
+    path: `${A}/organisations/{orgId}/simulated-alarms`,
+    operation: 'simulateAlarm',
+    access: admin,
+    summary: "Local stack only: set a CloudWatch alarm's state, as an alarm state change would (refused in AWS deployments)",
+    body: schemas.simulateAlarmBody,
+  },
 ];
 
 const clientKey: Access = { credential: 'environment-key', server: false };

@@ -3,28 +3,32 @@
  * semantics: one-time schedules by name (creating an existing name is a no-op), fired at or after
  * their instant by the injected clock, retried a few times on error, deleted after they fire.
  * `tick()` fires what is due (tests move the clock, then tick); `start()` ticks on a timer (dev).
+ * It runs scheduled changes and rollout steps alike, each to its own target.
  */
-import type { SchedulerPort } from '../domain/ports.js';
+import type { RolloutStepTarget, ScheduledChangeTarget, SchedulerPort } from '../domain/ports.js';
+import { runRolloutStep } from '../domain/use-cases/rollouts.js';
 import { applyScheduledChange } from '../domain/use-cases/scheduled-changes.js';
 import type { Deps } from '../domain/use-cases/support.js';
+import { scheduleName } from '../domain/rollout-plan.js';
 import { logger } from '../shared/logger.js';
+import { createLocalAlarms } from './local-alarms.js';
 
-type Target = { envId: string; scheduledChangeId: string };
+type Target = ScheduledChangeTarget | RolloutStepTarget;
 
-export interface LocalScheduler extends SchedulerPort {
+export interface LocalScheduler<T extends object = Target> extends SchedulerPort<T> {
   /** Fires every schedule that is due by the clock, oldest first; resolves when they have run. */
   tick(): Promise<void>;
   /** The schedules still waiting, by name. */
-  pending(): { name: string; at: Date; target: Target }[];
+  pending(): { name: string; at: Date; target: T }[];
   /** Ticks every `intervalMs` until stopped. */
   start(intervalMs?: number): void;
   /** Stops the timer and waits for a running tick. */
   stop(): Promise<void>;
 }
 
-export interface LocalSchedulerOptions {
+export interface LocalSchedulerOptions<T extends object> {
   clock: () => Date;
-  fire: (target: Target) => Promise<unknown>;
+  fire: (target: T) => Promise<unknown>;
   /** Fires per schedule before it is dropped (EventBridge's retry policy). @default 3 */
   maxAttempts?: number;
   /** Reports a failed fire. @default logs it */
@@ -34,8 +38,8 @@ export interface LocalSchedulerOptions {
 const logFailure = (error: unknown, name: string, attempts: number) =>
   logger.error('Scheduled change failed to fire', { name, attempts, error: error as Error });
 
-export function createLocalScheduler({ clock, fire, maxAttempts = 3, onError = logFailure }: LocalSchedulerOptions): LocalScheduler {
-  const entries = new Map<string, { at: Date; target: Target; attempts: number }>();
+export function createLocalScheduler<T extends object = ScheduledChangeTarget>({ clock, fire, maxAttempts = 3, onError = logFailure }: LocalSchedulerOptions<T>): LocalScheduler<T> {
+  const entries = new Map<string, { at: Date; target: T; attempts: number }>();
   let running: Promise<void> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
 
@@ -80,15 +84,24 @@ export function createLocalScheduler({ clock, fire, maxAttempts = 3, onError = l
 }
 
 /**
- * A local scheduler firing {@link applyScheduledChange}, loaded with every scheduled change still
- * waiting in the table (so a restarted dev stack keeps its schedules). Returns it with `deps`
- * that carry it, for the admin API. `intervalMs: 0` leaves the timer off (tests call `tick()`).
+ * A local scheduler firing {@link applyScheduledChange} and {@link runRolloutStep}, loaded with
+ * every scheduled change and rollout step still waiting in the table (so a restarted dev stack
+ * keeps them). Returns it with `deps` that carry it, and the local stack's simulated CloudWatch
+ * alarms, for the admin API. `intervalMs: 0` leaves the timer off (tests call `tick()`).
  */
 export async function startLocalScheduler(options: { deps: Deps; intervalMs?: number }): Promise<{ scheduler: LocalScheduler; deps: Deps }> {
-  const scheduler: LocalScheduler = createLocalScheduler({ clock: options.deps.clock, fire: (target) => applyScheduledChange(deps, target) });
-  const deps: Deps = { ...options.deps, scheduler };
+  const scheduler: LocalScheduler = createLocalScheduler<Target>({
+    clock: options.deps.clock,
+    fire: (target) => ('rolloutId' in target ? runRolloutStep(deps, target) : applyScheduledChange(deps, target)),
+  });
+  const deps: Deps = { ...options.deps, scheduler, rolloutScheduler: scheduler, alarms: options.deps.alarms ?? createLocalAlarms({ clock: options.deps.clock, deps: () => deps }) };
   for (const pending of await deps.store.listAll({ of: 'pending-scheduled-changes' })) {
     await scheduler.create(pending.id, new Date(pending.runAt), { envId: pending.envId, scheduledChangeId: pending.id });
+  }
+  for (const rollout of await deps.store.listAll({ of: 'active-rollouts' })) {
+    if (rollout.status !== 'running' || !rollout.nextStepAt) continue;
+    const step = rollout.step + 1;
+    await scheduler.create(scheduleName(rollout, step), new Date(rollout.nextStepAt), { envId: rollout.envId, rolloutId: rollout.id, step });
   }
   if (options.intervalMs !== 0) scheduler.start(options.intervalMs);
   return { scheduler, deps };

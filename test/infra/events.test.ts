@@ -10,7 +10,7 @@ import { logicalIdOf, synthVexilla } from './synth.js';
 
 // Synthesised once per file; nothing here looks at the functions' code, so no bundling.
 const { stack, template } = synthVexilla(undefined, { bundle: false });
-const { events, functions, scheduler, jobs } = stack.service;
+const { events, functions, scheduler, rollouts, jobs } = stack.service;
 type Construct = Parameters<typeof logicalIdOf>[0];
 const ref = (construct: Construct) => ({ Ref: logicalIdOf(construct) });
 const arnOf = (construct: Construct, attribute = 'Arn') => ({ 'Fn::GetAtt': [logicalIdOf(construct), attribute] });
@@ -18,15 +18,15 @@ const resource = (construct: Construct) => template.toJSON().Resources[logicalId
 const mappingsOf = (name: Parameters<typeof functions.get>[0]) =>
   Object.values(template.findResources('AWS::Lambda::EventSourceMapping', { Properties: { FunctionName: ref(functions.get(name)) } })).map((mapping) => mapping.Properties as Record<string, unknown>);
 
-/** Every dead-letter queue in the stack: the functions' async failures, the pipeline's, the scheduler's, the jobs'. */
-const allDeadLetterQueues = [...functions.deadLetterQueues.values(), ...events.deadLetterQueues.values(), scheduler.deadLetterQueue, jobs.deadLetterQueue];
+/** Every dead-letter queue in the stack: the functions' async failures, the pipeline's, the scheduler's, the guard-alarm rule's, the jobs'. */
+const allDeadLetterQueues = [...functions.deadLetterQueues.values(), ...events.deadLetterQueues.values(), scheduler.deadLetterQueue, rollouts.deadLetterQueue, jobs.deadLetterQueue];
 
 describe('the event bus and its rules', () => {
   it('has one rule per rule-table entry, on the custom bus, matching exactly its detail-types', () => {
     const rules = Object.values(template.findResources('AWS::Events::Rule')).map((rule) => rule.Properties as { EventBusName: unknown; EventPattern: unknown });
-    // The other rules are the webhook and job sweeps' schedules (on the default bus).
+    // The other rules are on the default bus: the webhook and job sweeps' schedules and the guard-alarm rule (test/infra/rollouts.test.ts).
     expect(rules.filter((rule) => rule.EventBusName !== undefined)).toHaveLength(eventRules.length);
-    expect(rules).toHaveLength(eventRules.length + 2);
+    expect(rules).toHaveLength(eventRules.length + 3);
     for (const rule of eventRules) {
       const created = resource(events.rules.get(rule.consumer)!).Properties;
       expect(created).toMatchObject({ EventBusName: ref(events.bus), State: 'ENABLED' });
@@ -172,7 +172,7 @@ describe('the queues', () => {
 });
 
 describe('asynchronous invocations', () => {
-  it.each(['audit-writer', 'webhook-dispatcher', 'apply-scheduled-change', 'job-runner'] as const)('of %s are retried twice, then sent with their error to a queue of its own', (name) => {
+  it.each(['audit-writer', 'webhook-dispatcher', 'apply-scheduled-change', 'rollout-runner', 'job-runner'] as const)('of %s are retried twice, then sent with their error to a queue of its own', (name) => {
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       FunctionName: ref(functions.get(name)),
       Qualifier: '$LATEST',
@@ -183,8 +183,8 @@ describe('asynchronous invocations', () => {
   });
 
   it('exist only for the functions EventBridge or Scheduler invoke', () => {
-    expect([...functions.deadLetterQueues.keys()].sort()).toEqual(['apply-scheduled-change', 'audit-writer', 'job-runner', 'webhook-dispatcher']);
-    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 4);
+    expect([...functions.deadLetterQueues.keys()].sort()).toEqual(['apply-scheduled-change', 'audit-writer', 'job-runner', 'rollout-runner', 'webhook-dispatcher']);
+    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 5);
   });
 });
 
@@ -238,12 +238,13 @@ describe('the scheduler', () => {
     });
   });
 
-  it('lets that role invoke the apply function and write to its dead-letter queue, and nothing else', () => {
+  it('lets that role invoke the apply function and the rollout-runner and write to its dead-letter queue, and nothing else', () => {
     const policies = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [ref(scheduler.role)] } }));
     expect(policies).toHaveLength(1);
     expect(policies[0]!.Properties.PolicyDocument.Statement).toEqual([
       { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: arnOf(functions.get('apply-scheduled-change')) },
       { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: arnOf(scheduler.deadLetterQueue) },
+      { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: arnOf(functions.get('rollout-runner')) },
     ]);
     expect(resource(scheduler.role).Properties).not.toHaveProperty('ManagedPolicyArns');
   });

@@ -41,7 +41,7 @@ const names = allFunctionNames();
 describe('the Lambda functions', () => {
   it('are the functions the route table sends requests to, and one per asynchronous concern', () => {
     expect(new Set(routedFunctionNames())).toEqual(new Set([...routes, ...publicRoutes].map((route) => route.function)));
-    expect(asyncFunctionNames).toEqual(['publisher', 'audit-writer', 'webhook-dispatcher', 'document-publisher', 'apply-scheduled-change', 'job-runner']);
+    expect(asyncFunctionNames).toEqual(['publisher', 'audit-writer', 'webhook-dispatcher', 'document-publisher', 'apply-scheduled-change', 'rollout-runner', 'job-runner']);
     expect([...built.keys()].sort()).toEqual([...names].sort());
     template.resourceCountIs('AWS::Lambda::Function', names.length);
   });
@@ -71,12 +71,14 @@ describe('the Lambda functions', () => {
     const variables = (properties.Environment as { Variables: Record<string, unknown> }).Variables;
     const expected: Record<FunctionName, string[]> = {
       'sdk-api': ['ORIGIN_VERIFY_SECRET'],
-      'admin-api': ['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'APPLY_SCHEDULED_CHANGE_ARN', 'SCHEDULER_DLQ_ARN', 'ORIGIN_VERIFY_SECRET', 'JOB_QUEUE_URL'],
+      'admin-api': ['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'APPLY_SCHEDULED_CHANGE_ARN', 'SCHEDULER_DLQ_ARN', 'ROLLOUT_RUNNER_ARN', 'GUARD_ALARM_ARNS', 'ORIGIN_VERIFY_SECRET', 'JOB_QUEUE_URL'],
       publisher: ['EVENT_BUS_NAME'],
       'audit-writer': [],
       'webhook-dispatcher': ['WEBHOOK_QUEUE_URL'],
       'document-publisher': ['DISTRIBUTION_ID'],
       'apply-scheduled-change': [],
+      // Its own ARN (to schedule the next step on itself) comes from the invocation's context.
+      'rollout-runner': ['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'SCHEDULER_DLQ_ARN'],
       'job-runner': ['JOB_QUEUE_URL'],
     };
     expect(Object.keys(variables).sort()).toEqual(['POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'TABLE_NAME', ...expected[name]].sort());
@@ -89,6 +91,8 @@ describe('the Lambda functions', () => {
       SCHEDULER_ROLE_ARN: arnOf(scheduler.role),
       APPLY_SCHEDULED_CHANGE_ARN: arnOf(functions.get('apply-scheduled-change')),
       SCHEDULER_DLQ_ARN: arnOf(scheduler.deadLetterQueue),
+      ROLLOUT_RUNNER_ARN: arnOf(functions.get('rollout-runner')),
+      GUARD_ALARM_ARNS: guardAlarmArn,
       JOB_QUEUE_URL: ref(jobs.queue),
     };
     for (const variable of expected[name]) expect(variables[variable], variable).toEqual(values[variable]);
@@ -155,18 +159,19 @@ const consume = (queue: Parameters<typeof logicalIdOf>[0]) => ({
   Resource: [arnOf(queue)],
 });
 const asyncFailures = (name: FunctionName) => sendTo(functions.deadLetterQueues.get(name)!);
+/** The default guard alarms: those named with the prefix vexilla-guard-, in the stack's account and region. */
+const guardAlarmArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':alarm:vexilla-guard-*']] };
+const describeGuardAlarms = { Effect: 'Allow', Action: ['cloudwatch:DescribeAlarms'], Resource: [guardAlarmArn] };
+const manageSchedules = {
+  Effect: 'Allow',
+  Action: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'],
+  Resource: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':schedule/', ref(scheduler.groupResource), '/*']] }],
+};
+const passSchedulerRole = { Effect: 'Allow', Action: ['iam:PassRole'], Resource: [arnOf(scheduler.role)], Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } } };
 /** Every statement beyond the log group, X-Ray and the declared table access: the wiring each function's code needs. */
 const wiring: Record<FunctionName, unknown[]> = {
   'sdk-api': [],
-  'admin-api': [
-    {
-      Effect: 'Allow',
-      Action: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'],
-      Resource: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':schedule/', ref(scheduler.groupResource), '/*']] }],
-    },
-    { Effect: 'Allow', Action: ['iam:PassRole'], Resource: [arnOf(scheduler.role)], Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } } },
-    { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [arnOf(jobs.queue)] },
-  ],
+  'admin-api': [manageSchedules, passSchedulerRole, describeGuardAlarms, { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [arnOf(jobs.queue)] }],
   publisher: [
     { Effect: 'Allow', Action: ['dynamodb:ListStreams'], Resource: [arnOf(stack.table.table, 'StreamArn')] },
     { Effect: 'Allow', Action: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'], Resource: [arnOf(stack.table.table, 'StreamArn')] },
@@ -184,6 +189,7 @@ const wiring: Record<FunctionName, unknown[]> = {
     },
   ],
   'apply-scheduled-change': [asyncFailures('apply-scheduled-change')],
+  'rollout-runner': [asyncFailures('rollout-runner'), describeGuardAlarms, manageSchedules, passSchedulerRole],
   'job-runner': [asyncFailures('job-runner'), consume(jobs.queue), { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [arnOf(jobs.queue)] }],
 };
 

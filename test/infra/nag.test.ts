@@ -19,10 +19,10 @@ describe('cdk-nag', () => {
 
   it('acknowledges only the findings the design accepts, each on its own construct, each with a reason', () => {
     const found = acknowledgments(stack);
-    const { events, functions, scheduler, jobs } = stack.service;
+    const { events, functions, scheduler, rollouts, jobs } = stack.service;
     const pathOf = (construct: { node: { path: string } }) => construct.node.path;
     const redriveDeadLetterQueues = new Set([events.deadLetterQueues.get('document-queue'), events.deadLetterQueues.get('webhook-queue'), jobs.deadLetterQueue]);
-    const deadLetterQueues = [...functions.deadLetterQueues.values(), ...events.deadLetterQueues.values(), scheduler.deadLetterQueue, jobs.deadLetterQueue];
+    const deadLetterQueues = [...functions.deadLetterQueues.values(), ...events.deadLetterQueues.values(), scheduler.deadLetterQueue, rollouts.deadLetterQueue, jobs.deadLetterQueue];
     const expected = [
       ...allFunctionNames().flatMap((name) => [
         { id: 'AwsSolutions-IAM5[Resource::*]', path: `${stack.stackName}/Default/Functions/${name}/Role` },
@@ -48,10 +48,14 @@ describe('cdk-nag', () => {
       { id: 'Serverless-EventBusDLQ', path: pathOf(events.webhookSweep) },
       { id: 'Serverless-EventBusDLQ', path: pathOf(jobs.sweep) },
       // The admin API manages the schedules of Vexilla's group, whose names are per scheduled change.
-      {
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/<${logicalIdOf(scheduler.groupResource)}>/*]`,
-        path: `${stack.stackName}/Default/Functions/admin-api/Role`,
-      },
+      // So does the rollout-runner, for rollout steps; both describe the guard alarms the deployment declares by prefix.
+      ...(['admin-api', 'rollout-runner'] as const).flatMap((name) => [
+        {
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/<${logicalIdOf(scheduler.groupResource)}>/*]`,
+          path: `${stack.stackName}/Default/Functions/${name}/Role`,
+        },
+        { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:vexilla-guard-*]', path: `${stack.stackName}/Default/Functions/${name}/Role` },
+      ]),
       // The origin-verify secret is replaced by a deploy, not rotated in place.
       { id: 'AwsSolutions-SMG4', path: `${stack.stackName}/Default/OriginVerify` },
     ];

@@ -69,8 +69,8 @@ describe('alarms', () => {
   });
 
   it('all notify the alarm topic, on alarm and on recovery', () => {
-    // The functions', the pipeline's, the scheduler's and the jobs' dead-letter queues.
-    const deadLetterQueues = stack.service.functions.deadLetterQueues.size + stack.service.events.deadLetterQueues.size + 2;
+    // The functions', the pipeline's, the scheduler's, the guard-alarm rule's and the jobs' dead-letter queues.
+    const deadLetterQueues = stack.service.functions.deadLetterQueues.size + stack.service.events.deadLetterQueues.size + 3;
     // API 5xx, errors and throttles per function, table throttles, each DLQ, iterator age,
     // scheduler failures, the three work queues' oldest message, CloudFront 5xx.
     expect(alarms()).toHaveLength(1 + 2 * allFunctionNames().length + 1 + deadLetterQueues + 2 + 3 + 1);
@@ -173,8 +173,8 @@ describe('the dashboard', () => {
   });
 
   it('shows dead-letter queue depth, the stream publisher iterator age and scheduled changes', () => {
-    // The functions', the pipeline's, the scheduler's and the jobs' dead-letter queues.
-    const deadLetterQueues = stack.service.functions.deadLetterQueues.size + stack.service.events.deadLetterQueues.size + 2;
+    // The functions', the pipeline's, the scheduler's, the guard-alarm rule's and the jobs' dead-letter queues.
+    const deadLetterQueues = stack.service.functions.deadLetterQueues.size + stack.service.events.deadLetterQueues.size + 3;
     expect(metricNames('Dead-letter queue depth')).toEqual(Array(deadLetterQueues).fill('AWS/SQS ApproximateNumberOfMessagesVisible'));
     expect(metricNames('Stream publisher iterator age')).toEqual(['AWS/Lambda IteratorAge']);
     expect(JSON.stringify(widget('Scheduled changes').metrics)).toContain('InvocationAttemptCount');

@@ -88,6 +88,15 @@ const matrix: Record<string, readonly [Expect, Expect, Expect]> = {
   createScheduledChange: [N, Y, Y],
   getScheduledChange: [Y, Y, Y],
   cancelScheduledChange: [N, Y, Y],
+  listRollouts: [Y, Y, Y],
+  createRollout: [N, Y, Y],
+  getRollout: [Y, Y, Y],
+  getRolloutAlarms: [Y, Y, Y],
+  pauseRollout: [N, Y, Y],
+  resumeRollout: [N, Y, Y],
+  advanceRollout: [N, Y, Y],
+  abortRollout: [N, Y, Y],
+  simulateAlarm: [N, N, N],
 };
 
 let api: TestApi;
@@ -148,6 +157,7 @@ async function requestFor(route: Route): Promise<{ path: string; body?: unknown 
     deliveryId: 'dlv_missing',
     changeRequestId: 'cr_missing',
     scheduledChangeId: 'sch_missing',
+    rolloutId: 'ro_missing',
     jobId: 'imp_missing',
   };
   if (route.operation === 'deleteEnvironment') {

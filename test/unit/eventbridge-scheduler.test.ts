@@ -91,3 +91,20 @@ describe('EventBridgeScheduler', () => {
     await expect(scheduler().delete('sch_abc')).rejects.toThrow('access denied');
   });
 });
+
+describe('EventBridgeScheduler for rollout steps', () => {
+  it('fires the rollout-runner with the step it is due to serve', async () => {
+    schedulerApi.on(CreateScheduleCommand).resolves({});
+    const runner = 'arn:aws:lambda:eu-west-1:123456789012:function:rollout-runner';
+    const rollouts = new EventBridgeScheduler<{ envId: string; rolloutId: string; step: number }>(new SchedulerClient({ region: 'eu-west-1' }), { ...options, targetArn: runner });
+
+    await rollouts.create('ro_1-2-v3', new Date('2026-12-01T10:00:00.500Z'), { envId: 'env_1', rolloutId: 'ro_1', step: 2 });
+
+    expect(schedulerApi.commandCalls(CreateScheduleCommand)[0]?.args[0].input).toMatchObject({
+      Name: 'ro_1-2-v3',
+      ScheduleExpression: 'at(2026-12-01T10:00:01)',
+      Target: { Arn: runner, Input: '{"envId":"env_1","rolloutId":"ro_1","step":2}' },
+      ClientToken: 'ro_1-2-v3',
+    });
+  });
+});

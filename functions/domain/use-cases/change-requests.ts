@@ -11,6 +11,7 @@ import type { Page, PageRequest, Write } from '../ports.js';
 import type * as schemas from '../schemas.js';
 import { applyChangeSet, proposeChanges } from './change-sets.js';
 import { requiredApprovalsOf } from './governance.js';
+import { cancelledRolloutWrites } from './rollout-steps.js';
 import { type Actor, commitOrConflict, type Deps, eventWrite, expectVersion, isoNow, newId } from './support.js';
 
 /** An environment's change requests, newest first. */
@@ -62,24 +63,16 @@ async function step(deps: Deps, actor: Actor, before: ChangeRequest, after: Chan
   return after;
 }
 
-/** Opens a change request; its changes are resolved to complete content against the current states. */
-export async function createChangeRequest(
-  deps: Deps,
-  actor: Actor,
-  environment: Environment,
-  body: z.infer<typeof schemas.createChangeRequestBody>,
-): Promise<ChangeRequest> {
-  const changes = await proposeChanges(deps, environment, body.changes);
+/** A new open change request by `actor`, not stored yet. */
+export function newChangeRequest(deps: Deps, actor: Actor, environment: Environment, fields: Pick<ChangeRequest, 'title' | 'description' | 'changes'>): ChangeRequest {
   const at = isoNow(deps);
-  const request: ChangeRequest = {
+  return {
     type: 'change-request',
     id: newId('cr'),
     orgId: environment.orgId,
     projectId: environment.projectId,
     envId: environment.id,
-    title: body.title,
-    description: body.description,
-    changes,
+    ...fields,
     author: { tokenId: actor.id, name: actor.name },
     approvals: [],
     comments: [],
@@ -88,6 +81,17 @@ export async function createChangeRequest(
     updatedAt: at,
     version: 1,
   };
+}
+
+/** Opens a change request; its changes are resolved to complete content against the current states. */
+export async function createChangeRequest(
+  deps: Deps,
+  actor: Actor,
+  environment: Environment,
+  body: z.infer<typeof schemas.createChangeRequestBody>,
+): Promise<ChangeRequest> {
+  const changes = await proposeChanges(deps, environment, body.changes);
+  const request = newChangeRequest(deps, actor, environment, { title: body.title, description: body.description, changes });
   await commitOrConflict(deps, changeRequestWrites(deps, actor, null, request, 'created'), async () => new Conflict('That change request already exists.'));
   return request;
 }
@@ -101,6 +105,9 @@ export async function updateChangeRequest(
   body: z.infer<typeof schemas.updateChangeRequestBody>,
 ): Promise<ChangeRequest> {
   const request = await openRequest(deps, environment, id, body.version);
+  if (body.changes && request.changes.some((change) => change.target === 'rollout')) {
+    throw new Conflict(`Change request ${id} starts a rollout, whose plan cannot be edited: close it (the rollout is cancelled) and create the rollout again.`);
+  }
   const changes = body.changes ? { changes: await proposeChanges(deps, environment, body.changes), approvals: [] } : {};
   const next = stamp(deps, request, {
     ...(body.title !== undefined ? { title: body.title } : {}),
@@ -135,10 +142,19 @@ export async function commentChangeRequest(deps: Deps, actor: Actor, environment
   return step(deps, actor, request, stamp(deps, request, { comments }), 'commented');
 }
 
-/** Closes an open request without applying it (event action `cancelled`). */
+/** The writes that close an open request (event action `cancelled`). */
+export function closedWrites(deps: Deps, actor: Actor, request: ChangeRequest): { next: ChangeRequest; writes: Write[] } {
+  const next = stamp(deps, request, { status: 'closed' });
+  return { next, writes: changeRequestWrites(deps, actor, request, next, 'cancelled') };
+}
+
+/** Closes an open request without applying it (event action `cancelled`); a rollout it would have started is cancelled with it. */
 export async function closeChangeRequest(deps: Deps, actor: Actor, environment: Environment, id: string, expected: number | undefined): Promise<ChangeRequest> {
   const request = await openRequest(deps, environment, id, expected);
-  return step(deps, actor, request, stamp(deps, request, { status: 'closed' }), 'cancelled');
+  const { next, writes } = closedWrites(deps, actor, request);
+  const rollouts = await cancelledRolloutWrites(deps, actor, environment, request.changes);
+  await commitOrConflict(deps, [...writes, ...rollouts], async () => new Conflict(`Change request ${id} changed meanwhile: reload and try again.`));
+  return next;
 }
 
 /** Why an open request may not apply yet (too few approvals under the environment's current rule), or undefined. */

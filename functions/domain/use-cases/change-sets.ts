@@ -22,9 +22,10 @@ import { Conflict, Invalid, TooLarge } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import { CommitConflict, type Write } from '../ports.js';
 import { MAX_CHANGES } from '../schemas.js';
-import { checkContent, effectiveState, featureStateWrites } from './features.js';
+import { checkContent, effectiveState, featureStateWrites, refuseDuringRollout } from './features.js';
 import { documentGrowth, documentRoomProblem } from './document-budget.js';
 import { environmentUnchanged, refusalNow } from './governance.js';
+import { beforeCommit, planRolloutChange } from './rollout-steps.js';
 import { overrideValueProblems, segmentOverrideWrites, tenantOverrideWrites } from './targeting.js';
 import type { Actor, Deps } from './support.js';
 
@@ -106,6 +107,7 @@ async function proposeChange(deps: Deps, environment: Environment, feature: Feat
     return content === undefined ? undefined : { target: 'tenant-override', ...base, tenantId, expectedVersion: current?.version ?? 0, content };
   }
   const current = await effectiveState(deps, environment, feature);
+  refuseDuringRollout(current);
   const content: FeatureStateContent = {
     enabled: input.enabled ?? current.enabled,
     value: input.value !== undefined ? input.value : current.value,
@@ -154,8 +156,23 @@ export async function proposeChanges(deps: Deps, environment: Environment, input
 /** What removing an override takes off the document (its value and entry), as a negative growth. */
 const removal = (current: { value: unknown } | undefined) => (current ? -documentGrowth(current.value, null) : 0);
 
-/** Plans one change: its writes and how much it grows the environment's document, or its diff when the target moved (or is gone). */
-async function planChange(deps: Deps, actor: Actor, environment: Environment, change: ProposedChange): Promise<{ writes: Write[]; growth: number } | { conflict: ChangeDiff }> {
+/**
+ * Plans one change: its writes, how much it grows the environment's document (and what must run
+ * before they commit), or its diff when the target moved (or is gone).
+ */
+async function planChange(
+  deps: Deps,
+  actor: Actor,
+  environment: Environment,
+  change: ProposedChange,
+): Promise<{ writes: Write[]; growth: number; prepare?: () => Promise<void> } | { conflict: ChangeDiff }> {
+  if (change.target === 'rollout') {
+    // Starting a rollout: its first step, and the schedule of the next, created before the commit.
+    // The document gains the rollout's segment, which serves the target value.
+    const planned = await planRolloutChange(deps, actor, environment, change);
+    if ('conflict' in planned) return planned;
+    return { writes: planned.writes, growth: documentGrowth(planned.next.target.value, null), prepare: beforeCommit(deps, planned) };
+  }
   const stored = await deps.store.get({ type: 'feature', projectId: environment.projectId, name: change.featureName });
   const feature = stored && stored.id === change.featureId ? stored : undefined;
   const gone = { currentVersion: null, current: null };
@@ -192,9 +209,10 @@ export async function planChangeSet(
   actor: Actor,
   environment: Environment,
   changes: ProposedChange[],
-): Promise<{ writes: Write[]; conflicts: ChangeDiff[]; documentProblem?: string | undefined }> {
+): Promise<{ writes: Write[]; conflicts: ChangeDiff[]; prepare: (() => Promise<void>)[]; documentProblem?: string | undefined }> {
   const writes: Write[] = [];
   const conflicts: ChangeDiff[] = [];
+  const prepare: (() => Promise<void>)[] = [];
   let growth = 0;
   for (const change of changes) {
     const planned = await planChange(deps, actor, environment, change);
@@ -202,20 +220,27 @@ export async function planChangeSet(
     else {
       writes.push(...planned.writes);
       growth += planned.growth;
+      if (planned.prepare) prepare.push(planned.prepare);
     }
   }
   // The set applies whole or not at all, so its growth counts whole against the document's budget.
   const documentProblem = conflicts.length ? undefined : await documentRoomProblem(deps, [environment], growth);
-  return { writes, conflicts, documentProblem };
+  return { writes, conflicts, prepare, documentProblem };
 }
 
-/** How many targets moved, in words: "2 feature state(s)", or "… or override(s)" when overrides moved. */
+/** How many targets moved, in words: "2 feature state(s)", or "… or override(s)" / "… or rollout(s)" when those moved. */
 export const movedTargets = (conflicts: ChangeDiff[]): string =>
-  `${conflicts.length} feature state(s)${conflicts.some((c) => 'segmentId' in c || 'tenantId' in c) ? ' or override(s)' : ''}`;
+  `${conflicts.length} feature state(s)${conflicts.some((c) => 'segmentId' in c || 'tenantId' in c) ? ' or override(s)' : ''}${conflicts.some((c) => 'rolloutId' in c) ? ' or rollout(s)' : ''}`;
 
-/** A conflict's target as people read it (the feature name, or which override of it). */
+/** A conflict's target as people read it (the feature name, which override of it, or which rollout and why it cannot start). */
 export const conflictTarget = (c: ChangeDiff): string =>
-  'segmentId' in c ? `${c.featureName} (segment ${c.segmentId})` : 'tenantId' in c ? `${c.featureName} (tenant ${c.tenantId})` : c.featureName;
+  'segmentId' in c
+    ? `${c.featureName} (segment ${c.segmentId})`
+    : 'tenantId' in c
+      ? `${c.featureName} (tenant ${c.tenantId})`
+      : 'rolloutId' in c
+        ? `${c.featureName} (rollout ${c.rolloutId}: ${c.reason})`
+        : c.featureName;
 
 /** The 409 of a change set whose targets moved; `details` is the diff per feature. */
 export function changeSetConflict(conflicts: ChangeDiff[]): Conflict {
@@ -238,9 +263,10 @@ export async function applyChangeSet(
   refusal: (now: Environment) => Conflict | undefined,
   otherwise: () => Promise<Conflict>,
 ): Promise<void> {
-  const { writes, conflicts, documentProblem } = await planChangeSet(deps, actor, environment, changes);
+  const { writes, conflicts, prepare, documentProblem } = await planChangeSet(deps, actor, environment, changes);
   if (conflicts.length) throw changeSetConflict(conflicts);
   if (documentProblem) throw new TooLarge(documentProblem, { limitBytes: LIMITS.documentBytes });
+  for (const step of prepare) await step();
   try {
     await deps.store.commit([...writes, ...extra, environmentUnchanged(environment)]);
   } catch (error) {

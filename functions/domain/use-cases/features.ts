@@ -13,12 +13,14 @@ import type {
   JsonValue,
   MultivariateOption,
   Project,
+  ServedRollout,
   ValueType,
 } from '../entities.js';
 import { Conflict, Invalid, NotFound } from '../errors.js';
 import type { Page, PageRequest, Write } from '../ports.js';
 import { documentGrowth, ensureDocumentRoom, ensureProjectDocumentRoom } from './document-budget.js';
 import { commitDirectWrite, refuseDirectWrites } from './governance.js';
+import { refuseRequiredDeletion, resolvePrerequisites } from './prerequisites.js';
 import { purgeJob, startPurge } from './purges.js';
 import type * as schemas from '../schemas.js';
 import { type Actor, allocateNumbers, commitOrConflict, type Deps, defined, eventWrite, expectVersion, isoNow, newId, stableUuid } from './support.js';
@@ -69,8 +71,9 @@ export async function createFeature(deps: Deps, actor: Actor, project: Project, 
     ...checkWeights(options, Object.fromEntries(options.map((o) => [o.id, o.defaultWeight])), 'options'),
   ];
   if (problems.length) throw new Invalid('The feature is not valid.', problems);
-  // Every environment serves the new feature: its default value and its options.
-  await ensureProjectDocumentRoom(deps, project, documentGrowth([body.initialValue, ...options.map((o) => o.value)], null));
+  const required = body.prerequisites?.length ? await resolvePrerequisites(deps, project, body.name, body.prerequisites) : undefined;
+  // Every environment serves the new feature: its default value, its options and its prerequisites.
+  await ensureProjectDocumentRoom(deps, project, documentGrowth([body.initialValue, ...options.map((o) => o.value), required?.prerequisites ?? []], null));
   const at = isoNow(deps);
   const feature: Feature = {
     type: 'feature',
@@ -87,6 +90,7 @@ export async function createFeature(deps: Deps, actor: Actor, project: Project, 
     tags: body.tags,
     description: body.description,
     owner: body.owner,
+    ...(required ? { prerequisites: required.prerequisites } : {}),
     createdAt: at,
     updatedAt: at,
     version: 1,
@@ -96,8 +100,12 @@ export async function createFeature(deps: Deps, actor: Actor, project: Project, 
     [
       { kind: 'put', entity: feature, expect: 'absent' },
       eventWrite(deps, actor, { detailType: 'feature.changed', action: 'created', orgId: project.orgId, projectId: project.id, subject: { kind: 'feature', featureName: feature.name }, before: null, after: feature, version: 1 }),
+      ...(required?.checks ?? []),
     ],
-    async () => new Conflict(`A feature named ${body.name} already exists in this project.`),
+    async () =>
+      (await deps.store.get({ type: 'feature', projectId: project.id, name: body.name }))
+        ? new Conflict(`A feature named ${body.name} already exists in this project.`)
+        : new Conflict('A feature it requires changed meanwhile: reload and try again.'),
   );
   return feature;
 }
@@ -118,8 +126,12 @@ export async function updateFeature(deps: Deps, actor: Actor, project: Project, 
         };
       })
     : feature.options;
-  const { version: _version, options: _options, ...changes } = body;
+  const { version: _version, options: _options, prerequisites: inputs, ...changes } = body;
+  const required = inputs?.length ? await resolvePrerequisites(deps, project, name, inputs) : undefined;
   const next: Feature = { ...feature, ...defined(changes), options, version: expected + 1, updatedAt: isoNow(deps) };
+  // [] removes them; absent leaves them as they are.
+  if (inputs) next.prerequisites = required?.prerequisites;
+  if (next.prerequisites === undefined) delete next.prerequisites;
   const problems = [
     ...checkValue(next, next.initialValue, 'initialValue'),
     ...(next.kind === 'STANDARD' && options.length ? [{ path: 'options', message: 'only MULTIVARIATE features have options' }] : []),
@@ -130,15 +142,16 @@ export async function updateFeature(deps: Deps, actor: Actor, project: Project, 
     ...checkWeights(options, Object.fromEntries(options.map((o) => [o.id, o.defaultWeight])), 'options'),
   ];
   if (problems.length) throw new Invalid('The feature is not valid.', problems);
-  const values = (f: Feature) => [f.initialValue, ...f.options.map((o) => o.value)];
+  const values = (f: Feature) => [f.initialValue, ...f.options.map((o) => o.value), f.prerequisites ?? []];
   await ensureProjectDocumentRoom(deps, project, documentGrowth(values(next), { value: values(feature) }));
   await commitOrConflict(
     deps,
     [
       { kind: 'put', entity: next, expect: expected },
       eventWrite(deps, actor, { detailType: 'feature.changed', action: 'updated', orgId: project.orgId, projectId: project.id, subject: { kind: 'feature', featureName: name }, before: feature, after: next, version: next.version }),
+      ...(required?.checks ?? []),
     ],
-    async () => new Conflict(`Feature ${name} changed meanwhile: reload and try again.`, { currentVersion: (await getFeature(deps, project, name)).version }),
+    async () => new Conflict(`Feature ${name}, or a feature it requires, changed meanwhile: reload and try again.`, { currentVersion: (await getFeature(deps, project, name)).version }),
   );
   return next;
 }
@@ -146,10 +159,12 @@ export async function updateFeature(deps: Deps, actor: Actor, project: Project, 
 /**
  * Deletes a feature. Its states, versions and overrides in every environment are keyed by the
  * feature's id, so they stop applying at once (and a feature created later under the same name
- * starts clean); a purge job, committed with the deletion, then removes them in batches.
+ * starts clean); a purge job, committed with the deletion, then removes them in batches. A
+ * feature other features require is deleted only with `force` (they are then served off).
  */
-export async function deleteFeature(deps: Deps, actor: Actor, project: Project, name: string): Promise<void> {
+export async function deleteFeature(deps: Deps, actor: Actor, project: Project, name: string, options: { force?: boolean } = {}): Promise<void> {
   const feature = await getFeature(deps, project, name);
+  await refuseRequiredDeletion(deps, project, name, options.force ?? false);
   const envIds = (await deps.store.listAll({ of: 'environments', projectId: project.id })).map((environment) => environment.id);
   const purge = purgeJob(deps, actor, { type: 'feature', projectId: project.id, featureId: feature.id, featureName: name, envIds }, { orgId: project.orgId, projectId: project.id });
   await commitOrConflict(
@@ -206,9 +221,24 @@ export function checkContent(feature: Feature, content: FeatureStateContent, pat
 }
 
 /**
+ * A feature state under a rollout changes only through the rollout (its steps, its rollback):
+ * anything else would move what the rollout rolls back to. Every other writer asks this first;
+ * the version condition of its commit covers a rollout that starts meanwhile.
+ */
+export function refuseDuringRollout(state: Pick<FeatureState, 'featureName' | 'rollout'>): void {
+  const rollout = state.rollout;
+  if (!rollout) return;
+  throw new Conflict(
+    `Feature ${state.featureName} is being rolled out (rollout ${rollout.id}, at ${rollout.percentage}%): its state changes only through the rollout until it completes. Abort the rollout to change it by hand.`,
+    { rolloutId: rollout.id },
+  );
+}
+
+/**
  * The writes of one feature-state change: the new state (conditional on the version it replaces),
  * a version record and a `feature-state.changed` event. Callers commit them, alone or with others
- * (a change set, the change request or schedule that carries it), in one transaction.
+ * (a change set, the change request or schedule that carries it), in one transaction. A rollout
+ * sets (or, with null, removes) its split; `subject` adds to the event's subject.
  */
 export function featureStateWrites(
   deps: Deps,
@@ -217,7 +247,7 @@ export function featureStateWrites(
   feature: Feature,
   current: FeatureState,
   content: FeatureStateContent,
-  options: { restoredFrom?: number | undefined; hashKey?: string | undefined } = {},
+  options: { restoredFrom?: number | undefined; hashKey?: string | undefined; rollout?: ServedRollout | null | undefined; subject?: Record<string, string> | undefined } = {},
 ): { next: FeatureState; writes: Write[] } {
   const { restoredFrom, hashKey } = options;
   const expected = current.version;
@@ -232,6 +262,8 @@ export function featureStateWrites(
     updatedBy: actor.id,
     ...(expected === 0 ? { createdAt: at } : {}),
   };
+  if (options.rollout === null) delete next.rollout;
+  else if (options.rollout) next.rollout = options.rollout;
   const record: FeatureStateVersion = {
     type: 'feature-state-version',
     envId: environment.id,
@@ -244,6 +276,7 @@ export function featureStateWrites(
     at,
     actor: actor.id,
     ...(restoredFrom !== undefined ? { restoredFrom } : {}),
+    ...(next.rollout ? { rollout: next.rollout } : {}),
   };
   const writes: Write[] = [
     { kind: 'put', entity: next, expect: expected === 0 ? 'absent' : expected },
@@ -254,7 +287,7 @@ export function featureStateWrites(
       orgId: environment.orgId,
       projectId: environment.projectId,
       envId: environment.id,
-      subject: { kind: 'feature-state', featureName: feature.name },
+      subject: { kind: 'feature-state', featureName: feature.name, ...options.subject },
       before: current.version === 0 ? null : current,
       after: next,
       version: next.version,
@@ -278,6 +311,7 @@ async function writeFeatureState(
   restoredFrom?: number,
 ): Promise<FeatureState> {
   refuseDirectWrites(environment);
+  refuseDuringRollout(current);
   expectVersion(current.version, expectedVersion, `Feature state ${feature.name}`);
   const problems = checkContent(feature, content);
   if (problems.length) throw new Invalid('The feature state is not valid.', problems);

@@ -41,7 +41,7 @@ import { Conflict, Invalid, NotFound } from '../errors.js';
 import { identityWrite, idleSecondsOf, isExpired, nextIdentity } from '../identities.js';
 import { CommitConflict, type Write } from '../ports.js';
 import * as schemas from '../schemas.js';
-import { checkContent, defaultState, featureStateWrites } from './features.js';
+import { checkContent, defaultState, featureStateWrites, refuseDuringRollout } from './features.js';
 import { directWriteConflict, directWriteRefusal, environmentUnchanged, refusalNow } from './governance.js';
 import { type JobRun, newJob, startJob, type WorkOutcome } from './jobs.js';
 import { finishIdentityDeletion, overridePutWrites, overrideValueProblems } from './targeting.js';
@@ -374,6 +374,7 @@ export async function planImport(deps: Deps, actor: Actor, environment: Environm
       summary.unchanged++;
       continue;
     }
+    refuseDuringRollout(current);
     // The one write path: state (conditional on the version read), version record and event.
     groups.push(featureStateWrites(deps, actor, env, feature, current, { enabled: next.enabled, value: next.value, weights: next.weights }, { hashKey: next.hashKey }).writes);
     count('featureStates', current.version === 0);

@@ -185,6 +185,8 @@ export async function applyScheduledChange(deps: Deps, target: { envId: string; 
         const next: ScheduledChange = { ...scheduled, status: 'applied', appliedAt: at, version: scheduled.version + 1, updatedAt: at };
         // Conditional on the environment whose rule was just checked: a rule raised meanwhile loses the race, and the retry fails the change.
         plan = { writes: [...planned.writes, ...extra, ...scheduleWrites(deps, actor, scheduled, next, 'applied'), environmentUnchanged(environment)] };
+        // A change request that starts a rollout schedules its next step first.
+        for (const step of planned.prepare) await step();
       }
     }
   }

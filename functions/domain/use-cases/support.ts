@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { AdminToken, ChangeEvent, Environment, Organisation, Project } from '../entities.js';
 import { Conflict } from '../errors.js';
-import { CommitConflict, type JobQueue, type SchedulerPort, type Store, type Write } from '../ports.js';
+import { type AlarmsPort, CommitConflict, type JobQueue, type RolloutStepTarget, type SchedulerPort, type Store, type Write } from '../ports.js';
 
 /** What every use case gets: storage and a clock (tests and schedules move time). */
 export interface Deps {
@@ -9,6 +9,15 @@ export interface Deps {
   clock: () => Date;
   /** One-time schedules for scheduled changes; without it, scheduling is refused. */
   scheduler?: SchedulerPort | undefined;
+  /** One-time schedules for rollout steps; without it (or `alarms`), rollouts are refused. */
+  rolloutScheduler?: SchedulerPort<RolloutStepTarget> | undefined;
+  /** The guard alarms' states (CloudWatch in production, simulated locally). */
+  alarms?: AlarmsPort | undefined;
+  /**
+   * The alarm ARNs (a trailing `*` matches any suffix) this deployment may watch: its IAM grant
+   * and alarm rule cover these only, so rollouts may name no others. Undefined: any (local stack).
+   */
+  guardAlarmArns?: readonly string[] | undefined;
   /**
    * Whether webhooks may target private, loopback and link-local addresses: only the local stack
    * (its receivers are on 127.0.0.1) sets it; the Lambdas leave it off. @default false

@@ -1,4 +1,6 @@
 import { allows } from '../../domain/access.js';
+import type { Feature } from '../../domain/entities.js';
+import { prerequisiteWarnings } from '../../domain/prerequisite-documents.js';
 import { Forbidden, Invalid, NotFound } from '../../domain/errors.js';
 import { loadSnapshot } from '../../domain/environment-snapshot.js';
 import { exportDocument } from '../../domain/flagsmith-document.js';
@@ -9,12 +11,14 @@ import * as schemas from '../../domain/schemas.js';
 import { bodyAs, environmentOf, type Handler, type HandlerContext, ok, param, projectOf, queryAs } from './context.js';
 
 export const listFeatures: Handler = async (c) => ok(await useCases.listFeatures(c.deps, projectOf(c), queryAs(c, schemas.listQuery)));
-export const createFeature: Handler = async (c) =>
-  ok(await useCases.createFeature(c.deps, c.actor, projectOf(c), bodyAs(c, schemas.createFeatureBody)));
+/** Create and update answer the feature with `warnings`: what Flagsmith-format documents cannot say exactly about its prerequisites. */
+const withWarnings = async (c: HandlerContext, feature: Feature) => ok({ ...feature, warnings: await prerequisiteWarnings(c.deps, projectOf(c), feature) });
+export const createFeature: Handler = async (c) => withWarnings(c, await useCases.createFeature(c.deps, c.actor, projectOf(c), bodyAs(c, schemas.createFeatureBody)));
 export const getFeature: Handler = async (c) => ok(await useCases.getFeature(c.deps, projectOf(c), param(c, 'featureName')));
 export const updateFeature: Handler = async (c) =>
-  ok(await useCases.updateFeature(c.deps, c.actor, projectOf(c), param(c, 'featureName'), bodyAs(c, schemas.updateFeatureBody)));
-export const deleteFeature: Handler = async (c) => ok(await useCases.deleteFeature(c.deps, c.actor, projectOf(c), param(c, 'featureName')));
+  withWarnings(c, await useCases.updateFeature(c.deps, c.actor, projectOf(c), param(c, 'featureName'), bodyAs(c, schemas.updateFeatureBody)));
+export const deleteFeature: Handler = async (c) =>
+  ok(await useCases.deleteFeature(c.deps, c.actor, projectOf(c), param(c, 'featureName'), { force: queryAs(c, schemas.deleteFeatureQuery).force === 'true' }));
 
 /** `If-Match: 3` or `If-Match: "3"` (an ETag as GET returned it); anything else, an empty value included, is refused. */
 function ifMatch({ headers }: HandlerContext): number | undefined {

@@ -3,7 +3,7 @@
  * `targetingKey` is the identifier. Values keep their types.
  */
 import * as z from 'zod';
-import type { EvaluationResult, FlagResult, SegmentRule, TraitValue } from '../../engine/index.js';
+import { type EvaluationResult, type FlagResult, PREREQUISITE_FAILED, type SegmentRule, type TraitValue } from '../../engine/index.js';
 import { ownRecord, setOwn } from '../../engine/records.js';
 import { LIMITS } from '../../domain/limits.js';
 import { identifier } from '../../domain/schemas.js';
@@ -100,18 +100,23 @@ function isTargeted(snapshot: EnvironmentSnapshot, feature: Feature): boolean {
   return (
     (feature.kind === 'MULTIVARIATE' && feature.options.length > 0) ||
     snapshot.segmentOverrides.some((o) => o.featureId === feature.id) ||
-    snapshot.tenantOverrides.some((o) => o.featureId === feature.id)
+    snapshot.tenantOverrides.some((o) => o.featureId === feature.id) ||
+    (feature.prerequisites?.length ?? 0) > 0 ||
+    snapshot.states.some((state) => state.featureId === feature.id && state.rollout !== undefined)
   );
 }
 
 /**
  * One flag in OFREP terms. A flag without a value (or a boolean one) answers its on/off state;
- * any other answers its value, typed. Reasons: DISABLED, SPLIT, TARGETING_MATCH, DEFAULT, STATIC.
+ * any other answers its value, typed. Reasons: PREREQUISITE_FAILED, DISABLED, SPLIT,
+ * TARGETING_MATCH, DEFAULT, STATIC.
  */
 function ofrepFlag(snapshot: EnvironmentSnapshot, feature: Feature, flag: FlagResult) {
   const toggle = flag.value === null || feature.valueType === 'boolean';
   const value = toggle ? flag.enabled && (flag.value === null ? true : Boolean(flag.value)) : flag.value;
-  const reason = !flag.enabled
+  const reason = flag.reason.startsWith(PREREQUISITE_FAILED)
+    ? PREREQUISITE_FAILED
+    : !flag.enabled
     ? 'DISABLED'
     : flag.reason.startsWith('SPLIT')
       ? 'SPLIT'
