@@ -234,3 +234,7 @@ export const staleFeaturesQuery = z.object({
 export type CreateFeatureBody = z.infer<typeof createFeatureBody>;
 export type UpdateFeatureBody = z.infer<typeof updateFeatureBody>;
 export type PatchFeatureStateBody = z.infer<typeof patchFeatureStateBody>;
+export const evaluationAnalyticsQuery = z.object({
+  days: z.coerce.number().int().min(1).max(90).default(14).describe('The last N days, today included (UTC).'),
+  feature: featureName.optional().describe('One feature only.'),
+});

@@ -108,6 +108,8 @@ const adminRoutes: Omit<Route, 'function'>[] = [
   { method: 'DELETE', path: `${A}/environments/{envId}/identities/{identifier}`, operation: 'deleteIdentity', access: write, summary: 'Delete an identity and its overrides', status: 204 },
   { method: 'PUT', path: `${A}/environments/{envId}/identities/{identifier}/overrides/{featureName}`, operation: 'putIdentityOverride', access: write, summary: 'Create or replace an identity override', body: schemas.putOverrideBody },
   { method: 'DELETE', path: `${A}/environments/{envId}/identities/{identifier}/overrides/{featureName}`, operation: 'deleteIdentityOverride', access: write, summary: 'Remove an identity override', status: 204 },
+  { method: 'GET', path: `${A}/environments/{envId}/identities/{identifier}/flags`, operation: 'explainIdentityFlags', access: read, summary: "An identity's evaluated flags, each with the source of its value (identity, tenant or segment override, split bucket, default)" },
+  { method: 'GET', path: `${A}/environments/{envId}/analytics/evaluations`, operation: 'getEvaluationAnalytics', access: read, summary: 'Evaluations per flag per day, as SDKs report them', query: schemas.evaluationAnalyticsQuery },
   // Webhooks carry data out of Vexilla: environment admins only.
   { method: 'GET', path: WH, operation: 'listWebhooks', access: admin, summary: 'Webhooks of the environment (without secrets)' },
   { method: 'POST', path: WH, operation: 'createWebhook', access: admin, summary: 'Create a webhook; its signing secret is shown once', body: schemas.createWebhookBody, status: 201 },

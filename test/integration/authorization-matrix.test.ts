@@ -65,6 +65,8 @@ const matrix: Record<string, readonly [Expect, Expect, Expect]> = {
   deleteIdentity: [N, Y, Y],
   putIdentityOverride: [N, Y, Y],
   deleteIdentityOverride: [N, Y, Y],
+  explainIdentityFlags: [Y, Y, Y],
+  getEvaluationAnalytics: [Y, Y, Y],
   listWebhooks: [N, N, Y],
   createWebhook: [N, N, Y],
   getWebhook: [N, N, Y],
