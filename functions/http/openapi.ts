@@ -3,6 +3,7 @@
  * schemas that validate requests.
  */
 import * as z from 'zod';
+import { registry, responses } from './responses.js';
 import { publicRoutes, type Route, routes } from './routes.js';
 
 const errorSchema = {
@@ -28,6 +29,22 @@ const ERRORS: Record<string, string> = {
 
 const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' });
 
+/** Named response schemas, shared by every operation that answers them. */
+const components: Record<string, object> = {};
+
+/** A response body's schema, its named parts moved to `components.schemas` and referenced from there. */
+function responseSchema(operationId: string): object {
+  const schema = responses[operationId];
+  if (!schema) return {};
+  const { $defs, $schema: _, ...body } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'output', unrepresentable: 'any', metadata: registry }) as {
+    $defs?: Record<string, object>;
+    $schema?: string;
+  };
+  const relink = <T>(value: T): T => JSON.parse(JSON.stringify(value).replaceAll('"#/$defs/', '"#/components/schemas/')) as T;
+  for (const [name, definition] of Object.entries($defs ?? {})) components[name] ??= relink(definition);
+  return relink(body);
+}
+
 function operation(route: Route) {
   const parameters: object[] = [...route.path.matchAll(/\{([^}]+)\}/g)].map((match) => ({
     name: match[1],
@@ -49,7 +66,7 @@ function operation(route: Route) {
     parameters,
     ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body) } } } } : {}),
     responses: {
-      [status]: status === '204' ? { description: 'Done' } : { description: 'Success', content: { 'application/json': { schema: {} } } },
+      [status]: status === '204' ? { description: 'Done' } : { description: 'Success', content: { 'application/json': { schema: responseSchema(route.operation) } } },
       ...Object.fromEntries(
         Object.entries(ERRORS).map(([code, description]) => [
           code,
@@ -81,7 +98,7 @@ export function openApiDocument(): object {
     servers: [{ url: '/' }],
     paths,
     components: {
-      schemas: { Error: errorSchema },
+      schemas: { Error: errorSchema, ...components },
       securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: 'An admin token (vxa_...)' } },
     },
   };
