@@ -238,3 +238,4 @@ export const evaluationAnalyticsQuery = z.object({
   days: z.coerce.number().int().min(1).max(90).default(14).describe('The last N days, today included (UTC).'),
   feature: featureName.optional().describe('One feature only.'),
 });
+export const environmentOverridesQuery = z.object({ feature: featureName.optional().describe('One feature only.') });

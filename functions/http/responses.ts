@@ -370,6 +370,7 @@ export const responses: Record<string, z.ZodType> = {
   putIdentityOverride: identityOverride,
   explainIdentityFlags: explainedIdentity,
   getEvaluationAnalytics: evaluationAnalytics,
+  listEnvironmentOverrides: z.object({ segmentOverrides: z.array(segmentOverride), tenantOverrides: z.array(tenantOverride), identityOverrides: z.array(identityOverride) }),
   listWebhooks: items(webhook),
   createWebhook: withSecret(webhook, 'secret', 'The signing secret: shown once.'),
   getWebhook: webhook,

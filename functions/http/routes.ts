@@ -109,6 +109,7 @@ const adminRoutes: Omit<Route, 'function'>[] = [
   { method: 'PUT', path: `${A}/environments/{envId}/identities/{identifier}/overrides/{featureName}`, operation: 'putIdentityOverride', access: write, summary: 'Create or replace an identity override', body: schemas.putOverrideBody },
   { method: 'DELETE', path: `${A}/environments/{envId}/identities/{identifier}/overrides/{featureName}`, operation: 'deleteIdentityOverride', access: write, summary: 'Remove an identity override', status: 204 },
   { method: 'GET', path: `${A}/environments/{envId}/identities/{identifier}/flags`, operation: 'explainIdentityFlags', access: read, summary: "An identity's evaluated flags, each with the source of its value (identity, tenant or segment override, split bucket, default)" },
+  { method: 'GET', path: `${A}/environments/{envId}/overrides`, operation: 'listEnvironmentOverrides', access: read, summary: 'Every segment, tenant and identity override of the environment (or of one feature)', query: schemas.environmentOverridesQuery },
   { method: 'GET', path: `${A}/environments/{envId}/analytics/evaluations`, operation: 'getEvaluationAnalytics', access: read, summary: 'Evaluations per flag per day, as SDKs report them', query: schemas.evaluationAnalyticsQuery },
   // Webhooks carry data out of Vexilla: environment admins only.
   { method: 'GET', path: WH, operation: 'listWebhooks', access: admin, summary: 'Webhooks of the environment (without secrets)' },

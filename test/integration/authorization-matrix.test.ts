@@ -67,6 +67,7 @@ const matrix: Record<string, readonly [Expect, Expect, Expect]> = {
   deleteIdentityOverride: [N, Y, Y],
   explainIdentityFlags: [Y, Y, Y],
   getEvaluationAnalytics: [Y, Y, Y],
+  listEnvironmentOverrides: [Y, Y, Y],
   listWebhooks: [N, N, Y],
   createWebhook: [N, N, Y],
   getWebhook: [N, N, Y],

@@ -94,3 +94,15 @@ describe('evaluation analytics', () => {
     expect(JSON.stringify(reply.body.details)).toContain('days');
   });
 });
+
+describe("an environment's overrides", () => {
+  it('lists segment, tenant and identity overrides together, or those of one feature', async () => {
+    const all = await api.call('GET', `/admin/v1/environments/${envId}/overrides`);
+    expect(all.status).toBe(200);
+    expect(all.body.segmentOverrides.map((o: { featureName: string }) => o.featureName)).toEqual(['banner']);
+    expect(all.body.tenantOverrides.map((o: { featureName: string; tenantId: string }) => [o.featureName, o.tenantId])).toEqual([['checkout', 'acme']]);
+    expect(all.body.identityOverrides.map((o: { featureName: string; identifier: string }) => [o.featureName, o.identifier])).toEqual([['support_chat', 'ana']]);
+    const one = await api.call('GET', `/admin/v1/environments/${envId}/overrides?feature=checkout`);
+    expect(one.body).toMatchObject({ segmentOverrides: [], identityOverrides: [], tenantOverrides: [{ tenantId: 'acme' }] });
+  });
+});

@@ -89,6 +89,8 @@ describe('response schemas', () => {
     await call('PUT', `${E}/identities/ana/overrides/pricing`, { body: { enabled: true, value: 'b' } });
     await call('GET', `${E}/identities/ana`);
     await call('GET', `${E}/identities/ana/flags`);
+    await call('GET', `${E}/overrides`);
+    await call('GET', `${E}/overrides?feature=banner`);
     await call('GET', `${E}/identities/bob/flags`);
     await call('GET', `${E}/analytics/evaluations?days=3`);
     await call('GET', `${P}/stale-features?days=1`);
