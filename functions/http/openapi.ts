@@ -27,22 +27,32 @@ const ERRORS: Record<string, string> = {
   '422': 'Invalid body or query; details name the fields',
 };
 
-const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' });
-
-/** Named response schemas, shared by every operation that answers them. */
+/** Named schemas (responses, and the recursive parts requests share), referenced from operations. */
 const components: Record<string, object> = {};
 
-/** A response body's schema, its named parts moved to `components.schemas` and referenced from there. */
-function responseSchema(operationId: string): object {
-  const schema = responses[operationId];
-  if (!schema) return {};
-  const { $defs, $schema: _, ...body } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'output', unrepresentable: 'any', metadata: registry }) as {
+/**
+ * A schema for an operation, its named parts moved to `components.schemas` and referenced from
+ * there (a `$ref` to a local `$defs` would resolve against the document root, where it is not).
+ * Unnamed recursive parts get a name unique to the operation.
+ */
+function componentised(schema: z.ZodType, io: 'input' | 'output', owner: string): Record<string, unknown> {
+  const { $defs, $schema: _, ...body } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', metadata: registry }) as {
     $defs?: Record<string, object>;
     $schema?: string;
-  };
-  const relink = <T>(value: T): T => JSON.parse(JSON.stringify(value).replaceAll('"#/$defs/', '"#/components/schemas/')) as T;
-  for (const [name, definition] of Object.entries($defs ?? {})) components[name] ??= relink(definition);
+  } & Record<string, unknown>;
+  const nameOf = (name: string) => (name.startsWith('__schema') ? `${owner}${name.slice('__schema'.length)}` : name);
+  const relink = <T>(value: T): T =>
+    JSON.parse(JSON.stringify(value).replace(/"#\/\$defs\/([^"]+)"/g, (_, name: string) => JSON.stringify(`#/components/schemas/${nameOf(name)}`))) as T;
+  for (const [name, definition] of Object.entries($defs ?? {})) components[nameOf(name)] ??= relink(definition);
   return relink(body);
+}
+
+const upperFirst = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+/** A response body's schema; any JSON for operations without one in the response table. */
+function responseSchema(operationId: string): object {
+  const schema = responses[operationId];
+  return schema ? componentised(schema, 'output', `${upperFirst(operationId)}Response`) : {};
 }
 
 function operation(route: Route) {
@@ -53,7 +63,7 @@ function operation(route: Route) {
     schema: { type: 'string' },
   }));
   if (route.query) {
-    const schema = jsonSchema(route.query) as { properties?: Record<string, object>; required?: string[] };
+    const schema = componentised(route.query, 'input', `${upperFirst(route.operation)}Query`) as { properties?: Record<string, object>; required?: string[] };
     for (const [name, property] of Object.entries(schema.properties ?? {})) {
       parameters.push({ name, in: 'query', required: schema.required?.includes(name) ?? false, schema: property });
     }
@@ -64,7 +74,7 @@ function operation(route: Route) {
     summary: route.summary,
     security: [{ adminToken: [] }],
     parameters,
-    ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body) } } } } : {}),
+    ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: componentised(route.body, 'input', `${upperFirst(route.operation)}Body`) } } } } : {}),
     responses: {
       [status]: status === '204' ? { description: 'Done' } : { description: 'Success', content: { 'application/json': { schema: responseSchema(route.operation) } } },
       ...Object.fromEntries(

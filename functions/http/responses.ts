@@ -30,14 +30,17 @@ import type { EvaluationAnalytics } from '../domain/use-cases/evaluation-analyti
 import type { ApiKeyView, TokenView } from '../domain/use-cases/organisation.js';
 import type { StaleFeatures } from '../domain/use-cases/stale-features.js';
 import type { DeliveryView, WebhookView } from '../domain/use-cases/webhooks.js';
+import { jsonValue } from '../domain/schemas.js';
 import { ruleSchema, traitValueSchema } from '../engine/schema.js';
 
 /** Schemas with a name of their own: components of the OpenAPI document. */
 export const registry = z.registry<{ id: string }>();
 
+// Recursive schemas that requests and responses share: named once, referenced everywhere.
 registry.add(ruleSchema, { id: 'SegmentRule' });
+registry.add(jsonValue, { id: 'JsonValue' });
 
-const json: z.ZodType<JsonValue> = z.json() as z.ZodType<JsonValue>;
+const json = jsonValue as z.ZodType<JsonValue>;
 const stamped = { createdAt: z.string(), updatedAt: z.string(), version: z.number().int() };
 const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), cursor: z.string().optional().describe('Pass it back for the next page; absent on the last.') });
 const items = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });

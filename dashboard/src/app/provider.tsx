@@ -1,0 +1,33 @@
+import { createTheme, MantineProvider } from '@mantine/core';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import type { ReactNode } from 'react';
+import { ApiError } from '../api/client';
+
+const queryClient = new QueryClient({
+  defaultOptions: {
+    queries: {
+      staleTime: 5_000,
+      // 4xx answers will not change by asking again.
+      retry: (failures, error) => !(error instanceof ApiError && error.status < 500) && failures < 2,
+      refetchOnWindowFocus: true,
+    },
+  },
+});
+
+// Colours are in theme.css (static CSS); this keeps component props in step with it.
+const theme = createTheme({ primaryColor: 'indigo', primaryShade: 8 });
+
+/**
+ * Mantine's runtime <style> tags (CSS variables, global classes) are off: the strict CSP allows
+ * stylesheets from this origin only, and the default variables ship in its static CSS. Keep the
+ * theme to options that need no runtime variables (colour choice and shade are classes).
+ */
+export function AppProvider({ children }: { children: ReactNode }) {
+  return (
+    <MantineProvider theme={theme} withCssVariables={false} withGlobalClasses={false} defaultColorScheme="light">
+      <QueryClientProvider client={queryClient}>
+        {children}
+      </QueryClientProvider>
+    </MantineProvider>
+  );
+}

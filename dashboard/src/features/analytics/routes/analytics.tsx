@@ -1,0 +1,5 @@
+import { Page } from '../../../components/page';
+
+export default function Route() {
+  return <Page title="analytics">TODO</Page>;
+}
