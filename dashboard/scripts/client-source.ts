@@ -16,10 +16,11 @@ const HEADER = `/**
 `;
 
 export async function clientTypesSource(): Promise<string> {
-  const document = structuredClone(openApiDocument()) as OpenAPI3 & { components: { schemas: Record<string, object> } };
+  const document = structuredClone(openApiDocument()) as OpenAPI3;
+  const schemas = (document.components ?? {}).schemas as Record<string, object>;
   // TypeScript cannot index a union that contains itself (`JsonValue[]`) out of an interface:
   // any JSON value is `unknown` to the client, and the dashboard narrows it where it edits one.
-  document.components.schemas.JsonValue = { description: 'Any JSON value' };
+  schemas.JsonValue = { description: 'Any JSON value' };
   const ast = await openapiTS(document, { alphabetize: true, silent: true });
   return `${HEADER}${astToString(ast)}`;
 }

@@ -1,4 +1,4 @@
-import { AppShell, Burger, Button, Group, Kbd, NativeSelect, NavLink, ScrollArea, Text, VisuallyHidden } from '@mantine/core';
+import { Burger, Button, Group, Kbd, NativeSelect, NavLink, Text, VisuallyHidden } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { lazy, Suspense, useEffect, useState } from 'react';
@@ -7,6 +7,7 @@ import { environmentsQuery, projectsQuery } from '../api/queries';
 import { Loading } from '../components/loading';
 import { signOut } from '../lib/auth';
 import { paths, type Scope, scopePath, useScope } from '../lib/scope';
+import classes from './shell.module.css';
 
 // The palette (and its search UI) loads on first use: Ctrl/⌘-K or the Search button.
 const CommandPalette = lazy(() => import('./command-palette'));
@@ -52,11 +53,11 @@ export function Shell() {
   const switchTo = (next: Partial<Scope>) => navigate(`${scopePath({ ...scope, ...next })}${next.projectId ? '/flags' : rest}${location.search}`);
 
   return (
-    <AppShell header={{ height: 60 }} navbar={{ width: 230, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
-      <AppShell.Header>
+    <div className={classes.layout} data-nav-open={opened || undefined}>
+      <header className={classes.header}>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group wrap="nowrap" gap="sm">
-            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
+            <Burger opened={opened} onClick={toggle} className={classes.burger} size="sm" aria-label="Toggle navigation" />
             <Text fw={700} size="lg" component="span">
               Vexilla
             </Text>
@@ -101,25 +102,23 @@ export function Shell() {
             </Button>
           </Group>
         </Group>
-      </AppShell.Header>
-      <AppShell.Navbar p="xs" aria-label="Pages">
-        <ScrollArea>
-          {NAV.map((item) => (
-            <NavLink key={item.label} component={RouterNavLink} to={item.to(scope)} label={item.label} onClick={close} active={location.pathname.startsWith(item.to(scope))} />
-          ))}
-        </ScrollArea>
-      </AppShell.Navbar>
-      <AppShell.Main>
+      </header>
+      <nav className={classes.nav} aria-label="Pages">
+        {NAV.map((item) => (
+          <NavLink key={item.label} component={RouterNavLink} to={item.to(scope)} label={item.label} onClick={close} active={location.pathname.startsWith(item.to(scope))} />
+        ))}
+      </nav>
+      <main className={classes.main}>
         {navigation.state === 'loading' ? <Loading label="Loading page" /> : null}
         <Suspense fallback={<Loading />}>
           <Outlet />
         </Suspense>
-      </AppShell.Main>
+      </main>
       {palette !== 'closed' && (
         <Suspense fallback={null}>
           <CommandPalette scope={scope} openOnMount={palette === 'opening'} onMounted={() => setPalette('loaded')} />
         </Suspense>
       )}
-    </AppShell>
+    </div>
   );
 }
