@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ApiError } from '../../../api/client';
 import { type SegmentRule, useCurrentEnvironment } from '../../../api/queries';
+import { ConfirmButton } from '../../../components/confirm-button';
 import { ErrorAlert } from '../../../components/error-alert';
 import { Loading } from '../../../components/loading';
 import { Page } from '../../../components/page';
@@ -50,15 +51,15 @@ export default function SegmentRoute() {
       }
       actions={
         segmentId && (
-          <Button
+          <ConfirmButton
             variant="subtle"
-            color="red"
-            onClick={() => {
-              if (window.confirm(`Delete the segment ${segment.data?.name}? Its overrides stop applying.`)) remove.mutate(segmentId, { onSuccess: () => navigate(paths.segments(scope)) });
-            }}
+            title={`Delete the segment ${segment.data?.name}?`}
+            message="Its overrides stop applying in every environment."
+            confirmLabel="Delete segment"
+            onConfirm={() => remove.mutate(segmentId, { onSuccess: () => navigate(paths.segments(scope)) })}
           >
             Delete segment
-          </Button>
+          </ConfirmButton>
         )
       }
     >
