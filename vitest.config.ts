@@ -30,7 +30,20 @@ export default defineConfig({
           // `npm run dev` in its own process (it starts its own DynamoDB Local), driven through
           // HTTP and the CLI only.
           include: ['test/e2e/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'test/e2e/dashboard/**'],
           testTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'dashboard',
+          // The dashboard in Debian's Chromium against `npm run dev` in its own process; the
+          // global setup builds the dashboard once.
+          include: ['test/e2e/dashboard/**/*.test.ts'],
+          globalSetup: ['test/e2e/dashboard/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
         },
       },
     ],

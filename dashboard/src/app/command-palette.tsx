@@ -67,6 +67,7 @@ export default function CommandPalette({ scope, openOnMount, onMounted }: { scop
       query={query}
       onQueryChange={setQuery}
       shortcut={['mod + K']}
+      lockScroll={false}
       nothingFound="Nothing matches"
       limit={12}
       highlightQuery

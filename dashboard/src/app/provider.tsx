@@ -1,4 +1,4 @@
-import { createTheme, MantineProvider } from '@mantine/core';
+import { createTheme, MantineProvider, Modal } from '@mantine/core';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { ApiError } from '../api/client';
@@ -15,7 +15,9 @@ const queryClient = new QueryClient({
 });
 
 // Colours are in theme.css (static CSS); this keeps component props in step with it.
-const theme = createTheme({ primaryColor: 'indigo', primaryShade: 8 });
+// Modals do not lock scrolling with a runtime <style> element (react-remove-scroll-bar): the CSP
+// forbids it; theme.css stops the page behind an open dialog from scrolling instead.
+const theme = createTheme({ primaryColor: 'indigo', primaryShade: 8, components: { Modal: Modal.extend({ defaultProps: { lockScroll: false, closeButtonProps: { 'aria-label': 'Close dialog' } } }) } });
 
 /**
  * Mantine's runtime <style> tags (CSS variables, global classes) are off: the strict CSP allows

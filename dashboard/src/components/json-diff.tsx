@@ -17,7 +17,7 @@ export function JsonDiff({ before, after, label }: { before: unknown; after: unk
       </Text>
     );
   return (
-    <Box component="pre" className={classes.diff} aria-label={label}>
+    <Box component="pre" className={classes.diff} role="figure" aria-label={label}>
       {parts.flatMap((part, i) =>
         part.value
           .replace(/\n$/, '')

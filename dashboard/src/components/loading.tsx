@@ -1,9 +1,11 @@
-import { Center, Loader } from '@mantine/core';
+import { Center, Loader, VisuallyHidden } from '@mantine/core';
 
+/** A spinner that says what is loading to assistive technology (a live status region). */
 export function Loading({ label = 'Loading' }: { label?: string }) {
   return (
-    <Center py="xl">
-      <Loader aria-label={label} />
+    <Center py="xl" role="status">
+      <Loader aria-hidden />
+      <VisuallyHidden>{label}</VisuallyHidden>
     </Center>
   );
 }

@@ -1,4 +1,5 @@
-import { SegmentedControl, Stack, Text, Textarea, TextInput } from '@mantine/core';
+import { Choice } from './choice';
+import { Stack, Text, Textarea, TextInput } from '@mantine/core';
 import { useId } from 'react';
 
 export type ValueType = 'string' | 'number' | 'boolean' | 'json';
@@ -59,8 +60,8 @@ export function ValueEditor({
         <Text component="label" id={id} size="sm" fw={500}>
           {label}
         </Text>
-        <SegmentedControl
-          aria-labelledby={id}
+        <Choice
+          labelledBy={id}
           value={draft === 'true' ? 'true' : 'false'}
           onChange={onChange}
           disabled={disabled}

@@ -1,6 +1,7 @@
 import '@mantine/charts/styles.css';
+import { Choice } from '../../../components/choice';
 import { LineChart } from '@mantine/charts';
-import { Paper, SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
+import { Paper, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, unwrap } from '../../../api/client';
@@ -28,8 +29,8 @@ export default function AnalyticsRoute() {
 
   return (
     <Page title="Analytics" description={<Text size="sm" c="dimmed">Flag evaluations per day in {environment?.name ?? 'this environment'}, as SDKs report them (UTC days).</Text>}>
-      <SegmentedControl
-        aria-label="Period"
+      <Choice
+        label="Period"
         value={days}
         onChange={setDays}
         data={[

@@ -76,7 +76,7 @@ export default function ChangeRequestRoute() {
       {action.error && <ErrorAlert error={action.error} title={conflicts ? 'Nothing was applied: these changed since they were proposed' : 'Not done'} />}
       {conflicts && <ConflictList conflicts={conflicts} />}
       {action.isSuccess && (
-        <Text size="sm" c="green.9" role="status">
+        <Text size="sm" c="teal.9" role="status">
           {action.variables?.action === 'apply' ? 'Applied: the changes are live.' : action.variables?.action === 'approve' ? 'Approved.' : 'Closed.'}
         </Text>
       )}

@@ -1,4 +1,5 @@
-import { Anchor, Badge, SegmentedControl, Table, Text } from '@mantine/core';
+import { Choice } from '../../../components/choice';
+import { Anchor, Badge, Table, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
@@ -28,8 +29,8 @@ export default function ChangeRequestsRoute() {
         </Text>
       }
     >
-      <SegmentedControl
-        aria-label="Status"
+      <Choice
+        label="Status"
         value={status}
         onChange={setStatus}
         data={[

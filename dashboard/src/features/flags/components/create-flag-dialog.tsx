@@ -65,7 +65,7 @@ export function CreateFlagDialog({ projectId, opened, onClose, onCreated }: { pr
           <Switch label="On by default in every environment" checked={enabled} onChange={(event) => setEnabled(event.currentTarget.checked)} />
           <TagsInput label="Tags" value={tags} onChange={setTags} error={fields.tags} />
           <Textarea label="Description" value={description} onChange={(event) => setDescription(event.currentTarget.value)} error={fields.description} autosize minRows={2} />
-          {create.error && <ErrorAlert error={create.error} />}
+          {create.error && !Object.keys(fields).length && <ErrorAlert error={create.error} />}
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>
               Cancel

@@ -147,7 +147,7 @@ export function StateEditor({ feature, state, environment, onPropose }: { featur
           )}
           {save.error && !isVersionConflict(save.error) && <ErrorAlert error={save.error} title={save.error instanceof ApiError && save.error.status === 422 ? 'Not saved: fix the fields marked' : 'Not saved'} />}
           {save.isSuccess && !save.isPending && (
-            <Text size="sm" c="green.9" role="status">
+            <Text size="sm" c="teal.9" role="status">
               Saved as version {save.data.version}.
             </Text>
           )}

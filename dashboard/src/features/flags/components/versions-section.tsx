@@ -29,7 +29,7 @@ export function VersionsSection({ feature, environment, state }: { feature: Feat
         {versions.error && <ErrorAlert error={versions.error} />}
         {restore.error && <ErrorAlert error={restore.error} title="Not restored" />}
         {restore.isSuccess && (
-          <Text size="sm" c="green.9" role="status">
+          <Text size="sm" c="teal.9" role="status">
             Restored: now version {restore.data.version}.
           </Text>
         )}

@@ -1,4 +1,5 @@
-import { Button, Group, MultiSelect, SegmentedControl, Text, TextInput } from '@mantine/core';
+import { Choice } from '../../../components/choice';
+import { Button, Group, MultiSelect, Text, TextInput } from '@mantine/core';
 import { useQueries, useQuery } from '@tanstack/react-query';
 import { useCallback, useMemo, useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
@@ -139,8 +140,8 @@ export default function FlagsRoute() {
           <Text component="span" size="sm" fw={500} id="show-label" display="block">
             Show (in {envList[current]?.name ?? 'this environment'})
           </Text>
-          <SegmentedControl
-            aria-labelledby="show-label"
+          <Choice
+            labelledBy="show-label"
             value={show}
             onChange={(next) => setParam('show', next === 'all' ? '' : next)}
             data={[

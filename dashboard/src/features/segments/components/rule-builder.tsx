@@ -62,7 +62,7 @@ function RegexTest({ pattern }: { pattern: string }) {
   return (
     <Group gap="xs" align="flex-end">
       <TextInput label="Test the expression on" size="xs" value={text} onChange={(event) => setText(event.currentTarget.value)} w={220} />
-      <Text size="xs" role="status" c={problem ? 'red.9' : matched ? 'green.9' : undefined} mb={6}>
+      <Text size="xs" role="status" c={problem ? 'red.9' : matched ? 'teal.9' : undefined} mb={6}>
         {problem ?? (text === '' ? 'Type a value to test it' : matched ? 'matches' : 'does not match')}
       </Text>
     </Group>

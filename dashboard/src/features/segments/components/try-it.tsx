@@ -16,7 +16,7 @@ function RuleResult({ rule, label }: { rule: RuleExplanation; label: string }) {
       <List size="sm" withPadding listStyleType="none">
         {rule.conditions.map((condition, i) => (
           <List.Item key={i}>
-            <Text size="sm" span c={condition.matched ? 'green.9' : 'red.9'}>
+            <Text size="sm" span c={condition.matched ? 'teal.9' : 'red.9'}>
               {condition.matched ? '✓' : '✗'} {condition.property || 'identity'} {OPERATOR_LABELS[condition.operator]} {condition.value === null ? '' : shown(condition.value)}
             </Text>{' '}
             {condition.property && (

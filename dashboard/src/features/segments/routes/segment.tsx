@@ -111,7 +111,7 @@ export default function SegmentRoute() {
           </Group>
           {save.error && <ErrorAlert error={save.error} title="Not saved" />}
           {save.isSuccess && (
-            <Text size="sm" c="green.9" role="status">
+            <Text size="sm" c="teal.9" role="status">
               Segment saved.
             </Text>
           )}

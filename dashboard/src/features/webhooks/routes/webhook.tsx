@@ -1,4 +1,5 @@
-import { Anchor, Badge, Breadcrumbs, Button, Group, SegmentedControl, Stack, Switch, Table, Text } from '@mantine/core';
+import { Choice } from '../../../components/choice';
+import { Anchor, Badge, Breadcrumbs, Button, Group, Stack, Switch, Table, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
@@ -72,8 +73,8 @@ export default function WebhookRoute() {
       {error && <ErrorAlert error={error} />}
       {actions.rotate.data && <SecretOnce label="New signing secret" secret={actions.rotate.data.secret} />}
       <Group justify="space-between">
-        <SegmentedControl
-          aria-label="Deliveries to show"
+        <Choice
+          label="Deliveries to show"
           value={show}
           onChange={(next) => setShow(next as 'all' | 'failed')}
           data={[
