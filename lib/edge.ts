@@ -3,6 +3,7 @@ import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import {
   AllowedMethods,
+  type BehaviorOptions,
   CacheCookieBehavior,
   CachedMethods,
   CacheHeaderBehavior,
@@ -105,7 +106,16 @@ export interface VexillaEdgeProps {
    * @default true
    */
   readonly additionalMetrics?: boolean;
+  /**
+   * A website to serve as the default behaviour (the dashboard, lib/dashboard.ts); the APIs
+   * (`/admin/*`, `/api/*`, `/ofrep/*`) then get behaviours of their own.
+   * @default - no website: the default behaviour is the API
+   */
+  readonly site?: BehaviorOptions;
 }
+
+/** Path patterns of the APIs when a website holds the default behaviour. */
+export const API_PATH_PATTERNS = ['/admin/*', '/api/*', '/ofrep/*'] as const;
 
 /**
  * CloudFront in front of the HTTP API. Two behaviours cache the SDK answers every client polls

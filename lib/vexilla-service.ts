@@ -2,6 +2,7 @@ import type { ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import { PriceClass } from 'aws-cdk-lib/aws-cloudfront';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { VexillaDashboard, type VexillaDashboardProps } from './dashboard.js';
 import { type CustomDomain, VexillaEdge } from './edge.js';
 import { VexillaEvents } from './events.js';
 import { VexillaFunctions } from './functions.js';
@@ -11,6 +12,11 @@ import { VexillaScheduler } from './scheduler.js';
 import { VexillaTable } from './table.js';
 
 export interface VexillaServiceProps {
+  /**
+   * The dashboard's files.
+   * @default - built from dashboard/ at synth (see VexillaDashboard)
+   */
+  readonly dashboardAssets?: VexillaDashboardProps['assets'];
   /**
    * Keep the table (refusing deletes) and the log groups when the stack is deleted. Relax it only
    * for throwaway dev stacks.
@@ -67,6 +73,7 @@ export class VexillaService extends Construct {
   readonly functions: VexillaFunctions;
   readonly httpApi: VexillaHttpApi;
   readonly edge: VexillaEdge;
+  readonly dashboard: VexillaDashboard;
   readonly events: VexillaEvents;
   readonly scheduler: VexillaScheduler;
   readonly observability: VexillaObservability;
@@ -83,14 +90,17 @@ export class VexillaService extends Construct {
       throttle: props.throttle,
       corsAllowOrigins: props.corsAllowOrigins,
     });
+    this.dashboard = new VexillaDashboard(this, 'Dashboard', { retain, assets: props.dashboardAssets });
     this.edge = new VexillaEdge(this, 'Edge', {
       httpApi: this.httpApi.api,
+      site: this.dashboard.behavior,
       priceClass: props.priceClass ?? PriceClass.PRICE_CLASS_100,
       customDomain: props.customDomain,
       webAclArn: props.webAclArn,
       corsAllowOrigins: props.corsAllowOrigins,
       accessLogRetentionDays: props.logRetention,
     });
+    this.dashboard.deployTo(this.edge.distribution);
     this.events = new VexillaEvents(this, 'Events', { table: this.data.table, functions: this.functions.functions });
     this.scheduler = new VexillaScheduler(this, 'Scheduler', { applyFunction: this.functions.get('apply-scheduled-change') });
 

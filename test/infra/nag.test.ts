@@ -4,7 +4,7 @@ import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambd
 import { describe, expect, it } from 'vitest';
 import { allFunctionNames } from '../../lib/functions.js';
 import { addNagPacks } from '../../lib/nag.js';
-import { acknowledgments, synthVexilla } from './synth.js';
+import { acknowledgments, logicalIdOf, synthVexilla } from './synth.js';
 
 // Synthesised once, with everything `cdk synth` runs: CDK's CloudFormation validation and both
 // nag packs as validation plugins. Synthesis itself throws if a pack reports an error.
@@ -51,6 +51,19 @@ describe('cdk-nag', () => {
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${scheduler.group.scheduleGroupName}/*]`,
         path: `${stack.stackName}/Default/Functions/admin-api/Role`,
       },
+      // The dashboard bucket (CloudFront's access logs record its reads) and CDK's own deployment provider.
+      { id: 'AwsSolutions-S1', path: pathOf(stack.service.dashboard.bucket) },
+      ...[
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        ...['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*'].map((action) => `AwsSolutions-IAM5[Action::${action}]`),
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]',
+        `AwsSolutions-IAM5[Resource::<${logicalIdOf(stack.service.dashboard.bucket)}.Arn>/*]`,
+        'AwsSolutions-IAM5[Resource::*]',
+        'AwsSolutions-L1',
+        'Serverless-LambdaDLQ',
+        'Serverless-LambdaTracing',
+        'Serverless-LambdaLatestVersion',
+      ].map((id) => ({ id, path: pathOf(stack.node.children.find((child) => child.node.id.startsWith('Custom::CDKBucketDeployment'))!) })),
     ];
     expect(found.map(({ id, path }) => ({ id, path }))).toEqual(expect.arrayContaining(expected));
     expect(found).toHaveLength(expected.length);

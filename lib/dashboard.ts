@@ -1,0 +1,206 @@
+import { cpSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AssetHashType, DockerImage, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import {
+  AllowedMethods,
+  type BehaviorOptions,
+  CachePolicy,
+  Function as CloudFrontFunction,
+  FunctionCode,
+  FunctionEventType,
+  FunctionRuntime,
+  HeadersFrameOption,
+  HeadersReferrerPolicy,
+  type IDistribution,
+  ResponseHeadersPolicy,
+  ViewerProtocolPolicy,
+} from 'aws-cdk-lib/aws-cloudfront';
+import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
+import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { BucketDeployment, CacheControl, type ISource, Source } from 'aws-cdk-lib/aws-s3-deployment';
+import { Construct } from 'constructs';
+import { DASHBOARD_CSP } from '../dashboard/csp.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
+const DASHBOARD_DIR = join(REPO_ROOT, 'dashboard');
+const BUILT_DIR = join(REPO_ROOT, 'dist/dashboard');
+/** What the build reads besides dashboard/: the engine (the segment "try it" panel) and the locked packages. */
+const BUILD_INPUTS = [DASHBOARD_DIR, join(REPO_ROOT, 'functions/engine'), join(REPO_ROOT, 'package-lock.json')];
+
+/** Two years, as hstspreload.org asks. */
+const HSTS_MAX_AGE = Duration.days(730);
+
+export interface VexillaDashboardProps {
+  /**
+   * The dashboard's files.
+   * @default - built from dashboard/ at synth time (`vite build`, the same as `npm run build`;
+   *   an up-to-date dist/dashboard is reused), so `cdk synth` on a clean clone deploys it
+   */
+  readonly assets?: ISource;
+  /**
+   * Keep the bucket when the stack is deleted (it only holds built files).
+   * @default true
+   */
+  readonly retain?: boolean;
+}
+
+/**
+ * The web dashboard, served by CloudFront as the distribution's default behaviour, same-origin
+ * with the API: a private, encrypted, TLS-only S3 bucket read only through origin access
+ * control, a strict Content-Security-Policy on every file, and a CloudFront Function that answers
+ * page paths (no file extension) with index.html, so deep links load the single-page app
+ * without turning the API's own 404s into pages.
+ */
+export class VexillaDashboard extends Construct {
+  readonly bucket: Bucket;
+  readonly responseHeadersPolicy: ResponseHeadersPolicy;
+  readonly pageRouting: CloudFrontFunction;
+  /** The distribution's default behaviour (give it to `VexillaEdge` as `site`). */
+  readonly behavior: BehaviorOptions;
+  private readonly assets: ISource;
+
+  constructor(scope: Construct, id: string, props: VexillaDashboardProps = {}) {
+    super(scope, id);
+    const retain = props.retain ?? true;
+    this.bucket = new Bucket(this, 'Files', {
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      autoDeleteObjects: !retain,
+    });
+    this.responseHeadersPolicy = new ResponseHeadersPolicy(this, 'SecurityHeaders', {
+      comment: 'Vexilla dashboard: strict CSP (dashboard/csp.ts) and security headers',
+      securityHeadersBehavior: {
+        contentSecurityPolicy: { contentSecurityPolicy: DASHBOARD_CSP, override: true },
+        strictTransportSecurity: { accessControlMaxAge: HSTS_MAX_AGE, includeSubdomains: true, override: true },
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
+        referrerPolicy: { referrerPolicy: HeadersReferrerPolicy.NO_REFERRER, override: true },
+      },
+    });
+    // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/functions-event-structure.html
+    this.pageRouting = new CloudFrontFunction(this, 'PageRouting', {
+      comment: 'Vexilla dashboard: page paths answer index.html (the SPA routes in the browser)',
+      runtime: FunctionRuntime.JS_2_0,
+      code: FunctionCode.fromInline(`function handler(event) {
+  var request = event.request;
+  var uri = request.uri;
+  if (uri.lastIndexOf('.') <= uri.lastIndexOf('/')) request.uri = '/index.html';
+  return request;
+}`),
+    });
+    this.behavior = {
+      origin: S3BucketOrigin.withOriginAccessControl(this.bucket),
+      viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+      allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
+      // Asset names carry a content hash; index.html is sent `no-cache` (see deployTo).
+      cachePolicy: CachePolicy.CACHING_OPTIMIZED,
+      responseHeadersPolicy: this.responseHeadersPolicy,
+      compress: true,
+      functionAssociations: [{ function: this.pageRouting, eventType: FunctionEventType.VIEWER_REQUEST }],
+    };
+    this.assets = props.assets ?? builtDashboard();
+  }
+
+  /**
+   * Uploads the files (hashed assets cached for a year, index.html revalidated every time) and
+   * invalidates index.html at the edge after each deployment.
+   */
+  deployTo(distribution: IDistribution): void {
+    const assets = new BucketDeployment(this, 'DeployAssets', {
+      sources: [this.assets],
+      destinationBucket: this.bucket,
+      exclude: ['index.html'],
+      cacheControl: [CacheControl.fromString('public, max-age=31536000, immutable')],
+      prune: false,
+      memoryLimit: 512,
+    });
+    const page = new BucketDeployment(this, 'DeployPage', {
+      sources: [this.assets],
+      destinationBucket: this.bucket,
+      exclude: ['*'],
+      include: ['index.html'],
+      cacheControl: [CacheControl.noCache()],
+      prune: false,
+      distribution,
+      distributionPaths: ['/index.html'],
+      memoryLimit: 512,
+    });
+    // The page only after the assets it names are in place.
+    page.node.addDependency(assets);
+    this.acknowledgeFindings();
+  }
+
+  private acknowledgeFindings(): void {
+    Validations.of(this.bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'The bucket holds only the built dashboard, read only by CloudFront through origin access control; the distribution access logs record every read.',
+    });
+    // CDK's BucketDeployment provider (one function for the stack) and, with retain: false, its
+    // auto-delete provider: AWS-maintained custom resources that run once per deployment.
+    const bucketId = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as CfnBucket);
+    const copies = "CDK's deployment custom resource copies the dashboard from the CDK asset bucket into the dashboard bucket: object-level actions on those two buckets only";
+    // The provider is one function per stack, at the stack's root, named by CDK.
+    const provider = Stack.of(this).node.children.find((child) => child.node.id.startsWith('Custom::CDKBucketDeployment'));
+    if (!provider) return;
+    Validations.of(provider).acknowledge(
+      { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', reason: "CDK's deployment custom resource uses the AWSLambdaBasicExecutionRole managed policy for its own logs." },
+      ...['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*'].map((action) => ({ id: `AwsSolutions-IAM5[Action::${action}]`, reason: copies })),
+      { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]', reason: copies },
+      { id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/*]`, reason: copies },
+      { id: 'AwsSolutions-IAM5[Resource::*]', reason: "The CloudFront invalidation after a deployment: CDK's deployment custom resource asks for cloudfront:CreateInvalidation and GetInvalidation on every resource." },
+      { id: 'AwsSolutions-L1', reason: "CDK's deployment custom resource pins its own runtime; it runs only while CloudFormation deploys the dashboard." },
+      { id: 'Serverless-LambdaDLQ', reason: 'A deployment custom resource is invoked synchronously by CloudFormation, which reports its failure and rolls back.' },
+      { id: 'Serverless-LambdaTracing', reason: 'A deployment-time custom resource run by CloudFormation; its own logs and the stack events say what it did.' },
+      { id: 'Serverless-LambdaLatestVersion', reason: "CDK's deployment custom resource pins its own runtime; it runs only while CloudFormation deploys the dashboard." },
+    );
+  }
+}
+
+/** The newest modification time under a file or folder (node_modules and dotfiles skipped). */
+function newest(path: string): number {
+  if (!existsSync(path)) return 0;
+  const info = statSync(path);
+  if (!info.isDirectory()) return info.mtimeMs;
+  let latest = info.mtimeMs;
+  for (const entry of readdirSync(path)) if (entry !== 'node_modules' && !entry.startsWith('.')) latest = Math.max(latest, newest(join(path, entry)));
+  return latest;
+}
+
+/**
+ * The dashboard as a CDK asset, built by local bundling (no Docker): an up-to-date
+ * dist/dashboard (`npm run build`) is copied, otherwise `vite build` writes straight into the
+ * asset folder. The asset hash is of the output, so an unchanged dashboard redeploys nothing.
+ */
+function builtDashboard(): ISource {
+  return Source.asset(DASHBOARD_DIR, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // Required by the API; never used: local bundling either succeeds or throws.
+      image: DockerImage.fromRegistry('node:22-slim'),
+      local: {
+        tryBundle(outputDir: string): boolean {
+          const index = join(BUILT_DIR, 'index.html');
+          if (existsSync(index) && statSync(index).mtimeMs >= Math.max(...BUILD_INPUTS.map(newest))) {
+            cpSync(BUILT_DIR, outputDir, { recursive: true, filter: (source) => !source.includes(`${BUILT_DIR}/.vite`) });
+            return true;
+          }
+          try {
+            execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'dashboard/vite.config.ts', '--outDir', outputDir, '--emptyOutDir', '--logLevel', 'warn'], {
+              cwd: REPO_ROOT,
+              stdio: ['ignore', 'inherit', 'inherit'],
+            });
+          } catch (error) {
+            throw new Error(`Building the dashboard for deployment failed (run \`npm ci\`, then \`npm run build\` to see why): ${(error as Error).message}`);
+          }
+          rmSync(join(outputDir, '.vite'), { recursive: true, force: true });
+          return true;
+        },
+      },
+    },
+  });
+}
