@@ -1,31 +1,19 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
+import { addVexillaStacks } from '../lib/app.js';
+import { configFromContext, type ContextOption } from '../lib/context.js';
 import { addNagPacks } from '../lib/nag.js';
-import { VexillaStack } from '../lib/vexilla-stack.js';
 
 /**
- * Context options (`npx cdk deploy -c name=value`):
- *   stage           stack name suffix                                  (default: dev)
- *   retainData      false lets a throwaway stack delete its table       (default: true)
- *   alarmEmail      address that receives alarm notifications           (default: none)
- *   domainName      custom domain for CloudFront, with certificateArn   (default: CloudFront's)
- *   certificateArn  ACM certificate for domainName, in us-east-1
+ * The CDK app. Every `-c name=value` option is declared, parsed and checked in lib/context.ts and
+ * listed in the README's configuration table. The region comes from `-c region=` or, as for any
+ * CDK app, from the CLI's profile (CDK_DEFAULT_REGION); lib/app.ts says what it changes.
  */
 const app = new App();
 const context = (name: string): string | undefined => {
   const value: unknown = app.node.tryGetContext(name);
   return value === undefined || value === null ? undefined : String(value);
 };
-const stage = context('stage') ?? 'dev';
-const domainName = context('domainName');
-const certificateArn = context('certificateArn');
-if (Boolean(domainName) !== Boolean(certificateArn)) throw new Error('Pass domainName and certificateArn together.');
-const alarmEmail = context('alarmEmail');
-
-new VexillaStack(app, `Vexilla-${stage}`, {
-  description: `Vexilla feature flags and remote config (${stage})`,
-  retainData: context('retainData') !== 'false',
-  ...(alarmEmail ? { alarmEmail } : {}),
-  ...(domainName && certificateArn ? { customDomain: { domainName, certificateArn } } : {}),
-});
+const config = configFromContext((name: ContextOption) => context(name), Object.keys(app.node.getAllContext()), { region: process.env.CDK_DEFAULT_REGION });
+addVexillaStacks(app, config, process.env.CDK_DEFAULT_ACCOUNT);
 addNagPacks(app);

@@ -238,7 +238,8 @@ async function main(argv: string[]): Promise<void> {
     // Seeded once the port is ours: a new demo's secrets must reach local.json, or they are lost.
     const existing = await readLocalConfig(configFile);
     const demo = await ensureDemo(stack.deps, existing);
-    const config: LocalConfig = { ...demo, apiUrl: `http://localhost:${stack.port}` };
+    // DynamoDB Local's port is picked at random: local.json says where it is (`vexilla bootstrap --endpoint`).
+    const config: LocalConfig & { dynamoEndpoint: string; tableName: string } = { ...demo, apiUrl: `http://localhost:${stack.port}`, dynamoEndpoint: dynamo.endpoint, tableName: TABLE_NAME };
     // Written last, so its existence means the API is up; holds secrets, so owner-only.
     await writeFile(configFile, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
     console.log(
