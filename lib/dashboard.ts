@@ -15,6 +15,8 @@ import {
   HeadersReferrerPolicy,
   type IDistribution,
   ResponseHeadersPolicy,
+  S3OriginAccessControl,
+  Signing,
   ViewerProtocolPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
 import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -22,6 +24,7 @@ import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwne
 import { BucketDeployment, CacheControl, type ISource, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { DASHBOARD_CSP } from '../dashboard/csp.js';
+import { accountUniqueName } from './names.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const DASHBOARD_DIR = join(REPO_ROOT, 'dashboard');
@@ -39,11 +42,6 @@ export interface VexillaDashboardProps {
    *   an up-to-date dist/dashboard is reused), so `cdk synth` on a clean clone deploys it
    */
   readonly assets?: ISource;
-  /**
-   * Keep the bucket when the stack is deleted (it only holds built files).
-   * @default true
-   */
-  readonly retain?: boolean;
 }
 
 /**
@@ -63,16 +61,23 @@ export class VexillaDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: VexillaDashboardProps = {}) {
     super(scope, id);
-    const retain = props.retain ?? true;
+    // Deleted with the stack, files and all, whatever retainData says: it holds only what the
+    // next deploy uploads again.
     this.bucket = new Bucket(this, 'Files', {
       encryption: BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-      autoDeleteObjects: !retain,
+      removalPolicy: RemovalPolicy.DESTROY,
+      autoDeleteObjects: true,
+    });
+    const originAccessControl = new S3OriginAccessControl(this, 'OriginAccess', {
+      originAccessControlName: accountUniqueName(this, 'dashboard', 64),
+      description: 'Vexilla dashboard: CloudFront signs its reads of the dashboard bucket',
+      signing: Signing.SIGV4_ALWAYS,
     });
     this.responseHeadersPolicy = new ResponseHeadersPolicy(this, 'SecurityHeaders', {
+      responseHeadersPolicyName: accountUniqueName(this, 'dashboard-headers'),
       comment: 'Vexilla dashboard: strict CSP (dashboard/csp.ts) and security headers',
       securityHeadersBehavior: {
         contentSecurityPolicy: { contentSecurityPolicy: DASHBOARD_CSP, override: true },
@@ -94,7 +99,7 @@ export class VexillaDashboard extends Construct {
 }`),
     });
     this.behavior = {
-      origin: S3BucketOrigin.withOriginAccessControl(this.bucket),
+      origin: S3BucketOrigin.withOriginAccessControl(this.bucket, { originAccessControl }),
       viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
       allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
       // Asset names carry a content hash; index.html is sent `no-cache` (see deployTo).

@@ -179,7 +179,7 @@ export class VexillaService extends Construct {
     }
     const originVerifyValue = this.originVerifySecret?.secretValue.unsafeUnwrap();
 
-    this.dashboard = new VexillaDashboard(this, 'Dashboard', { retain, assets: props.dashboardAssets });
+    this.dashboard = new VexillaDashboard(this, 'Dashboard', { assets: props.dashboardAssets });
     this.edge = new VexillaEdge(this, 'Edge', {
       httpApi: this.httpApi.api,
       site: this.dashboard.behavior,
