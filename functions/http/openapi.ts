@@ -56,7 +56,7 @@ function responseSchema(operationId: string): object {
 }
 
 function operation(route: Route) {
-  const parameters: object[] = [...route.path.matchAll(/\{([^}]+)\}/g)].map((match) => ({
+  const parameters: object[] = [...route.path.matchAll(/\{([^{}]+)\}/g)].map((match) => ({
     name: match[1],
     in: 'path',
     required: true,

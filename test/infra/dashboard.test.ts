@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { DASHBOARD_CSP } from '../../dashboard/csp.js';
 import { VexillaDashboard } from '../../lib/dashboard.js';
 import { API_PATH_PATTERNS } from '../../lib/edge.js';
-import { cachedRoutes } from '../../functions/http/edge-caching.js';
+import { cachedRoutes } from '../../functions/edge/cache-rules.js';
 import { logicalIdOf, synthVexilla } from './synth.js';
 
 const { stack, template } = synthVexilla(undefined, { bundle: false });
