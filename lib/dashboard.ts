@@ -2,7 +2,7 @@ import { cpSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AssetHashType, DockerImage, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { AssetHashType, BOOTSTRAP_QUALIFIER_CONTEXT, DefaultStackSynthesizer, DockerImage, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import {
   AllowedMethods,
   type BehaviorOptions,
@@ -11,8 +11,6 @@ import {
   FunctionCode,
   FunctionEventType,
   FunctionRuntime,
-  HeadersFrameOption,
-  HeadersReferrerPolicy,
   type IDistribution,
   ResponseHeadersPolicy,
   S3OriginAccessControl,
@@ -24,6 +22,7 @@ import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwne
 import { BucketDeployment, CacheControl, type ISource, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { DASHBOARD_CSP } from '../dashboard/csp.js';
+import { securityHeaders } from './edge.js';
 import { accountUniqueName } from './names.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -31,9 +30,6 @@ const DASHBOARD_DIR = join(REPO_ROOT, 'dashboard');
 const BUILT_DIR = join(REPO_ROOT, 'dist/dashboard');
 /** What the build reads besides dashboard/: the engine (the segment "try it" panel) and the locked packages. */
 const BUILD_INPUTS = [DASHBOARD_DIR, join(REPO_ROOT, 'functions/engine'), join(REPO_ROOT, 'package-lock.json')];
-
-/** Two years, as hstspreload.org asks. */
-const HSTS_MAX_AGE = Duration.days(730);
 
 export interface VexillaDashboardProps {
   /**
@@ -53,6 +49,7 @@ export interface VexillaDashboardProps {
  */
 export class VexillaDashboard extends Construct {
   readonly bucket: Bucket;
+  readonly originAccessControl: S3OriginAccessControl;
   readonly responseHeadersPolicy: ResponseHeadersPolicy;
   readonly pageRouting: CloudFrontFunction;
   /** The distribution's default behaviour (give it to `VexillaEdge` as `site`). */
@@ -71,21 +68,15 @@ export class VexillaDashboard extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
       autoDeleteObjects: true,
     });
-    const originAccessControl = new S3OriginAccessControl(this, 'OriginAccess', {
+    const originAccessControl = (this.originAccessControl = new S3OriginAccessControl(this, 'OriginAccess', {
       originAccessControlName: accountUniqueName(this, 'dashboard', 64),
       description: 'Vexilla dashboard: CloudFront signs its reads of the dashboard bucket',
       signing: Signing.SIGV4_ALWAYS,
-    });
+    }));
     this.responseHeadersPolicy = new ResponseHeadersPolicy(this, 'SecurityHeaders', {
       responseHeadersPolicyName: accountUniqueName(this, 'dashboard-headers'),
       comment: 'Vexilla dashboard: strict CSP (dashboard/csp.ts) and security headers',
-      securityHeadersBehavior: {
-        contentSecurityPolicy: { contentSecurityPolicy: DASHBOARD_CSP, override: true },
-        strictTransportSecurity: { accessControlMaxAge: HSTS_MAX_AGE, includeSubdomains: true, override: true },
-        contentTypeOptions: { override: true },
-        frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
-        referrerPolicy: { referrerPolicy: HeadersReferrerPolicy.NO_REFERRER, override: true },
-      },
+      securityHeadersBehavior: securityHeaders(DASHBOARD_CSP),
     });
     // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/functions-event-structure.html
     this.pageRouting = new CloudFrontFunction(this, 'PageRouting', {
@@ -155,7 +146,7 @@ export class VexillaDashboard extends Construct {
     Validations.of(provider).acknowledge(
       { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', reason: "CDK's deployment custom resource uses the AWSLambdaBasicExecutionRole managed policy for its own logs." },
       ...['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*'].map((action) => ({ id: `AwsSolutions-IAM5[Action::${action}]`, reason: copies })),
-      { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]', reason: copies },
+      { id: `AwsSolutions-IAM5[Resource::${cdkAssetObjects(Stack.of(this))}]`, reason: copies },
       { id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/*]`, reason: copies },
       { id: 'AwsSolutions-IAM5[Resource::*]', reason: "The CloudFront invalidation after a deployment: CDK's deployment custom resource asks for cloudfront:CreateInvalidation and GetInvalidation on every resource." },
       { id: 'AwsSolutions-L1', reason: "CDK's deployment custom resource pins its own runtime; it runs only while CloudFormation deploys the dashboard." },
@@ -164,6 +155,13 @@ export class VexillaDashboard extends Construct {
       { id: 'Serverless-LambdaLatestVersion', reason: "CDK's deployment custom resource pins its own runtime; it runs only while CloudFormation deploys the dashboard." },
     );
   }
+}
+
+/** The CDK asset bucket's objects, as cdk-nag writes them (pseudo parameters when the stack's environment is not fixed). */
+function cdkAssetObjects(stack: Stack): string {
+  const literal = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<${pseudo}>` : value);
+  const qualifier = (stack.node.tryGetContext(BOOTSTRAP_QUALIFIER_CONTEXT) as string | undefined) ?? DefaultStackSynthesizer.DEFAULT_QUALIFIER;
+  return `arn:<AWS::Partition>:s3:::cdk-${qualifier}-assets-${literal(stack.account, 'AWS::AccountId')}-${literal(stack.region, 'AWS::Region')}/*`;
 }
 
 /** The newest modification time under a file or folder (node_modules and dotfiles skipped). */

@@ -37,7 +37,16 @@ describe('the dashboard at the edge', () => {
     template.hasResourceProperties('AWS::CloudFront::OriginAccessControl', {
       OriginAccessControlConfig: { OriginAccessControlOriginType: 's3', SigningBehavior: 'always', SigningProtocol: 'sigv4' },
     });
-    expect(originIdOf(undefined)).toMatchObject({ S3OriginConfig: { OriginAccessIdentity: '' }, OriginAccessControlId: Match.anyValue() as never });
+    expect(originIdOf(undefined)).toMatchObject({ S3OriginConfig: { OriginAccessIdentity: '' }, OriginAccessControlId: { 'Fn::GetAtt': [logicalIdOf(dashboard.originAccessControl), 'Id'] } });
+  });
+
+  it('is deleted with the stack, files and all, whatever retainData says (it holds only built files)', () => {
+    for (const each of [template, synthVexilla({ retainData: false }, { bundle: false }).template]) {
+      const buckets = each.findResources('AWS::S3::Bucket', { DeletionPolicy: 'Delete' });
+      const bucket = Object.entries(buckets).find(([id]) => id === bucketId);
+      expect(bucket, 'the dashboard bucket, DeletionPolicy Delete').toBeDefined();
+      each.hasResourceProperties('Custom::S3AutoDeleteObjects', { BucketName: { Ref: bucketId } });
+    }
   });
 
   it('is the default behaviour; the APIs have their own, after the cached SDK paths', () => {
@@ -54,8 +63,9 @@ describe('the dashboard at the edge', () => {
     expect(config.DefaultCacheBehavior.AllowedMethods).toEqual(['GET', 'HEAD']);
     expect(config.DefaultCacheBehavior.ViewerProtocolPolicy).toBe('redirect-to-https');
     expect(config.DefaultCacheBehavior.FunctionAssociations).toEqual([{ EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': [logicalIdOf(dashboard.pageRouting), 'FunctionARN'] } }]);
-    // No distribution-wide error pages: they would turn the APIs' own 404s into index.html.
-    expect(config.CustomErrorResponses).toBeUndefined();
+    // No error page anywhere: it would turn the APIs' own 403s and 404s into index.html. (The
+    // error responses there are only there to keep refusals out of the cache.)
+    for (const response of config.CustomErrorResponses ?? []) expect(response).toEqual({ ErrorCode: response.ErrorCode, ErrorCachingMinTTL: 0 });
   });
 
   it('sends the strict Content-Security-Policy the local stack sends, and security headers', () => {
