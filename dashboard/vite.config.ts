@@ -10,8 +10,8 @@ import { defineConfig } from 'vite';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 const localConfig = fileURLToPath(new URL('../.vexilla/local.json', import.meta.url));
-const apiUrl =
-  process.env.VEXILLA_API_URL ?? (existsSync(localConfig) ? (JSON.parse(readFileSync(localConfig, 'utf8')) as { apiUrl: string }).apiUrl : 'http://localhost:8080');
+// No default port: without a running local stack (or VEXILLA_API_URL) the API calls answer 404.
+const apiUrl = process.env.VEXILLA_API_URL ?? (existsSync(localConfig) ? (JSON.parse(readFileSync(localConfig, 'utf8')) as { apiUrl: string }).apiUrl : undefined);
 
 export default defineConfig({
   root,
@@ -26,6 +26,6 @@ export default defineConfig({
     chunkSizeWarningLimit: 600,
   },
   server: {
-    proxy: { '/admin': apiUrl, '/api': apiUrl, '/ofrep': apiUrl },
+    proxy: apiUrl ? { '/admin': apiUrl, '/api': apiUrl, '/ofrep': apiUrl } : {},
   },
 });

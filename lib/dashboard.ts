@@ -11,7 +11,6 @@ import {
   FunctionCode,
   FunctionEventType,
   FunctionRuntime,
-  type IDistribution,
   ResponseHeadersPolicy,
   S3OriginAccessControl,
   Signing,
@@ -22,6 +21,7 @@ import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwne
 import { BucketDeployment, CacheControl, type ISource, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { DASHBOARD_CSP } from '../dashboard/csp.js';
+import { pageRoutingSource } from '../dashboard/page-routing.js';
 import { securityHeaders } from './edge.js';
 import { accountUniqueName } from './names.js';
 
@@ -54,7 +54,6 @@ export class VexillaDashboard extends Construct {
   readonly pageRouting: CloudFrontFunction;
   /** The distribution's default behaviour (give it to `VexillaEdge` as `site`). */
   readonly behavior: BehaviorOptions;
-  private readonly assets: ISource;
 
   constructor(scope: Construct, id: string, props: VexillaDashboardProps = {}) {
     super(scope, id);
@@ -78,37 +77,32 @@ export class VexillaDashboard extends Construct {
       comment: 'Vexilla dashboard: strict CSP (dashboard/csp.ts) and security headers',
       securityHeadersBehavior: securityHeaders(DASHBOARD_CSP),
     });
-    // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/functions-event-structure.html
     this.pageRouting = new CloudFrontFunction(this, 'PageRouting', {
       comment: 'Vexilla dashboard: page paths answer index.html (the SPA routes in the browser)',
       runtime: FunctionRuntime.JS_2_0,
-      code: FunctionCode.fromInline(`function handler(event) {
-  var request = event.request;
-  var uri = request.uri;
-  if (uri.lastIndexOf('.') <= uri.lastIndexOf('/')) request.uri = '/index.html';
-  return request;
-}`),
+      code: FunctionCode.fromInline(pageRoutingSource),
     });
     this.behavior = {
       origin: S3BucketOrigin.withOriginAccessControl(this.bucket, { originAccessControl }),
       viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
       allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
-      // Asset names carry a content hash; index.html is sent `no-cache` (see deployTo).
+      // Asset names carry a content hash and are sent `immutable`. index.html is sent `no-cache`,
+      // which this policy's minimum TTL of 1 s caps at one second at the edge ("If your minimum
+      // TTL is greater than 0, CloudFront will cache content for at least the duration specified
+      // in the cache policy's minimum TTL, even if the Cache-Control: no-cache ... directives are
+      // present": docs.aws.amazon.com/cloudfront/latest/APIReference/API_CachePolicyConfig.html),
+      // so a deployment needs no invalidation.
       cachePolicy: CachePolicy.CACHING_OPTIMIZED,
       responseHeadersPolicy: this.responseHeadersPolicy,
       compress: true,
       functionAssociations: [{ function: this.pageRouting, eventType: FunctionEventType.VIEWER_REQUEST }],
     };
-    this.assets = props.assets ?? builtDashboard();
-  }
 
-  /**
-   * Uploads the files (hashed assets cached for a year, index.html revalidated every time) and
-   * invalidates index.html at the edge after each deployment.
-   */
-  deployTo(distribution: IDistribution): void {
+    // The files: hashed assets cached for a year, index.html revalidated every time. Old assets
+    // stay (no pruning), so a page loaded before a deployment keeps working.
+    const files = props.assets ?? builtDashboard();
     const assets = new BucketDeployment(this, 'DeployAssets', {
-      sources: [this.assets],
+      sources: [files],
       destinationBucket: this.bucket,
       exclude: ['index.html'],
       cacheControl: [CacheControl.fromString('public, max-age=31536000, immutable')],
@@ -116,14 +110,12 @@ export class VexillaDashboard extends Construct {
       memoryLimit: 512,
     });
     const page = new BucketDeployment(this, 'DeployPage', {
-      sources: [this.assets],
+      sources: [files],
       destinationBucket: this.bucket,
       exclude: ['*'],
       include: ['index.html'],
       cacheControl: [CacheControl.noCache()],
       prune: false,
-      distribution,
-      distributionPaths: ['/index.html'],
       memoryLimit: 512,
     });
     // The page only after the assets it names are in place.
@@ -136,8 +128,8 @@ export class VexillaDashboard extends Construct {
       id: 'AwsSolutions-S1',
       reason: 'The bucket holds only the built dashboard, read only by CloudFront through origin access control; the distribution access logs record every read.',
     });
-    // CDK's BucketDeployment provider (one function for the stack) and, with retain: false, its
-    // auto-delete provider: AWS-maintained custom resources that run once per deployment.
+    // CDK's BucketDeployment provider (one function for the stack): an AWS-maintained custom
+    // resource that runs once per deployment.
     const bucketId = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as CfnBucket);
     const copies = "CDK's deployment custom resource copies the dashboard from the CDK asset bucket into the dashboard bucket: object-level actions on those two buckets only";
     // The provider is one function per stack, at the stack's root, named by CDK.
@@ -148,7 +140,6 @@ export class VexillaDashboard extends Construct {
       ...['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*'].map((action) => ({ id: `AwsSolutions-IAM5[Action::${action}]`, reason: copies })),
       { id: `AwsSolutions-IAM5[Resource::${cdkAssetObjects(Stack.of(this))}]`, reason: copies },
       { id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/*]`, reason: copies },
-      { id: 'AwsSolutions-IAM5[Resource::*]', reason: "The CloudFront invalidation after a deployment: CDK's deployment custom resource asks for cloudfront:CreateInvalidation and GetInvalidation on every resource." },
       { id: 'AwsSolutions-L1', reason: "CDK's deployment custom resource pins its own runtime; it runs only while CloudFormation deploys the dashboard." },
       { id: 'Serverless-LambdaDLQ', reason: 'A deployment custom resource is invoked synchronously by CloudFormation, which reports its failure and rolls back.' },
       { id: 'Serverless-LambdaTracing', reason: 'A deployment-time custom resource run by CloudFormation; its own logs and the stack events say what it did.' },

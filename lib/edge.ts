@@ -36,7 +36,7 @@ import { HttpOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { cors } from '../functions/http/cors.js';
-import { isEdgeRoute, publicRoutes, routes } from '../functions/http/routes.js';
+import { apiPathPrefixes } from '../functions/http/routes.js';
 import {
   type CachedRoute,
   cachedRoutes,
@@ -148,14 +148,10 @@ export interface VexillaEdgeProps {
 }
 
 /**
- * Path patterns of the APIs when a website holds the default behaviour: one per first segment
- * of the route table's paths (`/admin/*`, `/api/*`, `/ofrep/*`), so a new API cannot be
- * served the website by mistake. The `/edge/` paths are the cached routes as CloudFront's
- * viewer-request function forwards them, never a viewer's.
+ * Path patterns of the APIs when a website holds the default behaviour (`/admin/*`, `/api/*`,
+ * `/ofrep/*`), from the route table, so a new API cannot be served the website by mistake.
  */
-export const API_PATH_PATTERNS: readonly string[] = [
-  ...new Set([...routes, ...publicRoutes].filter((route) => !isEdgeRoute(route)).map((route) => `/${route.path.split('/')[1]}/*`)),
-].sort();
+export const API_PATH_PATTERNS: readonly string[] = apiPathPrefixes.map((prefix) => `${prefix}*`);
 
 /**
  * The security headers of every answer, with its Content-Security-Policy: the API's forbids

@@ -191,7 +191,6 @@ export class VexillaService extends Construct {
       accessLogs: retain,
       ...(originVerifyValue ? { originVerifyHeader: { name: ORIGIN_VERIFY_HEADER, value: originVerifyValue } } : {}),
     });
-    this.dashboard.deployTo(this.edge.distribution);
     this.events = new VexillaEvents(this, 'Events', { table: this.data.table, functions: this.functions.functions, retain, webhookMaxConcurrency: props.webhookMaxConcurrency });
     this.scheduler = new VexillaScheduler(this, 'Scheduler', { applyFunction: this.functions.get('apply-scheduled-change'), retain });
 

@@ -174,5 +174,14 @@ export const routes: Route[] = [
   ...edgeRoutes.map((route): Route => ({ ...route, function: 'sdk-api' })),
 ];
 
+/**
+ * The first path segment of every API a viewer calls (`/admin/`, `/api/`, `/ofrep/`): CloudFront
+ * and the local stack send these paths to the APIs and every other one to the dashboard. The
+ * `/edge/` paths are cached routes as CloudFront forwards them, never a viewer's.
+ */
+export const apiPathPrefixes: readonly string[] = [
+  ...new Set([...routes, ...publicRoutes].filter((route) => !isEdgeRoute(route)).map((route) => `/${route.path.split('/')[1]}/`)),
+].sort();
+
 /** API Gateway's route key for a route: `GET /admin/v1/projects/{projectId}`. */
 export const routeKey = (route: { method: string; path: string }) => `${route.method} ${route.path}`;

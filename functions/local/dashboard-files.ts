@@ -1,13 +1,16 @@
 /**
  * The local stack's part of CloudFront's default behaviour: the built dashboard
- * (dist/dashboard, `npm run build`) at `/`, with the SPA fallback (any other page path answers
- * index.html, so deep links load) and the same security headers as production
+ * (dist/dashboard, `npm run build`) at `/`, with the SPA fallback (page paths answer index.html,
+ * so deep links load: dashboard/page-routing.ts, as CloudFront does) and the same security headers as production
  * (dashboard/csp.ts). API paths never fall back: an unknown API route stays a JSON 404.
  */
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import { DASHBOARD_SECURITY_HEADERS } from '../../dashboard/csp.js';
+import { isBuiltFile } from '../../dashboard/page-routing.js';
+// Paths that belong to the APIs (CloudFront sends them to API Gateway, not to the bucket).
+import { apiPathPrefixes } from '../http/routes.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -21,8 +24,6 @@ const TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-/** Paths that belong to the APIs (CloudFront sends them to API Gateway, not to the bucket). */
-export const API_PREFIXES = ['/admin/', '/api/', '/ofrep/'];
 
 export interface StaticAnswer {
   statusCode: number;
@@ -52,7 +53,7 @@ export function dashboardFiles(root: string) {
   return {
     /** The answer to a GET or HEAD outside the APIs, or undefined to let the API router answer. */
     async serve(method: string, pathname: string): Promise<StaticAnswer | undefined> {
-      if ((method !== 'GET' && method !== 'HEAD') || API_PREFIXES.some((prefix) => pathname.startsWith(prefix))) return undefined;
+      if ((method !== 'GET' && method !== 'HEAD') || apiPathPrefixes.some((prefix) => pathname.startsWith(prefix))) return undefined;
       if (!built()) return { statusCode: 503, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...DASHBOARD_SECURITY_HEADERS }, body: NOT_BUILT };
       let decoded: string;
       try {
@@ -62,7 +63,7 @@ export function dashboardFiles(root: string) {
       }
       // Hashed asset names never change: cache them for a year; index.html is checked every time.
       if (decoded.startsWith('/assets/')) return file(join(base, decoded), 'public, max-age=31536000, immutable');
-      if (decoded !== '/' && extname(decoded)) return file(join(base, decoded), 'public, max-age=300');
+      if (isBuiltFile(decoded)) return file(join(base, decoded), 'public, max-age=300');
       return file(join(base, 'index.html'), 'no-cache');
     },
   };

@@ -60,7 +60,6 @@ describe('cdk-nag', () => {
         ...['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*'].map((action) => `AwsSolutions-IAM5[Action::${action}]`),
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]',
         `AwsSolutions-IAM5[Resource::<${logicalIdOf(stack.service.dashboard.bucket)}.Arn>/*]`,
-        'AwsSolutions-IAM5[Resource::*]',
         'AwsSolutions-L1',
         'Serverless-LambdaDLQ',
         'Serverless-LambdaTracing',

@@ -160,6 +160,10 @@ describe('the dashboard', () => {
     const deep = await fetch(`${dev.config.apiUrl}${scopePath()}/flags/new_checkout`);
     expect(deep.status).toBe(200);
     expect(await deep.text()).toBe(await root.text());
+    // Dots in identifiers and feature names do not make a page a file.
+    const dotted = await fetch(`${dev.config.apiUrl}${scopePath()}/identities/ana@acme.com`);
+    expect(dotted.status).toBe(200);
+    expect(await dotted.text()).toBe(await root.text());
     // API paths never fall back to the page.
     const unknownApi = await fetch(`${dev.config.apiUrl}/admin/v1/nowhere`);
     expect(unknownApi.status).toBe(404);
