@@ -1,7 +1,8 @@
 /**
  * What a browser downloads, gzipped, from the built dashboard (dist/dashboard, `npm run build`):
  * the shell (the entry and everything it imports statically) and each page on top of it, from
- * Vite's manifest. `npm run bench` prints it; the README reports the shell's figure.
+ * Vite's manifest. `npm run bench -- dashboard` prints it; the README reports the shell's figure,
+ * and test/e2e/dashboard/bundle-budget.test.ts holds it to the budget.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -49,11 +50,4 @@ export function bundleSizes(dist = DASHBOARD_DIST): BundleSizes {
     pages[manifest[key]?.src ?? key] = sum(added, (chunk) => [chunk.file]);
   }
   return { shellJs: sum(shell, (chunk) => [chunk.file]), shellCss: sum(shell, (chunk) => chunk.css ?? []), pages };
-}
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const sizes = bundleSizes();
-  const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
-  console.log(`shell: ${kb(sizes.shellJs)} JavaScript + ${kb(sizes.shellCss)} CSS (gzipped)`);
-  for (const [page, bytes] of Object.entries(sizes.pages).sort((a, b) => b[1] - a[1])) console.log(`  + ${page.replace(/^.*features\//, '')}: ${kb(bytes)}`);
 }
