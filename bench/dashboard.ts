@@ -33,7 +33,7 @@ export async function runDashboardBench(): Promise<void> {
   const sizes = bundleSizes(dist);
   console.log(`Initial JavaScript of the shell: ${kb(sizes.shellJs)} gzipped (+ ${kb(sizes.shellCss)} CSS); budget 200 KB`);
   const pages = Object.entries(sizes.pages).sort((a, b) => b[1] - a[1]);
-  console.log(`Each page adds on first visit: ${pages.map(([page, bytes]) => `${page.replace(/^.*features\/|\/routes\//g, '').replace(/\.tsx$/, '')} ${kb(bytes)}`).join(', ')}`);
+  console.log(`Each page adds on first visit: ${pages.map(([page, bytes]) => `${page.replace(/^.*\//, '').replace(/\.tsx$/, '')} ${kb(bytes)}`).join(', ')}`);
 
   await withSeededEnvironment(async ({ endpoint, tableName, adminToken }) => {
     const stack = await startLocalStack({ endpoint, tableName, dashboardDir: dist });
