@@ -44,8 +44,8 @@ export interface VexillaDashboardProps {
  * The web dashboard, served by CloudFront as the distribution's default behaviour, same-origin
  * with the API: a private, encrypted, TLS-only S3 bucket read only through origin access
  * control, a strict Content-Security-Policy on every file, and a CloudFront Function that answers
- * page paths (no file extension) with index.html, so deep links load the single-page app
- * without turning the API's own 404s into pages.
+ * page paths with index.html (dashboard/page-routing.ts), so deep links load the single-page app
+ * without turning the APIs' own 403s and 404s into pages.
  */
 export class VexillaDashboard extends Construct {
   readonly bucket: Bucket;
@@ -126,7 +126,7 @@ export class VexillaDashboard extends Construct {
   private acknowledgeFindings(): void {
     Validations.of(this.bucket).acknowledge({
       id: 'AwsSolutions-S1',
-      reason: 'The bucket holds only the built dashboard, read only by CloudFront through origin access control; the distribution access logs record every read.',
+      reason: 'The bucket holds only the built dashboard, read only by CloudFront through origin access control; the distribution access logs (unless retainData is false) record every read of it.',
     });
     // CDK's BucketDeployment provider (one function for the stack): an AWS-maintained custom
     // resource that runs once per deployment.

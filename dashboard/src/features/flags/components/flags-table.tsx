@@ -18,7 +18,31 @@ export type ToggleHandler = (feature: Feature, environment: Environment, state: 
 const governed = (environment: Environment) => (environment.requiredApprovals ?? 0) > 0;
 const governedNoteId = (environment: Environment) => `governed-${environment.id}`;
 
-const Row = memo(function Row({ row, environments, current, href, onToggle }: { row: FlagRow; environments: Environment[]; current: number; href: string; onToggle: ToggleHandler }) {
+interface RowProps {
+  row: FlagRow;
+  environments: Environment[];
+  current: number;
+  href: string;
+  onToggle: ToggleHandler;
+}
+
+/**
+ * Rows are rebuilt whenever any state changes; a row re-renders only when its own feature,
+ * states, badges or links did (the query cache keeps unchanged states identical), so a toggle
+ * in a 1,000-flag project renders one row, not all of them.
+ */
+const sameRow = (before: RowProps, after: RowProps) =>
+  before.row.feature === after.row.feature &&
+  before.row.overrides === after.row.overrides &&
+  before.row.stale === after.row.stale &&
+  before.row.states.length === after.row.states.length &&
+  before.row.states.every((state, i) => state === after.row.states[i]) &&
+  before.environments === after.environments &&
+  before.current === after.current &&
+  before.href === after.href &&
+  before.onToggle === after.onToggle;
+
+const Row = memo(function Row({ row, environments, current, href, onToggle }: RowProps) {
   const { feature } = row;
   const state = row.states[current];
   return (
@@ -70,7 +94,7 @@ const Row = memo(function Row({ row, environments, current, href, onToggle }: { 
       <Table.Td className={classes.value}>{state && <ValueView value={state.value} max={40} />}</Table.Td>
     </Table.Tr>
   );
-});
+}, sameRow);
 
 /** One row per feature, its state in every environment side by side. */
 export function FlagsTable({ rows, environments, current, hrefOf, onToggle }: { rows: FlagRow[]; environments: Environment[]; current: number; hrefOf: (feature: Feature) => string; onToggle: ToggleHandler }) {
