@@ -27,7 +27,7 @@ export async function runDashboardBench(): Promise<void> {
   // The bundle runs from node_modules/.cache: paths from the working directory (the repository).
   const dist = join(process.cwd(), 'dist/dashboard');
   if (!existsSync(join(dist, '.vite/manifest.json'))) {
-    const built = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'dashboard/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
+    const built = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'dashboard/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
     if (built.status !== 0) throw new Error('Building the dashboard failed.');
   }
   const sizes = bundleSizes(dist);

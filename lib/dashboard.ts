@@ -186,6 +186,8 @@ function builtDashboard(): ISource {
           try {
             execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'dashboard/vite.config.ts', '--outDir', outputDir, '--emptyOutDir', '--logLevel', 'warn'], {
               cwd: REPO_ROOT,
+              // What ships, whatever NODE_ENV the caller has (a test runner sets `test`).
+              env: { ...process.env, NODE_ENV: 'production' },
               stdio: ['ignore', 'inherit', 'inherit'],
             });
           } catch (error) {

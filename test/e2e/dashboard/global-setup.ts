@@ -10,7 +10,8 @@ export default function setup(): void {
   const started = Date.now();
   const result = spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'dashboard/vite.config.ts', '--logLevel', 'warn'], {
     cwd: REPO_ROOT,
-    env: quietEnv,
+    // What ships: vitest sets NODE_ENV=test, which would give Vite React's development build.
+    env: { ...quietEnv, NODE_ENV: 'production' },
     encoding: 'utf8',
   });
   if (result.status !== 0) throw new Error(`Building the dashboard failed:\n${result.stdout}\n${result.stderr}`);
