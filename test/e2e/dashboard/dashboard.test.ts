@@ -157,13 +157,14 @@ describe('the dashboard', () => {
     expect(csp).toContain("style-src 'self'");
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).not.toContain('unsafe-inline');
+    const page = await root.text();
     const deep = await fetch(`${dev.config.apiUrl}${scopePath()}/flags/new_checkout`);
     expect(deep.status).toBe(200);
-    expect(await deep.text()).toBe(await root.text());
+    expect(await deep.text()).toBe(page);
     // Dots in identifiers and feature names do not make a page a file.
     const dotted = await fetch(`${dev.config.apiUrl}${scopePath()}/identities/ana@acme.com`);
     expect(dotted.status).toBe(200);
-    expect(await dotted.text()).toBe(await root.text());
+    expect(await dotted.text()).toBe(page);
     // API paths never fall back to the page.
     const unknownApi = await fetch(`${dev.config.apiUrl}/admin/v1/nowhere`);
     expect(unknownApi.status).toBe(404);
