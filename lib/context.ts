@@ -30,6 +30,7 @@ export const contextOptions = {
   backup: 'true or false: daily AWS Backup of the table',
   backupRetentionDays: 'days each daily backup is kept',
   sourceMaps: 'true or false: source maps in the function bundles',
+  identityIdleDays: 'days an identity without overrides is kept unseen (0: for ever)',
   tags: 'extra cost-allocation tags, Key=Value,Key2=Value2',
 } as const;
 
@@ -125,6 +126,7 @@ export function configFromContext(get: (name: ContextOption) => string | undefin
     backup: bool('backup'),
     backupRetentionDays: number('backupRetentionDays'),
     sourceMaps: bool('sourceMaps'),
+    identityIdleDays: number('identityIdleDays'),
     costTags,
   });
   return { stage, stackId: `Vexilla-${stage}`, ...(region ? { region } : {}), props };

@@ -12,6 +12,7 @@ import { type CustomDomain, VexillaEdge } from './edge.js';
 import { VexillaEvents } from './events.js';
 import { VexillaFunctions } from './functions.js';
 import { VexillaHttpApi } from './http-api.js';
+import { VexillaJobs } from './jobs.js';
 import { VexillaObservability } from './observability.js';
 import { VexillaScheduler } from './scheduler.js';
 import { type ExistingTable, VexillaTable } from './table.js';
@@ -120,6 +121,12 @@ export interface VexillaServiceProps {
    * @default false
    */
   readonly sourceMaps?: boolean;
+  /**
+   * Days an identity without overrides is kept after an SDK last saw it (DynamoDB's TTL then
+   * deletes it); 0 keeps identities for ever.
+   * @default 90
+   */
+  readonly identityIdleDays?: number;
 }
 
 /**
@@ -137,6 +144,7 @@ export class VexillaService extends Construct {
   readonly dashboard: VexillaDashboard;
   readonly events: VexillaEvents;
   readonly scheduler: VexillaScheduler;
+  readonly jobs: VexillaJobs;
   readonly observability: VexillaObservability;
   /** The secret CloudFront sends to the API, when `originVerify` is on. */
   readonly originVerifySecret?: Secret;
@@ -154,6 +162,7 @@ export class VexillaService extends Construct {
       logRetention: props.logRetention,
       reservedConcurrency: { 'sdk-api': props.sdkReservedConcurrency ?? DEFAULT_SDK_RESERVED_CONCURRENCY },
       sourceMaps: props.sourceMaps,
+      identityIdleDays: props.identityIdleDays,
     });
     this.httpApi = new VexillaHttpApi(this, 'Http', {
       functions: this.functions.functions,
@@ -193,6 +202,7 @@ export class VexillaService extends Construct {
     });
     this.events = new VexillaEvents(this, 'Events', { table: this.data.table, functions: this.functions.functions, retain, webhookMaxConcurrency: props.webhookMaxConcurrency });
     this.scheduler = new VexillaScheduler(this, 'Scheduler', { applyFunction: this.functions.get('apply-scheduled-change'), retain });
+    this.jobs = new VexillaJobs(this, 'Jobs', { runner: this.functions.get('job-runner'), retain });
 
     // What each function may do on them is declared in functionSettings; here they get the ARNs.
     const functions = this.functions;
@@ -201,6 +211,7 @@ export class VexillaService extends Construct {
     functions.connect('distribution', [this.edge.distribution.distributionArn]);
     functions.connect('schedules', [this.scheduler.schedulesArn]);
     functions.connect('schedulerRole', [this.scheduler.role.roleArn]);
+    functions.connect('jobQueue', [this.jobs.queue.queueArn]);
     this.scheduler.acknowledgeSchedulesWildcard(functions.roleOf('admin-api'), 'admin-api function');
     functions.setEnvironment({
       EVENT_BUS_NAME: this.events.bus.eventBusName,
@@ -211,6 +222,7 @@ export class VexillaService extends Construct {
       APPLY_SCHEDULED_CHANGE_ARN: functions.get('apply-scheduled-change').functionArn,
       SCHEDULER_DLQ_ARN: this.scheduler.deadLetterQueue.queueArn,
       ORIGIN_VERIFY_SECRET: originVerifyValue,
+      JOB_QUEUE_URL: this.jobs.queue.queueUrl,
     });
 
     this.observability = new VexillaObservability(this, 'Observability', {
@@ -228,9 +240,10 @@ export class VexillaService extends Construct {
         ...[...functions.deadLetterQueues].map(([name, queue]) => [`${name}-async`, queue] as const),
         ...this.events.deadLetterQueues,
         ['scheduler', this.scheduler.deadLetterQueue],
+        ['job-queue', this.jobs.deadLetterQueue],
       ]),
     );
-    this.observability.watchWorkQueues(this.events.workQueues);
+    this.observability.watchWorkQueues(new Map([...this.events.workQueues, ['job-queue', this.jobs.queue]]));
     this.observability.alarmOnCloudFront5xx(this.edge.distribution);
 
     if (props.backup) this.backupPlan = this.backUpTable(props.backupRetentionDays ?? DEFAULT_BACKUP_RETENTION_DAYS);

@@ -6,16 +6,18 @@
 import { randomUUID } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { NotFound } from '../domain/errors.js';
 import type { Deps } from '../domain/use-cases/support.js';
 import { DynamoStore } from '../data/dynamo-store.js';
 import { EventBridgeScheduler } from '../events/eventbridge-scheduler.js';
+import { SqsJobQueue } from '../events/sqs-job-queue.js';
 import { documentClient } from '../shared/dynamodb.js';
-import { requiredEnv } from '../shared/env.js';
+import { identityIdleSecondsFromEnv, requiredEnv } from '../shared/env.js';
 import { logger } from '../shared/logger.js';
-import { authenticate, authorize, resolve } from './authorize.js';
+import { authenticate, authorize, resolve, withLiveRoles } from './authorize.js';
 import { originVerify } from './origin-verify.js';
 import { errorResponse, json } from './errors.js';
 import { handlers } from './handlers/index.js';
@@ -37,7 +39,7 @@ export function createAdminApi(deps: Deps): HttpHandler {
       const handler = route && handlers[route.operation];
       if (!route || !handler || route.access.credential !== 'admin-token') throw new NotFound('No such route.');
       const headers = headersOf(event);
-      const actor = await authenticate(deps.store, headers);
+      const actor = await withLiveRoles(deps.store, await authenticate(deps.store, headers));
       const params = event.pathParameters ?? {};
       const resolved = await resolve(deps.store, actor, params as Record<string, string>);
       authorize(actor, resolved, route.access.action);
@@ -78,6 +80,9 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
       store: new DynamoStore(documentClient(), requiredEnv('TABLE_NAME')),
       clock: () => new Date(),
       scheduler: eventBridgeScheduler(),
+      identityIdleSeconds: identityIdleSecondsFromEnv(),
+      // Imports and purges run on the job-runner function, through its queue.
+      jobs: new SqsJobQueue(new SQSClient({}), requiredEnv('JOB_QUEUE_URL')),
     });
     return instance(event);
   });

@@ -22,6 +22,34 @@ export async function authenticate(store: Store, headers: Record<string, string>
   return token;
 }
 
+/**
+ * The token as it grants today: roles on projects and environments that no longer exist are
+ * dropped, so they grant nothing, not even what they bring with them (an environment role's
+ * reads of its project, a member's reads of the organisation). One consistent read per scoped
+ * role; organisation admins cost none.
+ */
+export async function withLiveRoles(store: Store, token: AdminToken): Promise<AdminToken> {
+  const projects = Object.entries(token.roles.projects ?? {});
+  const environments = Object.entries(token.roles.environments ?? {});
+  if (projects.length === 0 && environments.length === 0) return token;
+  const [liveProjects, liveEnvironments] = await Promise.all([
+    Promise.all(projects.map(async ([id]) => (await store.get({ type: 'project', id }))?.orgId === token.orgId)),
+    Promise.all(environments.map(async ([id]) => (await store.get({ type: 'environment', id }))?.orgId === token.orgId)),
+  ]);
+  if (liveProjects.every(Boolean) && liveEnvironments.every(Boolean)) return token;
+  const keptEnvironments = environments.filter((_, i) => liveEnvironments[i]);
+  const environmentProjects = Object.fromEntries(Object.entries(token.environmentProjects ?? {}).filter(([envId]) => keptEnvironments.some(([id]) => id === envId)));
+  return {
+    ...token,
+    roles: {
+      ...token.roles,
+      projects: Object.fromEntries(projects.filter((_, i) => liveProjects[i])),
+      environments: Object.fromEntries(keptEnvironments),
+    },
+    environmentProjects,
+  };
+}
+
 /** Loads the organisation, project and environment a path names, within the caller's organisation. */
 export async function resolve(store: Store, token: AdminToken, params: Record<string, string>): Promise<Resolved> {
   const hidden = (what: string) => new NotFound(`No ${what} ${params[`${what}Id`] ?? ''} here.`);

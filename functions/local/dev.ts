@@ -18,6 +18,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import { ensureTable } from '../data/create-table.js';
 import { logger } from '../shared/logger.js';
+import { identityIdleSecondsFromEnv } from '../shared/env.js';
 import { checkJava, type DynamoDbLocalInstance, localDynamoClientConfig, startDynamoDbLocal } from './dynamodb-local.js';
 import { watchLaunchers } from './launcher-watch.js';
 import { ensureDemo, type LocalConfig } from './seed.js';
@@ -35,6 +36,10 @@ Options:
   --port <port>       HTTP port (default: $PORT or ${DEFAULT_PORT})
   --state-dir <dir>   Where data and local.json live (default: <repo>/.vexilla)
   --pretty            One readable line per request instead of JSON logs
+  --edge-max-age <s>  Keep edge answers fresh for <s> seconds (default: the origin's, 10)
+  --edge-stale-while-revalidate <s>
+                      Then serve them stale while refreshing for <s> seconds (default: the
+                      origin's, 30); with both short, stale-if-error can be tried in seconds
   -h, --help          Show this help`;
 
 const localConfigSchema = z.object({
@@ -53,6 +58,7 @@ interface DevOptions {
   port: number;
   stateDir: string;
   pretty: boolean;
+  edgeTtl: { maxAgeSeconds?: number; staleWhileRevalidateSeconds?: number };
 }
 
 function parseOptions(argv: string[]): DevOptions | 'help' {
@@ -66,6 +72,8 @@ function parseOptions(argv: string[]): DevOptions | 'help' {
         port: { type: 'string' },
         'state-dir': { type: 'string' },
         pretty: { type: 'boolean', default: false },
+        'edge-max-age': { type: 'string' },
+        'edge-stale-while-revalidate': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -80,12 +88,21 @@ function parseOptions(argv: string[]): DevOptions | 'help' {
   if (!/^\d+$/.test(portText) || port > 65_535) {
     throw new UsageError(`Invalid port "${portText}" (from ${values.port !== undefined ? '--port' : 'PORT'}): expected 0-65535.`);
   }
+  const seconds = (flag: 'edge-max-age' | 'edge-stale-while-revalidate'): number | undefined => {
+    const text = values[flag];
+    if (text === undefined) return undefined;
+    if (!/^\d{1,9}$/.test(text)) throw new UsageError(`Invalid --${flag} "${text}": expected whole seconds.`);
+    return Number(text);
+  };
+  const maxAgeSeconds = seconds('edge-max-age');
+  const staleWhileRevalidateSeconds = seconds('edge-stale-while-revalidate');
   return {
     inMemory: values['in-memory'],
     reset: values.reset,
     port,
     stateDir: resolve(values['state-dir'] ?? join(REPO_ROOT, '.vexilla')),
     pretty: values.pretty,
+    edgeTtl: { ...(maxAgeSeconds !== undefined ? { maxAgeSeconds } : {}), ...(staleWhileRevalidateSeconds !== undefined ? { staleWhileRevalidateSeconds } : {}) },
   };
 }
 
@@ -232,6 +249,8 @@ async function main(argv: string[]): Promise<void> {
         tableName: TABLE_NAME,
         port,
         dashboardDir: join(REPO_ROOT, 'dist/dashboard'),
+        edgeTtl: options.edgeTtl,
+        identityIdleSeconds: identityIdleSecondsFromEnv(),
         onRequest: (line) =>
           options.pretty
             ? console.log(`${new Date().toISOString().slice(11, 23)}  ${line.method.padEnd(6)} ${String(line.status).padEnd(4)} ${`${line.ms} ms`.padStart(9)}  ${line.path}`)

@@ -34,6 +34,7 @@ describe('-c context options', () => {
       backup: 'true',
       backupRetentionDays: '90',
       sourceMaps: 'true',
+      identityIdleDays: '30',
       tags: 'CostCenter=4711,Team=platform',
     });
     expect(config).toMatchObject({ stage: 'prod', stackId: 'Vexilla-prod', region: 'eu-west-1' });
@@ -56,6 +57,7 @@ describe('-c context options', () => {
       backup: true,
       backupRetentionDays: 90,
       sourceMaps: true,
+      identityIdleDays: 30,
       costTags: { CostCenter: '4711', Team: 'platform' },
     });
   });

@@ -49,7 +49,7 @@ const cdkProviderIds = Object.keys(template.toJSON().Resources as object).filter
 describe('the Lambda functions', () => {
   it('are the functions the route table sends requests to, and one per asynchronous concern', () => {
     expect(new Set(routedFunctionNames())).toEqual(new Set([...routes, ...publicRoutes].map((route) => route.function)));
-    expect(asyncFunctionNames).toEqual(['publisher', 'audit-writer', 'webhook-dispatcher', 'document-publisher', 'apply-scheduled-change']);
+    expect(asyncFunctionNames).toEqual(['publisher', 'audit-writer', 'webhook-dispatcher', 'document-publisher', 'apply-scheduled-change', 'job-runner']);
     expect([...built.keys()].sort()).toEqual([...names].sort());
     const functions = Object.keys(template.findResources('AWS::Lambda::Function'));
     expect(functions.filter((id) => !cdkProvider.test(id))).toHaveLength(names.length);
@@ -81,12 +81,13 @@ describe('the Lambda functions', () => {
     const variables = (properties.Environment as { Variables: Record<string, unknown> }).Variables;
     const expected: Record<FunctionName, string[]> = {
       'sdk-api': ['ORIGIN_VERIFY_SECRET'],
-      'admin-api': ['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'APPLY_SCHEDULED_CHANGE_ARN', 'SCHEDULER_DLQ_ARN', 'ORIGIN_VERIFY_SECRET'],
+      'admin-api': ['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'APPLY_SCHEDULED_CHANGE_ARN', 'SCHEDULER_DLQ_ARN', 'ORIGIN_VERIFY_SECRET', 'JOB_QUEUE_URL'],
       publisher: ['EVENT_BUS_NAME'],
       'audit-writer': [],
       'webhook-dispatcher': ['WEBHOOK_QUEUE_URL'],
       'document-publisher': ['DISTRIBUTION_ID'],
       'apply-scheduled-change': [],
+      'job-runner': ['JOB_QUEUE_URL'],
     };
     expect(Object.keys(variables).sort()).toEqual(['POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'TABLE_NAME', ...expected[name]].sort());
     const values: Record<string, unknown> = {
@@ -98,6 +99,7 @@ describe('the Lambda functions', () => {
       SCHEDULER_ROLE_ARN: arnOf(scheduler.role),
       APPLY_SCHEDULED_CHANGE_ARN: arnOf(functions.get('apply-scheduled-change')),
       SCHEDULER_DLQ_ARN: arnOf(scheduler.deadLetterQueue),
+      JOB_QUEUE_URL: ref(jobs.queue),
     };
     for (const variable of expected[name]) expect(variables[variable], variable).toEqual(values[variable]);
   });
@@ -153,7 +155,7 @@ describe('the Lambda functions', () => {
 
 const ref = (construct: Parameters<typeof logicalIdOf>[0]) => ({ Ref: logicalIdOf(construct) });
 const arnOf = (construct: Parameters<typeof logicalIdOf>[0], attribute = 'Arn') => ({ 'Fn::GetAtt': [logicalIdOf(construct), attribute] });
-const { events, scheduler, functions, edge } = stack.service;
+const { events, scheduler, functions, edge, jobs } = stack.service;
 /** What the functions get for the origin-verify secret: a dynamic reference, resolved at deploy time. */
 const originVerifyReference = { 'Fn::Join': ['', ['{{resolve:secretsmanager:', ref(stack.service.originVerifySecret!), ':SecretString:::}}']] };
 const sendTo = (queue: Parameters<typeof logicalIdOf>[0]) => ({ Effect: 'Allow', Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], Resource: [arnOf(queue)] });
@@ -173,6 +175,7 @@ const wiring: Record<FunctionName, unknown[]> = {
       Resource: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':schedule/', ref(scheduler.groupResource), '/*']] }],
     },
     { Effect: 'Allow', Action: ['iam:PassRole'], Resource: [arnOf(scheduler.role)], Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } } },
+    { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [arnOf(jobs.queue)] },
   ],
   publisher: [
     { Effect: 'Allow', Action: ['dynamodb:ListStreams'], Resource: [arnOf(stack.table.table, 'StreamArn')] },
@@ -191,6 +194,7 @@ const wiring: Record<FunctionName, unknown[]> = {
     },
   ],
   'apply-scheduled-change': [asyncFailures('apply-scheduled-change')],
+  'job-runner': [asyncFailures('job-runner'), consume(jobs.queue), { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [arnOf(jobs.queue)] }],
 };
 
 describe('least privilege', () => {

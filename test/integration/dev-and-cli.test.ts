@@ -15,7 +15,7 @@ import { DynamoStore } from '../../functions/data/dynamo-store.js';
 import { type Deps, hashSecret } from '../../functions/domain/use-cases/support.js';
 import { localDynamoClientConfig } from '../../functions/local/dynamodb-local.js';
 import { loadSnapshot } from '../../functions/domain/environment-snapshot.js';
-import { readIdentity } from '../../functions/domain/identities.js';
+import { readIdentity, retentionOf } from '../../functions/domain/identities.js';
 import { ensureDemo, type LocalConfig } from '../../functions/local/seed.js';
 import { documentClient } from '../../functions/shared/dynamodb.js';
 import { type DevProcess, freePort, isRunning, processGroup, quietEnv, REPO_ROOT, startDev as startDevProcess } from '../support/dev-process.js';
@@ -113,7 +113,7 @@ describe('ensureDemo', () => {
     const pro = snapshot?.evaluator.evaluate({ identifier: 'someone', traits: { plan: 'pro', tenant: 'acme' } }).flags;
     expect(pro?.max_upload_mb?.value).toBe(100);
     expect(pro?.welcome_banner?.value).toBe('Welcome, Acme!');
-    const { overrides } = await readIdentity(deps.store, environment.id, 'demo-user');
+    const { overrides } = await readIdentity(deps.store, environment.id, 'demo-user', retentionOf(deps));
     expect(overrides.map((override) => [override.featureName, override.enabled])).toEqual([['new_checkout', true]]);
   });
 
@@ -180,13 +180,13 @@ describe('npm run dev', () => {
     expect(body.items).toEqual([expect.objectContaining({ id: config.organisationId, name: 'Demo organisation' })]);
 
     // The request log line, from the Powertools logger.
-    await expect.poll(() => dev.output(), { timeout: 60_000 }).toMatch(/"message":"request".*"method":"GET","path":"\/admin\/v1\/organisations","status":200/);
+    await expect.poll(() => dev.output()).toMatch(/"message":"request".*"method":"GET","path":"\/admin\/v1\/organisations","status":200/);
     expect(await isRunning(dev.javaPid)).toBe(true);
 
     expect(await dev.stop(), dev.output()).toEqual({ code: 0, signal: null });
     // Java is stopped before dev.ts exits; give `ps` nothing to race against but the reaping.
-    await expect.poll(async () => (await processGroup(dev.pgid)).map((member) => member.args), { timeout: 60_000 }).toEqual([]);
-    await expect.poll(() => isRunning(dev.javaPid), { timeout: 60_000 }).toBe(false);
+    await expect.poll(async () => (await processGroup(dev.pgid)).map((member) => member.args)).toEqual([]);
+    await expect.poll(() => isRunning(dev.javaPid)).toBe(false);
   });
 
   it('keeps its data across a restart: the same demo, token and changes', async () => {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { AdminToken, ChangeEvent, Environment, Organisation, Project } from '../entities.js';
 import { Conflict } from '../errors.js';
-import { CommitConflict, type SchedulerPort, type Store, type Write } from '../ports.js';
+import { CommitConflict, type JobQueue, type SchedulerPort, type Store, type Write } from '../ports.js';
 
 /** What every use case gets: storage and a clock (tests and schedules move time). */
 export interface Deps {
@@ -14,6 +14,13 @@ export interface Deps {
    * (its receivers are on 127.0.0.1) sets it; the Lambdas leave it off. @default false
    */
   allowPrivateWebhookTargets?: boolean | undefined;
+  /**
+   * Seconds an identity without overrides is kept after it was last seen (0: for ever).
+   * @default 90 days (IDENTITY_IDLE_DAYS in the Lambdas)
+   */
+  identityIdleSeconds?: number | undefined;
+  /** Runs background jobs (imports, purges); without it they wait for a sweep. */
+  jobs?: JobQueue | undefined;
 }
 
 /** The authenticated caller, as recorded in audit. */
