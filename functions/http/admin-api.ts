@@ -9,7 +9,8 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { NotFound } from '../domain/errors.js';
+import { Invalid, NotFound } from '../domain/errors.js';
+import { pathParameterProblems } from '../domain/schemas.js';
 import type { Deps } from '../domain/use-cases/support.js';
 import { DynamoStore } from '../data/dynamo-store.js';
 import { EventBridgeScheduler } from '../events/eventbridge-scheduler.js';
@@ -41,6 +42,8 @@ export function createAdminApi(deps: Deps): HttpHandler {
       const headers = headersOf(event);
       const actor = await withLiveRoles(deps.store, await authenticate(deps.store, headers));
       const params = event.pathParameters ?? {};
+      const problems = pathParameterProblems(params);
+      if (problems.length) throw new Invalid('The path is not valid.', problems);
       const resolved = await resolve(deps.store, actor, params as Record<string, string>);
       authorize(actor, resolved, route.access.action);
       const body = route.body ? parseBody(event, route.body, route.maxBodyBytes) : rawBody(event) && undefined;

@@ -3,6 +3,7 @@
  * schemas that validate requests.
  */
 import * as z from 'zod';
+import { type PathParameter, pathParameters } from '../domain/schemas.js';
 import { registry, responses } from './responses.js';
 import { publicRoutes, type Route, routes } from './routes.js';
 
@@ -23,7 +24,7 @@ const ERRORS: Record<string, string> = {
   '403': 'The token lacks the role this needs',
   '404': 'No such resource (or one in another organisation)',
   '409': 'Stale version or duplicate; details carry the current version',
-  '413': 'Body larger than 256 KB',
+  '413': 'Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit)',
   '422': 'Invalid body or query; details name the fields',
 };
 
@@ -31,12 +32,24 @@ const ERRORS: Record<string, string> = {
 const components: Record<string, object> = {};
 
 /**
+ * The metadata of a schema: its component name from `registry`, over what `.describe()` and
+ * `.meta()` put in zod's global registry (descriptions, and the JSON Schema of `ownRecord`).
+ */
+const metadata = Object.assign(Object.create(registry) as typeof registry, {
+  get: (schema: z.ZodType) => {
+    const global = z.globalRegistry.get(schema);
+    const named = registry.get(schema);
+    return global || named ? ({ ...global, ...named } as { id: string }) : undefined;
+  },
+});
+
+/**
  * A schema for an operation, its named parts moved to `components.schemas` and referenced from
  * there (a `$ref` to a local `$defs` would resolve against the document root, where it is not).
  * Unnamed recursive parts get a name unique to the operation.
  */
 function componentised(schema: z.ZodType, io: 'input' | 'output', owner: string): Record<string, unknown> {
-  const { $defs, $schema: _, ...body } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', metadata: registry }) as {
+  const { $defs, $schema: _, ...body } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', metadata }) as {
     $defs?: Record<string, object>;
     $schema?: string;
   } & Record<string, unknown>;
@@ -56,12 +69,10 @@ function responseSchema(operationId: string): object {
 }
 
 function operation(route: Route) {
-  const parameters: object[] = [...route.path.matchAll(/\{([^{}]+)\}/g)].map((match) => ({
-    name: match[1],
-    in: 'path',
-    required: true,
-    schema: { type: 'string' },
-  }));
+  const parameters: object[] = [...route.path.matchAll(/\{([^{}]+)\}/g)].map((match) => {
+    const name = match[1] as PathParameter;
+    return { name, in: 'path', required: true, schema: componentised(pathParameters[name], 'input', `${upperFirst(route.operation)}${upperFirst(name)}`) };
+  });
   if (route.query) {
     const schema = componentised(route.query, 'input', `${upperFirst(route.operation)}Query`) as { properties?: Record<string, object>; required?: string[] };
     for (const [name, property] of Object.entries(schema.properties ?? {})) {

@@ -111,7 +111,10 @@ describe('the dashboard at the edge', () => {
     const host = new Stack(app, 'DashboardOnly');
     new VexillaDashboard(host, 'Dashboard');
     const assembly = app.synth();
-    const staged = readdirSync(assembly.directory).filter((name) => name.startsWith('asset.')).map((name) => join(assembly.directory, name));
+    // Assets are staged as directories, or as files (a zipped handler): only a directory can be the site.
+    const staged = readdirSync(assembly.directory, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && entry.name.startsWith('asset.'))
+      .map((entry) => join(assembly.directory, entry.name));
     const site = staged.find((dir) => readdirSync(dir).includes('index.html'));
     expect(site, 'an asset with index.html').toBeDefined();
     const html = readFileSync(join(site as string, 'index.html'), 'utf8');

@@ -380,8 +380,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Import a Flagsmith environment document (idempotent; ?dryRun=true to see what would change) */
+        /** Start importing a Flagsmith environment document: validated at once, then imported by a job (202, Location: its status); idempotent; ?dryRun=true to see what would change */
         post: operations["importFlagsmith"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/environments/{envId}/imports/{jobId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An import's status, progress, summary of changes and error */
+        get: operations["getImport"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1434,7 +1451,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1517,7 +1534,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1610,7 +1627,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1698,7 +1715,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1739,6 +1756,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description Pass it back for the next page; absent on the last. */
                         cursor?: string;
                         items: components["schemas"]["ChangeRequest"][];
                     };
@@ -1789,7 +1807,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1824,12 +1842,19 @@ export interface operations {
                     changes: {
                         enabled?: boolean;
                         featureName: string;
+                        /** @description Segment overrides only; lower wins. */
                         priority?: number;
-                        /** @constant */
+                        /**
+                         * @description Remove the override (nothing else may be given).
+                         * @constant
+                         */
                         remove?: true;
+                        /** @description Change this segment override of the feature, not its feature state. */
                         segmentId?: string;
+                        /** @description Change this tenant override of the feature, not its feature state. */
                         tenantId?: string;
                         value?: components["schemas"]["JsonValue"];
+                        /** @description Feature states only. */
                         weights?: {
                             [key: string]: number;
                         };
@@ -1895,7 +1920,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1981,7 +2006,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2017,12 +2042,19 @@ export interface operations {
                     changes?: {
                         enabled?: boolean;
                         featureName: string;
+                        /** @description Segment overrides only; lower wins. */
                         priority?: number;
-                        /** @constant */
+                        /**
+                         * @description Remove the override (nothing else may be given).
+                         * @constant
+                         */
                         remove?: true;
+                        /** @description Change this segment override of the feature, not its feature state. */
                         segmentId?: string;
+                        /** @description Change this tenant override of the feature, not its feature state. */
                         tenantId?: string;
                         value?: components["schemas"]["JsonValue"];
+                        /** @description Feature states only. */
                         weights?: {
                             [key: string]: number;
                         };
@@ -2088,7 +2120,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2180,7 +2212,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2272,7 +2304,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2364,7 +2396,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2456,7 +2488,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2497,6 +2529,7 @@ export interface operations {
                         createdAt: string;
                         envId: string;
                         id: string;
+                        /** @description The new client key: shown once. */
                         key: string;
                         /** @enum {string} */
                         kind: "client" | "server";
@@ -2554,7 +2587,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2639,7 +2672,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2726,7 +2759,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2812,7 +2845,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2909,7 +2942,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2998,7 +3031,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3095,7 +3128,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3180,7 +3213,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3275,7 +3308,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3360,7 +3393,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3402,6 +3435,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description Pass it back for the next page; absent on the last. */
                         cursor?: string;
                         items: components["schemas"]["FeatureStateVersion"][];
                     };
@@ -3452,7 +3486,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3545,7 +3579,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3586,6 +3620,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description Pass it back for the next page; absent on the last. */
                         cursor?: string;
                         items: components["schemas"]["Identity"][];
                     };
@@ -3636,7 +3671,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3736,7 +3771,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3769,7 +3804,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @default {} */
                     traits?: {
                         [key: string]: string | number | boolean | null;
                     };
@@ -3832,7 +3866,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3916,7 +3950,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4002,7 +4036,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4097,7 +4131,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4182,7 +4216,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4339,6 +4373,92 @@ export interface operations {
         };
         responses: {
             /** @description Success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed request (bad JSON, bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked admin token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token lacks the role this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (or one in another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Stale version or duplicate; details carry the current version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid body or query; details name the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                envId: string;
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4392,7 +4512,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4483,7 +4603,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4568,7 +4688,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4609,6 +4729,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description Pass it back for the next page; absent on the last. */
                         cursor?: string;
                         items: components["schemas"]["ScheduledChange"][];
                     };
@@ -4659,7 +4780,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4694,12 +4815,19 @@ export interface operations {
                     changes: {
                         enabled?: boolean;
                         featureName: string;
+                        /** @description Segment overrides only; lower wins. */
                         priority?: number;
-                        /** @constant */
+                        /**
+                         * @description Remove the override (nothing else may be given).
+                         * @constant
+                         */
                         remove?: true;
+                        /** @description Change this segment override of the feature, not its feature state. */
                         segmentId?: string;
+                        /** @description Change this tenant override of the feature, not its feature state. */
                         tenantId?: string;
                         value?: components["schemas"]["JsonValue"];
+                        /** @description Feature states only. */
                         weights?: {
                             [key: string]: number;
                         };
@@ -4768,7 +4896,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4854,7 +4982,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4940,7 +5068,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5027,7 +5155,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5074,6 +5202,7 @@ export interface operations {
                         createdAt: string;
                         envId: string;
                         id: string;
+                        /** @description The server key: shown once. */
                         key: string;
                         /** @enum {string} */
                         kind: "client" | "server";
@@ -5131,7 +5260,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5215,7 +5344,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5302,7 +5431,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5338,7 +5467,10 @@ export interface operations {
                     description?: string;
                     /** @default true */
                     enabled?: boolean;
-                    /** @default [] */
+                    /**
+                     * @description Detail-types to deliver; empty: all of them.
+                     * @default []
+                     */
                     events?: ("environment.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity-override.changed" | "change-request.changed" | "schedule.changed")[];
                     /** Format: uri */
                     url: string;
@@ -5362,6 +5494,7 @@ export interface operations {
                         id: string;
                         orgId: string;
                         projectId: string;
+                        /** @description The signing secret: shown once. */
                         secret: string;
                         secretPrefix: string;
                         /** @constant */
@@ -5417,7 +5550,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5503,7 +5636,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5587,7 +5720,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5622,6 +5755,7 @@ export interface operations {
                 "application/json": {
                     description?: string;
                     enabled?: boolean;
+                    /** @description Detail-types to deliver; empty: all of them. */
                     events?: ("environment.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity-override.changed" | "change-request.changed" | "schedule.changed")[];
                     /** Format: uri */
                     url?: string;
@@ -5684,7 +5818,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5727,6 +5861,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description Pass it back for the next page; absent on the last. */
                         cursor?: string;
                         items: components["schemas"]["WebhookDelivery"][];
                     };
@@ -5777,7 +5912,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5887,7 +6022,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5974,7 +6109,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6022,6 +6157,7 @@ export interface operations {
                         id: string;
                         orgId: string;
                         projectId: string;
+                        /** @description The new signing secret: shown once. */
                         secret: string;
                         secretPrefix: string;
                         /** @constant */
@@ -6077,7 +6213,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6182,7 +6318,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6267,7 +6403,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6359,7 +6495,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6405,6 +6541,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description Pass it back for the next page; absent on the last. */
                         cursor?: string;
                         items: components["schemas"]["AuditRecord"][];
                     };
@@ -6455,7 +6592,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6496,6 +6633,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description Pass it back for the next page; absent on the last. */
                         cursor?: string;
                         items: components["schemas"]["Project"][];
                     };
@@ -6546,7 +6684,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6639,7 +6777,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6726,7 +6864,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6799,6 +6937,7 @@ export interface operations {
                                 [key: string]: "admin" | "editor" | "viewer";
                             };
                         };
+                        /** @description The token itself: shown once. */
                         token: string;
                         /** @constant */
                         type: "token";
@@ -6850,7 +6989,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6934,7 +7073,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7019,7 +7158,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7102,7 +7241,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7195,7 +7334,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7236,6 +7375,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description Pass it back for the next page; absent on the last. */
                         cursor?: string;
                         items: components["schemas"]["Environment"][];
                     };
@@ -7286,7 +7426,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7331,6 +7471,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description Shown once. */
                         clientKey: string;
                         environment: components["schemas"]["Environment"];
                     };
@@ -7381,7 +7522,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7422,6 +7563,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description Pass it back for the next page; absent on the last. */
                         cursor?: string;
                         items: components["schemas"]["Feature"][];
                     };
@@ -7472,7 +7614,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7585,7 +7727,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7671,7 +7813,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7755,7 +7897,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7857,7 +7999,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7898,6 +8040,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description Pass it back for the next page; absent on the last. */
                         cursor?: string;
                         items: components["schemas"]["Segment"][];
                     };
@@ -7948,7 +8091,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7983,6 +8126,7 @@ export interface operations {
                     /** @default  */
                     description?: string;
                     name: string;
+                    /** @description Rules nested at most 8 levels deep. */
                     rules: components["schemas"]["SegmentRule"][];
                 };
             };
@@ -8042,7 +8186,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -8128,7 +8272,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -8212,7 +8356,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -8247,6 +8391,7 @@ export interface operations {
                 "application/json": {
                     description?: string;
                     name?: string;
+                    /** @description Rules nested at most 8 levels deep. */
                     rules?: components["schemas"]["SegmentRule"][];
                     version?: number;
                 };
@@ -8307,7 +8452,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -8394,7 +8539,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Body larger than 256 KB */
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
             413: {
                 headers: {
                     [name: string]: unknown;

@@ -2,6 +2,7 @@
  * Evaluations per flag per day in one environment, from the counts SDKs report
  * (`POST /api/v1/analytics/flags/`): what the dashboard charts.
  */
+import { getOwn, setOwn } from '../../engine/records.js';
 import type { Environment } from '../entities.js';
 import type { Deps } from './support.js';
 
@@ -31,7 +32,8 @@ export async function evaluationAnalytics(deps: Deps, environment: Environment, 
     const counts = await Promise.all(batch.map((day) => deps.store.getEvaluations(environment.id, day)));
     batch.forEach((day, i) => {
       const byFeature = Object.entries(counts[i] ?? {}).filter(([name, count]) => count > 0 && (feature === undefined || name === feature));
-      for (const [name, count] of byFeature) totals[name] = (totals[name] ?? 0) + count;
+      // Feature names are user data (`constructor` is one): own properties only, never the prototype's.
+      for (const [name, count] of byFeature) setOwn(totals, name, (getOwn(totals, name) ?? 0) + count);
       result.push({ day, counts: Object.fromEntries(byFeature) });
     });
   }

@@ -5,10 +5,11 @@
  * (with the identity's bucket) or the environment default.
  */
 import { hashedPercentage, IDENTITY_OVERRIDES_SEGMENT, type TraitValue } from '../../engine/index.js';
+import { getOwn } from '../../engine/records.js';
 import type { Environment, JsonValue } from '../entities.js';
 import { loadSnapshot } from '../environment-snapshot.js';
 import { NotFound } from '../errors.js';
-import { evaluateIdentity, readIdentity } from '../identities.js';
+import { evaluateIdentity, readIdentity, retentionOf } from '../identities.js';
 import type { Deps } from './support.js';
 
 export type FlagReason =
@@ -45,7 +46,7 @@ const SPLIT_REASON = /^SPLIT; weight=(.*)$/;
 export async function explainIdentity(deps: Deps, environment: Environment, identifier: string): Promise<ExplainedIdentity> {
   const [snapshot, { identity, overrides }] = await Promise.all([
     loadSnapshot(deps.store, environment.id),
-    readIdentity(deps.store, environment.id, identifier),
+    readIdentity(deps.store, environment.id, identifier, retentionOf(deps)),
   ]);
   if (!snapshot) throw new NotFound('No such environment.');
   const traits = identity?.traits ?? {};
@@ -53,7 +54,7 @@ export async function explainIdentity(deps: Deps, environment: Environment, iden
   const identityKey = `${snapshot.environment.hashKey}_${identifier}`;
 
   const overridden = new Set(overrides.map((override) => override.featureName));
-  const tenantTrait = traits[snapshot.project.tenantTraitKey];
+  const tenantTrait = getOwn(traits, snapshot.project.tenantTraitKey);
   const tenantId = tenantTrait === undefined || tenantTrait === null ? undefined : String(tenantTrait);
   const tenantOverridden = new Set(snapshot.tenantOverrides.filter((o) => o.tenantId === tenantId).map((o) => o.featureName));
   const segmentsByName = new Map<string, string[]>();
