@@ -47,6 +47,17 @@ export default defineConfig({
           // `npm run dev` in its own process (it starts its own DynamoDB Local), driven through
           // HTTP and the CLI only.
           include: ['test/e2e/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'test/e2e/dashboard/**'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'dashboard',
+          // The dashboard in Debian's Chromium against `npm run dev` in its own process; the
+          // global setup builds the dashboard once.
+          include: ['test/e2e/dashboard/**/*.test.ts'],
+          globalSetup: ['test/e2e/dashboard/global-setup.ts'],
         },
       },
     ],

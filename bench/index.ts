@@ -11,6 +11,7 @@ const sections: Record<string, () => Promise<void>> = {
   webhooks: async () => (await import('./webhooks.js')).runWebhooksBench(),
   freshness: async () => (await import('./freshness.js')).runFreshnessBench(),
   bundles: async () => (await import('./bundles.js')).runBundlesBench(),
+  dashboard: async () => (await import('./dashboard.js')).runDashboardBench(),
   import: async () => (await import('./import.js')).runImportBench(),
 };
 

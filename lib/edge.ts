@@ -1,8 +1,9 @@
-import { Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import {
   AllowedMethods,
+  type BehaviorOptions,
   CacheCookieBehavior,
   CachedMethods,
   CacheHeaderBehavior,
@@ -26,6 +27,7 @@ import {
   PriceClass,
   ResponseHeadersPolicy,
   type ResponseHeadersPolicyProps,
+  type ResponseSecurityHeadersBehavior,
   SecurityPolicyProtocol,
   SSLMethod,
   ViewerProtocolPolicy,
@@ -34,6 +36,7 @@ import { HttpOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { cors } from '../functions/http/cors.js';
+import { apiPathPrefixes } from '../functions/http/routes.js';
 import {
   type CachedRoute,
   cachedRoutes,
@@ -45,6 +48,7 @@ import {
   viewerVary,
 } from '../functions/edge/cache-rules.js';
 import { viewerRequestSource } from '../functions/edge/viewer-request.js';
+import { accountUniqueName } from './names.js';
 
 /**
  * What the edge caches, for whom and how long is declared once, in functions/edge/cache-rules.ts:
@@ -135,6 +139,32 @@ export interface VexillaEdgeProps {
    * @default true
    */
   readonly additionalMetrics?: boolean;
+  /**
+   * A website to serve as the default behaviour (the dashboard, lib/dashboard.ts); the APIs
+   * (`/admin/*`, `/api/*`, `/ofrep/*`) then get behaviours of their own.
+   * @default - no website: the default behaviour is the API
+   */
+  readonly site?: BehaviorOptions;
+}
+
+/**
+ * Path patterns of the APIs when a website holds the default behaviour (`/admin/*`, `/api/*`,
+ * `/ofrep/*`), from the route table, so a new API cannot be served the website by mistake.
+ */
+export const API_PATH_PATTERNS: readonly string[] = apiPathPrefixes.map((prefix) => `${prefix}*`);
+
+/**
+ * The security headers of every answer, with its Content-Security-Policy: the API's forbids
+ * everything, the dashboard's (dashboard/csp.ts) allows its own origin only.
+ */
+export function securityHeaders(contentSecurityPolicy: string): ResponseSecurityHeadersBehavior {
+  return {
+    strictTransportSecurity: { accessControlMaxAge: HSTS_MAX_AGE, includeSubdomains: true, override: true },
+    contentTypeOptions: { override: true },
+    frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
+    referrerPolicy: { referrerPolicy: HeadersReferrerPolicy.NO_REFERRER, override: true },
+    contentSecurityPolicy: { contentSecurityPolicy, override: true },
+  };
 }
 
 /**
@@ -144,7 +174,8 @@ export interface VexillaEdgeProps {
  * document-publisher invalidates one environment's answers exactly. Viewers are told not to
  * reuse them (`private, no-cache`, `Vary`). Everything else goes to API Gateway uncached with
  * every viewer header but Host. HTTPS only, security headers and CORS on every answer, access
- * logs to an S3 bucket.
+ * logs to an S3 bucket. With a `site` (the dashboard), the site is the default behaviour and the
+ * APIs' paths (`API_PATH_PATTERNS`) go to API Gateway as above.
  *
  * Staleness is the origin's to declare: the sdk-api sends `edgeCacheControl`
  * (`s-maxage`, `stale-while-revalidate`, `stale-if-error`), which CloudFront honours, so flags keep
@@ -179,7 +210,7 @@ export class VexillaEdge extends Construct {
     });
     // Policy names are unique per account, across regions: one that says the stack (so the stage)
     // and the region lets every stage be deployed to any number of regions of one account.
-    const accountUniqueName = (id: string) => `${Names.uniqueResourceName(this, { maxLength: 80, separator: '-' })}-${id}-${stack.region}`;
+    const policyName = (id: string) => accountUniqueName(this, id);
 
     const cachedBehaviour = (name: keyof typeof cachedRoutes) => {
       const route: CachedRoute = cachedRoutes[name];
@@ -199,7 +230,7 @@ export class VexillaEdge extends Construct {
       // GET answer depends on). Forwarding Authorization or X-API-Key here would let an answer
       // fetched with one key be served to a request that sent none.
       const originRequestPolicy = new OriginRequestPolicy(this, `${name}OriginRequestPolicy`, {
-        originRequestPolicyName: accountUniqueName(`${name}-origin-request`),
+        originRequestPolicyName: policyName(`${name}-origin-request`),
         comment: `${route.description}: the cache key and CORS preflight headers only`,
         headerBehavior: OriginRequestHeaderBehavior.allowList(...PREFLIGHT_HEADERS),
         queryStringBehavior: route.queryStrings.length > 0 ? OriginRequestQueryStringBehavior.allowList(...route.queryStrings) : OriginRequestQueryStringBehavior.none(),
@@ -213,14 +244,8 @@ export class VexillaEdge extends Construct {
 
     const allowOrigins = props.corsAllowOrigins ?? [...cors.allowOrigins];
     const everyAnswer: ResponseHeadersPolicyProps = {
-      securityHeadersBehavior: {
-        strictTransportSecurity: { accessControlMaxAge: HSTS_MAX_AGE, includeSubdomains: true, override: true },
-        contentTypeOptions: { override: true },
-        frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
-        referrerPolicy: { referrerPolicy: HeadersReferrerPolicy.NO_REFERRER, override: true },
-        // The API serves JSON only: nothing it returns may load or run anything.
-        contentSecurityPolicy: { contentSecurityPolicy: "default-src 'none'; frame-ancestors 'none'", override: true },
-      },
+      // The API serves JSON only: nothing it returns may load or run anything.
+      securityHeadersBehavior: securityHeaders("default-src 'none'; frame-ancestors 'none'"),
       // The same declaration as API Gateway's CORS, written at the edge so cached answers carry
       // it whatever Origin the request that filled the cache sent.
       corsBehavior: {
@@ -234,14 +259,14 @@ export class VexillaEdge extends Construct {
       },
     };
     this.responseHeadersPolicy = new ResponseHeadersPolicy(this, 'ResponseHeaders', {
-      responseHeadersPolicyName: accountUniqueName('response-headers'),
+      responseHeadersPolicyName: policyName('response-headers'),
       comment: 'Vexilla: security headers and CORS (functions/http/cors.ts) on every answer',
       ...everyAnswer,
     });
     // Browsers and intermediaries never reuse a cached answer, nor one key's for another: the
     // viewer gets these in place of the origin's Cache-Control, which CloudFront alone obeys.
     this.cachedResponseHeadersPolicy = new ResponseHeadersPolicy(this, 'CachedResponseHeaders', {
-      responseHeadersPolicyName: accountUniqueName('cached-response-headers'),
+      responseHeadersPolicyName: policyName('cached-response-headers'),
       comment: 'Vexilla: as ResponseHeaders, plus private, no-cache and Vary: X-Environment-Key for viewers',
       ...everyAnswer,
       customHeadersBehavior: {
@@ -284,20 +309,23 @@ export class VexillaEdge extends Construct {
       cachedMethods: CachedMethods.CACHE_GET_HEAD,
       functionAssociations: [{ function: this.edgeKeyFunction, eventType: FunctionEventType.VIEWER_REQUEST }],
     };
+    const api = {
+      ...shared,
+      origin,
+      allowedMethods: AllowedMethods.ALLOW_ALL,
+      cachePolicy: CachePolicy.CACHING_DISABLED,
+      // API Gateway answers 403 to a Host header that is not its own.
+      originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+    };
     const domain = props.customDomain;
     this.distribution = new Distribution(this, 'Distribution', {
-      comment: `Vexilla API (${stack.stackName})`,
-      defaultBehavior: {
-        ...shared,
-        origin,
-        allowedMethods: AllowedMethods.ALLOW_ALL,
-        cachePolicy: CachePolicy.CACHING_DISABLED,
-        // API Gateway answers 403 to a Host header that is not its own.
-        originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
-      },
+      comment: `Vexilla ${props.site ? 'dashboard and API' : 'API'} (${stack.stackName})`,
+      defaultBehavior: props.site ?? api,
+      // CloudFront matches path patterns in this order: the cached SDK paths before `/api/*`.
       additionalBehaviors: {
         [cachedRoutes.flags.pathPattern]: { ...cached, ...flags },
         [cachedRoutes.environmentDocument.pathPattern]: { ...cached, ...environmentDocument },
+        ...(props.site ? Object.fromEntries(API_PATH_PATTERNS.map((pattern) => [pattern, api])) : {}),
       },
       errorResponses: UNCACHED_ERROR_CODES.map((httpStatus) => ({ httpStatus, ttl: Duration.seconds(0) })),
       httpVersion: HttpVersion.HTTP2_AND_3,

@@ -7,6 +7,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ORIGIN_VERIFY_HEADER } from '../functions/http/origin-verify.js';
+import { VexillaDashboard, type VexillaDashboardProps } from './dashboard.js';
 import { type CustomDomain, VexillaEdge } from './edge.js';
 import { VexillaEvents } from './events.js';
 import { VexillaFunctions } from './functions.js';
@@ -23,6 +24,11 @@ export const DEFAULT_SDK_RESERVED_CONCURRENCY = 100;
 export const DEFAULT_BACKUP_RETENTION_DAYS = 35;
 
 export interface VexillaServiceProps {
+  /**
+   * The dashboard's files.
+   * @default - built from dashboard/ at synth (see VexillaDashboard)
+   */
+  readonly dashboardAssets?: VexillaDashboardProps['assets'];
   /**
    * Keep the data when the stack is deleted: the table (deletes refused too), the event archive,
    * the dead-letter queues and what they hold, the log groups, the alarm topic's key and the
@@ -142,6 +148,7 @@ export class VexillaService extends Construct {
   readonly functions: VexillaFunctions;
   readonly httpApi: VexillaHttpApi;
   readonly edge: VexillaEdge;
+  readonly dashboard: VexillaDashboard;
   readonly events: VexillaEvents;
   readonly scheduler: VexillaScheduler;
   readonly rollouts: VexillaRollouts;
@@ -189,8 +196,10 @@ export class VexillaService extends Construct {
     }
     const originVerifyValue = this.originVerifySecret?.secretValue.unsafeUnwrap();
 
+    this.dashboard = new VexillaDashboard(this, 'Dashboard', { assets: props.dashboardAssets });
     this.edge = new VexillaEdge(this, 'Edge', {
       httpApi: this.httpApi.api,
+      site: this.dashboard.behavior,
       priceClass: props.priceClass ?? PriceClass.PRICE_CLASS_100,
       customDomain: props.customDomain,
       webAclArn: props.webAclArn,

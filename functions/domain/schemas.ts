@@ -446,6 +446,11 @@ export const staleFeaturesQuery = z.object({
 export type CreateFeatureBody = z.infer<typeof createFeatureBody>;
 export type UpdateFeatureBody = z.infer<typeof updateFeatureBody>;
 export type PatchFeatureStateBody = z.infer<typeof patchFeatureStateBody>;
+export const evaluationAnalyticsQuery = z.object({
+  days: z.coerce.number().int().min(1).max(90).default(14).describe('The last N days, today included (UTC).'),
+  feature: featureName.optional().describe('One feature only.'),
+});
+export const environmentOverridesQuery = z.object({ feature: featureName.optional().describe('One feature only.') });
 
 /**
  * Every path parameter of the route table, declared once: both routers validate them before

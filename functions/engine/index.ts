@@ -29,3 +29,4 @@ export {
   type TraitValue,
   type Variant,
 } from './schema.js';
+export { explainSegment, type ConditionExplanation, type ExplainInput, type RuleExplanation, type SegmentExplanation } from './explain.js';

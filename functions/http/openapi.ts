@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { type PathParameter, pathParameters } from '../domain/schemas.js';
+import { registry, responses as managementResponses } from './responses.js';
 import { rolloutResponses } from './rollout-responses.js';
 import { publicRoutes, type Route, routes } from './routes.js';
 
@@ -28,30 +29,56 @@ const ERRORS: Record<string, string> = {
   '422': 'Invalid body or query; details name the fields',
 };
 
-const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' });
+/** Named schemas (responses, and the recursive parts requests share), referenced from operations. */
+const components: Record<string, object> = {};
 
-/** Response schemas' recursive parts, moved to `components.schemas` (a `$ref` into a nested `$defs` would resolve against the document root). */
-const responseComponents: Record<string, object> = {};
+/**
+ * The metadata of a schema: its component name from `registry`, over what `.describe()` and
+ * `.meta()` put in zod's global registry (descriptions, and the JSON Schema of `ownRecord`).
+ */
+const metadata = Object.assign(Object.create(registry) as typeof registry, {
+  get: (schema: z.ZodType) => {
+    const global = z.globalRegistry.get(schema);
+    const named = registry.get(schema);
+    return global || named ? ({ ...global, ...named } as { id: string }) : undefined;
+  },
+});
 
-/** The success body's schema where the operation declares one (rollouts, so far); any JSON otherwise. */
-function responseSchema(operationId: string): object {
-  const schema = rolloutResponses[operationId];
-  if (!schema) return {};
-  const { $defs, $schema: _, ...body } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'output', unrepresentable: 'any' }) as { $defs?: Record<string, object>; $schema?: string };
-  const prefix = `${operationId.charAt(0).toUpperCase()}${operationId.slice(1)}Response`;
-  const relink = <T>(value: T): T => JSON.parse(JSON.stringify(value).replace(/"#\/\$defs\/([^"]+)"/g, (_, name: string) => JSON.stringify(`#/components/schemas/${prefix}${name}`))) as T;
-  for (const [name, definition] of Object.entries($defs ?? {})) responseComponents[`${prefix}${name}`] = relink(definition);
+/**
+ * A schema for an operation, its named parts moved to `components.schemas` and referenced from
+ * there (a `$ref` to a local `$defs` would resolve against the document root, where it is not).
+ * Unnamed recursive parts get a name unique to the operation.
+ */
+function componentised(schema: z.ZodType, io: 'input' | 'output', owner: string): Record<string, unknown> {
+  const { $defs, $schema: _, ...body } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', metadata }) as {
+    $defs?: Record<string, object>;
+    $schema?: string;
+  } & Record<string, unknown>;
+  const nameOf = (name: string) => (name.startsWith('__schema') ? `${owner}${name.slice('__schema'.length)}` : name);
+  const relink = <T>(value: T): T =>
+    JSON.parse(JSON.stringify(value).replace(/"#\/\$defs\/([^"]+)"/g, (_, name: string) => JSON.stringify(`#/components/schemas/${nameOf(name)}`))) as T;
+  for (const [name, definition] of Object.entries($defs ?? {})) components[nameOf(name)] ??= relink(definition);
   return relink(body);
+}
+
+const upperFirst = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+/** Every operation's response schema: the management API's and the rollouts'. */
+const responses: Record<string, z.ZodType> = { ...managementResponses, ...rolloutResponses };
+
+/** A response body's schema; any JSON for operations without one in the response table. */
+function responseSchema(operationId: string): object {
+  const schema = responses[operationId];
+  return schema ? componentised(schema, 'output', `${upperFirst(operationId)}Response`) : {};
 }
 
 function operation(route: Route) {
   const parameters: object[] = [...route.path.matchAll(/\{([^{}]+)\}/g)].map((match) => {
     const name = match[1] as PathParameter;
-    const { $schema: _ignored, ...schema } = jsonSchema(pathParameters[name]) as Record<string, unknown>;
-    return { name, in: 'path', required: true, schema };
+    return { name, in: 'path', required: true, schema: componentised(pathParameters[name], 'input', `${upperFirst(route.operation)}${upperFirst(name)}`) };
   });
   if (route.query) {
-    const schema = jsonSchema(route.query) as { properties?: Record<string, object>; required?: string[] };
+    const schema = componentised(route.query, 'input', `${upperFirst(route.operation)}Query`) as { properties?: Record<string, object>; required?: string[] };
     for (const [name, property] of Object.entries(schema.properties ?? {})) {
       parameters.push({ name, in: 'query', required: schema.required?.includes(name) ?? false, schema: property });
     }
@@ -62,7 +89,7 @@ function operation(route: Route) {
     summary: route.summary,
     security: [{ adminToken: [] }],
     parameters,
-    ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body) } } } } : {}),
+    ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: componentised(route.body, 'input', `${upperFirst(route.operation)}Body`) } } } } : {}),
     responses: {
       [status]: status === '204' ? { description: 'Done' } : { description: 'Success', content: { 'application/json': { schema: responseSchema(route.operation) } } },
       ...Object.fromEntries(
@@ -96,7 +123,7 @@ export function openApiDocument(): object {
     servers: [{ url: '/' }],
     paths,
     components: {
-      schemas: { Error: errorSchema, ...responseComponents },
+      schemas: { Error: errorSchema, ...components },
       securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: 'An admin token (vxa_...)' } },
     },
   };

@@ -113,6 +113,9 @@ const adminRoutes: Omit<Route, 'function'>[] = [
   { method: 'DELETE', path: `${A}/environments/{envId}/identities/{identifier}`, operation: 'deleteIdentity', access: write, summary: 'Delete an identity and its overrides', status: 204 },
   { method: 'PUT', path: `${A}/environments/{envId}/identities/{identifier}/overrides/{featureName}`, operation: 'putIdentityOverride', access: write, summary: 'Create or replace an identity override', body: schemas.putOverrideBody },
   { method: 'DELETE', path: `${A}/environments/{envId}/identities/{identifier}/overrides/{featureName}`, operation: 'deleteIdentityOverride', access: write, summary: 'Remove an identity override', status: 204 },
+  { method: 'GET', path: `${A}/environments/{envId}/identities/{identifier}/flags`, operation: 'explainIdentityFlags', access: read, summary: "An identity's evaluated flags, each with the source of its value (identity, tenant or segment override, split bucket, default)" },
+  { method: 'GET', path: `${A}/environments/{envId}/overrides`, operation: 'listEnvironmentOverrides', access: read, summary: 'Every segment, tenant and identity override of the environment (or of one feature)', query: schemas.environmentOverridesQuery },
+  { method: 'GET', path: `${A}/environments/{envId}/analytics/evaluations`, operation: 'getEvaluationAnalytics', access: read, summary: 'Evaluations per flag per day, as SDKs report them', query: schemas.evaluationAnalyticsQuery },
   // Webhooks carry data out of Vexilla: environment admins only.
   { method: 'GET', path: WH, operation: 'listWebhooks', access: admin, summary: 'Webhooks of the environment (without secrets)' },
   { method: 'POST', path: WH, operation: 'createWebhook', access: admin, summary: 'Create a webhook; its signing secret is shown once', body: schemas.createWebhookBody, status: 201 },
@@ -199,6 +202,15 @@ export const routes: Route[] = [
   ...sdkRoutes.map((route): Route => ({ ...route, function: 'sdk-api' })),
   ...edgeRoutes.map((route): Route => ({ ...route, function: 'sdk-api' })),
 ];
+
+/**
+ * The first path segment of every API a viewer calls (`/admin/`, `/api/`, `/ofrep/`): CloudFront
+ * and the local stack send these paths to the APIs and every other one to the dashboard. The
+ * `/edge/` paths are cached routes as CloudFront forwards them, never a viewer's.
+ */
+export const apiPathPrefixes: readonly string[] = [
+  ...new Set([...routes, ...publicRoutes].filter((route) => !isEdgeRoute(route)).map((route) => `/${route.path.split('/')[1]}/`)),
+].sort();
 
 /** API Gateway's route key for a route: `GET /admin/v1/projects/{projectId}`. */
 export const routeKey = (route: { method: string; path: string }) => `${route.method} ${route.path}`;

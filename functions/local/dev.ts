@@ -9,6 +9,7 @@
  *   npm run dev -- --reset          delete .vexilla/data and .vexilla/local.json first
  *   npm run dev -- --port 9000
  */
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -127,7 +128,7 @@ const shown = (path: string) => {
   return fromCwd && !fromCwd.startsWith('..') ? fromCwd : path;
 };
 
-function banner(config: LocalConfig, details: { storage: string; dynamoEndpoint: string; javaPid: number | undefined; configFile: string; reused: boolean }): string {
+function banner(config: LocalConfig, details: { storage: string; dynamoEndpoint: string; javaPid: number | undefined; configFile: string; reused: boolean; dashboardBuilt: boolean }): string {
   const width = Math.max('Admin token'.length, 'SDK APIs'.length, ...config.environments.map((environment) => environment.name.length)) + 2;
   const label = (text: string) => text.padEnd(width);
   const evaluated = config.environments[0];
@@ -135,6 +136,7 @@ function banner(config: LocalConfig, details: { storage: string; dynamoEndpoint:
     '',
     'Vexilla is running locally.',
     '',
+    `  ${label('Dashboard')}${config.apiUrl}/${details.dashboardBuilt ? ' (sign in with the admin token)' : ' (not built yet: run npm run build, then reload)'}`,
     `  ${label('Admin API')}${config.apiUrl}/admin/v1`,
     `  ${label('SDK APIs')}${config.apiUrl}/api/v1/ (Flagsmith SDKs), ${config.apiUrl}/ofrep/v1/ (OpenFeature)`,
     `  ${label('Admin token')}${config.adminToken}`,
@@ -246,6 +248,7 @@ async function main(argv: string[]): Promise<void> {
         endpoint: dynamo.endpoint,
         tableName: TABLE_NAME,
         port,
+        dashboardDir: join(REPO_ROOT, 'dist/dashboard'),
         edgeTtl: options.edgeTtl,
         identityIdleSeconds: identityIdleSecondsFromEnv(),
         onRequest: (line) =>
@@ -274,6 +277,7 @@ async function main(argv: string[]): Promise<void> {
         javaPid: dynamo.javaPid,
         configFile,
         reused: demo === existing,
+        dashboardBuilt: existsSync(join(REPO_ROOT, 'dist/dashboard/index.html')),
       }),
     );
   } catch (error) {

@@ -8,6 +8,7 @@ import type { HttpHandler } from '../http/admin-api.js';
 import { cors } from '../http/cors.js';
 import type { FunctionName } from '../http/routes.js';
 import { matchRoute, toEvent } from './api-gateway.js';
+import type { StaticAnswer } from './dashboard-files.js';
 import type { EdgeCache } from './edge-cache.js';
 
 /** API Gateway refuses payloads above 10 MB before any Lambda runs; so do we. */
@@ -21,6 +22,8 @@ export interface HttpServerOptions {
   onRequest?: (line: { method: string; path: string; status: number; ms: number }) => void;
   /** CloudFront's part: cache the cacheable SDK answers in front of the functions. */
   edge?: EdgeCache;
+  /** CloudFront's default behaviour: the dashboard's files, for paths no API route takes. */
+  files?: { serve(method: string, pathname: string): Promise<StaticAnswer | undefined> };
 }
 
 export interface RunningServer {
@@ -65,7 +68,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     const started = performance.now();
     const url = new URL(request.url ?? '/', 'http://localhost');
     const method = request.method ?? 'GET';
-    let result: { statusCode?: number; headers?: Record<string, string | number | boolean>; body?: string };
+    let result: { statusCode?: number; headers?: Record<string, string | number | boolean>; body?: string | Buffer };
     try {
       const body = await readBody(request);
       const viewerHeaders: Record<string, string> = {};
@@ -79,7 +82,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         // A CORS preflight: API Gateway answers it itself, without invoking a function.
         result = { statusCode: 204, headers: preflightHeaders() };
       } else if (!route) {
-        result = gatewayError(404, 'Not Found', `No route for ${method} ${url.pathname}.`);
+        result = (await options.files?.serve(method, url.pathname)) ?? gatewayError(404, 'Not Found', `No route for ${method} ${url.pathname}.`);
       } else {
         const event = toEvent({ method, url: forwarded.url, headers: forwarded.headers, body, sourceIp: request.socket.remoteAddress ?? '127.0.0.1' }, route);
         const invoke = () => options.functions[route.function](event);
@@ -95,7 +98,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     const headers: Record<string, string> = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)]));
     if (request.headers.origin) Object.assign(headers, corsHeaders());
     response.writeHead(status, headers);
-    response.end(result.body ?? '');
+    response.end(method === 'HEAD' ? '' : (result.body ?? ''));
     options.onRequest?.({ method, path: url.pathname, status, ms: Math.round((performance.now() - started) * 10) / 10 });
   });
   await new Promise<void>((resolve, reject) => {

@@ -19,6 +19,7 @@ import { EnvironmentCache } from '../http/sdk/environment-cache.js';
 import { documentClient } from '../shared/dynamodb.js';
 import { logger } from '../shared/logger.js';
 import { localDynamoClientConfig } from './dynamodb-local.js';
+import { dashboardFiles } from './dashboard-files.js';
 import { EdgeCache, type EdgeTtl } from './edge-cache.js';
 import { LocalEdgeInvalidator } from './edge-invalidator.js';
 import { type EventPipeline, startEventPipeline } from './event-pipeline.js';
@@ -53,6 +54,8 @@ export interface LocalStackOptions {
   schedulerIntervalMs?: number;
   /** How often stuck webhook deliveries are queued again (production: a scheduled rule); 0 never. @default 60000 */
   webhookSweepIntervalMs?: number;
+  /** The built dashboard to serve at `/` (dist/dashboard). @default none: API routes only */
+  dashboardDir?: string;
   /** How often jobs whose run died are queued again (production: a scheduled rule). @default 60000 */
   jobSweepIntervalMs?: number;
   /** Seconds an identity without overrides is kept unseen. @default 90 days */
@@ -107,6 +110,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     functions: localFunctions(deps, { environmentCache }),
     // The same edge caching as CloudFront in production, stale-if-error included.
     edge,
+    ...(options.dashboardDir ? { files: dashboardFiles(options.dashboardDir) } : {}),
     ...(options.onRequest ? { onRequest: options.onRequest } : {}),
   });
 

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { cors } from '../../functions/http/cors.js';
 import { EDGE_KEY_LENGTH, edgeCacheControl, viewerCacheControl, viewerVary } from '../../functions/edge/cache-rules.js';
 import { viewerRequestSource } from '../../functions/edge/viewer-request.js';
-import { cachedRoutes, edgeCaching, edgeTtls, VexillaEdge, type VexillaEdgeProps } from '../../lib/edge.js';
+import { isEdgeRoute, routes } from '../../functions/http/routes.js';
+import { API_PATH_PATTERNS, cachedRoutes, edgeCaching, edgeTtls, VexillaEdge, type VexillaEdgeProps } from '../../lib/edge.js';
 import { acknowledgments, logicalIdOf, synthVexilla } from './synth.js';
 
 // Synthesised once per file, with both nag packs (synthesis throws on an unacknowledged error).
@@ -54,22 +55,32 @@ const behaviourFor = (pattern: string) => {
   expect(behaviour, pattern).toBeDefined();
   return behaviour!;
 };
+const cachedPatterns: (string | undefined)[] = [cachedRoutes.flags.pathPattern, cachedRoutes.environmentDocument.pathPattern];
+/** The two cached SDK behaviours. */
+const cachedBehaviours = () => config().CacheBehaviors.filter((behaviour) => cachedPatterns.includes(behaviour.PathPattern));
+/** The uncached API behaviours (the dashboard holds the default behaviour: test/infra/dashboard.test.ts). */
+const apiBehaviours = () => config().CacheBehaviors.filter((behaviour) => API_PATH_PATTERNS.includes(behaviour.PathPattern as string));
 /** CloudFront path patterns: `*` matches any run of characters, `?` exactly one. */
 const matches = (pattern: string, path: string) =>
   new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test(path);
 
 describe('the distribution', () => {
-  it('has the HTTP API as its only origin, over HTTPS with TLS 1.2', () => {
+  it('sends every API behaviour to the HTTP API, over HTTPS with TLS 1.2 (the dashboard bucket is the only other origin)', () => {
     const { Origins } = config();
-    expect(Origins).toHaveLength(1);
-    expect(Origins[0]!.DomainName).toEqual({
+    expect(Origins).toHaveLength(2);
+    const api = Origins.find((origin) => origin.CustomOriginConfig);
+    expect(api!.DomainName).toEqual({
       'Fn::Join': ['', [{ Ref: logicalIdOf(stack.service.httpApi.api) }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]],
     });
-    expect(Origins[0]!.CustomOriginConfig).toEqual({ OriginProtocolPolicy: 'https-only', OriginSSLProtocols: ['TLSv1.2'] });
+    expect(api!.CustomOriginConfig).toEqual({ OriginProtocolPolicy: 'https-only', OriginSSLProtocols: ['TLSv1.2'] });
+    expect(config().CacheBehaviors.map((behaviour) => behaviour.TargetOriginId)).toEqual(config().CacheBehaviors.map(() => api!.Id));
+    // No API path falls through to the dashboard: every route matches a behaviour of the API.
+    for (const route of routes.filter((route) => !isEdgeRoute(route))) expect(config().CacheBehaviors.some((behaviour) => matches(behaviour.PathPattern!, route.path)), route.path).toBe(true);
   });
 
   it('caches exactly two behaviours, flags and the environment document, with and without the trailing slash', () => {
-    const patterns = config().CacheBehaviors.map((behaviour) => behaviour.PathPattern);
+    const cachingDisabled = CachePolicy.CACHING_DISABLED.cachePolicyId;
+    const patterns = config().CacheBehaviors.filter((behaviour) => behaviour.CachePolicyId !== cachingDisabled).map((behaviour) => behaviour.PathPattern);
     expect(patterns).toEqual(['/api/v1/flags*', '/api/v1/environment-document*']);
     expect(patterns).toEqual([cachedRoutes.flags.pathPattern, cachedRoutes.environmentDocument.pathPattern]);
     for (const path of ['/api/v1/flags', '/api/v1/flags/']) expect(matches(cachedRoutes.flags.pathPattern, path), path).toBe(true);
@@ -81,7 +92,7 @@ describe('the distribution', () => {
   });
 
   it('caches only GET and HEAD on those behaviours, and lets preflights through', () => {
-    for (const behaviour of config().CacheBehaviors) {
+    for (const behaviour of cachedBehaviours()) {
       expect(behaviour.AllowedMethods).toEqual(['GET', 'HEAD', 'OPTIONS']);
       expect(behaviour.CachedMethods).toEqual(['GET', 'HEAD']);
     }
@@ -102,7 +113,7 @@ describe('the distribution', () => {
   });
 
   it('forwards nothing to the origin on cached paths that is not in the cache key, save the preflight headers', () => {
-    for (const behaviour of config().CacheBehaviors) {
+    for (const behaviour of cachedBehaviours()) {
       const forwarded = forwardedBy(behaviour);
       const key = cacheKeyOf(behaviour).ParametersInCacheKeyAndForwardedToOrigin;
       // Authorization or X-API-Key here would let one key's answer be served to a request without one.
@@ -113,7 +124,7 @@ describe('the distribution', () => {
   });
 
   it('caches for seconds, as the sdk-api asks, and never longer than a minute', () => {
-    for (const behaviour of config().CacheBehaviors) {
+    for (const behaviour of cachedBehaviours()) {
       expect(cacheKeyOf(behaviour)).toMatchObject({ MinTTL: 0, DefaultTTL: 10, MaxTTL: 60 });
     }
     expect(edgeTtls.default.toSeconds()).toBe(edgeCaching.maxAgeSeconds);
@@ -125,10 +136,12 @@ describe('the distribution', () => {
   });
 
   it('sends everything else to the API uncached, with every viewer header but Host', () => {
-    const behaviour = config().DefaultCacheBehavior;
-    expect(behaviour.CachePolicyId).toBe(CachePolicy.CACHING_DISABLED.cachePolicyId);
-    expect(behaviour.OriginRequestPolicyId).toBe(OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER.originRequestPolicyId);
-    expect(behaviour.AllowedMethods).toEqual(expect.arrayContaining(['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE']));
+    expect(apiBehaviours().map((behaviour) => behaviour.PathPattern)).toEqual(['/admin/*', '/api/*', '/ofrep/*']);
+    for (const behaviour of apiBehaviours()) {
+      expect(behaviour.CachePolicyId).toBe(CachePolicy.CACHING_DISABLED.cachePolicyId);
+      expect(behaviour.OriginRequestPolicyId).toBe(OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER.originRequestPolicyId);
+      expect(behaviour.AllowedMethods).toEqual(expect.arrayContaining(['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE']));
+    }
   });
 
   it('answers over HTTPS only, with HTTP/2 and HTTP/3, at the cheapest price class', () => {
@@ -138,7 +151,7 @@ describe('the distribution', () => {
 
   it('tells viewers on cached routes never to reuse an answer, and that it varies by the environment key', () => {
     const cachedRef = { Ref: logicalIdOf(edge.cachedResponseHeadersPolicy) };
-    for (const behaviour of config().CacheBehaviors) expect(behaviour.ResponseHeadersPolicyId).toEqual(cachedRef);
+    for (const behaviour of cachedBehaviours()) expect(behaviour.ResponseHeadersPolicyId).toEqual(cachedRef);
     const policy = policyOf(cachedRef).ResponseHeadersPolicyConfig as { CustomHeadersConfig: unknown };
     expect(policy.CustomHeadersConfig).toEqual({
       Items: [
@@ -150,7 +163,7 @@ describe('the distribution', () => {
   });
 
   it('moves cached requests under a hash of their environment key with a CloudFront Function, on both cached behaviours only', () => {
-    const fn = Object.entries(resources).find(([, resource]) => resource.Type === 'AWS::CloudFront::Function');
+    const fn = Object.entries(resources).find(([, resource]) => resource.Type === 'AWS::CloudFront::Function' && resource.Properties.FunctionCode === viewerRequestSource);
     expect(fn).toBeDefined();
     const [fnId, { Properties }] = fn!;
     expect(Properties).toMatchObject({ AutoPublish: true, FunctionCode: viewerRequestSource, FunctionConfig: { Runtime: 'cloudfront-js-2.0' } });
@@ -159,10 +172,10 @@ describe('the distribution', () => {
     // stage in two regions, apart.
     expect(JSON.stringify(Properties.Name)).toContain('AWS::Region');
     expect(JSON.stringify(Properties.Name)).toContain(stack.stackName.replace(/[^A-Za-z0-9]/g, ''));
-    for (const behaviour of config().CacheBehaviors) {
+    for (const behaviour of cachedBehaviours()) {
       expect(behaviour.FunctionAssociations).toEqual([{ EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': [fnId, 'FunctionARN'] } }]);
     }
-    expect(config().DefaultCacheBehavior.FunctionAssociations).toBeUndefined();
+    for (const behaviour of apiBehaviours()) expect(behaviour.FunctionAssociations).toBeUndefined();
   });
 
   it('keeps no 4xx an origin answers (CloudFront would, for 10 s)', () => {
@@ -171,7 +184,7 @@ describe('the distribution', () => {
 
   it('puts security headers and CORS from functions/http/cors.ts on every answer', () => {
     const policyRef = { Ref: logicalIdOf(edge.responseHeadersPolicy) };
-    expect(config().DefaultCacheBehavior.ResponseHeadersPolicyId).toEqual(policyRef);
+    for (const behaviour of apiBehaviours()) expect(behaviour.ResponseHeadersPolicyId).toEqual(policyRef);
     for (const ref of [policyRef, { Ref: logicalIdOf(edge.cachedResponseHeadersPolicy) }]) {
       const policy = policyOf(ref).ResponseHeadersPolicyConfig as { SecurityHeadersConfig: unknown; CorsConfig: unknown };
       expect(policy.SecurityHeadersConfig).toMatchObject({

@@ -23,7 +23,10 @@ describe('retainData=false (a throwaway stage)', () => {
 
   it('lets the table be deleted, and writes no access logs to a bucket it could not delete', () => {
     throwaway.template.hasResourceProperties('AWS::DynamoDB::GlobalTable', { Replicas: [Match.objectLike({ DeletionProtectionEnabled: false })] });
-    throwaway.template.resourceCountIs('AWS::S3::Bucket', 0);
+    // The only bucket is the dashboard's, emptied and deleted with the stack.
+    expect(Object.keys(throwaway.template.findResources('AWS::S3::Bucket'))).toEqual([logicalIdOf(throwaway.stack.service.dashboard.bucket)]);
+    throwaway.template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Delete' });
+    throwaway.template.resourceCountIs('Custom::S3AutoDeleteObjects', 1);
     expect(throwaway.template.findResources('AWS::CloudFront::Distribution')).not.toEqual({});
     expect(JSON.stringify(throwaway.template.findResources('AWS::CloudFront::Distribution'))).not.toContain('"Logging"');
   });

@@ -58,6 +58,18 @@ describe('cdk-nag', () => {
       ]),
       // The origin-verify secret is replaced by a deploy, not rotated in place.
       { id: 'AwsSolutions-SMG4', path: `${stack.stackName}/Default/OriginVerify` },
+      // The dashboard bucket (CloudFront's access logs record its reads) and CDK's own deployment provider.
+      { id: 'AwsSolutions-S1', path: pathOf(stack.service.dashboard.bucket) },
+      ...[
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        ...['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*'].map((action) => `AwsSolutions-IAM5[Action::${action}]`),
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]',
+        `AwsSolutions-IAM5[Resource::<${logicalIdOf(stack.service.dashboard.bucket)}.Arn>/*]`,
+        'AwsSolutions-L1',
+        'Serverless-LambdaDLQ',
+        'Serverless-LambdaTracing',
+        'Serverless-LambdaLatestVersion',
+      ].map((id) => ({ id, path: pathOf(stack.node.children.find((child) => child.node.id.startsWith('Custom::CDKBucketDeployment'))!) })),
     ];
     expect(found.map(({ id, path }) => ({ id, path }))).toEqual(expect.arrayContaining(expected));
     expect(found).toHaveLength(expected.length);

@@ -2,6 +2,7 @@
 import type { Handler } from './context.js';
 import * as changeRequests from './change-requests.js';
 import * as features from './features.js';
+import * as insights from './insights.js';
 import * as organisation from './organisation.js';
 import * as rollouts from './rollouts.js';
 import * as scheduledChanges from './scheduled-changes.js';
@@ -9,4 +10,4 @@ import * as staleFeatures from './stale-features.js';
 import * as targeting from './targeting.js';
 import * as webhooks from './webhooks.js';
 
-export const handlers: Record<string, Handler> = { ...organisation, ...features, ...targeting, ...webhooks, ...changeRequests, ...scheduledChanges, ...staleFeatures, ...rollouts };
+export const handlers: Record<string, Handler> = { ...organisation, ...features, ...targeting, ...webhooks, ...changeRequests, ...scheduledChanges, ...staleFeatures, ...rollouts, ...insights };

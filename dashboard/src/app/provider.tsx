@@ -1,0 +1,35 @@
+import { createTheme, MantineProvider, Modal } from '@mantine/core';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import type { ReactNode } from 'react';
+import { ApiError } from '../api/client';
+
+const queryClient = new QueryClient({
+  defaultOptions: {
+    queries: {
+      staleTime: 5_000,
+      // 4xx answers will not change by asking again.
+      retry: (failures, error) => !(error instanceof ApiError && error.status < 500) && failures < 2,
+      refetchOnWindowFocus: true,
+    },
+  },
+});
+
+// Colours are in theme.css (static CSS); this keeps component props in step with it.
+// Modals do not lock scrolling with a runtime <style> element (react-remove-scroll-bar): the CSP
+// forbids it; theme.css stops the page behind an open dialog from scrolling instead.
+const theme = createTheme({ primaryColor: 'indigo', primaryShade: 8, components: { Modal: Modal.extend({ defaultProps: { lockScroll: false, closeButtonProps: { 'aria-label': 'Close dialog' } } }) } });
+
+/**
+ * Mantine's runtime <style> tags (CSS variables, global classes) are off: the strict CSP allows
+ * stylesheets from this origin only, and the default variables ship in its static CSS. Keep the
+ * theme to options that need no runtime variables (colour choice and shade are classes).
+ */
+export function AppProvider({ children }: { children: ReactNode }) {
+  return (
+    <MantineProvider theme={theme} withCssVariables={false} withGlobalClasses={false} defaultColorScheme="light">
+      <QueryClientProvider client={queryClient}>
+        {children}
+      </QueryClientProvider>
+    </MantineProvider>
+  );
+}

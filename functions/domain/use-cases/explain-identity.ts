@@ -1,0 +1,102 @@
+/**
+ * "Why did this user get this?": every flag of an environment for one identity, evaluated by the
+ * engine exactly as the SDK API does, with the source of each value named: the identity's own
+ * override, its tenant's override, a segment override (by segment name), a multivariate split
+ * (with the identity's bucket) or the environment default.
+ */
+import { hashedPercentage, IDENTITY_OVERRIDES_SEGMENT, type TraitValue } from '../../engine/index.js';
+import { getOwn } from '../../engine/records.js';
+import type { Environment, JsonValue } from '../entities.js';
+import { loadSnapshot } from '../environment-snapshot.js';
+import { NotFound } from '../errors.js';
+import { evaluateIdentity, readIdentity, retentionOf } from '../identities.js';
+import type { Deps } from './support.js';
+
+export type FlagReason =
+  | { kind: 'identity-override' }
+  | { kind: 'tenant-override'; tenantId: string }
+  | { kind: 'segment-override'; segmentId: string | null; segmentName: string }
+  | { kind: 'split'; bucket: number; variant: string | null; weight: number | null }
+  | { kind: 'default'; bucket?: number | undefined };
+
+export interface ExplainedFlag {
+  featureName: string;
+  enabled: boolean;
+  value: JsonValue;
+  variant: string | null;
+  reason: FlagReason;
+  /** The engine's own reason string (OFREP's and Flagsmith's vocabulary). */
+  engineReason: string;
+}
+
+export interface ExplainedIdentity {
+  identifier: string;
+  /** False when no identity is stored under this identifier: it is evaluated without traits. */
+  stored: boolean;
+  traits: Record<string, TraitValue>;
+  /** The project segments the identity is in. */
+  segments: { id: string; name: string }[];
+  flags: ExplainedFlag[];
+}
+
+const SEGMENT_REASON = /^TARGETING_MATCH; segment=(.*)$/s;
+const SPLIT_REASON = /^SPLIT; weight=(.*)$/;
+
+/** Evaluates every flag for a stored identity (its traits and overrides) and names each value's source. */
+export async function explainIdentity(deps: Deps, environment: Environment, identifier: string): Promise<ExplainedIdentity> {
+  const [snapshot, { identity, overrides }] = await Promise.all([
+    loadSnapshot(deps.store, environment.id),
+    readIdentity(deps.store, environment.id, identifier, retentionOf(deps)),
+  ]);
+  if (!snapshot) throw new NotFound('No such environment.');
+  const traits = identity?.traits ?? {};
+  const result = evaluateIdentity(snapshot, identifier, traits, overrides);
+  const identityKey = `${snapshot.environment.hashKey}_${identifier}`;
+
+  const overridden = new Set(overrides.map((override) => override.featureName));
+  const tenantTrait = getOwn(traits, snapshot.project.tenantTraitKey);
+  const tenantId = tenantTrait === undefined || tenantTrait === null ? undefined : String(tenantTrait);
+  const tenantOverridden = new Set(snapshot.tenantOverrides.filter((o) => o.tenantId === tenantId).map((o) => o.featureName));
+  const segmentsByName = new Map<string, string[]>();
+  for (const segment of snapshot.segments) segmentsByName.set(segment.name, [...(segmentsByName.get(segment.name) ?? []), segment.id]);
+  const matchedNames = new Set(result.segments.map((segment) => segment.name));
+  const featureByName = new Map(snapshot.features.map((feature, i) => [feature.name, { feature, state: snapshot.states[i] }]));
+
+  const reasonOf = (featureName: string, engineReason: string, variant: string | null): FlagReason => {
+    if (overridden.has(featureName) && engineReason.endsWith(`segment=${IDENTITY_OVERRIDES_SEGMENT}`)) return { kind: 'identity-override' };
+    if (tenantId !== undefined && tenantOverridden.has(featureName) && engineReason.endsWith(`segment=tenant:${tenantId}`)) {
+      return { kind: 'tenant-override', tenantId };
+    }
+    const segment = SEGMENT_REASON.exec(engineReason);
+    if (segment) {
+      const name = segment[1] ?? '';
+      // Names need not be unique: the segment of that name with an override of this feature.
+      const candidates = segmentsByName.get(name) ?? [];
+      const id = candidates.find((candidate) => snapshot.segmentOverrides.some((o) => o.segmentId === candidate && o.featureName === featureName));
+      return { kind: 'segment-override', segmentId: id ?? candidates[0] ?? null, segmentName: name };
+    }
+    const entry = featureByName.get(featureName);
+    const split = entry?.feature.kind === 'MULTIVARIATE' && entry.feature.options.length > 0;
+    const bucket = split && entry.state ? hashedPercentage([entry.state.hashKey, identityKey]) : undefined;
+    const weight = SPLIT_REASON.exec(engineReason);
+    if (weight && bucket !== undefined) return { kind: 'split', bucket, variant, weight: Number(weight[1]) };
+    return bucket === undefined ? { kind: 'default' } : { kind: 'default', bucket };
+  };
+
+  return {
+    identifier,
+    stored: identity !== undefined,
+    traits,
+    segments: snapshot.segments.filter((segment) => matchedNames.has(segment.name)).map(({ id, name }) => ({ id, name })),
+    flags: Object.values(result.flags)
+      .map((flag) => ({
+        featureName: flag.name,
+        enabled: flag.enabled,
+        value: (flag.value ?? null) as JsonValue,
+        variant: flag.variant ?? null,
+        reason: reasonOf(flag.name, flag.reason, flag.variant ?? null),
+        engineReason: flag.reason,
+      }))
+      .sort((a, b) => a.featureName.localeCompare(b.featureName)),
+  };
+}

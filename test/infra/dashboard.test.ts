@@ -1,0 +1,125 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import { CachePolicy } from 'aws-cdk-lib/aws-cloudfront';
+import { describe, expect, it } from 'vitest';
+import { DASHBOARD_CSP } from '../../dashboard/csp.js';
+import { VexillaDashboard } from '../../lib/dashboard.js';
+import { API_PATH_PATTERNS } from '../../lib/edge.js';
+import { cachedRoutes } from '../../functions/edge/cache-rules.js';
+import { logicalIdOf, synthVexilla } from './synth.js';
+
+const { stack, template } = synthVexilla(undefined, { bundle: false });
+const dashboard = stack.service.dashboard;
+const bucketId = logicalIdOf(dashboard.bucket);
+const distribution = () => Object.values(template.findResources('AWS::CloudFront::Distribution'))[0]?.Properties.DistributionConfig;
+const originIdOf = (pattern: string | undefined) => {
+  const config = distribution();
+  const behaviour = pattern === undefined ? config.DefaultCacheBehavior : config.CacheBehaviors.find((candidate: { PathPattern: string }) => candidate.PathPattern === pattern);
+  return config.Origins.find((origin: { Id: string }) => origin.Id === behaviour.TargetOriginId);
+};
+
+describe('the dashboard at the edge', () => {
+  it('lives in a private, encrypted bucket that only TLS and this distribution (origin access control) may read', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+    });
+    const policy = Object.values(template.findResources('AWS::S3::BucketPolicy')).find((candidate) => JSON.stringify(candidate.Properties.Bucket).includes(bucketId));
+    const statements = policy?.Properties.PolicyDocument.Statement as { Effect: string; Principal: unknown; Action: unknown; Condition?: Record<string, Record<string, unknown>> }[];
+    expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+    const read = statements.find((statement) => JSON.stringify(statement.Principal).includes('cloudfront.amazonaws.com'));
+    expect(read).toMatchObject({ Effect: 'Allow', Action: 's3:GetObject' });
+    expect(JSON.stringify(read?.Condition?.StringEquals?.['AWS:SourceArn'])).toContain(logicalIdOf(stack.service.edge.distribution));
+    template.hasResourceProperties('AWS::CloudFront::OriginAccessControl', {
+      OriginAccessControlConfig: { OriginAccessControlOriginType: 's3', SigningBehavior: 'always', SigningProtocol: 'sigv4' },
+    });
+    expect(originIdOf(undefined)).toMatchObject({ S3OriginConfig: { OriginAccessIdentity: '' }, OriginAccessControlId: { 'Fn::GetAtt': [logicalIdOf(dashboard.originAccessControl), 'Id'] } });
+  });
+
+  it('is deleted with the stack, files and all, whatever retainData says (it holds only built files)', () => {
+    for (const each of [template, synthVexilla({ retainData: false }, { bundle: false }).template]) {
+      const buckets = each.findResources('AWS::S3::Bucket', { DeletionPolicy: 'Delete' });
+      const bucket = Object.entries(buckets).find(([id]) => id === bucketId);
+      expect(bucket, 'the dashboard bucket, DeletionPolicy Delete').toBeDefined();
+      each.hasResourceProperties('Custom::S3AutoDeleteObjects', { BucketName: { Ref: bucketId } });
+    }
+  });
+
+  it('is the default behaviour; the APIs have their own, after the cached SDK paths', () => {
+    const config = distribution();
+    const patterns = config.CacheBehaviors.map((behaviour: { PathPattern: string }) => behaviour.PathPattern);
+    expect(patterns).toEqual([cachedRoutes.flags.pathPattern, cachedRoutes.environmentDocument.pathPattern, ...API_PATH_PATTERNS]);
+    expect(originIdOf(undefined).DomainName).toEqual({ 'Fn::GetAtt': [bucketId, 'RegionalDomainName'] });
+    for (const pattern of API_PATH_PATTERNS) {
+      expect(JSON.stringify(originIdOf(pattern).DomainName)).toContain('execute-api');
+      const behaviour = config.CacheBehaviors.find((candidate: { PathPattern: string }) => candidate.PathPattern === pattern);
+      expect(behaviour.AllowedMethods).toHaveLength(7);
+      expect(behaviour.CachePolicyId).toBe('4135ea2d-6df8-44a3-9df3-4b5a84be39ad'); // CachingDisabled
+    }
+    expect(config.DefaultCacheBehavior.AllowedMethods).toEqual(['GET', 'HEAD']);
+    expect(config.DefaultCacheBehavior.ViewerProtocolPolicy).toBe('redirect-to-https');
+    expect(config.DefaultCacheBehavior.FunctionAssociations).toEqual([{ EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': [logicalIdOf(dashboard.pageRouting), 'FunctionARN'] } }]);
+    // No error page anywhere: it would turn the APIs' own 403s and 404s into index.html. (The
+    // error responses there are only there to keep refusals out of the cache.)
+    for (const response of config.CustomErrorResponses ?? []) expect(response).toEqual({ ErrorCode: response.ErrorCode, ErrorCachingMinTTL: 0 });
+  });
+
+  it('sends the strict Content-Security-Policy the local stack sends, and security headers', () => {
+    expect(DASHBOARD_CSP).not.toContain('unsafe');
+    template.hasResourceProperties('AWS::CloudFront::ResponseHeadersPolicy', {
+      ResponseHeadersPolicyConfig: {
+        SecurityHeadersConfig: {
+          ContentSecurityPolicy: { ContentSecurityPolicy: DASHBOARD_CSP, Override: true },
+          StrictTransportSecurity: Match.objectLike({ Override: true, IncludeSubdomains: true }),
+          FrameOptions: { FrameOption: 'DENY', Override: true },
+          ContentTypeOptions: { Override: true },
+        },
+      },
+    });
+    expect(distribution().DefaultCacheBehavior.ResponseHeadersPolicyId).toEqual({ Ref: logicalIdOf(dashboard.responseHeadersPolicy) });
+  });
+
+  it('answers page paths with index.html and leaves files alone (the CloudFront Function)', () => {
+    const code = Object.values(template.findResources('AWS::CloudFront::Function'))[0]?.Properties.FunctionCode as string;
+    const handler = new Function(`${code}; return handler;`)() as (event: { request: { uri: string } }) => { uri: string };
+    for (const [uri, expected] of [
+      ['/', '/index.html'],
+      ['/o/org_1/p/prj_1/e/env_1/flags/new_checkout', '/index.html'],
+      ['/sign-in', '/index.html'],
+      // Dots in feature names and identity identifiers do not make a page a file.
+      ['/o/org_1/p/prj_1/e/env_1/flags/checkout.v2', '/index.html'],
+      ['/o/org_1/p/prj_1/e/env_1/identities/ana@acme.com', '/index.html'],
+      ['/assets/index-abc123.js', '/assets/index-abc123.js'],
+      ['/favicon.svg', '/favicon.svg'],
+    ]) expect(handler({ request: { uri: uri as string } }).uri, uri).toBe(expected);
+  });
+
+  it('deploys the files: hashed assets cached for a year, index.html revalidated (at most a second old at the edge), old assets kept', () => {
+    template.resourceCountIs('Custom::CDKBucketDeployment', 2);
+    template.hasResourceProperties('Custom::CDKBucketDeployment', { Exclude: ['index.html'], SystemMetadata: { 'cache-control': 'public, max-age=31536000, immutable' }, Prune: false });
+    template.hasResourceProperties('Custom::CDKBucketDeployment', { Include: ['index.html'], SystemMetadata: { 'cache-control': 'no-cache' }, Prune: false });
+    // CachingOptimized: its minimum TTL (1 s) bounds how long the edge keeps a `no-cache` index.html.
+    expect(distribution().DefaultCacheBehavior.CachePolicyId).toBe(CachePolicy.CACHING_OPTIMIZED.cachePolicyId);
+    expect(JSON.stringify(template.findResources('Custom::CDKBucketDeployment'))).not.toContain('DistributionId');
+  });
+
+  it('`cdk synth` builds the dashboard itself: the asset holds the built files', () => {
+    const app = new App();
+    const host = new Stack(app, 'DashboardOnly');
+    new VexillaDashboard(host, 'Dashboard');
+    const assembly = app.synth();
+    // Assets are staged as directories, or as files (a zipped handler): only a directory can be the site.
+    const staged = readdirSync(assembly.directory, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && entry.name.startsWith('asset.'))
+      .map((entry) => join(assembly.directory, entry.name));
+    const site = staged.find((dir) => readdirSync(dir).includes('index.html'));
+    expect(site, 'an asset with index.html').toBeDefined();
+    const html = readFileSync(join(site as string, 'index.html'), 'utf8');
+    expect(html).toMatch(/<script type="module" crossorigin src="\/assets\/index-[\w-]+\.js">/);
+    expect(readdirSync(join(site as string, 'assets')).some((name) => name.endsWith('.js'))).toBe(true);
+    expect(readdirSync(site as string)).not.toContain('.vite');
+  }, 180_000);
+});
