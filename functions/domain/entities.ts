@@ -86,6 +86,83 @@ export interface AdminToken {
   createdBy: string;
 }
 
+/**
+ * Who made a change, as audit records, events, webhooks and change requests name them: an admin
+ * token (a machine user) or a person signed in through the identity provider. `tokenId` is the
+ * caller's id either way (a token's `tok_...`, a person's `usr_...`); people also carry their
+ * subject at the identity provider and their email address.
+ */
+export interface ActorRef {
+  tokenId: string;
+  name: string;
+  type?: 'token' | 'user' | undefined;
+  subject?: string | undefined;
+  email?: string | undefined;
+}
+
+/**
+ * A person who signs in through the identity provider (Cognito, or the customer's own issuer).
+ * Vexilla stores no password: the identity provider vouches for who they are, and the id is
+ * derived from the issuer and subject, so each token finds its user without a lookup.
+ */
+export interface User {
+  type: 'user';
+  id: string;
+  issuer: string;
+  subject: string;
+  /** Lower-cased; empty when the identity provider never sent one. */
+  email: string;
+  /** Whether the identity provider says it verified `email` (invitations need it). */
+  emailVerified: boolean;
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+/** A person's roles in one organisation: the same grants an admin token holds. */
+export interface Membership extends Stamped {
+  type: 'membership';
+  orgId: string;
+  userId: string;
+  /** Copies of the user's, so listings need no second read. */
+  subject: string;
+  email: string;
+  name: string;
+  roles: Roles;
+  /** The project of each environment in `roles.environments`, fixed when the roles are set. */
+  environmentProjects?: Record<string, string> | undefined;
+  /** Who invited them, when they joined through an invitation. */
+  invitedBy?: ActorRef | undefined;
+}
+
+/** An invitation to an organisation, accepted when a person with this verified email signs in. */
+export interface Invitation {
+  type: 'invitation';
+  id: string;
+  orgId: string;
+  /** Lower-cased. One pending invitation per address and organisation. */
+  email: string;
+  roles: Roles;
+  environmentProjects?: Record<string, string> | undefined;
+  createdAt: string;
+  /** When it stops being accepted (ISO instant). */
+  expires: string;
+  createdBy: ActorRef;
+  /** Epoch seconds (DynamoDB TTL), set on every write from `expires`; stripped on read. */
+  expiresAt?: number | undefined;
+  version: number;
+}
+
+/** Roles everyone in an identity-provider group holds, for as long as their tokens say they are in it. */
+export interface GroupRule extends Stamped {
+  type: 'group-rule';
+  orgId: string;
+  group: string;
+  roles: Roles;
+  environmentProjects?: Record<string, string> | undefined;
+}
+
 export interface MultivariateOption {
   id: string;
   /** Flagsmith-format id; also the option's place in the split order (lower first). */
@@ -221,7 +298,8 @@ export type DetailType =
   | 'identity-override.changed'
   | 'webhook.changed'
   | 'change-request.changed'
-  | 'schedule.changed';
+  | 'schedule.changed'
+  | 'member.changed';
 
 export type ChangeAction =
   | 'created'
@@ -248,7 +326,7 @@ export interface ChangeEvent {
   envId?: string | undefined;
   /** What changed, e.g. `{ kind: 'feature-state', featureName: 'checkout' }`. */
   subject: Record<string, string>;
-  actor: { tokenId: string; name: string };
+  actor: ActorRef;
   before: unknown;
   after: unknown;
   version?: number | undefined;
@@ -391,16 +469,12 @@ export interface WebhookDelivery {
   version: number;
 }
 
-export interface Approval {
-  tokenId: string;
-  name: string;
+export interface Approval extends ActorRef {
   at: string;
 }
 
-export interface Comment {
+export interface Comment extends ActorRef {
   id: string;
-  tokenId: string;
-  name: string;
   at: string;
   text: string;
 }
@@ -415,7 +489,7 @@ export interface ChangeRequest extends Stamped {
   title: string;
   description: string;
   changes: ProposedChange[];
-  author: { tokenId: string; name: string };
+  author: ActorRef;
   /** Approvals of the current `changes`; editing the changes empties it. */
   approvals: Approval[];
   comments: Comment[];
@@ -442,7 +516,7 @@ export interface ScheduledChange extends Stamped {
   /** When it failed because targets moved: the diff per feature. */
   conflicts?: ChangeConflict[] | undefined;
   appliedAt?: string | undefined;
-  createdBy: { tokenId: string; name: string };
+  createdBy: ActorRef;
 }
 
 /**
@@ -478,6 +552,10 @@ export type Entity =
   | Environment
   | ApiKey
   | AdminToken
+  | User
+  | Membership
+  | Invitation
+  | GroupRule
   | Feature
   | FeatureState
   | FeatureStateVersion

@@ -11,6 +11,10 @@ import type {
   Environment,
   Feature,
   FeatureState,
+  GroupRule,
+  Invitation,
+  Membership,
+  User,
   FeatureStateVersion,
   Identity,
   IdentityOverride,
@@ -30,6 +34,10 @@ export type EntityRef =
   | { type: 'environment'; id: string }
   | { type: 'api-key'; hash: string }
   | { type: 'token'; hash: string }
+  | { type: 'user'; id: string }
+  | { type: 'membership'; userId: string; orgId: string }
+  | { type: 'invitation'; orgId: string; email: string }
+  | { type: 'group-rule'; orgId: string; group: string }
   | { type: 'feature'; projectId: string; name: string }
   | { type: 'feature-state'; envId: string; featureId: string }
   | { type: 'feature-state-version'; envId: string; featureId: string; version: number }
@@ -53,6 +61,16 @@ export type Collection =
   | { of: 'environments'; projectId: string }
   | { of: 'api-keys'; envId: string }
   | { of: 'tokens'; orgId: string }
+  /** A user and every membership they hold, in one read (each request a person makes). */
+  | { of: 'user-with-memberships'; userId: string }
+  /** The members of an organisation, by email (`email`: only that address's). */
+  | { of: 'members'; orgId: string; email?: string | undefined }
+  | { of: 'invitations'; orgId: string }
+  /** The invitations to an email address, across organisations (accepted at sign-in). */
+  | { of: 'invitations-for-email'; email: string }
+  | { of: 'group-rules'; orgId: string }
+  /** The rules naming a group, across organisations (which organisations a group lets a person into). */
+  | { of: 'group-rules-for-group'; group: string }
   | { of: 'features'; projectId: string }
   | { of: 'segments'; projectId: string }
   | { of: 'feature-states'; envId: string }
@@ -81,6 +99,7 @@ export type Collection =
 export interface AuditFilter {
   envId?: string | undefined;
   featureName?: string | undefined;
+  /** The actor's id (a token's or a person's) or a person's email address. */
   tokenId?: string | undefined;
 }
 
@@ -89,6 +108,12 @@ export interface CollectionItems {
   environments: Environment;
   'api-keys': ApiKey;
   tokens: AdminToken;
+  'user-with-memberships': User | Membership;
+  members: Membership;
+  invitations: Invitation;
+  'invitations-for-email': Invitation;
+  'group-rules': GroupRule;
+  'group-rules-for-group': GroupRule;
   features: Feature;
   segments: Segment;
   'feature-states': FeatureState;
@@ -188,6 +213,15 @@ export interface EdgeInvalidator {
    * being handled: the same reference again (a retried batch) is the same invalidation.
    */
   invalidate(paths: string[], reference: string): Promise<void>;
+}
+
+/**
+ * The identity provider's user directory, where Vexilla owns one (its Cognito user pool without
+ * federation): inviting someone there creates their account and emails them how to sign in.
+ */
+export interface UserDirectory {
+  /** Creates the account for `email` (or sends its invitation again); an existing, active account is left alone. */
+  invite(email: string): Promise<void>;
 }
 
 /** Queues a webhook delivery attempt after a delay (SQS with DelaySeconds in production, a timer locally). */

@@ -29,7 +29,7 @@ export const rolesSchema = z
   })
   .strict()
   .refine((roles) => roles.organisation || Object.keys(roles.projects ?? {}).length || Object.keys(roles.environments ?? {}).length, {
-    message: 'a token needs at least one role',
+    message: 'at least one role',
   });
 
 export const updateOrganisationBody = z.object({ name, version: version.optional() }).strict();
@@ -62,6 +62,16 @@ export const updateEnvironmentBody = z
 
 export const createServerKeyBody = z.object({ name }).strict();
 export const createTokenBody = z.object({ name, roles: rolesSchema }).strict();
+
+/** Email addresses compare lower-cased: that is how identity providers treat them. */
+export const email = z.email().max(254).transform((address) => address.toLowerCase());
+export const createInvitationBody = z
+  .object({ email, roles: rolesSchema, expiresInDays: z.number().int().min(1).max(30).default(7).describe('Days the invitation can be accepted in.') })
+  .strict();
+export const updateMemberBody = z.object({ roles: rolesSchema, version: version.optional() }).strict();
+/** A group as the identity provider names it in the token's groups claim (a name, or an id such as Entra ID's). */
+export const groupName = z.string().min(1).max(256).regex(/^[^\u0000-\u001f]+$/, 'no control characters');
+export const putGroupRuleBody = z.object({ group: groupName, roles: rolesSchema, version: version.optional() }).strict();
 
 export const valueType = z.enum(['string', 'number', 'boolean', 'json']);
 
@@ -153,7 +163,7 @@ export const listQuery = z.object({
 export const auditQuery = listQuery.extend({
   environment: z.string().optional(),
   feature: z.string().optional(),
-  actor: z.string().optional(),
+  actor: z.string().optional().describe("An admin token's id, a person's user id, or a person's email address."),
   from: z.iso.datetime().optional(),
   to: z.iso.datetime().optional(),
 });

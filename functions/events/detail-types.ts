@@ -52,6 +52,12 @@ const specs = {
     subjectKinds: ['scheduled-change'],
     description: 'A scheduled change was created, cancelled, applied, or failed to apply (e.g. a state moved since it was scheduled).',
   },
+  'member.changed': {
+    scope: 'organisation',
+    subjectKinds: ['member', 'invitation', 'group-rule'],
+    description:
+      "Who may sign in to the organisation changed: a person joined (an invitation accepted), had their roles changed or was removed (kind member); an invitation was created or revoked (kind invitation); a directory group's roles were set or removed (kind group-rule).",
+  },
 } as const satisfies Record<DetailType, DetailTypeSpec>;
 
 /** Every detail-type, in declaration order. */
@@ -71,7 +77,15 @@ const baseDetail = z.object({
   organisationId: id,
   projectId: id.optional(),
   environmentId: id.optional(),
-  actor: z.object({ tokenId: z.string(), name: z.string() }),
+  actor: z
+    .object({
+      tokenId: z.string().describe("The caller's id: an admin token's (tok_...), or a person's (usr_...)."),
+      name: z.string(),
+      type: z.enum(['token', 'user']).optional().describe('An admin token (a machine user) or a person signed in through the identity provider.'),
+      subject: z.string().optional().describe("A person's subject (sub) at the identity provider."),
+      email: z.string().optional().describe("A person's email address, as the identity provider gave it."),
+    })
+    .strict(),
   action: z.enum(['created', 'updated', 'deleted', 'restored', 'approved', 'commented', 'applied', 'cancelled', 'failed'] satisfies ChangeAction[]),
   subject: z.object({ kind: z.string() }).catchall(z.string()).describe('What changed, e.g. {"kind":"feature-state","featureName":"checkout"}.'),
   before: entityImage,
@@ -110,7 +124,13 @@ export function toEventDetail(event: ChangeEvent): EventDetail {
     organisationId: event.orgId,
     ...(event.projectId !== undefined ? { projectId: event.projectId } : {}),
     ...(event.envId !== undefined ? { environmentId: event.envId } : {}),
-    actor: { tokenId: event.actor.tokenId, name: event.actor.name },
+    actor: {
+      tokenId: event.actor.tokenId,
+      name: event.actor.name,
+      ...(event.actor.type ? { type: event.actor.type } : {}),
+      ...(event.actor.subject !== undefined ? { subject: event.actor.subject } : {}),
+      ...(event.actor.email !== undefined ? { email: event.actor.email } : {}),
+    },
     action: event.action,
     subject: event.subject as EventDetail['subject'],
     before: (event.before ?? null) as EventDetail['before'],

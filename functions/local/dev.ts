@@ -8,8 +8,12 @@
  *   npm run dev -- --in-memory      throwaway database
  *   npm run dev -- --reset          delete .vexilla/data and .vexilla/local.json first
  *   npm run dev -- --port 9000
+ *
+ * People sign in at a local OpenID provider (oidc-provider, on loopback): its port and keys are
+ * kept in `.vexilla/oidc.json`, so the issuer, and the people it signed in, survive a restart.
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -18,7 +22,8 @@ import { z } from 'zod';
 import { ensureTable } from '../data/create-table.js';
 import { logger } from '../shared/logger.js';
 import { checkJava, type DynamoDbLocalInstance, localDynamoClientConfig, startDynamoDbLocal } from './dynamodb-local.js';
-import { ensureDemo, type LocalConfig } from './seed.js';
+import { type LocalOidcProvider, readProviderState, startLocalOidcProvider, writeProviderState } from './oidc-provider.js';
+import { DEMO_USER, ensureDemo, ensureDemoMember, type LocalConfig } from './seed.js';
 import { type LocalStack, startLocalStack } from './stack.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -31,6 +36,7 @@ Options:
   --in-memory         Use a throwaway in-memory database (default: persistent, in <state-dir>/data)
   --reset             Delete <state-dir>/data and <state-dir>/local.json before starting
   --port <port>       HTTP port (default: $PORT or ${DEFAULT_PORT})
+  --oidc-port <port>  The local sign-in provider's port (default: the last run's, else any free one)
   --state-dir <dir>   Where data and local.json live (default: <repo>/.vexilla)
   --pretty            One readable line per request instead of JSON logs
   -h, --help          Show this help`;
@@ -41,6 +47,7 @@ const localConfigSchema = z.object({
   organisationId: z.string().min(1),
   projectId: z.string().min(1),
   environments: z.array(z.object({ id: z.string(), name: z.string(), clientKey: z.string(), serverKey: z.string() })),
+  signIn: z.object({ issuer: z.string(), clientId: z.string(), demoEmail: z.string() }).optional(),
 });
 
 class UsageError extends Error {}
@@ -49,9 +56,16 @@ interface DevOptions {
   inMemory: boolean;
   reset: boolean;
   port: number;
+  oidcPort: number | undefined;
   stateDir: string;
   pretty: boolean;
 }
+
+const parsePort = (text: string, from: string): number => {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65_535) throw new UsageError(`Invalid port "${text}" (from ${from}): expected 0-65535.`);
+  return port;
+};
 
 function parseOptions(argv: string[]): DevOptions | 'help' {
   let values;
@@ -62,6 +76,7 @@ function parseOptions(argv: string[]): DevOptions | 'help' {
         'in-memory': { type: 'boolean', default: false },
         reset: { type: 'boolean', default: false },
         port: { type: 'string' },
+        'oidc-port': { type: 'string' },
         'state-dir': { type: 'string' },
         pretty: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -74,14 +89,13 @@ function parseOptions(argv: string[]): DevOptions | 'help' {
   }
   if (values.help) return 'help';
   const portText = values.port ?? (process.env.PORT || String(DEFAULT_PORT));
-  const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port > 65_535) {
-    throw new UsageError(`Invalid port "${portText}" (from ${values.port !== undefined ? '--port' : 'PORT'}): expected 0-65535.`);
-  }
+  const port = parsePort(portText, values.port !== undefined ? '--port' : 'PORT');
+  const oidcPort = values['oidc-port'] !== undefined ? parsePort(values['oidc-port'], '--oidc-port') : undefined;
   return {
     inMemory: values['in-memory'],
     reset: values.reset,
     port,
+    oidcPort,
     stateDir: resolve(values['state-dir'] ?? join(REPO_ROOT, '.vexilla')),
     pretty: values.pretty,
   };
@@ -110,7 +124,7 @@ const shown = (path: string) => {
 };
 
 function banner(config: LocalConfig, details: { storage: string; dynamoEndpoint: string; configFile: string; reused: boolean }): string {
-  const width = Math.max('Admin token'.length, 'SDK APIs'.length, ...config.environments.map((environment) => environment.name.length)) + 2;
+  const width = Math.max('Admin token'.length, 'SDK APIs'.length, 'Sign in'.length, ...config.environments.map((environment) => environment.name.length)) + 2;
   const label = (text: string) => text.padEnd(width);
   const evaluated = config.environments[0];
   const lines = [
@@ -120,6 +134,13 @@ function banner(config: LocalConfig, details: { storage: string; dynamoEndpoint:
     `  ${label('Admin API')}${config.apiUrl}/admin/v1`,
     `  ${label('SDK APIs')}${config.apiUrl}/api/v1/ (Flagsmith SDKs), ${config.apiUrl}/ofrep/v1/ (OpenFeature)`,
     `  ${label('Admin token')}${config.adminToken}`,
+    ...(config.signIn
+      ? [
+          `  ${label('Sign in')}as ${config.signIn.demoEmail} (organisation admin; no password), or any address to try invitations,`,
+          `  ${label('')}at the local OpenID provider ${config.signIn.issuer} (client ${config.signIn.clientId}, code + PKCE);`,
+          `  ${label('')}send the ID token to ${config.apiUrl}/admin/v1 as Authorization: Bearer <token> (see ${config.apiUrl}/admin/v1/auth/config)`,
+        ]
+      : []),
   ];
   for (const environment of config.environments) {
     lines.push(`  ${label(environment.name)}client key  ${environment.clientKey}`);
@@ -147,6 +168,18 @@ function banner(config: LocalConfig, details: { storage: string; dynamoEndpoint:
   return lines.join('\n');
 }
 
+/** A port nobody listens on now (for `--port 0`: the provider must know the API's origin before it starts). */
+function anyFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
+    });
+  });
+}
+
 async function main(argv: string[]): Promise<void> {
   // The SDK warns that its 2027 releases will need Node 22; this project supports Node 20.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -161,12 +194,14 @@ async function main(argv: string[]): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const { inMemory, reset, port, stateDir } = options;
+  const { inMemory, reset, stateDir } = options;
   const dataDir = join(stateDir, 'data');
   const configFile = join(stateDir, 'local.json');
+  const oidcFile = join(stateDir, 'oidc.json');
 
   let dynamo: DynamoDbLocalInstance | undefined;
   let stack: LocalStack | undefined;
+  let identityProvider: LocalOidcProvider | undefined;
   let stopping = false;
   const stop = async (signal: NodeJS.Signals): Promise<void> => {
     if (stopping) {
@@ -178,6 +213,7 @@ async function main(argv: string[]): Promise<void> {
     try {
       // The stack stops polling the stream and lets the consumers finish before the API closes.
       await stack?.stop();
+      await identityProvider?.close();
       await dynamo?.stop();
     } catch (error) {
       console.error(`Error while stopping: ${(error as Error).message}`);
@@ -200,7 +236,8 @@ async function main(argv: string[]): Promise<void> {
     if (reset) {
       await rm(dataDir, { recursive: true, force: true });
       await rm(configFile, { force: true });
-      console.log(`Reset: deleted ${shown(dataDir)} and ${shown(configFile)}`);
+      await rm(oidcFile, { force: true });
+      console.log(`Reset: deleted ${shown(dataDir)}, ${shown(configFile)} and ${shown(oidcFile)}`);
     }
     await mkdir(stateDir, { recursive: true });
     if (!inMemory) await mkdir(dataDir, { recursive: true });
@@ -215,11 +252,32 @@ async function main(argv: string[]): Promise<void> {
       raw.destroy();
     }
 
+    // The provider registers the dashboard's callback on the API's origin, so that port is fixed first.
+    const port = options.port === 0 ? await anyFreePort() : options.port;
+    const saved = inMemory ? undefined : await readProviderState(oidcFile);
+    const oidcPort = options.oidcPort ?? saved?.port ?? 0;
+    try {
+      identityProvider = await startLocalOidcProvider({
+        port: oidcPort,
+        appOrigins: [`http://localhost:${port}`, `http://127.0.0.1:${port}`],
+        ...(saved ? { keys: saved.keys, cookieKeys: saved.cookieKeys } : {}),
+        users: [DEMO_USER],
+        anyEmail: true,
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        throw new Error(`Port ${oidcPort} (the local sign-in provider's${options.oidcPort === undefined ? `, kept in ${shown(oidcFile)}` : ''}) is already in use: pass --oidc-port <port>.`);
+      }
+      throw error;
+    }
+    if (!inMemory) await writeProviderState(oidcFile, identityProvider.state);
+
     try {
       stack = await startLocalStack({
         endpoint: dynamo.endpoint,
         tableName: TABLE_NAME,
         port,
+        adminApi: { signIn: identityProvider.signIn },
         onRequest: (line) =>
           options.pretty
             ? console.log(`${new Date().toISOString().slice(11, 23)}  ${line.method.padEnd(6)} ${String(line.status).padEnd(4)} ${`${line.ms} ms`.padStart(9)}  ${line.path}`)
@@ -235,7 +293,12 @@ async function main(argv: string[]): Promise<void> {
     // Seeded once the port is ours: a new demo's secrets must reach local.json, or they are lost.
     const existing = await readLocalConfig(configFile);
     const demo = await ensureDemo(stack.deps, existing);
-    const config: LocalConfig = { ...demo, apiUrl: `http://localhost:${stack.port}` };
+    await ensureDemoMember(stack.deps, demo, identityProvider.issuer);
+    const config: LocalConfig = {
+      ...demo,
+      apiUrl: `http://localhost:${stack.port}`,
+      signIn: { issuer: identityProvider.issuer, clientId: identityProvider.clientId, demoEmail: DEMO_USER.email },
+    };
     // Written last, so its existence means the API is up; holds secrets, so owner-only.
     await writeFile(configFile, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
     console.log(
@@ -250,6 +313,7 @@ async function main(argv: string[]): Promise<void> {
     if (stopping) return;
     console.error(`Could not start the local stack: ${(error as Error).message}`);
     await stack?.stop().catch(() => undefined);
+    await identityProvider?.close().catch(() => undefined);
     await dynamo?.stop().catch(() => undefined);
     process.exit(1);
   }

@@ -6,7 +6,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureTable } from '../../functions/data/create-table.js';
 import { DynamoStore } from '../../functions/data/dynamo-store.js';
 import { bootstrapOrganisation } from '../../functions/domain/use-cases/organisation.js';
+import type { UserDirectory } from '../../functions/domain/ports.js';
 import type { Deps } from '../../functions/domain/use-cases/support.js';
+import type { AdminApiOptions } from '../../functions/http/admin-api.js';
 import { type LocalScheduler, startLocalScheduler } from '../../functions/local/local-scheduler.js';
 import { localFunctions } from '../../functions/local/functions.js';
 import { localDynamoClientConfig } from '../../functions/local/dynamodb-local.js';
@@ -42,17 +44,25 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function startTestApi(options: { snapshotTtlMs?: number; clock?: () => Date } = {}): Promise<TestApi> {
+export async function startTestApi(options: { snapshotTtlMs?: number; clock?: () => Date; adminApi?: AdminApiOptions; directory?: UserDirectory } = {}): Promise<TestApi> {
   const config = localDynamoClientConfig(testDynamoEndpoint());
   const tableName = `vexilla-test-${randomUUID().slice(0, 8)}`;
   const raw = new DynamoDBClient(config);
   await ensureTable(raw, tableName);
   const { deps, scheduler } = await startLocalScheduler({
     // The local stack's policy: receivers on 127.0.0.1 are allowed.
-    deps: { store: new DynamoStore(documentClient(config), tableName), clock: options.clock ?? (() => new Date()), allowPrivateWebhookTargets: true },
+    deps: {
+      store: new DynamoStore(documentClient(config), tableName),
+      clock: options.clock ?? (() => new Date()),
+      allowPrivateWebhookTargets: true,
+      ...(options.directory ? { directory: options.directory } : {}),
+    },
     intervalMs: 0,
   });
-  const server = await startHttpServer({ port: 0, functions: localFunctions(deps, { snapshotTtlMs: options.snapshotTtlMs ?? 100 }) });
+  const server = await startHttpServer({
+    port: 0,
+    functions: localFunctions(deps, { snapshotTtlMs: options.snapshotTtlMs ?? 100, ...(options.adminApi ? { adminApi: options.adminApi } : {}) }),
+  });
   const newOrganisation = async (name: string) => {
     const { organisation, secret } = await bootstrapOrganisation(deps, { name });
     return { organisationId: organisation.id, adminToken: secret };

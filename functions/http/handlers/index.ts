@@ -3,9 +3,12 @@ import type { Handler } from './context.js';
 import * as changeRequests from './change-requests.js';
 import * as features from './features.js';
 import * as organisation from './organisation.js';
+import * as people from './people.js';
 import * as scheduledChanges from './scheduled-changes.js';
 import * as staleFeatures from './stale-features.js';
 import * as targeting from './targeting.js';
 import * as webhooks from './webhooks.js';
 
-export const handlers: Record<string, Handler> = { ...organisation, ...features, ...targeting, ...webhooks, ...changeRequests, ...scheduledChanges, ...staleFeatures };
+export const handlers: Record<string, Handler> = { ...organisation, ...features, ...targeting, ...webhooks, ...changeRequests, ...scheduledChanges, ...staleFeatures, ...people };
+
+export { selfHandlers } from './self.js';
