@@ -22,9 +22,9 @@ const create = {
     { Name: 'email', Value: 'ana@example.com' },
     { Name: 'email_verified', Value: 'true' },
   ],
-  DesiredDeliveryMediums: ['EMAIL'],
+  DesiredDeliveryMediums: ['EMAIL' as const],
 };
-const resend = { UserPoolId: 'eu-west-1_abc', Username: 'ana@example.com', MessageAction: 'RESEND', DesiredDeliveryMediums: ['EMAIL'] };
+const resend = { UserPoolId: 'eu-west-1_abc', Username: 'ana@example.com', MessageAction: 'RESEND' as const, DesiredDeliveryMediums: ['EMAIL' as const] };
 const calls = () => cognito.commandCalls(AdminCreateUserCommand).map((call) => call.args[0].input);
 const exists = () => new UsernameExistsException({ message: 'User account already exists', $metadata: {} });
 
