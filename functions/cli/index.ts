@@ -12,6 +12,7 @@ import { bootstrapOrganisation } from '../domain/use-cases/organisation.js';
 import { localDynamoClientConfig } from '../local/dynamodb-local.js';
 import { documentClient } from '../shared/dynamodb.js';
 import { importCommand } from './import.js';
+import { invitationsCommand, membersCommand } from './people.js';
 import { auditCommand, diffCommand, exportCommand, featuresCommand, identitiesCommand, segmentsCommand, typesCommand } from './resources.js';
 
 export { type Command, type Io, UsageError } from './command.js';
@@ -132,6 +133,8 @@ export const commands: Record<string, Command> = {
   export: exportCommand,
   diff: diffCommand,
   types: typesCommand,
+  members: membersCommand,
+  invitations: invitationsCommand,
 };
 
 export function usage(): string {

@@ -87,3 +87,38 @@ describe('vexilla CLI', () => {
     expect(bad.stderr).toContain('Unknown action "fly"');
   });
 });
+
+describe('vexilla members and invitations', () => {
+  // Each CLI run starts Node and tsx: seconds apiece on a busy machine.
+  it('invites by email with a role, lists and revokes invitations', { timeout: 180_000 }, async () => {
+    const created = await vexilla('invitations', 'create', 'Pat@Example.com', '--project', projectId, '--role', 'editor', '--days', '3');
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toMatch(/^Invited pat@example.com as editor of project prj_\w+, until \d{4}-/);
+    const listed = await vexilla('invitations', 'list', '--json');
+    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ email: 'pat@example.com', roles: { projects: { [projectId]: 'editor' } } })]);
+    expect((await vexilla('invitations', 'revoke', 'pat@example.com')).stdout).toContain('Revoked the invitation of pat@example.com');
+    expect((await vexilla('invitations', 'list')).stdout.trim()).toBe('(no pending invitations)');
+    const noRole = await vexilla('invitations', 'create', 'pat@example.com');
+    expect(noRole.code).toBe(2);
+    expect(noRole.stderr).toContain('Give the roles one way');
+  });
+
+  it('lists members, changes their roles and removes them only when confirmed', { timeout: 180_000 }, async () => {
+    // A member, as signing in would make one (the sign-in tests cover the flow itself).
+    const { addMember } = await import('../../functions/domain/use-cases/people.js');
+    const organisation = await api.deps.store.get({ type: 'organisation', id: api.organisationId });
+    const token = (await api.deps.store.listAll({ of: 'tokens', orgId: api.organisationId }))[0];
+    if (!organisation || !token) throw new Error('fixture missing');
+    await addMember(api.deps, token, organisation, { issuer: 'https://idp.example', subject: 'quinn', email: 'quinn@example.com', name: 'Quinn' }, { projects: { [projectId]: 'viewer' } });
+
+    expect((await vexilla('members', 'list')).stdout).toMatch(/quinn@example.com\s+usr_\w+\s+viewer of project/);
+    const promoted = await vexilla('members', 'set-role', 'quinn@example.com', '--environment', envId, '--role', 'admin');
+    expect(promoted.code, promoted.stderr).toBe(0);
+    expect(promoted.stdout).toBe(`quinn@example.com: admin of environment ${envId}\n`);
+    const unconfirmed = await vexilla('members', 'remove', 'quinn@example.com');
+    expect(unconfirmed.code).toBe(2);
+    expect(unconfirmed.stderr).toContain('pass --yes');
+    expect((await vexilla('members', 'remove', 'quinn@example.com', '--yes')).stdout).toContain('Removed quinn@example.com');
+    expect((await vexilla('members', 'list', '--json')).stdout.trim()).toBe('[]');
+  });
+});
