@@ -31,7 +31,7 @@ export interface TableAccess {
  * Resources other than the table that a function may act on. The construct that creates each one
  * supplies its ARNs through `VexillaFunctions.connect`, so the actions stay declared here.
  */
-export type ServiceResource = 'eventBus' | 'webhookQueue' | 'distribution' | 'schedules' | 'schedulerRole';
+export type ServiceResource = 'eventBus' | 'webhookQueue' | 'distribution' | 'schedules' | 'schedulerRole' | 'userPool';
 
 /** One IAM statement on a service resource, as data. */
 export interface ResourceAccess {
@@ -48,7 +48,9 @@ export type EnvironmentVariable =
   | 'SCHEDULE_GROUP_NAME'
   | 'SCHEDULER_ROLE_ARN'
   | 'APPLY_SCHEDULED_CHANGE_ARN'
-  | 'SCHEDULER_DLQ_ARN';
+  | 'SCHEDULER_DLQ_ARN'
+  | 'SIGN_IN_CONFIG'
+  | 'COGNITO_USER_POOL_ID';
 
 /**
  * What invokes a function. `bus` and `scheduler` invoke asynchronously: Lambda retries a failed
@@ -108,8 +110,10 @@ export const functionSettings: Readonly<Record<FunctionName, FunctionSettings>> 
     resourceAccess: [
       { actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'], on: 'schedules' },
       { actions: ['iam:PassRole'], on: 'schedulerRole', conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } } },
+      // Invitations create the person's account in Vexilla's own Cognito pool (when it has one).
+      { actions: ['cognito-idp:AdminCreateUser'], on: 'userPool' },
     ],
-    environment: ['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'APPLY_SCHEDULED_CHANGE_ARN', 'SCHEDULER_DLQ_ARN'],
+    environment: ['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'APPLY_SCHEDULED_CHANGE_ARN', 'SCHEDULER_DLQ_ARN', 'SIGN_IN_CONFIG', 'COGNITO_USER_POOL_ID'],
   },
   'sdk-api': {
     entry: 'functions/http/sdk-api.ts',
@@ -348,9 +352,10 @@ export class VexillaFunctions extends Construct {
     return role;
   }
 
-  /** Grants every function the actions it declares on `resource`, on exactly these ARNs. */
+  /** Grants every function the actions it declares on `resource`, on exactly these ARNs (none: the resource does not exist in this deployment). */
   connect(resource: ServiceResource, arns: readonly string[]): void {
     this.connected.add(resource);
+    if (arns.length === 0) return;
     for (const [name, role] of this.roles) {
       for (const access of functionSettings[name].resourceAccess ?? []) {
         if (access.on !== resource) continue;

@@ -1,3 +1,4 @@
+import { Stack } from 'aws-cdk-lib';
 import type { ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import { PriceClass } from 'aws-cdk-lib/aws-cloudfront';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -6,6 +7,7 @@ import { type CustomDomain, VexillaEdge } from './edge.js';
 import { VexillaEvents } from './events.js';
 import { VexillaFunctions } from './functions.js';
 import { VexillaHttpApi } from './http-api.js';
+import { VexillaIdentity, type VexillaIdentityProps } from './identity.js';
 import { VexillaObservability } from './observability.js';
 import { VexillaScheduler } from './scheduler.js';
 import { VexillaTable } from './table.js';
@@ -53,6 +55,12 @@ export interface VexillaServiceProps {
    * @default - alarms notify the alarm topic, with no subscriber
    */
   readonly alarmEmail?: string;
+  /**
+   * How people sign in: Cognito (optionally federating a SAML or OpenID provider), or the
+   * customer's own OpenID issuer. The dashboard's URLs come from the distribution.
+   * @default - a Cognito user pool of Vexilla's own, people invited by email
+   */
+  readonly identity?: Omit<VexillaIdentityProps, 'appUrls' | 'retain'>;
 }
 
 /**
@@ -70,6 +78,7 @@ export class VexillaService extends Construct {
   readonly events: VexillaEvents;
   readonly scheduler: VexillaScheduler;
   readonly observability: VexillaObservability;
+  readonly identity: VexillaIdentity;
 
   constructor(scope: Construct, id: string, props: VexillaServiceProps = {}) {
     super(scope, id);
@@ -91,6 +100,9 @@ export class VexillaService extends Construct {
       corsAllowOrigins: props.corsAllowOrigins,
       accessLogRetentionDays: props.logRetention,
     });
+    // The dashboard is served by the distribution: at the custom domain when there is one, and at its own name.
+    const appUrls = [...new Set([this.edge.url, `https://${this.edge.distribution.distributionDomainName}`])];
+    this.identity = new VexillaIdentity(this, 'Identity', { ...props.identity, appUrls, retain });
     this.events = new VexillaEvents(this, 'Events', { table: this.data.table, functions: this.functions.functions });
     this.scheduler = new VexillaScheduler(this, 'Scheduler', { applyFunction: this.functions.get('apply-scheduled-change') });
 
@@ -101,6 +113,7 @@ export class VexillaService extends Construct {
     functions.connect('distribution', [this.edge.distribution.distributionArn]);
     functions.connect('schedules', [this.scheduler.schedulesArn]);
     functions.connect('schedulerRole', [this.scheduler.role.roleArn]);
+    functions.connect('userPool', this.identity.invitationPool ? [this.identity.invitationPool.userPoolArn] : []);
     this.scheduler.acknowledgeSchedulesWildcard(functions.roleOf('admin-api'), 'admin-api function');
     functions.setEnvironment({
       EVENT_BUS_NAME: this.events.bus.eventBusName,
@@ -110,6 +123,9 @@ export class VexillaService extends Construct {
       SCHEDULER_ROLE_ARN: this.scheduler.role.roleArn,
       APPLY_SCHEDULED_CHANGE_ARN: functions.get('apply-scheduled-change').functionArn,
       SCHEDULER_DLQ_ARN: this.scheduler.deadLetterQueue.queueArn,
+      SIGN_IN_CONFIG: Stack.of(this).toJsonString(this.identity.signIn),
+      // Empty: invitations create no accounts (federation, or the customer's own issuer).
+      COGNITO_USER_POOL_ID: this.identity.invitationPool?.userPoolId ?? '',
     });
 
     this.observability = new VexillaObservability(this, 'Observability', {

@@ -49,8 +49,8 @@ const CR = `${A}/environments/{envId}/change-requests`;
 const SC = `${A}/environments/{envId}/scheduled-changes`;
 
 const adminRoutes: Omit<Route, 'function'>[] = [
-  { method: 'GET', path: `${A}/me`, operation: 'getMe', access: self, summary: 'Who the caller is and their roles in each organisation; for a person, also accepts pending invitations to their verified email' },
   { method: 'GET', path: `${A}/organisations`, operation: 'listOrganisations', access: self, summary: "The caller's organisations (a token's own; every one a person may act in)" },
+  { method: 'GET', path: `${A}/me`, operation: 'getMe', access: self, summary: 'Who the caller is and their roles in each organisation; for a person, also accepts pending invitations to their verified email' },
   { method: 'GET', path: `${A}/organisations/{orgId}`, operation: 'getOrganisation', access: read, summary: 'An organisation' },
   { method: 'PATCH', path: `${A}/organisations/{orgId}`, operation: 'updateOrganisation', access: admin, summary: 'Rename an organisation', body: schemas.updateOrganisationBody },
   { method: 'GET', path: `${A}/organisations/{orgId}/projects`, operation: 'listProjects', access: read, summary: 'Projects the caller can see', query: schemas.listQuery },

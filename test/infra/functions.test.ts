@@ -72,7 +72,7 @@ describe('the Lambda functions', () => {
     const variables = (properties.Environment as { Variables: Record<string, unknown> }).Variables;
     const expected: Record<FunctionName, string[]> = {
       'sdk-api': [],
-      'admin-api': ['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'APPLY_SCHEDULED_CHANGE_ARN', 'SCHEDULER_DLQ_ARN'],
+      'admin-api': ['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'APPLY_SCHEDULED_CHANGE_ARN', 'SCHEDULER_DLQ_ARN', 'SIGN_IN_CONFIG', 'COGNITO_USER_POOL_ID'],
       publisher: ['EVENT_BUS_NAME'],
       'audit-writer': [],
       'webhook-dispatcher': ['WEBHOOK_QUEUE_URL'],
@@ -88,6 +88,8 @@ describe('the Lambda functions', () => {
       SCHEDULER_ROLE_ARN: arnOf(scheduler.role),
       APPLY_SCHEDULED_CHANGE_ARN: arnOf(functions.get('apply-scheduled-change')),
       SCHEDULER_DLQ_ARN: arnOf(scheduler.deadLetterQueue),
+      SIGN_IN_CONFIG: stack.resolve(stack.toJsonString(stack.service.identity.signIn)),
+      COGNITO_USER_POOL_ID: ref(stack.service.identity.userPool!),
     };
     for (const variable of expected[name]) expect(variables[variable], variable).toEqual(values[variable]);
   });
@@ -145,6 +147,8 @@ const wiring: Record<FunctionName, unknown[]> = {
       Resource: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:schedule/${scheduler.group.scheduleGroupName}/*`]] }],
     },
     { Effect: 'Allow', Action: ['iam:PassRole'], Resource: [arnOf(scheduler.role)], Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } } },
+    // Invitations create accounts in this pool, and in no other.
+    { Effect: 'Allow', Action: ['cognito-idp:AdminCreateUser'], Resource: [arnOf(stack.service.identity.userPool!)] },
   ],
   publisher: [
     { Effect: 'Allow', Action: ['dynamodb:ListStreams'], Resource: [arnOf(stack.table.table, 'StreamArn')] },
