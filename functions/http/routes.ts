@@ -166,8 +166,14 @@ const sdkRoutes: Omit<Route, 'function'>[] = [
  * tells the dashboard which identity provider to send people to, before anyone has signed in.
  */
 export const publicRoutes = [
-  { method: 'GET', path: `${A}/openapi.json`, operation: 'getOpenApi', function: 'admin-api' as FunctionName },
-  { method: 'GET', path: `${A}/auth/config`, operation: 'getSignInConfig', function: 'admin-api' as FunctionName },
+  { method: 'GET', path: `${A}/openapi.json`, operation: 'getOpenApi', function: 'admin-api' as FunctionName, summary: 'This document' },
+  {
+    method: 'GET',
+    path: `${A}/auth/config`,
+    operation: 'getSignInConfig',
+    function: 'admin-api' as FunctionName,
+    summary: 'How people sign in: the OpenID issuer, its discovery URL, the client id, scopes and redirect path (authorization code with PKCE)',
+  },
 ] as const;
 
 export const routes: Route[] = [

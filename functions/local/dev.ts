@@ -242,6 +242,29 @@ async function main(argv: string[]): Promise<void> {
     await mkdir(stateDir, { recursive: true });
     if (!inMemory) await mkdir(dataDir, { recursive: true });
 
+    // The sign-in provider starts while Java does. It registers the dashboard's callback on the
+    // API's origin, so that port is fixed first.
+    const port = options.port === 0 ? await anyFreePort() : options.port;
+    const saved = inMemory ? undefined : await readProviderState(oidcFile);
+    const oidcPort = options.oidcPort ?? saved?.port ?? 0;
+    const providerStarting = startLocalOidcProvider({
+      port: oidcPort,
+      appOrigins: [`http://localhost:${port}`, `http://127.0.0.1:${port}`],
+      ...(saved ? { keys: saved.keys, cookieKeys: saved.cookieKeys } : {}),
+      users: [DEMO_USER],
+      anyEmail: true,
+    }).then(
+      (provider) => (identityProvider = provider),
+      (error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+          throw new Error(`Port ${oidcPort} (the local sign-in provider's${options.oidcPort === undefined ? `, kept in ${shown(oidcFile)}` : ''}) is already in use: pass --oidc-port <port>.`);
+        }
+        throw error;
+      },
+    );
+    // Awaited below; a failure meanwhile must not count as unhandled.
+    providerStarting.catch(() => undefined);
+
     console.log(`Starting DynamoDB Local (${inMemory ? 'in memory' : `data in ${shown(dataDir)}`})...`);
     dynamo = await startDynamoDbLocal(inMemory ? { inMemory: true } : { dbPath: dataDir });
     const clientConfig = localDynamoClientConfig(dynamo.endpoint);
@@ -252,32 +275,15 @@ async function main(argv: string[]): Promise<void> {
       raw.destroy();
     }
 
-    // The provider registers the dashboard's callback on the API's origin, so that port is fixed first.
-    const port = options.port === 0 ? await anyFreePort() : options.port;
-    const saved = inMemory ? undefined : await readProviderState(oidcFile);
-    const oidcPort = options.oidcPort ?? saved?.port ?? 0;
-    try {
-      identityProvider = await startLocalOidcProvider({
-        port: oidcPort,
-        appOrigins: [`http://localhost:${port}`, `http://127.0.0.1:${port}`],
-        ...(saved ? { keys: saved.keys, cookieKeys: saved.cookieKeys } : {}),
-        users: [DEMO_USER],
-        anyEmail: true,
-      });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-        throw new Error(`Port ${oidcPort} (the local sign-in provider's${options.oidcPort === undefined ? `, kept in ${shown(oidcFile)}` : ''}) is already in use: pass --oidc-port <port>.`);
-      }
-      throw error;
-    }
-    if (!inMemory) await writeProviderState(oidcFile, identityProvider.state);
+    const provider = await providerStarting;
+    if (!inMemory) await writeProviderState(oidcFile, provider.state);
 
     try {
       stack = await startLocalStack({
         endpoint: dynamo.endpoint,
         tableName: TABLE_NAME,
         port,
-        adminApi: { signIn: identityProvider.signIn },
+        adminApi: { signIn: provider.signIn },
         onRequest: (line) =>
           options.pretty
             ? console.log(`${new Date().toISOString().slice(11, 23)}  ${line.method.padEnd(6)} ${String(line.status).padEnd(4)} ${`${line.ms} ms`.padStart(9)}  ${line.path}`)
@@ -293,11 +299,11 @@ async function main(argv: string[]): Promise<void> {
     // Seeded once the port is ours: a new demo's secrets must reach local.json, or they are lost.
     const existing = await readLocalConfig(configFile);
     const demo = await ensureDemo(stack.deps, existing);
-    await ensureDemoMember(stack.deps, demo, identityProvider.issuer);
+    await ensureDemoMember(stack.deps, demo, provider.issuer);
     const config: LocalConfig = {
       ...demo,
       apiUrl: `http://localhost:${stack.port}`,
-      signIn: { issuer: identityProvider.issuer, clientId: identityProvider.clientId, demoEmail: DEMO_USER.email },
+      signIn: { issuer: provider.issuer, clientId: provider.clientId, demoEmail: DEMO_USER.email },
     };
     // Written last, so its existence means the API is up; holds secrets, so owner-only.
     await writeFile(configFile, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });

@@ -13,9 +13,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
-import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
-// @ts-expect-error: the package ships no types for its own memory adapter.
-import MemoryAdapter from 'oidc-provider/lib/adapters/memory_adapter.js';
+import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { z } from 'zod';
 import { DASHBOARD_CALLBACK_PATH, DASHBOARD_SIGNED_OUT_PATH, type SignInConfig, SIGN_IN_SCOPES } from '../domain/sign-in.js';
 
@@ -113,6 +111,11 @@ async function readForm(request: IncomingMessage): Promise<Record<string, string
 }
 
 export async function startLocalOidcProvider(options: LocalOidcProviderOptions): Promise<LocalOidcProvider> {
+  // Loaded here, not at module load: the package is large, and dev.ts starts it while DynamoDB
+  // Local (Java) starts, rather than before.
+  const { default: Provider } = await import('oidc-provider');
+  // @ts-expect-error: the package ships no types for its own memory adapter.
+  const { default: MemoryAdapter } = (await import('oidc-provider/lib/adapters/memory_adapter.js')) as { default: new (name: string) => object };
   const clientId = options.clientId ?? 'vexilla-dashboard';
   const users = new Map<string, Required<LocalOidcUser>>();
   const addUser = (user: LocalOidcUser) => {
@@ -139,7 +142,7 @@ export async function startLocalOidcProvider(options: LocalOidcProviderOptions):
   const configuration: Configuration = {
     // Sessions, codes and tokens in memory (a restart signs everyone out), said once here
     // rather than warned about on every start.
-    adapter: class LocalStackAdapter extends (MemoryAdapter as new (name: string) => object) {} as unknown as Configuration['adapter'],
+    adapter: class LocalStackAdapter extends MemoryAdapter {} as unknown as Configuration['adapter'],
     clients: [
       {
         client_id: clientId,
