@@ -1,6 +1,7 @@
 import { Aws, Duration, Fn, RemovalPolicy, SecretValue, Stack, Token, Validations } from 'aws-cdk-lib';
 import {
   AccountRecovery,
+  ClientAttributes,
   FeaturePlan,
   Mfa,
   OAuthScope,
@@ -206,6 +207,11 @@ export class VexillaIdentity extends Construct {
         logoutUrls: props.appUrls.map((url) => `${url}${DASHBOARD_SIGNED_OUT_PATH}`),
       },
       supportedIdentityProviders: providers,
+      // What the client may write: never the email or the groups a person proves access with,
+      // except what Cognito itself copies in from a federated provider on each sign-in.
+      writeAttributes: federated
+        ? new ClientAttributes().withStandardAttributes({ email: true, fullname: true }).withCustomAttributes('groups')
+        : new ClientAttributes().withStandardAttributes({ fullname: true }),
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,
       idTokenValidity: Duration.hours(1),

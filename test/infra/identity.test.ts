@@ -66,6 +66,8 @@ describe('the default: a Cognito user pool of its own', () => {
       // No direct password APIs: only the hosted sign-in, then refresh.
       ExplicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH'],
       PreventUserExistenceErrors: 'ENABLED',
+      // A person cannot rewrite the email invitations match, nor the groups group rules read.
+      WriteAttributes: ['name'],
       EnableTokenRevocation: true,
       IdTokenValidity: 60,
       RefreshTokenValidity: 720,
@@ -98,7 +100,11 @@ describe('federation and the customer\'s own issuer', () => {
       ProviderDetails: { MetadataURL: 'https://idp.example.com/saml/metadata' },
       AttributeMapping: { email: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress', 'custom:groups': 'groups' },
     });
-    saml.template.hasResourceProperties('AWS::Cognito::UserPoolClient', { SupportedIdentityProviders: [{ Ref: Match.stringLikeRegexp('^IdentitySaml') }] });
+    saml.template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      SupportedIdentityProviders: [{ Ref: Match.stringLikeRegexp('^IdentitySaml') }],
+      // Cognito copies the mapped attributes in at each federated sign-in, which needs them writable.
+      WriteAttributes: ['custom:groups', 'email', 'name'],
+    });
     const config = saml.stack.service.identity.signIn;
     expect(config).toMatchObject({ groupsClaim: 'custom:groups', trustEmail: true });
     expect(adminApiEnvironment(saml).COGNITO_USER_POOL_ID).toBe('');
