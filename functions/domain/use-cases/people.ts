@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import type * as z from 'zod';
-import type { AdminToken, GroupRule, Invitation, Membership, Organisation, Role, Roles, User } from '../entities.js';
+import type { ActorRef, AdminToken, GroupRule, Invitation, Membership, Organisation, Role, Roles, User } from '../entities.js';
 import { Conflict, Forbidden, NotFound } from '../errors.js';
 import { CommitConflict, type Page, type PageRequest, type Write } from '../ports.js';
 import type * as schemas from '../schemas.js';
@@ -64,6 +64,24 @@ function mergeGrants(grants: Grant[]): Required<Grant> {
 const hasRoles = (roles: Roles) => roles.organisation === 'admin' || Object.keys(roles.projects ?? {}).length > 0 || Object.keys(roles.environments ?? {}).length > 0;
 
 const displayName = (user: Pick<User, 'name' | 'email' | 'subject'>) => user.name || user.email || user.subject;
+
+/** A new membership of `person` in an organisation, with copies of their email and name for listings. */
+function newMembership(person: Pick<User, 'id' | 'subject' | 'email' | 'name'>, orgId: string, grant: Grant, at: string, invitedBy?: ActorRef): Membership {
+  return {
+    type: 'membership',
+    orgId,
+    userId: person.id,
+    subject: person.subject,
+    email: person.email,
+    name: displayName(person),
+    roles: grant.roles,
+    environmentProjects: grant.environmentProjects,
+    ...(invitedBy ? { invitedBy } : {}),
+    createdAt: at,
+    updatedAt: at,
+    version: 1,
+  };
+}
 
 /** The person as the actor of one organisation's requests, with the roles they hold there. */
 function personActor(user: User, orgId: string, grant: Grant): Actor {
@@ -143,20 +161,7 @@ const canAcceptInvitations = (user: User) => user.email !== '' && user.emailVeri
 async function acceptInvitation(deps: Deps, caller: Caller & { type: 'user' }, invitation: Invitation): Promise<Membership | undefined> {
   const { user } = caller;
   const at = isoNow(deps);
-  const membership: Membership = {
-    type: 'membership',
-    orgId: invitation.orgId,
-    userId: user.id,
-    subject: user.subject,
-    email: user.email,
-    name: displayName(user),
-    roles: invitation.roles,
-    environmentProjects: invitation.environmentProjects,
-    invitedBy: invitation.createdBy,
-    createdAt: at,
-    updatedAt: at,
-    version: 1,
-  };
+  const membership = newMembership(user, invitation.orgId, invitation, at, invitation.createdBy);
   const actor = personActor(user, invitation.orgId, membership);
   try {
     await deps.store.commit([
@@ -330,7 +335,8 @@ export async function addMember(deps: Deps, actor: Actor, organisation: Organisa
   if (!(await deps.store.get({ type: 'user', id: userId }))) {
     writes.push({ kind: 'put', entity: { type: 'user', id: userId, issuer: person.issuer, subject: person.subject, email, emailVerified: true, name: person.name, createdAt: at, updatedAt: at, version: 1 }, expect: 'absent' });
   }
-  const membership: Membership = { type: 'membership', orgId: organisation.id, userId, subject: person.subject, email, name: person.name || email, roles, environmentProjects: await rolesWithin(deps, organisation, roles, 'The roles name'), createdAt: at, updatedAt: at, version: 1 };
+  const grant = { roles, environmentProjects: await rolesWithin(deps, organisation, roles, 'The roles name') };
+  const membership = newMembership({ id: userId, subject: person.subject, email, name: person.name }, organisation.id, grant, at);
   writes.push(
     { kind: 'put', entity: membership, expect: 'absent' },
     eventWrite(deps, actor, { detailType: 'member.changed', action: 'created', orgId: organisation.id, subject: { kind: 'member', id: userId, email }, before: null, after: membership, version: 1 }),
