@@ -1,8 +1,22 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
+// Quiet test output, inherited by every worker: the AWS SDK's warning that its 2027 releases need
+// Node 22 (this project supports Node 20), and the structured logs of the code under test
+// (VEXILLA_TEST_LOGS=1 shows them). Processes the tests start as a user would (`npm run dev`,
+// the CLI) get their usual logs back: test/support/dev-process.ts's quietEnv.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+if (!process.env.VEXILLA_TEST_LOGS) process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+
 export default defineConfig({
   test: {
-    testTimeout: 30_000,
+    // Bounds on a hang, not expectations of speed: on a loaded machine (CI shares its cores with
+    // other work) a test that takes 20 s here can take minutes; nothing waits for these to pass.
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
+    // Most test files wait on I/O (DynamoDB Local's Java, child processes, HTTP), not on the CPU:
+    // running three at once on this 2-core machine overlaps the waiting (vitest's default here
+    // is one). The tests wait for conditions, never for durations, so contention cannot fail them.
+    maxWorkers: Number(process.env.VEXILLA_TEST_WORKERS ?? 3),
     // Two projects so DynamoDB Local (Java) only starts when integration tests are in the run:
     // vitest runs a project's globalSetup only when that project has test files to run.
     projects: [
@@ -30,7 +44,6 @@ export default defineConfig({
           // `npm run dev` in its own process (it starts its own DynamoDB Local), driven through
           // HTTP and the CLI only.
           include: ['test/e2e/**/*.test.ts'],
-          testTimeout: 60_000,
         },
       },
     ],

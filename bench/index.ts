@@ -9,6 +9,7 @@ const sections: Record<string, () => Promise<void>> = {
   sdk: async () => (await import('./sdk.js')).runSdkBench(),
   webhooks: async () => (await import('./webhooks.js')).runWebhooksBench(),
   freshness: async () => (await import('./freshness.js')).runFreshnessBench(),
+  bundles: async () => (await import('./bundles.js')).runBundlesBench(),
 };
 
 const requested = process.argv[2];

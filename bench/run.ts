@@ -24,7 +24,9 @@ await build({
 // The bundle lives elsewhere, so the benchmarks resolve their files from the working directory.
 console.log(`# Vexilla benchmarks (node ${process.version}, ${process.platform}/${process.arch})`);
 let status = 0;
-for (const section of ['engine', 'sdk-api', 'sdk', 'webhooks', 'freshness']) {
+// `npm run bench -- bundles` runs one section.
+const only = process.argv.slice(2);
+for (const section of only.length > 0 ? only : ['engine', 'sdk-api', 'sdk', 'webhooks', 'freshness', 'bundles']) {
   const run = spawnSync(process.execPath, ['--expose-gc', `${outdir}/bench.mjs`, section], {
     stdio: 'inherit',
     cwd: root,

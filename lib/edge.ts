@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import {
@@ -100,6 +100,19 @@ export interface VexillaEdgeProps {
    */
   readonly accessLogRetentionDays?: number;
   /**
+   * A header CloudFront adds to every request to the API, which the API functions check
+   * (functions/http/origin-verify.ts): its value, as a CloudFormation dynamic reference to a
+   * secret, never the secret itself.
+   * @default - no header
+   */
+  readonly originVerifyHeader?: { readonly name: string; readonly value: string };
+  /**
+   * Write CloudFront access logs to an S3 bucket the stack keeps when it is deleted (a bucket
+   * holding logs cannot be deleted). Off for a throwaway stage, which must leave nothing behind.
+   * @default true
+   */
+  readonly accessLogs?: boolean;
+  /**
    * Publish CloudFront's additional metrics (cache hit rate, origin latency, error rates by status),
    * which the dashboard shows. Billed as CloudWatch custom metrics.
    * @default true
@@ -120,7 +133,8 @@ export interface VexillaEdgeProps {
  */
 export class VexillaEdge extends Construct {
   readonly distribution: Distribution;
-  readonly logBucket: Bucket;
+  /** The access log bucket, unless `accessLogs` is false. */
+  readonly logBucket?: Bucket;
   readonly cachePolicies: { readonly flags: CachePolicy; readonly environmentDocument: CachePolicy };
   readonly responseHeadersPolicy: ResponseHeadersPolicy;
   /** `https://` and the custom domain, or the distribution's own domain name. */
@@ -134,7 +148,13 @@ export class VexillaEdge extends Construct {
     const origin = new HttpOrigin(`${props.httpApi.apiId}.execute-api.${stack.region}.${stack.urlSuffix}`, {
       protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY,
       originSslProtocols: [OriginSslPolicy.TLS_V1_2],
+      // CloudFront replaces a viewer header of the same name with its own value, so a viewer
+      // cannot forge it (docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/add-origin-custom-headers.html).
+      ...(props.originVerifyHeader ? { customHeaders: { [props.originVerifyHeader.name]: props.originVerifyHeader.value } } : {}),
     });
+    // Policy names are unique per account, across regions: one that says the stack (so the stage)
+    // and the region lets every stage be deployed to any number of regions of one account.
+    const accountUniqueName = (id: string) => `${Names.uniqueResourceName(this, { maxLength: 80, separator: '-' })}-${id}-${stack.region}`;
 
     const cachedBehaviour = (name: keyof typeof cachedRoutes) => {
       const route: CachedRoute = cachedRoutes[name];
@@ -154,6 +174,7 @@ export class VexillaEdge extends Construct {
       // GET answer depends on). Forwarding Authorization or X-API-Key here would let an answer
       // fetched with one key be served to a request that sent none.
       const originRequestPolicy = new OriginRequestPolicy(this, `${name}OriginRequestPolicy`, {
+        originRequestPolicyName: accountUniqueName(`${name}-origin-request`),
         comment: `${route.description}: the cache key and CORS preflight headers only`,
         headerBehavior: OriginRequestHeaderBehavior.allowList(...PREFLIGHT_HEADERS),
         queryStringBehavior: route.queryStrings.length > 0 ? OriginRequestQueryStringBehavior.allowList(...route.queryStrings) : OriginRequestQueryStringBehavior.none(),
@@ -167,6 +188,7 @@ export class VexillaEdge extends Construct {
 
     const allowOrigins = props.corsAllowOrigins ?? [...cors.allowOrigins];
     this.responseHeadersPolicy = new ResponseHeadersPolicy(this, 'ResponseHeaders', {
+      responseHeadersPolicyName: accountUniqueName('response-headers'),
       comment: 'Vexilla: security headers and CORS (functions/http/cors.ts) on every answer',
       securityHeadersBehavior: {
         strictTransportSecurity: { accessControlMaxAge: HSTS_MAX_AGE, includeSubdomains: true, override: true },
@@ -189,7 +211,8 @@ export class VexillaEdge extends Construct {
       },
     });
 
-    this.logBucket = new Bucket(this, 'AccessLogs', {
+    const accessLogs = props.accessLogs ?? true;
+    this.logBucket = !accessLogs ? undefined : new Bucket(this, 'AccessLogs', {
       encryption: BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
@@ -239,10 +262,7 @@ export class VexillaEdge extends Construct {
         : {}),
       webAclId: props.webAclArn,
       geoRestriction: props.geoRestriction,
-      enableLogging: true,
-      logBucket: this.logBucket,
-      logFilePrefix: 'cloudfront/',
-      logIncludesCookies: false,
+      ...(this.logBucket ? { enableLogging: true, logBucket: this.logBucket, logFilePrefix: 'cloudfront/', logIncludesCookies: false } : {}),
       publishAdditionalMetrics: props.additionalMetrics ?? true,
     });
     this.url = `https://${domain?.domainName ?? this.distribution.distributionDomainName}`;
@@ -251,11 +271,19 @@ export class VexillaEdge extends Construct {
   }
 
   private acknowledgeFindings(props: VexillaEdgeProps): void {
-    Validations.of(this.logBucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason:
-        'This bucket only receives CloudFront access logs. Server access logs of a log bucket would log the log delivery itself, into yet another bucket; access to it is limited to the account, over TLS, with public access blocked.',
-    });
+    if (this.logBucket) {
+      Validations.of(this.logBucket).acknowledge({
+        id: 'AwsSolutions-S1',
+        reason:
+          'This bucket only receives CloudFront access logs. Server access logs of a log bucket would log the log delivery itself, into yet another bucket; access to it is limited to the account, over TLS, with public access blocked.',
+      });
+    } else {
+      Validations.of(this.distribution).acknowledge({
+        id: 'AwsSolutions-CFR3',
+        reason:
+          'A throwaway stage (retainData=false) must leave nothing behind when it is deleted, and a bucket that CloudFront has written logs to cannot be deleted by CloudFormation until it is emptied. Retained stages (the default) log every request to S3.',
+      });
+    }
     if (!props.customDomain) {
       Validations.of(this.distribution).acknowledge({
         id: 'AwsSolutions-CFR4',
@@ -293,6 +321,11 @@ function validate(props: VexillaEdgeProps): void {
         throw new Error(`VexillaEdge: CloudFront only uses ACM certificates from us-east-1; customDomain.certificateArn is in ${region}.`);
       }
     }
+  }
+  const acl = props.webAclArn;
+  // A web ACL for CloudFront is a WAFv2 one of CLOUDFRONT scope, which lives in us-east-1 as `global`.
+  if (acl !== undefined && !Token.isUnresolved(acl) && !/^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/[\w-]{1,128}\/[0-9a-f-]{36}$/.test(acl)) {
+    throw new Error(`VexillaEdge: webAclArn '${acl}' is not the ARN of a WAFv2 web ACL of CLOUDFRONT scope (arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>).`);
   }
   const days = props.accessLogRetentionDays;
   if (days !== undefined && (!Number.isInteger(days) || days < 1)) throw new Error(`VexillaEdge: accessLogRetentionDays must be a positive whole number, got ${String(days)}.`);

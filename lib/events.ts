@@ -1,6 +1,6 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { EventBus, Rule, RuleTargetInput, Schedule, type IRuleTarget } from 'aws-cdk-lib/aws-events';
+import { type Archive, EventBus, Rule, RuleTargetInput, Schedule, type IRuleTarget } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { FilterCriteria, FilterRule, type IFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -33,8 +33,12 @@ export const pipelineSettings = {
    * coalesce instead of fanning out.
    */
   documents: { batchSize: 100, maxBatchingWindow: Duration.seconds(1), maxConcurrency: 2 },
-  /** Delivery queue → webhook-dispatcher: one attempt per message, failures reported per message. */
-  deliveries: { batchSize: 10 },
+  /**
+   * Delivery queue → webhook-dispatcher: one attempt per message, failures reported per message,
+   * at most `maxConcurrency` batches at once (overridable with `webhookMaxConcurrency`), so a
+   * backlog of deliveries cannot take the account's Lambda concurrency from the sdk-api.
+   */
+  deliveries: { batchSize: 10, maxConcurrency: 10 },
   /** How often the webhook-dispatcher queues stuck deliveries again (`{"sweep": true}`); a missed run waits for the next. */
   webhookSweep: { rate: Duration.minutes(5), retryAttempts: 2 },
 } as const;
@@ -49,6 +53,16 @@ export interface VexillaEventsProps {
    * @default Duration.days(30)
    */
   readonly archiveRetention?: Duration;
+  /**
+   * Keep the archive and the dead-letter queues (and what they hold) when the stack is deleted.
+   * @default true
+   */
+  readonly retain?: boolean;
+  /**
+   * The most webhook-dispatcher invocations the delivery queue may run at once (2-1000).
+   * @default pipelineSettings.deliveries.maxConcurrency (10)
+   */
+  readonly webhookMaxConcurrency?: number;
 }
 
 /**
@@ -69,6 +83,10 @@ export class VexillaEvents extends Construct {
   readonly deadLetterQueues: ReadonlyMap<string, IQueue>;
   /** The schedule on which the webhook-dispatcher queues stuck deliveries again. */
   readonly webhookSweep: Rule;
+  /** The bus archive, for replay. */
+  readonly archive: Archive;
+  /** The queues Lambda functions consume, by name, for age-of-oldest-message alarms. */
+  readonly workQueues: ReadonlyMap<string, IQueue>;
 
   constructor(scope: Construct, id: string, props: VexillaEventsProps) {
     super(scope, id);
@@ -78,13 +96,23 @@ export class VexillaEvents extends Construct {
       return found;
     };
     const deadLetterQueues = new Map<string, IQueue>();
+    const retain = props.retain ?? true;
+    const webhookMaxConcurrency = props.webhookMaxConcurrency ?? pipelineSettings.deliveries.maxConcurrency;
+    // Lambda's own bounds for an SQS event source's maximum concurrency.
+    if (!Number.isInteger(webhookMaxConcurrency) || webhookMaxConcurrency < 2 || webhookMaxConcurrency > 1000) {
+      throw new Error(`VexillaEvents: webhookMaxConcurrency must be a whole number from 2 to 1000, got ${String(webhookMaxConcurrency)}.`);
+    }
 
     this.bus = new EventBus(this, 'Bus', { description: 'Vexilla change events (source "vexilla"); attach your own rules here too.' });
     // Lets an operator replay a window of events into the bus after fixing a consumer.
-    this.bus.archive('Archive', { description: 'Vexilla change events, for replay', eventPattern: { source: [EVENT_SOURCE] }, retention: props.archiveRetention ?? Duration.days(30) });
+    // The bus keeps its generated, stack-derived name across a destroy and a deploy, so a retained
+    // archive can be replayed into the new bus (a replay goes to the archive's source bus ARN).
+    this.archive = this.bus.archive('Archive', { description: 'Vexilla change events, for replay', eventPattern: { source: [EVENT_SOURCE] }, retention: props.archiveRetention ?? Duration.days(30) });
+    this.archive.applyRemovalPolicy(retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
+    const dlq = { retain };
 
     // Stream → publisher.
-    const streamFailures = deadLetterQueue(this, 'StreamFailures', "the stream publisher's event source mapping (its on-failure destination)");
+    const streamFailures = deadLetterQueue(this, 'StreamFailures', "the stream publisher's event source mapping (its on-failure destination)", dlq);
     deadLetterQueues.set('stream-publisher', streamFailures);
     const { stream } = pipelineSettings;
     fn('publisher').addEventSource(
@@ -107,17 +135,19 @@ export class VexillaEvents extends Construct {
 
     // Bus → document queue → document-publisher.
     const documentPublisher = fn('document-publisher');
-    const documents = workQueue(this, 'DocumentQueue', { timeout: Duration.seconds(functionSettings['document-publisher'].timeoutSeconds), batchingWindow: pipelineSettings.documents.maxBatchingWindow });
+    const documents = workQueue(this, 'DocumentQueue', { timeout: Duration.seconds(functionSettings['document-publisher'].timeoutSeconds), batchingWindow: pipelineSettings.documents.maxBatchingWindow }, dlq);
     this.documentQueue = documents.queue;
     deadLetterQueues.set('document-queue', documents.deadLetterQueue);
     documentPublisher.addEventSource(new SqsEventSource(this.documentQueue, { ...pipelineSettings.documents, reportBatchItemFailures: true }));
 
     // Delivery queue ↔ webhook-dispatcher.
     const dispatcher = fn('webhook-dispatcher');
-    const deliveries = workQueue(this, 'WebhookQueue', { timeout: Duration.seconds(functionSettings['webhook-dispatcher'].timeoutSeconds) });
+    const deliveries = workQueue(this, 'WebhookQueue', { timeout: Duration.seconds(functionSettings['webhook-dispatcher'].timeoutSeconds) }, dlq);
     this.webhookQueue = deliveries.queue;
     deadLetterQueues.set('webhook-queue', deliveries.deadLetterQueue);
-    dispatcher.addEventSource(new SqsEventSource(this.webhookQueue, { ...pipelineSettings.deliveries, reportBatchItemFailures: true }));
+    dispatcher.addEventSource(
+      new SqsEventSource(this.webhookQueue, { batchSize: pipelineSettings.deliveries.batchSize, maxConcurrency: webhookMaxConcurrency, reportBatchItemFailures: true }),
+    );
     // Deliveries left pending or retrying by a dispatcher that died between commit and enqueue.
     const sweep = pipelineSettings.webhookSweep;
     this.webhookSweep = new Rule(this, 'WebhookSweep', {
@@ -139,12 +169,16 @@ export class VexillaEvents extends Construct {
     const rules = new Map<ConsumerName, Rule>();
     for (const rule of eventRules) {
       const group = new Construct(this, rule.consumer);
-      const dlq = deadLetterQueue(group, 'TargetDeadLetterQueue', `the ${rule.consumer} rule's target`);
-      deadLetterQueues.set(`${rule.consumer}-rule-target`, dlq);
-      rules.set(rule.consumer, new Rule(group, 'Rule', { eventBus: this.bus, eventPattern: patternOf(rule), description: rule.description.slice(0, 512), targets: [targetOf[rule.consumer](dlq)] }));
+      const targetDlq = deadLetterQueue(group, 'TargetDeadLetterQueue', `the ${rule.consumer} rule's target`, dlq);
+      deadLetterQueues.set(`${rule.consumer}-rule-target`, targetDlq);
+      rules.set(rule.consumer, new Rule(group, 'Rule', { eventBus: this.bus, eventPattern: patternOf(rule), description: rule.description.slice(0, 512), targets: [targetOf[rule.consumer](targetDlq)] }));
     }
     this.rules = rules;
     this.deadLetterQueues = deadLetterQueues;
+    this.workQueues = new Map<string, IQueue>([
+      ['document-queue', this.documentQueue],
+      ['webhook-queue', this.webhookQueue],
+    ]);
 
     const noDestination = (consumer: string) =>
       `SQS event source mappings take no on-failure destination: a message the ${consumer} function fails returns to its queue and, after ${MAX_RECEIVE_COUNT} receives, moves to the queue's own redrive dead-letter queue, which has an alarm.`;

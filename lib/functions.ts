@@ -6,10 +6,11 @@ import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { table as tableDeclaration } from '../functions/data/table.js';
+import { lambdaEsbuildOptions } from './bundling.js';
 import { deadLetterQueue } from './queues.js';
 import type { ConsumerName } from '../functions/events/rules.js';
 import { type FunctionName as RoutedFunctionName, publicRoutes, routes } from '../functions/http/routes.js';
@@ -49,6 +50,7 @@ export type EnvironmentVariable =
   | 'SCHEDULER_ROLE_ARN'
   | 'APPLY_SCHEDULED_CHANGE_ARN'
   | 'SCHEDULER_DLQ_ARN'
+  | 'ORIGIN_VERIFY_SECRET'
   | 'SIGN_IN_CONFIG'
   | 'COGNITO_USER_POOL_ID';
 
@@ -113,7 +115,7 @@ export const functionSettings: Readonly<Record<FunctionName, FunctionSettings>> 
       // Invitations create the person's account in Vexilla's own Cognito pool (when it has one).
       { actions: ['cognito-idp:AdminCreateUser'], on: 'userPool' },
     ],
-    environment: ['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'APPLY_SCHEDULED_CHANGE_ARN', 'SCHEDULER_DLQ_ARN', 'SIGN_IN_CONFIG', 'COGNITO_USER_POOL_ID'],
+    environment: ['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'APPLY_SCHEDULED_CHANGE_ARN', 'SCHEDULER_DLQ_ARN', 'ORIGIN_VERIFY_SECRET', 'SIGN_IN_CONFIG', 'COGNITO_USER_POOL_ID'],
   },
   'sdk-api': {
     entry: 'functions/http/sdk-api.ts',
@@ -132,6 +134,7 @@ export const functionSettings: Readonly<Record<FunctionName, FunctionSettings>> 
       },
       { actions: ['dynamodb:Query'], on: ['table', 'indexes'] },
     ],
+    environment: ['ORIGIN_VERIFY_SECRET'],
   },
   publisher: {
     entry: 'functions/events/stream-publisher.ts',
@@ -216,12 +219,21 @@ export const allFunctionNames = (): FunctionName[] => [...routedFunctionNames(),
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 export const entryOf = (name: FunctionName) => fileURLToPath(new URL(`../${functionSettings[name].entry}`, import.meta.url));
 
-/**
- * esbuild's ESM output has no `require`; CommonJS dependencies that call it (directly or through
- * esbuild's `__require` shim) get one from `createRequire`. The alias avoids clashing with any
- * `createRequire` import in the bundle itself.
- */
-const REQUIRE_BANNER = "import { createRequire as __vexillaCreateRequire } from 'node:module'; const require = __vexillaCreateRequire(import.meta.url);";
+/** The same options, as NodejsFunction takes them. */
+function lambdaBundling(options: { sourceMaps: boolean }): BundlingOptions {
+  const esbuild = lambdaEsbuildOptions(options);
+  return {
+    format: OutputFormat.ESM,
+    target: esbuild.target,
+    mainFields: [...esbuild.mainFields],
+    banner: esbuild.banner.js,
+    minify: esbuild.minify,
+    sourceMap: esbuild.sourcemap,
+    ...(esbuild.sourcemap ? { sourceMapMode: SourceMapMode.DEFAULT, sourcesContent: esbuild.sourcesContent } : {}),
+    externalModules: [],
+    esbuildArgs: Object.fromEntries(Object.entries(esbuild.alias).map(([from, to]) => [`--alias:${from}`, to])),
+  };
+}
 
 export interface VexillaFunctionsProps {
   /** The single table every function reads and writes. */
@@ -237,10 +249,23 @@ export interface VexillaFunctionsProps {
    */
   readonly logRetention?: RetentionDays;
   /**
-   * Keep the functions' log groups when the stack is deleted.
+   * Keep the functions' log groups and dead-letter queues when the stack is deleted.
    * @default true
    */
   readonly retain?: boolean;
+  /**
+   * Concurrency reserved for (and capped at) each function, by name; 0 or absent reserves none.
+   * Reserving for the sdk-api keeps a backlog elsewhere (webhooks, imports, a flood of admin calls)
+   * from taking the account's concurrency away from the SDK hot path.
+   * @default - none reserved
+   */
+  readonly reservedConcurrency?: Partial<Record<FunctionName, number>>;
+  /**
+   * Ship source maps in the bundles and run with `--enable-source-maps` (readable stack traces,
+   * at the cost of a larger asset and a slower cold start).
+   * @default false
+   */
+  readonly sourceMaps?: boolean;
 }
 
 /**
@@ -265,6 +290,10 @@ export class VexillaFunctions extends Construct {
     const names = [...new Set(props.names ?? allFunctionNames())];
     if (names.length === 0) throw new Error('VexillaFunctions: no functions to build.');
     const retain = props.retain ?? true;
+    const sourceMaps = props.sourceMaps ?? false;
+    for (const [name, reserved] of Object.entries(props.reservedConcurrency ?? {})) {
+      if (!Number.isInteger(reserved) || reserved! < 0) throw new Error(`VexillaFunctions: reserved concurrency for ${name} must be a whole number of 0 or more, got ${String(reserved)}.`);
+    }
     const functions = new Map<FunctionName, NodejsFunction>();
     const deadLetterQueues = new Map<FunctionName, Queue>();
 
@@ -291,7 +320,7 @@ export class VexillaFunctions extends Construct {
       // Lambda retries a failed asynchronous invocation, then sends the event, with the error, to
       // this queue instead of dropping it.
       const asyncDeadLetterQueue = invokedAsynchronously(name)
-        ? deadLetterQueue(group, 'DeadLetterQueue', `the ${name} function's asynchronous invocations (its on-failure destination)`)
+        ? deadLetterQueue(group, 'DeadLetterQueue', `the ${name} function's asynchronous invocations (its on-failure destination)`, { retain })
         : undefined;
       if (asyncDeadLetterQueue) deadLetterQueues.set(name, asyncDeadLetterQueue);
 
@@ -303,6 +332,7 @@ export class VexillaFunctions extends Construct {
         architecture: Architecture.ARM_64,
         memorySize: settings.memorySize,
         timeout: Duration.seconds(settings.timeoutSeconds),
+        ...(props.reservedConcurrency?.[name] ? { reservedConcurrentExecutions: props.reservedConcurrency[name] } : {}),
         tracing: Tracing.ACTIVE,
         role,
         logGroup,
@@ -313,22 +343,9 @@ export class VexillaFunctions extends Construct {
           TABLE_NAME: props.table.tableName,
           POWERTOOLS_SERVICE_NAME: `vexilla-${name}`,
           POWERTOOLS_METRICS_NAMESPACE: 'Vexilla',
-          NODE_OPTIONS: '--enable-source-maps',
+          ...(sourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
         },
-        bundling: {
-          format: OutputFormat.ESM,
-          target: 'node22',
-          mainFields: ['module', 'main'],
-          banner: REQUIRE_BANNER,
-          minify: true,
-          sourceMap: true,
-          sourceMapMode: SourceMapMode.DEFAULT,
-          // Source maps only need names and positions; the sources would double the asset size.
-          sourcesContent: false,
-          // Bundle AWS SDK v3 too: the version that runs is the one in package-lock.json and the
-          // tests, not whatever the runtime ships that week.
-          externalModules: [],
-        },
+        bundling: lambdaBundling({ sourceMaps }),
       });
       acknowledgeFunctionFindings(name, role, fn);
       functions.set(name, fn);
@@ -364,10 +381,11 @@ export class VexillaFunctions extends Construct {
     }
   }
 
-  /** Sets each variable on the functions that declare it. */
-  setEnvironment(values: Partial<Record<EnvironmentVariable, string>>): void {
-    for (const [variable, value] of Object.entries(values) as [EnvironmentVariable, string][]) {
+  /** Sets each variable on the functions that declare it; `undefined` leaves it out on purpose. */
+  setEnvironment(values: Partial<Record<EnvironmentVariable, string | undefined>>): void {
+    for (const [variable, value] of Object.entries(values) as [EnvironmentVariable, string | undefined][]) {
       this.environmentSet.add(variable);
+      if (value === undefined) continue;
       for (const [name, fn] of this.functions) if (functionSettings[name].environment?.includes(variable)) fn.addEnvironment(variable, value);
     }
   }

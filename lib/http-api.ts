@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  CfnStage,
   type CorsHttpMethod,
   HttpApi,
   HttpMethod,
@@ -20,8 +21,19 @@ import { type FunctionName, publicRoutes, type Route, routeKey, routes as routeT
 /** The part of a route table entry that API Gateway needs. */
 export type ApiRoute = Pick<Route, 'method' | 'path' | 'operation' | 'function'>;
 
-/** Stage-wide throttling when none is given: well under the default account quota (10,000 rps). */
+/** The stage's default route throttling when none is given: well under the default account quota (10,000 rps). */
 export const defaultThrottle = { rateLimit: 1000, burstLimit: 2000 } as const satisfies ThrottleSettings;
+
+/**
+ * Route-level throttling by the function a route goes to, when none is given. HTTP API route
+ * limits apply to each route on its own (docs.aws.amazon.com/apigateway/latest/developerguide/http-api-throttling.html),
+ * so a flood of management calls is throttled at the admin routes' limits and never uses up the
+ * SDK routes'. All of them still share the account's regional quota (10,000 rps by default).
+ */
+export const defaultRouteThrottles = {
+  'sdk-api': { rateLimit: 1000, burstLimit: 2000 },
+  'admin-api': { rateLimit: 50, burstLimit: 100 },
+} as const satisfies Record<FunctionName, ThrottleSettings>;
 
 /**
  * One JSON object per request. Every value is quoted: API Gateway writes `-` for a value it does
@@ -53,10 +65,16 @@ export interface VexillaHttpApiProps {
    */
   readonly routes?: readonly ApiRoute[];
   /**
-   * Stage-wide throttling (requests per second and burst), shared by all callers.
+   * The stage's default route throttling (requests per second and burst), for any route without
+   * limits of its own.
    * @default defaultThrottle: 1000 rps, burst 2000
    */
   readonly throttle?: ThrottleSettings;
+  /**
+   * Throttling of each route, by the function it goes to (each route has limits of its own).
+   * @default defaultRouteThrottles: sdk-api 1000 rps (burst 2000), admin-api 50 rps (burst 100)
+   */
+  readonly routeThrottles?: Partial<Record<FunctionName, ThrottleSettings>>;
   /**
    * Origins browsers may call the API from. Keys travel in headers, never in cookies, so any
    * origin is safe by default; narrow it for an admin-only deployment.
@@ -92,7 +110,11 @@ export class VexillaHttpApi extends Construct {
     super(scope, id);
     const declared = props.routes ?? [...routeTable, ...publicRoutes];
     const throttle = { ...defaultThrottle, ...props.throttle };
-    validate(declared, props.functions, throttle);
+    const routeThrottles: Record<FunctionName, ThrottleSettings> = {
+      'sdk-api': { ...defaultRouteThrottles['sdk-api'], ...props.routeThrottles?.['sdk-api'] },
+      'admin-api': { ...defaultRouteThrottles['admin-api'], ...props.routeThrottles?.['admin-api'] },
+    };
+    validate(declared, props.functions, { stage: throttle, ...routeThrottles });
 
     this.api = new HttpApi(this, 'Api', {
       // Named after its stack, so the console tells one deployment's API from another's.
@@ -149,6 +171,17 @@ export class VexillaHttpApi extends Construct {
           integration: integrationOf(route.function),
         }),
     );
+    // Route settings name routes by key, which must exist before the stage refers to them.
+    const stageResource = this.stage.node.defaultChild as CfnStage;
+    stageResource.routeSettings = Object.fromEntries(
+      declared.map((route) => {
+        const limits = routeThrottles[route.function];
+        // RouteSettings is a JSON map in CDK: its keys are written as CloudFormation spells them.
+        return [routeKey(route), { ThrottlingRateLimit: limits.rateLimit, ThrottlingBurstLimit: limits.burstLimit }];
+      }),
+    );
+    for (const route of this.routes) stageResource.node.addDependency(route);
+
     const noAuthorizer =
       'No API Gateway authorizer by design: the Lambda functions authenticate every request themselves (hashed admin tokens for /admin/v1; environment client/server keys in the Flagsmith and OFREP header formats for /api/v1 and /ofrep/v1) and authorize it from the same route table. A Lambda authorizer would repeat that lookup in a second invocation on the SDK hot path. GET /admin/v1/openapi.json is public on purpose: it describes the API and holds no data.';
     Validations.of(routesScope).acknowledge({ id: 'AwsSolutions-APIG4', reason: noAuthorizer });
@@ -160,7 +193,7 @@ export class VexillaHttpApi extends Construct {
   }
 }
 
-function validate(routes: readonly ApiRoute[], functions: ReadonlyMap<string, IFunction>, throttle: ThrottleSettings): void {
+function validate(routes: readonly ApiRoute[], functions: ReadonlyMap<string, IFunction>, throttles: Record<string, ThrottleSettings>): void {
   if (routes.length === 0) throw new Error('VexillaHttpApi: no routes to create.');
   const seen = new Set<string>();
   for (const route of routes) {
@@ -169,7 +202,11 @@ function validate(routes: readonly ApiRoute[], functions: ReadonlyMap<string, IF
     seen.add(key);
     if (!functions.has(route.function)) throw new Error(`VexillaHttpApi: route ${key} names function '${route.function}', which was not built.`);
   }
-  for (const [name, value] of Object.entries(throttle)) {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new Error(`VexillaHttpApi: throttle ${name} must be a positive number, got ${String(value)}.`);
+  for (const [of, throttle] of Object.entries(throttles)) {
+    for (const [name, value] of Object.entries(throttle)) {
+      if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new Error(`VexillaHttpApi: ${of} throttle ${name} must be a positive number, got ${String(value)}.`);
+    }
+    // CloudFormation takes the burst as an integer (ThrottlingBurstLimit), the rate as a double.
+    if (throttle.burstLimit !== undefined && !Number.isInteger(throttle.burstLimit)) throw new Error(`VexillaHttpApi: ${of} throttle burstLimit must be a whole number, got ${String(throttle.burstLimit)}.`);
   }
 }

@@ -1,8 +1,9 @@
-import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { CfnCondition, type CfnResource, Duration, Fn, Stack, Token } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
   AlarmStatusWidget,
+  type CfnAlarm,
   ComparisonOperator,
   Dashboard,
   GraphWidget,
@@ -17,15 +18,13 @@ import {
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IDistribution } from 'aws-cdk-lib/aws-cloudfront';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
-import { Topic } from 'aws-cdk-lib/aws-sns';
-import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { table as tableDeclaration } from '../functions/data/table.js';
+import { createAlarmTopic } from './alarm-topic.js';
 
 /** Every alarm looks at five-minute windows: long enough to ignore a blip, short enough to page in time. */
 export const ALARM_PERIOD = Duration.minutes(5);
@@ -49,6 +48,18 @@ export const alarmThresholds = {
   streamIteratorAgeMs: 60_000,
   /** Any scheduled change Scheduler could not deliver, dropped or dead-lettered. */
   schedulerFailures: 1,
+  /**
+   * How old (seconds) the oldest message of a work queue may get before its consumer counts as
+   * stuck or starved. SQS counts a delayed message's age from when it was sent, delay included, so
+   * the webhook queue, whose retries wait up to 15 minutes, gets more room than the document queue.
+   */
+  queueAgeSeconds: { 'document-queue': 300, 'webhook-queue': 1800 } as Readonly<Record<string, number>>,
+  /** Any other work queue (one a later construct adds through watchWorkQueues). */
+  defaultQueueAgeSeconds: 900,
+  /** Percentage of CloudFront requests answered 5xx in a window (CloudFront's own 5xxErrorRate)... */
+  cloudFront5xxPercent: 1,
+  /** ...once the window holds at least this many requests. */
+  cloudFront5xxMinRequests: 20,
 } as const;
 
 /** CloudFront publishes its metrics in us-east-1 only, whatever region the stack is in. */
@@ -111,34 +122,13 @@ export class VexillaObservability extends Construct {
     validate(props);
     const stack = Stack.of(this);
 
-    // CloudWatch cannot publish to a topic encrypted with the AWS managed SNS key: it needs a
-    // customer managed key whose policy lets it.
-    const key = new Key(this, 'AlarmTopicKey', {
-      description: `Encrypts the Vexilla alarm topic (${stack.stackName})`,
-      enableKeyRotation: true,
-      removalPolicy: (props.retain ?? true) ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-    });
-    key.addToResourcePolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-      }),
-    );
-    this.alarmTopic = new Topic(this, 'AlarmTopic', { displayName: 'Vexilla alarms', masterKey: key, enforceSSL: true });
-    if (props.alarmEmail !== undefined) {
-      const subscription = this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
-      Validations.of(subscription).acknowledge({
-        id: 'Serverless-SNSRedrivePolicy',
-        reason:
-          'An e-mail subscription to the alarm topic: SNS already retries e-mail delivery, and a dead-letter queue of undelivered alarm e-mails would have nobody to tell (its own alarm would notify this same topic). The alarm history in CloudWatch keeps every state change.',
-      });
-    }
+    this.alarmTopic = createAlarmTopic(this, { alarmEmail: props.alarmEmail, retain: props.retain }).topic;
     this.action = new SnsAction(this.alarmTopic);
     this.alarmScope = new Construct(this, 'Alarms');
     this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
+    // Dashboards take tags (CDK's CloudFormation spec, and the cost-allocation tags every resource
+    // gets), but the schema of cfn-lint 1.51 predates that: it would report E3002 here.
+    (this.dashboard.node.defaultChild as CfnResource).addMetadata('cfn-lint', { config: { ignore_checks: ['E3002'] } });
 
     // The alarm status widget reads this list when the template is written, so alarms that later
     // constructs add with addAlarm() show up in it too.
@@ -218,6 +208,42 @@ export class VexillaObservability extends Construct {
     this.addWidgets(
       new GraphWidget({ title: 'Scheduled changes', left: [group.metricAttempts({ statistic: Stats.SUM, label: 'invocations' }), failures], width: 12 }),
     );
+  }
+
+  /** Alarms when the oldest message of a work queue gets too old: its consumer is failing, throttled or starved. */
+  watchWorkQueues(queues: ReadonlyMap<string, IQueue>): void {
+    const age = (queue: IQueue, label?: string) => queue.metricApproximateAgeOfOldestMessage({ period: ALARM_PERIOD, statistic: Stats.MAXIMUM, ...(label ? { label } : {}) });
+    for (const [name, queue] of queues) {
+      const seconds = alarmThresholds.queueAgeSeconds[name] ?? alarmThresholds.defaultQueueAgeSeconds;
+      this.addAlarm(`${name}-OldestMessage`, {
+        metric: age(queue),
+        threshold: seconds,
+        description: `The oldest message of the ${name} is more than ${seconds / 60} minutes old: its consumer is failing, throttled or not keeping up, so documents, webhooks or jobs are late. Look at the consumer's errors, throttles and concurrency.`,
+      });
+    }
+    this.addWidgets(new GraphWidget({ title: 'Work queue oldest message age (s)', left: [...queues].map(([name, queue]) => age(queue, name)), width: 24 }));
+  }
+
+  /**
+   * Alarms on the share of CloudFront requests answered 5xx (origin failures and CloudFront's own
+   * 502/504s, which the API's 5xx alarm never sees). CloudFront publishes its metrics in us-east-1
+   * only, and an alarm can only watch metrics of its own region, so the alarm can live in this
+   * stack only when it is deployed to us-east-1: `inThisStack` says what this stack knows. A stack
+   * with an unresolved region gets the alarm under a CloudFormation condition (created only if
+   * deployed to us-east-1); a stack in another region gets none here (bin/vexilla.ts deploys a
+   * companion stack in us-east-1 for it, `VexillaEdgeAlarmsStack`).
+   */
+  alarmOnCloudFront5xx(distribution: IDistribution): Alarm | undefined {
+    const region = Stack.of(this).region;
+    if (!Token.isUnresolved(region) && region !== CLOUDFRONT_METRICS_REGION) return undefined;
+    const alarm = this.addAlarm('CloudFront5xxRate', cloudFront5xxAlarmOptions(distribution.distributionId));
+    if (Token.isUnresolved(region)) {
+      const condition = new CfnCondition(this, 'InCloudFrontMetricsRegion', { expression: Fn.conditionEquals(Stack.of(this).region, CLOUDFRONT_METRICS_REGION) });
+      (alarm.node.defaultChild as CfnAlarm).cfnOptions.condition = condition;
+      // The alarm status widget must not name an alarm that may not exist.
+      this.alarmList.splice(this.alarmList.indexOf(alarm), 1);
+    }
+    return alarm;
   }
 
   /** Adds a row of widgets to the dashboard. */
@@ -322,6 +348,28 @@ export class VexillaObservability extends Construct {
       new GraphWidget({ title: 'CloudFront error rates (%)', left: [metric('5xxErrorRate', Stats.AVERAGE), metric('4xxErrorRate', Stats.AVERAGE)], width: 8 }),
     );
   }
+}
+
+/**
+ * The CloudFront 5xx alarm, as options for `addAlarm` (or an Alarm of its own in a us-east-1
+ * stack): CloudFront's 5xxErrorRate, once a window holds enough requests to mean something. The
+ * metrics carry no region: the alarm reads them where it lives, which must be us-east-1.
+ */
+export function cloudFront5xxAlarmOptions(distributionId: string): VexillaAlarmOptions {
+  const metric = (metricName: string, statistic: string) =>
+    new Metric({ namespace: 'AWS/CloudFront', metricName, dimensionsMap: { DistributionId: distributionId, Region: 'Global' }, statistic, period: ALARM_PERIOD });
+  const { cloudFront5xxMinRequests: min, cloudFront5xxPercent: percent } = alarmThresholds;
+  return {
+    metric: new MathExpression({
+      expression: `IF(requests >= ${min}, FILL(rate, 0), 0)`,
+      usingMetrics: { requests: metric('Requests', Stats.SUM), rate: metric('5xxErrorRate', Stats.AVERAGE) },
+      label: 'CloudFront 5xx (% of requests)',
+      period: ALARM_PERIOD,
+    }),
+    threshold: percent,
+    comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    description: `More than ${percent}% of CloudFront requests were answered 5xx in 5 minutes (with at least ${min} requests): the API failed, or CloudFront could not reach it (502/504). Look at the API 5xx alarm, the functions' errors and the CloudFront access logs.`,
+  };
 }
 
 function validate(props: VexillaObservabilityProps): void {

@@ -1,8 +1,12 @@
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Fn, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
+import { BackupPlan, BackupPlanRule, BackupResource, BackupVault } from 'aws-cdk-lib/aws-backup';
 import { PriceClass } from 'aws-cdk-lib/aws-cloudfront';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Schedule } from 'aws-cdk-lib/aws-events';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { ORIGIN_VERIFY_HEADER } from '../functions/http/origin-verify.js';
 import { type CustomDomain, VexillaEdge } from './edge.js';
 import { VexillaEvents } from './events.js';
 import { VexillaFunctions } from './functions.js';
@@ -10,25 +14,56 @@ import { VexillaHttpApi } from './http-api.js';
 import { VexillaIdentity, type VexillaIdentityProps } from './identity.js';
 import { VexillaObservability } from './observability.js';
 import { VexillaScheduler } from './scheduler.js';
-import { VexillaTable } from './table.js';
+import { type ExistingTable, VexillaTable } from './table.js';
+
+/** Concurrency reserved for the sdk-api when none is given. */
+export const DEFAULT_SDK_RESERVED_CONCURRENCY = 100;
+/** How long the optional daily backups are kept when no retention is given. */
+export const DEFAULT_BACKUP_RETENTION_DAYS = 35;
 
 export interface VexillaServiceProps {
   /**
-   * Keep the table (refusing deletes) and the log groups when the stack is deleted. Relax it only
-   * for throwaway dev stacks.
+   * Keep the data when the stack is deleted: the table (deletes refused too), the event archive,
+   * the dead-letter queues and what they hold, the log groups, the alarm topic's key and the
+   * CloudFront access logs. `false` is for throwaway stages: deleting the stack then leaves nothing.
    * @default true
    */
   readonly retainData?: boolean;
+  /**
+   * Serve a table kept by an earlier, deleted deployment of this stage instead of creating one.
+   * @default - a new table
+   */
+  readonly existingTable?: ExistingTable;
   /**
    * How long function logs and API access logs are kept.
    * @default RetentionDays.ONE_MONTH
    */
   readonly logRetention?: RetentionDays;
   /**
-   * Stage-wide API throttling, shared by all callers.
-   * @default 1000 requests per second, burst 2000
+   * Throttling of each SDK route (/api/v1, /ofrep/v1): requests per second and burst. Every route
+   * has limits of its own.
+   * @default - 1000 requests per second, burst 2000
    */
-  readonly throttle?: ThrottleSettings;
+  readonly sdkThrottle?: ThrottleSettings;
+  /**
+   * Throttling of each management route (/admin/v1), apart from the SDK routes', so a flood of
+   * one never throttles the other.
+   * @default - 50 requests per second, burst 100
+   */
+  readonly adminThrottle?: ThrottleSettings;
+  /**
+   * Concurrency reserved for the sdk-api function, so nothing else in the account (a webhook
+   * backlog, a big import) can starve the SDK hot path; it also caps the sdk-api at that number.
+   * Lambda keeps 100 of the account's concurrency unreserved, so an account whose quota is below
+   * this plus 100 (new accounts may start at 10) needs 0 here, or a quota increase. 0 reserves none.
+   * @default 100
+   */
+  readonly sdkReservedConcurrency?: number;
+  /**
+   * The most webhook-dispatcher invocations the delivery queue may run at once (2-1000).
+   * @default 10
+   */
+  readonly webhookMaxConcurrency?: number;
   /**
    * Origins browsers may call the API from.
    * @default ['*']
@@ -51,10 +86,35 @@ export interface VexillaServiceProps {
    */
   readonly webAclArn?: string;
   /**
+   * Refuse requests that did not come through CloudFront: CloudFront sends a secret header (a
+   * generated Secrets Manager secret, resolved at deploy time) that the API functions check, so
+   * the execute-api endpoint answers 403 and nobody can go around the WAF, the cache or the limits.
+   * @default true
+   */
+  readonly originVerify?: boolean;
+  /**
    * An e-mail address to notify when an alarm fires or recovers (it must confirm the subscription).
    * @default - alarms notify the alarm topic, with no subscriber
    */
   readonly alarmEmail?: string;
+  /**
+   * Daily AWS Backup recovery points of the table, in a vault of the stack's own, on top of
+   * point-in-time recovery (which covers 35 days). Needs `retainData` (a vault holding recovery
+   * points cannot be deleted).
+   * @default false
+   */
+  readonly backup?: boolean;
+  /**
+   * How many days each daily backup is kept.
+   * @default 35
+   */
+  readonly backupRetentionDays?: number;
+  /**
+   * Ship source maps in the function bundles and run with `--enable-source-maps`: readable
+   * stack traces, at the cost of a bigger bundle and a slower cold start.
+   * @default false
+   */
+  readonly sourceMaps?: boolean;
   /**
    * How people sign in: Cognito (optionally federating a SAML or OpenID provider), or the
    * customer's own OpenID issuer. The dashboard's URLs come from the distribution.
@@ -68,7 +128,7 @@ export interface VexillaServiceProps {
  * the route table names and per asynchronous concern, the HTTP API in front of them, CloudFront in
  * front of that, the event pipeline (stream, bus, rules, queues), the scheduler for scheduled
  * changes, and alarms and a dashboard over all of it. `VexillaStack` deploys it on its own;
- * it can also be placed inside an existing stack.
+ * it can also be placed inside an existing stack. Every prop is validated before anything is built.
  */
 export class VexillaService extends Construct {
   readonly data: VexillaTable;
@@ -78,20 +138,48 @@ export class VexillaService extends Construct {
   readonly events: VexillaEvents;
   readonly scheduler: VexillaScheduler;
   readonly observability: VexillaObservability;
+  /** The secret CloudFront sends to the API, when `originVerify` is on. */
+  readonly originVerifySecret?: Secret;
+  /** The table's backup plan, when `backup` is on. */
+  readonly backupPlan?: BackupPlan;
   readonly identity: VexillaIdentity;
 
   constructor(scope: Construct, id: string, props: VexillaServiceProps = {}) {
     super(scope, id);
+    validateServiceProps(props);
     const retain = props.retainData ?? true;
-    this.data = new VexillaTable(this, 'Data', { retain });
-    this.functions = new VexillaFunctions(this, 'Functions', { table: this.data.table, retain, logRetention: props.logRetention });
+    this.data = new VexillaTable(this, 'Data', { retain, existing: props.existingTable });
+    this.functions = new VexillaFunctions(this, 'Functions', {
+      table: this.data.table,
+      retain,
+      logRetention: props.logRetention,
+      reservedConcurrency: { 'sdk-api': props.sdkReservedConcurrency ?? DEFAULT_SDK_RESERVED_CONCURRENCY },
+      sourceMaps: props.sourceMaps,
+    });
     this.httpApi = new VexillaHttpApi(this, 'Http', {
       functions: this.functions.functions,
       retain,
       accessLogRetention: props.logRetention,
-      throttle: props.throttle,
+      routeThrottles: { 'sdk-api': props.sdkThrottle, 'admin-api': props.adminThrottle },
       corsAllowOrigins: props.corsAllowOrigins,
     });
+
+    if (props.originVerify ?? true) {
+      // Generated by Secrets Manager at deploy time; only dynamic references to it are in the
+      // template. Deleted with the stack: it guards the path to the API, it holds no data.
+      this.originVerifySecret = new Secret(this, 'OriginVerify', {
+        description: 'Vexilla: the header value CloudFront sends to the API, which refuses requests without it',
+        generateSecretString: { passwordLength: 48, excludePunctuation: true },
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      Validations.of(this.originVerifySecret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'Not rotated automatically: CloudFront and the API functions read the value when the stack deploys (dynamic references), so a rotation is a deploy that replaces this secret. The value only keeps callers from going around CloudFront (its WAF, cache and limits); it opens no data, for which every request still needs its own environment key or admin token.',
+      });
+    }
+    const originVerifyValue = this.originVerifySecret?.secretValue.unsafeUnwrap();
+
     this.edge = new VexillaEdge(this, 'Edge', {
       httpApi: this.httpApi.api,
       priceClass: props.priceClass ?? PriceClass.PRICE_CLASS_100,
@@ -99,12 +187,14 @@ export class VexillaService extends Construct {
       webAclArn: props.webAclArn,
       corsAllowOrigins: props.corsAllowOrigins,
       accessLogRetentionDays: props.logRetention,
+      accessLogs: retain,
+      ...(originVerifyValue ? { originVerifyHeader: { name: ORIGIN_VERIFY_HEADER, value: originVerifyValue } } : {}),
     });
     // The dashboard is served by the distribution: at the custom domain when there is one, and at its own name.
     const appUrls = [...new Set([this.edge.url, `https://${this.edge.distribution.distributionDomainName}`])];
     this.identity = new VexillaIdentity(this, 'Identity', { ...props.identity, appUrls, retain });
-    this.events = new VexillaEvents(this, 'Events', { table: this.data.table, functions: this.functions.functions });
-    this.scheduler = new VexillaScheduler(this, 'Scheduler', { applyFunction: this.functions.get('apply-scheduled-change') });
+    this.events = new VexillaEvents(this, 'Events', { table: this.data.table, functions: this.functions.functions, retain, webhookMaxConcurrency: props.webhookMaxConcurrency });
+    this.scheduler = new VexillaScheduler(this, 'Scheduler', { applyFunction: this.functions.get('apply-scheduled-change'), retain });
 
     // What each function may do on them is declared in functionSettings; here they get the ARNs.
     const functions = this.functions;
@@ -123,6 +213,7 @@ export class VexillaService extends Construct {
       SCHEDULER_ROLE_ARN: this.scheduler.role.roleArn,
       APPLY_SCHEDULED_CHANGE_ARN: functions.get('apply-scheduled-change').functionArn,
       SCHEDULER_DLQ_ARN: this.scheduler.deadLetterQueue.queueArn,
+      ORIGIN_VERIFY_SECRET: originVerifyValue,
       SIGN_IN_CONFIG: Stack.of(this).toJsonString(this.identity.signIn),
       // Empty: invitations create no accounts (federation, or the customer's own issuer).
       COGNITO_USER_POOL_ID: this.identity.invitationPool?.userPoolId ?? '',
@@ -145,5 +236,69 @@ export class VexillaService extends Construct {
         ['scheduler', this.scheduler.deadLetterQueue],
       ]),
     );
+    this.observability.watchWorkQueues(this.events.workQueues);
+    this.observability.alarmOnCloudFront5xx(this.edge.distribution);
+
+    if (props.backup) this.backupPlan = this.backUpTable(props.backupRetentionDays ?? DEFAULT_BACKUP_RETENTION_DAYS);
   }
+
+  /** A daily backup plan for the table, in a vault of its own that the stack keeps. */
+  private backUpTable(retentionDays: number): BackupPlan {
+    // Vault and plan names are required and unique per region; the kept vault must not meet the
+    // next deployment of the stage, so the names end with a piece of the stack's id, which
+    // CloudFormation makes anew for every stack it creates (arn:...:stack/<name>/<uuid>).
+    const stack = Stack.of(this);
+    const creation = Fn.select(0, Fn.split('-', Fn.select(2, Fn.split('/', stack.stackId))));
+    const vault = new BackupVault(this, 'BackupVault', { backupVaultName: `${stack.stackName}-table-${creation}`, removalPolicy: RemovalPolicy.RETAIN });
+    const plan = new BackupPlan(this, 'BackupPlan', {
+      backupPlanName: `${stack.stackName}-table-${creation}`,
+      backupVault: vault,
+      backupPlanRules: [
+        new BackupPlanRule({
+          ruleName: 'Daily',
+          // 03:00 UTC, with AWS Backup's default start and completion windows.
+          scheduleExpression: Schedule.cron({ minute: '0', hour: '3' }),
+          deleteAfter: Duration.days(retentionDays),
+        }),
+      ],
+    });
+    const selection = plan.addSelection('Table', { resources: [BackupResource.fromArn(this.data.table.tableArn)] });
+    Validations.of(selection).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
+      reason:
+        "The role AWS Backup assumes to back the table up: AWSBackupServiceRolePolicyForBackup is the policy AWS maintains for exactly that (it follows each service's backup API), and the plan's selection names the one table.",
+    });
+    return plan;
+  }
+}
+
+/** Every prop checked before anything is built, so a mistake fails `cdk synth` with its name. */
+export function validateServiceProps(props: VexillaServiceProps): void {
+  const fail = (message: string): never => {
+    throw new Error(`VexillaService: ${message}`);
+  };
+  const wholeNumber = (name: string, value: number | undefined, min: number, max = Number.MAX_SAFE_INTEGER) => {
+    if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) fail(`${name} must be a whole number from ${min} to ${max}, got ${String(value)}.`);
+  };
+  for (const [name, throttle] of [['sdkThrottle', props.sdkThrottle], ['adminThrottle', props.adminThrottle]] as const) {
+    if (throttle?.rateLimit !== undefined && !(Number.isFinite(throttle.rateLimit) && throttle.rateLimit > 0)) fail(`${name}.rateLimit must be a positive number, got ${String(throttle.rateLimit)}.`);
+    wholeNumber(`${name}.burstLimit`, throttle?.burstLimit, 1, 5000);
+  }
+  wholeNumber('sdkReservedConcurrency', props.sdkReservedConcurrency, 0, 10_000);
+  wholeNumber('webhookMaxConcurrency', props.webhookMaxConcurrency, 2, 1000);
+  // AWS Backup keeps a recovery point at least one day.
+  wholeNumber('backupRetentionDays', props.backupRetentionDays, 1, 36_500);
+  if (props.backupRetentionDays !== undefined && !props.backup) fail('backupRetentionDays needs backup: true.');
+  if (props.backup && props.retainData === false) fail('backup needs retainData: a throwaway stage cannot be deleted with a vault that holds recovery points.');
+  if (props.existingTable && props.retainData === false) fail('existingTable needs retainData: an adopted table is never the stack\'s to delete.');
+  const origins = props.corsAllowOrigins;
+  if (origins !== undefined) {
+    if (origins.length === 0) fail('corsAllowOrigins must name at least one origin (or ["*"]).');
+    for (const origin of origins) {
+      if (Token.isUnresolved(origin) || origin === '*') continue;
+      // An origin is scheme://host[:port], no path (the Origin header browsers send).
+      if (!/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i.test(origin)) fail(`corsAllowOrigins entry '${origin}' is not an origin (https://host[:port], or *).`);
+    }
+  }
+  if (props.logRetention !== undefined && !Object.values(RetentionDays).includes(props.logRetention)) fail(`logRetention ${String(props.logRetention)} is not a retention CloudWatch Logs offers.`);
 }

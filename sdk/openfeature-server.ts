@@ -4,7 +4,7 @@
  *
  * ```ts
  * import { OpenFeature } from '@openfeature/server-sdk';
- * import { VexillaServerProvider } from 'vexilla/sdk/openfeature-server';
+ * import { VexillaServerProvider } from '@vexilla/sdk/openfeature-server';
  * await OpenFeature.setProviderAndWait(new VexillaServerProvider({ environmentKey: 'ser.…', apiUrl, mode: 'local' }));
  * const client = OpenFeature.getClient();
  * await client.getBooleanValue('dark_mode', false, { targetingKey: 'user-1', plan: 'pro' });

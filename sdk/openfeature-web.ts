@@ -5,7 +5,7 @@
  *
  * ```ts
  * import { OpenFeature } from '@openfeature/web-sdk';
- * import { VexillaWebProvider } from 'vexilla/sdk/openfeature-web';
+ * import { VexillaWebProvider } from '@vexilla/sdk/openfeature-web';
  * await OpenFeature.setProviderAndWait(new VexillaWebProvider({ environmentKey: clientKey, apiUrl, mode: 'edge' }), { targetingKey: 'user-1', plan: 'pro' });
  * OpenFeature.getClient().getStringValue('banner', 'hello');
  * ```

@@ -6,7 +6,7 @@
  * Versioning: `version` is part of the detail. A breaking change to a detail-type adds a v2
  * schema next to v1 and publishes both until consumers move; additive optional fields stay v1.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ChangeAction, ChangeEvent, DetailType } from '../domain/entities.js';
 
 export const DETAIL_VERSION = 1;

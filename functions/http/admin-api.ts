@@ -19,6 +19,7 @@ import { documentClient } from '../shared/dynamodb.js';
 import { requiredEnv } from '../shared/env.js';
 import { logger } from '../shared/logger.js';
 import { authenticate, authorize, resolve } from './authorize.js';
+import { originVerify } from './origin-verify.js';
 import { errorResponse, json } from './errors.js';
 import { handlers, selfHandlers } from './handlers/index.js';
 import { openApiDocument } from './openapi.js';
@@ -107,6 +108,7 @@ function cognitoDirectory(): CognitoDirectory | undefined {
 /** The Lambda entry: dependencies are created once per process, on first use. */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
   .use(injectLambdaContext(logger))
+  .use(originVerify())
   .handler(async (event) => {
     instance ??= createAdminApi(
       {

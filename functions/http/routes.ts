@@ -104,6 +104,7 @@ const adminRoutes: Omit<Route, 'function'>[] = [
   { method: 'DELETE', path: `${FS}/segment-overrides/{segmentId}`, operation: 'deleteSegmentOverride', access: write, summary: 'Remove a segment override', status: 204 },
   { method: 'PUT', path: `${FS}/tenant-overrides/{tenantId}`, operation: 'putTenantOverride', access: write, summary: 'Create or replace a tenant override', body: schemas.putOverrideBody },
   { method: 'DELETE', path: `${FS}/tenant-overrides/{tenantId}`, operation: 'deleteTenantOverride', access: write, summary: 'Remove a tenant override', status: 204 },
+  { method: 'GET', path: `${A}/environments/{envId}/publication`, operation: 'getPublication', access: read, summary: "Whether the published document (what SDKs are served) holds the environment's current state" },
   { method: 'GET', path: `${A}/environments/{envId}/export`, operation: 'exportEnvironment', access: read, summary: 'The environment as a deterministic Flagsmith-format document' },
   {
     method: 'POST',

@@ -13,6 +13,7 @@ import { documentClient } from '../shared/dynamodb.js';
 import { requiredEnv } from '../shared/env.js';
 import { logger } from '../shared/logger.js';
 import type { HttpHandler } from './admin-api.js';
+import { originVerify } from './origin-verify.js';
 import { errorResponse } from './errors.js';
 import { headersOf } from './request.js';
 import { routeKey, routes } from './routes.js';
@@ -72,6 +73,7 @@ let instance: HttpHandler | undefined;
 /** The Lambda entry: one store and one snapshot cache per process. */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
   .use(injectLambdaContext(logger))
+  .use(originVerify())
   .handler(async (event) => {
     instance ??= createSdkApi(
       { store: new DynamoStore(documentClient(), requiredEnv('TABLE_NAME')), clock: () => new Date() },

@@ -300,9 +300,12 @@ async function main(argv: string[]): Promise<void> {
     const existing = await readLocalConfig(configFile);
     const demo = await ensureDemo(stack.deps, existing);
     await ensureDemoMember(stack.deps, demo, provider.issuer);
-    const config: LocalConfig = {
+    // DynamoDB Local's port is picked at random: local.json says where it is (`vexilla bootstrap --endpoint`).
+    const config: LocalConfig & { dynamoEndpoint: string; tableName: string } = {
       ...demo,
       apiUrl: `http://localhost:${stack.port}`,
+      dynamoEndpoint: dynamo.endpoint,
+      tableName: TABLE_NAME,
       signIn: { issuer: provider.issuer, clientId: provider.clientId, demoEmail: DEMO_USER.email },
     };
     // Written last, so its existence means the API is up; holds secrets, so owner-only.

@@ -32,7 +32,9 @@ const MIN_JAVA_MAJOR = 17;
 const JAR_NAME = 'DynamoDBLocal.jar';
 const LIB_DIR_NAME = 'DynamoDBLocal_lib';
 const MARKER_NAME = '.vexilla-provisioned.json';
-const STARTUP_TIMEOUT_MS = 30_000;
+// Java starts in seconds on a quiet machine; on a loaded one (a shared CI box, a laptop running a build)
+// it can take minutes. Waiting is for the answer, not a fixed time: this only bounds a hang.
+const STARTUP_TIMEOUT_MS = 180_000;
 const STOP_GRACE_MS = 5_000;
 const OUTPUT_TAIL_CHARS = 8_000;
 

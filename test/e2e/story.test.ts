@@ -31,7 +31,7 @@ let reviewerToken: string;
 
 /** `npx vexilla ...` in the user's directory (it finds .vexilla/local.json there). */
 async function vexilla(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return execFileAsync(process.execPath, [join(REPO_ROOT, 'functions/cli/vexilla.mjs'), ...args], { cwd: workDir, env: quietEnv }).then(
+  return execFileAsync(process.execPath, [join(REPO_ROOT, 'cli/vexilla.mjs'), ...args], { cwd: workDir, env: quietEnv }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
   );
@@ -121,12 +121,12 @@ describe('the local stack, end to end', () => {
     expect(toggled.code, toggled.stderr).toBe(0);
     const started = Date.now();
 
-    await expect.poll(() => evaluate('ana', 'e2e_checkout'), { timeout: 5_000, interval: 25 }).toEqual({ enabled: true, value: 'v1' });
+    await expect.poll(() => evaluate('ana', 'e2e_checkout'), { timeout: 60_000, interval: 25 }).toEqual({ enabled: true, value: 'v1' });
     console.log(`e2e: toggle visible to /api/v1/identities/ after ${Date.now() - started} ms`);
   });
 
   it('delivers the toggle to the webhook, signed with the secret it showed', async () => {
-    await expect.poll(() => received.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+    await expect.poll(() => received.length, { timeout: 60_000 }).toBeGreaterThanOrEqual(1);
     const [delivery] = received;
     const signature = Buffer.from(String(delivery!.headers['x-vexilla-signature']));
     const expected = Buffer.from(`sha256=${createHmac('sha256', webhookSecret).update(delivery!.body).digest('hex')}`);
@@ -160,7 +160,7 @@ describe('the local stack, end to end', () => {
     const restored = await admin('POST', `/admin/v1/environments/${dev_.id}/feature-states/e2e_checkout/versions/1/restore`, {});
     expect(restored.status).toBe(200);
     expect(restored.body).toMatchObject({ version: 3, value: 'v1', enabled: true });
-    await expect.poll(() => evaluate('ana', 'e2e_checkout'), { timeout: 5_000, interval: 25 }).toEqual({ enabled: true, value: 'v1' });
+    await expect.poll(() => evaluate('ana', 'e2e_checkout'), { timeout: 60_000, interval: 25 }).toEqual({ enabled: true, value: 'v1' });
     const audit = await admin('GET', `/admin/v1/organisations/${dev.config.organisationId}/audit?featureName=e2e_checkout&limit=1`);
     expect(audit.body.items[0]).toMatchObject({ action: 'restored', version: 3 });
   });
@@ -175,7 +175,7 @@ describe('the local stack, end to end', () => {
     expect(scheduled.status).toBe(201);
     expect(await evaluate('ana', 'e2e_checkout')).toEqual({ enabled: true, value: 'v1' });
 
-    await expect.poll(() => evaluate('ana', 'e2e_checkout'), { timeout: 15_000, interval: 100 }).toEqual({ enabled: true, value: 'scheduled' });
+    await expect.poll(() => evaluate('ana', 'e2e_checkout'), { timeout: 60_000, interval: 100 }).toEqual({ enabled: true, value: 'scheduled' });
     const done = await admin('GET', `/admin/v1/environments/${envId}/scheduled-changes/${scheduled.body.id}`);
     expect(done.body).toMatchObject({ status: 'applied' });
     expect(new Date(done.body.appliedAt).getTime()).toBeGreaterThanOrEqual(new Date(runAt).getTime());
@@ -206,7 +206,7 @@ describe('the local stack, end to end', () => {
     const applied = await admin('POST', `${path}/apply`, {});
     expect(applied.status).toBe(200);
 
-    await expect.poll(() => evaluate('ana', 'e2e_checkout', 'production'), { timeout: 5_000, interval: 50 }).toEqual({ enabled: true, value: 'launched' });
+    await expect.poll(() => evaluate('ana', 'e2e_checkout', 'production'), { timeout: 60_000, interval: 50 }).toEqual({ enabled: true, value: 'launched' });
   });
 
   it('exports an environment, imports it into a new one, and exports the same bytes again', async () => {
@@ -238,7 +238,7 @@ describe('the local stack, end to end', () => {
 
   it(
     'keeps serving the last flags from the edge when the origin dies (stale-if-error)',
-    { timeout: 120_000 },
+    { timeout: 300_000 },
     async () => {
       // Prepare: the edge holds the current flags.
       const fresh = await edgeFlags();
@@ -258,14 +258,15 @@ describe('the local stack, end to end', () => {
     },
   );
 
-  it('restarts with its data: the same demo, credentials and changes', { timeout: 120_000 }, async () => {
+  it('restarts with its data: the same demo, credentials and changes', async () => {
     const before = dev.config;
     const stopped = await dev.stop();
     expect(stopped, dev.output()).toEqual({ code: 0, signal: null });
 
     dev = await startDev({ port, stateDir });
 
-    expect(dev.config).toEqual(before);
+    // The same demo and secrets; only DynamoDB Local's random port moves.
+    expect({ ...dev.config, dynamoEndpoint: undefined }).toEqual({ ...before, dynamoEndpoint: undefined });
     expect(await evaluate('ana', 'e2e_checkout')).toEqual({ enabled: true, value: 'scheduled' });
     expect(await evaluate('ana', 'e2e_checkout', 'production')).toEqual({ enabled: true, value: 'launched' });
   });

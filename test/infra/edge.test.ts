@@ -155,7 +155,7 @@ describe('the distribution', () => {
   });
 
   it('logs every request to an encrypted, TLS-only, private bucket that expires them', () => {
-    expect(config().Logging).toEqual({ Bucket: { 'Fn::GetAtt': [logicalIdOf(edge.logBucket), 'RegionalDomainName'] }, IncludeCookies: false, Prefix: 'cloudfront/' });
+    expect(config().Logging).toEqual({ Bucket: { 'Fn::GetAtt': [logicalIdOf(edge.logBucket!), 'RegionalDomainName'] }, IncludeCookies: false, Prefix: 'cloudfront/' });
     template.hasResource('AWS::S3::Bucket', {
       DeletionPolicy: 'Retain',
       Properties: Match.objectLike({
@@ -166,7 +166,7 @@ describe('the distribution', () => {
       }),
     });
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
-      Bucket: { Ref: logicalIdOf(edge.logBucket) },
+      Bucket: { Ref: logicalIdOf(edge.logBucket!) },
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
     });
   });

@@ -212,8 +212,15 @@ describe('the declared triggers', () => {
 });
 
 describe('the scheduler', () => {
-  it('has a schedule group of its own', () => {
-    template.hasResourceProperties('AWS::Scheduler::ScheduleGroup', { Name: scheduler.group.scheduleGroupName });
+  it('has a schedule group of its own, named anew on every create and deleted with the stack (its schedules with it) before the apply function', () => {
+    const groups = template.findResources('AWS::Scheduler::ScheduleGroup');
+    expect(Object.keys(groups)).toEqual([logicalIdOf(scheduler.groupResource)]);
+    const group = Object.values(groups)[0]!;
+    // No Name: a stage destroyed and deployed again never meets the old (possibly still DELETING) group.
+    expect(group.Properties ?? {}).not.toHaveProperty('Name');
+    expect(group).toMatchObject({ DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+    expect(group.DependsOn).toEqual(expect.arrayContaining([logicalIdOf(functions.get('apply-scheduled-change'))]));
+    expect(scheduler.group.scheduleGroupName).toEqual(scheduler.groupResource.ref);
   });
 
   it('runs schedules with a role only Scheduler may assume, for this account and group', () => {
@@ -224,7 +231,7 @@ describe('the scheduler', () => {
           Effect: 'Allow',
           Action: 'sts:AssumeRole',
           Principal: { Service: 'scheduler.amazonaws.com' },
-          Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' }, 'aws:SourceArn': arnOf(scheduler.group) } },
+          Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' }, 'aws:SourceArn': arnOf(scheduler.groupResource) } },
         },
       ],
     });
@@ -271,7 +278,7 @@ describe('alarms on the pipeline', () => {
     const found = alarms().filter((alarm) => alarm.Metrics?.some((metric) => metric.MetricStat?.Metric.MetricName === 'TargetErrorCount'));
     expect(found).toHaveLength(1);
     const stats = found[0]!.Metrics!.flatMap((metric) => (metric.MetricStat ? [metric.MetricStat.Metric] : []));
-    const group = [{ Name: 'ScheduleGroup', Value: scheduler.group.scheduleGroupName }];
+    const group = [{ Name: 'ScheduleGroup', Value: ref(scheduler.groupResource) }];
     expect(stats).toEqual(
       expect.arrayContaining(['TargetErrorCount', 'InvocationDroppedCount', 'InvocationsSentToDeadLetterCount'].map((MetricName) => ({ Namespace: 'AWS/Scheduler', MetricName, Dimensions: group }))),
     );

@@ -61,7 +61,6 @@ describe('the Lambda functions', () => {
           TABLE_NAME: { Ref: logicalIdOf(stack.table.table) },
           POWERTOOLS_SERVICE_NAME: `vexilla-${name}`,
           POWERTOOLS_METRICS_NAMESPACE: 'Vexilla',
-          NODE_OPTIONS: '--enable-source-maps',
         },
       },
     });
@@ -71,20 +70,21 @@ describe('the Lambda functions', () => {
     const { properties } = resourcesOf(name);
     const variables = (properties.Environment as { Variables: Record<string, unknown> }).Variables;
     const expected: Record<FunctionName, string[]> = {
-      'sdk-api': [],
-      'admin-api': ['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'APPLY_SCHEDULED_CHANGE_ARN', 'SCHEDULER_DLQ_ARN', 'SIGN_IN_CONFIG', 'COGNITO_USER_POOL_ID'],
+      'sdk-api': ['ORIGIN_VERIFY_SECRET'],
+      'admin-api': ['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'APPLY_SCHEDULED_CHANGE_ARN', 'SCHEDULER_DLQ_ARN', 'ORIGIN_VERIFY_SECRET', 'SIGN_IN_CONFIG', 'COGNITO_USER_POOL_ID'],
       publisher: ['EVENT_BUS_NAME'],
       'audit-writer': [],
       'webhook-dispatcher': ['WEBHOOK_QUEUE_URL'],
       'document-publisher': ['DISTRIBUTION_ID'],
       'apply-scheduled-change': [],
     };
-    expect(Object.keys(variables).sort()).toEqual(['NODE_OPTIONS', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'TABLE_NAME', ...expected[name]].sort());
+    expect(Object.keys(variables).sort()).toEqual(['POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'TABLE_NAME', ...expected[name]].sort());
     const values: Record<string, unknown> = {
       EVENT_BUS_NAME: ref(events.bus),
       WEBHOOK_QUEUE_URL: ref(events.webhookQueue),
       DISTRIBUTION_ID: ref(edge.distribution),
-      SCHEDULE_GROUP_NAME: scheduler.group.scheduleGroupName,
+      SCHEDULE_GROUP_NAME: ref(scheduler.groupResource),
+      ORIGIN_VERIFY_SECRET: originVerifyReference,
       SCHEDULER_ROLE_ARN: arnOf(scheduler.role),
       APPLY_SCHEDULED_CHANGE_ARN: arnOf(functions.get('apply-scheduled-change')),
       SCHEDULER_DLQ_ARN: arnOf(scheduler.deadLetterQueue),
@@ -92,6 +92,13 @@ describe('the Lambda functions', () => {
       COGNITO_USER_POOL_ID: ref(stack.service.identity.userPool!),
     };
     for (const variable of expected[name]) expect(variables[variable], variable).toEqual(values[variable]);
+  });
+
+  it('reserves concurrency for the sdk-api alone, so nothing else can starve the hot path', () => {
+    for (const name of names) {
+      const reserved = resourcesOf(name).properties.ReservedConcurrentExecutions;
+      expect(reserved, name).toBe(name === 'sdk-api' ? 100 : undefined);
+    }
   });
 
   it('sizes the hot path larger and shorter than the management API', () => {
@@ -106,7 +113,7 @@ describe('the Lambda functions', () => {
     expect(template.toJSON().Resources[logGroupId]).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30 } });
   });
 
-  it.each(names)('%s is bundled as minified ESM with a require shim and a source map, and loads', (name) => {
+  it.each(names)('%s is bundled as minified ESM with a require shim, no source map and only the English zod locale, and loads', (name) => {
     const { properties } = resourcesOf(name);
     const key = (properties.Code as { S3Key: string }).S3Key;
     const dir = join(app.outdir, `asset.${key.replace(/\.zip$/, '')}`);
@@ -114,11 +121,20 @@ describe('the Lambda functions', () => {
     expect(code.startsWith("import { createRequire as __vexillaCreateRequire } from 'node:module'; const require = __vexillaCreateRequire(import.meta.url);")).toBe(true);
     // Minified: long lines (only template literals keep their line breaks).
     expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
-    expect(code).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
-    expect(existsSync(join(dir, 'index.mjs.map'))).toBe(true);
+    // No map shipped and none loaded: a map and --enable-source-maps cost every cold start.
+    expect(code).not.toMatch(/sourceMappingURL/);
+    expect(existsSync(join(dir, 'index.mjs.map'))).toBe(false);
+    expect((properties.Environment as { Variables: Record<string, unknown> }).Variables).not.toHaveProperty('NODE_OPTIONS');
+    // zod's other locales are dead weight (a namespace import keeps them out); English error
+    // messages stay. A German message of zod's would mean every locale came back.
+    expect(code).toContain('Invalid input');
+    expect(code).not.toContain('Ungültige Eingabe');
+    // The SDK's credential chain is replaced by the environment provider (lib/bundling.ts).
+    expect(code).not.toContain('sso_start_url');
+    expect(code).not.toContain('web_identity_token_file');
     // What Lambda does on a cold start, in a plain Node.js process: import the module, find the handler.
     const probe = `const m = await import(${JSON.stringify(pathToFileURL(join(dir, 'index.mjs')).href)}); console.log(typeof m.handler);`;
-    const output = execFileSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', probe], {
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', probe], {
       env: { PATH: process.env.PATH, AWS_REGION: 'eu-west-1', TABLE_NAME: 'unused' },
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
@@ -130,6 +146,8 @@ describe('the Lambda functions', () => {
 const ref = (construct: Parameters<typeof logicalIdOf>[0]) => ({ Ref: logicalIdOf(construct) });
 const arnOf = (construct: Parameters<typeof logicalIdOf>[0], attribute = 'Arn') => ({ 'Fn::GetAtt': [logicalIdOf(construct), attribute] });
 const { events, scheduler, functions, edge } = stack.service;
+/** What the functions get for the origin-verify secret: a dynamic reference, resolved at deploy time. */
+const originVerifyReference = { 'Fn::Join': ['', ['{{resolve:secretsmanager:', ref(stack.service.originVerifySecret!), ':SecretString:::}}']] };
 const sendTo = (queue: Parameters<typeof logicalIdOf>[0]) => ({ Effect: 'Allow', Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], Resource: [arnOf(queue)] });
 const consume = (queue: Parameters<typeof logicalIdOf>[0]) => ({
   Effect: 'Allow',
@@ -144,7 +162,7 @@ const wiring: Record<FunctionName, unknown[]> = {
     {
       Effect: 'Allow',
       Action: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'],
-      Resource: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:schedule/${scheduler.group.scheduleGroupName}/*`]] }],
+      Resource: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':schedule/', ref(scheduler.groupResource), '/*']] }],
     },
     { Effect: 'Allow', Action: ['iam:PassRole'], Resource: [arnOf(scheduler.role)], Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } } },
     // Invitations create accounts in this pool, and in no other.

@@ -1,6 +1,7 @@
 import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
+import { addVexillaStacks } from '../../lib/app.js';
 import { addNagPacks } from '../../lib/nag.js';
 import { VexillaStack, type VexillaStackProps } from '../../lib/vexilla-stack.js';
 
@@ -44,4 +45,18 @@ export function acknowledgments(root: IConstruct): { id: string; path: string; r
     }
   }
   return found;
+}
+
+/**
+ * Synthesises whole apps as bin/vexilla.ts builds them (the companion us-east-1 stack included),
+ * one app per stage and region, all in one account, with the nag packs. No bundling.
+ */
+export function synthStages(stages: { stage: string; region: string; props?: VexillaStackProps }[], account = '123456789012') {
+  return stages.map(({ stage, region, props }) => {
+    const app = new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
+    const stacks = addVexillaStacks(app, { stage, stackId: `Vexilla-${stage}`, region, props: { stage, ...props } }, account);
+    addNagPacks(app);
+    const templates = [stacks.stack, ...(stacks.cloudFrontAlarms ? [stacks.cloudFrontAlarms] : [])].map((stack) => ({ stack, template: Template.fromStack(stack) }));
+    return { stage, region, app, ...stacks, templates };
+  });
 }

@@ -46,6 +46,7 @@ const matrix: Record<string, readonly [Expect, Expect, Expect]> = {
   createFeature: [N, Y, Y],
   getFeature: [Y, Y, Y],
   listStaleFeatures: [Y, Y, Y],
+  getPublication: [Y, Y, Y],
   updateFeature: [N, Y, Y],
   deleteFeature: [N, Y, Y],
   listSegments: [Y, Y, Y],

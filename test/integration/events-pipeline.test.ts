@@ -43,7 +43,7 @@ afterAll(async () => {
   await api?.close();
 });
 
-async function waitFor<T>(probe: () => T | undefined, timeoutMs = 5_000): Promise<T> {
+async function waitFor<T>(probe: () => T | undefined, timeoutMs = 120_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = probe();

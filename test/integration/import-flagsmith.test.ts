@@ -14,7 +14,7 @@ import { startTestApi, type TestApi } from '../support/test-api.js';
 
 function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['functions/cli/vexilla.mjs', ...args], { env: { ...process.env, ...env } }, (error, stdout, stderr) =>
+    execFile(process.execPath, ['cli/vexilla.mjs', ...args], { env: { ...process.env, ...env } }, (error, stdout, stderr) =>
       resolve({ code: typeof error?.code === 'number' ? error.code : error ? 1 : 0, stdout, stderr }),
     );
   });
@@ -99,7 +99,7 @@ describe('import from Flagsmith', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ created: {}, updated: {}, dryRun: false });
     const missing = await cli(['import', 'flagsmith', file], {});
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain('--environment is required');
+    expect(missing.stderr).toContain("required option '-e, --environment");
   });
 
   it('exports deterministically: export, import into a new environment, export again gives the same bytes', async () => {

@@ -68,10 +68,10 @@ describe('the Vexilla SDK', () => {
     const changes: string[][] = [];
     const client = createClient({ environmentKey: env.serverKey, apiUrl: api.url, mode: 'local', refreshIntervalMs: 150, onChange: (names) => changes.push(names), analytics: false, fetch: recording });
     await client.ready();
-    await sleep(400);
-    expect(statuses.slice(1)).toContain(304);
+    // The next refresh of an unchanged document is a 304: wait for it (not for a time).
+    await expect.poll(() => statuses.slice(1), { timeout: 60_000 }).toContain(304);
     await api.call('PATCH', `/admin/v1/environments/${env.envId}/feature-states/filler_5`, { body: { enabled: true, value: 'changed' } });
-    for (let i = 0; i < 20 && changes.length === 0; i++) await sleep(100);
+    await expect.poll(() => changes.length, { timeout: 60_000 }).toBeGreaterThan(0);
     expect(changes).toEqual([['filler_5']]);
     expect((await client.getFlags()).getString('filler_5', 'x')).toBe('changed');
     await client.close();
@@ -82,10 +82,11 @@ describe('the Vexilla SDK', () => {
     const ownEnv = await buildRichEnvironment(own, 'Outage');
     const errors: unknown[] = [];
     const storage = memoryStorage();
-    const client = createClient({ environmentKey: ownEnv.serverKey, apiUrl: own.url, mode: 'local', refreshIntervalMs: 100, retries: 0, requestTimeoutMs: 500, storage, analytics: false, onError: (e) => errors.push(e) });
+    const client = createClient({ environmentKey: ownEnv.serverKey, apiUrl: own.url, mode: 'local', refreshIntervalMs: 100, retries: 0, storage, analytics: false, onError: (e) => errors.push(e) });
     expect((await client.getFlags({ identifier: 'u', traits: { plan: 'pro' } })).details('banner', 'x', 'string')).toMatchObject({ value: 'welcome, pro', reason: 'TARGETING_MATCH' });
     await own.close();
-    await sleep(350);
+    // A refresh after the close fails (connection refused): wait for that, not for a time.
+    await expect.poll(() => errors.length, { timeout: 60_000 }).toBeGreaterThan(0);
     const during = await client.getFlags({ identifier: 'u', traits: { plan: 'pro' } });
     expect(during.details('banner', 'x', 'string')).toMatchObject({ value: 'welcome, pro', reason: 'STALE' });
     expect(errors.length).toBeGreaterThan(0);
@@ -127,6 +128,7 @@ describe('the Vexilla SDK', () => {
     const day = new Date().toISOString().slice(0, 10);
     expect((await api.deps.store.getEvaluations(env.envId, day)).filler_7).toBe(2);
     const after = requests;
+    // No timer survives close: several refresh intervals later, no request was made.
     await sleep(200);
     expect(requests).toBe(after);
   });

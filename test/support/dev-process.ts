@@ -13,7 +13,11 @@ import type { LocalConfig } from '../../functions/local/seed.js';
 
 const execFileAsync = promisify(execFile);
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const quietEnv = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+/** The environment of processes started as a user starts them: logs on, the SDK's Node warning off. */
+export const quietEnv: NodeJS.ProcessEnv = (() => {
+  const { POWERTOOLS_LOG_LEVEL: _silenced, ...env } = process.env;
+  return { ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+})();
 
 export interface DevProcess {
   child: ChildProcess;
@@ -66,7 +70,7 @@ export async function startDev(options: { port: number; stateDir: string; args?:
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   const configFile = join(options.stateDir, 'local.json');
-  const deadline = Date.now() + 90_000;
+  const deadline = Date.now() + 300_000; // a bound on a hang: a loaded machine starts Java slowly
   // A restart finds the previous local.json at once: wait for this run's server instead.
   while (!existsSync(configFile) || !output.includes('Press Ctrl-C to stop')) {
     if (child.exitCode !== null) throw new Error(`dev.ts exited early with ${child.exitCode}:\n${output}`);
@@ -81,7 +85,7 @@ export async function startDev(options: { port: number; stateDir: string; args?:
     output: () => output,
     stop: async () => {
       process.kill(pgid, 'SIGINT');
-      return Promise.race([exited, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 15_000))]);
+      return Promise.race([exited, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 60_000))]);
     },
     kill: () => {
       if (child.exitCode !== null || child.signalCode !== null) return;

@@ -247,7 +247,7 @@ describe('identity key', () => {
 describe('hostile input', () => {
   // A backtracking engine would not return from this in the age of the universe; RE2 takes
   // milliseconds. The test's own timeout is the guard: a regression hangs and fails it.
-  it('runs a catastrophic-backtracking pattern in linear time', { timeout: 10_000 }, () => {
+  it('runs a catastrophic-backtracking pattern in linear time', () => {
     const matched = matches({ operator: 'REGEX', property: 'p', value: '(a+)+$' }, { p: `${'a'.repeat(50_000)}!` });
     expect(matched).toBe(false);
   });

@@ -4,7 +4,7 @@
  * and at run time.
  */
 import { describe, expect, it } from 'vitest';
-import { flagTypes } from '../../functions/cli/resources.js';
+import { flagTypes } from '../../cli/commands/documents.js';
 import { Flags } from '../../sdk/flags.js';
 
 // What `vexilla types` prints for such a project (checked below).
@@ -17,9 +17,9 @@ interface VexillaFlags {
 describe('generated flag types', () => {
   it('are what `vexilla types` prints', () => {
     const printed = flagTypes('prj_1', [
-      { name: 'max_upload_mb', kind: 'STANDARD', valueType: 'number', tags: [] },
-      { name: 'banner', kind: 'STANDARD', valueType: 'string', tags: [] },
-      { name: 'config', kind: 'STANDARD', valueType: 'json', tags: [] },
+      { name: 'max_upload_mb', valueType: 'number' },
+      { name: 'banner', valueType: 'string' },
+      { name: 'config', valueType: 'json' },
     ]);
     expect(printed).toContain('  "banner": string | null;\n  "config": string | null; // JSON: read it with getJSON()\n  "max_upload_mb": number | null;');
   });

@@ -13,6 +13,7 @@ import { ruleSchema, type SegmentRule } from '../../engine/schema.js';
 import { documentRules, sortedKeys } from '../flagsmith-document.js';
 import type {
   Environment,
+  Feature,
   FeatureState,
   IdentityOverride,
   JsonValue,
@@ -89,6 +90,27 @@ function orderedVariants(state: SourceFeatureState) {
   const rank = (v: (typeof values)[number]) => (v.id !== null && v.id !== undefined ? BigInt(v.id) : BigInt(`0x${(v.mv_fs_value_uuid ?? '0').replaceAll('-', '')}`));
   return values.sort((a, b) => (rank(a) < rank(b) ? -1 : rank(a) > rank(b) ? 1 : 0));
 }
+
+/**
+ * A document value as the feature holds it: Flagsmith's formats carry JSON values as strings
+ * (our export writes them so), so a JSON feature's string that parses to an object or an array
+ * is that object again. Without this, export then import turned JSON values into strings.
+ */
+const featureValue = (feature: Feature, raw: unknown): JsonValue => {
+  if (feature.valueType === 'json' && typeof raw === 'string') {
+    try {
+      const parsed = JSON.parse(raw) as JsonValue;
+      if (parsed !== null && typeof parsed === 'object') return parsed;
+    } catch {
+      // A plain string in a JSON feature stays a string.
+    }
+  }
+  return (raw ?? null) as JsonValue;
+};
+
+/** Weights equal to the options' default weights are the state's default ({}): not a change. */
+const explicitWeights = (feature: Feature, weights: Record<string, number>): Record<string, number> =>
+  feature.options.every((option) => weights[option.id] === option.defaultWeight) ? {} : weights;
 
 const valueTypeOf = (values: unknown[]): ValueType => {
   const kinds = new Set(values.filter((v) => v !== null && v !== undefined).map((v) => typeof v));
@@ -238,8 +260,8 @@ export async function importFlagsmithDocument(
     const next: FeatureState = {
       ...current,
       enabled: source.enabled,
-      value: (source.feature_state_value ?? null) as JsonValue,
-      weights,
+      value: featureValue(feature, source.feature_state_value),
+      weights: Object.keys(current.weights).length === 0 ? explicitWeights(feature, weights) : weights,
       hashKey: hashKeyOf(source) ?? current.hashKey,
     };
     if (same([current.enabled, current.value, current.weights, current.hashKey], [next.enabled, next.value, next.weights, next.hashKey])) {
@@ -259,7 +281,7 @@ export async function importFlagsmithDocument(
         const feature = featureByName.get(override.feature.name);
         if (!feature) continue;
         const current = tenantOverrides.find((o) => o.featureId === feature.id && o.tenantId === tenant);
-        const value = (override.feature_state_value ?? null) as JsonValue;
+        const value = featureValue(feature, override.feature_state_value);
         if (current && current.enabled === override.enabled && same(current.value, value)) {
           summary.unchanged++;
           continue;
@@ -321,7 +343,7 @@ export async function importFlagsmithDocument(
         segmentId: segment.id,
         priority: Math.min(Math.max(override.feature_segment?.priority ?? 1_000_000, 0), 1_000_000),
         enabled: override.enabled,
-        value: (override.feature_state_value ?? null) as JsonValue,
+        value: featureValue(feature, override.feature_state_value),
         hashKey: hashKeyOf(override) ?? current?.hashKey ?? `${env.id}:${feature.id}:${segment.id}`,
       };
       if (current && same([current.priority, current.enabled, current.value, current.hashKey], [next.priority, next.enabled, next.value, next.hashKey])) {
@@ -338,7 +360,7 @@ export async function importFlagsmithDocument(
       const feature = featureByName.get(source.feature.name);
       if (!feature) continue;
       const current = existing.find((o) => o.featureId === feature.id);
-      const value = (source.feature_state_value ?? null) as JsonValue;
+      const value = featureValue(feature, source.feature_state_value);
       if (current && current.enabled === source.enabled && same(current.value, value)) {
         summary.unchanged++;
         continue;

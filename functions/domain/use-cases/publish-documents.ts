@@ -161,3 +161,23 @@ export async function publishDocuments(
   if (invalidation !== undefined) await edge.invalidate(options.paths, invalidation);
   return { results, failed, failedEventIds, invalidation };
 }
+
+export interface PublicationStatus {
+  /** The published document's marker: what the SDK API and the edge serve. Null before the first publish. */
+  published: { etag: string; updatedAt: string; version: number } | null;
+  /** The content hash of the environment as the table holds it now. */
+  currentEtag: string;
+  /** True when what is served holds every change made so far (`vexilla ... --wait` polls this). */
+  upToDate: boolean;
+}
+
+/**
+ * Whether an environment's published document matches its current state. Compared by content,
+ * so a change that altered nothing served (or was undone) counts as published too.
+ */
+export async function publicationStatus(store: Store, envId: string): Promise<PublicationStatus | undefined> {
+  const [fingerprint, marker] = await Promise.all([documentFingerprint(store, envId), store.get({ type: 'published-document', envId })]);
+  if (!fingerprint) return undefined;
+  const published = marker ? { etag: marker.etag, updatedAt: marker.updatedAt, version: marker.version } : null;
+  return { published, currentEtag: fingerprint.etag, upToDate: marker?.etag === fingerprint.etag };
+}

@@ -2,7 +2,7 @@
  * What every consumer reads from an EventBridge event (or the local bus's copy of one): the
  * detail-type and its detail, validated against the published schema of that detail-type.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DetailType } from '../../domain/entities.js';
 import { Invalid } from '../../domain/errors.js';
 import { detailSchemas, type EventDetail } from '../detail-types.js';

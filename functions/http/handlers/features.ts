@@ -3,6 +3,7 @@ import { Forbidden, Invalid, NotFound } from '../../domain/errors.js';
 import { loadSnapshot } from '../../domain/environment-snapshot.js';
 import { exportDocument } from '../../domain/flagsmith-document.js';
 import { importFlagsmithDocument } from '../../domain/use-cases/import-flagsmith.js';
+import { publicationStatus } from '../../domain/use-cases/publish-documents.js';
 import * as useCases from '../../domain/use-cases/features.js';
 import * as schemas from '../../domain/schemas.js';
 import { bodyAs, environmentOf, type Handler, type HandlerContext, ok, param, projectOf, queryAs } from './context.js';
@@ -67,6 +68,12 @@ export const importFlagsmith: Handler = async (c) => {
   }
   const dryRun = (c.query as { dryRun?: string } | undefined)?.dryRun === 'true';
   return ok(await importFlagsmithDocument(c.deps, c.actor, environmentOf(c), project, c.body, { dryRun }));
+};
+
+export const getPublication: Handler = async (c) => {
+  const status = await publicationStatus(c.deps.store, environmentOf(c).id);
+  if (!status) throw new NotFound('No such environment.');
+  return ok(status);
 };
 
 /** Deterministic JSON: the body is sent as is, not re-serialised. */

@@ -1,6 +1,7 @@
 /**
  * Flagsmith's SDK API (`/api/v1/`), as its 14 SDKs call it.
  */
+import { createHash, randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { traitValueSchema } from '../../engine/schema.js';
 import { BadRequest, Forbidden } from '../../domain/errors.js';
@@ -48,7 +49,9 @@ const traitsInput = z
   )
   .max(MAX_TRAITS, `at most ${MAX_TRAITS} traits`)
   .default([]);
-const identityBody = z.looseObject({ identifier, traits: traitsInput.nullish(), transient: z.boolean().nullish() });
+// Flagsmith's web client and flagsmith-cli send anonymous identities with no identifier
+// (absent, null or ""): they are evaluated as transient identities (see postIdentityFlags).
+const identityBody = z.looseObject({ identifier: identifier.or(z.literal('')).nullish(), traits: traitsInput.nullish(), transient: z.boolean().nullish() });
 const identityQuery = z.looseObject({ identifier, transient: z.enum(['true', 'false', 'True', 'False', '1', '0']).optional() });
 
 /**
@@ -94,8 +97,26 @@ export const getIdentityFlags: SdkHandler = async (context) => {
 export const postIdentityFlags: SdkHandler = async (context) => {
   const body = sdkValidate(identityBody, readJson(context.event), 'The identity is not valid.');
   const inputs = (body.traits ?? []).map((trait) => ({ key: trait.trait_key, value: trait.trait_value, transient: trait.transient ?? false }));
+  // No identifier: as Flagsmith does, a transient identity whose identifier is generated (and
+  // returned, so a client may send it back with later calls).
+  if (!body.identifier) return identityFlags(context, anonymousIdentifier(inputs), inputs, true);
   return identityFlags(context, body.identifier, inputs, body.transient ?? false);
 };
+
+/**
+ * The identifier Flagsmith gives an anonymous identity: the SHA-256 of its traits (sorted by key,
+ * key then value), so the same traits land in the same split buckets; a random UUID when it has
+ * no traits. Values are written as Python's str() writes them, as Flagsmith's API does.
+ */
+export function anonymousIdentifier(traits: readonly TraitInput[]): string {
+  if (traits.length === 0) return randomUUID();
+  const text = (value: unknown) => (value === true ? 'True' : value === false ? 'False' : value === null ? 'None' : String(value));
+  const joined = [...traits]
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map((trait) => `${trait.key}${text(trait.value)}`)
+    .join('');
+  return createHash('sha256').update(joined).digest('hex');
+}
 
 /** Identity overrides per document page; a page never splits one identity's overrides. */
 export const DOCUMENT_PAGE_ITEMS = 1000;

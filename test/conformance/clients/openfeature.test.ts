@@ -53,7 +53,8 @@ describe('@openfeature/server-sdk with @openfeature/ofrep-provider', () => {
     const disabled = await client.getStringDetails('filler_1', 'x', { targetingKey: 'of-6' });
     expect(disabled).toMatchObject({ value: 'v1', reason: 'DISABLED' });
     await api.call('PATCH', `/admin/v1/environments/${env.envId}/feature-states/dark_mode`, { body: { enabled: false } });
-    await new Promise((resolve) => setTimeout(resolve, 150)); // the test stack's snapshot TTL
+    // Served once the test stack's snapshot (100 ms TTL) reloads: wait for it, not for a time.
+    await expect.poll(async () => (await client.getBooleanDetails('dark_mode', true, { targetingKey: 'of-7' })).value, { timeout: 60_000 }).toBe(false);
     const toggleOff = await client.getBooleanDetails('dark_mode', true, { targetingKey: 'of-7' });
     expect(toggleOff).toMatchObject({ value: false, reason: 'DISABLED' });
     await api.call('PATCH', `/admin/v1/environments/${env.envId}/feature-states/dark_mode`, { body: { enabled: true } });
@@ -93,9 +94,9 @@ describe('@openfeature/web-sdk with @openfeature/ofrep-web-provider', () => {
     expect(client.getStringValue('banner', 'x')).toBe('welcome, pro');
     expect(client.getNumberValue('max_items', 0)).toBe(10);
     expect(client.getBooleanValue('dark_mode', false)).toEqual(expect.any(Boolean));
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    // Polls of unchanged flags answer 304: wait for the first poll (not for a time).
+    await expect.poll(() => statuses.slice(1), { timeout: 60_000 }).toContain(304);
     expect(statuses[0]).toBe(200);
-    expect(statuses.slice(1)).toContain(304);
     expect(statuses.slice(1).every((status) => status === 304)).toBe(true);
   });
 });

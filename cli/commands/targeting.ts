@@ -1,0 +1,245 @@
+/** Segments, overrides (segment, tenant, identity) and identities. */
+import { readFile } from 'node:fs/promises';
+import { type Command, Option } from 'commander';
+import { environmentOption, family, leaf, projectOption, run, yesOption } from '../command.js';
+import { parseValue, table } from '../context.js';
+import { UsageError } from '../errors.js';
+
+interface Segment {
+  id: string;
+  name: string;
+  description: string;
+  rules: unknown[];
+  version: number;
+}
+interface Override {
+  featureName: string;
+  enabled: boolean;
+  value: unknown;
+  segmentId?: string;
+  tenantId?: string;
+  priority?: number;
+}
+interface Identity {
+  identifier: string;
+  traits: Record<string, unknown>;
+  overrides: Override[];
+}
+
+const show = (value: unknown) => JSON.stringify(value);
+
+/** `--rules` as JSON, or `@file` holding it. */
+async function rulesOf(text: string): Promise<unknown> {
+  const source = text.startsWith('@') ? await readFile(text.slice(1), 'utf8') : text;
+  try {
+    return JSON.parse(source);
+  } catch (error) {
+    throw new UsageError(`--rules must be JSON (or @file): ${(error as Error).message}`);
+  }
+}
+
+export function targetingCommands(program: Command): void {
+  // --- Segments ---
+  const segments = family(program, 'segments', 'Segments: identities matched by rules on their traits', ['segment']);
+  leaf(segments, 'list', 'List segments', ['listSegments'])
+    .addOption(projectOption())
+    .action(
+      run(async (ctx, options: { project?: string; json?: boolean }) => {
+        const project = await ctx.project(options.project);
+        const items = await (await ctx.api()).listAll<Segment>('listSegments', { projectId: project.id });
+        ctx.print(options.json, items, () => table(items.map((s) => ({ name: s.name, id: s.id, rules: s.rules.length, description: s.description })), ['name', 'id', 'rules', 'description']));
+      }),
+    );
+  leaf(segments, 'get <segment>', 'Show a segment and its rules', ['getSegment'])
+    .addOption(projectOption())
+    .action(
+      run(async (ctx, given: string, options: { project?: string; json?: boolean }) => {
+        const project = await ctx.project(options.project);
+        const { id } = await ctx.segment(project.id, given);
+        const segment = await (await ctx.api()).call<Segment>('getSegment', { projectId: project.id, segmentId: id });
+        ctx.print(options.json, segment, () => `${segment.name} (${segment.id})${segment.description ? `: ${segment.description}` : ''}\n${JSON.stringify(segment.rules, null, 2)}`);
+      }),
+    );
+  leaf(segments, 'create <name>', 'Create a segment', ['createSegment'])
+    .addOption(projectOption())
+    .requiredOption('--rules <json|@file>', 'rules, e.g. \'[{"type":"ALL","conditions":[{"operator":"EQUAL","property":"plan","value":"pro"}]}]\'')
+    .option('--description <text>', 'what it is')
+    .action(
+      run(async (ctx, name: string, options: { project?: string; rules: string; description?: string; json?: boolean }) => {
+        const project = await ctx.project(options.project);
+        const body = { name, rules: await rulesOf(options.rules), ...(options.description ? { description: options.description } : {}) };
+        const segment = await (await ctx.api()).call<Segment>('createSegment', { projectId: project.id }, { body });
+        ctx.print(options.json, segment, () => `Created segment "${segment.name}" (${segment.id}).`);
+      }),
+    );
+  leaf(segments, 'update <segment>', "Change a segment's name, description or rules", ['updateSegment'])
+    .addOption(projectOption())
+    .option('--name <name>', 'new name')
+    .option('--rules <json|@file>', 'new rules')
+    .option('--description <text>', 'new description')
+    .action(
+      run(async (ctx, given: string, options: { project?: string; name?: string; rules?: string; description?: string; json?: boolean }) => {
+        const project = await ctx.project(options.project);
+        const { id } = await ctx.segment(project.id, given);
+        const body = {
+          ...(options.name ? { name: options.name } : {}),
+          ...(options.rules ? { rules: await rulesOf(options.rules) } : {}),
+          ...(options.description !== undefined ? { description: options.description } : {}),
+        };
+        if (Object.keys(body).length === 0) throw new UsageError('Nothing to change: give --name, --rules or --description.');
+        const segment = await (await ctx.api()).call<Segment>('updateSegment', { projectId: project.id, segmentId: id }, { body });
+        ctx.print(options.json, segment, () => `Updated segment "${segment.name}" (version ${segment.version}).`);
+      }),
+    );
+  leaf(segments, 'delete <segment>', 'Delete a segment (and its overrides)', ['deleteSegment'])
+    .addOption(projectOption())
+    .addOption(yesOption())
+    .action(
+      run(async (ctx, given: string, options: { project?: string; yes?: boolean; json?: boolean }) => {
+        const project = await ctx.project(options.project);
+        const segment = await ctx.segment(project.id, given);
+        await ctx.confirm(options.yes, `Delete segment "${segment.name}"`);
+        await (await ctx.api()).call('deleteSegment', { projectId: project.id, segmentId: segment.id });
+        ctx.print(options.json, { deleted: segment.id }, () => `Deleted segment "${segment.name}".`);
+      }),
+    );
+
+  // --- Overrides ---
+  const overrides = family(program, 'overrides', "A feature's values for a segment, a tenant or one identity", ['override']);
+  const target = (command: Command) =>
+    command
+      .addOption(new Option('--segment <name|id>', 'a segment override').conflicts(['tenant', 'identity']))
+      .addOption(new Option('--tenant <id>', 'a tenant override (the identity trait `tenant`, or the project tenant trait)').conflicts('identity'))
+      .addOption(new Option('--identity <identifier>', "one identity's override"))
+      .addOption(environmentOption())
+      .addOption(projectOption());
+  type Target = { segment?: string; tenant?: string; identity?: string; environment: string; project?: string };
+  const which = (options: Target) => {
+    if (!options.segment && !options.tenant && !options.identity) throw new UsageError('Say whose override: --segment, --tenant or --identity.');
+  };
+
+  target(leaf(overrides, 'list <feature>', "A feature's segment and tenant overrides in an environment", ['listOverrides'])).action(
+    run(async (ctx, feature: string, options: Target & { json?: boolean }) => {
+      const env = await ctx.environment(options.environment, options.project);
+      const found = await (await ctx.api()).call<{ segmentOverrides: Override[]; tenantOverrides: Override[] }>('listOverrides', { envId: env.id, featureName: feature });
+      ctx.print(options.json, found, () =>
+        table(
+          [
+            ...found.segmentOverrides.map((o) => ({ kind: 'segment', target: o.segmentId, priority: o.priority, state: o.enabled ? 'on' : 'off', value: show(o.value) })),
+            ...found.tenantOverrides.map((o) => ({ kind: 'tenant', target: o.tenantId, state: o.enabled ? 'on' : 'off', value: show(o.value) })),
+          ],
+          ['kind', 'target', 'priority', 'state', 'value'],
+        ),
+      );
+    }),
+  );
+
+  target(leaf(overrides, 'set <feature>', 'Create or replace an override', ['putSegmentOverride', 'putTenantOverride', 'putIdentityOverride']))
+    .addOption(new Option('--on', 'the feature is on for them').conflicts('off'))
+    .addOption(new Option('--off', 'the feature is off for them'))
+    .option('--value <json>', 'their value (default: the feature initial value)')
+    .option('--priority <n>', 'segment overrides: lower wins', '0')
+    .action(
+      run(async (ctx, feature: string, options: Target & { on?: boolean; off?: boolean; value?: string; priority: string; json?: boolean }) => {
+        which(options);
+        if (!options.on && !options.off) throw new UsageError('Say --on or --off.');
+        const api = await ctx.api();
+        const env = await ctx.environment(options.environment, options.project);
+        const body = { enabled: Boolean(options.on), ...(options.value !== undefined ? { value: parseValue(options.value) } : {}) };
+        let result: Override;
+        let whom: string;
+        if (options.segment) {
+          const segment = await ctx.segment(env.projectId, options.segment);
+          whom = `segment "${segment.name}"`;
+          result = await api.call('putSegmentOverride', { envId: env.id, featureName: feature, segmentId: segment.id }, { body: { ...body, priority: Number(options.priority) } });
+        } else if (options.tenant) {
+          whom = `tenant ${options.tenant}`;
+          result = await api.call('putTenantOverride', { envId: env.id, featureName: feature, tenantId: options.tenant }, { body });
+        } else {
+          whom = `identity ${options.identity}`;
+          result = await api.call('putIdentityOverride', { envId: env.id, identifier: options.identity as string, featureName: feature }, { body });
+        }
+        ctx.print(options.json, result, () => `${feature} for ${whom} in ${env.name}: ${result.enabled ? 'on' : 'off'}, value ${show(result.value)}`);
+      }),
+    );
+
+  target(leaf(overrides, 'remove <feature>', 'Remove an override', ['deleteSegmentOverride', 'deleteTenantOverride', 'deleteIdentityOverride']))
+    .addOption(yesOption())
+    .action(
+      run(async (ctx, feature: string, options: Target & { yes?: boolean; json?: boolean }) => {
+        which(options);
+        const api = await ctx.api();
+        const env = await ctx.environment(options.environment, options.project);
+        if (options.segment) {
+          const segment = await ctx.segment(env.projectId, options.segment);
+          await ctx.confirm(options.yes, `Remove the override of ${feature} for segment "${segment.name}" in ${env.name}`);
+          await api.call('deleteSegmentOverride', { envId: env.id, featureName: feature, segmentId: segment.id });
+        } else if (options.tenant) {
+          await ctx.confirm(options.yes, `Remove the override of ${feature} for tenant ${options.tenant} in ${env.name}`);
+          await api.call('deleteTenantOverride', { envId: env.id, featureName: feature, tenantId: options.tenant });
+        } else {
+          await ctx.confirm(options.yes, `Remove the override of ${feature} for identity ${options.identity} in ${env.name}`);
+          await api.call('deleteIdentityOverride', { envId: env.id, identifier: options.identity as string, featureName: feature });
+        }
+        ctx.print(options.json, { removed: feature }, () => `Removed the override of ${feature}.`);
+      }),
+    );
+
+  // --- Identities ---
+  const identities = family(program, 'identities', 'Identities (users) of an environment: traits and overrides', ['identity']);
+  leaf(identities, 'list', 'List identities', ['listIdentities'])
+    .addOption(environmentOption())
+    .addOption(projectOption())
+    .option('--limit <n>', 'how many', '100')
+    .action(
+      run(async (ctx, options: { environment: string; project?: string; limit: string; json?: boolean }) => {
+        const env = await ctx.environment(options.environment, options.project);
+        const page = await (await ctx.api()).call<{ items: Identity[]; cursor?: string }>('listIdentities', { envId: env.id }, { query: { limit: options.limit } });
+        ctx.print(options.json, page, () => table(page.items.map((i) => ({ identifier: i.identifier, traits: i.traits })), ['identifier', 'traits']) + (page.cursor ? '\n(more: raise --limit)' : ''));
+      }),
+    );
+  leaf(identities, 'get <identifier>', "Show an identity's traits and overrides", ['getIdentity'])
+    .addOption(environmentOption())
+    .addOption(projectOption())
+    .action(
+      run(async (ctx, identifier: string, options: { environment: string; project?: string; json?: boolean }) => {
+        const env = await ctx.environment(options.environment, options.project);
+        const identity = await (await ctx.api()).call<Identity>('getIdentity', { envId: env.id, identifier });
+        ctx.print(options.json, identity, () =>
+          [
+            `${identity.identifier} (in ${env.name})`,
+            ...Object.entries(identity.traits).map(([key, value]) => `  trait ${key} = ${show(value)}`),
+            ...identity.overrides.map((o) => `  override ${o.featureName}: ${o.enabled ? 'on' : 'off'} ${show(o.value)}`),
+          ].join('\n'),
+        );
+      }),
+    );
+  leaf(identities, 'set-traits <identifier> <key=value...>', "Create an identity or replace its traits (values as JSON, or strings; key=null removes)", ['putIdentity'])
+    .addOption(environmentOption())
+    .addOption(projectOption())
+    .action(
+      run(async (ctx, identifier: string, pairs: string[], options: { environment: string; project?: string; json?: boolean }) => {
+        const traits: Record<string, unknown> = {};
+        for (const pair of pairs) {
+          const at = pair.indexOf('=');
+          if (at < 1) throw new UsageError(`Expected key=value, got "${pair}".`);
+          traits[pair.slice(0, at)] = parseValue(pair.slice(at + 1));
+        }
+        const env = await ctx.environment(options.environment, options.project);
+        const identity = await (await ctx.api()).call<Identity>('putIdentity', { envId: env.id, identifier }, { body: { traits } });
+        ctx.print(options.json, identity, () => `${identity.identifier}: ${Object.entries(identity.traits).map(([k, v]) => `${k}=${show(v)}`).join(', ') || 'no traits'}`);
+      }),
+    );
+  leaf(identities, 'delete <identifier>', 'Delete an identity and its overrides', ['deleteIdentity'])
+    .addOption(environmentOption())
+    .addOption(projectOption())
+    .addOption(yesOption())
+    .action(
+      run(async (ctx, identifier: string, options: { environment: string; project?: string; yes?: boolean; json?: boolean }) => {
+        const env = await ctx.environment(options.environment, options.project);
+        await ctx.confirm(options.yes, `Delete identity ${identifier} of ${env.name} and its overrides`);
+        await (await ctx.api()).call('deleteIdentity', { envId: env.id, identifier });
+        ctx.print(options.json, { deleted: identifier }, () => `Deleted identity ${identifier}.`);
+      }),
+    );
+}

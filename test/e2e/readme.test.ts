@@ -1,0 +1,195 @@
+/**
+ * The README, executed: every shell block of README.md runs, in order, in a fresh copy of the
+ * repository (its files as they are now, node_modules linked) against a fresh `npm run dev`, and
+ * must succeed. So the README cannot drift from what works.
+ *
+ * How a README block says how it runs (its info string, after ```sh):
+ *   (nothing)                   Runs in bash (`set -euo pipefail`), in the copy's root, in a shell of
+ *                               its own (variables do not carry over: make each block self-contained).
+ *                               It must exit 0. curl runs with --fail-with-body, so an HTTP error fails.
+ *   background ready="<text>"   A long-running command (`npm run dev`, a receiver), as in another
+ *                               terminal: started, waited for until its output shows <text>, left
+ *                               running for the blocks after it, stopped with Ctrl-C at the end.
+ *   not-run:aws                 Needs an AWS account, so it is checked instead of run: placeholders
+ *                               (<...>) are filled with `placeholder`, `npx cdk deploy ARGS` runs as
+ *                               `npx cdk synth ARGS`, `npx cdk bootstrap` as `npx cdk --version`,
+ *                               `aws ...` answers a sample stream ARN,
+ *                               `npm ci` is skipped (this run did it), and `vexilla` only parses its
+ *                               arguments (VEXILLA_PARSE_ONLY=1: an unknown command or option fails).
+ *   not-run:self                How this very suite runs (`npm ci`, `npm test`): each npm script it
+ *                               names must exist.
+ *   not-run:unpublished         Installs a package of this repository that is not on npm yet
+ *                               (`npm install @vexilla/sdk`): the package must be one of ours.
+ * Ports: the README's 8080 (the API) and 9000 (the webhook receiver) are replaced by free ports,
+ * the way a user with those ports taken would pass PORT. Other blocks (ts, js) are not run here:
+ * the SDK's is run by test/integration/sdk-package.test.ts.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { chmod, cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, processGroup, quietEnv, REPO_ROOT } from '../support/dev-process.js';
+
+interface Block {
+  line: number;
+  kind: 'run' | 'background' | 'not-run:aws' | 'not-run:self' | 'not-run:unpublished';
+  ready?: string | undefined;
+  code: string;
+}
+
+/** The README's shell blocks, with how each runs. */
+function readmeBlocks(markdown: string): Block[] {
+  const blocks: Block[] = [];
+  const fence = /^```sh(?<info>[^\n]*)\n(?<code>[\s\S]*?)^```$/gm;
+  for (const match of markdown.matchAll(fence)) {
+    const info = (match.groups?.info ?? '').trim();
+    const line = markdown.slice(0, match.index).split('\n').length;
+    const kind = info.startsWith('background') ? 'background' : (['not-run:aws', 'not-run:self', 'not-run:unpublished'] as const).find((marker) => marker === info) ?? (info === '' ? 'run' : undefined);
+    if (!kind) throw new Error(`README.md line ${line}: unknown block marker "${info}" (see the top of test/e2e/readme.test.ts)`);
+    blocks.push({ line, kind, ready: /ready="([^"]+)"/.exec(info)?.[1], code: match.groups?.code ?? '' });
+  }
+  return blocks;
+}
+
+let copy: string;
+let ports: { api: number; receiver: number };
+const background: { block: Block; child: ChildProcess; output: () => string }[] = [];
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  // A fresh copy: the files git would clone (tracked and new, not ignored), node_modules linked,
+  // and the DynamoDB Local download shared (a cache, fetched by the first run that needs it).
+  copy = await mkdtemp(join(tmpdir(), 'vexilla-readme-'));
+  const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: REPO_ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
+  for (const file of files) {
+    await mkdir(dirname(join(copy, file)), { recursive: true });
+    await cp(join(REPO_ROOT, file), join(copy, file)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error; // deleted in the working tree, not yet committed
+    });
+  }
+  await symlink(join(REPO_ROOT, 'node_modules'), join(copy, 'node_modules'));
+  await mkdir(join(REPO_ROOT, '.vexilla', 'cache'), { recursive: true });
+  await mkdir(join(copy, '.vexilla'), { recursive: true });
+  await symlink(join(REPO_ROOT, '.vexilla', 'cache'), join(copy, '.vexilla', 'cache'));
+  // curl as the README calls it, but an HTTP error fails the block.
+  const bin = join(copy, '.readme-bin');
+  await mkdir(bin);
+  await writeFile(join(bin, 'curl'), '#!/bin/sh\nexec /usr/bin/curl --fail-with-body "$@"\n');
+  await chmod(join(bin, 'curl'), 0o755);
+  ports = { api: await freePort(), receiver: await freePort() };
+  const { VEXILLA_API_URL: _url, VEXILLA_TOKEN: _token, VEXILLA_PROJECT: _project, ...clean } = quietEnv;
+  env = { ...clean, PATH: `${bin}:${clean.PATH}` };
+});
+
+// If the run is interrupted before afterAll, the background groups (Java included) still go.
+process.once('exit', () => {
+  for (const { child } of background) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    try {
+      process.kill(-(child.pid as number), 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+});
+
+afterAll(async () => {
+  for (const { child } of background.reverse()) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    process.kill(-(child.pid as number), 'SIGINT');
+    const exited = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 30_000);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    // Ctrl-C leaves nothing behind; if it did, the group is taken down so no test leaks Java.
+    if (!exited || (await processGroup(child.pid as number)).length > 0) {
+      try {
+        process.kill(-(child.pid as number), 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+  if (copy) await rm(copy, { recursive: true, force: true });
+});
+
+/** The block as this run types it: the README's ports replaced by free ones. */
+const typed = (code: string) => code.replaceAll(/\b8080\b/g, String(ports.api)).replaceAll(/\b9000\b/g, String(ports.receiver));
+
+function runBash(script: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('bash', ['-c', `set -euo pipefail\n${script}`], { cwd: copy, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.on('exit', (code) => resolve({ code, output }));
+  });
+}
+
+/** `not-run:aws`: the same commands, checked. */
+const AWS_CHECK = `
+npm() { if [ "$1" = ci ]; then echo "(npm ci: done by this run)"; else command npm "$@"; fi; }
+npx() {
+  if [ "$1" = cdk ] && [ "$2" = deploy ]; then shift 2; command npx cdk synth --quiet "$@";
+  elif [ "$1" = cdk ] && [ "$2" = bootstrap ]; then command npx cdk --version;
+  else command npx "$@"; fi
+}
+# The AWS CLI answers what a describe-table would (the stream ARN of a kept table).
+aws() { echo "arn:aws:dynamodb:eu-west-1:123456789012:table/placeholder/stream/2030-01-01T00:00:00.000"; }
+export VEXILLA_PARSE_ONLY=1
+`;
+
+const markdown = await readFile(join(REPO_ROOT, 'README.md'), 'utf8');
+const blocks = readmeBlocks(markdown);
+
+describe('README.md, executed', () => {
+  it('has shell blocks to run, each marked the way this test knows', () => {
+    expect(blocks.filter((block) => block.kind === 'run').length).toBeGreaterThan(3);
+    expect(blocks.some((block) => block.kind === 'background' && /npm run dev/.test(block.code))).toBe(true);
+  });
+
+  for (const block of blocks) {
+    const title = `line ${block.line} (${block.kind}): ${block.code.split('\n').find((l) => l.trim() && !l.startsWith('#'))?.trim()}`;
+    it(title, async () => {
+      if (block.kind === 'not-run:self') {
+        const { scripts } = JSON.parse(await readFile(join(copy, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+        for (const [, script] of block.code.matchAll(/^npm (?:run )?(\w[\w:-]*)/gm)) {
+          if (script !== 'ci' && script !== 'install') expect(scripts, `npm ${script}`).toHaveProperty(script as string);
+        }
+        return;
+      }
+      if (block.kind === 'not-run:unpublished') {
+        const ours = JSON.parse(await readFile(join(copy, 'sdk/package.json'), 'utf8')).name as string;
+        const named = [...block.code.matchAll(/^npm install (\S+)/gm)].map((match) => match[1]);
+        expect(named.length).toBeGreaterThan(0);
+        for (const name of named) expect(name).toBe(ours);
+        return;
+      }
+      if (block.kind === 'background') {
+        const port = /npm run dev/.test(block.code) ? ports.api : ports.receiver;
+        const child = spawn('bash', ['-c', typed(block.code)], { cwd: copy, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+        let output = '';
+        child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+        child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+        background.push({ block, child, output: () => output });
+        await expect.poll(() => (child.exitCode !== null ? `exited ${child.exitCode}: ${output}` : output.includes(block.ready ?? '')), { timeout: 300_000, interval: 200 }).toBe(true);
+        return;
+      }
+      const script = block.kind === 'not-run:aws' ? `${AWS_CHECK}\n${typed(block.code).replaceAll(/<[^<>\n]+>/g, 'placeholder')}` : typed(block.code);
+      const { code, output } = await runBash(script);
+      expect(code, `README.md line ${block.line} failed:\n${output}`).toBe(0);
+      // What a reader of these blocks is promised, beyond "it ran".
+      if (block.code.includes('--on --wait')) expect(output).toContain('"key":"new_checkout","value":true');
+      if (block.code.includes('webhooks deliveries')) {
+        expect(output).toMatch(/delivered/);
+        const receiver = background.find(({ block: b }) => b.code.includes('webhook-receiver'));
+        await expect.poll(() => receiver?.output() ?? '', { timeout: 60_000 }).toContain('verified feature-state.changed updated');
+      }
+    });
+  }
+});
