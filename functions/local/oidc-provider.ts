@@ -50,6 +50,11 @@ export interface LocalOidcProvider {
   state: SavedProviderState;
   /** What the admin API needs to accept this provider's tokens. */
   signIn: SignInConfig;
+  /**
+   * Publishes `keys` from now on and signs with the first, at the same issuer and on the same
+   * connections (as a provider rotating its key does). Sessions and codes already issued stay valid.
+   */
+  rotateKeys(keys: JWK[]): void;
   close(): Promise<void>;
 }
 
@@ -136,10 +141,10 @@ export async function startLocalOidcProvider(options: LocalOidcProviderOptions):
   const { port } = server.address() as AddressInfo;
   const issuer = `http://127.0.0.1:${port}`;
   const origins = options.appOrigins.map((origin) => origin.replace(/\/$/, ''));
-  const keys = options.keys ?? [await newSigningKey()];
+  let keys = options.keys ?? [await newSigningKey()];
   const cookieKeys = options.cookieKeys ?? [randomBytes(32).toString('base64url')];
 
-  const configuration: Configuration = {
+  const configuration = (jwks: JWK[]): Configuration => ({
     // Sessions, codes and tokens in memory (a restart signs everyone out), said once here
     // rather than warned about on every start.
     adapter: class LocalStackAdapter extends MemoryAdapter {} as unknown as Configuration['adapter'],
@@ -155,7 +160,7 @@ export async function startLocalOidcProvider(options: LocalOidcProviderOptions):
         post_logout_redirect_uris: origins.map((origin) => `${origin}${DASHBOARD_SIGNED_OUT_PATH}`),
       },
     ],
-    jwks: { keys },
+    jwks: { keys: jwks },
     cookies: {
       keys: cookieKeys,
       // Plain http on loopback: SameSite=None cookies would need Secure, which browsers refuse here.
@@ -196,9 +201,9 @@ export async function startLocalOidcProvider(options: LocalOidcProviderOptions):
       ctx.type = 'html';
       ctx.body = page('Sign-in error', `<h1>Sign-in error</h1><p>${escapeHtml(String(out.error))}: ${escapeHtml(String(out.error_description ?? ''))}</p>`);
     },
-  };
-  const provider = new Provider(issuer, configuration);
-  const callback = provider.callback();
+  });
+  let provider = new Provider(issuer, configuration(keys));
+  let callback = provider.callback();
 
   /** The sign-in page and its form: our own interaction, in place of the development one. */
   async function interaction(request: IncomingMessage, response: ServerResponse, uid: string, action: string | undefined): Promise<void> {
@@ -251,8 +256,15 @@ export async function startLocalOidcProvider(options: LocalOidcProviderOptions):
     issuer,
     port,
     clientId,
-    state: { port, keys: keys as Record<string, unknown>[], cookieKeys },
+    get state() {
+      return { port, keys: keys as Record<string, unknown>[], cookieKeys };
+    },
     signIn: { issuer, clientId },
+    rotateKeys(next) {
+      keys = next;
+      provider = new Provider(issuer, configuration(keys));
+      callback = provider.callback();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

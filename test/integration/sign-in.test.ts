@@ -4,12 +4,13 @@
  * exactly right are refused with 401.
  */
 import { createPublicKey } from 'node:crypto';
-import { decodeJwt, type JWK, SignJWT } from 'jose';
+import { decodeJwt, decodeProtectedHeader, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publicSignInConfig } from '../../functions/domain/sign-in.js';
-import { newSigningKey } from '../../functions/local/oidc-provider.js';
-import { signInWithCode } from '../support/oidc-flow.js';
+import { newSigningKey, startLocalOidcProvider } from '../../functions/local/oidc-provider.js';
+import { refreshTokens, signInWithCode } from '../support/oidc-flow.js';
 import { APP_ORIGIN, type SignInFixture, startSignInFixture } from '../support/sign-in.js';
+import { startTestApi } from '../support/test-api.js';
 
 const AUDIENCE = 'https://api.vexilla.example';
 let fixture: SignInFixture;
@@ -83,17 +84,10 @@ describe('signing in', () => {
   it('refreshes the ID token with the refresh token, as Cognito does', async () => {
     const tokens = await fixture.signIn('ana@example.com');
     expect(tokens.refreshToken).toBeDefined();
-    const discovery = (await (await fetch(`${fixture.provider.issuer}/.well-known/openid-configuration`)).json()) as { token_endpoint: string };
-    const refreshed = await fetch(discovery.token_endpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: APP_ORIGIN },
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refreshToken as string, client_id: fixture.provider.clientId }).toString(),
-    });
-    expect(refreshed.status).toBe(200);
+    const refreshed = await refreshTokens({ issuer: fixture.provider.issuer, clientId: fixture.provider.clientId, refreshToken: tokens.refreshToken as string, origin: APP_ORIGIN });
     // The dashboard calls the token endpoint from its own origin: CORS allows exactly that one.
-    expect(refreshed.headers.get('access-control-allow-origin')).toBe(APP_ORIGIN);
-    const { id_token: idToken } = (await refreshed.json()) as { id_token: string };
-    expect((await fixture.api.call('GET', '/admin/v1/me', asPerson(idToken))).body.email).toBe('ana@example.com');
+    expect(refreshed.allowedOrigin).toBe(APP_ORIGIN);
+    expect((await fixture.api.call('GET', '/admin/v1/me', asPerson(refreshed.idToken))).body.email).toBe('ana@example.com');
   });
 });
 
@@ -205,5 +199,36 @@ describe('membership takes effect on the next request', () => {
     const org = `/admin/v1/organisations/${fixture.api.organisationId}`;
     expect((await fixture.api.call('DELETE', `${org}/members/${dee}`, asPerson(idToken))).status).toBe(403);
     expect((await fixture.api.call('PATCH', `${org}/members/${dee}`, { ...asPerson(idToken), body: { roles: { organisation: 'admin' } } })).status).toBe(403);
+  });
+});
+
+describe('the identity provider rotates its signing key', () => {
+  it('accepts tokens signed with a key published after the first verification, and the old key while it is published', async () => {
+    // Prepare: a provider signing with key A, and an API that has already fetched its keys.
+    const [a, b] = [await newSigningKey(), await newSigningKey()];
+    const provider = await startLocalOidcProvider({ appOrigins: [APP_ORIGIN], keys: [a], anyEmail: true });
+    const { issuer, clientId } = provider;
+    // No cooldown between key fetches, so the first token naming the new key fetches at once
+    // (by default an unknown key id may fetch at most every 30 s; see sign-in-verifier.ts).
+    const api = await startTestApi({ adminApi: { signIn: provider.signIn, verifier: { cooldownMs: 0 } } });
+    const signIn = () => signInWithCode({ issuer, clientId, redirectUri: `${APP_ORIGIN}/auth/callback`, email: 'rota@example.com' });
+    const me = async (token: string) => (await api.call('GET', '/admin/v1/me', { token })).status;
+    try {
+      const before = (await signIn()).idToken;
+      expect(decodeProtectedHeader(before).kid).toBe(a.kid);
+      expect(await me(before)).toBe(200);
+
+      // Act: the provider signs with B from now on, and still publishes A.
+      provider.rotateKeys([b, a]);
+      const after = (await signIn()).idToken;
+
+      // Assess: the new key's token is accepted with nothing configured, and so is the old one.
+      expect(decodeProtectedHeader(after).kid).toBe(b.kid);
+      expect(await me(after)).toBe(200);
+      expect(await me(before)).toBe(200);
+    } finally {
+      await api.close();
+      await provider.close();
+    }
   });
 });

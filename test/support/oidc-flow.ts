@@ -1,9 +1,11 @@
 /**
- * The authorization code + PKCE flow, driven over HTTP with fetch, as a browser would drive it:
- * authorization request, the provider's sign-in page (its form posted), the redirect back with
- * the code, and the token request with the code verifier. No browser needed for the backend.
+ * The authorization code + PKCE flow over real HTTP, as the dashboard will run it: the client's
+ * side with `oauth4webapi` (discovery, code verifier and challenge, state and nonce, the
+ * authorization response checked, the code exchanged, the ID token's claims validated), and the
+ * person's side (the provider's sign-in page and its form, the redirects) with fetch and a
+ * cookie jar, as a browser would. No browser is needed for the backend.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import * as oauth from 'oauth4webapi';
 
 export interface Tokens {
   idToken: string;
@@ -35,18 +37,35 @@ export interface FlowOptions {
   scope?: string;
   /** Leave PKCE out, to see the provider refuse. */
   withoutPkce?: boolean;
-  /** Send this verifier at the token endpoint instead of the right one. */
+  /** Send another verifier at the token endpoint than the one the challenge was made from. */
   wrongVerifier?: boolean;
+}
+
+// The local provider listens on plain http on loopback.
+const insecure = { [oauth.allowInsecureRequests]: true } as const;
+
+/** The provider's metadata, checked to name the issuer it was fetched from. */
+export async function discover(issuer: string): Promise<oauth.AuthorizationServer> {
+  const url = new URL(issuer);
+  return oauth.processDiscoveryResponse(url, await oauth.discoveryRequest(url, insecure));
+}
+
+/** An error a step of the flow ended in, with the provider's `error` and `error_description`. */
+function refused(error: unknown): Error {
+  if (error instanceof oauth.ResponseBodyError || error instanceof oauth.AuthorizationResponseError) {
+    return new Error(`refused: ${error.error}: ${error.error_description ?? ''}`, { cause: error });
+  }
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 /** Signs in and returns the tokens; throws with the provider's answer when a step fails. */
 export async function signInWithCode(options: FlowOptions): Promise<Tokens> {
-  const discovery = (await (await fetch(`${options.issuer}/.well-known/openid-configuration`)).json()) as { authorization_endpoint: string; token_endpoint: string };
-  const verifier = randomBytes(32).toString('base64url');
-  const challenge = createHash('sha256').update(verifier).digest('base64url');
-  const state = randomBytes(16).toString('base64url');
-  const nonce = randomBytes(16).toString('base64url');
-  const authorize = new URL(discovery.authorization_endpoint);
+  const as = await discover(options.issuer);
+  const client: oauth.Client = { client_id: options.clientId };
+  const verifier = oauth.generateRandomCodeVerifier();
+  const state = oauth.generateRandomState();
+  const nonce = oauth.generateRandomNonce();
+  const authorize = new URL(as.authorization_endpoint as string);
   authorize.search = new URLSearchParams({
     client_id: options.clientId,
     response_type: 'code',
@@ -54,58 +73,61 @@ export async function signInWithCode(options: FlowOptions): Promise<Tokens> {
     scope: options.scope ?? 'openid email profile',
     state,
     nonce,
-    ...(options.withoutPkce ? {} : { code_challenge: challenge, code_challenge_method: 'S256' }),
+    ...(options.withoutPkce ? {} : { code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' }),
   }).toString();
 
+  // The browser's part: the authorization request, the sign-in page and its form, the redirects.
   const jar = new CookieJar();
   let response = await fetch(authorize, { redirect: 'manual' });
   jar.take(response);
   let location = response.headers.get('location');
-  // The provider may redirect straight back with an error (no PKCE, a bad redirect URI).
+  // A bad redirect URI is answered with an error page, never a redirect to it.
   if (!location) throw new Error(`authorization request answered ${response.status}: ${await response.text()}`);
   let next = new URL(location, options.issuer);
-  if (next.href.startsWith(options.redirectUri)) throw new Error(`refused: ${next.searchParams.get('error')}: ${next.searchParams.get('error_description')}`);
-
-  // The sign-in page, then its form.
-  response = await fetch(next, { headers: { cookie: jar.header() } });
-  jar.take(response);
-  const html = await response.text();
-  const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
-  if (!action) throw new Error(`no sign-in form: ${html.slice(0, 200)}`);
-  response = await fetch(new URL(action.replace(/&#47;/g, '/'), options.issuer), {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ email: options.email, groups: (options.groups ?? []).join(',') }).toString(),
-  });
-  jar.take(response);
-
-  // Follow the provider's redirects until it sends the browser back to the app.
-  for (let hops = 0; hops < 10; hops++) {
-    location = response.headers.get('location');
-    if (!location) throw new Error(`sign-in stopped at ${response.status}: ${(await response.text()).slice(0, 300)}`);
-    next = new URL(location, options.issuer);
-    if (next.href.startsWith(options.redirectUri)) break;
-    response = await fetch(next, { redirect: 'manual', headers: { cookie: jar.header() } });
+  if (!next.href.startsWith(options.redirectUri)) {
+    response = await fetch(next, { headers: { cookie: jar.header() } });
     jar.take(response);
+    const html = await response.text();
+    const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
+    if (!action) throw new Error(`no sign-in form: ${html.slice(0, 200)}`);
+    response = await fetch(new URL(action.replace(/&#47;/g, '/'), options.issuer), {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ email: options.email, groups: (options.groups ?? []).join(',') }).toString(),
+    });
+    jar.take(response);
+    for (let hops = 0; hops < 10 && !next.href.startsWith(options.redirectUri); hops++) {
+      location = response.headers.get('location');
+      if (!location) throw new Error(`sign-in stopped at ${response.status}: ${(await response.text()).slice(0, 300)}`);
+      next = new URL(location, options.issuer);
+      if (next.href.startsWith(options.redirectUri)) break;
+      response = await fetch(next, { redirect: 'manual', headers: { cookie: jar.header() } });
+      jar.take(response);
+    }
   }
-  if (next.searchParams.get('error')) throw new Error(`refused: ${next.searchParams.get('error')}: ${next.searchParams.get('error_description')}`);
-  if (next.searchParams.get('state') !== state) throw new Error('state mismatch');
-  const code = next.searchParams.get('code');
-  if (!code) throw new Error(`no code in ${next.href}`);
 
-  const token = await fetch(discovery.token_endpoint, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      client_id: options.clientId,
-      code,
-      redirect_uri: options.redirectUri,
-      code_verifier: options.wrongVerifier ? randomBytes(32).toString('base64url') : verifier,
-    }).toString(),
-  });
-  const body = (await token.json()) as { id_token?: string; access_token?: string; refresh_token?: string; error?: string; error_description?: string };
-  if (!token.ok || !body.id_token || !body.access_token) throw new Error(`token request refused: ${body.error}: ${body.error_description}`);
-  return { idToken: body.id_token, accessToken: body.access_token, refreshToken: body.refresh_token };
+  // The client's part again, back at the redirect URI.
+  try {
+    const params = oauth.validateAuthResponse(as, client, next, state);
+    const tokenResponse = await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, options.redirectUri, options.wrongVerifier ? oauth.generateRandomCodeVerifier() : verifier, insecure);
+    const result = await oauth.processAuthorizationCodeResponse(as, client, tokenResponse, { expectedNonce: nonce, requireIdToken: true });
+    return { idToken: result.id_token as string, accessToken: result.access_token, refreshToken: result.refresh_token };
+  } catch (error) {
+    throw refused(error);
+  }
+}
+
+/** A new ID token for a refresh token, asked from `origin` as the dashboard asks it from the browser. */
+export async function refreshTokens(options: { issuer: string; clientId: string; refreshToken: string; origin: string }): Promise<Tokens & { allowedOrigin: string | null }> {
+  const as = await discover(options.issuer);
+  const client: oauth.Client = { client_id: options.clientId };
+  const response = await oauth.refreshTokenGrantRequest(as, client, oauth.None(), options.refreshToken, { ...insecure, headers: { origin: options.origin } });
+  const allowedOrigin = response.headers.get('access-control-allow-origin');
+  try {
+    const result = await oauth.processRefreshTokenResponse(as, client, response);
+    return { idToken: result.id_token as string, accessToken: result.access_token, refreshToken: result.refresh_token, allowedOrigin };
+  } catch (error) {
+    throw refused(error);
+  }
 }
