@@ -161,10 +161,12 @@ function identityFrom(text: (name: ContextOption) => string | undefined, bool: (
   const federation = [text('federationOidcIssuer'), text('federationOidcClientId'), text('federationOidcSecretArn')] as const;
   if (federation.some(Boolean) && !federation.every(Boolean)) fail('pass federationOidcIssuer, federationOidcClientId and federationOidcSecretArn together.');
   const [issuer, clientId, clientSecretArn] = federation;
-  return {
+  const cognito = {
     ...(samlMetadataUrl ? { saml: { metadataUrl: samlMetadataUrl, ...optional('emailAttribute', text('samlEmailAttribute')), ...optional('groupsAttribute', text('samlGroupsAttribute')) } } : {}),
     ...(issuer && clientId && clientSecretArn ? { oidcFederation: { issuer, clientId, clientSecretArn } } : {}),
     ...optional('domainPrefix', text('cognitoDomainPrefix')),
     ...optional('threatProtection', bool('cognitoThreatProtection')),
   };
+  // Nothing said: Cognito with its defaults, and the prop left out like every other default.
+  return Object.keys(cognito).length > 0 ? cognito : undefined;
 }

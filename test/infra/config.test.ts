@@ -35,6 +35,7 @@ describe('-c context options', () => {
       backupRetentionDays: '90',
       sourceMaps: 'true',
       tags: 'CostCenter=4711,Team=platform',
+      samlMetadataUrl: 'https://idp.example.com/app/saml/metadata',
     });
     expect(config).toMatchObject({ stage: 'prod', stackId: 'Vexilla-prod', region: 'eu-west-1' });
     expect(config.props).toEqual({
@@ -57,6 +58,7 @@ describe('-c context options', () => {
       backupRetentionDays: 90,
       sourceMaps: true,
       costTags: { CostCenter: '4711', Team: 'platform' },
+      identity: { saml: { metadataUrl: 'https://idp.example.com/app/saml/metadata' } },
     });
   });
 
