@@ -44,6 +44,7 @@ export const contextOptions = {
   oidcTrustEmail: 'true or false: every email that issuer asserts counts as verified (issuers without email_verified)',
   cognitoDomainPrefix: 'the hosted sign-in domain prefix (default: stack name and the stack\'s UUID)',
   cognitoThreatProtection: 'true or false: Cognito threat protection on the Plus plan (default: true)',
+  userPoolId: 'the user pool a deleted stage kept (its UserPoolId output), adopted with its people',
 } as const;
 
 export type ContextOption = keyof typeof contextOptions;
@@ -149,7 +150,7 @@ export function configFromContext(get: (name: ContextOption) => string | undefin
 function identityFrom(text: (name: ContextOption) => string | undefined, bool: (name: ContextOption) => boolean | undefined, fail: (message: string) => never): VexillaStackProps['identity'] {
   const optional = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : ({ [key]: value } as Record<K, V>));
   const oidcIssuer = text('oidcIssuer');
-  const cognitoOnly = (['samlMetadataUrl', 'federationOidcIssuer', 'cognitoDomainPrefix', 'cognitoThreatProtection'] as const).filter((name) => text(name) !== undefined);
+  const cognitoOnly = (['samlMetadataUrl', 'federationOidcIssuer', 'cognitoDomainPrefix', 'cognitoThreatProtection', 'userPoolId'] as const).filter((name) => text(name) !== undefined);
   if (oidcIssuer) {
     const clientId = text('oidcClientId') ?? fail('pass oidcClientId with oidcIssuer.');
     if (cognitoOnly.length > 0) fail(`oidcIssuer replaces Cognito: ${cognitoOnly.join(', ')} cannot go with it.`);
@@ -166,6 +167,7 @@ function identityFrom(text: (name: ContextOption) => string | undefined, bool: (
     ...(issuer && clientId && clientSecretArn ? { oidcFederation: { issuer, clientId, clientSecretArn } } : {}),
     ...optional('domainPrefix', text('cognitoDomainPrefix')),
     ...optional('threatProtection', bool('cognitoThreatProtection')),
+    ...optional('existingUserPoolId', text('userPoolId')),
   };
   // Nothing said: Cognito with its defaults, and the prop left out like every other default.
   return Object.keys(cognito).length > 0 ? cognito : undefined;

@@ -3,6 +3,7 @@ import {
   AccountRecovery,
   ClientAttributes,
   FeaturePlan,
+  type IUserPool,
   Mfa,
   OAuthScope,
   OidcAttributeRequestMethod,
@@ -76,6 +77,13 @@ export interface VexillaIdentityProps {
   readonly threatProtection?: boolean;
   /** Keep the user pool (with deletion protection) when the stack is deleted. @default true */
   readonly retain?: boolean;
+  /**
+   * The id of a user pool to use instead of creating one: the pool a deleted stage kept, so its
+   * people keep their accounts, second factors and (the issuer naming the pool) their memberships.
+   * A new hosted domain and dashboard client are made on it; its own settings are left as they are.
+   * @default - a new user pool
+   */
+  readonly existingUserPoolId?: string;
 }
 
 const SAML_EMAIL = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress';
@@ -95,11 +103,11 @@ const FEDERATED_GROUPS_CLAIM = 'custom:groups';
  */
 export class VexillaIdentity extends Construct {
   readonly signIn: SignInConfig;
-  readonly userPool?: UserPool;
+  readonly userPool?: IUserPool;
   readonly client?: UserPoolClient;
   readonly domain?: UserPoolDomain;
   /** The pool invitations create accounts in: Vexilla's own pool when people sign in with Cognito itself. */
-  readonly invitationPool?: UserPool;
+  readonly invitationPool?: IUserPool;
   /** The hosted sign-in page's base URL (`https://<prefix>.auth.<region>.amazoncognito.com`), when there is a pool. */
   readonly hostedUrl?: string;
 
@@ -122,30 +130,14 @@ export class VexillaIdentity extends Construct {
     const retain = props.retain ?? true;
     const threatProtection = props.threatProtection ?? true;
     const signInUrl = props.appUrls[0] ?? '';
-    const pool = new UserPool(this, 'UserPool', {
-      // People are invited (by an organisation admin, through the API) or come from the customer's IdP.
-      selfSignUpEnabled: false,
-      signInAliases: { email: true },
-      autoVerify: { email: true },
-      standardAttributes: { email: { required: true, mutable: true }, fullname: { required: false, mutable: true } },
-      customAttributes: { groups: new StringAttribute({ mutable: true, maxLen: 2048 }) },
-      passwordPolicy: { minLength: 12, requireLowercase: true, requireUppercase: true, requireDigits: true, requireSymbols: true, tempPasswordValidity: Duration.days(7) },
-      // A console that changes production: a second factor for everyone who signs in with a Cognito password.
-      mfa: Mfa.REQUIRED,
-      mfaSecondFactor: { otp: true, sms: false },
-      accountRecovery: AccountRecovery.EMAIL_ONLY,
-      featurePlan: threatProtection ? FeaturePlan.PLUS : FeaturePlan.ESSENTIALS,
-      ...(threatProtection ? { standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION } : {}),
-      userInvitation: {
-        emailSubject: 'You are invited to Vexilla',
-        emailBody: `You have been invited to Vexilla feature flags. Sign in at ${signInUrl}/ with your email address {username} and the temporary password {####} (valid for 7 days).`,
-      },
-      deletionProtection: retain,
-      removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-    });
+    const pool = props.existingUserPoolId ? UserPool.fromUserPoolId(this, 'UserPool', props.existingUserPoolId) : this.newPool(retain, threatProtection, signInUrl);
     this.userPool = pool;
 
     const stack = Stack.of(this);
+    const poolRegion = props.existingUserPoolId?.split('_')[0];
+    if (poolRegion && !Token.isUnresolved(props.existingUserPoolId) && !Token.isUnresolved(stack.region) && poolRegion !== stack.region) {
+      throw new Error(`VexillaIdentity: user pool ${props.existingUserPoolId} is in ${poolRegion}, the stack in ${stack.region}.`);
+    }
     // The stack's UUID is random per stack, so the prefix is unique per account and region with
     // no account id in a public URL.
     const stackUuid = Fn.select(0, Fn.split('-', Fn.select(2, Fn.split('/', Aws.STACK_ID))));
@@ -237,16 +229,45 @@ export class VexillaIdentity extends Construct {
       endSessionEndpoint: `${this.hostedUrl}/logout`,
     };
 
-    if (!threatProtection) {
+    if (!threatProtection && !props.existingUserPoolId) {
       Validations.of(pool).acknowledge({
         id: 'AwsSolutions-COG3',
         reason: 'Threat protection was turned off by the deployer (threatProtection: false), to stay on the Essentials feature plan; MFA is still required for Cognito passwords.',
       });
     }
   }
+
+  /** Vexilla's own pool: invitation only, a second factor for Cognito passwords, threat protection. */
+  private newPool(retain: boolean, threatProtection: boolean, signInUrl: string): UserPool {
+    return new UserPool(this, 'UserPool', {
+      // People are invited (by an organisation admin, through the API) or come from the customer's IdP.
+      selfSignUpEnabled: false,
+      signInAliases: { email: true },
+      autoVerify: { email: true },
+      standardAttributes: { email: { required: true, mutable: true }, fullname: { required: false, mutable: true } },
+      customAttributes: { groups: new StringAttribute({ mutable: true, maxLen: 2048 }) },
+      passwordPolicy: { minLength: 12, requireLowercase: true, requireUppercase: true, requireDigits: true, requireSymbols: true, tempPasswordValidity: Duration.days(7) },
+      // A console that changes production: a second factor for everyone who signs in with a Cognito password.
+      mfa: Mfa.REQUIRED,
+      mfaSecondFactor: { otp: true, sms: false },
+      accountRecovery: AccountRecovery.EMAIL_ONLY,
+      featurePlan: threatProtection ? FeaturePlan.PLUS : FeaturePlan.ESSENTIALS,
+      ...(threatProtection ? { standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION } : {}),
+      userInvitation: {
+        emailSubject: 'You are invited to Vexilla',
+        emailBody: `You have been invited to Vexilla feature flags. Sign in at ${signInUrl}/ with your email address {username} and the temporary password {####} (valid for 7 days).`,
+      },
+      deletionProtection: retain,
+      removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+  }
 }
 
 function validate(props: VexillaIdentityProps): void {
+  if (props.existingUserPoolId !== undefined && !Token.isUnresolved(props.existingUserPoolId) && !/^[a-z]{2}(?:-[a-z]+)+-\d_[0-9a-zA-Z]{1,30}$/.test(props.existingUserPoolId)) {
+    throw new Error(`VexillaIdentity: '${props.existingUserPoolId}' is not a user pool id (region_id, as eu-west-1_AbCdEf123).`);
+  }
+  if (props.existingUserPoolId !== undefined && props.externalIssuer) throw new Error('VexillaIdentity: an external issuer replaces the Cognito pool: existingUserPoolId cannot go with it.');
   if (props.appUrls.length === 0) throw new Error('VexillaIdentity: appUrls needs at least the dashboard URL.');
   if (props.externalIssuer && (props.saml || props.oidcFederation)) {
     throw new Error('VexillaIdentity: an external issuer replaces the Cognito pool; SAML or OIDC federation goes through the pool. Choose one.');

@@ -36,6 +36,7 @@ describe('-c context options', () => {
       sourceMaps: 'true',
       tags: 'CostCenter=4711,Team=platform',
       samlMetadataUrl: 'https://idp.example.com/app/saml/metadata',
+      userPoolId: 'eu-west-1_AbCdEf123',
     });
     expect(config).toMatchObject({ stage: 'prod', stackId: 'Vexilla-prod', region: 'eu-west-1' });
     expect(config.props).toEqual({
@@ -58,7 +59,7 @@ describe('-c context options', () => {
       backupRetentionDays: 90,
       sourceMaps: true,
       costTags: { CostCenter: '4711', Team: 'platform' },
-      identity: { saml: { metadataUrl: 'https://idp.example.com/app/saml/metadata' } },
+      identity: { saml: { metadataUrl: 'https://idp.example.com/app/saml/metadata' }, existingUserPoolId: 'eu-west-1_AbCdEf123' },
     });
   });
 

@@ -133,6 +133,17 @@ describe('federation and the customer\'s own issuer', () => {
     expect(Object.keys(external.template.toJSON().Outputs)).not.toContain('SignInUrl');
   });
 
+  it('adopts the pool a deleted stage kept: no new pool, a new domain and dashboard client on it, the same issuer, invitations into it', () => {
+    const poolId = 'eu-west-1_AbCdEf123';
+    const adopted = synthVexilla({ identity: { existingUserPoolId: poolId } }, { bundle: false });
+    adopted.template.resourceCountIs('AWS::Cognito::UserPool', 0);
+    adopted.template.hasResourceProperties('AWS::Cognito::UserPoolDomain', { UserPoolId: poolId });
+    adopted.template.hasResourceProperties('AWS::Cognito::UserPoolClient', { UserPoolId: poolId, AllowedOAuthFlows: ['code'], GenerateSecret: false });
+    expect(adopted.stack.resolve(adopted.stack.service.identity.signIn.issuer)).toEqual({ 'Fn::Join': ['', ['https://cognito-idp.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, `/${poolId}`]] });
+    expect(adminApiEnvironment(adopted).COGNITO_USER_POOL_ID).toBe(poolId);
+    expect(JSON.stringify(adopted.stack.resolve(adminApiStatements(adopted)))).toContain(`:userpool/${poolId}`);
+  });
+
   it('registers the callback on the custom domain and on the distribution\'s own name', () => {
     const custom = synthVexilla({ customDomain: { domainName: 'flags.example.com', certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc-123' } }, { bundle: false });
     const distribution = { 'Fn::GetAtt': [logicalIdOf(custom.stack.service.edge.distribution), 'DomainName'] };
@@ -150,6 +161,9 @@ describe('federation and the customer\'s own issuer', () => {
     expect(identityIn({ appUrls, domainPrefix: 'my-aws-login' })).toThrow(/domainPrefix/);
     expect(identityIn({ appUrls }, 'Vexilla-aws-prod')).toThrow(/pass domainPrefix/);
     expect(identityIn({ appUrls: [] })).toThrow(/appUrls/);
+    expect(identityIn({ appUrls, existingUserPoolId: 'Vexilla-prod-pool' })).toThrow(/not a user pool id/);
+    expect(identityIn({ appUrls, existingUserPoolId: 'eu-west-1_AbC', externalIssuer: { issuer: 'https://login.example.com', clientId: 'x' } })).toThrow(/cannot go with it/);
+    expect(() => new VexillaIdentity(new Stack(new App(), 'Vexilla-prod', { env: { region: 'us-east-2' } }), 'Identity', { appUrls, existingUserPoolId: 'eu-west-1_AbC' })).toThrow(/in eu-west-1, the stack in us-east-2/);
   });
 });
 
