@@ -5,7 +5,7 @@
  * edge invalidation. 200 features, 30 segments. Reports, never fails on a time.
  */
 import type { PublishBatchResult } from '../functions/domain/use-cases/publish-documents.js';
-import { edgeCaching } from '../functions/http/edge-caching.js';
+import { edgeCaching } from '../functions/edge/cache-rules.js';
 import { startLocalStack } from '../functions/local/stack.js';
 import { withSeededEnvironment } from './stack.js';
 

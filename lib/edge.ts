@@ -9,6 +9,10 @@ import {
   CachePolicy,
   CacheQueryStringBehavior,
   Distribution,
+  Function as CloudFrontFunction,
+  FunctionCode,
+  FunctionEventType,
+  FunctionRuntime,
   type GeoRestriction,
   HeadersFrameOption,
   HeadersReferrerPolicy,
@@ -21,6 +25,7 @@ import {
   OriginSslPolicy,
   PriceClass,
   ResponseHeadersPolicy,
+  type ResponseHeadersPolicyProps,
   SecurityPolicyProtocol,
   SSLMethod,
   ViewerProtocolPolicy,
@@ -29,21 +34,33 @@ import { HttpOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { cors } from '../functions/http/cors.js';
-import { cachedRoutes, ENVIRONMENT_KEY_HEADER, edgeCacheControl, edgeCaching, type CachedRoute } from '../functions/http/edge-caching.js';
+import {
+  type CachedRoute,
+  cachedRoutes,
+  ENVIRONMENT_KEY_HEADER,
+  edgeCacheControl,
+  edgeCaching,
+  PREFLIGHT_HEADERS,
+  viewerCacheControl,
+  viewerVary,
+} from '../functions/edge/cache-rules.js';
+import { viewerRequestSource } from '../functions/edge/viewer-request.js';
 
 /**
- * How long the edge serves the cacheable SDK answers. Declared once, in functions/http/edge-caching.ts,
- * because the sdk-api sends them as `Cache-Control` (`edgeCacheControl`); the cache policies here are
- * built from the same numbers, so the two cannot drift apart.
+ * What the edge caches, for whom and how long is declared once, in functions/edge/cache-rules.ts:
+ * the sdk-api sends its headers, the local edge cache and the document-publisher follow it, and
+ * the cache policies, the viewer-request function and the response headers here are built from
+ * it, so none can drift apart.
  */
-export { cachedRoutes, ENVIRONMENT_KEY_HEADER, edgeCacheControl, edgeCaching, type CachedRoute };
+export { cachedRoutes, ENVIRONMENT_KEY_HEADER, edgeCacheControl, edgeCaching, PREFLIGHT_HEADERS, type CachedRoute };
 
 /**
- * Headers a CORS preflight (`OPTIONS`) needs at the origin, so API Gateway can answer it on the
- * cached paths too. They change no cached `GET` answer: CORS allows any origin, and the response
- * headers policy below writes the CORS headers at the edge from the same declaration.
+ * 4xx codes CloudFront caches by default (for 10 s, whatever the origin says:
+ * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/HTTPStatusCodes.html).
+ * None is kept here: a refusal must not outlive the reason for it (a key just created, a
+ * document just allowed), and no caller should get another's refusal.
  */
-export const PREFLIGHT_HEADERS = ['Origin', 'Access-Control-Request-Method', 'Access-Control-Request-Headers'] as const;
+export const UNCACHED_ERROR_CODES = [400, 403, 404, 405, 414, 416] as const;
 
 /**
  * The TTL bounds of the cached behaviours. The origin's `Cache-Control: max-age` decides within
@@ -122,14 +139,18 @@ export interface VexillaEdgeProps {
 
 /**
  * CloudFront in front of the HTTP API. Two behaviours cache the SDK answers every client polls
- * (`flags/` and `environment-document/`), keyed by the environment key; everything else goes to
- * API Gateway uncached with every viewer header but Host. HTTPS only, security headers and CORS
- * on every answer, access logs to an S3 bucket.
+ * (`flags/` and `environment-document/`), keyed by the environment key and nothing else the
+ * caller sends; a viewer-request function moves them under a hash of that key, so the
+ * document-publisher invalidates one environment's answers exactly. Viewers are told not to
+ * reuse them (`private, no-cache`, `Vary`). Everything else goes to API Gateway uncached with
+ * every viewer header but Host. HTTPS only, security headers and CORS on every answer, access
+ * logs to an S3 bucket.
  *
  * Staleness is the origin's to declare: the sdk-api sends `edgeCacheControl`
- * (`max-age`, `stale-while-revalidate`, `stale-if-error`), which CloudFront honours, so flags keep
- * serving from the edge while the origin is refreshed or failing. A revoked key can therefore keep
- * reading cached flags for up to `max-age + stale-while-revalidate` seconds.
+ * (`s-maxage`, `stale-while-revalidate`, `stale-if-error`), which CloudFront honours, so flags keep
+ * serving from the edge while the origin is refreshed or failing. A key revoked and used within
+ * one publish batch can keep reading cached flags for up to `s-maxage + stale-while-revalidate`
+ * seconds; any other revoked key's answers are invalidated when its revocation is published.
  */
 export class VexillaEdge extends Construct {
   readonly distribution: Distribution;
@@ -137,6 +158,10 @@ export class VexillaEdge extends Construct {
   readonly logBucket?: Bucket;
   readonly cachePolicies: { readonly flags: CachePolicy; readonly environmentDocument: CachePolicy };
   readonly responseHeadersPolicy: ResponseHeadersPolicy;
+  /** The cached behaviours' response headers: the same, plus the viewer's Cache-Control and Vary. */
+  readonly cachedResponseHeadersPolicy: ResponseHeadersPolicy;
+  /** The viewer-request function that moves cached requests under a hash of their key. */
+  readonly edgeKeyFunction: CloudFrontFunction;
   /** `https://` and the custom domain, or the distribution's own domain name. */
   readonly url: string;
 
@@ -187,9 +212,7 @@ export class VexillaEdge extends Construct {
     this.cachePolicies = { flags: flags.cachePolicy, environmentDocument: environmentDocument.cachePolicy };
 
     const allowOrigins = props.corsAllowOrigins ?? [...cors.allowOrigins];
-    this.responseHeadersPolicy = new ResponseHeadersPolicy(this, 'ResponseHeaders', {
-      responseHeadersPolicyName: accountUniqueName('response-headers'),
-      comment: 'Vexilla: security headers and CORS (functions/http/cors.ts) on every answer',
+    const everyAnswer: ResponseHeadersPolicyProps = {
       securityHeadersBehavior: {
         strictTransportSecurity: { accessControlMaxAge: HSTS_MAX_AGE, includeSubdomains: true, override: true },
         contentTypeOptions: { override: true },
@@ -209,6 +232,30 @@ export class VexillaEdge extends Construct {
         accessControlAllowCredentials: false,
         originOverride: true,
       },
+    };
+    this.responseHeadersPolicy = new ResponseHeadersPolicy(this, 'ResponseHeaders', {
+      responseHeadersPolicyName: accountUniqueName('response-headers'),
+      comment: 'Vexilla: security headers and CORS (functions/http/cors.ts) on every answer',
+      ...everyAnswer,
+    });
+    // Browsers and intermediaries never reuse a cached answer, nor one key's for another: the
+    // viewer gets these in place of the origin's Cache-Control, which CloudFront alone obeys.
+    this.cachedResponseHeadersPolicy = new ResponseHeadersPolicy(this, 'CachedResponseHeaders', {
+      responseHeadersPolicyName: accountUniqueName('cached-response-headers'),
+      comment: 'Vexilla: as ResponseHeaders, plus private, no-cache and Vary: X-Environment-Key for viewers',
+      ...everyAnswer,
+      customHeadersBehavior: {
+        customHeaders: [
+          { header: 'Cache-Control', value: viewerCacheControl, override: true },
+          { header: 'Vary', value: viewerVary, override: true },
+        ],
+      },
+    });
+
+    this.edgeKeyFunction = new CloudFrontFunction(this, 'EdgeKeyPath', {
+      comment: 'Vexilla: cached SDK requests go under a hash of their X-Environment-Key, so each key is invalidated exactly',
+      code: FunctionCode.fromInline(viewerRequestSource),
+      runtime: FunctionRuntime.JS_2_0,
     });
 
     const accessLogs = props.accessLogs ?? true;
@@ -231,9 +278,11 @@ export class VexillaEdge extends Construct {
     };
     const cached = {
       ...shared,
+      responseHeadersPolicy: this.cachedResponseHeadersPolicy,
       origin,
       allowedMethods: AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
       cachedMethods: CachedMethods.CACHE_GET_HEAD,
+      functionAssociations: [{ function: this.edgeKeyFunction, eventType: FunctionEventType.VIEWER_REQUEST }],
     };
     const domain = props.customDomain;
     this.distribution = new Distribution(this, 'Distribution', {
@@ -250,6 +299,7 @@ export class VexillaEdge extends Construct {
         [cachedRoutes.flags.pathPattern]: { ...cached, ...flags },
         [cachedRoutes.environmentDocument.pathPattern]: { ...cached, ...environmentDocument },
       },
+      errorResponses: UNCACHED_ERROR_CODES.map((httpStatus) => ({ httpStatus, ttl: Duration.seconds(0) })),
       httpVersion: HttpVersion.HTTP2_AND_3,
       priceClass: props.priceClass ?? PriceClass.PRICE_CLASS_100,
       ...(domain

@@ -544,6 +544,19 @@ export interface PublishedDocument {
   eventIds: string[];
   bytes: number;
   version: number;
+  /**
+   * The environment's keys when this version was published, by edge key (a hash prefix,
+   * functions/edge/cache-rules.ts): whose cached answers the next publish drops.
+   */
+  edgeKeys?: EdgeKeyRef[] | undefined;
+  /** The keys this version's publish invalidated at the edge (the previous version's and these). */
+  invalidated?: EdgeKeyRef[] | undefined;
+}
+
+/** An environment key as the edge knows it: the hash prefix in its cached paths, and its kind. */
+export interface EdgeKeyRef {
+  edgeKey: string;
+  kind: 'client' | 'server';
 }
 
 export type Entity =

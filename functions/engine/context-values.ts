@@ -86,7 +86,9 @@ export function pyStr(value: unknown): string {
 }
 
 const PY_INT = /^[+-]?\d+(?:_\d+)*$/;
-const PY_FLOAT = /^[+-]?(?:(?:\d+(?:_\d+)*)?\.?\d+(?:_\d+)*|\d+(?:_\d+)*\.)(?:[eE][+-]?\d+(?:_\d+)*)?$/;
+// Each digit run is `\d(?:_?\d)*`, which splits a run of digits one way only: with two adjacent
+// `\d+` (as this once had) a long run of digits followed by a letter backtracks quadratically.
+const PY_FLOAT = /^[+-]?(?:\d(?:_?\d)*(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d(?:_?\d)*)?$/;
 const PY_FLOAT_SPECIAL = /^([+-]?)(inf|infinity|nan)$/i;
 
 /** Python's `int(str)`: optional sign, digits with single underscores, surrounding whitespace. */

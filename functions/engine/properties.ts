@@ -1,5 +1,6 @@
-import { jsonpath, JSONPathSyntaxError } from 'json-p3';
+import { type JSONPathQuery, JSONPathSyntaxError } from 'json-p3';
 import { type ContextValue, toContextValue } from './context-values.js';
+import { jsonPath } from './jsonpath.js';
 
 /** The identity-specific inputs a property lookup reads. */
 export interface PropertySource {
@@ -34,9 +35,9 @@ export function compileProperty(property: string): PropertyReader {
   const readTrait: PropertyReader = ({ traits }) => toContextValue(own(traits, property));
   if (!property.startsWith('$.')) return readTrait;
 
-  let path: ReturnType<typeof jsonpath.compile>;
+  let path: JSONPathQuery;
   try {
-    path = jsonpath.compile(property);
+    path = jsonPath.compile(property);
   } catch (error) {
     if (error instanceof JSONPathSyntaxError) return readTrait;
     throw error;

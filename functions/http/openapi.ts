@@ -30,7 +30,7 @@ const ERRORS: Record<string, string> = {
 const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' });
 
 function operation(route: Route) {
-  const parameters: object[] = [...route.path.matchAll(/\{([^}]+)\}/g)].map((match) => ({
+  const parameters: object[] = [...route.path.matchAll(/\{([^{}]+)\}/g)].map((match) => ({
     name: match[1],
     in: 'path',
     required: true,

@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 import type { Action } from '../domain/access.js';
+import { cachedRouteOf, EDGE_PREFIX, edgeOperationOf, edgeRoutePathOf } from '../edge/cache-rules.js';
 import * as schemas from '../domain/schemas.js';
 import { flagsmithDocumentSchema as importDocumentBody } from '../domain/use-cases/import-flagsmith.js';
 
@@ -163,6 +164,18 @@ const sdkRoutes: Omit<Route, 'function'>[] = [
 ];
 
 /**
+ * The cached SDK routes once more, as CloudFront's viewer-request function forwards them: under a
+ * hash of the caller's environment key (functions/edge/cache-rules.ts). Same handler as the route's.
+ */
+const edgeRoutes: Omit<Route, 'function'>[] = sdkRoutes.flatMap((route) => {
+  const cached = cachedRouteOf(route.operation);
+  return cached ? [{ ...route, path: edgeRoutePathOf(cached), operation: edgeOperationOf(cached), summary: `${route.summary}, as the edge forwards it` }] : [];
+});
+
+/** Whether a route is a cached route's path as the edge forwards it (see `edgeRoutes`). */
+export const isEdgeRoute = (route: { path: string }) => route.path.startsWith(`${EDGE_PREFIX}/`);
+
+/**
  * Public routes hold no data: the OpenAPI document describes the API; the sign-in configuration
  * tells the dashboard which identity provider to send people to, before anyone has signed in.
  */
@@ -180,6 +193,7 @@ export const publicRoutes = [
 export const routes: Route[] = [
   ...adminRoutes.map((route): Route => ({ ...route, function: 'admin-api' })),
   ...sdkRoutes.map((route): Route => ({ ...route, function: 'sdk-api' })),
+  ...edgeRoutes.map((route): Route => ({ ...route, function: 'sdk-api' })),
 ];
 
 /** API Gateway's route key for a route: `GET /admin/v1/projects/{projectId}`. */

@@ -6,9 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { Forbidden, NotFound, Unauthenticated } from '../domain/errors.js';
+import { BadRequest, Forbidden, NotFound, Unauthenticated } from '../domain/errors.js';
 import type { Deps } from '../domain/use-cases/support.js';
 import { DynamoStore } from '../data/dynamo-store.js';
+import { type CachedRoute, cachedRouteOf, ENVIRONMENT_KEY_HEADER, edgeKeyOf, uncachedCacheControl } from '../edge/cache-rules.js';
 import { documentClient } from '../shared/dynamodb.js';
 import { requiredEnv } from '../shared/env.js';
 import { logger } from '../shared/logger.js';
@@ -34,9 +35,23 @@ const handlers: Record<string, SdkHandler> = {
 
 const BEARER = /^Bearer\s+(\S+)$/i;
 
-/** Flagsmith SDKs send X-Environment-Key; OFREP clients send a bearer token or X-API-Key. */
-function secretOf(headers: Record<string, string>): string | undefined {
-  return headers['x-environment-key'] ?? BEARER.exec(headers.authorization ?? '')?.[1] ?? headers['x-api-key'];
+/**
+ * Flagsmith SDKs send X-Environment-Key; OFREP clients send a bearer token or X-API-Key. A cached
+ * route reads X-Environment-Key alone: it is the edge's cache key, and the only credential
+ * CloudFront forwards there, so an answer is only ever served to a caller presenting the key
+ * that fetched it (functions/edge/cache-rules.ts).
+ */
+function secretOf(headers: Record<string, string>, cached: CachedRoute | undefined): string | undefined {
+  const environmentKey = headers[ENVIRONMENT_KEY_HEADER.toLowerCase()];
+  if (cached) return environmentKey;
+  return environmentKey ?? BEARER.exec(headers.authorization ?? '')?.[1] ?? headers['x-api-key'];
+}
+
+/** Any answer of a cached route but a cacheable one is kept by no cache, under no key. */
+function uncachedUnlessOk(result: APIGatewayProxyStructuredResultV2, cached: CachedRoute | undefined): APIGatewayProxyStructuredResultV2 {
+  const status = result.statusCode ?? 200;
+  if (!cached || status === 200 || status === 304) return result;
+  return { ...result, headers: { ...result.headers, 'cache-control': uncachedCacheControl } };
 }
 
 /** `cache`: a cache the caller keeps, to forget snapshots when it publishes (the local stack). */
@@ -49,21 +64,30 @@ export function createSdkApi(deps: Deps, options: EnvironmentCacheOptions & { ca
     const route = byKey.get(event.routeKey);
     const isOfrep = route?.path.startsWith('/ofrep/') ?? false;
     const params = (event.pathParameters ?? {}) as Record<string, string>;
+    const cached = route && cachedRouteOf(route.operation);
     try {
-      const handler = route && handlers[route.operation];
+      const handler = route && handlers[cached?.operation ?? route.operation];
       if (!route || !handler || route.access.credential !== 'environment-key') throw new NotFound('No such route.');
       const headers = headersOf(event);
-      const secret = secretOf(headers);
-      if (!secret) throw new Unauthenticated('Send an environment key: X-Environment-Key, Authorization: Bearer or X-API-Key.');
+      const secret = secretOf(headers, cached);
+      if (!secret) {
+        throw new Unauthenticated(
+          cached
+            ? `Send the environment key in ${ENVIRONMENT_KEY_HEADER}: this answer is cached at the edge, by that header only.`
+            : 'Send an environment key: X-Environment-Key, Authorization: Bearer or X-API-Key.',
+        );
+      }
       const key = await cache.key(secret);
       if (!key) throw new Unauthenticated('The environment key is unknown or revoked.');
+      // The edge's path names the key it hashed: a request naming another key is not the edge's.
+      if (params.edgeKey !== undefined && params.edgeKey !== edgeKeyOf(secret)) throw new BadRequest(`The path's edge key is not the one of ${ENVIRONMENT_KEY_HEADER}.`);
       if (route.access.server && key.kind !== 'server') throw new Forbidden('This needs a server key (ser.…); client keys cannot read it.');
       const snapshot = await cache.snapshot(key.envId);
       if (!snapshot) throw new Unauthenticated('The environment of this key no longer exists.');
-      return await handler({ deps, key, snapshot, event, headers, params });
+      return uncachedUnlessOk(await handler({ deps, key, snapshot, event, headers, params }), cached);
     } catch (error) {
       if (error instanceof ofrep.OfrepError) return ofrep.ofrepErrorResponse(error, isOfrep && params.key !== undefined ? params.key : undefined);
-      return errorResponse(error, requestId, (cause) => logger.error('Unhandled error', { requestId, error: cause as Error }));
+      return uncachedUnlessOk(errorResponse(error, requestId, (cause) => logger.error('Unhandled error', { requestId, error: cause as Error })), cached);
     }
   };
 }

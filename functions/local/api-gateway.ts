@@ -19,7 +19,7 @@ interface CompiledRoute {
 const compiled: CompiledRoute[] = [...routes, ...publicRoutes]
   .map((route) => {
     const names: string[] = [];
-    const source = route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{([^}]+)\\?\}/g, (_, name: string) => {
+    const source = route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{([^{}\\]+)\\?\}/g, (_, name: string) => {
       names.push(name);
       return '([^/]+)';
     });

@@ -22,6 +22,7 @@ import { z } from 'zod';
 import { ensureTable } from '../data/create-table.js';
 import { logger } from '../shared/logger.js';
 import { checkJava, type DynamoDbLocalInstance, localDynamoClientConfig, startDynamoDbLocal } from './dynamodb-local.js';
+import { watchLaunchers } from './launcher-watch.js';
 import { type LocalOidcProvider, readProviderState, startLocalOidcProvider, writeProviderState } from './oidc-provider.js';
 import { DEMO_USER, ensureDemo, ensureDemoMember, type LocalConfig } from './seed.js';
 import { type LocalStack, startLocalStack } from './stack.js';
@@ -123,7 +124,7 @@ const shown = (path: string) => {
   return fromCwd && !fromCwd.startsWith('..') ? fromCwd : path;
 };
 
-function banner(config: LocalConfig, details: { storage: string; dynamoEndpoint: string; configFile: string; reused: boolean }): string {
+function banner(config: LocalConfig, details: { storage: string; dynamoEndpoint: string; javaPid: number | undefined; configFile: string; reused: boolean }): string {
   const width = Math.max('Admin token'.length, 'SDK APIs'.length, 'Sign in'.length, ...config.environments.map((environment) => environment.name.length)) + 2;
   const label = (text: string) => text.padEnd(width);
   const evaluated = config.environments[0];
@@ -149,7 +150,7 @@ function banner(config: LocalConfig, details: { storage: string; dynamoEndpoint:
   lines.push(
     '',
     `  Demo data ${details.reused ? 'reused' : 'created'}; secrets saved in ${shown(details.configFile)}`,
-    `  DynamoDB Local ${details.dynamoEndpoint}, table ${TABLE_NAME}, ${details.storage}`,
+    `  DynamoDB Local ${details.dynamoEndpoint} (Java pid ${details.javaPid ?? '?'}), table ${TABLE_NAME}, ${details.storage}`,
     '  Change pipeline: stream publisher, event bus, audit-writer, webhooks, document publisher, edge cache, scheduler',
     '',
     ...(evaluated
@@ -203,13 +204,14 @@ async function main(argv: string[]): Promise<void> {
   let stack: LocalStack | undefined;
   let identityProvider: LocalOidcProvider | undefined;
   let stopping = false;
-  const stop = async (signal: NodeJS.Signals): Promise<void> => {
+  /** Stops everything, saying why in one line, then exits: nothing is left running. */
+  const stop = async (why: string, code = 0): Promise<void> => {
     if (stopping) {
       // A second Ctrl-C: leave now; DynamoDB Local's exit hook still kills Java.
       process.exit(1);
     }
     stopping = true;
-    console.log(`\n${signal}: stopping...`);
+    console.log(`\nVexilla stopping (${why}): API, event pipeline, scheduler, sign-in provider and DynamoDB Local.`);
     try {
       // The stack stops polling the stream and lets the consumers finish before the API closes.
       await stack?.stop();
@@ -220,10 +222,12 @@ async function main(argv: string[]): Promise<void> {
       process.exit(1);
     }
     // Signals during startup land here too: exiting runs DynamoDB Local's exit hook.
-    process.exit(0);
+    process.exit(code);
   };
-  process.on('SIGINT', (signal) => void stop(signal));
-  process.on('SIGTERM', (signal) => void stop(signal));
+  // SIGHUP: the terminal closed. All three stop everything, Java included.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(signal));
+  // `kill <pid of npm run dev>` ends npm and its shell but not tsx or us: notice, and stop too.
+  await watchLaunchers((launcher) => void stop(`${launcher.command.split(' ').slice(0, 3).join(' ')} (pid ${launcher.pid}) is gone`));
 
   try {
     await checkJava();
@@ -267,6 +271,11 @@ async function main(argv: string[]): Promise<void> {
 
     console.log(`Starting DynamoDB Local (${inMemory ? 'in memory' : `data in ${shown(dataDir)}`})...`);
     dynamo = await startDynamoDbLocal(inMemory ? { inMemory: true } : { dbPath: dataDir });
+    void dynamo.exited.then(({ code, signal }) => {
+      if (stopping) return;
+      // Said once; the event pipeline meanwhile retries with backoff, quietly.
+      console.error(`DynamoDB Local exited unexpectedly (${signal ?? `code ${code}`}): the API answers errors until npm run dev is restarted.`);
+    });
     const clientConfig = localDynamoClientConfig(dynamo.endpoint);
     const raw = new DynamoDBClient(clientConfig);
     try {
@@ -314,6 +323,7 @@ async function main(argv: string[]): Promise<void> {
       banner(config, {
         storage: inMemory ? 'in memory (discarded on exit)' : `persistent in ${shown(dataDir)}`,
         dynamoEndpoint: dynamo.endpoint,
+        javaPid: dynamo.javaPid,
         configFile,
         reused: demo === existing,
       }),

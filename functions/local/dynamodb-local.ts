@@ -239,8 +239,38 @@ export interface DynamoDbLocalOptions {
 export interface DynamoDbLocalInstance {
   endpoint: string;
   port: number;
+  /** Java's process id (for tests that prove it never outlives its parent). */
+  javaPid: number | undefined;
+  /** Resolves when DynamoDB Local exits, however it exits (stopped, crashed, killed). */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stop(): Promise<void>;
 }
+
+/**
+ * Runs Java under a small POSIX shell watchdog, so it never outlives the Node process that
+ * started it, even one killed with SIGKILL (no exit hook runs then, and Linux's parent-death
+ * signal has no macOS equivalent). The watchdog's stdin is a pipe from Node: when Node is gone,
+ * however it went, the pipe reaches end of file and the watchdog stops Java (TERM, then KILL
+ * if it lingers). Java itself reads nothing and holds no end of the pipe. The shell reports
+ * Java's pid on fd 1 first, then waits for it and exits with its status.
+ */
+const WATCHDOG = `
+exec 3<&0 </dev/null
+"$@" 3<&- &
+java=$!
+echo "vexilla-java-pid $java"
+trap 'kill -TERM "$java" 2>/dev/null' TERM INT HUP
+( cat <&3 >/dev/null
+  kill -TERM "$java" 2>/dev/null
+  i=0
+  while kill -0 "$java" 2>/dev/null && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+  kill -KILL "$java" 2>/dev/null ) &
+exec 3<&-
+status=0
+while kill -0 "$java" 2>/dev/null; do wait "$java"; status=$?; done
+exit "$status"
+`;
+const JAVA_PID_LINE = /^vexilla-java-pid (\d+)$/m;
 
 class PortInUseError extends Error {}
 
@@ -251,7 +281,9 @@ const BIND_FAILURE = /Failed to bind|Address already in use/;
 
 /**
  * Starts DynamoDB Local and resolves once it answers `ListTables`. The jar has no bind-address
- * option (Jetty listens on all interfaces); the endpoint handed out is always 127.0.0.1.
+ * option (its Jetty listens on all interfaces, with no authentication): the port is a random
+ * free one unless asked for, browsers' cross-origin access is refused (`-cors` names an origin
+ * that cannot exist), and the endpoint handed out is always 127.0.0.1. The README says so.
  */
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocalInstance> {
   if (options.inMemory === true && options.dbPath !== undefined) {
@@ -296,20 +328,31 @@ async function launch(
     ...(inMemory ? ['-inMemory'] : ['-dbPath', dbPath ?? '.']),
     '-sharedDb',
     '-disableTelemetry',
+    // The default allows every origin: any web page open in a browser here could read and write
+    // the tables. No browser needs DynamoDB Local, so no origin is allowed.
+    '-cors',
+    'https://no-browser-access.invalid',
   ];
-  const child: ChildProcess = spawn('java', args, {
+  // Its own process group (`detached`): Ctrl-C in a terminal reaches the dev process, which stops
+  // the stack first and DynamoDB Local last, rather than Java dying under the stack's feet.
+  const child: ChildProcess = spawn('sh', ['-c', WATCHDOG, 'vexilla-dynamodb-local', 'java', ...args], {
     cwd: emulatorDir,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+    stdio: ['pipe', 'pipe', 'pipe'],
     // In 1.25.1 `-disableTelemetry` is parsed but ignored; only this env var stops the
     // Pinpoint telemetry client and its metadata file.
     env: { ...process.env, DDB_LOCAL_TELEMETRY: '0' },
   });
+  // The lifeline: never written to, closed only by our exit (or our death).
+  child.stdin?.on('error', () => undefined);
 
   let output = '';
   let bannerSeen = false;
   let bindFailed = false;
+  let javaPid: number | undefined;
   const collect = (chunk: Buffer): void => {
     output = (output + chunk.toString('utf8')).slice(-OUTPUT_TAIL_CHARS);
+    javaPid ??= Number(JAVA_PID_LINE.exec(output)?.[1]) || undefined;
     bannerSeen ||= output.includes(STARTED_BANNER);
     bindFailed ||= BIND_FAILURE.test(output);
   };
@@ -328,21 +371,30 @@ async function launch(
   });
   let hasExited = false;
 
-  // The child is not detached; this catches normal Node exits (not SIGKILL of Node itself).
-  const killOnExit = (): void => {
-    child.kill('SIGKILL');
+  /** Signals the watchdog's whole group: the shell, Java and the watchdog's own reader. */
+  const signalGroup = (signal: NodeJS.Signals): void => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, signal);
+    } catch {
+      // Already gone.
+    }
   };
+  // A Node exit that runs its hooks takes everything down at once; a SIGKILLed Node leaves
+  // it to the watchdog.
+  const killOnExit = (): void => signalGroup('SIGKILL');
   process.on('exit', killOnExit);
   void exited.then(() => {
     hasExited = true;
     process.off('exit', killOnExit);
+    // The watchdog's reader waits for the lifeline's end: give it now, so it leaves too.
+    child.stdin?.destroy();
   });
 
   const stop = async (): Promise<void> => {
     if (hasExited || child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
+    signalGroup('SIGTERM');
     // Java normally exits on SIGTERM within a second; escalate if it does not.
-    const escalate = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+    const escalate = setTimeout(() => signalGroup('SIGKILL'), STOP_GRACE_MS);
     await exited;
     clearTimeout(escalate);
   };
@@ -365,7 +417,7 @@ async function launch(
       if (bannerSeen) {
         try {
           await client.send(new ListTablesCommand({}), { abortSignal: AbortSignal.timeout(2_000) });
-          if (!bindFailed) return { endpoint, port, stop };
+          if (!bindFailed) return { endpoint, port, javaPid, exited, stop };
           continue;
         } catch {
           // Not listening yet.

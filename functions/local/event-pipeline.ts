@@ -33,8 +33,15 @@ export interface EventPipelineOptions {
   startAt?: 'LATEST' | 'TRIM_HORIZON';
   /** @default 'vexilla-local' */
   busName?: string;
-  /** @default logs a warning */
+  /**
+   * Told of the first failed poll of an outage (DynamoDB Local gone, say); polls then back off,
+   * doubling up to `maxBackoffMs`, until one succeeds. @default logs one warning line
+   */
   onError?: (error: unknown) => void;
+  /** Told when polling works again after an outage. @default logs one line */
+  onRecovered?: (failedPolls: number) => void;
+  /** The longest pause between polls while they fail. @default 5000 */
+  maxBackoffMs?: number;
 }
 
 export interface EventPipeline {
@@ -51,6 +58,15 @@ interface ShardCursor {
   initialType: ShardIteratorType;
 }
 
+/**
+ * The pause before the next poll: none after a busy one, the poll interval after a quiet one,
+ * and after failed ones the interval doubled per failure, up to `maxBackoffMs`. Pure.
+ */
+export function nextPollPause({ failures, busy, pollMs, maxBackoffMs }: { failures: number; busy: boolean; pollMs: number; maxBackoffMs: number }): number {
+  if (failures > 0) return Math.min(maxBackoffMs, pollMs * 2 ** failures);
+  return busy ? 0 : pollMs;
+}
+
 /** How often (in polls) the shard list is refreshed to find new shards. */
 const DISCOVER_EVERY = 10;
 
@@ -58,7 +74,13 @@ const DISCOVER_EVERY = 10;
 export async function startEventPipeline(options: EventPipelineOptions): Promise<EventPipeline> {
   const pollMs = options.pollMs ?? 100;
   const busName = options.busName ?? 'vexilla-local';
-  const onError = options.onError ?? ((error: unknown) => logger.warn('event pipeline poll failed', { error: error as Error }));
+  // One line per outage, without a stack trace: the cause is the endpoint, not our code.
+  const onError =
+    options.onError ??
+    ((error: unknown) =>
+      logger.warn(`event pipeline cannot read ${options.endpoint}; retrying with backoff`, { reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }));
+  const onRecovered = options.onRecovered ?? ((failedPolls: number) => logger.info('event pipeline reading the stream again', { failedPolls }));
+  const maxBackoffMs = options.maxBackoffMs ?? 5000;
   const config = localDynamoClientConfig(options.endpoint);
   const dynamo = new DynamoDBClient(config);
   const streams = new DynamoDBStreamsClient(config);
@@ -155,6 +177,8 @@ export async function startEventPipeline(options: EventPipelineOptions): Promise
   let polls = 0;
   let current: Promise<void> = Promise.resolve();
 
+  /** Polls that failed in a row: each doubles the pause before the next. */
+  let failures = 0;
   const tick = async (): Promise<void> => {
     let busy = false;
     try {
@@ -163,10 +187,13 @@ export async function startEventPipeline(options: EventPipelineOptions): Promise
         if (stopped) return;
         busy = (await pollShard(cursor)) || busy;
       }
+      if (failures > 0 && !stopped) onRecovered(failures);
+      failures = 0;
     } catch (error) {
-      if (!stopped) onError(error);
+      if (!stopped && failures === 0) onError(error);
+      failures++;
     }
-    if (!stopped) timer = setTimeout(run, busy ? 0 : pollMs);
+    if (!stopped) timer = setTimeout(run, nextPollPause({ failures, busy, pollMs, maxBackoffMs }));
   };
   const run = () => {
     current = tick();

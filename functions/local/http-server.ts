@@ -68,20 +68,22 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     let result: { statusCode?: number; headers?: Record<string, string | number | boolean>; body?: string };
     try {
       const body = await readBody(request);
-      const route = matchRoute(method, url.pathname);
+      const viewerHeaders: Record<string, string> = {};
+      for (const [name, value] of Object.entries(request.headers)) {
+        if (value !== undefined) viewerHeaders[name] = Array.isArray(value) ? value.join(',') : value;
+      }
+      // CloudFront's part first (a cached route moves under its edge path), then API Gateway's.
+      const forwarded = options.edge ? options.edge.viewerRequest({ method, url, headers: viewerHeaders }) : { method, url, headers: viewerHeaders };
+      const route = matchRoute(method, forwarded.url.pathname);
       if (method === 'OPTIONS' && request.headers.origin && request.headers['access-control-request-method']) {
         // A CORS preflight: API Gateway answers it itself, without invoking a function.
         result = { statusCode: 204, headers: preflightHeaders() };
       } else if (!route) {
         result = gatewayError(404, 'Not Found', `No route for ${method} ${url.pathname}.`);
       } else {
-        const headers: Record<string, string> = {};
-        for (const [name, value] of Object.entries(request.headers)) {
-          if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
-        }
-        const event = toEvent({ method, url, headers, body, sourceIp: request.socket.remoteAddress ?? '127.0.0.1' }, route);
+        const event = toEvent({ method, url: forwarded.url, headers: forwarded.headers, body, sourceIp: request.socket.remoteAddress ?? '127.0.0.1' }, route);
         const invoke = () => options.functions[route.function](event);
-        result = options.edge ? await options.edge.fetch({ method, url, headers }, invoke) : await invoke();
+        result = options.edge ? await options.edge.fetch(forwarded, invoke) : await invoke();
       }
     } catch (error) {
       result =

@@ -4,7 +4,8 @@ import { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { CachePolicy, OriginRequestPolicy, PriceClass } from 'aws-cdk-lib/aws-cloudfront';
 import { describe, expect, it } from 'vitest';
 import { cors } from '../../functions/http/cors.js';
-import { edgeCacheControl } from '../../functions/http/edge-caching.js';
+import { EDGE_KEY_LENGTH, edgeCacheControl, viewerCacheControl, viewerVary } from '../../functions/edge/cache-rules.js';
+import { viewerRequestSource } from '../../functions/edge/viewer-request.js';
 import { cachedRoutes, edgeCaching, edgeTtls, VexillaEdge, type VexillaEdgeProps } from '../../lib/edge.js';
 import { acknowledgments, logicalIdOf, synthVexilla } from './synth.js';
 
@@ -18,6 +19,7 @@ interface Behaviour {
   CachePolicyId: unknown;
   OriginRequestPolicyId: unknown;
   ResponseHeadersPolicyId: unknown;
+  FunctionAssociations?: { EventType: string; FunctionARN: unknown }[];
   ViewerProtocolPolicy: string;
   AllowedMethods: string[];
   CachedMethods?: string[];
@@ -116,7 +118,8 @@ describe('the distribution', () => {
     }
     expect(edgeTtls.default.toSeconds()).toBe(edgeCaching.maxAgeSeconds);
     // The origin declares how long to serve stale answers; CloudFront honours these directives.
-    expect(edgeCacheControl).toBe(`public, max-age=10, stale-while-revalidate=${edgeCaching.staleWhileRevalidateSeconds}, stale-if-error=${edgeCaching.staleIfErrorSeconds}`);
+    // s-maxage for CloudFront (it takes it over max-age); max-age=0 for anyone else.
+    expect(edgeCacheControl).toBe(`max-age=0, s-maxage=10, stale-while-revalidate=${edgeCaching.staleWhileRevalidateSeconds}, stale-if-error=${edgeCaching.staleIfErrorSeconds}`);
     expect(edgeCaching.maxAgeSeconds).toBeLessThanOrEqual(edgeTtls.max.toSeconds());
     expect(edgeCaching.staleIfErrorSeconds).toBeGreaterThanOrEqual(3600);
   });
@@ -133,25 +136,60 @@ describe('the distribution', () => {
     expect(config()).toMatchObject({ HttpVersion: 'http2and3', PriceClass: 'PriceClass_100', Enabled: true });
   });
 
+  it('tells viewers on cached routes never to reuse an answer, and that it varies by the environment key', () => {
+    const cachedRef = { Ref: logicalIdOf(edge.cachedResponseHeadersPolicy) };
+    for (const behaviour of config().CacheBehaviors) expect(behaviour.ResponseHeadersPolicyId).toEqual(cachedRef);
+    const policy = policyOf(cachedRef).ResponseHeadersPolicyConfig as { CustomHeadersConfig: unknown };
+    expect(policy.CustomHeadersConfig).toEqual({
+      Items: [
+        { Header: 'Cache-Control', Value: 'private, no-cache', Override: true },
+        { Header: 'Vary', Value: 'Origin, Accept-Encoding, X-Environment-Key', Override: true },
+      ],
+    });
+    expect([viewerCacheControl, viewerVary]).toEqual(['private, no-cache', 'Origin, Accept-Encoding, X-Environment-Key']);
+  });
+
+  it('moves cached requests under a hash of their environment key with a CloudFront Function, on both cached behaviours only', () => {
+    const fn = Object.entries(resources).find(([, resource]) => resource.Type === 'AWS::CloudFront::Function');
+    expect(fn).toBeDefined();
+    const [fnId, { Properties }] = fn!;
+    expect(Properties).toMatchObject({ AutoPublish: true, FunctionCode: viewerRequestSource, FunctionConfig: { Runtime: 'cloudfront-js-2.0' } });
+    expect(viewerRequestSource).toContain(`.slice(0, ${EDGE_KEY_LENGTH})`);
+    // Function names are account-wide: the region and the stack's path keep two stages, or one
+    // stage in two regions, apart.
+    expect(JSON.stringify(Properties.Name)).toContain('AWS::Region');
+    expect(JSON.stringify(Properties.Name)).toContain(stack.stackName.replace(/[^A-Za-z0-9]/g, ''));
+    for (const behaviour of config().CacheBehaviors) {
+      expect(behaviour.FunctionAssociations).toEqual([{ EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': [fnId, 'FunctionARN'] } }]);
+    }
+    expect(config().DefaultCacheBehavior.FunctionAssociations).toBeUndefined();
+  });
+
+  it('keeps no 4xx an origin answers (CloudFront would, for 10 s)', () => {
+    expect(config().CustomErrorResponses).toEqual([400, 403, 404, 405, 414, 416].map((ErrorCode) => ({ ErrorCode, ErrorCachingMinTTL: 0 })));
+  });
+
   it('puts security headers and CORS from functions/http/cors.ts on every answer', () => {
     const policyRef = { Ref: logicalIdOf(edge.responseHeadersPolicy) };
-    for (const behaviour of [config().DefaultCacheBehavior, ...config().CacheBehaviors]) expect(behaviour.ResponseHeadersPolicyId).toEqual(policyRef);
-    const policy = policyOf(policyRef).ResponseHeadersPolicyConfig as { SecurityHeadersConfig: unknown; CorsConfig: unknown };
-    expect(policy.SecurityHeadersConfig).toMatchObject({
-      StrictTransportSecurity: { AccessControlMaxAgeSec: 63_072_000, IncludeSubdomains: true, Override: true },
-      ContentTypeOptions: { Override: true },
-      FrameOptions: { FrameOption: 'DENY', Override: true },
-      ReferrerPolicy: { ReferrerPolicy: 'no-referrer', Override: true },
-    });
-    expect(policy.CorsConfig).toEqual({
-      AccessControlAllowOrigins: { Items: [...cors.allowOrigins] },
-      AccessControlAllowMethods: { Items: [...cors.allowMethods] },
-      AccessControlAllowHeaders: { Items: [...cors.allowHeaders] },
-      AccessControlExposeHeaders: { Items: [...cors.exposeHeaders] },
-      AccessControlMaxAgeSec: cors.maxAgeSeconds,
-      AccessControlAllowCredentials: false,
-      OriginOverride: true,
-    });
+    expect(config().DefaultCacheBehavior.ResponseHeadersPolicyId).toEqual(policyRef);
+    for (const ref of [policyRef, { Ref: logicalIdOf(edge.cachedResponseHeadersPolicy) }]) {
+      const policy = policyOf(ref).ResponseHeadersPolicyConfig as { SecurityHeadersConfig: unknown; CorsConfig: unknown };
+      expect(policy.SecurityHeadersConfig).toMatchObject({
+        StrictTransportSecurity: { AccessControlMaxAgeSec: 63_072_000, IncludeSubdomains: true, Override: true },
+        ContentTypeOptions: { Override: true },
+        FrameOptions: { FrameOption: 'DENY', Override: true },
+        ReferrerPolicy: { ReferrerPolicy: 'no-referrer', Override: true },
+      });
+      expect(policy.CorsConfig).toEqual({
+        AccessControlAllowOrigins: { Items: [...cors.allowOrigins] },
+        AccessControlAllowMethods: { Items: [...cors.allowMethods] },
+        AccessControlAllowHeaders: { Items: [...cors.allowHeaders] },
+        AccessControlExposeHeaders: { Items: [...cors.exposeHeaders] },
+        AccessControlMaxAgeSec: cors.maxAgeSeconds,
+        AccessControlAllowCredentials: false,
+        OriginOverride: true,
+      });
+    }
   });
 
   it('logs every request to an encrypted, TLS-only, private bucket that expires them', () => {

@@ -26,7 +26,7 @@ import { loadSnapshot } from '../../functions/domain/environment-snapshot.js';
 import { readIdentity } from '../../functions/domain/identities.js';
 import { ensureDemo, type LocalConfig } from '../../functions/local/seed.js';
 import { documentClient } from '../../functions/shared/dynamodb.js';
-import { type DevProcess, freePort, processGroup, quietEnv, REPO_ROOT, startDev as startDevProcess } from '../support/dev-process.js';
+import { type DevProcess, freePort, isRunning, processGroup, quietEnv, REPO_ROOT, startDev as startDevProcess } from '../support/dev-process.js';
 import { testDynamoEndpoint } from '../support/dynamodb.js';
 import { signInWithCode } from '../support/oidc-flow.js';
 
@@ -199,11 +199,12 @@ describe('npm run dev', () => {
 
     // The request log line, from the Powertools logger.
     await expect.poll(() => dev.output(), { timeout: 60_000 }).toMatch(/"message":"request".*"method":"GET","path":"\/admin\/v1\/organisations","status":200/);
-    expect((await processGroup(dev.pgid)).some((member) => member.args.includes('DynamoDBLocal.jar'))).toBe(true);
+    expect(await isRunning(dev.javaPid)).toBe(true);
 
     expect(await dev.stop(), dev.output()).toEqual({ code: 0, signal: null });
     // Java is stopped before dev.ts exits; give `ps` nothing to race against but the reaping.
     await expect.poll(async () => (await processGroup(dev.pgid)).map((member) => member.args), { timeout: 60_000 }).toEqual([]);
+    await expect.poll(() => isRunning(dev.javaPid), { timeout: 60_000 }).toBe(false);
   });
 
   it('keeps its data across a restart: the same demo, token and changes', async () => {

@@ -4,22 +4,19 @@
  * audit-writer and the document-publisher → the edge cache, and the same event delivered again.
  */
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CloudFrontClient, CreateInvalidationCommand } from '@aws-sdk/client-cloudfront';
 import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ensureTable } from '../../functions/data/create-table.js';
 import type { ChangeEvent } from '../../functions/domain/entities.js';
-import { bootstrapOrganisation } from '../../functions/domain/use-cases/organisation.js';
-import { documentFingerprint, type PublishBatchResult } from '../../functions/domain/use-cases/publish-documents.js';
+import { documentFingerprint, environmentEdgeKeys, type PublishBatchResult } from '../../functions/domain/use-cases/publish-documents.js';
+import { edgeKeyOf, invalidationPathsOf } from '../../functions/edge/cache-rules.js';
 import { CloudFrontInvalidator } from '../../functions/events/cloudfront-invalidator.js';
 import { publishSqsBatch } from '../../functions/events/consumers/document-publisher.js';
 import { toEventDetail } from '../../functions/events/detail-types.js';
 import type { BusEntry } from '../../functions/events/publisher.js';
-import { localDynamoClientConfig } from '../../functions/local/dynamodb-local.js';
-import { type LocalStack, startLocalStack } from '../../functions/local/stack.js';
-import { testDynamoEndpoint } from '../support/dynamodb.js';
+import type { LocalStack } from '../../functions/local/stack.js';
+import { startFreshLocalStack } from '../support/local-stack.js';
 
 let stack: LocalStack;
 let token: string;
@@ -27,14 +24,7 @@ let orgId: string;
 const published: PublishBatchResult[] = [];
 
 beforeAll(async () => {
-  const tableName = `vexilla-test-${randomUUID().slice(0, 8)}`;
-  const raw = new DynamoDBClient(localDynamoClientConfig(testDynamoEndpoint()));
-  await ensureTable(raw, tableName);
-  raw.destroy();
-  stack = await startLocalStack({ endpoint: testDynamoEndpoint(), tableName, onPublished: (result) => published.push(result) });
-  const { organisation, secret } = await bootstrapOrganisation(stack.deps, { name: 'Pipeline' });
-  orgId = organisation.id;
-  token = secret;
+  ({ stack, orgId, token } = await startFreshLocalStack({ organisation: 'Pipeline', onPublished: (result) => published.push(result) }));
 });
 afterAll(() => stack?.stop());
 
@@ -196,12 +186,63 @@ describe('document-publisher', () => {
   });
 });
 
+describe('document-publisher: exact invalidation', () => {
+  const publishedFor = (envId: string) => waitFor(() => published.find((result) => result.results.get(envId)?.outcome === 'published'));
+
+  it("invalidates the changed environment's keys only", async () => {
+    // Prepare: two environments' flags cached at the edge
+    const a = await newEnvironment(['banner']);
+    const b = await newEnvironment(['banner']);
+    await flags(a.clientKey);
+    await flags(b.clientKey);
+    published.length = 0;
+
+    // Act
+    expect((await call('PATCH', `/admin/v1/environments/${a.envId}/feature-states/banner`, { value: 'v2' })).status).toBe(200);
+    await settled(a.envId);
+
+    // Assess
+    const result = await publishedFor(a.envId);
+    expect(result.paths).toEqual(invalidationPathsOf(await environmentEdgeKeys(stack.deps.store, a.envId)));
+    expect(result.paths).toContain(`/edge/${edgeKeyOf(a.clientKey)}/api/v1/flags`);
+    expect(result.paths.some((path) => path.includes(edgeKeyOf(b.clientKey)))).toBe(false);
+    const served = await flags(a.clientKey);
+    expect(served.headers.get('x-cache')).toBe('Miss from edge');
+    expect(served.body[0].feature_state_value).toBe('v2');
+  });
+
+  it("drops a revoked key's cached answers though the document did not change", async () => {
+    // Prepare: a second server key whose document is cached
+    const { envId } = await newEnvironment(['banner']);
+    const created = await call('POST', `/admin/v1/environments/${envId}/server-keys`, { name: 'temp' });
+    const revoked = edgeKeyOf(created.body.key);
+    // The key's creation is published too: the marker then lists it.
+    await waitFor(async () => ((await stack.deps.store.get({ type: 'published-document', envId }))?.edgeKeys?.some((key) => key.edgeKey === revoked) ? true : undefined));
+    await stack.idle();
+    const document = () => call('GET', '/api/v1/environment-document/', undefined, { 'x-environment-key': created.body.key });
+    expect((await document()).status).toBe(200);
+    expect((await document()).headers.get('x-cache')).toMatch(/^Hit from edge/);
+    const before = await stack.deps.store.get({ type: 'published-document', envId });
+    published.length = 0;
+
+    // Act
+    expect((await call('DELETE', `/admin/v1/environments/${envId}/server-keys/${created.body.id}`)).status).toBe(204);
+
+    // Assess: that key's paths only, the content's time unmoved, and the key refused at the edge
+    const result = await publishedFor(envId);
+    expect(result.paths).toEqual([`/edge/${revoked}/api/v1/environment-document*`, `/edge/${revoked}/api/v1/flags`]);
+    const marker = await stack.deps.store.get({ type: 'published-document', envId });
+    expect(marker).toMatchObject({ etag: before?.etag, updatedAt: before?.updatedAt, version: (before?.version ?? 0) + 1 });
+    expect((await document()).status).toBe(401);
+  });
+});
+
 describe('document-publisher Lambda (SQS batch → CloudFront)', () => {
   const cloudFront = mockClient(CloudFrontClient);
   afterAll(() => cloudFront.restore());
 
   async function sqsBatch(names: string[]) {
-    const { envId } = await newEnvironment(names);
+    const { envId, clientKey } = await newEnvironment(names);
     for (const name of names) expect((await call('PATCH', `/admin/v1/environments/${envId}/feature-states/${name}`, { enabled: true })).status).toBe(200);
     const events = await Promise.all(names.map((name) => latestAudit(envId, name)));
     // Wipe the local stack's publish, so the Lambda path does the work.
@@ -214,12 +255,12 @@ describe('document-publisher Lambda (SQS batch → CloudFront)', () => {
       })),
     } as SQSEvent;
     cloudFront.reset();
-    return { envId, events, sqs, edge: new CloudFrontInvalidator(new CloudFrontClient({ region: 'us-east-1' }), 'E2DIST') };
+    return { envId, clientKey, events, sqs, edge: new CloudFrontInvalidator(new CloudFrontClient({ region: 'us-east-1' }), 'E2DIST') };
   }
 
   it('rebuilds each environment once per batch and invalidates once; a retried batch names the same invalidation and changes nothing', async () => {
     // Prepare: two changes in one environment, as two SQS messages holding EventBridge events
-    const { envId, events, sqs, edge } = await sqsBatch(['a', 'b']);
+    const { envId, clientKey, events, sqs, edge } = await sqsBatch(['a', 'b']);
     cloudFront.on(CreateInvalidationCommand).resolves({});
 
     // Act
@@ -230,9 +271,11 @@ describe('document-publisher Lambda (SQS batch → CloudFront)', () => {
     expect(first).toEqual({ batchItemFailures: [] });
     expect(retried).toEqual({ batchItemFailures: [] });
     const calls = cloudFront.commandCalls(CreateInvalidationCommand);
+    // Exactly this environment's keys: a new environment has its client key only.
+    expect(invalidationPathsOf(await environmentEdgeKeys(stack.deps.store, envId))).toEqual([`/edge/${edgeKeyOf(clientKey)}/api/v1/flags`]);
     expect(calls[0]?.args[0].input).toEqual({
       DistributionId: 'E2DIST',
-      InvalidationBatch: { Paths: { Quantity: 2, Items: ['/api/v1/flags*', '/api/v1/environment-document*'] }, CallerReference: expect.stringMatching(/^[0-9a-f]{32}$/) },
+      InvalidationBatch: { Paths: { Quantity: 1, Items: [`/edge/${edgeKeyOf(clientKey)}/api/v1/flags`] }, CallerReference: expect.stringMatching(/^[0-9a-f]{32}$/) },
     });
     // CloudFront answers a known CallerReference with the invalidation it already made.
     expect(calls.map((call) => call.args[0].input)).toEqual([calls[0]?.args[0].input, calls[0]?.args[0].input]);
@@ -243,10 +286,11 @@ describe('document-publisher Lambda (SQS batch → CloudFront)', () => {
   it('invalidates on the retry when the invalidation failed after the document was published', async () => {
     // Prepare
     const { envId, sqs, edge } = await sqsBatch(['c']);
-    cloudFront.on(CreateInvalidationCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' })).resolves({});
+    // (Throttling is retried inside, with backoff: an error that is not, such as a missing permission.)
+    cloudFront.on(CreateInvalidationCommand).rejectsOnce(Object.assign(new Error('not allowed'), { name: 'AccessDenied' })).resolves({});
 
     // Act
-    await expect(publishSqsBatch(stack.deps, edge, sqs)).rejects.toThrow('Rate exceeded');
+    await expect(publishSqsBatch(stack.deps, edge, sqs)).rejects.toThrow('not allowed');
     const retried = await publishSqsBatch(stack.deps, edge, sqs);
 
     // Assess: the marker was kept, and the retry asked for the same invalidation again

@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { putIdentityOverride } from '../../functions/domain/use-cases/targeting.js';
 import { DOCUMENT_PAGE_ITEMS } from '../../functions/http/sdk/flagsmith.js';
-import { routes } from '../../functions/http/routes.js';
+import { edgeKeyOf } from '../../functions/edge/cache-rules.js';
+import { isEdgeRoute, routes } from '../../functions/http/routes.js';
 import { buildRichEnvironment, type RichEnvironment } from '../support/rich-environment.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
 
@@ -36,7 +37,7 @@ const requests: Record<string, { path: string; body?: string }> = {
 };
 
 describe('SDK route access', () => {
-  const sdkRoutes = routes.filter((route) => route.access.credential === 'environment-key');
+  const sdkRoutes = routes.filter((route) => route.access.credential === 'environment-key' && !isEdgeRoute(route));
 
   it('has a request for every SDK route', () => {
     expect(Object.keys(requests).sort()).toEqual(sdkRoutes.map((route) => route.operation).sort());
@@ -50,6 +51,27 @@ describe('SDK route access', () => {
     expect((await sdk(route.method, path, { authorization: `Bearer ${api.adminToken}` }, body)).status).toBe(401);
     expect((await sdk(route.method, path, { 'x-environment-key': env.clientKey }, body)).status).toBe(serverOnly ? 403 : 200);
     expect((await sdk(route.method, path, { 'x-environment-key': env.serverKey }, body)).status).toBe(200);
+  });
+
+  it('reads X-Environment-Key alone on the cached routes (the edge caches by it), and the other credentials elsewhere', async () => {
+    for (const path of ['/api/v1/flags/', '/api/v1/environment-document/']) {
+      expect((await sdk('GET', path, { authorization: `Bearer ${env.serverKey}` })).status, path).toBe(401);
+      expect((await sdk('GET', path, { 'x-api-key': env.serverKey })).status, path).toBe(401);
+      const refused = await sdk('GET', path, {});
+      expect(refused.headers.get('cache-control'), 'no cache keeps a refusal').toBe('no-store');
+    }
+    expect((await sdk('POST', '/ofrep/v1/evaluate/flags', { authorization: `Bearer ${env.clientKey}` }, JSON.stringify({ context: { targetingKey: 'x' } }))).status).toBe(200);
+  });
+
+  it('serves the edge routes (the paths CloudFront forwards) to the key their path names, and only to it', async () => {
+    const edgeRoutes = routes.filter(isEdgeRoute);
+    expect(edgeRoutes.map((route) => `${route.method} ${route.path}`).sort()).toEqual(['GET /edge/{edgeKey}/api/v1/environment-document', 'GET /edge/{edgeKey}/api/v1/flags']);
+    const edgePath = (key: string, route: string) => `/edge/${edgeKeyOf(key)}/api/v1/${route}`;
+    expect((await sdk('GET', edgePath(env.clientKey, 'flags'), { 'x-environment-key': env.clientKey })).status).toBe(200);
+    expect((await sdk('GET', edgePath(env.serverKey, 'environment-document'), { 'x-environment-key': env.serverKey })).status).toBe(200);
+    expect((await sdk('GET', edgePath(env.serverKey, 'flags'), { 'x-environment-key': env.clientKey })).status).toBe(400);
+    expect((await sdk('GET', edgePath(env.clientKey, 'flags'), { authorization: `Bearer ${env.clientKey}` })).status).toBe(401);
+    expect((await sdk('GET', edgePath('unknown', 'flags'), { 'x-environment-key': 'unknown' })).status).toBe(401);
   });
 
   it("answers each key with its own environment's flags only", async () => {
@@ -117,7 +139,9 @@ describe('freshness and CORS', () => {
 
   it('lets the edge cache flags and documents briefly, and serve them stale through an outage', async () => {
     const flags = await sdk('GET', '/api/v1/flags/', { 'x-environment-key': env.clientKey });
-    expect(flags.headers.get('cache-control')).toMatch(/max-age=\d+, stale-while-revalidate=\d+, stale-if-error=\d+/);
+    // For the edge (s-maxage and the stale directives); max-age=0 for anyone else, and it varies by the key.
+    expect(flags.headers.get('cache-control')).toMatch(/^max-age=0, s-maxage=\d+, stale-while-revalidate=\d+, stale-if-error=\d+$/);
+    expect(flags.headers.get('vary')).toContain('X-Environment-Key');
     const document = await sdk('GET', '/api/v1/environment-document/', { 'x-environment-key': env.serverKey });
     expect(document.headers.get('cache-control')).toBe(flags.headers.get('cache-control'));
     const etag = document.headers.get('etag') as string;

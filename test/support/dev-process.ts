@@ -21,13 +21,15 @@ export const quietEnv: NodeJS.ProcessEnv = (() => {
 
 export interface DevProcess {
   child: ChildProcess;
-  /** The process group: dev.ts and everything it started (DynamoDB Local's Java). */
+  /** The process group: dev.ts (DynamoDB Local's Java has a group of its own). */
   pgid: number;
+  /** DynamoDB Local's Java, as the banner names it. */
+  javaPid: number;
   config: LocalConfig;
   output(): string;
   /** Ctrl-C: resolves with how it exited, or 'timeout'. */
   stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null } | 'timeout'>;
-  /** Takes the whole group down at once (for cleanup after a failed test). */
+  /** Takes the whole group down at once (for cleanup after a failed test); Java's watchdog then stops Java. */
   kill(): void;
 }
 
@@ -42,6 +44,17 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Whether a process is running (a zombie, exited but not reaped, is not). */
+export async function isRunning(pid: number): Promise<boolean> {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  const { stdout } = await execFileAsync('ps', ['-o', 'stat=', '-p', String(pid)]).catch(() => ({ stdout: '' }));
+  return stdout.trim() !== '' && !stdout.trim().startsWith('Z');
+}
+
 /** Processes in a process group, from `ps` (pid and command line). */
 export async function processGroup(pgid: number): Promise<{ pid: number; args: string }[]> {
   const { stdout } = await execFileAsync('ps', ['-eo', 'pid=,pgid=,args=']);
@@ -54,12 +67,11 @@ export async function processGroup(pgid: number): Promise<{ pid: number; args: s
 
 /** Starts dev.ts as `npm run dev` does, and waits until its API is up and local.json written. */
 export async function startDev(options: { port: number; stateDir: string; args?: string[]; env?: Record<string, string> }): Promise<DevProcess> {
-  // tsx's own CLI, as `npm run dev` runs it (npx would not relay a SIGINT sent to it alone).
-  // Its own process group, so whatever it starts can be found, and nothing but dev.ts's
-  // shutdown stops Java: the signal goes to the tsx process only.
+  // Node with tsx's loader, as `npm run dev` runs it. Its own process group, so whatever it
+  // starts can be found; Java has a group of its own, stopped by dev.ts's shutdown only.
   const child = spawn(
     process.execPath,
-    [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), 'functions/local/dev.ts', '--port', String(options.port), '--state-dir', options.stateDir, ...(options.args ?? [])],
+    ['--import', 'tsx', 'functions/local/dev.ts', '--port', String(options.port), '--state-dir', options.stateDir, ...(options.args ?? [])],
     { cwd: REPO_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...quietEnv, ...options.env } },
   );
   const pgid = child.pid as number;
@@ -81,6 +93,7 @@ export async function startDev(options: { port: number; stateDir: string; args?:
   return {
     child,
     pgid,
+    javaPid: Number(/Java pid (\d+)/.exec(output)?.[1]),
     config,
     output: () => output,
     stop: async () => {

@@ -1,12 +1,14 @@
 /**
  * Publishing environment documents after changes: each affected environment is rebuilt once
  * per batch of events (a burst coalesces), its `PublishedDocument` marker is stored when the
- * content changed, and the edge is invalidated once for the whole batch. The marker is what
- * the SDK API and retried batches check: its etag says whether anything changed, its eventIds
- * which events it already covers.
+ * content or the environment's keys changed, and the edge is invalidated once for the whole
+ * batch, for exactly the keys whose cached answers changed. The marker is what the SDK API and
+ * retried batches check: its etag says whether anything changed, its eventIds which events it
+ * already covers, its edgeKeys whose answers the edge may hold.
  */
 import { createHash } from 'node:crypto';
-import type { DetailType, PublishedDocument } from '../entities.js';
+import { edgeKeyOfHash, invalidationPathsOf } from '../../edge/cache-rules.js';
+import type { DetailType, EdgeKeyRef, PublishedDocument } from '../entities.js';
 import { loadSnapshot } from '../environment-snapshot.js';
 import { canonicalJson, environmentDocument, identityOverrideDocuments } from '../flagsmith-document.js';
 import { CommitConflict, type EdgeInvalidator, type Store } from '../ports.js';
@@ -62,15 +64,34 @@ export async function documentFingerprint(store: Store, envId: string): Promise<
   };
 }
 
+/** The environment's keys as the edge knows them, in a stable order. */
+export async function environmentEdgeKeys(store: Store, envId: string): Promise<EdgeKeyRef[]> {
+  const keys = await store.listAll({ of: 'api-keys', envId });
+  return keys.map((key): EdgeKeyRef => ({ edgeKey: edgeKeyOfHash(key.hash), kind: key.kind })).sort((a, b) => a.edgeKey.localeCompare(b.edgeKey) || a.kind.localeCompare(b.kind));
+}
+
+const refId = (ref: EdgeKeyRef) => `${ref.kind}:${ref.edgeKey}`;
+const sameKeys = (a: readonly EdgeKeyRef[], b: readonly EdgeKeyRef[]) => a.map(refId).join() === b.map(refId).join();
+
 export type EnvironmentPublish =
-  /** The content changed: a new marker was stored. */
+  /** The content or the keys changed: a new marker was stored. */
   | { outcome: 'published'; document: PublishedDocument }
-  /** Rebuilt, same content as published: nothing stored, nothing invalidated. */
+  /** Rebuilt, same content and keys as published: nothing stored, nothing invalidated. */
   | { outcome: 'unchanged'; document: PublishedDocument }
   /** Every event was already covered by the stored marker (a redelivery): not even rebuilt. */
   | { outcome: 'covered'; document: PublishedDocument }
   /** The environment no longer exists; its marker, if any, is removed. */
-  | { outcome: 'gone' };
+  | { outcome: 'gone'; edgeKeys: EdgeKeyRef[] };
+
+/**
+ * The keys whose cached answers a publish outcome makes stale: a published or covered version's
+ * `invalidated`, the keys a gone environment had, none for unchanged content. Pure.
+ */
+export function staleEdgeKeys(result: EnvironmentPublish): EdgeKeyRef[] {
+  if (result.outcome === 'gone') return result.edgeKeys;
+  if (result.outcome === 'unchanged') return [];
+  return result.document.invalidated ?? [];
+}
 
 /**
  * Rebuilds one environment's document fingerprint and stores its marker when the content
@@ -83,20 +104,29 @@ export async function publishEnvironment(deps: Deps, envId: string, eventIds: re
     const fingerprint = await documentFingerprint(deps.store, envId);
     try {
       if (!fingerprint) {
+        // Deleted with the environment, its keys can no longer be listed: the marker remembers them.
         if (current) await deps.store.commit([{ kind: 'delete', ref: { type: 'published-document', envId }, expect: current.version }]);
-        return { outcome: 'gone' };
+        return { outcome: 'gone', edgeKeys: current?.edgeKeys ?? [] };
       }
-      if (current?.etag === fingerprint.etag) return { outcome: 'unchanged', document: current };
+      const edgeKeys = await environmentEdgeKeys(deps.store, envId);
+      const before = current?.edgeKeys ?? [];
+      const contentChanged = current?.etag !== fingerprint.etag;
+      if (current && !contentChanged && sameKeys(before, edgeKeys)) return { outcome: 'unchanged', document: current };
+      // New content is stale under every key, old and new; the same content only under the keys
+      // that are gone (revoked or rotated: the edge must stop serving them).
+      const invalidated = contentChanged ? [...new Map([...before, ...edgeKeys].map((ref) => [refId(ref), ref])).values()] : before.filter((ref) => !edgeKeys.some((key) => refId(key) === refId(ref)));
       const document: PublishedDocument = {
         type: 'published-document',
         orgId: fingerprint.orgId,
         envId,
         etag: fingerprint.etag,
-        // Written only when the content changed: updatedAt means "when the document last changed".
-        updatedAt: deps.clock().toISOString(),
+        // Moved only when the content changed: updatedAt means "when the document last changed".
+        updatedAt: contentChanged || !current ? deps.clock().toISOString() : current.updatedAt,
         eventIds: [...(current?.eventIds ?? []).filter((id) => !eventIds.includes(id)), ...eventIds].slice(-REMEMBERED_EVENT_IDS),
         bytes: fingerprint.bytes,
         version: (current?.version ?? 0) + 1,
+        edgeKeys,
+        invalidated,
       };
       await deps.store.commit([{ kind: 'put', entity: document, expect: current ? current.version : 'absent' }]);
       return { outcome: 'published', document };
@@ -114,38 +144,38 @@ export interface PublishBatchResult {
   failedEventIds: Set<string>;
   /** The invalidation's reference, when the edge was asked to invalidate. */
   invalidation?: string | undefined;
+  /** The paths the edge was asked to invalidate (empty when it was not). */
+  paths: string[];
 }
 
 /**
  * The reference of the invalidation that makes the edge serve what a batch published: the
- * marker versions it published or found (a version is published once), the environments that
- * disappeared, and the key events. Undefined when the batch has nothing to invalidate (only
- * unchanged content). A retried or redelivered batch names the same invalidation, which the
- * edge does not make twice (CloudFront's CallerReference), yet a retry after a failed
- * invalidation still makes it. Pure.
+ * marker versions it published or found (a version is published once) and the environments
+ * that disappeared. Undefined when the batch has nothing to invalidate (only unchanged
+ * content). A retried or redelivered batch names the same invalidation, which the edge does not
+ * make twice (CloudFront's CallerReference), yet a retry after a failed invalidation still
+ * makes it. Pure.
  */
-export function invalidationReference(results: ReadonlyMap<string, EnvironmentPublish>, changes: readonly DocumentChange[]): string | undefined {
+export function invalidationReference(results: ReadonlyMap<string, EnvironmentPublish>): string | undefined {
   const marks: string[] = [];
   for (const [envId, result] of results) {
     if (result.outcome === 'gone') marks.push(`${envId}@gone`);
     else if (result.outcome !== 'unchanged') marks.push(`${envId}@${result.document.version}`);
   }
-  // A revoked key must stop being served from the edge even though no document changed.
-  for (const change of changes) if (change.detailType === 'api-key.changed') marks.push(`key@${change.eventId}`);
   if (marks.length === 0) return undefined;
   return createHash('sha256').update(marks.sort().join('\n')).digest('hex').slice(0, 32);
 }
 
+/** The edge paths a batch's outcomes make stale: exactly the affected keys' cached answers. Pure. */
+export const invalidationPathsOfBatch = (results: ReadonlyMap<string, EnvironmentPublish>): string[] =>
+  invalidationPathsOf([...results.values()].flatMap(staleEdgeKeys));
+
 /**
  * Publishes every environment a batch of changes affects, each once, then asks the edge to
- * invalidate the cached routes once for the batch (see `invalidationReference`).
+ * invalidate, once for the batch, the cached answers of the keys whose answers changed (see
+ * `invalidationReference` and `staleEdgeKeys`).
  */
-export async function publishDocuments(
-  deps: Deps,
-  edge: EdgeInvalidator,
-  changes: readonly DocumentChange[],
-  options: { paths: string[] },
-): Promise<PublishBatchResult> {
+export async function publishDocuments(deps: Deps, edge: EdgeInvalidator, changes: readonly DocumentChange[]): Promise<PublishBatchResult> {
   const results = new Map<string, EnvironmentPublish>();
   const failed = new Map<string, unknown>();
   const failedEventIds = new Set<string>();
@@ -157,9 +187,10 @@ export async function publishDocuments(
       for (const id of eventIds) failedEventIds.add(id);
     }
   }
-  const invalidation = invalidationReference(results, changes);
-  if (invalidation !== undefined) await edge.invalidate(options.paths, invalidation);
-  return { results, failed, failedEventIds, invalidation };
+  const paths = invalidationPathsOfBatch(results);
+  const invalidation = paths.length > 0 ? invalidationReference(results) : undefined;
+  if (invalidation !== undefined) await edge.invalidate(paths, invalidation);
+  return { results, failed, failedEventIds, invalidation, paths: invalidation !== undefined ? paths : [] };
 }
 
 export interface PublicationStatus {

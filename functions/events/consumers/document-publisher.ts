@@ -3,7 +3,7 @@
  * window, so a burst of changes arrives as one batch and each affected environment is rebuilt
  * once; locally a short debounce per environment plays the queue's part in front of the same
  * `publishDocuments`. Either way the edge (CloudFront, or the local edge cache) is invalidated
- * once per batch, for the cached routes of every environment key.
+ * once per batch, for the cached answers of exactly the keys whose answers changed.
  */
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -11,15 +11,11 @@ import type { EdgeInvalidator } from '../../domain/ports.js';
 import { type DocumentChange, type PublishBatchResult, publishDocuments } from '../../domain/use-cases/publish-documents.js';
 import type { Deps } from '../../domain/use-cases/support.js';
 import { DynamoStore } from '../../data/dynamo-store.js';
-import { cachedRoutes } from '../../http/edge-caching.js';
 import { documentClient } from '../../shared/dynamodb.js';
 import { requiredEnv } from '../../shared/env.js';
 import { logger } from '../../shared/logger.js';
 import { CloudFrontInvalidator } from '../cloudfront-invalidator.js';
 import { type ConsumedDetail, parseBusEvent } from './bus-event.js';
-
-/** What the edge caches, for every environment key (the key is in the cache key, not the path). */
-export const invalidationPaths = (): string[] => Object.values(cachedRoutes).map((route) => route.pathPattern);
 
 export const documentChangeOf = ({ detailType, detail }: ConsumedDetail): DocumentChange => ({
   eventId: detail.eventId,
@@ -49,7 +45,7 @@ export async function publishSqsBatch(deps: Deps, edge: EdgeInvalidator, event: 
   }
   // Throws if the invalidation fails: the batch is retried, finds its markers written, and
   // invalidates again under the same reference.
-  const result = await publishDocuments(deps, edge, changes, { paths: invalidationPaths() });
+  const result = await publishDocuments(deps, edge, changes);
   logFailures(result);
   return { batchItemFailures: [...result.failedEventIds].flatMap((id) => messagesByEvent.get(id) ?? []).map((itemIdentifier) => ({ itemIdentifier })) };
 }
@@ -108,7 +104,7 @@ export function createDebouncedPublisher(options: DebouncedPublisherOptions): De
   const drain = () => {
     if (running || pauses > 0 || ready.length === 0) return;
     const changes = ready.splice(0);
-    running = publishDocuments(options.deps, options.edge, changes, { paths: invalidationPaths() })
+    running = publishDocuments(options.deps, options.edge, changes)
       .then((result) => {
         logFailures(result);
         options.onPublished?.(result);

@@ -38,6 +38,10 @@ class TtlCache<T> {
     value.catch(() => this.entries.delete(key));
     return value;
   }
+
+  clear(): void {
+    this.entries.clear();
+  }
 }
 
 interface SnapshotEntry {
@@ -92,10 +96,17 @@ export class EnvironmentCache {
     return this.load(envId).value;
   }
 
-  /** Drops an environment's snapshot (or all of them), so the next request rebuilds it. */
+  /**
+   * Drops an environment's snapshot, so the next request rebuilds it; or every snapshot and
+   * every key, so a revoked key is refused at once too.
+   */
   forget(envId?: string): void {
-    if (envId === undefined) this.snapshots.clear();
-    else this.snapshots.delete(envId);
+    if (envId !== undefined) {
+      this.snapshots.delete(envId);
+      return;
+    }
+    this.snapshots.clear();
+    this.keys.clear();
   }
 
   private marker(envId: string): Promise<PublishedDocument | undefined> {

@@ -8,7 +8,7 @@ import { BadRequest, Forbidden } from '../../domain/errors.js';
 import { environmentDocument, identityOverrideDocuments, toFlagsmithFlag } from '../../domain/flagsmith-document.js';
 import { evaluateIdentity, mergeTraits, persistTraits, readIdentity, type TraitInput } from '../../domain/identities.js';
 import { MAX_TRAITS } from '../../domain/schemas.js';
-import { edgeCacheControl } from '../edge-caching.js';
+import { edgeCacheControl, viewerVary } from '../../edge/cache-rules.js';
 import { json } from '../errors.js';
 import { readJson, validate } from '../request.js';
 import type { SdkContext, SdkHandler } from './context.js';
@@ -35,7 +35,7 @@ export const getEnvironmentFlags: SdkHandler = async (context) => {
     body = JSON.stringify(flagsOf(context, snapshot.evaluator.evaluate(null).flags));
     environmentFlagsBody.set(snapshot, body);
   }
-  return { ...json(200, undefined, { ...freshness(context), 'cache-control': edgeCacheControl }), body };
+  return { ...json(200, undefined, { ...freshness(context), 'cache-control': edgeCacheControl, vary: viewerVary }), body };
 };
 
 const identifier = z.string().min(1).max(2000);
@@ -158,7 +158,7 @@ export const getEnvironmentDocument: SdkHandler = async (context) => {
   const body = JSON.stringify(document);
   // Polling SDKs send the ETag back: an unchanged document costs headers only.
   const etag = etagOf(body);
-  const headers: Record<string, string> = { ...freshness(context), 'cache-control': edgeCacheControl, etag };
+  const headers: Record<string, string> = { ...freshness(context), 'cache-control': edgeCacheControl, vary: viewerVary, etag };
   if (next !== undefined) headers.link = `</api/v1/environment-document/?page=${next}>; rel="next"`;
   if (matchesEtag(context.headers['if-none-match'], etag)) return json(304, undefined, headers);
   return { ...json(200, undefined, headers), body };
