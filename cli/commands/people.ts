@@ -1,8 +1,7 @@
 /** People: members and their roles, invitations by email, and directory-group rules. */
 import { Option, type Command } from 'commander';
 import { family, leaf, projectOption, run, yesOption } from '../command.js';
-import { type Context, table } from '../context.js';
-import { CliError } from '../errors.js';
+import { type Context, pick, table } from '../context.js';
 import { parseRoles } from './organisation.js';
 
 interface Roles {
@@ -67,8 +66,7 @@ export function peopleCommands(program: Command): void {
   const memberOf = async (ctx: Context, given: string) => {
     const orgId = (await ctx.org()).id;
     const all = await (await ctx.api()).listAll<Member>('listMembers', { orgId });
-    const member = all.find((m) => m.userId === given || m.email === given.toLowerCase());
-    if (!member) throw new CliError(`No member "${given}" in this organisation. (\`vexilla members list\` lists them.)`);
+    const member = pick(all.map((m) => ({ ...m, id: m.userId, name: m.email })), given, 'member', 'vexilla members list');
     return { orgId, member };
   };
   leaf(members, 'set-role <member>', "Replace a member's roles (by email or user id); effective on their next request", ['listMembers', 'updateMember'])
@@ -119,8 +117,8 @@ export function peopleCommands(program: Command): void {
       run(async (ctx, given: string, options: { yes?: boolean; json?: boolean }) => {
         const api = await ctx.api();
         const orgId = (await ctx.org()).id;
-        const invitation = (await api.call<{ items: Invitation[] }>('listInvitations', { orgId })).items.find((i) => i.id === given || i.email === given.toLowerCase());
-        if (!invitation) throw new CliError(`No pending invitation "${given}". (\`vexilla invitations list\` lists them.)`);
+        const pending = (await api.call<{ items: Invitation[] }>('listInvitations', { orgId })).items;
+        const invitation = pick(pending.map((i) => ({ ...i, name: i.email })), given, 'pending invitation', 'vexilla invitations list');
         await ctx.confirm(options.yes, `Revoke the invitation of ${invitation.email}`);
         await api.call('revokeInvitation', { orgId, invitationId: invitation.id });
         ctx.print(options.json, { revoked: invitation.id }, () => `Revoked the invitation of ${invitation.email}.`);
@@ -151,8 +149,8 @@ export function peopleCommands(program: Command): void {
       run(async (ctx, given: string, options: { yes?: boolean; json?: boolean }) => {
         const api = await ctx.api();
         const orgId = (await ctx.org()).id;
-        const rule = (await api.call<{ items: GroupRule[] }>('listGroupRules', { orgId })).items.find((r) => r.id === given || r.group === given);
-        if (!rule) throw new CliError(`No group rule "${given}". (\`vexilla group-rules list\` lists them.)`);
+        const rules = (await api.call<{ items: GroupRule[] }>('listGroupRules', { orgId })).items;
+        const rule = pick(rules.map((r) => ({ ...r, name: r.group })), given, 'group rule', 'vexilla group-rules list');
         await ctx.confirm(options.yes, `Remove the rule of group "${rule.group}"`);
         await api.call('deleteGroupRule', { orgId, ruleId: rule.id });
         ctx.print(options.json, { deleted: rule.id }, () => `Removed the rule of group "${rule.group}".`);

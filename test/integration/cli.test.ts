@@ -311,6 +311,9 @@ describe('vexilla members, invitations and group rules', () => {
     const promoted = await vexilla('members', 'set-role', 'quinn@example.com', '--role', 'environment:production:admin', '--project', 'Web shop');
     expect(promoted.code, promoted.stderr).toBe(0);
     expect(promoted.stdout).toMatch(/^quinn@example.com: admin of environment env_\w+\.$/m);
+    const typo = await vexilla('members', 'remove', 'quin@example.com', '--yes');
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toContain('No member named "quin@example.com". Did you mean "quinn@example.com"?');
     expect((await vexilla('members', 'remove', 'quinn@example.com', '--yes')).stdout).toContain('Removed quinn@example.com');
     expect(await json('members', 'list')).toEqual([]);
   });

@@ -3,20 +3,15 @@
  * change a person makes reaches a webhook receiver naming them, subject and email, exactly as
  * the event's published schema says.
  */
-import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureTable } from '../../functions/data/create-table.js';
-import { bootstrapOrganisation } from '../../functions/domain/use-cases/organisation.js';
 import { detailSchemas } from '../../functions/events/detail-types.js';
-import { localDynamoClientConfig } from '../../functions/local/dynamodb-local.js';
 import { type LocalOidcProvider, startLocalOidcProvider } from '../../functions/local/oidc-provider.js';
-import { type LocalStack, startLocalStack } from '../../functions/local/stack.js';
-import { testDynamoEndpoint } from '../support/dynamodb.js';
+import type { LocalStack } from '../../functions/local/stack.js';
 import { signInWithCode } from '../support/oidc-flow.js';
+import { startFreshLocalStack } from '../support/local-stack.js';
 import { APP_ORIGIN } from '../support/sign-in.js';
 
 let stack: LocalStack;
@@ -34,16 +29,9 @@ const receiver = createServer((request, response) => {
 });
 
 beforeAll(async () => {
-  const tableName = `vexilla-test-${randomUUID().slice(0, 8)}`;
-  const raw = new DynamoDBClient(localDynamoClientConfig(testDynamoEndpoint()));
-  await ensureTable(raw, tableName);
-  raw.destroy();
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   provider = await startLocalOidcProvider({ appOrigins: [APP_ORIGIN], anyEmail: true });
-  stack = await startLocalStack({ endpoint: testDynamoEndpoint(), tableName, adminApi: { signIn: provider.signIn } });
-  const { organisation, secret } = await bootstrapOrganisation(stack.deps, { name: 'Webhooks' });
-  orgId = organisation.id;
-  adminToken = secret;
+  ({ stack, orgId, token: adminToken } = await startFreshLocalStack({ organisation: 'Webhooks', adminApi: { signIn: provider.signIn } }));
 }, 60_000);
 
 afterAll(async () => {
