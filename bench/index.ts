@@ -10,6 +10,7 @@ const sections: Record<string, () => Promise<void>> = {
   webhooks: async () => (await import('./webhooks.js')).runWebhooksBench(),
   freshness: async () => (await import('./freshness.js')).runFreshnessBench(),
   bundles: async () => (await import('./bundles.js')).runBundlesBench(),
+  import: async () => (await import('./import.js')).runImportBench(),
 };
 
 const requested = process.argv[2];

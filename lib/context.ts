@@ -30,6 +30,7 @@ export const contextOptions = {
   backup: 'true or false: daily AWS Backup of the table',
   backupRetentionDays: 'days each daily backup is kept',
   sourceMaps: 'true or false: source maps in the function bundles',
+  identityIdleDays: 'days an identity without overrides is kept unseen (0: for ever)',
   tags: 'extra cost-allocation tags, Key=Value,Key2=Value2',
   samlMetadataUrl: 'sign-in: federate a SAML identity provider through Cognito (its metadata URL)',
   samlEmailAttribute: 'the SAML attribute holding the email (default: the emailaddress claim URI)',
@@ -140,6 +141,7 @@ export function configFromContext(get: (name: ContextOption) => string | undefin
     backup: bool('backup'),
     backupRetentionDays: number('backupRetentionDays'),
     sourceMaps: bool('sourceMaps'),
+    identityIdleDays: number('identityIdleDays'),
     costTags,
     identity,
   });

@@ -16,7 +16,7 @@ import type { ConsumerName } from '../functions/events/rules.js';
 import { type FunctionName as RoutedFunctionName, publicRoutes, routes } from '../functions/http/routes.js';
 
 /** The functions behind the HTTP API (named by the route table) and the asynchronous ones. */
-export type AsyncFunctionName = 'publisher' | ConsumerName | 'apply-scheduled-change';
+export type AsyncFunctionName = 'publisher' | ConsumerName | 'apply-scheduled-change' | 'job-runner';
 export type FunctionName = RoutedFunctionName | AsyncFunctionName;
 
 /** What a statement is about: the table itself, or each of its declared indexes (by name). */
@@ -32,7 +32,7 @@ export interface TableAccess {
  * Resources other than the table that a function may act on. The construct that creates each one
  * supplies its ARNs through `VexillaFunctions.connect`, so the actions stay declared here.
  */
-export type ServiceResource = 'eventBus' | 'webhookQueue' | 'distribution' | 'schedules' | 'schedulerRole' | 'userPool';
+export type ServiceResource = 'eventBus' | 'webhookQueue' | 'distribution' | 'schedules' | 'schedulerRole' | 'userPool' | 'jobQueue';
 
 /** One IAM statement on a service resource, as data. */
 export interface ResourceAccess {
@@ -52,7 +52,8 @@ export type EnvironmentVariable =
   | 'SCHEDULER_DLQ_ARN'
   | 'ORIGIN_VERIFY_SECRET'
   | 'SIGN_IN_CONFIG'
-  | 'COGNITO_USER_POOL_ID';
+  | 'COGNITO_USER_POOL_ID'
+  | 'JOB_QUEUE_URL';
 
 /**
  * What invokes a function. `bus` and `scheduler` invoke asynchronously: Lambda retries a failed
@@ -114,8 +115,10 @@ export const functionSettings: Readonly<Record<FunctionName, FunctionSettings>> 
       { actions: ['iam:PassRole'], on: 'schedulerRole', conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } } },
       // Invitations create the person's account in Vexilla's own Cognito pool (when it has one).
       { actions: ['cognito-idp:AdminCreateUser'], on: 'userPool' },
+      // Imports and purges: the job's first run is queued for the job-runner.
+      { actions: ['sqs:SendMessage'], on: 'jobQueue' },
     ],
-    environment: ['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'APPLY_SCHEDULED_CHANGE_ARN', 'SCHEDULER_DLQ_ARN', 'ORIGIN_VERIFY_SECRET', 'SIGN_IN_CONFIG', 'COGNITO_USER_POOL_ID'],
+    environment: ['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'APPLY_SCHEDULED_CHANGE_ARN', 'SCHEDULER_DLQ_ARN', 'ORIGIN_VERIFY_SECRET', 'SIGN_IN_CONFIG', 'COGNITO_USER_POOL_ID', 'JOB_QUEUE_URL'],
   },
   'sdk-api': {
     entry: 'functions/http/sdk-api.ts',
@@ -201,10 +204,28 @@ export const functionSettings: Readonly<Record<FunctionName, FunctionSettings>> 
       { actions: ['dynamodb:Query'], on: ['table', 'indexes'] },
     ],
   },
+  'job-runner': {
+    entry: 'functions/events/job-runner.ts',
+    description: 'Vexilla jobs: imports and purges, in batches, each run handing its job on before the timeout',
+    // A 5 MB document is parsed and planned in memory.
+    memorySize: 1024,
+    // Long runs, few hand-backs: each run plans its job again before it carries on.
+    timeoutSeconds: 300,
+    triggers: ['bus', 'queue'],
+    // The write path of imports (states, versions, overrides, identities, events, the job and its
+    // progress: PutItem, ConditionCheckItem) and of purges (DeleteItem); Query for plans and sweeps.
+    tableAccess: [
+      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'], on: ['table'] },
+      { actions: ['dynamodb:Query'], on: ['table', 'indexes'] },
+    ],
+    // A run that hands its job back queues the next one.
+    resourceAccess: [{ actions: ['sqs:SendMessage'], on: 'jobQueue' }],
+    environment: ['JOB_QUEUE_URL'],
+  },
 };
 
-/** The functions that run the event pipeline and scheduled changes, whatever the route table holds. */
-export const asyncFunctionNames: readonly AsyncFunctionName[] = ['publisher', 'audit-writer', 'webhook-dispatcher', 'document-publisher', 'apply-scheduled-change'];
+/** The functions that run the event pipeline, scheduled changes and jobs, whatever the route table holds. */
+export const asyncFunctionNames: readonly AsyncFunctionName[] = ['publisher', 'audit-writer', 'webhook-dispatcher', 'document-publisher', 'apply-scheduled-change', 'job-runner'];
 
 /** Whether something invokes the function asynchronously (so it needs a dead-letter queue of its own). */
 export const invokedAsynchronously = (name: FunctionName): boolean => functionSettings[name].triggers.some((trigger) => trigger === 'bus' || trigger === 'scheduler');
@@ -266,7 +287,16 @@ export interface VexillaFunctionsProps {
    * @default false
    */
   readonly sourceMaps?: boolean;
+  /**
+   * Days an identity without overrides is kept after an SDK last saw it (0: for ever); sets
+   * IDENTITY_IDLE_DAYS on the functions that read or write identities.
+   * @default - the code's default, 90 days
+   */
+  readonly identityIdleDays?: number;
 }
+
+/** The functions that read or write identities, so apply the identity retention setting. */
+export const IDENTITY_RETENTION_READERS: readonly FunctionName[] = ['sdk-api', 'admin-api', 'job-runner'];
 
 /**
  * One Node.js Lambda function per name, each bundled from its declared entry as ESM, with its own
@@ -289,6 +319,9 @@ export class VexillaFunctions extends Construct {
     super(scope, id);
     const names = [...new Set(props.names ?? allFunctionNames())];
     if (names.length === 0) throw new Error('VexillaFunctions: no functions to build.');
+    if (props.identityIdleDays !== undefined && !(Number.isFinite(props.identityIdleDays) && props.identityIdleDays >= 0)) {
+      throw new Error(`VexillaFunctions: identityIdleDays must be 0 or more days, got ${props.identityIdleDays}.`);
+    }
     const retain = props.retain ?? true;
     const sourceMaps = props.sourceMaps ?? false;
     for (const [name, reserved] of Object.entries(props.reservedConcurrency ?? {})) {
@@ -344,6 +377,7 @@ export class VexillaFunctions extends Construct {
           POWERTOOLS_SERVICE_NAME: `vexilla-${name}`,
           POWERTOOLS_METRICS_NAMESPACE: 'Vexilla',
           ...(sourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
+          ...(props.identityIdleDays !== undefined && IDENTITY_RETENTION_READERS.includes(name) ? { IDENTITY_IDLE_DAYS: String(props.identityIdleDays) } : {}),
         },
         bundling: lambdaBundling({ sourceMaps }),
       });

@@ -12,6 +12,7 @@ import { VexillaEvents } from './events.js';
 import { VexillaFunctions } from './functions.js';
 import { VexillaHttpApi } from './http-api.js';
 import { VexillaIdentity, type VexillaIdentityProps } from './identity.js';
+import { VexillaJobs } from './jobs.js';
 import { VexillaObservability } from './observability.js';
 import { VexillaScheduler } from './scheduler.js';
 import { type ExistingTable, VexillaTable } from './table.js';
@@ -121,6 +122,12 @@ export interface VexillaServiceProps {
    * @default - a Cognito user pool of Vexilla's own, people invited by email
    */
   readonly identity?: Omit<VexillaIdentityProps, 'appUrls' | 'retain'>;
+  /**
+   * Days an identity without overrides is kept after an SDK last saw it (DynamoDB's TTL then
+   * deletes it); 0 keeps identities for ever.
+   * @default 90
+   */
+  readonly identityIdleDays?: number;
 }
 
 /**
@@ -137,6 +144,7 @@ export class VexillaService extends Construct {
   readonly edge: VexillaEdge;
   readonly events: VexillaEvents;
   readonly scheduler: VexillaScheduler;
+  readonly jobs: VexillaJobs;
   readonly observability: VexillaObservability;
   /** The secret CloudFront sends to the API, when `originVerify` is on. */
   readonly originVerifySecret?: Secret;
@@ -155,6 +163,7 @@ export class VexillaService extends Construct {
       logRetention: props.logRetention,
       reservedConcurrency: { 'sdk-api': props.sdkReservedConcurrency ?? DEFAULT_SDK_RESERVED_CONCURRENCY },
       sourceMaps: props.sourceMaps,
+      identityIdleDays: props.identityIdleDays,
     });
     this.httpApi = new VexillaHttpApi(this, 'Http', {
       functions: this.functions.functions,
@@ -195,6 +204,7 @@ export class VexillaService extends Construct {
     this.identity = new VexillaIdentity(this, 'Identity', { ...props.identity, appUrls, retain });
     this.events = new VexillaEvents(this, 'Events', { table: this.data.table, functions: this.functions.functions, retain, webhookMaxConcurrency: props.webhookMaxConcurrency });
     this.scheduler = new VexillaScheduler(this, 'Scheduler', { applyFunction: this.functions.get('apply-scheduled-change'), retain });
+    this.jobs = new VexillaJobs(this, 'Jobs', { runner: this.functions.get('job-runner'), retain });
 
     // What each function may do on them is declared in functionSettings; here they get the ARNs.
     const functions = this.functions;
@@ -204,6 +214,7 @@ export class VexillaService extends Construct {
     functions.connect('schedules', [this.scheduler.schedulesArn]);
     functions.connect('schedulerRole', [this.scheduler.role.roleArn]);
     functions.connect('userPool', this.identity.invitationPool ? [this.identity.invitationPool.userPoolArn] : []);
+    functions.connect('jobQueue', [this.jobs.queue.queueArn]);
     this.scheduler.acknowledgeSchedulesWildcard(functions.roleOf('admin-api'), 'admin-api function');
     functions.setEnvironment({
       EVENT_BUS_NAME: this.events.bus.eventBusName,
@@ -217,6 +228,7 @@ export class VexillaService extends Construct {
       SIGN_IN_CONFIG: Stack.of(this).toJsonString(this.identity.signIn),
       // Empty: invitations create no accounts (federation, or the customer's own issuer).
       COGNITO_USER_POOL_ID: this.identity.invitationPool?.userPoolId ?? '',
+      JOB_QUEUE_URL: this.jobs.queue.queueUrl,
     });
 
     this.observability = new VexillaObservability(this, 'Observability', {
@@ -234,9 +246,10 @@ export class VexillaService extends Construct {
         ...[...functions.deadLetterQueues].map(([name, queue]) => [`${name}-async`, queue] as const),
         ...this.events.deadLetterQueues,
         ['scheduler', this.scheduler.deadLetterQueue],
+        ['job-queue', this.jobs.deadLetterQueue],
       ]),
     );
-    this.observability.watchWorkQueues(this.events.workQueues);
+    this.observability.watchWorkQueues(new Map([...this.events.workQueues, ['job-queue', this.jobs.queue]]));
     this.observability.alarmOnCloudFront5xx(this.edge.distribution);
 
     if (props.backup) this.backupPlan = this.backUpTable(props.backupRetentionDays ?? DEFAULT_BACKUP_RETENTION_DAYS);

@@ -15,6 +15,73 @@ interface ImportSummary {
   refused?: string;
 }
 
+/** An import job as `GET .../imports/{jobId}` shows it. */
+interface ImportJob {
+  id: string;
+  status: 'queued' | 'running' | 'succeeded' | 'failed';
+  dryRun: boolean;
+  updatedAt: string;
+  progress: { done: number; total: number | null };
+  summary?: ImportSummary;
+  error?: { error: string; message: string; details?: unknown };
+}
+
+/** How often the CLI asks an import job how far it got. */
+const IMPORT_POLL_MS = 500;
+/**
+ * How long a job may show no change before the CLI stops following it (the job carries on). A
+ * run that died is queued again by the sweep within about ten minutes, so this is longer.
+ */
+const IMPORT_STALL_MS = 15 * 60_000;
+
+const finished = (job: ImportJob) => job.status === 'succeeded' || job.status === 'failed';
+
+/** Polls an import job until it finishes, showing its progress; gives up only when it stops moving. */
+async function followImport(ctx: Context, envId: string, first: ImportJob, progress: ReturnType<Context['progress']>): Promise<ImportJob> {
+  const api = await ctx.api();
+  let job = first;
+  let moved = Date.now();
+  while (!finished(job)) {
+    progress.update(job.progress.total === null ? `${job.id} ${job.status}` : `${job.progress.done}/${job.progress.total} changes`);
+    if (Date.now() - moved > IMPORT_STALL_MS) {
+      throw new CliError(
+        `Import ${job.id} has been ${job.status} for ${IMPORT_STALL_MS / 60_000} minutes without progress: is the job runner up? The import carries on when it can; follow it with \`vexilla import status ${job.id} --environment ${envId} --wait\`.`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, IMPORT_POLL_MS));
+    const next = await api.call<ImportJob>('getImport', { envId, jobId: job.id });
+    if (next.updatedAt !== job.updatedAt) moved = Date.now();
+    job = next;
+  }
+  progress.done(job.status === 'failed' ? 'failed' : job.progress.total === null ? undefined : `${job.progress.done} changes`);
+  return job;
+}
+
+/** Prints a job's outcome (the summary of a finished import); exit 1 when it failed. */
+function reportImport(ctx: Context, job: ImportJob, what: string, envName: string, json?: boolean): number {
+  if (job.status === 'failed') {
+    const details = job.error?.details !== undefined ? `\n${JSON.stringify(job.error.details, null, 2)}` : '';
+    const next = job.dryRun ? '' : '\nWhat was imported before it stopped stays; importing the same document again finishes it.';
+    if (json) ctx.io.out(JSON.stringify(job, null, 2));
+    throw new CliError(`Import ${job.id} failed: ${job.error?.message ?? 'no reason given'}${details}${next}`);
+  }
+  if (!finished(job) || !job.summary) {
+    ctx.print(json, job, () => `Import ${job.id} into ${envName}: ${job.status}${job.progress.total === null ? '' : `, ${job.progress.done}/${job.progress.total} changes`}.`);
+    return 0;
+  }
+  const summary = job.summary;
+  ctx.print(json, summary, () =>
+    [
+      summary.dryRun ? `Dry run: nothing was changed in ${envName}.` : `Imported ${what} into ${envName}.`,
+      `  ${summary.dryRun ? 'would create' : 'created'}: ${counts(summary.created)}`,
+      `  ${summary.dryRun ? 'would update' : 'updated'}: ${counts(summary.updated)}`,
+      `  unchanged: ${summary.unchanged}`,
+      ...(summary.refused ? [`  refused: ${summary.refused}`] : []),
+    ].join('\n'),
+  );
+  return 0;
+}
+
 async function readDocument(file: string): Promise<{ text: string; document: FlagsmithDocument }> {
   let text: string;
   try {
@@ -68,7 +135,7 @@ export function documentCommands(program: Command): void {
     );
 
   const importCommand = program.command('import').description('Import documents from other systems');
-  leaf(importCommand, 'flagsmith <file>', 'Import a Flagsmith environment document (features, values, splits, segments, overrides; identities keep their buckets)', ['importFlagsmith'])
+  leaf(importCommand, 'flagsmith <file>', 'Import a Flagsmith environment document (features, values, splits, segments, overrides; identities keep their buckets), following the import job to its end', ['importFlagsmith', 'getImport'])
     .addOption(environmentOption())
     .addOption(projectOption())
     .option('--dry-run', 'only say what would change')
@@ -76,18 +143,24 @@ export function documentCommands(program: Command): void {
       run(async (ctx, file: string, options: { environment: string; project?: string; dryRun?: boolean; json?: boolean }) => {
         const { text } = await readDocument(file);
         const env = await ctx.environment(options.environment, options.project);
-        const progress = ctx.progress(`${options.dryRun ? 'Planning the import of' : 'Importing'} ${file} (${((await stat(file)).size / 1024).toFixed(0)} KB) into ${env.name}`);
-        const summary = await (await ctx.api()).call<ImportSummary>('importFlagsmith', { envId: env.id }, { body: text, query: { dryRun: options.dryRun ? 'true' : undefined } });
-        progress.done();
-        ctx.print(options.json, summary, () =>
-          [
-            summary.dryRun ? `Dry run: nothing was changed in ${env.name}.` : `Imported ${file} into ${env.name}.`,
-            `  ${summary.dryRun ? 'would create' : 'created'}: ${counts(summary.created)}`,
-            `  ${summary.dryRun ? 'would update' : 'updated'}: ${counts(summary.updated)}`,
-            `  unchanged: ${summary.unchanged}`,
-            ...(summary.refused ? [`  refused: ${summary.refused}`] : []),
-          ].join('\n'),
-        );
+        const label = `${options.dryRun ? 'Planning the import of' : 'Importing'} ${file} (${((await stat(file)).size / 1024).toFixed(0)} KB) into ${env.name}`;
+        // The API validates the whole document, stores it and answers 202 with a job, which
+        // imports it in batches; follow the job to its end.
+        const started = await (await ctx.api()).call<ImportJob>('importFlagsmith', { envId: env.id }, { body: text, query: { dryRun: options.dryRun ? 'true' : undefined } });
+        const job = await followImport(ctx, env.id, started, ctx.progress(label));
+        return reportImport(ctx, job, file, env.name, options.json);
+      }),
+    );
+  leaf(importCommand, 'status <jobId>', "An import's status, progress and outcome (exit 1 if it failed); --wait follows it to its end", ['getImport'])
+    .addOption(environmentOption())
+    .addOption(projectOption())
+    .option('--wait', 'follow the import until it finishes')
+    .action(
+      run(async (ctx, jobId: string, options: { environment: string; project?: string; wait?: boolean; json?: boolean }) => {
+        const env = await ctx.environment(options.environment, options.project);
+        let job = await (await ctx.api()).call<ImportJob>('getImport', { envId: env.id, jobId });
+        if (options.wait) job = await followImport(ctx, env.id, job, ctx.progress(`Import ${job.id} into ${env.name}`));
+        return reportImport(ctx, job, `import ${job.id}`, env.name, options.json);
       }),
     );
 

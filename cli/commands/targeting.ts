@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { environmentOption, family, leaf, projectOption, run, yesOption } from '../command.js';
 import { parseValue, table } from '../context.js';
-import { UsageError } from '../errors.js';
+import { ApiError, CliError, UsageError } from '../errors.js';
 
 interface Segment {
   id: string;
@@ -157,7 +157,14 @@ export function targetingCommands(program: Command): void {
           result = await api.call('putTenantOverride', { envId: env.id, featureName: feature, tenantId: options.tenant }, { body });
         } else {
           whom = `identity ${options.identity}`;
-          result = await api.call('putIdentityOverride', { envId: env.id, identifier: options.identity as string, featureName: feature }, { body });
+          const identifier = options.identity as string;
+          result = await api.call('putIdentityOverride', { envId: env.id, identifier, featureName: feature }, { body }).catch((error: unknown) => {
+            // Overrides belong to identities that exist: say how to create one from here.
+            if (error instanceof ApiError && error.status === 404 && error.body?.message?.startsWith('No identity')) {
+              throw new CliError(`No identity ${identifier} in ${env.name}: create it first with \`vexilla identities set-traits ${identifier} <key=value...> --environment ${env.name}\`.`);
+            }
+            throw error;
+          });
         }
         ctx.print(options.json, result, () => `${feature} for ${whom} in ${env.name}: ${result.enabled ? 'on' : 'off'}, value ${show(result.value)}`);
       }),

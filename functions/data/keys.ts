@@ -2,7 +2,7 @@
  * Where each entity lives in the single table (see table.ts for the access patterns).
  */
 import type { Entity } from '../domain/entities.js';
-import type { Collection, EntityRef } from '../domain/ports.js';
+import { type Collection, type EntityRef, entityRef } from '../domain/ports.js';
 import type { IndexName } from './table.js';
 
 export interface ItemKeys {
@@ -77,56 +77,16 @@ export function keyOf(ref: EntityRef | EventRef): ItemKeys {
       return { pk: `CONSUMED#${ref.consumer}#${ref.eventId}`, sk: '#CONSUMED' };
     case 'published-document':
       return { pk: `ENV#${ref.envId}`, sk: '#DOCUMENT' };
+    case 'job':
+      return { pk: `JOB#${ref.id}`, sk: '#JOB' };
+    case 'job-chunk':
+      return { pk: `JOB#${ref.jobId}`, sk: `CHUNK#${String(ref.index).padStart(4, '0')}` };
   }
 }
 
-/** The reference of a stored entity. */
+/** The reference of a stored entity (its domain reference; audit records have a key of their own). */
 export function refOf(entity: Entity): EntityRef | EventRef {
-  switch (entity.type) {
-    case 'organisation':
-    case 'project':
-    case 'environment':
-      return { type: entity.type, id: entity.id };
-    case 'api-key':
-    case 'token':
-      return { type: entity.type, hash: entity.hash };
-    case 'user':
-      return { type: 'user', id: entity.id };
-    case 'membership':
-      return { type: 'membership', userId: entity.userId, orgId: entity.orgId };
-    case 'invitation':
-      return { type: 'invitation', orgId: entity.orgId, email: entity.email };
-    case 'group-rule':
-      return { type: 'group-rule', orgId: entity.orgId, group: entity.group };
-    case 'feature':
-      return { type: 'feature', projectId: entity.projectId, name: entity.name };
-    case 'feature-state':
-      return { type: 'feature-state', envId: entity.envId, featureId: entity.featureId };
-    case 'feature-state-version':
-      return { type: 'feature-state-version', envId: entity.envId, featureId: entity.featureId, version: entity.version };
-    case 'segment':
-      return { type: 'segment', projectId: entity.projectId, id: entity.id };
-    case 'segment-override':
-      return { type: 'segment-override', envId: entity.envId, featureId: entity.featureId, segmentId: entity.segmentId };
-    case 'tenant-override':
-      return { type: 'tenant-override', envId: entity.envId, featureId: entity.featureId, tenantId: entity.tenantId };
-    case 'identity':
-      return { type: 'identity', envId: entity.envId, identifier: entity.identifier };
-    case 'identity-override':
-      return { type: 'identity-override', envId: entity.envId, identifier: entity.identifier, featureId: entity.featureId };
-    case 'event':
-      return { type: 'event', orgId: entity.orgId, at: entity.at, id: entity.id };
-    case 'webhook':
-    case 'change-request':
-    case 'scheduled-change':
-      return { type: entity.type, envId: entity.envId, id: entity.id };
-    case 'webhook-delivery':
-      return { type: 'webhook-delivery', webhookId: entity.webhookId, id: entity.id };
-    case 'consumed':
-      return { type: 'consumed', consumer: entity.consumer, eventId: entity.eventId };
-    case 'published-document':
-      return { type: 'published-document', envId: entity.envId };
-  }
+  return entity.type === 'event' ? { type: 'event', orgId: entity.orgId, at: entity.at, id: entity.id } : entityRef(entity);
 }
 
 /** All key attributes of an entity's item, index keys included. */
@@ -152,7 +112,8 @@ export function itemKeysOf(entity: Entity): ItemKeys {
     case 'identity':
       return {
         ...keys,
-        gsi1pk: `ENV#${entity.envId}#IDENTITIES#${identityShard(entity.identifier)}`,
+        // An identity being deleted leaves the listing for the environment's (short) list of deletions.
+        gsi1pk: entity.deletedAt ? `ENV#${entity.envId}#IDDELETING` : `ENV#${entity.envId}#IDENTITIES#${identityShard(entity.identifier)}`,
         gsi1sk: entity.identifier,
       };
     case 'webhook':
@@ -166,6 +127,9 @@ export function itemKeysOf(entity: Entity): ItemKeys {
     case 'scheduled-change':
       // Only waiting schedules are in the pending list (the index is sparse on that key).
       return entity.status === 'scheduled' ? { ...keys, gsi1pk: 'SCHEDULES#PENDING', gsi1sk: `${entity.runAt}#${entity.id}` } : keys;
+    case 'job':
+      // Only unfinished jobs are in the pending list (sparse, as scheduled changes are).
+      return entity.status === 'queued' || entity.status === 'running' ? { ...keys, gsi1pk: 'JOBS#PENDING', gsi1sk: `${entity.updatedAt}#${entity.id}` } : keys;
     default:
       return keys;
   }
@@ -229,6 +193,8 @@ export function queryOf(collection: Collection): CollectionQuery {
       };
     case 'identity-overrides':
       return { partitions: [`IDENTITY#${collection.envId}#${collection.identifier}`], skPrefix: 'OVERRIDE#' };
+    case 'deleting-identities':
+      return { index: 'childrenByParent', partitions: [`ENV#${collection.envId}#IDDELETING`] };
     case 'environment-identity-overrides':
       return { index: 'childrenByParent', partitions: [`ENV#${collection.envId}#IDOVERRIDES`] };
     case 'identity-with-overrides':
@@ -247,6 +213,12 @@ export function queryOf(collection: Collection): CollectionQuery {
       return { index: 'childrenByParent', partitions: ['SCHEDULES#PENDING'] };
     case 'all-webhooks':
       return { index: 'childrenByParent', partitions: ['WEBHOOKS#ALL'] };
+    case 'environment-items':
+      return { partitions: [`ENV#${collection.envId}`] };
+    case 'job-chunks':
+      return { partitions: [`JOB#${collection.jobId}`], skPrefix: 'CHUNK#' };
+    case 'pending-jobs':
+      return { index: 'childrenByParent', partitions: ['JOBS#PENDING'] };
     case 'audit':
       return {
         partitions: [`AUDIT#${collection.orgId}`],

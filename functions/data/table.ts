@@ -49,9 +49,13 @@ export const accessPatterns = {
   'versions of a feature state': 'Query pk=FSV#<envId>#<featureId> (newest first)',
   'identity and its overrides': 'Query pk=IDENTITY#<envId>#<identifier>',
   'identities of an environment': 'Query childrenByParent gsi1pk=ENV#<envId>#IDENTITIES#<shard>',
+  'identities being deleted': 'Query childrenByParent gsi1pk=ENV#<envId>#IDDELETING',
   'audit of an organisation': 'Query pk=AUDIT#<orgId> sk between <from> and <to> (newest first)',
   'identity overrides of an environment': 'Query childrenByParent gsi1pk=ENV#<envId>#IDOVERRIDES',
   'every webhook (stuck-delivery sweep)': 'Query childrenByParent gsi1pk=WEBHOOKS#ALL',
   'numbers for Flagsmith-format ids': 'UpdateItem ADD pk=COUNTER#<name> sk=#COUNTER',
   'flag evaluations per day': 'UpdateItem ADD pk=ANALYTICS#<envId> sk=<day>#<feature>',
+  'a job and its input chunks': 'GetItem pk=JOB#<jobId> sk=#JOB | Query pk=JOB#<jobId> sk begins_with CHUNK#',
+  'unfinished jobs (stuck-job sweep)': 'Query childrenByParent gsi1pk=JOBS#PENDING',
+  'everything of an environment (purge)': 'Query pk=ENV#<envId>',
 } as const;

@@ -271,6 +271,17 @@ export interface Identity extends Stamped {
   envId: string;
   identifier: string;
   traits: Record<string, TraitValue>;
+  /** When an SDK last evaluated it (refreshed at most daily) or it was written: its idle time starts here. */
+  lastSeenAt?: string | undefined;
+  /**
+   * Set while the identity is being deleted (its overrides go in batches): from then on none of
+   * its overrides apply, and deleting again finishes the job.
+   */
+  deletedAt?: string | undefined;
+  /** True while the identity has overrides: it is then kept however long it goes unseen. */
+  hasOverrides?: boolean | undefined;
+  /** Epoch seconds (DynamoDB TTL), set on writes of identities without overrides; stripped on read. */
+  expiresAt?: number | undefined;
 }
 
 export interface IdentityOverride extends Stamped {
@@ -559,6 +570,79 @@ export interface EdgeKeyRef {
   kind: 'client' | 'server';
 }
 
+/** What a background job does: import a document, or delete what a deleted entity owned. */
+export type JobInput = ImportJobInput | PurgeJobInput;
+
+/** An import of a Flagsmith document, kept in chunks next to the job until it finishes. */
+export interface ImportJobInput {
+  kind: 'import';
+  dryRun: boolean;
+  /** How many gzipped chunks hold the document, and its size in bytes. */
+  chunks: number;
+  bytes: number;
+}
+
+/** What a deleted entity owned, still stored: nothing of it applies any more (see use-cases/purges.ts). */
+export type PurgeTarget =
+  | { type: 'feature'; projectId: string; featureId: string; featureName: string; envIds: string[] }
+  | { type: 'segment'; projectId: string; segmentId: string; envIds: string[] }
+  | { type: 'webhook'; envId: string; webhookId: string }
+  | { type: 'environment'; projectId: string; envId: string; webhookIds: string[] }
+  | { type: 'project'; projectId: string };
+
+export interface PurgeJobInput {
+  kind: 'purge';
+  target: PurgeTarget;
+}
+
+/** Why a job failed, in domain terms: the error's kind (Invalid, Conflict, NotFound, ...), its message and details. */
+export interface JobError {
+  error: string;
+  message: string;
+  details?: unknown;
+}
+
+/**
+ * A background job: an import or a purge, run in batches by whoever takes it (the job-runner
+ * function in production, the local stack in-process). A runner holds it until `leaseUntil`;
+ * every batch commits with the job's progress, conditional on its version, so two runners never
+ * both work on it and a run that dies is resumed from its last batch.
+ */
+export interface Job extends Stamped {
+  type: 'job';
+  id: string;
+  orgId: string;
+  projectId?: string | undefined;
+  envId?: string | undefined;
+  input: JobInput;
+  status: 'queued' | 'running' | 'succeeded' | 'failed';
+  /** Who started it, as audit names them. */
+  actor: { tokenId: string; name: string };
+  /** Changes (an import) or items (a purge) done so far, of how many (null until known). */
+  progress: { done: number; total: number | null };
+  /** A purge's place: the sweep it is in and the cursor within it. */
+  position?: { sweep: number; cursor?: string | undefined } | undefined;
+  /** An import's plan: what it changes (or, for a dry run, would change). */
+  summary?: unknown;
+  error?: JobError | undefined;
+  /** Unexpected failures so far; the job fails after a few. */
+  failures: number;
+  /** Runs that stopped on a conflict with a concurrent change; the job fails after a few. */
+  conflicts?: number | undefined;
+  leaseUntil?: string | undefined;
+  finishedAt?: string | undefined;
+}
+
+/** A piece of a job's input too large for one item (a gzipped document): at most ~300 KB each. */
+export interface JobChunk {
+  type: 'job-chunk';
+  jobId: string;
+  index: number;
+  data: Uint8Array;
+  /** Epoch seconds (DynamoDB TTL): chunks of a job that never finished go on their own. */
+  expiresAt?: number | undefined;
+}
+
 export type Entity =
   | Organisation
   | Project
@@ -583,4 +667,6 @@ export type Entity =
   | ChangeRequest
   | ScheduledChange
   | ConsumedEvent
-  | PublishedDocument;
+  | PublishedDocument
+  | Job
+  | JobChunk;

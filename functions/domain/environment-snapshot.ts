@@ -34,6 +34,8 @@ export interface EnvironmentSnapshot {
   segments: Segment[];
   segmentOverrides: SegmentOverride[];
   tenantOverrides: TenantOverride[];
+  /** Identities being deleted: their overrides, still stored until the deletion finishes, no longer apply. */
+  deletingIdentities: ReadonlySet<string>;
   /** Engine input without identity; `evaluator` is compiled from it. */
   parts: EnvironmentParts;
   evaluator: Evaluator;
@@ -98,11 +100,11 @@ function latest(...stamps: (string | undefined)[]): number {
   return max / 1000;
 }
 
-/** Loads an environment's snapshot (six queries; nothing on the path scans). */
+/** Loads an environment's snapshot (seven queries; nothing on the path scans). */
 export async function loadSnapshot(store: Store, envId: string): Promise<EnvironmentSnapshot | undefined> {
   const environment = await store.get({ type: 'environment', id: envId });
   if (!environment) return undefined;
-  const [organisation, project, features, stored, segments, segmentOverrides, tenantOverrides] = await Promise.all([
+  const [organisation, project, features, stored, segments, segmentOverrides, tenantOverrides, deleting] = await Promise.all([
     store.get({ type: 'organisation', id: environment.orgId }),
     store.get({ type: 'project', id: environment.projectId }),
     store.listAll({ of: 'features', projectId: environment.projectId }),
@@ -110,6 +112,7 @@ export async function loadSnapshot(store: Store, envId: string): Promise<Environ
     store.listAll({ of: 'segments', projectId: environment.projectId }),
     store.listAll({ of: 'segment-overrides', envId }),
     store.listAll({ of: 'tenant-overrides', envId }),
+    store.listAll({ of: 'deleting-identities', envId }),
   ]);
   if (!organisation || !project) return undefined;
 
@@ -169,6 +172,7 @@ export async function loadSnapshot(store: Store, envId: string): Promise<Environ
     segments,
     segmentOverrides: liveSegmentOverrides,
     tenantOverrides: liveTenantOverrides,
+    deletingIdentities: new Set(deleting.map((identity) => identity.identifier)),
     parts,
     evaluator: createEvaluator(parts),
     updatedAt: latest(

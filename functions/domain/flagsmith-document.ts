@@ -111,7 +111,7 @@ export function identityOverrideDocuments(snapshot: EnvironmentSnapshot, overrid
   const byIdentity = new Map<string, IdentityOverrideDocument>();
   for (const override of overrides) {
     const feature = features.get(override.featureId);
-    if (!feature) continue;
+    if (!feature || snapshot.deletingIdentities.has(override.identifier)) continue;
     let identity = byIdentity.get(override.identifier);
     if (!identity) {
       identity = {

@@ -18,6 +18,8 @@ import type {
   FeatureStateVersion,
   Identity,
   IdentityOverride,
+  Job,
+  JobChunk,
   Project,
   ScheduledChange,
   Segment,
@@ -51,9 +53,62 @@ export type EntityRef =
   | { type: 'change-request'; envId: string; id: string }
   | { type: 'scheduled-change'; envId: string; id: string }
   | { type: 'consumed'; consumer: string; eventId: string }
-  | { type: 'published-document'; envId: string };
+  | { type: 'published-document'; envId: string }
+  | { type: 'job'; id: string }
+  | { type: 'job-chunk'; jobId: string; index: number };
 
 export type EntityOf<R extends EntityRef> = Extract<Entity, { type: R['type'] }>;
+
+/** The reference of a stored entity (audit records are never referenced: they are written once, and kept). */
+export function entityRef(entity: Exclude<Entity, ChangeEvent>): EntityRef {
+  switch (entity.type) {
+    case 'organisation':
+    case 'project':
+    case 'environment':
+      return { type: entity.type, id: entity.id };
+    case 'api-key':
+    case 'token':
+      return { type: entity.type, hash: entity.hash };
+    case 'user':
+      return { type: 'user', id: entity.id };
+    case 'membership':
+      return { type: 'membership', userId: entity.userId, orgId: entity.orgId };
+    case 'invitation':
+      return { type: 'invitation', orgId: entity.orgId, email: entity.email };
+    case 'group-rule':
+      return { type: 'group-rule', orgId: entity.orgId, group: entity.group };
+    case 'feature':
+      return { type: 'feature', projectId: entity.projectId, name: entity.name };
+    case 'feature-state':
+      return { type: 'feature-state', envId: entity.envId, featureId: entity.featureId };
+    case 'feature-state-version':
+      return { type: 'feature-state-version', envId: entity.envId, featureId: entity.featureId, version: entity.version };
+    case 'segment':
+      return { type: 'segment', projectId: entity.projectId, id: entity.id };
+    case 'segment-override':
+      return { type: 'segment-override', envId: entity.envId, featureId: entity.featureId, segmentId: entity.segmentId };
+    case 'tenant-override':
+      return { type: 'tenant-override', envId: entity.envId, featureId: entity.featureId, tenantId: entity.tenantId };
+    case 'identity':
+      return { type: 'identity', envId: entity.envId, identifier: entity.identifier };
+    case 'identity-override':
+      return { type: 'identity-override', envId: entity.envId, identifier: entity.identifier, featureId: entity.featureId };
+    case 'webhook':
+    case 'change-request':
+    case 'scheduled-change':
+      return { type: entity.type, envId: entity.envId, id: entity.id };
+    case 'webhook-delivery':
+      return { type: 'webhook-delivery', webhookId: entity.webhookId, id: entity.id };
+    case 'consumed':
+      return { type: 'consumed', consumer: entity.consumer, eventId: entity.eventId };
+    case 'published-document':
+      return { type: 'published-document', envId: entity.envId };
+    case 'job':
+      return { type: 'job', id: entity.id };
+    case 'job-chunk':
+      return { type: 'job-chunk', jobId: entity.jobId, index: entity.index };
+  }
+}
 
 /** A listable set of entities, each served by one Query (see data/table.ts). */
 export type Collection =
@@ -79,6 +134,8 @@ export type Collection =
   | { of: 'feature-state-versions'; envId: string; featureId: string }
   | { of: 'identities'; envId: string }
   | { of: 'identity-overrides'; envId: string; identifier: string }
+  /** Identities being deleted (tombstoned): their overrides no longer apply. Usually empty. */
+  | { of: 'deleting-identities'; envId: string }
   /** Every identity override of an environment, ordered by identifier (for documents). */
   | { of: 'environment-identity-overrides'; envId: string }
   /** An identity and its overrides in one read (the SDK hot path). */
@@ -94,7 +151,13 @@ export type Collection =
   /** Every scheduled change still waiting to run, across organisations, by run time (the local scheduler's restart list). */
   | { of: 'pending-scheduled-changes' }
   /** Every webhook, across organisations (the sweep of stuck deliveries). */
-  | { of: 'all-webhooks' };
+  | { of: 'all-webhooks' }
+  /** Every item of an environment's own partition (feature states, overrides, webhooks, change requests, ...): for purges. */
+  | { of: 'environment-items'; envId: string }
+  /** The chunks of a job's input, in order. */
+  | { of: 'job-chunks'; jobId: string }
+  /** Jobs not finished yet, across organisations, oldest change first (the sweep of stuck jobs). */
+  | { of: 'pending-jobs' };
 
 export interface AuditFilter {
   envId?: string | undefined;
@@ -122,6 +185,7 @@ export interface CollectionItems {
   'feature-state-versions': FeatureStateVersion;
   identities: Identity;
   'identity-overrides': IdentityOverride;
+  'deleting-identities': Identity;
   'environment-identity-overrides': IdentityOverride;
   'identity-with-overrides': Identity | IdentityOverride;
   audit: ChangeEvent;
@@ -131,6 +195,9 @@ export interface CollectionItems {
   'scheduled-changes': ScheduledChange;
   'pending-scheduled-changes': ScheduledChange;
   'all-webhooks': Webhook;
+  'environment-items': Exclude<Entity, ChangeEvent>;
+  'job-chunks': JobChunk;
+  'pending-jobs': Job;
 }
 
 export interface Page<T> {
@@ -222,6 +289,11 @@ export interface EdgeInvalidator {
 export interface UserDirectory {
   /** Creates the account for `email` (or sends its invitation again); an existing, active account is left alone. */
   invite(email: string): Promise<void>;
+}
+
+/** Hands a job to a runner (SQS in production, in-process locally); a job may be queued twice, runners take it once. */
+export interface JobQueue {
+  enqueue(jobId: string): Promise<void>;
 }
 
 /** Queues a webhook delivery attempt after a delay (SQS with DelaySeconds in production, a timer locally). */

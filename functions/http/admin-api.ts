@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
@@ -15,8 +16,9 @@ import type { Deps } from '../domain/use-cases/support.js';
 import { DynamoStore } from '../data/dynamo-store.js';
 import { EventBridgeScheduler } from '../events/eventbridge-scheduler.js';
 import { CognitoDirectory } from '../shared/cognito-directory.js';
+import { SqsJobQueue } from '../events/sqs-job-queue.js';
 import { documentClient } from '../shared/dynamodb.js';
-import { requiredEnv } from '../shared/env.js';
+import { identityIdleSecondsFromEnv, requiredEnv } from '../shared/env.js';
 import { logger } from '../shared/logger.js';
 import { authenticate, authorize, resolve } from './authorize.js';
 import { originVerify } from './origin-verify.js';
@@ -116,6 +118,9 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
         clock: () => new Date(),
         scheduler: eventBridgeScheduler(),
         directory: cognitoDirectory(),
+        identityIdleSeconds: identityIdleSecondsFromEnv(),
+        // Imports and purges run on the job-runner function, through its queue.
+        jobs: new SqsJobQueue(new SQSClient({}), requiredEnv('JOB_QUEUE_URL')),
       },
       { signIn: signInFromEnvironment() },
     );

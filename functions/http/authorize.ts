@@ -7,7 +7,9 @@
  * separated by dots). Environment keys (22 base62 characters, or `ser.` and 40) are neither.
  */
 import { type Action, allows, type Scope } from '../domain/access.js';
+import type { AdminToken } from '../domain/entities.js';
 import { Forbidden, NotFound, Unauthenticated } from '../domain/errors.js';
+import type { Store } from '../domain/ports.js';
 import { type Caller, actorIn, defaultOrganisationOf, identifyPerson } from '../domain/use-cases/people.js';
 import { type Actor, type Deps, hashSecret, type Resolved } from '../domain/use-cases/support.js';
 import type { SignInVerifier } from './sign-in-verifier.js';
@@ -30,6 +32,34 @@ export async function authenticate(deps: Deps, verify: SignInVerifier | undefine
     return identifyPerson(deps, await verify(secret));
   }
   throw new Unauthenticated('That is neither an admin token nor a sign-in token; environment keys cannot call the management API.');
+}
+
+/**
+ * The caller (a token, or a person's roles in one organisation) as it grants today: roles on projects and environments that no longer exist are
+ * dropped, so they grant nothing, not even what they bring with them (an environment role's
+ * reads of its project, a member's reads of the organisation). One consistent read per scoped
+ * role; organisation admins cost none.
+ */
+export async function withLiveRoles<T extends Pick<AdminToken, 'orgId' | 'roles' | 'environmentProjects'>>(store: Store, token: T): Promise<T> {
+  const projects = Object.entries(token.roles.projects ?? {});
+  const environments = Object.entries(token.roles.environments ?? {});
+  if (projects.length === 0 && environments.length === 0) return token;
+  const [liveProjects, liveEnvironments] = await Promise.all([
+    Promise.all(projects.map(async ([id]) => (await store.get({ type: 'project', id }))?.orgId === token.orgId)),
+    Promise.all(environments.map(async ([id]) => (await store.get({ type: 'environment', id }))?.orgId === token.orgId)),
+  ]);
+  if (liveProjects.every(Boolean) && liveEnvironments.every(Boolean)) return token;
+  const keptEnvironments = environments.filter((_, i) => liveEnvironments[i]);
+  const environmentProjects = Object.fromEntries(Object.entries(token.environmentProjects ?? {}).filter(([envId]) => keptEnvironments.some(([id]) => id === envId)));
+  return {
+    ...token,
+    roles: {
+      ...token.roles,
+      projects: Object.fromEntries(projects.filter((_, i) => liveProjects[i])),
+      environments: Object.fromEntries(keptEnvironments),
+    },
+    environmentProjects,
+  };
 }
 
 /**
@@ -62,7 +92,7 @@ export async function resolve(deps: Deps, caller: Caller, params: Record<string,
   if (!organisation) throw notFound;
   const actor = await actorIn(deps, caller, organisation);
   if (!actor) throw notFound;
-  return { resolved: { organisation, project, environment }, actor };
+  return { resolved: { organisation, project, environment }, actor: await withLiveRoles(store, actor) };
 }
 
 export function authorize(actor: Actor, resolved: Resolved, action: Action): void {

@@ -11,7 +11,7 @@ import type { Deps } from '../domain/use-cases/support.js';
 import { DynamoStore } from '../data/dynamo-store.js';
 import { type CachedRoute, cachedRouteOf, ENVIRONMENT_KEY_HEADER, edgeKeyOf, uncachedCacheControl } from '../edge/cache-rules.js';
 import { documentClient } from '../shared/dynamodb.js';
-import { requiredEnv } from '../shared/env.js';
+import { identityIdleSecondsFromEnv, requiredEnv } from '../shared/env.js';
 import { logger } from '../shared/logger.js';
 import type { HttpHandler } from './admin-api.js';
 import { originVerify } from './origin-verify.js';
@@ -100,7 +100,7 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
   .use(originVerify())
   .handler(async (event) => {
     instance ??= createSdkApi(
-      { store: new DynamoStore(documentClient(), requiredEnv('TABLE_NAME')), clock: () => new Date() },
+      { store: new DynamoStore(documentClient(), requiredEnv('TABLE_NAME')), clock: () => new Date(), identityIdleSeconds: identityIdleSecondsFromEnv() },
       // How often the published-document marker is checked, and the longest a snapshot is kept
       // even when the marker has not moved (a lagging document-publisher).
       { ttlMs: Number(process.env.SNAPSHOT_TTL_MS ?? 1000), maxAgeMs: Number(process.env.SNAPSHOT_MAX_AGE_MS ?? 60_000) },

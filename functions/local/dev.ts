@@ -21,6 +21,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import { ensureTable } from '../data/create-table.js';
 import { logger } from '../shared/logger.js';
+import { identityIdleSecondsFromEnv } from '../shared/env.js';
 import { checkJava, type DynamoDbLocalInstance, localDynamoClientConfig, startDynamoDbLocal } from './dynamodb-local.js';
 import { watchLaunchers } from './launcher-watch.js';
 import { type LocalOidcProvider, readProviderState, startLocalOidcProvider, writeProviderState } from './oidc-provider.js';
@@ -293,6 +294,7 @@ async function main(argv: string[]): Promise<void> {
         tableName: TABLE_NAME,
         port,
         adminApi: { signIn: provider.signIn },
+        identityIdleSeconds: identityIdleSecondsFromEnv(),
         onRequest: (line) =>
           options.pretty
             ? console.log(`${new Date().toISOString().slice(11, 23)}  ${line.method.padEnd(6)} ${String(line.status).padEnd(4)} ${`${line.ms} ms`.padStart(9)}  ${line.path}`)

@@ -5,6 +5,7 @@
  */
 import type { DeliveryQueue } from '../domain/ports.js';
 import type { DeliveryRef } from '../domain/webhook-deliveries.js';
+import { createTimerQueue } from './timer-queue.js';
 
 export type DeliveryHandler = (delivery: DeliveryRef) => Promise<unknown>;
 
@@ -27,57 +28,24 @@ export interface LocalDeliveryQueue extends DeliveryQueue {
 }
 
 export function createLocalDeliveryQueue(options: LocalDeliveryQueueOptions = {}): LocalDeliveryQueue {
-  const retryDelayMs = options.retryDelayMs ?? 1000;
-  const maxReceives = options.maxReceives ?? 3;
   let handler: DeliveryHandler | undefined;
-  let stopped = false;
-  const timers = new Set<NodeJS.Timeout>();
-  const running = new Set<Promise<void>>();
-  const waiters = new Set<() => void>();
-
-  const settle = () => {
-    if (timers.size > 0 || running.size > 0) return;
-    for (const wake of waiters) wake();
-    waiters.clear();
-  };
-
-  const schedule = (delivery: DeliveryRef, delayMs: number, receives: number) => {
-    if (stopped) return;
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      const run = (async () => {
-        try {
-          if (!handler) throw new Error('The local delivery queue has no handler');
-          await handler(delivery);
-        } catch (error) {
-          if (receives + 1 < maxReceives) schedule(delivery, retryDelayMs, receives + 1);
-          else options.onError?.(delivery, error);
-        }
-      })();
-      running.add(run);
-      void run.finally(() => {
-        running.delete(run);
-        settle();
-      });
-    }, delayMs);
-    timers.add(timer);
-  };
-
+  const queue = createTimerQueue<DeliveryRef>({
+    handle: async (delivery) => {
+      if (!handler) throw new Error('The local delivery queue has no handler');
+      await handler(delivery);
+    },
+    retryDelayMs: options.retryDelayMs ?? 1000,
+    maxReceives: options.maxReceives ?? 3,
+    onError: options.onError,
+  });
   return {
     async enqueue(delivery, delaySeconds) {
-      schedule({ webhookId: delivery.webhookId, deliveryId: delivery.deliveryId }, Math.max(0, delaySeconds * 1000), 0);
+      queue.schedule({ webhookId: delivery.webhookId, deliveryId: delivery.deliveryId }, Math.max(0, delaySeconds * 1000));
     },
     process(next) {
       handler = next;
     },
-    async idle() {
-      while (timers.size > 0 || running.size > 0) await new Promise<void>((resolve) => waiters.add(resolve));
-    },
-    stop() {
-      stopped = true;
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      settle();
-    },
+    idle: () => queue.idle(),
+    stop: () => queue.stop(),
   };
 }

@@ -13,7 +13,7 @@ import type { CreateFeatureBody } from '../domain/schemas.js';
 import { createFeature } from '../domain/use-cases/features.js';
 import { addMember } from '../domain/use-cases/people.js';
 import { localSubject } from './oidc-provider.js';
-import { createSegment, putIdentityOverride, putSegmentOverride, putTenantOverride } from '../domain/use-cases/targeting.js';
+import { createSegment, putIdentity, putIdentityOverride, putSegmentOverride, putTenantOverride } from '../domain/use-cases/targeting.js';
 
 export interface LocalEnvironment {
   id: string;
@@ -96,6 +96,7 @@ async function seedDemoFlags(deps: Deps, actor: Actor, project: Project, environ
   await putSegmentOverride(deps, actor, environment, project, 'max_upload_mb', segment('pro users'), { enabled: true, value: 100, priority: 0 });
   await putSegmentOverride(deps, actor, environment, project, 'new_checkout', segment('beta testers'), { enabled: true, priority: 1 });
   await putTenantOverride(deps, actor, environment, project, 'welcome_banner', 'acme', { enabled: true, value: 'Welcome, Acme!' });
+  await putIdentity(deps, actor, environment, 'demo-user', { traits: {} });
   await putIdentityOverride(deps, actor, environment, project, 'demo-user', 'new_checkout', { enabled: true });
 }
 

@@ -13,6 +13,7 @@ import { createDebouncedPublisher, type DebouncedPublisher } from '../events/con
 import { wireWebhookDispatcher } from '../events/consumers/webhook-dispatcher.js';
 import type { PublishBatchResult } from '../domain/use-cases/publish-documents.js';
 import type { Deps } from '../domain/use-cases/support.js';
+import { pendingJobIds, sweepJobs } from '../domain/use-cases/jobs.js';
 import { DynamoStore } from '../data/dynamo-store.js';
 import { createLocalBus, type LocalBus } from '../events/local-bus.js';
 import { EnvironmentCache } from '../http/sdk/environment-cache.js';
@@ -25,6 +26,7 @@ import { type EventPipeline, startEventPipeline } from './event-pipeline.js';
 import { localFunctions } from './functions.js';
 import { type HttpServerOptions, startHttpServer } from './http-server.js';
 import { createLocalDeliveryQueue } from './local-delivery-queue.js';
+import { createLocalJobQueue } from './local-job-queue.js';
 import { type LocalScheduler, startLocalScheduler } from './local-scheduler.js';
 
 export interface LocalStackOptions {
@@ -54,6 +56,10 @@ export interface LocalStackOptions {
   webhookSweepIntervalMs?: number;
   /** The admin API's sign-in settings: the identity provider people sign in with. @default none (admin tokens only) */
   adminApi?: AdminApiOptions;
+  /** How often jobs whose run died are queued again (production: a scheduled rule). @default 60000 */
+  jobSweepIntervalMs?: number;
+  /** Seconds an identity without overrides is kept unseen. @default 90 days */
+  identityIdleSeconds?: number;
 }
 
 export interface LocalStack {
@@ -76,15 +82,25 @@ export interface LocalStack {
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   // The scheduler travels in deps, so the admin API's scheduled changes reach it; it reloads the
   // table's waiting schedules, so a restarted stack keeps them.
+  // Imports and purges run in this process, through the job-runner's code.
+  const jobs = createLocalJobQueue({ onError: (jobId, error) => logger.error('job run failed', { jobId, error: error as Error }) });
   const { deps, scheduler } = await startLocalScheduler({
     deps: {
       store: new DynamoStore(documentClient(localDynamoClientConfig(options.endpoint)), options.tableName),
       clock: options.clock ?? (() => new Date()),
       // Local receivers live on 127.0.0.1; production refuses private targets.
       allowPrivateWebhookTargets: true,
+      jobs,
+      ...(options.identityIdleSeconds !== undefined ? { identityIdleSeconds: options.identityIdleSeconds } : {}),
     },
     intervalMs: options.schedulerIntervalMs ?? 250,
   });
+  jobs.process(deps);
+  // Jobs a previous run left unfinished carry on; later ones that die are queued again by the sweep.
+  for (const jobId of await pendingJobIds(deps)) await jobs.enqueue(jobId);
+  const jobSweeper = setInterval(() => {
+    sweepJobs(deps, jobs).catch((error: unknown) => logger.error('job sweep failed', { error: error as Error }));
+  }, options.jobSweepIntervalMs ?? 60_000).unref();
   const edge = new EdgeCache();
   const environmentCache = new EnvironmentCache(deps.store, { ttlMs: options.snapshotTtlMs ?? 1000 });
   const server = await startHttpServer({
@@ -137,6 +153,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
   } catch (error) {
     clearInterval(sweeper);
+    clearInterval(jobSweeper);
+    jobs.stop();
     await scheduler.stop();
     deliveries.stop();
     await server.close();
@@ -153,6 +171,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     documents,
     scheduler,
     async idle() {
+      await jobs.idle();
       await bus.idle();
       await documents.idle();
       await deliveries.idle();
@@ -161,6 +180,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       if (stopped) return;
       stopped = true;
       clearInterval(sweeper);
+      clearInterval(jobSweeper);
+      // A running job finishes its batch; what is left stays queued in the table for the next start.
+      jobs.stop();
       await scheduler.stop();
       await pipeline.stop();
       let timer: NodeJS.Timeout | undefined;

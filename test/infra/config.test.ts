@@ -34,6 +34,7 @@ describe('-c context options', () => {
       backup: 'true',
       backupRetentionDays: '90',
       sourceMaps: 'true',
+      identityIdleDays: '30',
       tags: 'CostCenter=4711,Team=platform',
       samlMetadataUrl: 'https://idp.example.com/app/saml/metadata',
       userPoolId: 'eu-west-1_AbCdEf123',
@@ -58,6 +59,7 @@ describe('-c context options', () => {
       backup: true,
       backupRetentionDays: 90,
       sourceMaps: true,
+      identityIdleDays: 30,
       costTags: { CostCenter: '4711', Team: 'platform' },
       identity: { saml: { metadataUrl: 'https://idp.example.com/app/saml/metadata' }, existingUserPoolId: 'eu-west-1_AbCdEf123' },
     });

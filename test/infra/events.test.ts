@@ -10,7 +10,7 @@ import { logicalIdOf, synthVexilla } from './synth.js';
 
 // Synthesised once per file; nothing here looks at the functions' code, so no bundling.
 const { stack, template } = synthVexilla(undefined, { bundle: false });
-const { events, functions, scheduler } = stack.service;
+const { events, functions, scheduler, jobs } = stack.service;
 type Construct = Parameters<typeof logicalIdOf>[0];
 const ref = (construct: Construct) => ({ Ref: logicalIdOf(construct) });
 const arnOf = (construct: Construct, attribute = 'Arn') => ({ 'Fn::GetAtt': [logicalIdOf(construct), attribute] });
@@ -18,15 +18,15 @@ const resource = (construct: Construct) => template.toJSON().Resources[logicalId
 const mappingsOf = (name: Parameters<typeof functions.get>[0]) =>
   Object.values(template.findResources('AWS::Lambda::EventSourceMapping', { Properties: { FunctionName: ref(functions.get(name)) } })).map((mapping) => mapping.Properties as Record<string, unknown>);
 
-/** Every dead-letter queue in the stack: the functions' async failures, the pipeline's, the scheduler's. */
-const allDeadLetterQueues = [...functions.deadLetterQueues.values(), ...events.deadLetterQueues.values(), scheduler.deadLetterQueue];
+/** Every dead-letter queue in the stack: the functions' async failures, the pipeline's, the scheduler's, the jobs'. */
+const allDeadLetterQueues = [...functions.deadLetterQueues.values(), ...events.deadLetterQueues.values(), scheduler.deadLetterQueue, jobs.deadLetterQueue];
 
 describe('the event bus and its rules', () => {
   it('has one rule per rule-table entry, on the custom bus, matching exactly its detail-types', () => {
     const rules = Object.values(template.findResources('AWS::Events::Rule')).map((rule) => rule.Properties as { EventBusName: unknown; EventPattern: unknown });
-    // The one other rule is the webhook sweep's schedule (on the default bus).
+    // The other rules are the webhook and job sweeps' schedules (on the default bus).
     expect(rules.filter((rule) => rule.EventBusName !== undefined)).toHaveLength(eventRules.length);
-    expect(rules).toHaveLength(eventRules.length + 1);
+    expect(rules).toHaveLength(eventRules.length + 2);
     for (const rule of eventRules) {
       const created = resource(events.rules.get(rule.consumer)!).Properties;
       expect(created).toMatchObject({ EventBusName: ref(events.bus), State: 'ENABLED' });
@@ -155,7 +155,8 @@ describe('the queues', () => {
 
   it('are all encrypted and refuse requests without TLS', () => {
     const queues = Object.entries(template.findResources('AWS::SQS::Queue'));
-    expect(queues.length).toBe(allDeadLetterQueues.length + 2);
+    // The work queues: documents, webhook deliveries, jobs.
+    expect(queues.length).toBe(allDeadLetterQueues.length + 3);
     for (const [id, queue] of queues) {
       expect(queue.Properties, id).toMatchObject({ SqsManagedSseEnabled: true });
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
@@ -171,7 +172,7 @@ describe('the queues', () => {
 });
 
 describe('asynchronous invocations', () => {
-  it.each(['audit-writer', 'webhook-dispatcher', 'apply-scheduled-change'] as const)('of %s are retried twice, then sent with their error to a queue of its own', (name) => {
+  it.each(['audit-writer', 'webhook-dispatcher', 'apply-scheduled-change', 'job-runner'] as const)('of %s are retried twice, then sent with their error to a queue of its own', (name) => {
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       FunctionName: ref(functions.get(name)),
       Qualifier: '$LATEST',
@@ -182,8 +183,8 @@ describe('asynchronous invocations', () => {
   });
 
   it('exist only for the functions EventBridge or Scheduler invoke', () => {
-    expect([...functions.deadLetterQueues.keys()].sort()).toEqual(['apply-scheduled-change', 'audit-writer', 'webhook-dispatcher']);
-    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 3);
+    expect([...functions.deadLetterQueues.keys()].sort()).toEqual(['apply-scheduled-change', 'audit-writer', 'job-runner', 'webhook-dispatcher']);
+    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 4);
   });
 });
 

@@ -41,7 +41,7 @@ const names = allFunctionNames();
 describe('the Lambda functions', () => {
   it('are the functions the route table sends requests to, and one per asynchronous concern', () => {
     expect(new Set(routedFunctionNames())).toEqual(new Set([...routes, ...publicRoutes].map((route) => route.function)));
-    expect(asyncFunctionNames).toEqual(['publisher', 'audit-writer', 'webhook-dispatcher', 'document-publisher', 'apply-scheduled-change']);
+    expect(asyncFunctionNames).toEqual(['publisher', 'audit-writer', 'webhook-dispatcher', 'document-publisher', 'apply-scheduled-change', 'job-runner']);
     expect([...built.keys()].sort()).toEqual([...names].sort());
     template.resourceCountIs('AWS::Lambda::Function', names.length);
   });
@@ -71,12 +71,13 @@ describe('the Lambda functions', () => {
     const variables = (properties.Environment as { Variables: Record<string, unknown> }).Variables;
     const expected: Record<FunctionName, string[]> = {
       'sdk-api': ['ORIGIN_VERIFY_SECRET'],
-      'admin-api': ['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'APPLY_SCHEDULED_CHANGE_ARN', 'SCHEDULER_DLQ_ARN', 'ORIGIN_VERIFY_SECRET', 'SIGN_IN_CONFIG', 'COGNITO_USER_POOL_ID'],
+      'admin-api': ['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'APPLY_SCHEDULED_CHANGE_ARN', 'SCHEDULER_DLQ_ARN', 'ORIGIN_VERIFY_SECRET', 'SIGN_IN_CONFIG', 'COGNITO_USER_POOL_ID', 'JOB_QUEUE_URL'],
       publisher: ['EVENT_BUS_NAME'],
       'audit-writer': [],
       'webhook-dispatcher': ['WEBHOOK_QUEUE_URL'],
       'document-publisher': ['DISTRIBUTION_ID'],
       'apply-scheduled-change': [],
+      'job-runner': ['JOB_QUEUE_URL'],
     };
     expect(Object.keys(variables).sort()).toEqual(['POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'TABLE_NAME', ...expected[name]].sort());
     const values: Record<string, unknown> = {
@@ -90,6 +91,7 @@ describe('the Lambda functions', () => {
       SCHEDULER_DLQ_ARN: arnOf(scheduler.deadLetterQueue),
       SIGN_IN_CONFIG: stack.resolve(stack.toJsonString(stack.service.identity.signIn)),
       COGNITO_USER_POOL_ID: ref(stack.service.identity.userPool!),
+      JOB_QUEUE_URL: ref(jobs.queue),
     };
     for (const variable of expected[name]) expect(variables[variable], variable).toEqual(values[variable]);
   });
@@ -145,7 +147,7 @@ describe('the Lambda functions', () => {
 
 const ref = (construct: Parameters<typeof logicalIdOf>[0]) => ({ Ref: logicalIdOf(construct) });
 const arnOf = (construct: Parameters<typeof logicalIdOf>[0], attribute = 'Arn') => ({ 'Fn::GetAtt': [logicalIdOf(construct), attribute] });
-const { events, scheduler, functions, edge } = stack.service;
+const { events, scheduler, functions, edge, jobs } = stack.service;
 /** What the functions get for the origin-verify secret: a dynamic reference, resolved at deploy time. */
 const originVerifyReference = { 'Fn::Join': ['', ['{{resolve:secretsmanager:', ref(stack.service.originVerifySecret!), ':SecretString:::}}']] };
 const sendTo = (queue: Parameters<typeof logicalIdOf>[0]) => ({ Effect: 'Allow', Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], Resource: [arnOf(queue)] });
@@ -167,6 +169,7 @@ const wiring: Record<FunctionName, unknown[]> = {
     { Effect: 'Allow', Action: ['iam:PassRole'], Resource: [arnOf(scheduler.role)], Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } } },
     // Invitations create accounts in this pool, and in no other.
     { Effect: 'Allow', Action: ['cognito-idp:AdminCreateUser'], Resource: [arnOf(stack.service.identity.userPool!)] },
+    { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [arnOf(jobs.queue)] },
   ],
   publisher: [
     { Effect: 'Allow', Action: ['dynamodb:ListStreams'], Resource: [arnOf(stack.table.table, 'StreamArn')] },
@@ -185,6 +188,7 @@ const wiring: Record<FunctionName, unknown[]> = {
     },
   ],
   'apply-scheduled-change': [asyncFailures('apply-scheduled-change')],
+  'job-runner': [asyncFailures('job-runner'), consume(jobs.queue), { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [arnOf(jobs.queue)] }],
 };
 
 describe('least privilege', () => {

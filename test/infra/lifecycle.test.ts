@@ -41,8 +41,8 @@ describe('retainData=true (the default)', () => {
   const retainedTypes = () => leftBehind(kept.template).map(([, resource]) => resource.Type);
 
   it('keeps the table, the event archive, every dead-letter queue, the logs, the alarm key, the access log bucket, the backup vault and the user pool of the people who sign in', () => {
-    const { functions, events, scheduler } = kept.stack.service;
-    const deadLetterQueues = [...functions.deadLetterQueues.values(), ...events.deadLetterQueues.values(), scheduler.deadLetterQueue];
+    const { functions, events, scheduler, jobs } = kept.stack.service;
+    const deadLetterQueues = [...functions.deadLetterQueues.values(), ...events.deadLetterQueues.values(), scheduler.deadLetterQueue, jobs.deadLetterQueue];
     const expectedRetained = [kept.stack.table.table, events.archive, ...deadLetterQueues, kept.stack.service.edge.logBucket!, kept.stack.service.identity.userPool!].map((construct) => logicalIdOf(construct));
     expect(kept.template.findResources('AWS::Backup::BackupVault', { DeletionPolicy: 'Retain' })).not.toEqual({});
     const retained = leftBehind(kept.template).map(([id]) => id);
@@ -52,7 +52,7 @@ describe('retainData=true (the default)', () => {
 
   it('deletes the work queues (in-flight work, re-created by the next deploy), but keeps what failed', () => {
     const { events } = kept.stack.service;
-    for (const queue of events.workQueues.values()) expect(kept.template.toJSON().Resources[logicalIdOf(queue)]).toMatchObject({ DeletionPolicy: 'Delete' });
+    for (const queue of [...events.workQueues.values(), kept.stack.service.jobs.queue]) expect(kept.template.toJSON().Resources[logicalIdOf(queue)]).toMatchObject({ DeletionPolicy: 'Delete' });
   });
 
   it('gives nothing it keeps a fixed name, so the next deploy of the stage creates its own beside them', () => {

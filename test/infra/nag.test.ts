@@ -19,10 +19,10 @@ describe('cdk-nag', () => {
 
   it('acknowledges only the findings the design accepts, each on its own construct, each with a reason', () => {
     const found = acknowledgments(stack);
-    const { events, functions, scheduler } = stack.service;
+    const { events, functions, scheduler, jobs } = stack.service;
     const pathOf = (construct: { node: { path: string } }) => construct.node.path;
-    const redriveDeadLetterQueues = new Set([events.deadLetterQueues.get('document-queue'), events.deadLetterQueues.get('webhook-queue')]);
-    const deadLetterQueues = [...functions.deadLetterQueues.values(), ...events.deadLetterQueues.values(), scheduler.deadLetterQueue];
+    const redriveDeadLetterQueues = new Set([events.deadLetterQueues.get('document-queue'), events.deadLetterQueues.get('webhook-queue'), jobs.deadLetterQueue]);
+    const deadLetterQueues = [...functions.deadLetterQueues.values(), ...events.deadLetterQueues.values(), scheduler.deadLetterQueue, jobs.deadLetterQueue];
     const expected = [
       ...allFunctionNames().flatMap((name) => [
         { id: 'AwsSolutions-IAM5[Resource::*]', path: `${stack.stackName}/Default/Functions/${name}/Role` },
@@ -40,12 +40,13 @@ describe('cdk-nag', () => {
       ...deadLetterQueues.map((queue) => ({ id: 'Serverless-SQSRedrivePolicy', path: pathOf(queue) })),
       ...deadLetterQueues.filter((queue) => !redriveDeadLetterQueues.has(queue)).map((queue) => ({ id: 'AwsSolutions-SQS3', path: pathOf(queue) })),
       // SQS event source mappings take no on-failure destination: the queues' redrive policies do that.
-      ...(['document-publisher', 'webhook-dispatcher'] as const).map((name) => ({
+      ...(['document-publisher', 'webhook-dispatcher', 'job-runner'] as const).map((name) => ({
         id: 'Serverless-LambdaEventSourceMappingDestination',
         path: pathOf(functions.get(name).node.children.find((child) => child.node.id.startsWith('SqsEventSource'))!),
       })),
-      // A failed webhook sweep needs no keeping: the next run does the same work.
+      // A failed webhook or job sweep needs no keeping: the next run does the same work.
       { id: 'Serverless-EventBusDLQ', path: pathOf(events.webhookSweep) },
+      { id: 'Serverless-EventBusDLQ', path: pathOf(jobs.sweep) },
       // The admin API manages the schedules of Vexilla's group, whose names are per scheduled change.
       {
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/<${logicalIdOf(scheduler.groupResource)}>/*]`,

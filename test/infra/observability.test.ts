@@ -69,10 +69,11 @@ describe('alarms', () => {
   });
 
   it('all notify the alarm topic, on alarm and on recovery', () => {
-    const deadLetterQueues = stack.service.functions.deadLetterQueues.size + stack.service.events.deadLetterQueues.size + 1;
+    // The functions', the pipeline's, the scheduler's and the jobs' dead-letter queues.
+    const deadLetterQueues = stack.service.functions.deadLetterQueues.size + stack.service.events.deadLetterQueues.size + 2;
     // API 5xx, errors and throttles per function, table throttles, each DLQ, iterator age,
-    // scheduler failures, the two work queues' oldest message, CloudFront 5xx.
-    expect(alarms()).toHaveLength(1 + 2 * allFunctionNames().length + 1 + deadLetterQueues + 2 + 2 + 1);
+    // scheduler failures, the three work queues' oldest message, CloudFront 5xx.
+    expect(alarms()).toHaveLength(1 + 2 * allFunctionNames().length + 1 + deadLetterQueues + 2 + 3 + 1);
     for (const alarm of alarms()) expect(alarm).toMatchObject({ AlarmActions: [topicRef], OKActions: [topicRef], AlarmDescription: expect.any(String) });
   });
 });
@@ -172,7 +173,8 @@ describe('the dashboard', () => {
   });
 
   it('shows dead-letter queue depth, the stream publisher iterator age and scheduled changes', () => {
-    const deadLetterQueues = stack.service.functions.deadLetterQueues.size + stack.service.events.deadLetterQueues.size + 1;
+    // The functions', the pipeline's, the scheduler's and the jobs' dead-letter queues.
+    const deadLetterQueues = stack.service.functions.deadLetterQueues.size + stack.service.events.deadLetterQueues.size + 2;
     expect(metricNames('Dead-letter queue depth')).toEqual(Array(deadLetterQueues).fill('AWS/SQS ApproximateNumberOfMessagesVisible'));
     expect(metricNames('Stream publisher iterator age')).toEqual(['AWS/Lambda IteratorAge']);
     expect(JSON.stringify(widget('Scheduled changes').metrics)).toContain('InvocationAttemptCount');

@@ -73,6 +73,7 @@ const matrix: Record<string, readonly [Expect, Expect, Expect]> = {
   deleteTenantOverride: [N, Y, Y],
   exportEnvironment: [Y, Y, Y],
   importFlagsmith: [N, Y, Y],
+  getImport: [Y, Y, Y],
   listIdentities: [Y, Y, Y],
   getIdentity: [Y, Y, Y],
   putIdentity: [N, Y, Y],
@@ -183,6 +184,7 @@ async function requestFor(route: Route): Promise<{ path: string; body?: unknown 
     deliveryId: 'dlv_missing',
     changeRequestId: 'cr_missing',
     scheduledChangeId: 'sch_missing',
+    jobId: 'imp_missing',
   };
   if (route.operation === 'deleteEnvironment') {
     const fresh = await api.call('POST', `/admin/v1/projects/${ids.projectId}/environments`, { body: { name: 'doomed' } });

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DetailType } from '../../functions/domain/entities.js';
 import { detailSchemas, toEventDetail } from '../../functions/events/detail-types.js';
+import { importJob } from '../support/imports.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
 
 let api: TestApi;
@@ -191,18 +192,19 @@ describe('governance: an environment that requires approvals', () => {
 
     const patch = await api.call('PATCH', env.fs('banner'), { body: { value: 'direct' } });
     const restore = await api.call('POST', `${env.fs('banner')}/versions/1/restore`);
-    const imported = await api.call('POST', `${env.base}/import`, { body: document });
-    const dryRun = await api.call('POST', `${env.base}/import?dryRun=true`, { body: document });
+    const imported = (await importJob(api, env.envId, document)).job;
+    const dryRun = (await importJob(api, env.envId, document, { dryRun: true })).job;
     const scheduled = await api.call('POST', `${env.base}/scheduled-changes`, {
       body: { runAt: new Date(Date.now() + 3_600_000).toISOString(), changes: [{ featureName: 'banner', value: 'later' }] },
     });
 
-    for (const refused of [patch, restore, imported, scheduled]) {
+    const refusal = 'Environment governed requires 1 approval for changes to feature states and overrides: open a change request instead.';
+    for (const refused of [patch, restore, scheduled]) {
       expect(refused.status).toBe(409);
-      expect(refused.body.message).toBe('Environment governed requires 1 approval for changes to feature states and overrides: open a change request instead.');
+      expect(refused.body.message).toBe(refusal);
     }
-    expect(dryRun.status).toBe(200);
-    expect(dryRun.body.refused).toContain('requires 1 approval');
+    expect(imported).toMatchObject({ status: 'failed', error: { error: 'Conflict', message: refusal } });
+    expect(dryRun).toMatchObject({ status: 'succeeded', summary: { refused: expect.stringContaining('requires 1 approval') } });
     expect((await api.call('GET', env.fs('banner'))).body).toMatchObject({ value: 'before', version: 1 });
 
     const request = await api.call('POST', env.cr, { body: { title: 'Through review', changes: [{ featureName: 'banner', value: 'reviewed' }] } });

@@ -153,6 +153,25 @@ describe('vexilla export, diff and import', () => {
     expect(done.created.features).toBeGreaterThan(2);
     expect((await vexilla('diff', sample, '-e', 'imported', ...p)).stdout).toContain('No changes: environment "imported" already matches');
   });
+
+  it('follows an import job to its end: a job that fails exits 1 with its error, and its status can be read again', async () => {
+    const sample = join(REPO_ROOT, 'examples/flagsmith-environment.json');
+    const p = ['--project', 'Mobile'];
+    await json('environments', 'create', 'governed', ...p);
+    await json('environments', 'update', 'governed', '--required-approvals', '1', ...p);
+    // The document is valid, so the API accepts it (202) and the job finds governance refusing it.
+    const failed = await vexilla('import', 'flagsmith', sample, '--environment', 'governed', ...p);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/Import (imp_\S+) failed: .*approv/);
+    const jobId = /Import (imp_\S+) failed/.exec(failed.stderr)?.[1] as string;
+    const status = await vexilla('import', 'status', jobId, '--environment', 'governed', '--json', ...p);
+    expect(status.code).toBe(1);
+    expect(JSON.parse(status.stdout)).toMatchObject({ id: jobId, status: 'failed', error: { error: 'Conflict' } });
+    // Nothing of it was written: the environment still differs from the document.
+    expect((await vexilla('diff', sample, '-e', 'governed', '--exit-code', ...p)).code).toBe(1);
+    const unknown = await vexilla('import', 'status', 'imp_missing', '--environment', 'imported', ...p);
+    expect([unknown.code, unknown.stderr]).toEqual([1, expect.stringContaining('No import imp_missing in this environment.')]);
+  });
 });
 
 describe('vexilla, every resource', () => {
@@ -192,10 +211,13 @@ describe('vexilla, every resource', () => {
     await json('segments', 'create', 'pros', '--rules', rules, ...p);
     expect(await json('overrides', 'set', 'new_search', '--segment', 'pros', '--on', '--value', '"pro"', '-e', 'staging', ...p)).toMatchObject({ enabled: true, value: 'pro' });
     await json('overrides', 'set', 'new_search', '--tenant', 'acme', '--off', '-e', 'staging', ...p);
+    // An identity's override needs the identity: the CLI says how to create it.
+    const early = await vexilla('overrides', 'set', 'new_search', '--identity', 'ana', '--on', '-e', 'staging', ...p);
+    expect([early.code, early.stderr]).toEqual([1, expect.stringContaining('create it first with `vexilla identities set-traits ana <key=value...> --environment staging`')]);
+    await json('identities', 'set-traits', 'ana', 'plan=pro', 'age=40', '-e', 'staging', ...p);
     await json('overrides', 'set', 'new_search', '--identity', 'ana', '--on', '--value', '"ana"', '-e', 'staging', ...p);
     const listed = await json('overrides', 'list', 'new_search', '-e', 'staging', ...p);
     expect([listed.segmentOverrides.length, listed.tenantOverrides.length]).toEqual([1, 1]);
-    await json('identities', 'set-traits', 'ana', 'plan=pro', 'age=40', '-e', 'staging', ...p);
     expect((await vexilla('identities', 'get', 'ana', '-e', 'staging', ...p)).stdout).toContain('override new_search: on "ana"');
     expect((await vexilla('overrides', 'remove', 'new_search', '--identity', 'ana', '-e', 'staging', '--yes', ...p)).code).toBe(0);
     expect((await vexilla('segments', 'delete', 'pros', '--yes', ...p)).code).toBe(0);

@@ -23,7 +23,7 @@ import { DynamoStore } from '../../functions/data/dynamo-store.js';
 import { type Deps, hashSecret } from '../../functions/domain/use-cases/support.js';
 import { localDynamoClientConfig } from '../../functions/local/dynamodb-local.js';
 import { loadSnapshot } from '../../functions/domain/environment-snapshot.js';
-import { readIdentity } from '../../functions/domain/identities.js';
+import { readIdentity, retentionOf } from '../../functions/domain/identities.js';
 import { ensureDemo, type LocalConfig } from '../../functions/local/seed.js';
 import { documentClient } from '../../functions/shared/dynamodb.js';
 import { type DevProcess, freePort, isRunning, processGroup, quietEnv, REPO_ROOT, startDev as startDevProcess } from '../support/dev-process.js';
@@ -122,7 +122,7 @@ describe('ensureDemo', () => {
     const pro = snapshot?.evaluator.evaluate({ identifier: 'someone', traits: { plan: 'pro', tenant: 'acme' } }).flags;
     expect(pro?.max_upload_mb?.value).toBe(100);
     expect(pro?.welcome_banner?.value).toBe('Welcome, Acme!');
-    const { overrides } = await readIdentity(deps.store, environment.id, 'demo-user');
+    const { overrides } = await readIdentity(deps.store, environment.id, 'demo-user', retentionOf(deps));
     expect(overrides.map((override) => [override.featureName, override.enabled])).toEqual([['new_checkout', true]]);
   });
 

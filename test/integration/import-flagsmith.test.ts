@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Flagsmith, LocalFileHandler } from 'flagsmith-nodejs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRichEnvironment, traitsFor } from '../support/rich-environment.js';
+import { importJob } from '../support/imports.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
 
 function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -38,21 +39,26 @@ beforeAll(async () => {
   const project = await api.call('POST', `/admin/v1/organisations/${api.organisationId}/projects`, { body: { name: 'Migrated' } });
   const environment = await api.call('POST', `/admin/v1/projects/${project.body.id}/environments`, { body: { name: 'production' } });
   target = { envId: environment.body.environment.id, clientKey: environment.body.clientKey };
-});
+}, 120_000);
 afterAll(() => api?.close());
 
 describe('import from Flagsmith', () => {
   it('plans, then imports features, values, splits, segments, overrides and identity overrides', async () => {
-    const plan = await api.call('POST', `/admin/v1/environments/${target.envId}/import?dryRun=true`, { body: source });
-    expect(plan.status).toBe(200);
-    expect(plan.body).toMatchObject({ dryRun: true, created: { features: 20, segments: 6 } });
+    const plan = await importJob(api, target.envId, source, { dryRun: true });
+    expect(plan.started.status).toBe(202);
+    expect(plan.started.headers.get('location')).toBe(plan.started.body.location);
+    expect(plan.job).toMatchObject({ status: 'succeeded', dryRun: true, summary: { dryRun: true, created: { features: 20, segments: 6 } } });
     expect((await api.call('GET', `/admin/v1/environments/${target.envId}/feature-states`)).body.items).toHaveLength(0);
 
-    const imported = await api.call('POST', `/admin/v1/environments/${target.envId}/import`, { body: source });
-    expect(imported.status).toBe(200);
-    expect(imported.body.created).toMatchObject({ features: 20, segments: 6, segmentOverrides: 6, tenantOverrides: 1, identityOverrides: 2 });
+    const imported = await importJob(api, target.envId, source);
+    expect(imported.started.body).toMatchObject({ status: 'queued', dryRun: false, progress: { done: 0, total: null } });
+    expect(imported.job).toMatchObject({ status: 'succeeded', progress: { done: expect.any(Number), total: expect.any(Number) } });
+    expect(imported.job?.progress.done).toBe(imported.job?.progress.total);
+    expect(imported.job?.summary?.created).toMatchObject({ features: 20, segments: 6, segmentOverrides: 6, tenantOverrides: 1, identityOverrides: 2, identities: 2 });
     const environment = await api.call('GET', `/admin/v1/environments/${target.envId}`);
     expect(environment.body.hashKey).toBe('FlagsmithEnvKey123456');
+    // Imported identity overrides come with their identities, kept while they have overrides.
+    expect((await api.call('GET', `/admin/v1/environments/${target.envId}/identities/user-7`)).body.overrides).toHaveLength(1);
   });
 
   it('keeps every identity in its bucket: 300 identities evaluate as Flagsmith evaluates the source', async () => {
@@ -76,15 +82,16 @@ describe('import from Flagsmith', () => {
     await flagsmith.close();
     await vexilla.close();
     expect(differences).toEqual([]);
-  });
+  }, 120_000);
 
   it('is idempotent: importing again changes nothing, not even history or audit', async () => {
     const audit = async () => (await api.call('GET', `/admin/v1/organisations/${api.organisationId}/audit?environment=${target.envId}&limit=1000`)).body.items.length;
     const before = await audit();
-    const again = await api.call('POST', `/admin/v1/environments/${target.envId}/import`, { body: source });
-    expect(again.body.created).toEqual({});
-    expect(again.body.updated).toEqual({});
-    expect(again.body.unchanged).toBeGreaterThan(25);
+    const again = (await importJob(api, target.envId, source)).job;
+    expect(again).toMatchObject({ status: 'succeeded', progress: { done: 0, total: 0 } });
+    expect(again?.summary?.created).toEqual({});
+    expect(again?.summary?.updated).toEqual({});
+    expect(again?.summary?.unchanged).toBeGreaterThan(25);
     expect(await audit()).toBe(before);
   });
 
@@ -94,13 +101,14 @@ describe('import from Flagsmith', () => {
     writeFileSync(file, JSON.stringify(source));
     // Asynchronously: the API answering the CLI runs in this very process.
     const run = await cli(['import', 'flagsmith', file, '--environment', target.envId, '--json'], { VEXILLA_API_URL: api.url, VEXILLA_TOKEN: api.adminToken });
-    expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
+    // It follows the job: its progress on stderr, the summary on stdout.
+    expect(run.stderr).toMatch(/^Import imp_\w+: queued$/m);
     expect(JSON.parse(run.stdout)).toMatchObject({ created: {}, updated: {}, dryRun: false });
     const missing = await cli(['import', 'flagsmith', file], {});
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("required option '-e, --environment");
-  });
+  }, 120_000);
 
   it('exports deterministically: export, import into a new environment, export again gives the same bytes', async () => {
     const exportOf = async (envId: string) => {
@@ -112,8 +120,8 @@ describe('import from Flagsmith', () => {
     expect(await exportOf(target.envId)).toBe(first);
     const project = await api.call('POST', `/admin/v1/organisations/${api.organisationId}/projects`, { body: { name: 'Round trip' } });
     const copy = await api.call('POST', `/admin/v1/projects/${project.body.id}/environments`, { body: { name: 'copy' } });
-    const imported = await api.call('POST', `/admin/v1/environments/${copy.body.environment.id}/import`, { body: JSON.parse(first) });
-    expect(imported.status).toBe(200);
+    const imported = (await importJob(api, copy.body.environment.id, JSON.parse(first))).job;
+    expect(imported?.status).toBe('succeeded');
     expect(await exportOf(copy.body.environment.id)).toBe(first);
   });
 

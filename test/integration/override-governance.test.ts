@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Conflict } from '../../functions/domain/errors.js';
 import { putTenantOverride } from '../../functions/domain/use-cases/targeting.js';
 import { movingClock } from '../support/moving-clock.js';
+import { importJob } from '../support/imports.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
 
 const HOUR = 3_600_000;
@@ -73,6 +74,7 @@ describe('governed overrides', () => {
     const putTenant = await api.call('PUT', `${env.fs('limit')}/tenant-overrides/acme`, { body: { enabled: false, value: 1 } });
     const deleteTenant = await api.call('DELETE', `${env.fs('limit')}/tenant-overrides/acme`);
     const deleteSegment = await api.call('DELETE', `${env.fs('banner')}/segment-overrides/${segmentId}`);
+    await api.call('PUT', `${env.base}/identities/support-case`, { body: { traits: {} } });
     const identity = await api.call('PUT', `${env.base}/identities/support-case/overrides/banner`, { body: { enabled: true, value: 'just for you' } });
 
     for (const refused of [putSegment, putTenant, deleteTenant, deleteSegment]) {
@@ -96,15 +98,15 @@ describe('governed overrides', () => {
     const stale = (await api.deps.store.get({ type: 'environment', id: env.envId }))!;
     expect((await api.call('PATCH', env.base, { body: { requiredApprovals: 1 } })).status).toBe(200);
 
-    const plan = await api.call('POST', `${env.base}/import?dryRun=true`, { body: document });
-    const imported = await api.call('POST', `${env.base}/import`, { body: document });
+    const plan = (await importJob(api, env.envId, document, { dryRun: true })).job;
+    const imported = (await importJob(api, env.envId, document)).job;
     const project = (await api.deps.store.get({ type: 'project', id: projectId }))!;
     const actor = { id: 'tok_racer', name: 'racing editor', orgId: api.organisationId, roles: { organisation: 'admin' as const } };
     const raced = await putTenantOverride(api.deps, actor, stale, project, 'limit', 'acme', { enabled: false, value: 1 }).catch((e: unknown) => e);
 
-    expect(plan.body).toMatchObject({ created: { segmentOverrides: 1 }, refused: expect.stringContaining('open a change request instead') });
-    expect(plan.body.created.featureStates ?? 0).toBe(0);
-    expect(imported.status).toBe(409);
+    expect(plan).toMatchObject({ status: 'succeeded', summary: { created: { segmentOverrides: 1 }, refused: expect.stringContaining('open a change request instead') } });
+    expect(plan?.summary?.created.featureStates ?? 0).toBe(0);
+    expect(imported).toMatchObject({ status: 'failed', error: { error: 'Conflict', message: expect.stringContaining('open a change request instead'), details: { requiredApprovals: 1 } } });
     expect(raced).toBeInstanceOf(Conflict);
     expect(raced).toMatchObject({ details: { requiredApprovals: 1 } });
     expect((await env.overrides('banner')).segmentOverrides).toEqual([]);

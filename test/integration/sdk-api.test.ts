@@ -3,7 +3,7 @@
  * pagination, CORS, and the OFREP wire details the client libraries rely on.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { putIdentityOverride } from '../../functions/domain/use-cases/targeting.js';
+import { putIdentity, putIdentityOverride } from '../../functions/domain/use-cases/targeting.js';
 import { DOCUMENT_PAGE_ITEMS } from '../../functions/http/sdk/flagsmith.js';
 import { edgeKeyOf } from '../../functions/edge/cache-rules.js';
 import { isEdgeRoute, routes } from '../../functions/http/routes.js';
@@ -198,10 +198,11 @@ describe('environment document pagination', () => {
     const identities = Array.from({ length: DOCUMENT_PAGE_ITEMS + 150 }, (_, i) => `paged-${String(i).padStart(5, '0')}`);
     for (let i = 0; i < identities.length; i += 50) {
       await Promise.all(
-        identities.slice(i, i + 50).flatMap((identifier, j) => [
-          putIdentityOverride(api.deps, actor, environment, project, identifier, 'banner', { enabled: true, value: `for ${identifier}` }),
-          ...((i + j) % 7 === 0 ? [putIdentityOverride(api.deps, actor, environment, project, identifier, 'max_items', { enabled: true, value: i + j })] : []),
-        ]),
+        identities.slice(i, i + 50).map(async (identifier, j) => {
+          await putIdentity(api.deps, actor, environment, identifier, { traits: {} });
+          await putIdentityOverride(api.deps, actor, environment, project, identifier, 'banner', { enabled: true, value: `for ${identifier}` });
+          if ((i + j) % 7 === 0) await putIdentityOverride(api.deps, actor, environment, project, identifier, 'max_items', { enabled: true, value: i + j });
+        }),
       );
     }
     const seen = new Map<string, number>();

@@ -85,6 +85,7 @@ export async function buildRichEnvironment(api: TestApi, name = 'Rich'): Promise
   await override('config', newApp.id, { enabled: true, value: { theme: 'dark', columns: 4 }, priority: 0 });
   await call('PUT', `/admin/v1/environments/${envId}/feature-states/max_items/tenant-overrides/acme`, { enabled: true, value: 99 });
   for (const id of ['user-7', 'user-42']) {
+    await call('PUT', `/admin/v1/environments/${envId}/identities/${id}`, { traits: {} });
     await call('PUT', `/admin/v1/environments/${envId}/identities/${id}/overrides/banner`, { enabled: false, value: `just for ${id}` });
   }
   return { projectId, envId, clientKey: created.clientKey, serverKey };

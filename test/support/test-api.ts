@@ -11,6 +11,7 @@ import type { Deps } from '../../functions/domain/use-cases/support.js';
 import type { AdminApiOptions } from '../../functions/http/admin-api.js';
 import { type LocalScheduler, startLocalScheduler } from '../../functions/local/local-scheduler.js';
 import { localFunctions } from '../../functions/local/functions.js';
+import { createLocalJobQueue, type LocalJobQueue } from '../../functions/local/local-job-queue.js';
 import { localDynamoClientConfig } from '../../functions/local/dynamodb-local.js';
 import { startHttpServer } from '../../functions/local/http-server.js';
 import { documentClient } from '../../functions/shared/dynamodb.js';
@@ -38,27 +39,43 @@ export interface TestApi {
   adminToken: string;
   /** The in-process scheduler (timer off: move the clock, then `tick()`). */
   scheduler: LocalScheduler;
+  /** The in-process job queue (imports, purges): `idle()` waits for every queued job. */
+  jobs: LocalJobQueue;
   call<T = any>(method: string, path: string, options?: CallOptions): Promise<Reply<T>>;
   /** A new organisation with its own admin token (for isolation tests). */
   newOrganisation(name: string): Promise<{ organisationId: string; adminToken: string }>;
   close(): Promise<void>;
 }
 
-export async function startTestApi(options: { snapshotTtlMs?: number; clock?: () => Date; adminApi?: AdminApiOptions; directory?: UserDirectory } = {}): Promise<TestApi> {
+export interface TestApiOptions {
+  snapshotTtlMs?: number;
+  clock?: () => Date;
+  identityIdleSeconds?: number;
+  /** How long an in-process job run works before handing the job back (short: exercise resuming). @default 5000 */
+  jobSliceMs?: number;
+  adminApi?: AdminApiOptions;
+  directory?: UserDirectory;
+}
+
+export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
   const config = localDynamoClientConfig(testDynamoEndpoint());
   const tableName = `vexilla-test-${randomUUID().slice(0, 8)}`;
   const raw = new DynamoDBClient(config);
   await ensureTable(raw, tableName);
+  const jobs = createLocalJobQueue({ sliceMs: options.jobSliceMs ?? 5000 });
   const { deps, scheduler } = await startLocalScheduler({
     // The local stack's policy: receivers on 127.0.0.1 are allowed.
     deps: {
       store: new DynamoStore(documentClient(config), tableName),
       clock: options.clock ?? (() => new Date()),
       allowPrivateWebhookTargets: true,
+      identityIdleSeconds: options.identityIdleSeconds,
+      jobs,
       ...(options.directory ? { directory: options.directory } : {}),
     },
     intervalMs: 0,
   });
+  jobs.process(deps);
   const server = await startHttpServer({
     port: 0,
     functions: localFunctions(deps, { snapshotTtlMs: options.snapshotTtlMs ?? 100, ...(options.adminApi ? { adminApi: options.adminApi } : {}) }),
@@ -86,11 +103,13 @@ export async function startTestApi(options: { snapshotTtlMs?: number; clock?: ()
     deps,
     tableName,
     scheduler,
+    jobs,
     organisationId: first.organisationId,
     adminToken: first.adminToken,
     call,
     newOrganisation,
     close: async () => {
+      jobs.stop();
       await scheduler.stop();
       await server.close();
       raw.destroy();

@@ -18,6 +18,7 @@ import type {
 import { Conflict, Invalid, NotFound } from '../errors.js';
 import type { Page, PageRequest, Write } from '../ports.js';
 import { commitDirectWrite, refuseDirectWrites } from './governance.js';
+import { purgeJob, startPurge } from './purges.js';
 import type * as schemas from '../schemas.js';
 import { type Actor, allocateNumbers, commitOrConflict, type Deps, defined, eventWrite, expectVersion, isoNow, newId, stableUuid } from './support.js';
 
@@ -138,19 +139,24 @@ export async function updateFeature(deps: Deps, actor: Actor, project: Project, 
 }
 
 /**
- * Deletes a feature. Its states and overrides are keyed by the feature's id, so they stop
- * applying at once, and a feature created later under the same name starts clean.
+ * Deletes a feature. Its states, versions and overrides in every environment are keyed by the
+ * feature's id, so they stop applying at once (and a feature created later under the same name
+ * starts clean); a purge job, committed with the deletion, then removes them in batches.
  */
 export async function deleteFeature(deps: Deps, actor: Actor, project: Project, name: string): Promise<void> {
   const feature = await getFeature(deps, project, name);
+  const envIds = (await deps.store.listAll({ of: 'environments', projectId: project.id })).map((environment) => environment.id);
+  const purge = purgeJob(deps, actor, { type: 'feature', projectId: project.id, featureId: feature.id, featureName: name, envIds }, { orgId: project.orgId, projectId: project.id });
   await commitOrConflict(
     deps,
     [
       { kind: 'delete', ref: { type: 'feature', projectId: project.id, name }, expect: feature.version },
       eventWrite(deps, actor, { detailType: 'feature.changed', action: 'deleted', orgId: project.orgId, projectId: project.id, subject: { kind: 'feature', featureName: name }, before: feature, after: null }),
+      { kind: 'put', entity: purge, expect: 'absent' },
     ],
     async () => new Conflict(`Feature ${name} changed meanwhile: reload and try again.`),
   );
+  await startPurge(deps, purge);
 }
 
 /** The state of a feature in an environment: stored, or the feature's defaults at version 0. */

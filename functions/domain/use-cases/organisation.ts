@@ -19,6 +19,7 @@ import {
   newId,
   randomToken,
 } from './support.js';
+import { purgeJob, startPurge } from './purges.js';
 
 /** An API key without its hash: what listings show. */
 export type ApiKeyView = Omit<ApiKey, 'hash'>;
@@ -130,17 +131,21 @@ export async function updateProject(deps: Deps, actor: Actor, project: Project, 
   return next;
 }
 
+/** Deletes a project without environments; a purge job, committed with it, removes its features and segments. */
 export async function deleteProject(deps: Deps, actor: Actor, project: Project) {
   const environments = await deps.store.list({ of: 'environments', projectId: project.id }, { limit: 1 });
   if (environments.items.length > 0) throw new Conflict('The project still has environments: delete them first.');
+  const purge = purgeJob(deps, actor, { type: 'project', projectId: project.id }, { orgId: project.orgId, projectId: project.id });
   await commitOrConflict(
     deps,
     [
       { kind: 'delete', ref: { type: 'project', id: project.id }, expect: project.version },
       eventWrite(deps, actor, { detailType: 'project.changed', action: 'deleted', orgId: project.orgId, projectId: project.id, subject: { kind: 'project', id: project.id }, before: project, after: null }),
+      { kind: 'put', entity: purge, expect: 'absent' },
     ],
     async () => new Conflict('The project changed meanwhile: reload and try again.'),
   );
+  await startPurge(deps, purge);
 }
 
 /** Environments of a project the caller can see: all with a project role, else those it holds a role in. */
@@ -189,20 +194,39 @@ export async function updateEnvironment(deps: Deps, actor: Actor, environment: E
   return next;
 }
 
-/** Deletes the environment and revokes all its keys at once. */
+/**
+ * Deletes the environment. From that commit on nothing of it is served (its keys find no
+ * environment) or reachable; the commit also revokes its keys (up to {@link KEYS_REVOKED_AT_ONCE})
+ * and holds a purge job, which removes everything else it owned in the background: feature
+ * states and their history, overrides, identities, webhooks and their deliveries, change
+ * requests and scheduled changes.
+ */
 export async function deleteEnvironment(deps: Deps, actor: Actor, environment: Environment) {
-  const keys = await deps.store.listAll({ of: 'api-keys', envId: environment.id });
-  if (keys.length > 90) throw new Conflict('The environment has too many keys to delete at once: revoke some first.');
+  const [keys, webhooks] = await Promise.all([
+    deps.store.listAll({ of: 'api-keys', envId: environment.id }),
+    deps.store.listAll({ of: 'webhooks', envId: environment.id }),
+  ]);
+  const purge = purgeJob(
+    deps,
+    actor,
+    { type: 'environment', projectId: environment.projectId, envId: environment.id, webhookIds: webhooks.map((webhook) => webhook.id) },
+    { orgId: environment.orgId, projectId: environment.projectId },
+  );
   await commitOrConflict(
     deps,
     [
       { kind: 'delete', ref: { type: 'environment', id: environment.id }, expect: environment.version },
-      ...keys.map((key): Write => ({ kind: 'delete', ref: { type: 'api-key', hash: key.hash } })),
+      ...keys.slice(0, KEYS_REVOKED_AT_ONCE).map((key): Write => ({ kind: 'delete', ref: { type: 'api-key', hash: key.hash } })),
       eventWrite(deps, actor, { detailType: 'environment.changed', action: 'deleted', orgId: environment.orgId, projectId: environment.projectId, envId: environment.id, subject: { kind: 'environment', id: environment.id }, before: environment, after: null }),
+      { kind: 'put', entity: purge, expect: 'absent' },
     ],
     async () => new Conflict('The environment changed meanwhile: reload and try again.'),
   );
+  await startPurge(deps, purge);
 }
+
+/** Keys deleted in the environment's own deletion commit; any beyond are the purge's (they already open nothing). */
+const KEYS_REVOKED_AT_ONCE = 90;
 
 export async function listApiKeys(deps: Deps, environment: Environment, kind: ApiKey['kind']): Promise<ApiKeyView[]> {
   const keys = await deps.store.listAll({ of: 'api-keys', envId: environment.id });

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { ActorRef, AdminToken, ChangeEvent, Environment, Organisation, Project } from '../entities.js';
 import { Conflict } from '../errors.js';
-import { CommitConflict, type SchedulerPort, type Store, type UserDirectory, type Write } from '../ports.js';
+import { CommitConflict, type JobQueue, type SchedulerPort, type Store, type UserDirectory, type Write } from '../ports.js';
 
 /** What every use case gets: storage and a clock (tests and schedules move time). */
 export interface Deps {
@@ -16,6 +16,13 @@ export interface Deps {
   allowPrivateWebhookTargets?: boolean | undefined;
   /** The identity provider's user directory, where invitations create accounts (Vexilla's own Cognito pool). */
   directory?: UserDirectory | undefined;
+  /**
+   * Seconds an identity without overrides is kept after it was last seen (0: for ever).
+   * @default 90 days (IDENTITY_IDLE_DAYS in the Lambdas)
+   */
+  identityIdleSeconds?: number | undefined;
+  /** Runs background jobs (imports, purges); without it they wait for a sweep. */
+  jobs?: JobQueue | undefined;
 }
 
 /**

@@ -16,11 +16,12 @@ import type {
   TenantOverrideContent,
 } from '../entities.js';
 import { Conflict, Invalid, NotFound } from '../errors.js';
-import type { Page, PageRequest, Write } from '../ports.js';
+import { CommitConflict, type Page, type PageRequest, type Write } from '../ports.js';
 import type * as schemas from '../schemas.js';
-import { nextIdentity } from '../identities.js';
+import { identityWrite, isExpired, nextIdentity, readIdentity, retentionOf } from '../identities.js';
 import { getFeature } from './features.js';
 import { commitDirectWrite, refuseDirectWrites } from './governance.js';
+import { purgeJob, startPurge } from './purges.js';
 import { type Actor, allocateNumbers, commitOrConflict, type Deps, defined, eventWrite, expectVersion, isoNow, newId, stableUuid } from './support.js';
 
 export async function getSegment(deps: Deps, project: Project, id: string): Promise<Segment> {
@@ -70,17 +71,24 @@ export async function updateSegment(deps: Deps, actor: Actor, project: Project, 
   return next;
 }
 
-/** Deletes a segment; overrides that name it stop applying (evaluation skips unknown segments). */
+/**
+ * Deletes a segment. Overrides that name it stop applying at once (evaluation skips unknown
+ * segments); a purge job, committed with the deletion, removes them from every environment.
+ */
 export async function deleteSegment(deps: Deps, actor: Actor, project: Project, id: string) {
   const segment = await getSegment(deps, project, id);
+  const envIds = (await deps.store.listAll({ of: 'environments', projectId: project.id })).map((environment) => environment.id);
+  const purge = purgeJob(deps, actor, { type: 'segment', projectId: project.id, segmentId: id, envIds }, { orgId: project.orgId, projectId: project.id });
   await commitOrConflict(
     deps,
     [
       { kind: 'delete', ref: { type: 'segment', projectId: project.id, id }, expect: segment.version },
       eventWrite(deps, actor, { detailType: 'segment.changed', action: 'deleted', orgId: project.orgId, projectId: project.id, subject: { kind: 'segment', id }, before: segment, after: null }),
+      { kind: 'put', entity: purge, expect: 'absent' },
     ],
     async () => new Conflict(`Segment ${id} changed meanwhile: reload and try again.`),
   );
+  await startPurge(deps, purge);
 }
 
 /** Problems with an override's value for its feature (none: the value fits, or is null). */
@@ -292,26 +300,40 @@ export async function deleteTenantOverride(deps: Deps, actor: Actor, environment
   await commitGoverned(deps, environment, tenantOverrideWrites(deps, actor, environment, feature, tenantId, current, null).writes);
 }
 
+/** An identity as it applies (absent, expired and half-deleted ones answer 404), with its overrides. */
 export async function getIdentity(deps: Deps, environment: Environment, identifier: string) {
-  const identity = await deps.store.get({ type: 'identity', envId: environment.id, identifier });
+  const { identity, overrides } = await readIdentity(deps.store, environment.id, identifier, retentionOf(deps));
   if (!identity) throw new NotFound(`No identity ${identifier} in this environment.`);
-  const overrides = await deps.store.listAll({ of: 'identity-overrides', envId: environment.id, identifier });
   return { ...identity, overrides };
 }
 
-export const listIdentities = (deps: Deps, environment: Environment, page: PageRequest): Promise<Page<Identity>> =>
-  deps.store.list({ of: 'identities', envId: environment.id }, page);
+/** Identities, paginated; those whose idle time is over (DynamoDB deletes them within days) are left out. */
+export async function listIdentities(deps: Deps, environment: Environment, page: PageRequest): Promise<Page<Identity>> {
+  const listed = await deps.store.list({ of: 'identities', envId: environment.id }, page);
+  const { now, idleSeconds } = retentionOf(deps);
+  return { ...listed, items: listed.items.filter((identity) => !isExpired(identity, idleSeconds, now)) };
+}
 
 /** Creates or replaces an identity's traits (a null trait value removes the trait). */
 export async function putIdentity(deps: Deps, actor: Actor, environment: Environment, identifier: string, body: z.infer<typeof schemas.putIdentityBody>) {
-  const current = await deps.store.get({ type: 'identity', envId: environment.id, identifier });
-  const expected = expectVersion(current?.version ?? 0, body.version, `Identity ${identifier}`);
+  const retention = retentionOf(deps);
+  let stored = await readIdentity(deps.store, environment.id, identifier, retention);
+  if (stored.item?.deletedAt) {
+    // A deletion that stopped half-way: finish it, so none of the old overrides come back.
+    await finishIdentityDeletion(deps, stored.item);
+    stored = await readIdentity(deps.store, environment.id, identifier, retention);
+  }
+  const current = stored.identity;
+  expectVersion(current?.version ?? 0, body.version, `Identity ${identifier}`);
   const traits = Object.fromEntries(Object.entries(body.traits).filter(([, value]) => value !== null));
-  const identity = nextIdentity(environment, identifier, current, traits, isoNow(deps));
+  const identity: Identity = {
+    ...nextIdentity(environment, identifier, current, traits, isoNow(deps), stored.item),
+    hasOverrides: stored.overrides.length > 0 || undefined,
+  };
   await commitOrConflict(
     deps,
     [
-      { kind: 'put', entity: identity, expect: expected === 0 ? 'absent' : expected },
+      identityWrite(identity, retention.idleSeconds, stored.item ? stored.item.version : 'absent'),
       eventWrite(deps, actor, { detailType: 'identity.changed', action: current ? 'updated' : 'created', orgId: environment.orgId, projectId: environment.projectId, envId: environment.id, subject: { kind: 'identity', identifier }, before: current ?? null, after: identity, version: identity.version }),
     ],
     async () => new Conflict(`Identity ${identifier} changed meanwhile: reload and try again.`),
@@ -319,25 +341,72 @@ export async function putIdentity(deps: Deps, actor: Actor, environment: Environ
   return identity;
 }
 
-/** Deletes an identity with its overrides. */
+/** Writes per transaction (DynamoDB's limit). */
+const TRANSACTION_ITEMS = 100;
+
+/**
+ * Deletes an identity with all its overrides, however many. When they fit one transaction they
+ * go with it; otherwise the identity is first marked deleted (with the audit event), which stops
+ * every override of it from applying at once, and its overrides are then deleted in as many
+ * transactions as needed, the mark last. Safe to retry: deleting a half-deleted identity
+ * finishes the job (and answers 204); overrides left without an identity are deleted too.
+ */
 export async function deleteIdentity(deps: Deps, actor: Actor, environment: Environment, identifier: string) {
-  const current = await deps.store.get({ type: 'identity', envId: environment.id, identifier });
-  if (!current) throw new NotFound(`No identity ${identifier} in this environment.`);
-  const overrides = await deps.store.listAll({ of: 'identity-overrides', envId: environment.id, identifier });
-  await commitOrConflict(
-    deps,
-    [
-      { kind: 'delete', ref: { type: 'identity', envId: environment.id, identifier }, expect: current.version },
-      ...overrides.slice(0, 97).map((override) => ({
-        kind: 'delete' as const,
-        ref: { type: 'identity-override' as const, envId: environment.id, identifier, featureId: override.featureId },
-      })),
-      eventWrite(deps, actor, { detailType: 'identity.changed', action: 'deleted', orgId: environment.orgId, projectId: environment.projectId, envId: environment.id, subject: { kind: 'identity', identifier }, before: current, after: null }),
-    ],
-    async () => new Conflict(`Identity ${identifier} changed meanwhile: reload and try again.`),
-  );
+  const items = await deps.store.listAll({ of: 'identity-with-overrides', envId: environment.id, identifier });
+  let item = items.find((candidate): candidate is Identity => candidate.type === 'identity');
+  const overrides = items.filter((candidate): candidate is IdentityOverride => candidate.type === 'identity-override');
+  if (!item && overrides.length === 0) throw new NotFound(`No identity ${identifier} in this environment.`);
+  if (!item?.deletedAt) {
+    const event = eventWrite(deps, actor, { detailType: 'identity.changed', action: 'deleted', orgId: environment.orgId, projectId: environment.projectId, envId: environment.id, subject: { kind: 'identity', identifier }, before: item ?? null, after: null });
+    const changedMeanwhile = async () => new Conflict(`Identity ${identifier} changed meanwhile: reload and try again.`);
+    if (overrides.length + 2 <= TRANSACTION_ITEMS) {
+      await commitOrConflict(
+        deps,
+        [
+          ...(item ? [{ kind: 'delete' as const, ref: identityRef(environment, identifier), expect: item.version }] : []),
+          ...overrides.map((override): Write => ({ kind: 'delete', ref: identityOverrideRef(override), expect: override.version })),
+          event,
+        ],
+        changedMeanwhile,
+      );
+      return;
+    }
+    const at = isoNow(deps);
+    const tombstone: Identity = {
+      ...(item ?? nextIdentity(environment, identifier, undefined, {}, at)),
+      deletedAt: at,
+      updatedAt: at,
+      version: (item?.version ?? 0) + 1,
+    };
+    await commitOrConflict(deps, [identityWrite(tombstone, 0, item ? item.version : 'absent'), event], changedMeanwhile);
+    item = tombstone;
+  }
+  await finishIdentityDeletion(deps, item, overrides);
 }
 
+const identityRef = (environment: Pick<Environment, 'id'>, identifier: string) => ({ type: 'identity' as const, envId: environment.id, identifier });
+const identityOverrideRef = (override: IdentityOverride) => ({ type: 'identity-override' as const, envId: override.envId, identifier: override.identifier, featureId: override.featureId });
+
+/** Deletes a marked identity's overrides in batches, then the mark. Idempotent: deleting what is already gone is no error. */
+export async function finishIdentityDeletion(deps: Deps, tombstone: Identity, known?: IdentityOverride[]) {
+  const overrides = known ?? (await deps.store.listAll({ of: 'identity-overrides', envId: tombstone.envId, identifier: tombstone.identifier }));
+  for (let i = 0; i < overrides.length; i += TRANSACTION_ITEMS) {
+    await deps.store.commit(overrides.slice(i, i + TRANSACTION_ITEMS).map((override): Write => ({ kind: 'delete', ref: identityOverrideRef(override) })));
+  }
+  try {
+    await deps.store.commit([{ kind: 'delete', ref: identityRef({ id: tombstone.envId }, tombstone.identifier), expect: tombstone.version }]);
+  } catch (error) {
+    // Another request finished the deletion (and perhaps created the identity again): nothing left to do.
+    if (!(error instanceof CommitConflict)) throw error;
+  }
+}
+
+/**
+ * Creates or replaces an identity override. The identity must exist (404 otherwise: the admin
+ * API does not invent identities; create it with PUT .../identities/{identifier}). While it has
+ * overrides, an identity never expires; the commit also holds only if the identity was not
+ * deleted meanwhile, so no override outlives its identity.
+ */
 export async function putIdentityOverride(
   deps: Deps,
   actor: Actor,
@@ -350,7 +419,10 @@ export async function putIdentityOverride(
   const feature = await getFeature(deps, project, featureName);
   const value = body.value === undefined ? feature.initialValue : body.value;
   checkOverrideValue(feature, value);
-  const current = await deps.store.get({ type: 'identity-override', envId: environment.id, identifier, featureId: feature.id });
+  const retention = retentionOf(deps);
+  const { identity, overrides } = await readIdentity(deps.store, environment.id, identifier, retention);
+  if (!identity) throw new NotFound(`No identity ${identifier} in this environment: create it first (PUT .../identities/{identifier}).`);
+  const current = overrides.find((override) => override.featureId === feature.id);
   expectVersion(current?.version ?? 0, body.version, 'The override');
   const { entity, writes } = overridePutWrites<IdentityOverride>(
     deps,
@@ -360,15 +432,28 @@ export async function putIdentityOverride(
     { type: 'identity-override', orgId: environment.orgId, projectId: environment.projectId, envId: environment.id, identifier, featureId: feature.id, featureName, enabled: body.enabled, value },
     { kind: 'identity-override', identifier, featureName },
   );
+  writes.push(
+    identity.hasOverrides
+      ? { kind: 'check', ref: identityRef(environment, identifier), expect: identity.version }
+      : identityWrite({ ...identity, hasOverrides: true, version: identity.version + 1 }, retention.idleSeconds, identity.version),
+  );
   // Not governed: identity overrides serve one user (often a support fix, such as a beta for one
   // customer) and leave what everyone else is served unchanged; approvals would only delay them.
   await commitOrConflict(deps, writes, overrideMoved);
   return entity;
 }
 
+/** Removes an identity override; an identity left without any starts its idle time again. */
 export async function deleteIdentityOverride(deps: Deps, actor: Actor, environment: Environment, project: Project, identifier: string, featureName: string) {
   const feature = await getFeature(deps, project, featureName);
-  const current = await deps.store.get({ type: 'identity-override', envId: environment.id, identifier, featureId: feature.id });
+  const retention = retentionOf(deps);
+  const { item, overrides } = await readIdentity(deps.store, environment.id, identifier, retention);
+  const current = overrides.find((override) => override.featureId === feature.id);
   if (!current) throw new NotFound('No such override.');
-  await commitOrConflict(deps, overrideDeleteWrites(deps, actor, environment, current, { kind: 'identity-override', identifier, featureName }), overrideMoved);
+  const writes = overrideDeleteWrites(deps, actor, environment, current, { kind: 'identity-override', identifier, featureName });
+  if (item && overrides.length === 1) {
+    const at = isoNow(deps);
+    writes.push(identityWrite({ ...item, hasOverrides: undefined, lastSeenAt: at, version: item.version + 1 }, retention.idleSeconds, item.version));
+  }
+  await commitOrConflict(deps, writes, overrideMoved);
 }

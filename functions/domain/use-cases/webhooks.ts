@@ -9,6 +9,7 @@ import type { Page, Write } from '../ports.js';
 import type * as schemas from '../schemas.js';
 import { redeliveryWrite } from '../webhook-deliveries.js';
 import { literalPrivateTarget } from '../webhook-targets.js';
+import { purgeJob, startPurge } from './purges.js';
 import { type Actor, commitOrConflict, type Deps, defined, eventWrite, expectVersion, isoNow, newId, randomToken } from './support.js';
 
 export type WebhookView = Omit<Webhook, 'secret'>;
@@ -101,14 +102,23 @@ export async function updateWebhook(deps: Deps, actor: Actor, environment: Envir
   return webhookView(next);
 }
 
-/** Deletes a webhook. Its queued attempts then end as failed ("webhook deleted") without a request. */
+/**
+ * Deletes a webhook. Its queued attempts then end as failed ("webhook deleted") without a request;
+ * a purge job, committed with the deletion, removes its deliveries.
+ */
 export async function deleteWebhook(deps: Deps, actor: Actor, environment: Environment, webhookId: string): Promise<void> {
   const webhook = await load(deps, environment, webhookId);
+  const purge = purgeJob(deps, actor, { type: 'webhook', envId: environment.id, webhookId }, { orgId: environment.orgId, projectId: environment.projectId, envId: environment.id });
   await commitOrConflict(
     deps,
-    [{ kind: 'delete', ref: { type: 'webhook', envId: environment.id, id: webhookId }, expect: webhook.version }, webhookEvent(deps, actor, 'deleted', webhook, null)],
+    [
+      { kind: 'delete', ref: { type: 'webhook', envId: environment.id, id: webhookId }, expect: webhook.version },
+      webhookEvent(deps, actor, 'deleted', webhook, null),
+      { kind: 'put', entity: purge, expect: 'absent' },
+    ],
     changedMeanwhile,
   );
+  await startPurge(deps, purge);
 }
 
 /** Replaces the signing secret at once (attempts from now on use the new one); returned once. */

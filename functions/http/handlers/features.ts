@@ -2,7 +2,7 @@ import { allows } from '../../domain/access.js';
 import { Forbidden, Invalid, NotFound } from '../../domain/errors.js';
 import { loadSnapshot } from '../../domain/environment-snapshot.js';
 import { exportDocument } from '../../domain/flagsmith-document.js';
-import { importFlagsmithDocument } from '../../domain/use-cases/import-flagsmith.js';
+import { getImport as getImportJob, startImport } from '../../domain/use-cases/import-flagsmith.js';
 import { publicationStatus } from '../../domain/use-cases/publish-documents.js';
 import * as useCases from '../../domain/use-cases/features.js';
 import * as schemas from '../../domain/schemas.js';
@@ -16,13 +16,13 @@ export const updateFeature: Handler = async (c) =>
   ok(await useCases.updateFeature(c.deps, c.actor, projectOf(c), param(c, 'featureName'), bodyAs(c, schemas.updateFeatureBody)));
 export const deleteFeature: Handler = async (c) => ok(await useCases.deleteFeature(c.deps, c.actor, projectOf(c), param(c, 'featureName')));
 
-/** `If-Match: 3` or `If-Match: "3"` (an ETag as GET returned it). */
+/** `If-Match: 3` or `If-Match: "3"` (an ETag as GET returned it); anything else, an empty value included, is refused. */
 function ifMatch({ headers }: HandlerContext): number | undefined {
   const header = headers['if-match'];
   if (header === undefined) return undefined;
-  const version = Number(header.replace(/^W\//, '').replaceAll('"', '').trim());
-  if (!Number.isInteger(version) || version < 0) throw new Invalid('If-Match must be a feature-state version.', [{ path: 'If-Match', message: 'expected a version number' }]);
-  return version;
+  const match = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/.exec(header);
+  if (!match?.[1]) throw new Invalid('If-Match must be a feature-state version.', [{ path: 'If-Match', message: 'expected a version number, e.g. "3"' }]);
+  return Number(match[1]);
 }
 const etag = (version: number) => ({ etag: `"${version}"` });
 
@@ -67,8 +67,10 @@ export const importFlagsmith: Handler = async (c) => {
     throw new Forbidden('Importing creates features and segments: it needs an editor or admin role on the project.');
   }
   const dryRun = (c.query as { dryRun?: string } | undefined)?.dryRun === 'true';
-  return ok(await importFlagsmithDocument(c.deps, c.actor, environmentOf(c), project, c.body, { dryRun }));
+  const started = await startImport(c.deps, c.actor, environmentOf(c), project, c.body, { dryRun });
+  return ok(started, { location: started.location });
 };
+export const getImport: Handler = async (c) => ok(await getImportJob(c.deps, environmentOf(c), param(c, 'jobId')));
 
 export const getPublication: Handler = async (c) => {
   const status = await publicationStatus(c.deps.store, environmentOf(c).id);

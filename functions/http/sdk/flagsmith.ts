@@ -6,7 +6,7 @@ import * as z from 'zod';
 import { traitValueSchema } from '../../engine/schema.js';
 import { BadRequest, Forbidden } from '../../domain/errors.js';
 import { environmentDocument, identityOverrideDocuments, toFlagsmithFlag } from '../../domain/flagsmith-document.js';
-import { evaluateIdentity, mergeTraits, persistTraits, readIdentity, type TraitInput } from '../../domain/identities.js';
+import { evaluateIdentity, mergeTraits, persistTraits, readIdentity, retentionOf, touchIdentity, type TraitInput } from '../../domain/identities.js';
 import { MAX_TRAITS } from '../../domain/schemas.js';
 import { edgeCacheControl, viewerVary } from '../../edge/cache-rules.js';
 import { json } from '../errors.js';
@@ -55,19 +55,22 @@ const identityBody = z.looseObject({ identifier: identifier.or(z.literal('')).nu
 const identityQuery = z.looseObject({ identifier, transient: z.enum(['true', 'false', 'True', 'False', '1', '0']).optional() });
 
 /**
- * Evaluates an identity: stored traits with the request's on top, its overrides, and (unless
- * transient) the non-transient traits stored for next time. One read when warm, one write
- * only when traits changed.
+ * Evaluates an identity: stored traits with the request's on top, its overrides, and (for a POST
+ * that is not transient) the non-transient traits stored for next time. One read when warm; a
+ * write only when traits changed or the identity's expiry is due for its (at most daily) refresh.
+ * A GET never creates anything: it only refreshes the expiry of an identity that exists.
  */
-async function identityFlags(context: SdkContext, id: string, inputs: TraitInput[], transient: boolean) {
+async function identityFlags(context: SdkContext, id: string, inputs: TraitInput[], persist: 'store' | 'touch' | 'none') {
   const { snapshot, deps } = context;
-  const stored = await readIdentity(deps.store, snapshot.environment.id, id);
+  const retention = retentionOf(deps);
+  const stored = await readIdentity(deps.store, snapshot.environment.id, id, retention);
   const persistent = mergeTraits(stored.identity?.traits ?? {}, inputs.filter((input) => !input.transient));
   const traits = mergeTraits(persistent, inputs.filter((input) => input.transient));
   if (Object.keys(persistent).length > MAX_TRAITS) {
     throw new BadRequest(`An identity keeps at most ${MAX_TRAITS} traits.`, [{ path: 'traits', message: `at most ${MAX_TRAITS} traits` }]);
   }
-  if (!transient) await persistTraits(deps.store, snapshot.environment, id, stored.identity, persistent, deps.clock());
+  if (persist === 'store') await persistTraits(deps.store, snapshot.environment, id, stored, persistent, retention);
+  else if (persist === 'touch') await touchIdentity(deps.store, stored, retention);
   const result = evaluateIdentity(snapshot, id, traits, stored.overrides);
   return json(
     200,
@@ -91,7 +94,7 @@ function sdkValidate<T>(schema: z.ZodType<T>, input: unknown, message: string): 
 
 export const getIdentityFlags: SdkHandler = async (context) => {
   const query = sdkValidate(identityQuery, context.event.queryStringParameters ?? {}, 'The query string is not valid.');
-  return identityFlags(context, query.identifier, [], ['true', 'True', '1'].includes(query.transient ?? ''));
+  return identityFlags(context, query.identifier, [], ['true', 'True', '1'].includes(query.transient ?? '') ? 'none' : 'touch');
 };
 
 export const postIdentityFlags: SdkHandler = async (context) => {
@@ -99,8 +102,8 @@ export const postIdentityFlags: SdkHandler = async (context) => {
   const inputs = (body.traits ?? []).map((trait) => ({ key: trait.trait_key, value: trait.trait_value, transient: trait.transient ?? false }));
   // No identifier: as Flagsmith does, a transient identity whose identifier is generated (and
   // returned, so a client may send it back with later calls).
-  if (!body.identifier) return identityFlags(context, anonymousIdentifier(inputs), inputs, true);
-  return identityFlags(context, body.identifier, inputs, body.transient ?? false);
+  if (!body.identifier) return identityFlags(context, anonymousIdentifier(inputs), inputs, 'none');
+  return identityFlags(context, body.identifier, inputs, body.transient ? 'none' : 'store');
 };
 
 /**
@@ -143,7 +146,7 @@ export const getEnvironmentDocument: SdkHandler = async (context) => {
   const last = items.at(-1)?.identifier;
   if (listed.cursor && last !== undefined) {
     // Complete the last identity here, so no identity is split across pages.
-    const { overrides } = await readIdentity(deps.store, envId, last);
+    const { overrides } = await readIdentity(deps.store, envId, last, retentionOf(deps));
     items = [...items.filter((item) => item.identifier !== last), ...overrides];
     next = Buffer.from(JSON.stringify({ cursor: listed.cursor, skip: last })).toString('base64url');
   } else if (listed.cursor) {
@@ -164,8 +167,14 @@ export const getEnvironmentDocument: SdkHandler = async (context) => {
   return { ...json(200, undefined, headers), body };
 };
 
+/**
+ * Flagsmith SDKs report their counts every 10 seconds or so: a million evaluations of one flag
+ * in one report is 100,000 a second from one process. Beyond that a count is not a report but
+ * an attempt to skew the stale-flag figures, and the whole report is refused.
+ */
+export const MAX_EVALUATIONS_PER_REPORT = 1_000_000;
 const analyticsBody = z
-  .record(z.string().min(1).max(200), z.number().int().min(0).max(1_000_000_000))
+  .record(z.string().min(1).max(150), z.number().int().min(0).max(MAX_EVALUATIONS_PER_REPORT, `at most ${MAX_EVALUATIONS_PER_REPORT} evaluations of a flag per report`))
   .refine((counts) => Object.keys(counts).length <= 2000, 'at most 2000 features per report');
 
 export const postAnalytics: SdkHandler = async (context) => {

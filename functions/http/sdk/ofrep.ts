@@ -3,10 +3,10 @@
  * `targetingKey` is the identifier. Values keep their types.
  */
 import * as z from 'zod';
-import type { FlagResult, TraitValue } from '../../engine/index.js';
+import type { EvaluationResult, FlagResult, SegmentRule, TraitValue } from '../../engine/index.js';
 import type { Feature } from '../../domain/entities.js';
 import type { EnvironmentSnapshot } from '../../domain/environment-snapshot.js';
-import { evaluateIdentity, readIdentity } from '../../domain/identities.js';
+import { evaluateIdentity, readIdentity, retentionOf } from '../../domain/identities.js';
 import { BadRequest } from '../../domain/errors.js';
 import { json } from '../errors.js';
 import { readJson } from '../request.js';
@@ -27,8 +27,24 @@ export class OfrepError extends Error {
   }
 }
 
-/** Evaluates every flag for the request's context: identity overrides apply to a targetingKey. */
-async function evaluate(context: SdkContext) {
+interface Evaluation {
+  result: EvaluationResult;
+  /** Flags that could not be decided without a targetingKey (their answer depends on the caller's bucket). */
+  needsTargetingKey: ReadonlySet<string>;
+}
+
+const NO_FLAGS: ReadonlySet<string> = new Set();
+
+/**
+ * Evaluates every flag for the request's context: `targetingKey` is the identity (its overrides
+ * apply), the other primitive attributes are its traits. Without a targetingKey, attributes are
+ * still evaluated, as the traits of an anonymous caller; a flag whose answer depends on the
+ * caller's bucket (a multivariate split, a segment with a percentage split) then cannot be
+ * decided and answers TARGETING_KEY_MISSING, as the OFREP specification provides (and as GO
+ * Feature Flag settled it: thomaspoignant/go-feature-flag#2533). With no
+ * context at all, the environment's own values answer (what Flagsmith's `flags/` serves).
+ */
+async function evaluate(context: SdkContext): Promise<Evaluation> {
   let body: z.infer<typeof requestSchema>;
   try {
     body = requestSchema.parse(readJson(context.event));
@@ -45,10 +61,34 @@ async function evaluate(context: SdkContext) {
     if (['string', 'number', 'boolean'].includes(typeof value)) traits[name] = value as TraitValue;
   }
   const { snapshot } = context;
-  if (targetingKey === undefined) return snapshot.evaluator.evaluate(null);
-  const stored = await readIdentity(context.deps.store, snapshot.environment.id, targetingKey);
-  return evaluateIdentity(snapshot, targetingKey, traits, stored.overrides);
+  if (targetingKey === undefined) {
+    if (Object.keys(traits).length === 0) return { result: snapshot.evaluator.evaluate(null), needsTargetingKey: NO_FLAGS };
+    // An anonymous identity: never read or stored; its bucket means nothing, so split answers are withheld.
+    const result = snapshot.evaluator.evaluate({ identifier: '', traits });
+    const needsTargetingKey = new Set(bucketedFeatures(snapshot));
+    for (const flag of Object.values(result.flags)) if (flag.variant !== null) needsTargetingKey.add(flag.name);
+    return { result, needsTargetingKey };
+  }
+  const stored = await readIdentity(context.deps.store, snapshot.environment.id, targetingKey, retentionOf(context.deps));
+  return { result: evaluateIdentity(snapshot, targetingKey, traits, stored.overrides), needsTargetingKey: NO_FLAGS };
 }
+
+const hasPercentageSplit = (rules: readonly SegmentRule[]): boolean =>
+  rules.some((rule) => (rule.conditions ?? []).some((condition) => condition.operator === 'PERCENTAGE_SPLIT') || hasPercentageSplit(rule.rules ?? []));
+
+/** Per snapshot: features with a segment override whose segment splits by percentage (so whether it applies depends on the bucket). */
+const bucketed = new WeakMap<EnvironmentSnapshot, string[]>();
+function bucketedFeatures(snapshot: EnvironmentSnapshot): string[] {
+  let names = bucketed.get(snapshot);
+  if (!names) {
+    const splitting = new Set(snapshot.segments.filter((segment) => hasPercentageSplit(segment.rules)).map((segment) => segment.id));
+    names = [...new Set(snapshot.segmentOverrides.filter((override) => splitting.has(override.segmentId)).map((override) => override.featureName))];
+    bucketed.set(snapshot, names);
+  }
+  return names;
+}
+
+const targetingKeyMissing = (key: string) => `Flag ${key} splits callers by their bucket: send a targetingKey to evaluate it.`;
 
 /** Whether anything in the environment can make this flag differ between identities. */
 function isTargeted(snapshot: EnvironmentSnapshot, feature: Feature): boolean {
@@ -86,18 +126,22 @@ function ofrepFlag(snapshot: EnvironmentSnapshot, feature: Feature, flag: FlagRe
 
 export const ofrepEvaluateFlag: SdkHandler = async (context) => {
   const key = context.params.key ?? '';
-  const result = await evaluate(context);
+  const { result, needsTargetingKey } = await evaluate(context);
   const feature = context.snapshot.features.find((candidate) => candidate.name === key);
   const flag = result.flags[key];
   if (!feature || !flag) throw new OfrepError(404, 'FLAG_NOT_FOUND', `No flag ${key} in this environment.`);
+  if (needsTargetingKey.has(key)) throw new OfrepError(400, 'TARGETING_KEY_MISSING', targetingKeyMissing(key));
   return json(200, ofrepFlag(context.snapshot, feature, flag));
 };
 
 export const ofrepEvaluateFlags: SdkHandler = async (context) => {
-  const result = await evaluate(context);
-  const flags = context.snapshot.features.flatMap((feature) => {
+  const { result, needsTargetingKey } = await evaluate(context);
+  // A flag that cannot be decided is an error item of the bulk answer, as OFREP's bulk format allows.
+  const flags = context.snapshot.features.flatMap((feature): object[] => {
     const flag = result.flags[feature.name];
-    return flag ? [ofrepFlag(context.snapshot, feature, flag)] : [];
+    if (!flag) return [];
+    if (needsTargetingKey.has(feature.name)) return [{ key: feature.name, errorCode: 'TARGETING_KEY_MISSING', errorDetails: targetingKeyMissing(feature.name) }];
+    return [ofrepFlag(context.snapshot, feature, flag)];
   });
   const body = JSON.stringify({ flags });
   // The ETag names the answer itself: unchanged flags for this context answer 304, no body.
