@@ -13,6 +13,9 @@ export default defineConfig({
     // other work) a test that takes 20 s here can take minutes; nothing waits for these to pass.
     testTimeout: 300_000,
     hookTimeout: 300_000,
+    // expect.poll waits for a condition: a generous bound costs nothing when it arrives early
+    // (vitest's default of 1 s fails on a busy machine).
+    expect: { poll: { timeout: 120_000 } },
     // Most test files wait on I/O (DynamoDB Local's Java, child processes, HTTP), not on the CPU:
     // running three at once on this 2-core machine overlaps the waiting (vitest's default here
     // is one). The tests wait for conditions, never for durations, so contention cannot fail them.

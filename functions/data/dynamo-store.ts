@@ -12,7 +12,9 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import type { Entity } from '../domain/entities.js';
+import type { ChangeEvent, Entity } from '../domain/entities.js';
+import { imageDigest } from '../domain/image-digest.js';
+import { DYNAMODB, formatBytes, STORABLE_NUMBER_MESSAGE } from '../domain/limits.js';
 import {
   type Collection,
   type CollectionItems,
@@ -23,9 +25,11 @@ import {
   type Page,
   type PageRequest,
   type Store,
+  StoreLimitExceeded,
   type Write,
 } from '../domain/ports.js';
-import { itemKeysOf, keyOf, queryOf } from './keys.js';
+import { decodeValue, encodeValue, measureItem } from './item-codec.js';
+import { type CollectionQuery, type ItemKeys, itemKeysOf, keyOf, queryOf } from './keys.js';
 import { table } from './table.js';
 
 type Item = Record<string, unknown>;
@@ -38,27 +42,63 @@ const versionIs = (expected: number) => ({
 });
 const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', table.timeToLiveAttribute] as const;
 
-function toEntity<T>(item: Item): T {
-  const entity: Item = { ...item };
+/** An item as read, back to the entity it stores (keys dropped, user map keys unescaped). */
+export function toEntity<T>(item: Item): T {
+  const entity = decodeValue(item) as Item;
   for (const attribute of KEY_ATTRIBUTES) delete entity[attribute];
   return entity as T;
 }
 
-// A cursor carries only sort positions and the shard; the partition always comes from the
-// request, so a forged cursor can move within the caller's own listing and nowhere else.
-const cursorSchema = z.object({
-  shard: z.number().int().min(0),
-  key: z.partialRecord(z.enum(['pk', 'sk', 'gsi1sk']), z.string().max(2048)),
-});
+const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
+const KEY_LIMITS: Record<keyof ItemKeys, number> = {
+  pk: DYNAMODB.partitionKeyBytes,
+  sk: DYNAMODB.sortKeyBytes,
+  gsi1pk: DYNAMODB.partitionKeyBytes,
+  gsi1sk: DYNAMODB.sortKeyBytes,
+};
+/** Whether DynamoDB takes these key values (non-empty, within its byte limits). */
+const keysFit = (keys: Partial<ItemKeys>) =>
+  Object.entries(keys).every(([name, value]) => value === undefined || (value.length > 0 && bytes(value) <= KEY_LIMITS[name as keyof ItemKeys]));
+
+/**
+ * A cursor carries the listing it belongs to, the shard and the sort position; the partition
+ * always comes from the request. Decoding validates it against the listing's own key space
+ * (its collection, shard count, sort-key prefix or range, key sizes), so a forged or foreign
+ * cursor is a 400 before it reaches DynamoDB, and the most it can do is move within the
+ * caller's own listing.
+ */
+const cursorSchema = z
+  .object({
+    of: z.string().max(64),
+    shard: z.number().int().min(0).max(64),
+    key: z.partialRecord(z.enum(['pk', 'sk', 'gsi1sk']), z.string().min(1).max(DYNAMODB.partitionKeyBytes)),
+  })
+  .strict();
 type Cursor = z.infer<typeof cursorSchema>;
 
 const encodeCursor = (cursor: Cursor) => Buffer.from(JSON.stringify(cursor)).toString('base64url');
-function decodeCursor(text: string): Cursor {
+
+function decodeCursor(text: string, collection: Collection, query: CollectionQuery): Cursor {
+  const refuse = () => new InvalidCursor('The cursor is not one this listing issued.');
+  let cursor: Cursor;
   try {
-    return cursorSchema.parse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
+    cursor = cursorSchema.parse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
   } catch {
-    throw new InvalidCursor('The cursor is not one this listing issued.');
+    throw refuse();
   }
+  if (cursor.of !== collection.of || cursor.shard >= query.partitions.length || !keysFit(cursor.key)) throw refuse();
+  const names = Object.keys(cursor.key).sort().join(',');
+  if (names === '') return cursor;
+  if (query.index) {
+    // An index position names the item: the index sort key and the table's whole key.
+    if (names !== 'gsi1sk,pk,sk') throw refuse();
+    return cursor;
+  }
+  const sk = cursor.key.sk;
+  if (names !== 'sk' || sk === undefined) throw refuse();
+  if (query.skPrefix !== undefined && !sk.startsWith(query.skPrefix)) throw refuse();
+  if (query.skBetween && (sk < query.skBetween[0] || sk > query.skBetween[1])) throw refuse();
+  return cursor;
 }
 
 /** Filters the audit listing applies after the key condition. */
@@ -98,6 +138,8 @@ export class DynamoStore implements Store {
 
   async get<R extends EntityRef>(ref: R): Promise<EntityOf<R> | undefined> {
     const { pk, sk } = keyOf(ref);
+    // No item can have a key DynamoDB refuses: it is not there.
+    if (!keysFit({ pk, sk })) return undefined;
     const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk, sk }, ConsistentRead: true }));
     return result.Item ? toEntity<EntityOf<R>>(result.Item) : undefined;
   }
@@ -105,12 +147,18 @@ export class DynamoStore implements Store {
   async list<C extends Collection>(collection: C, page: PageRequest): Promise<Page<CollectionItems[C['of']]>> {
     const query = queryOf(collection);
     const filter = auditFilter(collection);
-    let cursor: Cursor | undefined = page.cursor ? decodeCursor(page.cursor) : { shard: 0, key: {} };
-    if (cursor.shard >= query.partitions.length) throw new InvalidCursor('The cursor is not one this listing issued.');
+    let cursor: Cursor | undefined = page.cursor ? decodeCursor(page.cursor, collection, query) : { of: collection.of, shard: 0, key: {} };
     const items: CollectionItems[C['of']][] = [];
+    let pageBytes = 0;
+    const full = () => items.length >= page.limit || (page.maxBytes !== undefined && pageBytes >= page.maxBytes);
     // Filtered listings may need several reads to fill a page; a bound keeps latency in check.
-    for (let reads = 0; cursor && items.length < page.limit && reads < 10; reads++) {
+    for (let reads = 0; cursor && !full() && reads < 10; reads++) {
       const partition = query.partitions[cursor.shard] as string;
+      // No item can have a partition key DynamoDB refuses: the listing is empty.
+      if (!keysFit({ pk: partition })) {
+        cursor = undefined;
+        break;
+      }
       const pkName = query.index ? table.indexes[query.index].partitionKey : table.partitionKey;
       const skName = query.index ? table.indexes[query.index].sortKey : table.sortKey;
       const names: Record<string, string> = { '#pk': pkName, '#sk': skName, ...filter.ExpressionAttributeNames };
@@ -140,14 +188,28 @@ export class DynamoStore implements Store {
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         }),
       );
-      for (const item of result.Items ?? []) items.push(toEntity(item));
-      const last = result.LastEvaluatedKey;
-      if (last) {
+      const positionOf = (keys: Item): Cursor => {
         const key: Cursor['key'] = {};
-        for (const name of ['pk', 'sk', 'gsi1sk'] as const) if (typeof last[name] === 'string' && name !== pkName) key[name] = last[name];
-        cursor = { shard: cursor.shard, key };
+        // The position DynamoDB takes back: the table's sort key, or on an index the table's key and the index sort key.
+        for (const name of query.index ? (['pk', 'sk', 'gsi1sk'] as const) : (['sk'] as const)) if (typeof keys[name] === 'string') key[name] = keys[name];
+        return { of: collection.of, shard: (cursor as Cursor).shard, key };
+      };
+      const read = result.Items ?? [];
+      let cut: Item | undefined;
+      for (const [i, item] of read.entries()) {
+        items.push(toEntity(item));
+        if (page.maxBytes !== undefined) pageBytes += measureItem(item).bytes;
+        // A page with a byte budget ends after the item that reaches it; the next starts after that item.
+        if (full() && i < read.length - 1) {
+          cut = item;
+          break;
+        }
+      }
+      const last = cut ?? result.LastEvaluatedKey;
+      if (last) {
+        cursor = positionOf(last);
       } else {
-        cursor = cursor.shard + 1 < query.partitions.length ? { shard: cursor.shard + 1, key: {} } : undefined;
+        cursor = cursor.shard + 1 < query.partitions.length ? { of: collection.of, shard: cursor.shard + 1, key: {} } : undefined;
       }
     }
     return { items, ...(cursor ? { cursor: encodeCursor(cursor) } : {}) };
@@ -221,10 +283,12 @@ export class DynamoStore implements Store {
 
   async commit(writes: Write[]): Promise<void> {
     if (writes.length === 0) return;
-    if (writes.length > 100) throw new Error(`A commit holds at most 100 writes, got ${writes.length}`);
+    if (writes.length > DYNAMODB.transactionItems) throw new Error(`A commit holds at most ${DYNAMODB.transactionItems} writes, got ${writes.length}`);
+    let transactionBytes = 0;
     const items: NonNullable<TransactWriteCommandInput['TransactItems']> = writes.map((write) => {
       if (write.kind === 'put') {
-        const item = itemOf(write.entity);
+        const item = storableItem(write.entity);
+        transactionBytes += measureItem(item).bytes;
         if (write.expect === 'absent') {
           return { Put: { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } };
         }
@@ -240,6 +304,7 @@ export class DynamoStore implements Store {
         return { Put: { TableName: this.tableName, Item: item } };
       }
       const { pk, sk } = keyOf(write.ref);
+      if (!keysFit({ pk, sk })) throw keyTooLarge(write.ref.type);
       if (write.kind === 'check') {
         return {
           ConditionCheck: {
@@ -267,6 +332,13 @@ export class DynamoStore implements Store {
     });
     const twice = keys.find((key, index) => keys.indexOf(key) !== index);
     if (twice) throw new Error(`A commit may write or check an item once, got ${twice} twice`);
+    if (transactionBytes > DYNAMODB.transactionBytes) {
+      throw new StoreLimitExceeded(
+        'transaction-size',
+        `The change is ${formatBytes(transactionBytes)} in all, more than the ${formatBytes(DYNAMODB.transactionBytes)} one commit can hold: make it smaller.`,
+        { bytes: transactionBytes, limitBytes: DYNAMODB.transactionBytes },
+      );
+    }
     try {
       await this.client.send(new TransactWriteCommand({ TransactItems: items }));
     } catch (error) {
@@ -282,5 +354,49 @@ export class DynamoStore implements Store {
   }
 }
 
-/** Entities are stored with their keys; exported for tests that look at raw items. */
-export const itemOf = (entity: Entity): Item => ({ ...entity, ...itemKeysOf(entity) });
+/** Entities are stored with their keys and user map keys escaped (item-codec.ts); exported for tests that look at raw items. */
+export const itemOf = (entity: Entity): Item => encodeValue({ ...entity, ...itemKeysOf(entity) }) as Item;
+
+const keyTooLarge = (type: string) =>
+  new StoreLimitExceeded('key-size', `A key of this ${type} would be longer than DynamoDB allows.`, {
+    partitionKeyBytes: DYNAMODB.partitionKeyBytes,
+    sortKeyBytes: DYNAMODB.sortKeyBytes,
+  });
+
+/** The images of an event that does not fit an item, left out in turn (before first), each replaced by its digest. */
+function fitEvent(event: ChangeEvent): ChangeEvent {
+  let fitted = event;
+  for (const side of ['before', 'after'] as const) {
+    if (measureItem(itemOf(fitted)).bytes <= DYNAMODB.itemBytes) break;
+    if (fitted[side] === null || fitted[side] === undefined) continue;
+    fitted = { ...fitted, [side]: null, omittedImages: { ...fitted.omittedImages, [side]: imageDigest(fitted[side]) } };
+  }
+  return fitted;
+}
+
+/**
+ * The item for an entity, checked against what DynamoDB accepts: nesting (checked before the
+ * recursive encoding walks it), key sizes and item size. An event too large keeps digests of
+ * its images instead; any other entity too large is refused, with nothing written.
+ */
+function storableItem(entity: Entity): Item {
+  const { depth, storableNumbers } = measureItem(entity as unknown as Item);
+  if (!storableNumbers) throw new StoreLimitExceeded('number', `This ${entity.type} holds a number DynamoDB cannot store: ${STORABLE_NUMBER_MESSAGE}.`, {});
+  if (depth > DYNAMODB.attributeNestingLevels) {
+    throw new StoreLimitExceeded('nesting', `This ${entity.type} would nest ${depth} levels deep, more than the ${DYNAMODB.attributeNestingLevels} DynamoDB stores.`, {
+      depth,
+      limit: DYNAMODB.attributeNestingLevels,
+    });
+  }
+  if (!keysFit(itemKeysOf(entity))) throw keyTooLarge(entity.type);
+  const stored = entity.type === 'event' ? fitEvent(entity) : entity;
+  const item = itemOf(stored);
+  const size = measureItem(item).bytes;
+  if (size > DYNAMODB.itemBytes) {
+    throw new StoreLimitExceeded('item-size', `This ${entity.type} would take ${formatBytes(size)}, more than the ${formatBytes(DYNAMODB.itemBytes)} one item holds.`, {
+      bytes: size,
+      limitBytes: DYNAMODB.itemBytes,
+    });
+  }
+  return item;
+}

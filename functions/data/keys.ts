@@ -1,9 +1,48 @@
 /**
  * Where each entity lives in the single table (see table.ts for the access patterns).
+ *
+ * Key sizes. DynamoDB refuses partition keys over 2,048 bytes and sort keys over 1,024 (table
+ * and index alike, UTF-8). Every key here is built from generated ids (at most 64 characters,
+ * `LIMITS.entityIdChars`), fixed prefixes, ISO times, and three kinds of user input, each
+ * decided once:
+ * - feature names: at most 150 ASCII characters (the `featureName` schema), kept as they are;
+ * - tenant ids: at most 512 bytes (`LIMITS.tenantIdBytes`), kept as they are
+ *   (`TO#<featureId>#<tenantId>` stays under 1,024);
+ * - identifiers: Flagsmith allows 2,000 characters (up to 8,000 bytes), more than any key
+ *   holds, so an identifier over `LIMITS.identifierKeyBytes` (512) is keyed by its first bytes
+ *   and a SHA-256 digest ({@link identifierKey}); the item still holds the identifier itself.
+ * Path parameters are validated against the same schemas before any read (domain/schemas.ts
+ * `pathParameters`), and the store checks every key's bytes before it writes.
  */
+import { createHash } from 'node:crypto';
 import type { Entity } from '../domain/entities.js';
+import { LIMITS } from '../domain/limits.js';
 import { type Collection, type EntityRef, entityRef } from '../domain/ports.js';
 import type { IndexName } from './table.js';
+
+/** The longest prefix of `text` that is at most `bytes` UTF-8 bytes, never splitting a character. */
+function utf8Prefix(text: string, bytes: number): string {
+  let used = 0;
+  let end = 0;
+  for (const char of text) {
+    const size = Buffer.byteLength(char, 'utf8');
+    if (used + size > bytes) break;
+    used += size;
+    end += char.length;
+  }
+  return text.slice(0, end);
+}
+
+/**
+ * How an identifier appears in keys. Up to {@link LIMITS.identifierKeyBytes} it is the
+ * identifier itself (so existing keys do not move); a longer one is its first bytes, `#` and the
+ * SHA-256 of the whole identifier. That form is always longer than the limit, so it can never
+ * equal a kept identifier, and it stays far below DynamoDB's key limits.
+ */
+export function identifierKey(identifier: string): string {
+  if (Buffer.byteLength(identifier, 'utf8') <= LIMITS.identifierKeyBytes) return identifier;
+  return `${utf8Prefix(identifier, LIMITS.identifierKeyBytes)}#${createHash('sha256').update(identifier, 'utf8').digest('hex')}`;
+}
 
 export interface ItemKeys {
   pk: string;
@@ -60,9 +99,9 @@ export function keyOf(ref: EntityRef | EventRef): ItemKeys {
     case 'tenant-override':
       return { pk: `ENV#${ref.envId}`, sk: `TO#${ref.featureId}#${ref.tenantId}` };
     case 'identity':
-      return { pk: `IDENTITY#${ref.envId}#${ref.identifier}`, sk: '#META' };
+      return { pk: `IDENTITY#${ref.envId}#${identifierKey(ref.identifier)}`, sk: '#META' };
     case 'identity-override':
-      return { pk: `IDENTITY#${ref.envId}#${ref.identifier}`, sk: `OVERRIDE#${ref.featureId}` };
+      return { pk: `IDENTITY#${ref.envId}#${identifierKey(ref.identifier)}`, sk: `OVERRIDE#${ref.featureId}` };
     case 'event':
       return { pk: `AUDIT#${ref.orgId}`, sk: `${ref.at}#${ref.id}` };
     case 'webhook':
@@ -108,13 +147,13 @@ export function itemKeysOf(entity: Entity): ItemKeys {
     case 'group-rule':
       return { ...keys, gsi1pk: `GROUPRULE#${entity.group}`, gsi1sk: entity.orgId };
     case 'identity-override':
-      return { ...keys, gsi1pk: `ENV#${entity.envId}#IDOVERRIDES`, gsi1sk: `${entity.identifier}#${entity.featureId}` };
+      return { ...keys, gsi1pk: `ENV#${entity.envId}#IDOVERRIDES`, gsi1sk: `${identifierKey(entity.identifier)}#${entity.featureId}` };
     case 'identity':
       return {
         ...keys,
         // An identity being deleted leaves the listing for the environment's (short) list of deletions.
         gsi1pk: entity.deletedAt ? `ENV#${entity.envId}#IDDELETING` : `ENV#${entity.envId}#IDENTITIES#${identityShard(entity.identifier)}`,
-        gsi1sk: entity.identifier,
+        gsi1sk: identifierKey(entity.identifier),
       };
     case 'webhook':
       // One list of every webhook: the stuck-delivery sweep walks it (a few items per webhook, no scan).
@@ -192,13 +231,13 @@ export function queryOf(collection: Collection): CollectionQuery {
         partitions: Array.from({ length: IDENTITY_SHARDS }, (_, shard) => `ENV#${collection.envId}#IDENTITIES#${shard}`),
       };
     case 'identity-overrides':
-      return { partitions: [`IDENTITY#${collection.envId}#${collection.identifier}`], skPrefix: 'OVERRIDE#' };
+      return { partitions: [`IDENTITY#${collection.envId}#${identifierKey(collection.identifier)}`], skPrefix: 'OVERRIDE#' };
     case 'deleting-identities':
       return { index: 'childrenByParent', partitions: [`ENV#${collection.envId}#IDDELETING`] };
     case 'environment-identity-overrides':
       return { index: 'childrenByParent', partitions: [`ENV#${collection.envId}#IDOVERRIDES`] };
     case 'identity-with-overrides':
-      return { partitions: [`IDENTITY#${collection.envId}#${collection.identifier}`] };
+      return { partitions: [`IDENTITY#${collection.envId}#${identifierKey(collection.identifier)}`] };
     case 'webhooks':
       return { partitions: [`ENV#${collection.envId}`], skPrefix: 'WEBHOOK#' };
     case 'webhook-deliveries':

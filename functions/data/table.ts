@@ -4,6 +4,13 @@
  *
  * Items use generic key attributes (`pk`/`sk`, `gsi1pk`/`gsi1sk`) so that each entity chooses
  * what goes in them; the access patterns below say which entity uses which key.
+ *
+ * Limits (domain/limits.ts `DYNAMODB`): keys of at most 2,048 bytes (partition) and 1,024 bytes
+ * (sort), items of at most 400 KB nested at most 31 levels inside an attribute. keys.ts says how
+ * each key stays inside them (user input in keys is bounded by schema, or, for identifiers,
+ * replaced by a digest beyond 512 bytes); the store measures every item before writing and
+ * refuses one DynamoDB would refuse with a 4xx, and fits change events to an item by replacing
+ * images that do not fit with their digest.
  */
 export const table = {
   partitionKey: 'pk',
@@ -47,8 +54,9 @@ export const accessPatterns = {
   'feature states, segment and tenant overrides of an environment':
     'Query pk=ENV#<envId> sk begins_with FS# | SO#<featureId># | TO#<featureId>#',
   'versions of a feature state': 'Query pk=FSV#<envId>#<featureId> (newest first)',
-  'identity and its overrides': 'Query pk=IDENTITY#<envId>#<identifier>',
-  'identities of an environment': 'Query childrenByParent gsi1pk=ENV#<envId>#IDENTITIES#<shard>',
+  // <identifierKey>: the identifier, or beyond 512 bytes its first bytes + '#' + SHA-256 (keys.ts).
+  'identity and its overrides': 'Query pk=IDENTITY#<envId>#<identifierKey>',
+  'identities of an environment': 'Query childrenByParent gsi1pk=ENV#<envId>#IDENTITIES#<shard> (gsi1sk=<identifierKey>)',
   'identities being deleted': 'Query childrenByParent gsi1pk=ENV#<envId>#IDDELETING',
   'audit of an organisation': 'Query pk=AUDIT#<orgId> sk between <from> and <to> (newest first)',
   'identity overrides of an environment': 'Query childrenByParent gsi1pk=ENV#<envId>#IDOVERRIDES',

@@ -4,6 +4,7 @@
  * also manage environments, keys, tokens and webhooks. Organisation admins do everything in
  * their organisation, and no token reaches another organisation.
  */
+import { getOwn } from '../engine/records.js';
 import type { AdminToken, Role } from './entities.js';
 
 export type Action = 'read' | 'write' | 'admin';
@@ -28,9 +29,10 @@ export function roleOn(token: Pick<AdminToken, 'orgId' | 'roles' | 'environmentP
     const member = Object.keys(token.roles.projects ?? {}).length > 0 || Object.keys(token.roles.environments ?? {}).length > 0;
     return member ? 'viewer' : undefined;
   }
+  // Own roles only: an id such as `constructor` must not find Object.prototype's.
   const candidates: (Role | undefined)[] = [
-    scope.projectId ? token.roles.projects?.[scope.projectId] : undefined,
-    scope.envId ? token.roles.environments?.[scope.envId] : undefined,
+    scope.projectId ? getOwn(token.roles.projects, scope.projectId) : undefined,
+    scope.envId ? getOwn(token.roles.environments, scope.envId) : undefined,
   ];
   let best: Role | undefined;
   for (const role of candidates) if (role && (!best || RANK[role] > RANK[best])) best = role;

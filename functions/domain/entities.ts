@@ -340,8 +340,25 @@ export interface ChangeEvent {
   actor: ActorRef;
   before: unknown;
   after: unknown;
+  /**
+   * Images left out because the event would not fit one DynamoDB item (before goes first): the
+   * side is null above, and this says what it was. A left-out `before` is the `after` of the
+   * previous event on the same subject, or a version record (feature states).
+   */
+  omittedImages?: OmittedImages | undefined;
   version?: number | undefined;
   at: string;
+}
+
+/** What an image left out of an event was: the SHA-256 of its canonical JSON (sorted keys), and its size. */
+export interface ImageDigest {
+  sha256: string;
+  bytes: number;
+}
+
+export interface OmittedImages {
+  before?: ImageDigest | undefined;
+  after?: ImageDigest | undefined;
 }
 
 /**
@@ -526,6 +543,8 @@ export interface ScheduledChange extends Stamped {
   failure?: string | undefined;
   /** When it failed because targets moved: the diff per feature. */
   conflicts?: ChangeConflict[] | undefined;
+  /** Conflicts left out of `conflicts` to keep the item small (`failure` still names every target). */
+  conflictsOmitted?: number | undefined;
   appliedAt?: string | undefined;
   createdBy: ActorRef;
 }

@@ -146,10 +146,12 @@ export async function loadSnapshot(store: Store, envId: string): Promise<Environ
         }),
     };
   }
-  const tenants: Record<string, FeatureContext[]> = {};
+  // A Map, not a record: tenant ids are user data (`constructor` is a valid one).
+  const tenants = new Map<string, FeatureContext[]>();
   for (const override of liveTenantOverrides) {
     const feature = featuresById.get(override.featureId) as Feature;
-    (tenants[override.tenantId] ??= []).push({
+    if (!tenants.has(override.tenantId)) tenants.set(override.tenantId, []);
+    tenants.get(override.tenantId)?.push({
       key: overrideHashKey(environment, feature, `tenant:${override.tenantId}`),
       name: feature.name,
       enabled: override.enabled,
@@ -161,7 +163,7 @@ export async function loadSnapshot(store: Store, envId: string): Promise<Environ
     environment: { key: environment.hashKey, name: environment.name },
     features: Object.fromEntries(features.map((feature, i) => [feature.name, featureContext(feature, states[i] as FeatureState)])),
     segments: segmentContexts,
-    tenants: { traitKey: project.tenantTraitKey, overrides: tenants },
+    tenants: { traitKey: project.tenantTraitKey, overrides: Object.fromEntries(tenants) },
   };
   return {
     organisation,

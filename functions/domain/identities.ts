@@ -10,6 +10,7 @@
  * deleted: nothing of it applies any more.
  */
 import type { EvaluationResult, TraitValue } from '../engine/index.js';
+import { setOwn } from '../engine/records.js';
 import type { Environment, Identity, IdentityOverride } from './entities.js';
 import { type EnvironmentSnapshot, identityOverrideContexts } from './environment-snapshot.js';
 import { CommitConflict, type Store, type Write } from './ports.js';
@@ -85,18 +86,21 @@ export async function readIdentity(store: Store, envId: string, identifier: stri
   return { identity: live, overrides, item };
 }
 
-/** Stored traits with the request's applied on top; a null value removes a trait. */
+/**
+ * Stored traits with the request's applied on top; a null value removes a trait. Any key is a
+ * trait key (`__proto__` and `constructor` included): set as own properties, never assigned.
+ */
 export function mergeTraits(stored: Record<string, TraitValue>, inputs: TraitInput[]): Record<string, TraitValue> {
   const merged = { ...stored };
   for (const { key, value } of inputs) {
     if (value === null) delete merged[key];
-    else merged[key] = value;
+    else setOwn(merged, key, value);
   }
   return merged;
 }
 
 const sameTraits = (a: Record<string, TraitValue>, b: Record<string, TraitValue>) =>
-  Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([key, value]) => b[key] === value);
+  Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([key, value]) => Object.hasOwn(b, key) && b[key] === value);
 
 /**
  * The identity with new traits, one version on from what is stored (or the first version).

@@ -209,6 +209,8 @@ export interface Page<T> {
 export interface PageRequest {
   limit: number;
   cursor?: string | undefined;
+  /** Ends the page after the item that brings it to this many bytes (as stored), for answers that must stay small. */
+  maxBytes?: number | undefined;
 }
 
 /** A write in a commit, with the condition it needs to hold. */
@@ -260,6 +262,22 @@ export class CommitConflict extends Error {
 /** A cursor that was not issued by us, or belongs to another listing. */
 export class InvalidCursor extends Error {
   override readonly name = 'InvalidCursor';
+}
+
+/**
+ * A write the store refuses before sending it, because the database would refuse it: an item
+ * too large or nested too deep, a key too long, a number out of range, a transaction too large.
+ * Nothing was written.
+ */
+export class StoreLimitExceeded extends Error {
+  override readonly name = 'StoreLimitExceeded';
+  constructor(
+    readonly limit: 'item-size' | 'nesting' | 'key-size' | 'transaction-size' | 'number',
+    message: string,
+    readonly details: Record<string, unknown>,
+  ) {
+    super(message);
+  }
 }
 
 /**

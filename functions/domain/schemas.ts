@@ -3,10 +3,20 @@
  * OpenAPI document, so the two cannot disagree.
  */
 import * as z from 'zod';
-import { ruleSchema, traitValueSchema } from '../engine/schema.js';
+import { ownRecord } from '../engine/records.js';
+import { ruleSchema, type SegmentRule } from '../engine/schema.js';
+import type { JsonValue } from './entities.js';
+import { isWellFormed, jsonValueProblems } from './json-checks.js';
+import { formatBytes, isStorableNumber, jsonBytes, LIMITS, STORABLE_NUMBER_MESSAGE, utf8Bytes } from './limits.js';
 import { WEBHOOK_EVENT_TYPES } from './webhook-deliveries.js';
 
-export const name = z.string().trim().min(1).max(200);
+export const name = z.string().trim().min(1).max(LIMITS.nameChars);
+/** Ids Vexilla generated; a path or body naming anything else names nothing. */
+export const entityId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" or "-"')
+  .min(1)
+  .max(LIMITS.entityIdChars);
 /** Feature names end up in keys, URLs and SDK code: a conservative, URL-safe alphabet. */
 export const featureName = z
   .string()
@@ -14,18 +24,106 @@ export const featureName = z
 export const tenantId = z
   .string()
   .min(1)
-  .max(256)
-  .regex(/^[^,[\s][^,]*$/, 'no commas, not starting with "[" or a space');
-export const identifier = z.string().min(1).max(1000);
+  .max(LIMITS.tenantIdChars)
+  .regex(/^[^,[\s][^,]*$/, 'no commas, not starting with "[" or a space')
+  .refine(isWellFormed, 'not valid Unicode')
+  .check(z.refine((text: string) => utf8Bytes(text) <= LIMITS.tenantIdBytes, `at most ${LIMITS.tenantIdBytes} bytes (UTF-8)`))
+  .meta({ 'x-max-bytes': LIMITS.tenantIdBytes });
+/** Any string, as Flagsmith accepts (long ones are keyed by a digest: functions/data/keys.ts). */
+export const identifier = z.string().min(1).max(LIMITS.identifierChars).refine(isWellFormed, 'not valid Unicode');
 export const role = z.enum(['admin', 'editor', 'viewer']);
 export const version = z.number().int().min(0);
-export const jsonValue = z.json();
+
+/**
+ * Any JSON value DynamoDB can store: at most {@link LIMITS.valueBytes} of JSON text and
+ * {@link LIMITS.valueDepth} levels deep, numbers in DynamoDB's range, any object keys
+ * (`__proto__` included). Checked without recursion.
+ */
+export const jsonValue = z
+  .unknown()
+  .superRefine((value, ctx) => {
+    if (value === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'expected a JSON value' });
+      return;
+    }
+    for (const problem of jsonValueProblems(value, { maxDepth: LIMITS.valueDepth, maxBytes: LIMITS.valueBytes })) {
+      ctx.addIssue({ code: 'custom', path: problem.path ? problem.path.split('.') : [], message: problem.message });
+    }
+  })
+  .meta({
+    description: `Any JSON value: at most ${formatBytes(LIMITS.valueBytes)} of JSON text, ${LIMITS.valueDepth} levels deep.`,
+    'x-max-bytes': LIMITS.valueBytes,
+    'x-max-depth': LIMITS.valueDepth,
+  }) as unknown as z.ZodType<JsonValue>;
+
+/** A trait's value: a string of at most {@link LIMITS.traitValueChars}, a number DynamoDB can store, a boolean or null. */
+export const traitValue = z.union([
+  z.string().max(LIMITS.traitValueChars).refine(isWellFormed, 'not valid Unicode'),
+  z.number().refine(isStorableNumber, STORABLE_NUMBER_MESSAGE),
+  z.boolean(),
+  z.null(),
+]);
+export const traitKey = z.string().min(1).max(LIMITS.traitKeyChars).refine(isWellFormed, 'not valid Unicode');
+
+/** A feature holds its initial value and every option value in one item: together they have a budget. */
+function featureValuesBudget(values: unknown[], ctx: z.RefinementCtx): void {
+  const bytes = values.reduce<number>((sum, value) => sum + jsonBytes(value), 0);
+  if (bytes > LIMITS.featureValuesBytes) {
+    ctx.addIssue({ code: 'custom', message: `the initial value and option values add up to ${bytes} bytes of JSON, more than the ${formatBytes(LIMITS.featureValuesBytes)} a feature holds` });
+  }
+}
+
+/**
+ * Problems of segment rules beyond their shape: nesting (each rule inside a rule is a level),
+ * rules and conditions per level, condition sizes and numbers DynamoDB can store. No recursion.
+ */
+export function ruleProblems(rules: SegmentRule[]): { path: string; message: string }[] {
+  const problems: { path: string; message: string }[] = [];
+  const stack: [SegmentRule, number, string][] = rules.map((rule, i) => [rule, 1, String(i)]);
+  while (stack.length && problems.length < 10) {
+    const [rule, depth, path] = stack.pop() as [SegmentRule, number, string];
+    if (depth > LIMITS.ruleDepth) {
+      problems.push({ path, message: `rules nested more than ${LIMITS.ruleDepth} levels deep` });
+      continue;
+    }
+    const conditions = rule.conditions ?? [];
+    const children = rule.rules ?? [];
+    if (conditions.length > LIMITS.conditionsPerRule) problems.push({ path: `${path}.conditions`, message: `at most ${LIMITS.conditionsPerRule} conditions per rule` });
+    if (children.length > LIMITS.rulesPerLevel) problems.push({ path: `${path}.rules`, message: `at most ${LIMITS.rulesPerLevel} rules per rule` });
+    conditions.forEach((condition, j) => {
+      const at = `${path}.conditions.${j}`;
+      const property = condition.property ?? '';
+      if (property.length > LIMITS.conditionPropertyChars || !isWellFormed(property)) {
+        problems.push({ path: `${at}.property`, message: `at most ${LIMITS.conditionPropertyChars} characters of valid Unicode` });
+      }
+      const values = Array.isArray(condition.value) ? condition.value : [condition.value];
+      for (const value of values) {
+        if (typeof value === 'number' && !isStorableNumber(value)) problems.push({ path: `${at}.value`, message: STORABLE_NUMBER_MESSAGE });
+        if (typeof value === 'string' && (value.length > LIMITS.conditionValueChars || !isWellFormed(value))) {
+          problems.push({ path: `${at}.value`, message: `at most ${LIMITS.conditionValueChars} characters of valid Unicode` });
+        }
+      }
+    });
+    children.forEach((child, j) => stack.push([child, depth + 1, `${path}.rules.${j}`]));
+  }
+  return problems;
+}
+
+/** A segment's rules, within {@link ruleProblems}' limits. */
+export const segmentRules = z
+  .array(ruleSchema)
+  .min(1)
+  .max(LIMITS.rulesPerLevel)
+  .superRefine((rules, ctx) => {
+    for (const problem of ruleProblems(rules)) ctx.addIssue({ code: 'custom', path: problem.path.split('.'), message: problem.message });
+  })
+  .meta({ description: `Rules nested at most ${LIMITS.ruleDepth} levels deep.`, 'x-max-depth': LIMITS.ruleDepth });
 
 export const rolesSchema = z
   .object({
     organisation: z.literal('admin').optional(),
-    projects: z.record(z.string().min(1), role).optional(),
-    environments: z.record(z.string().min(1), role).optional(),
+    projects: ownRecord(entityId, role).optional(),
+    environments: ownRecord(entityId, role).optional(),
   })
   .strict()
   .refine((roles) => roles.organisation || Object.keys(roles.projects ?? {}).length || Object.keys(roles.environments ?? {}).length, {
@@ -75,7 +173,9 @@ export const putGroupRuleBody = z.object({ group: groupName, roles: rolesSchema,
 
 export const valueType = z.enum(['string', 'number', 'boolean', 'json']);
 
-const optionInput = z.object({ value: jsonValue, defaultWeight: z.number().min(0).max(100) }).strict();
+/** A split percentage, 0-100, that DynamoDB can store (5e-324 is between 0 and 100, and it cannot). */
+const percentage = z.number().min(0).max(100).refine(isStorableNumber, STORABLE_NUMBER_MESSAGE);
+const optionInput = z.object({ value: jsonValue, defaultWeight: percentage }).strict();
 
 export const createFeatureBody = z
   .object({
@@ -86,32 +186,36 @@ export const createFeatureBody = z
     initialValue: jsonValue.default(null),
     options: z.array(optionInput).max(100).default([]),
     tags: z.array(z.string().min(1).max(100)).max(50).default([]),
-    description: z.string().max(2000).default(''),
+    description: z.string().max(LIMITS.descriptionChars).default(''),
     owner: z.string().max(200).nullable().default(null),
   })
-  .strict();
+  .strict()
+  .superRefine((body, ctx) => featureValuesBudget([body.initialValue, ...body.options.map((option) => option.value)], ctx));
 
 export const updateFeatureBody = z
   .object({
     defaultEnabled: z.boolean().optional(),
     initialValue: jsonValue.optional(),
     options: z
-      .array(z.object({ id: z.string().optional(), value: jsonValue, defaultWeight: z.number().min(0).max(100) }).strict())
+      .array(z.object({ id: entityId.optional(), value: jsonValue, defaultWeight: percentage }).strict())
       .max(100)
       .optional(),
     tags: z.array(z.string().min(1).max(100)).max(50).optional(),
-    description: z.string().max(2000).optional(),
+    description: z.string().max(LIMITS.descriptionChars).optional(),
     owner: z.string().max(200).nullable().optional(),
     version: version.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((body, ctx) => featureValuesBudget([body.initialValue ?? null, ...(body.options ?? []).map((option) => option.value)], ctx));
+
+/** Multivariate weights by option id, 0-100 each, summing to at most 100. */
+const weights = ownRecord(entityId, percentage);
 
 export const patchFeatureStateBody = z
   .object({
     enabled: z.boolean().optional(),
     value: jsonValue.optional(),
-    /** Multivariate weights by option id, 0-100 each, summing to at most 100. */
-    weights: z.record(z.string(), z.number().min(0).max(100)).optional(),
+    weights: weights.optional(),
     version: version.optional(),
   })
   .strict();
@@ -121,15 +225,15 @@ export const restoreVersionBody = z.object({ version: version.optional() }).stri
 export const createSegmentBody = z
   .object({
     name,
-    description: z.string().max(2000).default(''),
-    rules: z.array(ruleSchema).min(1).max(100),
+    description: z.string().max(LIMITS.descriptionChars).default(''),
+    rules: segmentRules,
   })
   .strict();
 export const updateSegmentBody = z
   .object({
     name: name.optional(),
-    description: z.string().max(2000).optional(),
-    rules: z.array(ruleSchema).min(1).max(100).optional(),
+    description: z.string().max(LIMITS.descriptionChars).optional(),
+    rules: segmentRules.optional(),
     version: version.optional(),
   })
   .strict();
@@ -148,22 +252,32 @@ export const putOverrideBody = z
   .strict();
 
 /** At most this many traits per identity: larger sets are refused, never truncated. */
-export const MAX_TRAITS = 500;
-export const traitsSchema = z
-  .record(z.string().min(1).max(200), traitValueSchema.refine((v) => typeof v !== 'string' || v.length <= 2000, 'at most 2000 characters'))
-  .refine((traits) => Object.keys(traits).length <= MAX_TRAITS, `at most ${MAX_TRAITS} traits`);
+export const MAX_TRAITS = LIMITS.traitsPerIdentity;
+/** Problems of an identity's stored traits as a whole: how many, and how large. */
+export function traitsBudgetProblems(traits: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  if (Object.keys(traits).length > MAX_TRAITS) problems.push(`at most ${MAX_TRAITS} traits`);
+  const bytes = jsonBytes(traits);
+  if (bytes > LIMITS.traitsBytes) problems.push(`traits of ${bytes} bytes of JSON, more than the ${formatBytes(LIMITS.traitsBytes)} an identity keeps`);
+  return problems;
+}
+/** Traits by key; any key, `__proto__` and `constructor` included, round-trips. */
+export const traitsSchema = ownRecord(traitKey, traitValue).superRefine((traits, ctx) => {
+  for (const message of traitsBudgetProblems(traits)) ctx.addIssue({ code: 'custom', message });
+});
 
 export const putIdentityBody = z.object({ traits: traitsSchema.default({}), version: version.optional() }).strict();
 
 export const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
-  cursor: z.string().max(4096).optional(),
+  cursor: z.string().max(LIMITS.cursorChars).optional(),
 });
 
+const filter = z.string().max(LIMITS.filterChars);
 export const auditQuery = listQuery.extend({
-  environment: z.string().optional(),
-  feature: z.string().optional(),
-  actor: z.string().optional().describe("An admin token's id, a person's user id, or a person's email address."),
+  environment: filter.optional(),
+  feature: filter.optional(),
+  actor: filter.optional().describe("An admin token's id, a person's user id, or a person's email address."),
   from: z.iso.datetime().optional(),
   to: z.iso.datetime().optional(),
 });
@@ -193,7 +307,6 @@ export const deliveriesQuery = listQuery.extend({
 });
 /** Changes per change set: each is 3 writes of one DynamoDB transaction (at most 100 items). */
 export const MAX_CHANGES = 25;
-const weights = z.record(z.string(), z.number().min(0).max(100));
 /**
  * One change: to a feature state (`featureName` alone), to a segment override (with `segmentId`)
  * or to a tenant override (with `tenantId`). Fields left out keep their current values;
@@ -202,8 +315,8 @@ const weights = z.record(z.string(), z.number().min(0).max(100));
 export const changeInput = z
   .object({
     featureName,
-    segmentId: z.string().min(1).max(100).optional().describe('Change this segment override of the feature, not its feature state.'),
-    tenantId: z.string().min(1).max(200).optional().describe('Change this tenant override of the feature, not its feature state.'),
+    segmentId: entityId.optional().describe('Change this segment override of the feature, not its feature state.'),
+    tenantId: tenantId.optional().describe('Change this tenant override of the feature, not its feature state.'),
     enabled: z.boolean().optional(),
     value: jsonValue.optional(),
     weights: weights.optional().describe('Feature states only.'),
@@ -223,19 +336,25 @@ export const changeInput = z
 const changeSet = z
   .array(changeInput)
   .min(1)
-  .max(MAX_CHANGES, `at most ${MAX_CHANGES} changes per change set (it applies in one transaction)`);
-const description = z.string().max(5000);
+  .max(MAX_CHANGES, `at most ${MAX_CHANGES} changes per change set (it applies in one transaction)`)
+  .superRefine((changes, ctx) => {
+    const bytes = changes.reduce((sum, change) => sum + (change.value === undefined ? 0 : jsonBytes(change.value)), 0);
+    if (bytes > LIMITS.changeSetValuesBytes) {
+      ctx.addIssue({ code: 'custom', message: `the values add up to ${bytes} bytes of JSON, more than the ${formatBytes(LIMITS.changeSetValuesBytes)} a change set holds: split it` });
+    }
+  });
+const description = z.string().max(LIMITS.changeRequestDescriptionChars);
 export const createChangeRequestBody = z.object({ title: name, description: description.default(''), changes: changeSet }).strict();
 export const updateChangeRequestBody = z
   .object({ title: name.optional(), description: description.optional(), changes: changeSet.optional(), version: version.optional() })
   .strict();
 /** Approve, apply and close may name the version of the request the caller reviewed. */
 export const changeRequestActionBody = z.object({ version: version.optional() }).strict().default({});
-export const commentChangeRequestBody = z.object({ text: z.string().trim().min(1).max(5000) }).strict();
+export const commentChangeRequestBody = z.object({ text: z.string().trim().min(1).max(LIMITS.commentChars) }).strict();
 const runAt = z.iso.datetime({ offset: true });
 export const createScheduledChangeBody = z.union([
   z.object({ runAt, changes: changeSet }).strict(),
-  z.object({ runAt, changeRequestId: z.string().min(1).max(100) }).strict(),
+  z.object({ runAt, changeRequestId: entityId }).strict(),
 ]);
 export const staleFeaturesQuery = z.object({
   days: z.coerce.number().int().min(1).max(365).default(30).describe('No change and no evaluation for this many days.'),
@@ -244,3 +363,49 @@ export const staleFeaturesQuery = z.object({
 export type CreateFeatureBody = z.infer<typeof createFeatureBody>;
 export type UpdateFeatureBody = z.infer<typeof updateFeatureBody>;
 export type PatchFeatureStateBody = z.infer<typeof patchFeatureStateBody>;
+
+/**
+ * Every path parameter of the route table, declared once: both routers validate them before
+ * anything reads the table, so no path can name a key DynamoDB would refuse.
+ */
+export const pathParameters = {
+  orgId: entityId,
+  projectId: entityId,
+  envId: entityId,
+  tokenId: entityId,
+  keyId: entityId,
+  segmentId: entityId,
+  webhookId: entityId,
+  deliveryId: entityId,
+  changeRequestId: entityId,
+  scheduledChangeId: entityId,
+  jobId: entityId,
+  /** People (`usr_…`), their invitations (`inv_…`) and group rules (`grp_…`). */
+  userId: entityId,
+  invitationId: entityId,
+  ruleId: entityId,
+  featureName,
+  tenantId,
+  identifier,
+  version: z.string().regex(/^[1-9][0-9]{0,11}$/, 'a version number'),
+  /** OFREP's flag key: a feature name. */
+  key: featureName,
+  /** The environment key's hash prefix the edge puts in cached paths (`/edge/{edgeKey}/…`; EDGE_KEY_LENGTH hex digits, a unit test keeps them equal). */
+  edgeKey: z.string().regex(/^[0-9a-f]{16}$/, 'an edge key (hex)'),
+} satisfies Record<string, z.ZodType<string>>;
+export type PathParameter = keyof typeof pathParameters;
+
+/** The problems of a request's path parameters, `{path, message}` each; every name must be declared above. */
+export function pathParameterProblems(params: Record<string, string | undefined>): { path: string; message: string }[] {
+  const problems: { path: string; message: string }[] = [];
+  for (const [name, value] of Object.entries(params)) {
+    const schema = Object.hasOwn(pathParameters, name) ? pathParameters[name as PathParameter] : undefined;
+    if (!schema) {
+      problems.push({ path: name, message: 'not a declared path parameter' });
+      continue;
+    }
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) problems.push(...parsed.error.issues.map((issue) => ({ path: name, message: issue.message })));
+  }
+  return problems;
+}

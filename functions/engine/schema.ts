@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { ownRecord } from './records.js';
 
 /**
  * The evaluation context and result, in Flagsmith's EvaluationContext / EvaluationResult shapes
@@ -100,7 +101,8 @@ export const identityContextSchema = z.object({
   identifier: z.string(),
   /** Hashing key; `<environment key>_<identifier>` when absent, as Flagsmith derives it. */
   key: z.string().optional().nullable(),
-  traits: z.record(z.string(), traitValueSchema).optional().nullable(),
+  // Any trait key, `__proto__` and `constructor` included (see records.ts).
+  traits: ownRecord(z.string(), traitValueSchema).optional().nullable(),
 });
 
 /** Tenant ids become IN-condition values in Flagsmith documents: no commas, not a JSON array. */
@@ -114,7 +116,7 @@ export const tenantOverridesSchema = z.object({
   /** The identity trait that names the tenant. @default 'tenant' */
   traitKey: z.string().min(1).optional(),
   /** Overrides per tenant id; they rank below identity overrides and above segment overrides. */
-  overrides: z.record(tenantIdSchema, z.array(featureContextSchema.omit({ priority: true }))),
+  overrides: ownRecord(tenantIdSchema, z.array(featureContextSchema.omit({ priority: true }))),
 });
 
 export const environmentContextSchema = z.object({

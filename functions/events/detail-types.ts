@@ -70,6 +70,13 @@ const entityImage = z
 
 const id = z.string().min(1);
 
+const imageDigest = z
+  .object({
+    sha256: z.string().regex(/^[0-9a-f]{64}$/).describe('SHA-256 (hex) of the image as JSON with sorted keys and no spaces.'),
+    bytes: z.number().int().min(0).describe("Size of that JSON in UTF-8."),
+  })
+  .strict();
+
 /** The fields every detail-type shares; each detail-type narrows scope and subject kinds. */
 const baseDetail = z.object({
   version: z.literal(DETAIL_VERSION),
@@ -92,6 +99,13 @@ const baseDetail = z.object({
   after: entityImage,
   entityVersion: z.number().int().min(0).optional().describe('Version of the entity after the change, where it has one.'),
   at: z.iso.datetime({ offset: true }).describe('Commit time.'),
+  omittedImages: z
+    .object({ before: imageDigest.optional(), after: imageDigest.optional() })
+    .strict()
+    .optional()
+    .describe(
+      "Images left out (null above) because the event would not fit a DynamoDB item (400 KB; before is left out first) or an EventBridge entry (256 KB; both, with truncated). A left-out before image is the after image of the previous event on the same subject.",
+    ),
   truncated: z
     .literal(true)
     .optional()
@@ -135,6 +149,7 @@ export function toEventDetail(event: ChangeEvent): EventDetail {
     subject: event.subject as EventDetail['subject'],
     before: (event.before ?? null) as EventDetail['before'],
     after: (event.after ?? null) as EventDetail['after'],
+    ...(event.omittedImages ? { omittedImages: event.omittedImages } : {}),
     ...(event.version !== undefined ? { entityVersion: event.version } : {}),
     at: event.at,
   };

@@ -6,7 +6,11 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ChangeEvent } from '../domain/entities.js';
+import { imageDigest } from '../domain/image-digest.js';
+import { AWS } from '../domain/limits.js';
+import { toEntity } from '../data/dynamo-store.js';
 import { table } from '../data/table.js';
+import { unmarshallOptions } from '../shared/dynamodb.js';
 import { type EventDetail, toEventDetail } from './detail-types.js';
 import { EVENT_SOURCE } from './rules.js';
 
@@ -32,10 +36,9 @@ export interface StreamRecordLike {
 
 /** EventBridge limits per PutEvents call. */
 export const MAX_ENTRIES_PER_PUT = 10;
-export const MAX_BYTES_PER_PUT = 256 * 1024;
+export const MAX_BYTES_PER_PUT = AWS.eventBridgeEntryBytes;
 
 const AUDIT_PREFIX = 'AUDIT#';
-const KEY_ATTRIBUTES = [table.partitionKey, table.sortKey, 'gsi1pk', 'gsi1sk', table.timeToLiveAttribute];
 
 /** The change event a stream record carries, or undefined if it is not a newly written one. */
 export function changeEventOf(record: StreamRecordLike): ChangeEvent | undefined {
@@ -45,9 +48,8 @@ export function changeEventOf(record: StreamRecordLike): ChangeEvent | undefined
   const image = record.dynamodb?.NewImage;
   const pk = (image?.[table.partitionKey] as AttributeValue | undefined)?.S;
   if (!image || !pk?.startsWith(AUDIT_PREFIX)) return undefined;
-  const item = unmarshall(image as Record<string, AttributeValue>);
-  for (const attribute of KEY_ATTRIBUTES) delete item[attribute];
-  return item.type === 'event' ? (item as ChangeEvent) : undefined;
+  const item = toEntity<ChangeEvent>(unmarshall(image as Record<string, AttributeValue>, unmarshallOptions));
+  return item.type === 'event' ? item : undefined;
 }
 
 /**
@@ -63,8 +65,12 @@ function entryOf(event: ChangeEvent, busName: string): BusEntry {
   const entry = { Source: EVENT_SOURCE, DetailType: event.detailType, Detail: JSON.stringify(detail), EventBusName: busName, Time: new Date(event.at) };
   if (entrySize(entry) <= MAX_BYTES_PER_PUT) return entry;
   // An entry too big for the bus would fail forever and block the stream shard behind it:
-  // publish without the images; consumers read them from the audit record by event id.
-  return { ...entry, Detail: JSON.stringify({ ...detail, before: null, after: null, truncated: true } satisfies EventDetail) };
+  // publish without the images (their digests say what they were); consumers read them from
+  // the audit record by event id.
+  const omitted = { ...detail.omittedImages };
+  if (detail.before !== null) omitted.before = imageDigest(detail.before);
+  if (detail.after !== null) omitted.after = imageDigest(detail.after);
+  return { ...entry, Detail: JSON.stringify({ ...detail, before: null, after: null, omittedImages: omitted, truncated: true } satisfies EventDetail) };
 }
 
 /**

@@ -10,7 +10,8 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
-import { NotFound } from '../domain/errors.js';
+import { Invalid, NotFound } from '../domain/errors.js';
+import { pathParameterProblems } from '../domain/schemas.js';
 import { publicSignInConfig, type SignInConfig, signInConfigSchema } from '../domain/sign-in.js';
 import type { Deps } from '../domain/use-cases/support.js';
 import { DynamoStore } from '../data/dynamo-store.js';
@@ -57,16 +58,18 @@ export function createAdminApi(deps: Deps, options: AdminApiOptions = {}): HttpH
       if (!handler && !selfHandler) throw new NotFound('No such route.');
       const headers = headersOf(event);
       const caller = await authenticate(deps, verify, headers);
+      const params = event.pathParameters ?? {};
+      const problems = pathParameterProblems(params);
+      if (problems.length) throw new Invalid('The path is not valid.', problems);
       let result;
       if (action === 'self' && selfHandler) {
         result = await selfHandler({ deps, caller, query: route.query ? parseQuery(event, route.query) : undefined });
       } else if (action !== 'self' && handler) {
-        const params = (event.pathParameters ?? {}) as Record<string, string>;
-        const { resolved, actor } = await resolve(deps, caller, params);
+        const { resolved, actor } = await resolve(deps, caller, params as Record<string, string>);
         authorize(actor, resolved, action);
         const body = route.body ? parseBody(event, route.body, route.maxBodyBytes) : rawBody(event) && undefined;
         const query = route.query ? parseQuery(event, route.query) : undefined;
-        result = await handler({ deps, actor, resolved, params, headers, body, query });
+        result = await handler({ deps, actor, resolved, params: params as Record<string, string>, headers, body, query });
       } else throw new NotFound('No such route.');
       const status = route.status === 204 || result.body === undefined ? 204 : (result.status ?? route.status ?? 200);
       if (result.raw) return { statusCode: status, headers: { 'content-type': 'application/json', ...result.headers }, body: String(result.body) };

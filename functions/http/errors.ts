@@ -5,7 +5,7 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ZodError } from 'zod';
 import { BadRequest, Conflict, DomainError, Forbidden, Invalid, NotFound, TooLarge, Unauthenticated, Unavailable } from '../domain/errors.js';
-import { InvalidCursor } from '../domain/ports.js';
+import { InvalidCursor, StoreLimitExceeded } from '../domain/ports.js';
 
 const STATUS: [new (...args: never[]) => Error, number, string][] = [
   [Unauthenticated, 401, 'Unauthorized'],
@@ -47,6 +47,12 @@ export function errorResponse(error: unknown, requestId: string, log: (error: un
   });
   if (error instanceof ZodError) return json(422, body(422, 'Unprocessable Entity', 'The request is not valid.', zodDetails(error)));
   if (error instanceof InvalidCursor) return json(400, body(400, 'Bad Request', error.message));
+  // The store refused a write DynamoDB would refuse: the request asked for too much, nothing was written.
+  if (error instanceof StoreLimitExceeded) {
+    return error.limit === 'item-size' || error.limit === 'transaction-size'
+      ? json(413, body(413, 'Payload Too Large', error.message, error.details))
+      : json(422, body(422, 'Unprocessable Entity', error.message, error.details));
+  }
   if (error instanceof DomainError) {
     const [, status, name] = STATUS.find(([type]) => error instanceof type) ?? [DomainError, 400, 'Bad Request'];
     return json(status, body(status, name, error.message, error.details));

@@ -3,6 +3,7 @@
  * schemas that validate requests.
  */
 import * as z from 'zod';
+import { type PathParameter, pathParameters } from '../domain/schemas.js';
 import { publicRoutes, type Route, routes } from './routes.js';
 
 const errorSchema = {
@@ -22,7 +23,7 @@ const ERRORS: Record<string, string> = {
   '403': 'The caller lacks the role this needs',
   '404': 'No such resource (or one in another organisation)',
   '409': 'Stale version or duplicate; details carry the current version',
-  '413': 'Body larger than 256 KB',
+  '413': 'Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit)',
   '422': 'Invalid body or query; details name the fields',
   '503': "The identity provider's signing keys could not be fetched; try again",
 };
@@ -30,12 +31,11 @@ const ERRORS: Record<string, string> = {
 const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' });
 
 function operation(route: Route) {
-  const parameters: object[] = [...route.path.matchAll(/\{([^{}]+)\}/g)].map((match) => ({
-    name: match[1],
-    in: 'path',
-    required: true,
-    schema: { type: 'string' },
-  }));
+  const parameters: object[] = [...route.path.matchAll(/\{([^{}]+)\}/g)].map((match) => {
+    const name = match[1] as PathParameter;
+    const { $schema: _ignored, ...schema } = jsonSchema(pathParameters[name]) as Record<string, unknown>;
+    return { name, in: 'path', required: true, schema };
+  });
   if (route.query) {
     const schema = jsonSchema(route.query) as { properties?: Record<string, object>; required?: string[] };
     for (const [name, property] of Object.entries(schema.properties ?? {})) {

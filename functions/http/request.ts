@@ -5,6 +5,8 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type * as z from 'zod';
 import { BadRequest, Invalid, TooLarge } from '../domain/errors.js';
+import { illFormedString, jsonTextDepth } from '../domain/json-checks.js';
+import { LIMITS } from '../domain/limits.js';
 import { zodDetails } from './errors.js';
 
 /** Bodies above this size are refused before they are parsed. */
@@ -25,15 +27,31 @@ export function rawBody(event: APIGatewayProxyEventV2, limit = MAX_BODY_BYTES): 
   return text;
 }
 
-/** The JSON body (size-checked); a missing body reads as `{}`. */
+/** A JSON escape of a UTF-16 surrogate (`\\uD83D`): only then can parsed strings hold a lone one. */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+
+/**
+ * The JSON body (size-checked); a missing body reads as `{}`. Bodies nested deeper than
+ * {@link LIMITS.bodyDepth} are refused before parsing, so nothing downstream (zod, the AWS SDK,
+ * JSON.stringify) recurses into them; strings must be Unicode (no lone surrogates).
+ */
 export function readJson(event: APIGatewayProxyEventV2, limit = MAX_BODY_BYTES): unknown {
   const text = rawBody(event, limit);
   if (text === undefined || text.trim() === '') return {};
+  if (jsonTextDepth(text, LIMITS.bodyDepth) > LIMITS.bodyDepth) {
+    throw new BadRequest(`The body is nested more than ${LIMITS.bodyDepth} levels deep.`, { maxDepth: LIMITS.bodyDepth });
+  }
+  let parsed: unknown;
   try {
-    return JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch {
     throw new BadRequest('The body is not valid JSON.');
   }
+  const illFormed = SURROGATE_ESCAPE.test(text) ? illFormedString(parsed) : undefined;
+  if (illFormed !== undefined) {
+    throw new BadRequest(`The body has a string that is not valid Unicode (a lone surrogate) at ${illFormed}.`, [{ path: illFormed, message: 'lone surrogate' }]);
+  }
+  return parsed;
 }
 
 /** Parses and validates a JSON body; a missing body is read as `{}`. */

@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { BadRequest, Forbidden, NotFound, Unauthenticated } from '../domain/errors.js';
+import { BadRequest, Forbidden, Invalid, NotFound, Unauthenticated } from '../domain/errors.js';
+import { pathParameterProblems } from '../domain/schemas.js';
 import type { Deps } from '../domain/use-cases/support.js';
 import { DynamoStore } from '../data/dynamo-store.js';
 import { type CachedRoute, cachedRouteOf, ENVIRONMENT_KEY_HEADER, edgeKeyOf, uncachedCacheControl } from '../edge/cache-rules.js';
@@ -84,6 +85,12 @@ export function createSdkApi(deps: Deps, options: EnvironmentCacheOptions & { ca
       if (route.access.server && key.kind !== 'server') throw new Forbidden('This needs a server key (ser.…); client keys cannot read it.');
       const snapshot = await cache.snapshot(key.envId);
       if (!snapshot) throw new Unauthenticated('The environment of this key no longer exists.');
+      const problems = pathParameterProblems(params);
+      if (problems.length) {
+        // A flag key that cannot be a feature name names no flag (OFREP's FLAG_NOT_FOUND).
+        if (isOfrep) throw new ofrep.OfrepError(404, 'FLAG_NOT_FOUND', 'No flag by that key in this environment.');
+        throw new Invalid('The path is not valid.', problems);
+      }
       return uncachedUnlessOk(await handler({ deps, key, snapshot, event, headers, params }), cached);
     } catch (error) {
       if (error instanceof ofrep.OfrepError) return ofrep.ofrepErrorResponse(error, isOfrep && params.key !== undefined ? params.key : undefined);

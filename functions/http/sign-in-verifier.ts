@@ -20,6 +20,7 @@ import {
   type JWTVerifyGetKey,
 } from 'jose';
 import { Unauthenticated, Unavailable } from '../domain/errors.js';
+import { isWellFormed } from '../domain/json-checks.js';
 import { DEFAULT_GROUPS_CLAIMS, type SignInConfig } from '../domain/sign-in.js';
 import type { SignedIn } from '../domain/use-cases/people.js';
 import { logger } from '../shared/logger.js';
@@ -52,7 +53,7 @@ const asList = (value: unknown): string[] => (value === undefined ? [] : Array.i
 function groupsOf(payload: JWTPayload, claim: string | undefined): string[] {
   const raw = claim ? payload[claim] : DEFAULT_GROUPS_CLAIMS.map((name) => payload[name]).find((value) => value !== undefined);
   const list = typeof raw === 'string' ? raw.replace(/^\[|\]$/g, '').split(',') : asList(raw);
-  return [...new Set(list.map((group) => group.trim()).filter((group) => group.length > 0 && group.length <= 256))].slice(0, 200);
+  return [...new Set(list.map((group) => group.trim()).filter((group) => group.length > 0 && group.length <= 256 && isWellFormed(group)))].slice(0, 200);
 }
 
 /** Whether the token was issued for Vexilla, by the three shapes above. */
@@ -67,10 +68,14 @@ function issuedForVexilla(payload: JWTPayload, config: SignInConfig): boolean {
 
 function claimsOf(payload: JWTPayload, config: SignInConfig): SignedIn {
   const subject = payload.sub ?? '';
-  if (subject.length === 0 || subject.length > 255) throw new Unauthenticated('The sign-in token has no usable subject.');
-  const email = typeof payload.email === 'string' && payload.email.length <= 254 && payload.email.includes('@') ? payload.email.toLowerCase() : undefined;
+  // Claims are stored and put in audit records: Unicode only (a lone surrogate cannot be stored as UTF-8).
+  if (subject.length === 0 || subject.length > 255 || !isWellFormed(subject)) throw new Unauthenticated('The sign-in token has no usable subject.');
+  const email =
+    typeof payload.email === 'string' && payload.email.length <= 254 && payload.email.includes('@') && isWellFormed(payload.email) ? payload.email.toLowerCase() : undefined;
   const verified = payload.email_verified === true || payload.email_verified === 'true';
-  const name = typeof payload.name === 'string' ? payload.name.slice(0, 200) : undefined;
+  // Cut to 200 UTF-16 units without splitting a surrogate pair at the cut.
+  const cut = typeof payload.name === 'string' ? payload.name.slice(0, 200).replace(/[\uD800-\uDBFF]$/, '') : undefined;
+  const name = cut !== undefined && isWellFormed(cut) ? cut : undefined;
   return {
     issuer: config.issuer,
     subject,

@@ -41,6 +41,10 @@ Options:
   --oidc-port <port>  The local sign-in provider's port (default: the last run's, else any free one)
   --state-dir <dir>   Where data and local.json live (default: <repo>/.vexilla)
   --pretty            One readable line per request instead of JSON logs
+  --edge-max-age <s>  Keep edge answers fresh for <s> seconds (default: the origin's, 10)
+  --edge-stale-while-revalidate <s>
+                      Then serve them stale while refreshing for <s> seconds (default: the
+                      origin's, 30); with both short, stale-if-error can be tried in seconds
   -h, --help          Show this help`;
 
 const localConfigSchema = z.object({
@@ -61,6 +65,7 @@ interface DevOptions {
   oidcPort: number | undefined;
   stateDir: string;
   pretty: boolean;
+  edgeTtl: { maxAgeSeconds?: number; staleWhileRevalidateSeconds?: number };
 }
 
 const parsePort = (text: string, from: string): number => {
@@ -81,6 +86,8 @@ function parseOptions(argv: string[]): DevOptions | 'help' {
         'oidc-port': { type: 'string' },
         'state-dir': { type: 'string' },
         pretty: { type: 'boolean', default: false },
+        'edge-max-age': { type: 'string' },
+        'edge-stale-while-revalidate': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -93,6 +100,14 @@ function parseOptions(argv: string[]): DevOptions | 'help' {
   const portText = values.port ?? (process.env.PORT || String(DEFAULT_PORT));
   const port = parsePort(portText, values.port !== undefined ? '--port' : 'PORT');
   const oidcPort = values['oidc-port'] !== undefined ? parsePort(values['oidc-port'], '--oidc-port') : undefined;
+  const seconds = (flag: 'edge-max-age' | 'edge-stale-while-revalidate'): number | undefined => {
+    const text = values[flag];
+    if (text === undefined) return undefined;
+    if (!/^\d{1,9}$/.test(text)) throw new UsageError(`Invalid --${flag} "${text}": expected whole seconds.`);
+    return Number(text);
+  };
+  const maxAgeSeconds = seconds('edge-max-age');
+  const staleWhileRevalidateSeconds = seconds('edge-stale-while-revalidate');
   return {
     inMemory: values['in-memory'],
     reset: values.reset,
@@ -100,6 +115,7 @@ function parseOptions(argv: string[]): DevOptions | 'help' {
     oidcPort,
     stateDir: resolve(values['state-dir'] ?? join(REPO_ROOT, '.vexilla')),
     pretty: values.pretty,
+    edgeTtl: { ...(maxAgeSeconds !== undefined ? { maxAgeSeconds } : {}), ...(staleWhileRevalidateSeconds !== undefined ? { staleWhileRevalidateSeconds } : {}) },
   };
 }
 
@@ -294,6 +310,7 @@ async function main(argv: string[]): Promise<void> {
         tableName: TABLE_NAME,
         port,
         adminApi: { signIn: provider.signIn },
+        edgeTtl: options.edgeTtl,
         identityIdleSeconds: identityIdleSecondsFromEnv(),
         onRequest: (line) =>
           options.pretty

@@ -74,13 +74,26 @@ function loadViewerRequestFunction(): (event: { request: CloudFrontFunctionReque
   return sandbox.handler as (event: { request: CloudFrontFunctionRequest }) => CloudFrontFunctionRequest;
 }
 
+/**
+ * Durations the local edge keeps answers for instead of the origin's `s-maxage` and
+ * `stale-while-revalidate` (`npm run dev -- --edge-max-age 1`, tests): stale-if-error can then be
+ * tried in seconds. Unset: the origin's Cache-Control, as CloudFront.
+ */
+export interface EdgeTtl {
+  maxAgeSeconds?: number | undefined;
+  staleWhileRevalidateSeconds?: number | undefined;
+}
+
 export class EdgeCache {
   private readonly entries = new Map<string, Entry>();
   /** Bumped by each invalidation: an origin answer fetched before it is not stored after it. */
   private generation = 0;
   private readonly viewerRequestFunction = loadViewerRequestFunction();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly ttl: EdgeTtl = {},
+  ) {}
 
   /**
    * CloudFront's request side: the cached behaviour the viewer's path selects (by its path
@@ -190,14 +203,15 @@ export class EdgeCache {
     const result = await origin();
     const control = directives(result.headers?.['cache-control']);
     // A shared cache takes s-maxage over max-age, as CloudFront does.
-    const maxAge = control['s-maxage'] ?? control['max-age'];
+    const declared = control['s-maxage'] ?? control['max-age'];
+    const maxAge = declared !== undefined ? (this.ttl.maxAgeSeconds ?? declared) : undefined;
     if (generation === this.generation && (result.statusCode ?? 200) === 200 && maxAge !== undefined && maxAge > 0) {
       this.entries.set(key, {
         result,
         objectPath,
         storedAt: this.now(),
         maxAge,
-        staleWhileRevalidate: control['stale-while-revalidate'] ?? 0,
+        staleWhileRevalidate: this.ttl.staleWhileRevalidateSeconds ?? control['stale-while-revalidate'] ?? 0,
         staleIfError: control['stale-if-error'] ?? 0,
       });
     }

@@ -20,7 +20,7 @@ import { EnvironmentCache } from '../http/sdk/environment-cache.js';
 import { documentClient } from '../shared/dynamodb.js';
 import { logger } from '../shared/logger.js';
 import { localDynamoClientConfig } from './dynamodb-local.js';
-import { EdgeCache } from './edge-cache.js';
+import { EdgeCache, type EdgeTtl } from './edge-cache.js';
 import { LocalEdgeInvalidator } from './edge-invalidator.js';
 import { type EventPipeline, startEventPipeline } from './event-pipeline.js';
 import { localFunctions } from './functions.js';
@@ -60,6 +60,8 @@ export interface LocalStackOptions {
   jobSweepIntervalMs?: number;
   /** Seconds an identity without overrides is kept unseen. @default 90 days */
   identityIdleSeconds?: number;
+  /** The local edge's durations instead of the origin's (see EdgeTtl). @default the origin's Cache-Control */
+  edgeTtl?: EdgeTtl;
 }
 
 export interface LocalStack {
@@ -101,7 +103,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const jobSweeper = setInterval(() => {
     sweepJobs(deps, jobs).catch((error: unknown) => logger.error('job sweep failed', { error: error as Error }));
   }, options.jobSweepIntervalMs ?? 60_000).unref();
-  const edge = new EdgeCache();
+  const edge = new EdgeCache(Date.now, options.edgeTtl);
   const environmentCache = new EnvironmentCache(deps.store, { ttlMs: options.snapshotTtlMs ?? 1000 });
   const server = await startHttpServer({
     port: options.port ?? 0,

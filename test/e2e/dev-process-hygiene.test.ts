@@ -25,7 +25,7 @@ interface NpmDev {
 const running: NpmDev[] = [];
 const stateDirs: string[] = [];
 
-async function waitUntil(what: string, condition: () => Promise<boolean> | boolean, deadlineMs = 90_000): Promise<void> {
+async function waitUntil(what: string, condition: () => Promise<boolean> | boolean, deadlineMs = 120_000): Promise<void> {
   const deadline = Date.now() + deadlineMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`Still waiting for: ${what}`);
@@ -84,7 +84,7 @@ afterEach(async () => {
   for (const dir of stateDirs.splice(0)) await rm(dir, { recursive: true, force: true });
 });
 
-describe('npm run dev leaves nothing running', { timeout: 240_000 }, () => {
+describe('npm run dev leaves nothing running', () => {
   it('after DynamoDB Local dies says so once and backs off; then `kill <npm pid>` stops everything with one line', async () => {
     const dev = await startNpmDev();
 

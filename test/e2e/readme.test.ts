@@ -188,7 +188,7 @@ describe('README.md, executed', () => {
       if (block.code.includes('webhooks deliveries')) {
         expect(output).toMatch(/delivered/);
         const receiver = background.find(({ block: b }) => b.code.includes('webhook-receiver'));
-        await expect.poll(() => receiver?.output() ?? '', { timeout: 60_000 }).toContain('verified feature-state.changed updated');
+        await expect.poll(() => receiver?.output() ?? '').toContain('verified feature-state.changed updated');
       }
     });
   }

@@ -198,13 +198,13 @@ describe('npm run dev', () => {
     expect(await me.json()).toMatchObject({ type: 'user', email: 'demo@example.com', organisations: [{ id: config.organisationId, roles: { organisation: 'admin' } }] });
 
     // The request log line, from the Powertools logger.
-    await expect.poll(() => dev.output(), { timeout: 60_000 }).toMatch(/"message":"request".*"method":"GET","path":"\/admin\/v1\/organisations","status":200/);
+    await expect.poll(() => dev.output()).toMatch(/"message":"request".*"method":"GET","path":"\/admin\/v1\/organisations","status":200/);
     expect(await isRunning(dev.javaPid)).toBe(true);
 
     expect(await dev.stop(), dev.output()).toEqual({ code: 0, signal: null });
     // Java is stopped before dev.ts exits; give `ps` nothing to race against but the reaping.
-    await expect.poll(async () => (await processGroup(dev.pgid)).map((member) => member.args), { timeout: 60_000 }).toEqual([]);
-    await expect.poll(() => isRunning(dev.javaPid), { timeout: 60_000 }).toBe(false);
+    await expect.poll(async () => (await processGroup(dev.pgid)).map((member) => member.args)).toEqual([]);
+    await expect.poll(() => isRunning(dev.javaPid)).toBe(false);
   });
 
   it('keeps its data across a restart: the same demo, token and changes', async () => {

@@ -24,7 +24,13 @@ let orgId: string;
 const published: PublishBatchResult[] = [];
 
 beforeAll(async () => {
-  ({ stack, orgId, token } = await startFreshLocalStack({ organisation: 'Pipeline', onPublished: (result) => published.push(result) }));
+  ({ stack, orgId, token } = await startFreshLocalStack({
+    organisation: 'Pipeline',
+    onPublished: (result) => published.push(result),
+    // Cached answers stay fresh for the whole file: only an invalidation drops them, however slow
+    // the machine (the origin's 10 s could lapse between two steps, and a Miss then prove nothing).
+    edgeTtl: { maxAgeSeconds: 86_400 },
+  }));
 });
 afterAll(() => stack?.stop());
 

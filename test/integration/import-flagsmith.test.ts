@@ -66,9 +66,10 @@ describe('import from Flagsmith', () => {
     const file = join(dir, 'environment.json');
     writeFileSync(file, JSON.stringify(source));
     const flagsmith = new Flagsmith({ offlineMode: true, offlineHandler: new LocalFileHandler(file) });
-    const vexilla = new Flagsmith({ environmentKey: target.clientKey, apiUrl: `${api.url}/api/v1/`, retries: 0 });
+    // The SDK's 10 s default request timeout would make this depend on the machine's load.
+    const vexilla = new Flagsmith({ environmentKey: target.clientKey, apiUrl: `${api.url}/api/v1/`, retries: 0, requestTimeoutSeconds: 300 });
     const differences: string[] = [];
-    for (let i = 0; i < 300; i++) {
+    const compare = async (i: number) => {
       const identifier = i % 50 === 7 ? 'user-7' : `migrated-${i}`;
       const traits = traitsFor(i);
       const [expected, actual] = await Promise.all([flagsmith.getIdentityFlags(identifier, traits), vexilla.getIdentityFlags(identifier, traits)]);
@@ -78,11 +79,13 @@ describe('import from Flagsmith', () => {
           differences.push(`${identifier} ${flag.featureName}: flagsmith ${flag.enabled}/${flag.value} vexilla ${got.enabled}/${got.value}`);
         }
       }
-    }
+    };
+    // Ten identities at a time, as concurrent clients would: each one is a write to the table.
+    for (let first = 0; first < 300; first += 10) await Promise.all(Array.from({ length: 10 }, (_, offset) => compare(first + offset)));
     await flagsmith.close();
     await vexilla.close();
     expect(differences).toEqual([]);
-  }, 120_000);
+  });
 
   it('is idempotent: importing again changes nothing, not even history or audit', async () => {
     const audit = async () => (await api.call('GET', `/admin/v1/organisations/${api.organisationId}/audit?environment=${target.envId}&limit=1000`)).body.items.length;
@@ -102,8 +105,9 @@ describe('import from Flagsmith', () => {
     // Asynchronously: the API answering the CLI runs in this very process.
     const run = await cli(['import', 'flagsmith', file, '--environment', target.envId, '--json'], { VEXILLA_API_URL: api.url, VEXILLA_TOKEN: api.adminToken });
     expect(run.code, run.stderr).toBe(0);
-    // It follows the job: its progress on stderr, the summary on stdout.
-    expect(run.stderr).toMatch(/^Import imp_\w+: queued$/m);
+    // It follows the job to its end: the finished job's summary on stdout (progress goes to a
+    // terminal only, and this stderr is a pipe).
+    expect(run.stderr).toBe('');
     expect(JSON.parse(run.stdout)).toMatchObject({ created: {}, updated: {}, dryRun: false });
     const missing = await cli(['import', 'flagsmith', file], {});
     expect(missing.code).toBe(2);

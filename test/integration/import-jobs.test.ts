@@ -176,7 +176,7 @@ describe('an import job', () => {
     expect(flags.find((flag: { feature: { name: string } }) => flag.feature.name === 'feature_00499').feature_state_value).toBe('value 499');
   }, 300_000);
 
-  it('belongs to its environment: another environment, or another organisation, finds no such import', { timeout: 120_000 }, async () => {
+  it('belongs to its environment: another environment, or another organisation, finds no such import', async () => {
     const env = await newEnvironment('owner');
     const other = await newEnvironment('other');
     const { job } = await importJob(api, env.envId, document(manyFeatures(2)), { dryRun: true });

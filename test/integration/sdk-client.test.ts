@@ -2,10 +2,11 @@
  * The Vexilla SDK against the local stack, in every mode: the same answers everywhere, change
  * notifications, last-known-good values through an outage, offline bootstrap, and a clean close.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { build } from 'esbuild';
 import { createClient, type EvaluationDetails, memoryStorage } from '../../sdk/index.js';
 import { buildRichEnvironment, type RichEnvironment, traitsFor } from '../support/rich-environment.js';
+import { countingFetch, fakeIntervals, tick, tickUntil, until } from '../support/sdk-timers.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
 
 let api: TestApi;
@@ -17,12 +18,22 @@ beforeAll(async () => {
 });
 afterAll(() => api?.close());
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+// Requests that must succeed get all the time a busy machine needs (the SDK's default is 5 s);
+// requests that must fail fail at once (a closed server, a fetch that rejects), never by a timeout.
+const requestTimeoutMs = 120_000;
+/** The network is down: every request fails at once. */
+const offline: typeof fetch = () => Promise.reject(new TypeError('fetch failed (network down)'));
 
 describe('the Vexilla SDK', () => {
+  // Refreshes and flushes happen when a test moves the intervals on (support/sdk-timers.ts).
+  beforeEach(fakeIntervals);
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('reads typed values and never throws: unknown flags and wrong types answer the default with a reason', async () => {
     const errors: unknown[] = [];
-    const client = createClient({ environmentKey: env.clientKey, apiUrl: api.url, onError: (error) => errors.push(error), analytics: false });
+    const client = createClient({ environmentKey: env.clientKey, apiUrl: api.url, requestTimeoutMs, onError: (error) => errors.push(error), analytics: false });
     const flags = await client.getFlags({ identifier: 'sdk-1', traits: { plan: 'pro', age: 30, country: 'DE' } });
     expect(flags.getString('banner', 'x')).toBe('welcome, pro');
     expect(flags.getNumber('max_items', 0)).toBe(50);
@@ -38,11 +49,11 @@ describe('the Vexilla SDK', () => {
   });
 
   it('gives the same flags for 500 identities in remote, local and edge modes', async () => {
-    const remote = createClient({ environmentKey: env.clientKey, apiUrl: api.url, analytics: false, persistTraits: false });
-    const local = createClient({ environmentKey: env.serverKey, apiUrl: api.url, mode: 'local', analytics: false });
-    const edge = createClient({ environmentKey: env.serverKey, apiUrl: api.url, mode: 'edge', analytics: false });
+    const remote = createClient({ environmentKey: env.clientKey, apiUrl: api.url, requestTimeoutMs, analytics: false, persistTraits: false });
+    const local = createClient({ environmentKey: env.serverKey, apiUrl: api.url, requestTimeoutMs, mode: 'local', analytics: false });
+    const edge = createClient({ environmentKey: env.serverKey, apiUrl: api.url, requestTimeoutMs, mode: 'edge', analytics: false });
     const differences: string[] = [];
-    for (let i = 0; i < 500; i++) {
+    const compare = async (i: number) => {
       const context = { identifier: i % 100 === 7 ? 'user-7' : `sdk-user-${i}`, traits: traitsFor(i) };
       const [a, b, c] = await Promise.all([remote.getFlags(context), local.getFlags(context), edge.getFlags(context)]);
       for (const [name, flag] of Object.entries(a.values)) {
@@ -53,25 +64,32 @@ describe('the Vexilla SDK', () => {
           }
         }
       }
-    }
+    };
+    // Ten identities at a time, as concurrent callers would (remote mode asks the API for each).
+    for (let first = 0; first < 500; first += 10) await Promise.all(Array.from({ length: 10 }, (_, offset) => compare(first + offset)));
     expect(differences).toEqual([]);
     await Promise.all([remote.close(), local.close(), edge.close()]);
   });
 
   it('reports changed flags within the refresh interval, fetching the document again only when it changed', async () => {
     const statuses: number[] = [];
-    const recording: typeof fetch = async (input, init) => {
+    const requests = countingFetch(async (input, init) => {
       const response = await fetch(input, init);
       if (String(input).includes('environment-document')) statuses.push(response.status);
       return response;
-    };
+    });
     const changes: string[][] = [];
-    const client = createClient({ environmentKey: env.serverKey, apiUrl: api.url, mode: 'local', refreshIntervalMs: 150, onChange: (names) => changes.push(names), analytics: false, fetch: recording });
+    const client = createClient({ environmentKey: env.serverKey, apiUrl: api.url, mode: 'local', refreshIntervalMs: 150, requestTimeoutMs, onChange: (names) => changes.push(names), analytics: false, fetch: requests.fetch });
     await client.ready();
-    // The next refresh of an unchanged document is a 304: wait for it (not for a time).
-    await expect.poll(() => statuses.slice(1), { timeout: 60_000 }).toContain(304);
+    expect(statuses).toEqual([200]);
+    // Nothing happens before the refresh interval has passed; then the refresh of the unchanged document is a 304.
+    await tick(149, requests);
+    expect(statuses).toEqual([200]);
+    await tick(1, requests);
+    expect(statuses).toEqual([200, 304]);
     await api.call('PATCH', `/admin/v1/environments/${env.envId}/feature-states/filler_5`, { body: { enabled: true, value: 'changed' } });
-    await expect.poll(() => changes.length, { timeout: 60_000 }).toBeGreaterThan(0);
+    // The API rebuilds its snapshot within its TTL: refresh (one at a time) until the change arrives.
+    await tickUntil(() => changes.length > 0, 150, requests, 'the change');
     expect(changes).toEqual([['filler_5']]);
     expect((await client.getFlags()).getString('filler_5', 'x')).toBe('changed');
     await client.close();
@@ -82,18 +100,21 @@ describe('the Vexilla SDK', () => {
     const ownEnv = await buildRichEnvironment(own, 'Outage');
     const errors: unknown[] = [];
     const storage = memoryStorage();
-    const client = createClient({ environmentKey: ownEnv.serverKey, apiUrl: own.url, mode: 'local', refreshIntervalMs: 100, retries: 0, storage, analytics: false, onError: (e) => errors.push(e) });
+    const requests = countingFetch();
+    const client = createClient({ environmentKey: ownEnv.serverKey, apiUrl: own.url, mode: 'local', refreshIntervalMs: 100, retries: 0, requestTimeoutMs, storage, analytics: false, onError: (e) => errors.push(e), fetch: requests.fetch });
     expect((await client.getFlags({ identifier: 'u', traits: { plan: 'pro' } })).details('banner', 'x', 'string')).toMatchObject({ value: 'welcome, pro', reason: 'TARGETING_MATCH' });
+    expect(errors).toEqual([]);
     await own.close();
-    // A refresh after the close fails (connection refused): wait for that, not for a time.
-    await expect.poll(() => errors.length, { timeout: 60_000 }).toBeGreaterThan(0);
+    // The next refresh fails (connection refused).
+    await tick(100, requests);
+    await until(() => errors.length > 0, 'the failed refresh reported');
     const during = await client.getFlags({ identifier: 'u', traits: { plan: 'pro' } });
     expect(during.details('banner', 'x', 'string')).toMatchObject({ value: 'welcome, pro', reason: 'STALE' });
     expect(errors.length).toBeGreaterThan(0);
     await client.close();
 
     // A new process with the same storage starts from the saved flags, even with the service down.
-    const restarted = createClient({ environmentKey: ownEnv.serverKey, apiUrl: own.url, mode: 'local', retries: 0, requestTimeoutMs: 500, storage, analytics: false });
+    const restarted = createClient({ environmentKey: ownEnv.serverKey, apiUrl: own.url, mode: 'local', retries: 0, storage, analytics: false });
     expect((await restarted.getFlags()).details('banner', 'x', 'string')).toMatchObject({ value: 'hello', reason: 'STALE' });
     await restarted.close();
   });
@@ -102,8 +123,7 @@ describe('the Vexilla SDK', () => {
     const client = createClient({
       environmentKey: 'any',
       apiUrl: 'http://127.0.0.1:9',
-      retries: 0,
-      requestTimeoutMs: 200,
+      fetch: offline,
       analytics: false,
       bootstrap: { banner: { enabled: true, value: 'from bootstrap' } },
     });
@@ -115,22 +135,21 @@ describe('the Vexilla SDK', () => {
   });
 
   it('counts evaluations and flushes them on close, after which it makes no more requests', async () => {
-    let requests = 0;
-    const counting: typeof fetch = (input, init) => {
-      requests++;
-      return fetch(input, init);
-    };
-    const client = createClient({ environmentKey: env.clientKey, apiUrl: api.url, mode: 'edge', refreshIntervalMs: 50, fetch: counting });
+    const requests = countingFetch();
+    const client = createClient({ environmentKey: env.clientKey, apiUrl: api.url, mode: 'edge', refreshIntervalMs: 50, requestTimeoutMs, fetch: requests.fetch });
     const flags = await client.getFlags();
     flags.isEnabled('filler_7');
     flags.getValue('filler_7');
+    // Its refresh and flush timers run until close.
+    expect(vi.getTimerCount()).toBe(2);
     await client.close();
     const day = new Date().toISOString().slice(0, 10);
     expect((await api.deps.store.getEvaluations(env.envId, day)).filler_7).toBe(2);
-    const after = requests;
-    // No timer survives close: several refresh intervals later, no request was made.
-    await sleep(200);
-    expect(requests).toBe(after);
+    // No timer survives close: many refresh and flush intervals later, no request was made.
+    expect(vi.getTimerCount()).toBe(0);
+    const after = requests.started;
+    vi.advanceTimersByTime(60_000);
+    expect(requests.started).toBe(after);
   });
 
   it('bundles for browsers and edge runtimes with no Node built-ins', async () => {

@@ -3,13 +3,14 @@
  * reasons, variants and metadata; the caller's default with an error code; context changes;
  * READY, CONFIGURATION_CHANGED, STALE and ERROR events; and a clean close.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ErrorCode, OpenFeature, ProviderEvents, ProviderStatus, type EventDetails } from '@openfeature/server-sdk';
 import { OpenFeature as WebOpenFeature, ProviderEvents as WebProviderEvents, ProviderStatus as WebProviderStatus } from '@openfeature/web-sdk';
 import { createClient } from '../../sdk/index.js';
 import { VexillaServerProvider } from '../../sdk/openfeature-server.js';
 import { VexillaWebProvider } from '../../sdk/openfeature-web.js';
 import { buildRichEnvironment, type RichEnvironment } from '../support/rich-environment.js';
+import { countingFetch, fakeIntervals, tickUntil, until } from '../support/sdk-timers.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
 
 let api: TestApi;
@@ -18,21 +19,22 @@ let env: RichEnvironment;
 beforeAll(async () => {
   api = await startTestApi();
   env = await buildRichEnvironment(api);
+  // The clients' refreshes (and the providers' rechecks) happen when a test moves the intervals
+  // on, one refresh at a time (support/sdk-timers.ts).
+  fakeIntervals();
 });
 afterAll(async () => {
+  vi.useRealTimers();
   // Closing OpenFeature closes every provider, which closes their clients: the process can exit.
   await Promise.all([OpenFeature.close(), WebOpenFeature.close()]);
   await api?.close();
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-/** Waits for the condition itself; the bound only stops a hang (a busy machine can be slow). */
-async function until(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
-  for (const start = Date.now(); !condition(); ) {
-    if (Date.now() - start > timeoutMs) throw new Error('timed out waiting');
-    await sleep(25);
-  }
-}
+// Requests that must succeed get all the time a busy machine needs (the SDK's default is 5 s);
+// requests that must fail fail at once (a closed server, a fetch that rejects), never by a timeout.
+const requestTimeoutMs = 120_000;
+/** The network is down: every request fails at once. */
+const offline: typeof fetch = () => Promise.reject(new TypeError('fetch failed (network down)'));
 const patch = async (name: string, body: object) => {
   const reply = await api.call('PATCH', `/admin/v1/environments/${env.envId}/feature-states/${name}`, { body });
   expect(reply.status).toBeLessThan(300);
@@ -43,7 +45,7 @@ describe('the OpenFeature server provider', () => {
     const client = OpenFeature.getClient('typed');
     const ready: EventDetails[] = [];
     client.addHandler(ProviderEvents.Ready, (details) => void ready.push(details as EventDetails));
-    await OpenFeature.setProviderAndWait('typed', new VexillaServerProvider({ environmentKey: env.serverKey, apiUrl: api.url, mode: 'local', analytics: false }));
+    await OpenFeature.setProviderAndWait('typed', new VexillaServerProvider({ environmentKey: env.serverKey, apiUrl: api.url, mode: 'local', requestTimeoutMs, analytics: false }));
     expect(client.providerStatus).toBe(ProviderStatus.READY);
     expect(ready).toHaveLength(1);
     expect(ready[0]).toMatchObject({ providerName: 'Vexilla', domain: 'typed' });
@@ -96,10 +98,11 @@ describe('the OpenFeature server provider', () => {
     const client = OpenFeature.getClient('changes');
     const changes: string[][] = [];
     client.addHandler(ProviderEvents.ConfigurationChanged, (details) => void changes.push(details?.flagsChanged ?? []));
-    await OpenFeature.setProviderAndWait('changes', new VexillaServerProvider({ environmentKey: env.serverKey, apiUrl: api.url, mode: 'local', refreshIntervalMs: 150, analytics: false }));
+    const requests = countingFetch();
+    await OpenFeature.setProviderAndWait('changes', new VexillaServerProvider({ environmentKey: env.serverKey, apiUrl: api.url, mode: 'local', refreshIntervalMs: 150, requestTimeoutMs, analytics: false, fetch: requests.fetch }));
     expect(await client.getStringValue('filler_4', 'x', { targetingKey: 'c-1' })).toBe('v4');
     await patch('filler_4', { enabled: true, value: 'changed for OpenFeature' });
-    await until(() => changes.length > 0);
+    await tickUntil(() => changes.length > 0, 150, requests, 'CONFIGURATION_CHANGED');
     expect(changes).toEqual([['filler_4']]);
     expect(await client.getStringValue('filler_4', 'x', { targetingKey: 'c-1' })).toBe('changed for OpenFeature');
   });
@@ -110,11 +113,13 @@ describe('the OpenFeature server provider', () => {
     const client = OpenFeature.getClient('outage');
     const events: string[] = [];
     for (const event of [ProviderEvents.Ready, ProviderEvents.Stale, ProviderEvents.Error]) client.addHandler(event, () => void events.push(event));
-    await OpenFeature.setProviderAndWait('outage', new VexillaServerProvider({ environmentKey: ownEnv.serverKey, apiUrl: own.url, mode: 'local', refreshIntervalMs: 100, retries: 0, analytics: false }));
+    const requests = countingFetch();
+    await OpenFeature.setProviderAndWait('outage', new VexillaServerProvider({ environmentKey: ownEnv.serverKey, apiUrl: own.url, mode: 'local', refreshIntervalMs: 100, retries: 0, requestTimeoutMs, analytics: false, fetch: requests.fetch }));
     const context = { targetingKey: 'u', plan: 'pro' };
     expect(await client.getStringDetails('banner', 'x', context)).toMatchObject({ value: 'welcome, pro', reason: 'TARGETING_MATCH' });
     await own.close();
-    await until(() => events.includes(ProviderEvents.Stale));
+    // Refreshes now fail (connection refused).
+    await tickUntil(() => events.includes(ProviderEvents.Stale), 100, requests, 'STALE');
     expect(client.providerStatus).toBe(ProviderStatus.STALE);
     expect(await client.getStringDetails('banner', 'x', context)).toMatchObject({ value: 'welcome, pro', reason: 'STALE' });
     expect(await client.getStringDetails('nope', 'x', context)).toMatchObject({ value: 'x', errorCode: ErrorCode.FLAG_NOT_FOUND });
@@ -123,23 +128,24 @@ describe('the OpenFeature server provider', () => {
 
   it('recovers from STALE to READY once the service answers again', async () => {
     let down = false;
-    const flaky: typeof fetch = (input, init) => (down ? Promise.reject(new TypeError('fetch failed (network down)')) : fetch(input, init));
+    const requests = countingFetch((input, init) => (down ? offline(input, init) : fetch(input, init)));
     const client = OpenFeature.getClient('flaky');
     const events: string[] = [];
     for (const event of [ProviderEvents.Ready, ProviderEvents.Stale, ProviderEvents.Error]) client.addHandler(event, () => void events.push(event));
-    await OpenFeature.setProviderAndWait('flaky', new VexillaServerProvider({ environmentKey: env.serverKey, apiUrl: api.url, mode: 'local', refreshIntervalMs: 100, retries: 0, analytics: false, fetch: flaky }));
+    await OpenFeature.setProviderAndWait('flaky', new VexillaServerProvider({ environmentKey: env.serverKey, apiUrl: api.url, mode: 'local', refreshIntervalMs: 100, retries: 0, requestTimeoutMs, analytics: false, fetch: requests.fetch }));
     down = true;
-    await until(() => events.includes(ProviderEvents.Stale));
+    await tickUntil(() => events.includes(ProviderEvents.Stale), 100, requests, 'STALE');
     expect(await client.getStringDetails('banner', 'x', { targetingKey: 'r-1', plan: 'pro' })).toMatchObject({ value: 'welcome, pro', reason: 'STALE' });
     down = false;
-    await until(() => events.filter((e) => e === ProviderEvents.Ready).length === 2);
+    // A refresh succeeds; the provider's next recheck reports READY.
+    await tickUntil(() => events.filter((e) => e === ProviderEvents.Ready).length === 2, 100, requests, 'READY again');
     expect(client.providerStatus).toBe(ProviderStatus.READY);
     expect(await client.getStringDetails('banner', 'x', { targetingKey: 'r-1', plan: 'pro' })).toMatchObject({ value: 'welcome, pro', reason: 'TARGETING_MATCH' });
     expect(events).toEqual([ProviderEvents.Ready, ProviderEvents.Stale, ProviderEvents.Ready]);
   });
 
   it('reports ERROR when no flags can be loaded, answering defaults with PROVIDER_NOT_READY; bootstrap values start STALE', async () => {
-    const unreachable = { environmentKey: 'ser.nothing', apiUrl: 'http://127.0.0.1:9', mode: 'local' as const, retries: 0, requestTimeoutMs: 200, analytics: false as const };
+    const unreachable = { environmentKey: 'ser.nothing', apiUrl: 'http://127.0.0.1:9', fetch: offline, mode: 'local' as const, retries: 0, analytics: false as const };
     const client = OpenFeature.getClient('offline');
     const errors: string[] = [];
     client.addHandler(ProviderEvents.Error, (details) => void errors.push(details?.message ?? ''));
@@ -152,12 +158,12 @@ describe('the OpenFeature server provider', () => {
     const events: string[] = [];
     for (const event of [ProviderEvents.Ready, ProviderEvents.Stale, ProviderEvents.Error]) bootstrapped.addHandler(event, () => void events.push(event));
     await OpenFeature.setProviderAndWait('bootstrapped', new VexillaServerProvider({ ...unreachable, bootstrap: { banner: { enabled: true, value: 'from bootstrap' } } }));
-    await until(() => events.length === 2);
+    await until(() => events.length === 2, 'READY and STALE');
     expect(events).toEqual([ProviderEvents.Ready, ProviderEvents.Stale]);
     expect(await bootstrapped.getStringDetails('banner', 'x')).toMatchObject({ value: 'from bootstrap', reason: 'STALE' });
   });
   it('adopts an existing client, which stays the caller\'s to close', async () => {
-    const existing = createClient({ environmentKey: env.serverKey, apiUrl: api.url, mode: 'local', analytics: false });
+    const existing = createClient({ environmentKey: env.serverKey, apiUrl: api.url, mode: 'local', requestTimeoutMs, analytics: false });
     const provider = new VexillaServerProvider({ client: existing });
     await OpenFeature.setProviderAndWait('adopted', provider);
     expect(provider.client).toBe(existing);
@@ -169,8 +175,11 @@ describe('the OpenFeature server provider', () => {
 });
 
 describe('the OpenFeature web provider', () => {
+  /** The requests of the `web` domain's provider (its tests build on each other). */
+  const webRequests = countingFetch();
+
   it('resolves synchronously for the current context, and a new context changes the answers', async () => {
-    const provider = new VexillaWebProvider({ environmentKey: env.clientKey, apiUrl: api.url, mode: 'edge', refreshIntervalMs: 150, cacheTtlMs: 0, persistTraits: false, analytics: false });
+    const provider = new VexillaWebProvider({ environmentKey: env.clientKey, apiUrl: api.url, mode: 'edge', refreshIntervalMs: 150, cacheTtlMs: 0, persistTraits: false, requestTimeoutMs, analytics: false, fetch: webRequests.fetch });
     const client = WebOpenFeature.getClient('web');
     const events: string[] = [];
     for (const event of [WebProviderEvents.Ready, WebProviderEvents.ContextChanged, WebProviderEvents.Reconciling]) client.addHandler(event, () => void events.push(event));
@@ -200,7 +209,7 @@ describe('the OpenFeature web provider', () => {
     client.addHandler(WebProviderEvents.ConfigurationChanged, (details) => void changes.push(details?.flagsChanged ?? []));
     expect(client.getStringValue('filler_6', 'x')).toBe('v6');
     await patch('filler_6', { enabled: true, value: 'changed for the web' });
-    await until(() => changes.length > 0);
+    await tickUntil(() => changes.length > 0, 150, webRequests, 'CONFIGURATION_CHANGED');
     expect(changes).toEqual([['filler_6']]);
     expect(client.getStringValue('filler_6', 'x')).toBe('changed for the web');
   });
@@ -208,20 +217,22 @@ describe('the OpenFeature web provider', () => {
   it('goes STALE with last-known-good values when the service goes away', async () => {
     const own = await startTestApi();
     const ownEnv = await buildRichEnvironment(own, 'Web outage');
-    const provider = new VexillaWebProvider({ environmentKey: ownEnv.clientKey, apiUrl: own.url, mode: 'edge', refreshIntervalMs: 100, retries: 0, analytics: false });
+    const requests = countingFetch();
+    const provider = new VexillaWebProvider({ environmentKey: ownEnv.clientKey, apiUrl: own.url, mode: 'edge', refreshIntervalMs: 100, retries: 0, requestTimeoutMs, analytics: false, fetch: requests.fetch });
     const client = WebOpenFeature.getClient('web-outage');
     const events: string[] = [];
     for (const event of [WebProviderEvents.Ready, WebProviderEvents.Stale, WebProviderEvents.Error]) client.addHandler(event, () => void events.push(event));
     await WebOpenFeature.setProviderAndWait('web-outage', provider, { targetingKey: 'w', plan: 'pro' });
     expect(client.getStringDetails('banner', 'x')).toMatchObject({ value: 'welcome, pro', reason: 'TARGETING_MATCH' });
     await own.close();
-    await until(() => events.includes(WebProviderEvents.Stale));
+    // Refreshes now fail (connection refused).
+    await tickUntil(() => events.includes(WebProviderEvents.Stale), 100, requests, 'STALE');
     expect(client.providerStatus).toBe(WebProviderStatus.STALE);
     // The context's last-known-good flags stay, marked STALE; a new context falls back to the environment's.
     expect(client.getStringDetails('banner', 'x')).toMatchObject({ value: 'welcome, pro', reason: 'STALE' });
     await WebOpenFeature.setContext('web-outage', { targetingKey: 'w2', plan: 'pro' });
     expect(client.getStringDetails('banner', 'x')).toMatchObject({ value: 'hello', reason: 'STALE' });
-    await until(() => client.providerStatus === WebProviderStatus.STALE);
+    await until(() => client.providerStatus === WebProviderStatus.STALE, 'STALE for the new context');
     expect(events.filter((e) => e === WebProviderEvents.Error)).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { itemOf } from '../../functions/data/dynamo-store.js';
@@ -19,6 +20,7 @@ import {
   toPutEventsEntries,
 } from '../../functions/events/publisher.js';
 import { eventPattern, eventRules, matchingConsumers } from '../../functions/events/rules.js';
+import { documentClient } from '../../functions/shared/dynamodb.js';
 
 /** A stream record as DynamoDB writes it for a stored item. */
 const insertOf = (item: Record<string, unknown>): StreamRecordLike => ({
@@ -158,6 +160,16 @@ describe('publisher', () => {
 
     expect(entry && entrySize(entry)).toBeLessThanOrEqual(MAX_BYTES_PER_PUT);
     expect(JSON.parse(entry?.Detail ?? '{}')).toMatchObject({ eventId: 'evt-1', before: null, after: null, truncated: true });
+  });
+
+  it('still reads stream records after a document client has run a command (it must not share their unmarshall options)', async () => {
+    const client = documentClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    // Answered before the network: what matters is that the command was built, with its marshalling.
+    client.middlewareStack.add(() => async () => ({ output: { $metadata: {} }, response: {} }), { step: 'build', name: 'noNetwork' });
+    await client.send(new GetCommand({ TableName: 't', Key: { pk: 'a', sk: 'b' } }));
+    client.destroy();
+
+    expect(toPutEventsEntries([insertOf(itemOf(featureStateEvent()))], 'bus').flat()).toHaveLength(1);
   });
 
   it('throws when the bus rejects an entry, so the stream batch is retried', async () => {

@@ -5,7 +5,8 @@
  */
 import type * as z from 'zod';
 import type { ChangeAction, ChangeRequest, Environment } from '../entities.js';
-import { Conflict, Forbidden, NotFound } from '../errors.js';
+import { Conflict, Forbidden, NotFound, TooLarge } from '../errors.js';
+import { formatBytes, jsonBytes, LIMITS } from '../limits.js';
 import type { Page, PageRequest, Write } from '../ports.js';
 import type * as schemas from '../schemas.js';
 import { applyChangeSet, proposeChanges } from './change-sets.js';
@@ -122,7 +123,16 @@ export async function approveChangeRequest(deps: Deps, actor: Actor, environment
 export async function commentChangeRequest(deps: Deps, actor: Actor, environment: Environment, id: string, text: string): Promise<ChangeRequest> {
   const request = await getChangeRequest(deps, environment, id);
   const comment = { id: newId('cmt'), ...actorRef(actor), at: isoNow(deps), text };
-  return step(deps, actor, request, stamp(deps, request, { comments: [...request.comments, comment] }), 'commented');
+  const comments = [...request.comments, comment];
+  // The discussion lives in the request's own item: it has a budget, so approving and closing always fit.
+  const bytes = jsonBytes(comments);
+  if (bytes > LIMITS.commentsBytes) {
+    throw new TooLarge(`Change request ${id} holds ${formatBytes(LIMITS.commentsBytes)} of comments at most; this one would bring them to ${bytes} bytes. Continue the discussion elsewhere.`, {
+      commentsBytes: bytes,
+      limitBytes: LIMITS.commentsBytes,
+    });
+  }
+  return step(deps, actor, request, stamp(deps, request, { comments }), 'commented');
 }
 
 /** Closes an open request without applying it (event action `cancelled`). */

@@ -18,10 +18,12 @@ import type {
   TenantOverride,
   TenantOverrideContent,
 } from '../entities.js';
-import { Conflict, Invalid } from '../errors.js';
+import { Conflict, Invalid, TooLarge } from '../errors.js';
+import { LIMITS } from '../limits.js';
 import { CommitConflict, type Write } from '../ports.js';
 import { MAX_CHANGES } from '../schemas.js';
 import { checkContent, effectiveState, featureStateWrites } from './features.js';
+import { documentGrowth, documentRoomProblem } from './document-budget.js';
 import { environmentUnchanged, refusalNow } from './governance.js';
 import { overrideValueProblems, segmentOverrideWrites, tenantOverrideWrites } from './targeting.js';
 import type { Actor, Deps } from './support.js';
@@ -149,8 +151,11 @@ export async function proposeChanges(deps: Deps, environment: Environment, input
   return changes;
 }
 
-/** Plans one change: its writes, or its diff when the target moved (or is gone). */
-async function planChange(deps: Deps, actor: Actor, environment: Environment, change: ProposedChange): Promise<{ writes: Write[] } | { conflict: ChangeDiff }> {
+/** What removing an override takes off the document (its value and entry), as a negative growth. */
+const removal = (current: { value: unknown } | undefined) => (current ? -documentGrowth(current.value, null) : 0);
+
+/** Plans one change: its writes and how much it grows the environment's document, or its diff when the target moved (or is gone). */
+async function planChange(deps: Deps, actor: Actor, environment: Environment, change: ProposedChange): Promise<{ writes: Write[]; growth: number } | { conflict: ChangeDiff }> {
   const stored = await deps.store.get({ type: 'feature', projectId: environment.projectId, name: change.featureName });
   const feature = stored && stored.id === change.featureId ? stored : undefined;
   const gone = { currentVersion: null, current: null };
@@ -162,7 +167,8 @@ async function planChange(deps: Deps, actor: Actor, environment: Environment, ch
     const current = await deps.store.get({ type: 'segment-override', envId: environment.id, featureId: feature.id, segmentId: change.segmentId });
     const version = current?.version ?? 0;
     if (version !== change.expectedVersion) return { conflict: { ...diff, currentVersion: version, current: segmentContentOf(current) } };
-    return segmentOverrideWrites(deps, actor, environment, feature, change.segmentId, current, change.content);
+    const growth = change.content ? documentGrowth(change.content.value, current) : removal(current);
+    return { ...segmentOverrideWrites(deps, actor, environment, feature, change.segmentId, current, change.content), growth };
   }
   if (change.target === 'tenant-override') {
     const diff = { featureName: change.featureName, tenantId: change.tenantId, expectedVersion: change.expectedVersion, proposed: change.content };
@@ -170,13 +176,14 @@ async function planChange(deps: Deps, actor: Actor, environment: Environment, ch
     const current = await deps.store.get({ type: 'tenant-override', envId: environment.id, featureId: feature.id, tenantId: change.tenantId });
     const version = current?.version ?? 0;
     if (version !== change.expectedVersion) return { conflict: { ...diff, currentVersion: version, current: tenantContentOf(current) } };
-    return tenantOverrideWrites(deps, actor, environment, feature, change.tenantId, current, change.content);
+    const growth = change.content ? documentGrowth(change.content.value, current) : removal(current);
+    return { ...tenantOverrideWrites(deps, actor, environment, feature, change.tenantId, current, change.content), growth };
   }
   const diff = { featureName: change.featureName, expectedVersion: change.expectedVersion, proposed: change.content };
   if (!feature) return { conflict: { ...diff, ...gone } };
   const current = await effectiveState(deps, environment, feature);
   if (current.version !== change.expectedVersion) return { conflict: { ...diff, currentVersion: current.version, current: contentOf(current) } };
-  return featureStateWrites(deps, actor, environment, feature, current, change.content);
+  return { ...featureStateWrites(deps, actor, environment, feature, current, change.content), growth: documentGrowth(change.content.value, current, false) };
 }
 
 /** Reads every target: the writes that apply the set, or the diff of the targets that moved. */
@@ -185,15 +192,21 @@ export async function planChangeSet(
   actor: Actor,
   environment: Environment,
   changes: ProposedChange[],
-): Promise<{ writes: Write[]; conflicts: ChangeDiff[] }> {
+): Promise<{ writes: Write[]; conflicts: ChangeDiff[]; documentProblem?: string | undefined }> {
   const writes: Write[] = [];
   const conflicts: ChangeDiff[] = [];
+  let growth = 0;
   for (const change of changes) {
     const planned = await planChange(deps, actor, environment, change);
     if ('conflict' in planned) conflicts.push(planned.conflict);
-    else writes.push(...planned.writes);
+    else {
+      writes.push(...planned.writes);
+      growth += planned.growth;
+    }
   }
-  return { writes, conflicts };
+  // The set applies whole or not at all, so its growth counts whole against the document's budget.
+  const documentProblem = conflicts.length ? undefined : await documentRoomProblem(deps, [environment], growth);
+  return { writes, conflicts, documentProblem };
 }
 
 /** How many targets moved, in words: "2 feature state(s)", or "… or override(s)" when overrides moved. */
@@ -225,8 +238,9 @@ export async function applyChangeSet(
   refusal: (now: Environment) => Conflict | undefined,
   otherwise: () => Promise<Conflict>,
 ): Promise<void> {
-  const { writes, conflicts } = await planChangeSet(deps, actor, environment, changes);
+  const { writes, conflicts, documentProblem } = await planChangeSet(deps, actor, environment, changes);
   if (conflicts.length) throw changeSetConflict(conflicts);
+  if (documentProblem) throw new TooLarge(documentProblem, { limitBytes: LIMITS.documentBytes });
   try {
     await deps.store.commit([...writes, ...extra, environmentUnchanged(environment)]);
   } catch (error) {

@@ -17,6 +17,7 @@ import type {
 } from '../entities.js';
 import { Conflict, Invalid, NotFound } from '../errors.js';
 import type { Page, PageRequest, Write } from '../ports.js';
+import { documentGrowth, ensureDocumentRoom, ensureProjectDocumentRoom } from './document-budget.js';
 import { commitDirectWrite, refuseDirectWrites } from './governance.js';
 import { purgeJob, startPurge } from './purges.js';
 import type * as schemas from '../schemas.js';
@@ -68,6 +69,8 @@ export async function createFeature(deps: Deps, actor: Actor, project: Project, 
     ...checkWeights(options, Object.fromEntries(options.map((o) => [o.id, o.defaultWeight])), 'options'),
   ];
   if (problems.length) throw new Invalid('The feature is not valid.', problems);
+  // Every environment serves the new feature: its default value and its options.
+  await ensureProjectDocumentRoom(deps, project, documentGrowth([body.initialValue, ...options.map((o) => o.value)], null));
   const at = isoNow(deps);
   const feature: Feature = {
     type: 'feature',
@@ -127,6 +130,8 @@ export async function updateFeature(deps: Deps, actor: Actor, project: Project, 
     ...checkWeights(options, Object.fromEntries(options.map((o) => [o.id, o.defaultWeight])), 'options'),
   ];
   if (problems.length) throw new Invalid('The feature is not valid.', problems);
+  const values = (f: Feature) => [f.initialValue, ...f.options.map((o) => o.value)];
+  await ensureProjectDocumentRoom(deps, project, documentGrowth(values(next), { value: values(feature) }));
   await commitOrConflict(
     deps,
     [
@@ -276,6 +281,7 @@ async function writeFeatureState(
   expectVersion(current.version, expectedVersion, `Feature state ${feature.name}`);
   const problems = checkContent(feature, content);
   if (problems.length) throw new Invalid('The feature state is not valid.', problems);
+  await ensureDocumentRoom(deps, environment, documentGrowth(content.value, current, false));
   const { next, writes } = featureStateWrites(deps, actor, environment, feature, current, content, { restoredFrom });
   // Conditional on the environment too: governance turned on after the check above refuses it.
   await commitDirectWrite(deps, environment, writes, async () => {

@@ -8,6 +8,7 @@
 import type * as z from 'zod';
 import type { ChangeAction, Environment, ProposedChange, ScheduledChange } from '../entities.js';
 import { Conflict, Invalid, NotFound } from '../errors.js';
+import { jsonBytes, LIMITS } from '../limits.js';
 import { CommitConflict, type Page, type PageRequest, type Write } from '../ports.js';
 import type * as schemas from '../schemas.js';
 import { type ChangeDiff, conflictTarget, movedTargets, planChangeSet, proposeChanges } from './change-sets.js';
@@ -121,6 +122,21 @@ export async function cancelScheduledChange(deps: Deps, actor: Actor, environmen
   return next;
 }
 
+/**
+ * The diff a failed scheduled change keeps: as many conflicts (with their content) as fit
+ * {@link LIMITS.conflictsBytes}, and the count of the rest, so marking it failed always fits its item.
+ */
+function keptConflicts(conflicts: ChangeDiff[]): Pick<ScheduledChange, 'conflicts' | 'conflictsOmitted'> {
+  const kept: ChangeDiff[] = [];
+  let bytes = 0;
+  for (const conflict of conflicts) {
+    bytes += jsonBytes(conflict);
+    if (bytes > LIMITS.conflictsBytes) break;
+    kept.push(conflict);
+  }
+  return { conflicts: kept, ...(kept.length < conflicts.length ? { conflictsOmitted: conflicts.length - kept.length } : {}) };
+}
+
 /** What a fire did: applied, failed (marked so, nothing applied) or skipped (not waiting, or not due). */
 export type ApplyOutcome = { outcome: 'applied' | 'failed' | 'skipped'; reason?: string | undefined };
 
@@ -141,7 +157,7 @@ export async function applyScheduledChange(deps: Deps, target: { envId: string; 
   const actor: Actor = { ...person, id: tokenId, name: `${name} (scheduled change ${scheduled.id})`, orgId: scheduled.orgId, roles: {} };
   const at = isoNow(deps);
   const fail = (failure: string, conflicts?: ChangeDiff[]) => {
-    const next: ScheduledChange = { ...scheduled, status: 'failed', failure, ...(conflicts ? { conflicts } : {}), version: scheduled.version + 1, updatedAt: at };
+    const next: ScheduledChange = { ...scheduled, status: 'failed', failure, ...(conflicts ? keptConflicts(conflicts) : {}), version: scheduled.version + 1, updatedAt: at };
     return { writes: scheduleWrites(deps, actor, scheduled, next, 'failed'), failure };
   };
 
@@ -164,6 +180,8 @@ export async function applyScheduledChange(deps: Deps, target: { envId: string; 
       const planned = await planChangeSet(deps, actor, environment, changes);
       if (planned.conflicts.length) {
         plan = fail(`${movedTargets(planned.conflicts)} changed since the change was scheduled: ${planned.conflicts.map(conflictTarget).join(', ')}.`, planned.conflicts);
+      } else if (planned.documentProblem) {
+        plan = fail(planned.documentProblem);
       } else {
         const next: ScheduledChange = { ...scheduled, status: 'applied', appliedAt: at, version: scheduled.version + 1, updatedAt: at };
         // Conditional on the environment whose rule was just checked: a rule raised meanwhile loses the race, and the retry fails the change.

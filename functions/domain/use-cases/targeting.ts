@@ -15,10 +15,12 @@ import type {
   TenantOverride,
   TenantOverrideContent,
 } from '../entities.js';
-import { Conflict, Invalid, NotFound } from '../errors.js';
+import { Conflict, Invalid, NotFound, TooLarge } from '../errors.js';
+import { formatBytes, jsonBytes, LIMITS } from '../limits.js';
 import { CommitConflict, type Page, type PageRequest, type Write } from '../ports.js';
 import type * as schemas from '../schemas.js';
 import { identityWrite, isExpired, nextIdentity, readIdentity, retentionOf } from '../identities.js';
+import { documentGrowth, ensureDocumentRoom, ensureProjectDocumentRoom } from './document-budget.js';
 import { getFeature } from './features.js';
 import { commitDirectWrite, refuseDirectWrites } from './governance.js';
 import { purgeJob, startPurge } from './purges.js';
@@ -34,6 +36,7 @@ export const listSegments = (deps: Deps, project: Project, page: PageRequest): P
   deps.store.list({ of: 'segments', projectId: project.id }, page);
 
 export async function createSegment(deps: Deps, actor: Actor, project: Project, body: z.infer<typeof schemas.createSegmentBody>) {
+  await ensureProjectDocumentRoom(deps, project, documentGrowth(body.rules, null));
   const at = isoNow(deps);
   const numericId = await allocateNumbers(deps);
   const segment: Segment = {
@@ -60,6 +63,7 @@ export async function updateSegment(deps: Deps, actor: Actor, project: Project, 
   const expected = expectVersion(segment.version, body.version, `Segment ${id}`);
   const { version: _version, ...changes } = body;
   const next: Segment = { ...segment, ...defined(changes), version: expected + 1, updatedAt: isoNow(deps) };
+  await ensureProjectDocumentRoom(deps, project, documentGrowth(next.rules, { value: segment.rules }));
   await commitOrConflict(
     deps,
     [
@@ -250,6 +254,7 @@ export async function putSegmentOverride(
   checkOverrideValue(feature, value);
   const current = await deps.store.get({ type: 'segment-override', envId: environment.id, featureId: feature.id, segmentId });
   expectVersion(current?.version ?? 0, body.version, 'The override');
+  await ensureDocumentRoom(deps, environment, documentGrowth(value, current));
   const { entity, writes } = segmentOverrideWrites(deps, actor, environment, feature, segmentId, current, { enabled: body.enabled, value, priority: body.priority });
   await commitGoverned(deps, environment, writes);
   return entity as SegmentOverride;
@@ -287,6 +292,7 @@ export async function putTenantOverride(
   checkOverrideValue(feature, value);
   const current = await deps.store.get({ type: 'tenant-override', envId: environment.id, featureId: feature.id, tenantId });
   expectVersion(current?.version ?? 0, body.version, 'The override');
+  await ensureDocumentRoom(deps, environment, documentGrowth(value, current));
   const { entity, writes } = tenantOverrideWrites(deps, actor, environment, feature, tenantId, current, { enabled: body.enabled, value });
   await commitGoverned(deps, environment, writes);
   return entity as TenantOverride;
@@ -424,6 +430,13 @@ export async function putIdentityOverride(
   if (!identity) throw new NotFound(`No identity ${identifier} in this environment: create it first (PUT .../identities/{identifier}).`);
   const current = overrides.find((override) => override.featureId === feature.id);
   expectVersion(current?.version ?? 0, body.version, 'The override');
+  const bytes = overrides.reduce((sum, override) => sum + (override === current ? 0 : jsonBytes(override.value)), jsonBytes(value));
+  if (bytes > LIMITS.identityOverridesBytes) {
+    throw new TooLarge(`Identity ${identifier}'s override values would add up to ${bytes} bytes of JSON, more than the ${formatBytes(LIMITS.identityOverridesBytes)} one identity may have.`, {
+      bytes,
+      limitBytes: LIMITS.identityOverridesBytes,
+    });
+  }
   const { entity, writes } = overridePutWrites<IdentityOverride>(
     deps,
     actor,

@@ -30,6 +30,7 @@ export function auditRecordOf({ detailType, detail }: ConsumedDetail): ChangeEve
     actor: detail.actor,
     before: detail.before,
     after: detail.after,
+    ...(detail.omittedImages ? { omittedImages: detail.omittedImages } : {}),
     ...(detail.entityVersion !== undefined ? { version: detail.entityVersion } : {}),
     at: detail.at,
   };

@@ -3,11 +3,11 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import * as z from 'zod';
-import { traitValueSchema } from '../../engine/schema.js';
 import { BadRequest, Forbidden } from '../../domain/errors.js';
 import { environmentDocument, identityOverrideDocuments, toFlagsmithFlag } from '../../domain/flagsmith-document.js';
 import { evaluateIdentity, mergeTraits, persistTraits, readIdentity, retentionOf, touchIdentity, type TraitInput } from '../../domain/identities.js';
-import { MAX_TRAITS } from '../../domain/schemas.js';
+import { formatBytes, LIMITS } from '../../domain/limits.js';
+import { identifier, MAX_TRAITS, traitKey, traitsBudgetProblems, traitValue } from '../../domain/schemas.js';
 import { edgeCacheControl, viewerVary } from '../../edge/cache-rules.js';
 import { json } from '../errors.js';
 import { readJson, validate } from '../request.js';
@@ -38,12 +38,11 @@ export const getEnvironmentFlags: SdkHandler = async (context) => {
   return { ...json(200, undefined, { ...freshness(context), 'cache-control': edgeCacheControl, vary: viewerVary }), body };
 };
 
-const identifier = z.string().min(1).max(2000);
 const traitsInput = z
   .array(
     z.looseObject({
-      trait_key: z.string().min(1).max(200),
-      trait_value: traitValueSchema,
+      trait_key: traitKey,
+      trait_value: traitValue,
       transient: z.boolean().nullish(),
     }),
   )
@@ -66,9 +65,8 @@ async function identityFlags(context: SdkContext, id: string, inputs: TraitInput
   const stored = await readIdentity(deps.store, snapshot.environment.id, id, retention);
   const persistent = mergeTraits(stored.identity?.traits ?? {}, inputs.filter((input) => !input.transient));
   const traits = mergeTraits(persistent, inputs.filter((input) => input.transient));
-  if (Object.keys(persistent).length > MAX_TRAITS) {
-    throw new BadRequest(`An identity keeps at most ${MAX_TRAITS} traits.`, [{ path: 'traits', message: `at most ${MAX_TRAITS} traits` }]);
-  }
+  const problems = traitsBudgetProblems(persistent);
+  if (problems.length) throw new BadRequest(`An identity keeps at most ${MAX_TRAITS} traits, of at most ${formatBytes(LIMITS.traitsBytes)} together.`, problems.map((message) => ({ path: 'traits', message })));
   if (persist === 'store') await persistTraits(deps.store, snapshot.environment, id, stored, persistent, retention);
   else if (persist === 'touch') await touchIdentity(deps.store, stored, retention);
   const result = evaluateIdentity(snapshot, id, traits, stored.overrides);
@@ -123,8 +121,16 @@ export function anonymousIdentifier(traits: readonly TraitInput[]): string {
 
 /** Identity overrides per document page; a page never splits one identity's overrides. */
 export const DOCUMENT_PAGE_ITEMS = 1000;
+/** And about this many bytes of them, so a page of large values stays far inside Lambda's 6 MB answer. */
+export const DOCUMENT_PAGE_BYTES = 1024 * 1024;
 
-const pageToken = z.object({ cursor: z.string(), skip: z.string() });
+/**
+ * A page token: the listing's cursor (validated by the store against its own key space) and
+ * the digest of the identity the previous page completed (a digest, so the token stays short
+ * whatever the identifier's length: it travels in a URL).
+ */
+const pageToken = z.object({ cursor: z.string().max(LIMITS.cursorChars), skip: z.string().max(64) }).strict();
+const identityDigest = (identifier: string) => createHash('sha256').update(identifier, 'utf8').digest('base64url');
 
 export const getEnvironmentDocument: SdkHandler = async (context) => {
   if (context.key.kind !== 'server') throw new Forbidden('The environment document needs a server key (ser.…).');
@@ -134,23 +140,28 @@ export const getEnvironmentDocument: SdkHandler = async (context) => {
   let token: z.infer<typeof pageToken> | undefined;
   if (page) {
     try {
+      if (page.length > 2 * LIMITS.cursorChars) throw new RangeError('too long');
       token = pageToken.parse(JSON.parse(Buffer.from(page, 'base64url').toString('utf8')));
     } catch {
       throw new BadRequest('The page is not one this API issued.');
     }
   }
-  const listed = await deps.store.list({ of: 'environment-identity-overrides', envId }, { limit: DOCUMENT_PAGE_ITEMS, cursor: token?.cursor });
+  const listed = await deps.store.list(
+    { of: 'environment-identity-overrides', envId },
+    { limit: DOCUMENT_PAGE_ITEMS, maxBytes: DOCUMENT_PAGE_BYTES, cursor: token?.cursor },
+  );
   // The previous page already carried every override of the identity it ended with.
-  let items = listed.items.filter((item) => item.identifier !== token?.skip);
+  const skip = token?.skip;
+  let items = skip ? listed.items.filter((item) => identityDigest(item.identifier) !== skip) : listed.items;
   let next: string | undefined;
   const last = items.at(-1)?.identifier;
   if (listed.cursor && last !== undefined) {
     // Complete the last identity here, so no identity is split across pages.
     const { overrides } = await readIdentity(deps.store, envId, last, retentionOf(deps));
     items = [...items.filter((item) => item.identifier !== last), ...overrides];
-    next = Buffer.from(JSON.stringify({ cursor: listed.cursor, skip: last })).toString('base64url');
+    next = Buffer.from(JSON.stringify({ cursor: listed.cursor, skip: identityDigest(last) })).toString('base64url');
   } else if (listed.cursor) {
-    next = Buffer.from(JSON.stringify({ cursor: listed.cursor, skip: token?.skip ?? '' })).toString('base64url');
+    next = Buffer.from(JSON.stringify({ cursor: listed.cursor, skip: skip ?? '' })).toString('base64url');
   }
   let base = documentBase.get(snapshot);
   if (!base) {

@@ -4,6 +4,9 @@
  */
 import * as z from 'zod';
 import type { EvaluationResult, FlagResult, SegmentRule, TraitValue } from '../../engine/index.js';
+import { ownRecord, setOwn } from '../../engine/records.js';
+import { LIMITS } from '../../domain/limits.js';
+import { identifier } from '../../domain/schemas.js';
 import type { Feature } from '../../domain/entities.js';
 import type { EnvironmentSnapshot } from '../../domain/environment-snapshot.js';
 import { evaluateIdentity, readIdentity, retentionOf } from '../../domain/identities.js';
@@ -14,7 +17,8 @@ import type { SdkContext, SdkHandler } from './context.js';
 import { etagOf, matchesEtag } from './etag.js';
 
 const requestSchema = z.looseObject({
-  context: z.record(z.string(), z.unknown()).optional(),
+  // Any attribute name is a trait key, `__proto__` included.
+  context: ownRecord(z.string(), z.unknown()).optional(),
 });
 
 export class OfrepError extends Error {
@@ -51,14 +55,15 @@ async function evaluate(context: SdkContext): Promise<Evaluation> {
   } catch (error) {
     throw new OfrepError(400, error instanceof BadRequest ? 'PARSE_ERROR' : 'INVALID_CONTEXT', 'The request must be {"context": {...}}.');
   }
-  const { targetingKey, ...attributes } = body.context ?? {};
-  if (targetingKey !== undefined && (typeof targetingKey !== 'string' || targetingKey.length === 0 || targetingKey.length > 2000)) {
-    throw new OfrepError(400, 'INVALID_CONTEXT', 'targetingKey must be a non-empty string.');
+  const { targetingKey: rawTargetingKey, ...attributes } = body.context ?? {};
+  const targetingKey = rawTargetingKey === undefined ? undefined : identifier.safeParse(rawTargetingKey).data;
+  if (rawTargetingKey !== undefined && targetingKey === undefined) {
+    throw new OfrepError(400, 'INVALID_CONTEXT', `targetingKey must be a non-empty string of at most ${LIMITS.identifierChars} characters.`);
   }
   // Only primitive attributes can be traits; structured ones are not targetable.
   const traits: Record<string, TraitValue> = {};
   for (const [name, value] of Object.entries(attributes)) {
-    if (['string', 'number', 'boolean'].includes(typeof value)) traits[name] = value as TraitValue;
+    if (['string', 'number', 'boolean'].includes(typeof value)) setOwn(traits, name, value as TraitValue);
   }
   const { snapshot } = context;
   if (targetingKey === undefined) {

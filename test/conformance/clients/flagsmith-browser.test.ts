@@ -37,7 +37,7 @@ async function admin(method: string, path: string, body?: unknown) {
 }
 
 async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 120_000; // a bound on a hang: a busy machine can be slow
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
@@ -106,16 +106,18 @@ beforeAll(async () => {
   // Another origin than the API's, as an app's page is: every SDK request is cross-origin.
   siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}/`;
   browser = await launchChromium();
-}, 180_000); // a stack, a table and a browser start here: slow on a busy machine, and only once
+}); // a stack, a table and a browser start here: slow on a busy machine (the global hook timeout bounds it)
 afterAll(async () => {
   await browser?.close();
   await new Promise((resolve) => site?.close(resolve));
   await stack?.stop();
-}, 60_000);
+});
 
 /** A page of the app in `context`, with flagsmith loaded. */
 async function openApp(context: BrowserContext): Promise<Page> {
   const page = await context.newPage();
+  // Playwright's 30 s default for goto and waitForFunction is a bound on a hang, too short on a busy machine.
+  page.setDefaultTimeout(120_000);
   await page.goto(siteUrl);
   await page.waitForFunction(() => typeof (window as unknown as { index?: { createFlagsmithInstance?: unknown } }).index?.createFlagsmithInstance === 'function');
   return page;
@@ -139,7 +141,7 @@ function initFlagsmith(page: Page, name: string, environmentID: string): Promise
   );
 }
 
-describe('the flagsmith web client in Chromium, through the edge', { timeout: 180_000 }, () => {
+describe('the flagsmith web client in Chromium, through the edge', () => {
   it("never shows one environment's flags to another's key in the same browser", async () => {
     const context = await browser.newContext();
     try {

@@ -54,7 +54,7 @@ describe('@openfeature/server-sdk with @openfeature/ofrep-provider', () => {
     expect(disabled).toMatchObject({ value: 'v1', reason: 'DISABLED' });
     await api.call('PATCH', `/admin/v1/environments/${env.envId}/feature-states/dark_mode`, { body: { enabled: false } });
     // Served once the test stack's snapshot (100 ms TTL) reloads: wait for it, not for a time.
-    await expect.poll(async () => (await client.getBooleanDetails('dark_mode', true, { targetingKey: 'of-7' })).value, { timeout: 60_000 }).toBe(false);
+    await expect.poll(async () => (await client.getBooleanDetails('dark_mode', true, { targetingKey: 'of-7' })).value).toBe(false);
     const toggleOff = await client.getBooleanDetails('dark_mode', true, { targetingKey: 'of-7' });
     expect(toggleOff).toMatchObject({ value: false, reason: 'DISABLED' });
     await api.call('PATCH', `/admin/v1/environments/${env.envId}/feature-states/dark_mode`, { body: { enabled: true } });
@@ -84,8 +84,9 @@ describe('@openfeature/web-sdk with @openfeature/ofrep-web-provider', () => {
       statuses.push(response.status);
       return response;
     };
-    // Let the previous test's last change reach the snapshot, so polling sees nothing new.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The previous test's last change (dark_mode on again) is served before polling starts, so
+    // polling sees nothing new: wait for that, not for a time.
+    await expect.poll(async () => (await ServerFeature.getClient().getBooleanDetails('dark_mode', false, { targetingKey: 'of-7' })).reason).not.toBe('DISABLED');
     await WebFeature.setContext({ targetingKey: 'web-1', plan: 'pro' });
     await WebFeature.setProviderAndWait(
       new OFREPWebProvider({ baseUrl: api.url, headers: [['X-API-Key', env.clientKey]], pollInterval: 150, cacheMode: 'disabled', fetchImplementation: recordingFetch }),
@@ -95,7 +96,7 @@ describe('@openfeature/web-sdk with @openfeature/ofrep-web-provider', () => {
     expect(client.getNumberValue('max_items', 0)).toBe(10);
     expect(client.getBooleanValue('dark_mode', false)).toEqual(expect.any(Boolean));
     // Polls of unchanged flags answer 304: wait for the first poll (not for a time).
-    await expect.poll(() => statuses.slice(1), { timeout: 60_000 }).toContain(304);
+    await expect.poll(() => statuses.slice(1)).toContain(304);
     expect(statuses[0]).toBe(200);
     expect(statuses.slice(1).every((status) => status === 304)).toBe(true);
   });
