@@ -159,7 +159,7 @@ beforeAll(async () => {
   people.otherOrgAdmin = await person('stranger@example.com', { organisation: 'admin' }, { token: other.adminToken, orgId: other.organisationId });
   // A sign-in token of the right issuer, minted for another application.
   tokens.otherApp = await fixture.forge({ sub: 'someone', aud: 'another-app', email: 'owner@example.com', email_verified: true });
-}, 120_000);
+});
 afterAll(() => fixture?.close());
 
 /**

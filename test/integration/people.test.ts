@@ -36,7 +36,7 @@ beforeAll(async () => {
   projectId = (await api.call('POST', `${org}/projects`, { body: { name: 'People' } })).body.id;
   envId = (await api.call('POST', `/admin/v1/projects/${projectId}/environments`, { body: { name: 'production' } })).body.environment.id;
   await api.call('POST', `/admin/v1/projects/${projectId}/features`, { body: { name: 'checkout', initialValue: 'v1' } });
-}, 60_000);
+});
 afterEach(() => cognito.reset());
 afterAll(() => fixture?.close());
 
