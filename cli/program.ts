@@ -11,6 +11,7 @@ import { featuresCommands } from './commands/features.js';
 import { governanceCommands } from './commands/governance.js';
 import { organisationCommands } from './commands/organisation.js';
 import { rolloutCommands } from './commands/rollouts.js';
+import { peopleCommands } from './commands/people.js';
 import { shellCommands } from './commands/shell.js';
 import { targetingCommands } from './commands/targeting.js';
 import { webhookCommands } from './commands/webhooks.js';
@@ -35,6 +36,7 @@ export function buildProgram(io: Io): Command {
     .exitOverride();
 
   organisationCommands(program);
+  peopleCommands(program);
   featuresCommands(program);
   targetingCommands(program);
   webhookCommands(program);

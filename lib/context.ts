@@ -33,6 +33,20 @@ export const contextOptions = {
   identityIdleDays: 'days an identity without overrides is kept unseen (0: for ever)',
   tags: 'extra cost-allocation tags, Key=Value,Key2=Value2',
   guardAlarms: 'comma-separated CloudWatch alarms rollouts may be guarded by: names, ARNs or name prefixes ending in * (default: vexilla-guard-*)',
+  samlMetadataUrl: 'sign-in: federate a SAML identity provider through Cognito (its metadata URL)',
+  samlEmailAttribute: 'the SAML attribute holding the email (default: the emailaddress claim URI)',
+  samlGroupsAttribute: 'the SAML attribute holding the groups (default: groups)',
+  federationOidcIssuer: 'sign-in: federate an OpenID provider through Cognito (with federationOidcClientId and federationOidcSecretArn)',
+  federationOidcClientId: 'its client id',
+  federationOidcSecretArn: 'a Secrets Manager secret whose value is its client secret',
+  oidcIssuer: 'sign-in: your own OpenID issuer instead of Cognito (with oidcClientId)',
+  oidcClientId: "the dashboard's client id at that issuer",
+  oidcAudience: "the API audience of that issuer's access tokens, to accept them too",
+  oidcGroupsClaim: 'the claim listing groups (default: groups, then cognito:groups)',
+  oidcTrustEmail: 'true or false: every email that issuer asserts counts as verified (issuers without email_verified)',
+  cognitoDomainPrefix: 'the hosted sign-in domain prefix (default: stack name and the stack\'s UUID)',
+  cognitoThreatProtection: 'true or false: Cognito threat protection on the Plus plan (default: true)',
+  userPoolId: 'the user pool a deleted stage kept (its UserPoolId output), adopted with its people',
 } as const;
 
 export type ContextOption = keyof typeof contextOptions;
@@ -106,6 +120,7 @@ export function configFromContext(get: (name: ContextOption) => string | undefin
     return [match![1]!, match![2]!];
   }));
   const origins = text('corsAllowOrigins');
+  const identity = identityFrom(text, bool, fail);
 
   const definedOnly = <T extends object>(value: T): T => Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as T;
   const props: VexillaStackProps = definedOnly({
@@ -130,6 +145,34 @@ export function configFromContext(get: (name: ContextOption) => string | undefin
     identityIdleDays: number('identityIdleDays'),
     costTags,
     guardAlarms: text('guardAlarms')?.split(',').map((entry) => entry.trim()).filter(Boolean),
+    identity,
   });
   return { stage, stackId: `Vexilla-${stage}`, ...(region ? { region } : {}), props };
+}
+
+/** How people sign in, from the sign-in options: Cognito (federated or not), or the customer's own issuer. */
+function identityFrom(text: (name: ContextOption) => string | undefined, bool: (name: ContextOption) => boolean | undefined, fail: (message: string) => never): VexillaStackProps['identity'] {
+  const optional = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : ({ [key]: value } as Record<K, V>));
+  const oidcIssuer = text('oidcIssuer');
+  const cognitoOnly = (['samlMetadataUrl', 'federationOidcIssuer', 'cognitoDomainPrefix', 'cognitoThreatProtection', 'userPoolId'] as const).filter((name) => text(name) !== undefined);
+  if (oidcIssuer) {
+    const clientId = text('oidcClientId') ?? fail('pass oidcClientId with oidcIssuer.');
+    if (cognitoOnly.length > 0) fail(`oidcIssuer replaces Cognito: ${cognitoOnly.join(', ')} cannot go with it.`);
+    return { externalIssuer: { issuer: oidcIssuer, clientId, ...optional('audience', text('oidcAudience')), ...optional('groupsClaim', text('oidcGroupsClaim')), ...optional('trustEmail', bool('oidcTrustEmail')) } };
+  }
+  const externalOnly = (['oidcClientId', 'oidcAudience', 'oidcGroupsClaim', 'oidcTrustEmail'] as const).filter((name) => text(name) !== undefined);
+  if (externalOnly.length > 0) fail(`${externalOnly.join(', ')} need oidcIssuer.`);
+  const samlMetadataUrl = text('samlMetadataUrl');
+  const federation = [text('federationOidcIssuer'), text('federationOidcClientId'), text('federationOidcSecretArn')] as const;
+  if (federation.some(Boolean) && !federation.every(Boolean)) fail('pass federationOidcIssuer, federationOidcClientId and federationOidcSecretArn together.');
+  const [issuer, clientId, clientSecretArn] = federation;
+  const cognito = {
+    ...(samlMetadataUrl ? { saml: { metadataUrl: samlMetadataUrl, ...optional('emailAttribute', text('samlEmailAttribute')), ...optional('groupsAttribute', text('samlGroupsAttribute')) } } : {}),
+    ...(issuer && clientId && clientSecretArn ? { oidcFederation: { issuer, clientId, clientSecretArn } } : {}),
+    ...optional('domainPrefix', text('cognitoDomainPrefix')),
+    ...optional('threatProtection', bool('cognitoThreatProtection')),
+    ...optional('existingUserPoolId', text('userPoolId')),
+  };
+  // Nothing said: Cognito with its defaults, and the prop left out like every other default.
+  return Object.keys(cognito).length > 0 ? cognito : undefined;
 }

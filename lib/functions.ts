@@ -32,7 +32,7 @@ export interface TableAccess {
  * Resources other than the table that a function may act on. The construct that creates each one
  * supplies its ARNs through `VexillaFunctions.connect`, so the actions stay declared here.
  */
-export type ServiceResource = 'eventBus' | 'webhookQueue' | 'distribution' | 'schedules' | 'schedulerRole' | 'guardAlarms' | 'jobQueue';
+export type ServiceResource = 'eventBus' | 'webhookQueue' | 'distribution' | 'schedules' | 'schedulerRole' | 'guardAlarms' | 'userPool' | 'jobQueue';
 
 /** One IAM statement on a service resource, as data. */
 export interface ResourceAccess {
@@ -53,6 +53,8 @@ export type EnvironmentVariable =
   | 'ROLLOUT_RUNNER_ARN'
   | 'GUARD_ALARM_ARNS'
   | 'ORIGIN_VERIFY_SECRET'
+  | 'SIGN_IN_CONFIG'
+  | 'COGNITO_USER_POOL_ID'
   | 'JOB_QUEUE_URL';
 
 /**
@@ -115,10 +117,12 @@ export const functionSettings: Readonly<Record<FunctionName, FunctionSettings>> 
       { actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'], on: 'schedules' },
       { actions: ['iam:PassRole'], on: 'schedulerRole', conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } } },
       { actions: ['cloudwatch:DescribeAlarms'], on: 'guardAlarms' },
+      // Invitations create the person's account in Vexilla's own Cognito pool (when it has one).
+      { actions: ['cognito-idp:AdminCreateUser'], on: 'userPool' },
       // Imports and purges: the job's first run is queued for the job-runner.
       { actions: ['sqs:SendMessage'], on: 'jobQueue' },
     ],
-    environment: ['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'APPLY_SCHEDULED_CHANGE_ARN', 'SCHEDULER_DLQ_ARN', 'ROLLOUT_RUNNER_ARN', 'GUARD_ALARM_ARNS', 'ORIGIN_VERIFY_SECRET', 'JOB_QUEUE_URL'],
+    environment: ['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'APPLY_SCHEDULED_CHANGE_ARN', 'SCHEDULER_DLQ_ARN', 'ROLLOUT_RUNNER_ARN', 'GUARD_ALARM_ARNS', 'ORIGIN_VERIFY_SECRET', 'SIGN_IN_CONFIG', 'COGNITO_USER_POOL_ID', 'JOB_QUEUE_URL'],
   },
   'sdk-api': {
     entry: 'functions/http/sdk-api.ts',
@@ -424,9 +428,10 @@ export class VexillaFunctions extends Construct {
     return role;
   }
 
-  /** Grants every function the actions it declares on `resource`, on exactly these ARNs. */
+  /** Grants every function the actions it declares on `resource`, on exactly these ARNs (none: the resource does not exist in this deployment). */
   connect(resource: ServiceResource, arns: readonly string[]): void {
     this.connected.add(resource);
+    if (arns.length === 0) return;
     for (const [name, role] of this.roles) {
       for (const access of functionSettings[name].resourceAccess ?? []) {
         if (access.on !== resource) continue;

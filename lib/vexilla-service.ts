@@ -12,6 +12,7 @@ import { type CustomDomain, VexillaEdge } from './edge.js';
 import { VexillaEvents } from './events.js';
 import { VexillaFunctions } from './functions.js';
 import { VexillaHttpApi } from './http-api.js';
+import { VexillaIdentity, type VexillaIdentityProps } from './identity.js';
 import { VexillaJobs } from './jobs.js';
 import { VexillaObservability } from './observability.js';
 import { VexillaRollouts } from './rollouts.js';
@@ -129,6 +130,12 @@ export interface VexillaServiceProps {
    */
   readonly sourceMaps?: boolean;
   /**
+   * How people sign in: Cognito (optionally federating a SAML or OpenID provider), or the
+   * customer's own OpenID issuer. The dashboard's URLs come from the distribution.
+   * @default - a Cognito user pool of Vexilla's own, people invited by email
+   */
+  readonly identity?: Omit<VexillaIdentityProps, 'appUrls' | 'retain'>;
+  /**
    * Days an identity without overrides is kept after an SDK last saw it (DynamoDB's TTL then
    * deletes it); 0 keeps identities for ever.
    * @default 90
@@ -158,6 +165,7 @@ export class VexillaService extends Construct {
   readonly originVerifySecret?: Secret;
   /** The table's backup plan, when `backup` is on. */
   readonly backupPlan?: BackupPlan;
+  readonly identity: VexillaIdentity;
 
   constructor(scope: Construct, id: string, props: VexillaServiceProps = {}) {
     super(scope, id);
@@ -208,6 +216,9 @@ export class VexillaService extends Construct {
       accessLogs: retain,
       ...(originVerifyValue ? { originVerifyHeader: { name: ORIGIN_VERIFY_HEADER, value: originVerifyValue } } : {}),
     });
+    // The dashboard is served by the distribution: at the custom domain when there is one, and at its own name.
+    const appUrls = [...new Set([this.edge.url, `https://${this.edge.distribution.distributionDomainName}`])];
+    this.identity = new VexillaIdentity(this, 'Identity', { ...props.identity, appUrls, retain });
     this.events = new VexillaEvents(this, 'Events', { table: this.data.table, functions: this.functions.functions, retain, webhookMaxConcurrency: props.webhookMaxConcurrency });
     this.scheduler = new VexillaScheduler(this, 'Scheduler', { applyFunction: this.functions.get('apply-scheduled-change'), retain });
     this.jobs = new VexillaJobs(this, 'Jobs', { runner: this.functions.get('job-runner'), retain });
@@ -219,6 +230,7 @@ export class VexillaService extends Construct {
     functions.connect('distribution', [this.edge.distribution.distributionArn]);
     functions.connect('schedules', [this.scheduler.schedulesArn]);
     functions.connect('schedulerRole', [this.scheduler.role.roleArn]);
+    functions.connect('userPool', this.identity.invitationPool ? [this.identity.invitationPool.userPoolArn] : []);
     functions.connect('jobQueue', [this.jobs.queue.queueArn]);
     this.scheduler.acknowledgeSchedulesWildcard(functions.roleOf('admin-api'), 'admin-api function');
     this.rollouts = new VexillaRollouts(this, 'Rollouts', { functions, scheduler: this.scheduler, guardAlarms: props.guardAlarms, retain });
@@ -231,6 +243,9 @@ export class VexillaService extends Construct {
       APPLY_SCHEDULED_CHANGE_ARN: functions.get('apply-scheduled-change').functionArn,
       SCHEDULER_DLQ_ARN: this.scheduler.deadLetterQueue.queueArn,
       ORIGIN_VERIFY_SECRET: originVerifyValue,
+      SIGN_IN_CONFIG: Stack.of(this).toJsonString(this.identity.signIn),
+      // Empty: invitations create no accounts (federation, or the customer's own issuer).
+      COGNITO_USER_POOL_ID: this.identity.invitationPool?.userPoolId ?? '',
       JOB_QUEUE_URL: this.jobs.queue.queueUrl,
     });
 

@@ -51,6 +51,11 @@ export class VexillaStack extends Stack {
       description: 'The table stream: with TableName, what a redeploy of this stage needs to adopt the table (-c tableName=... -c tableStreamArn=...)',
       value: this.table.table.tableStreamArn ?? '',
     });
+    const { identity } = this.service;
+    new CfnOutput(this, 'SignInIssuer', { description: 'The OpenID issuer people sign in with (its discovery document: <issuer>/.well-known/openid-configuration)', value: identity.signIn.issuer });
+    new CfnOutput(this, 'SignInClientId', { description: "The dashboard's client id at that issuer", value: identity.signIn.clientId });
+    if (identity.hostedUrl) new CfnOutput(this, 'SignInUrl', { description: "Cognito's hosted sign-in domain", value: identity.hostedUrl });
+    if (identity.userPool) new CfnOutput(this, 'UserPoolId', { description: 'The Cognito user pool of the people who sign in', value: identity.userPool.userPoolId });
     new CfnOutput(this, 'EventBusName', { description: 'The EventBridge bus of Vexilla change events (source "vexilla"): attach your own rules to it', value: this.service.events.bus.eventBusName });
   }
 }

@@ -266,8 +266,8 @@ export function organisationCommands(program: Command): void {
     );
 }
 
-/** `--role` values to the API's roles, names resolved to ids. */
-async function parseRoles(ctx: Context, specs: string[], projectGiven?: string) {
+/** `--role` values to the API's roles, names resolved to ids (tokens, members, invitations, group rules). */
+export async function parseRoles(ctx: Context, specs: string[], projectGiven?: string) {
   const roles: { organisation?: 'admin'; projects?: Record<string, string>; environments?: Record<string, string> } = {};
   for (const spec of specs) {
     const parts = spec.split(':');

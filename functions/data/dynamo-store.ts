@@ -118,7 +118,8 @@ function auditFilter(collection: Collection): Pick<QueryCommandInput, 'FilterExp
     values[':featureName'] = featureName;
   }
   if (tokenId) {
-    clauses.push('actor.tokenId = :tokenId');
+    // A token's or a person's id, or a person's email address.
+    clauses.push('(actor.tokenId = :tokenId OR actor.email = :tokenId)');
     values[':tokenId'] = tokenId;
   }
   if (clauses.length === 0) return {};

@@ -78,6 +78,14 @@ export function keyOf(ref: EntityRef | EventRef): ItemKeys {
       return { pk: `APIKEY#${ref.hash}`, sk: '#KEY' };
     case 'token':
       return { pk: `TOKEN#${ref.hash}`, sk: '#TOKEN' };
+    case 'user':
+      return { pk: `USER#${ref.id}`, sk: '#META' };
+    case 'membership':
+      return { pk: `USER#${ref.userId}`, sk: `MEMBER#${ref.orgId}` };
+    case 'invitation':
+      return { pk: `ORG#${ref.orgId}`, sk: `INVITE#${ref.email}` };
+    case 'group-rule':
+      return { pk: `ORG#${ref.orgId}`, sk: `GROUPRULE#${ref.group}` };
     case 'feature':
       return { pk: `PROJECT#${ref.projectId}`, sk: `FEATURE#${ref.name}` };
     case 'feature-state':
@@ -134,6 +142,12 @@ export function itemKeysOf(entity: Entity): ItemKeys {
       return { ...keys, gsi1pk: `ENV#${entity.envId}#KEYS`, gsi1sk: `${entity.createdAt}#${entity.id}` };
     case 'token':
       return { ...keys, gsi1pk: `ORG#${entity.orgId}#TOKENS`, gsi1sk: `${entity.createdAt}#${entity.id}` };
+    case 'membership':
+      return { ...keys, gsi1pk: `ORG#${entity.orgId}#MEMBERS`, gsi1sk: `${entity.email}#${entity.userId}` };
+    case 'invitation':
+      return { ...keys, gsi1pk: `INVITES#${entity.email}`, gsi1sk: entity.orgId };
+    case 'group-rule':
+      return { ...keys, gsi1pk: `GROUPRULE#${entity.group}`, gsi1sk: entity.orgId };
     case 'identity-override':
       return { ...keys, gsi1pk: `ENV#${entity.envId}#IDOVERRIDES`, gsi1sk: `${identifierKey(entity.identifier)}#${entity.featureId}` };
     case 'identity':
@@ -186,6 +200,18 @@ export function queryOf(collection: Collection): CollectionQuery {
       return { index: 'childrenByParent', partitions: [`ENV#${collection.envId}#KEYS`] };
     case 'tokens':
       return { index: 'childrenByParent', partitions: [`ORG#${collection.orgId}#TOKENS`] };
+    case 'user-with-memberships':
+      return { partitions: [`USER#${collection.userId}`] };
+    case 'members':
+      return { index: 'childrenByParent', partitions: [`ORG#${collection.orgId}#MEMBERS`], ...(collection.email ? { skPrefix: `${collection.email}#` } : {}) };
+    case 'invitations':
+      return { partitions: [`ORG#${collection.orgId}`], skPrefix: 'INVITE#' };
+    case 'invitations-for-email':
+      return { index: 'childrenByParent', partitions: [`INVITES#${collection.email}`] };
+    case 'group-rules':
+      return { partitions: [`ORG#${collection.orgId}`], skPrefix: 'GROUPRULE#' };
+    case 'group-rules-for-group':
+      return { index: 'childrenByParent', partitions: [`GROUPRULE#${collection.group}`] };
     case 'features':
       return { partitions: [`PROJECT#${collection.projectId}`], skPrefix: 'FEATURE#' };
     case 'segments':

@@ -43,6 +43,11 @@ export const accessPatterns = {
   'server keys of an environment': 'Query pk=ENV#<envId> sk begins_with SERVERKEY#',
   'admin token by secret': 'GetItem pk=TOKEN#<sha256(token)> sk=#TOKEN',
   'tokens of an organisation': 'Query pk=ORG#<orgId> sk begins_with TOKEN#',
+  'a user and their memberships': 'Query pk=USER#<userId>',
+  'members of an organisation': 'Query childrenByParent gsi1pk=ORG#<orgId>#MEMBERS (by email)',
+  'invitations and group rules of an organisation': 'Query pk=ORG#<orgId> sk begins_with INVITE# | GROUPRULE#',
+  'invitations to an email address': 'Query childrenByParent gsi1pk=INVITES#<email>',
+  'organisations a directory group is let into': 'Query childrenByParent gsi1pk=GROUPRULE#<group>',
   'features of a project': 'Query pk=PROJECT#<projectId> sk begins_with FEATURE#',
   'segments of a project': 'Query pk=PROJECT#<projectId> sk begins_with SEGMENT#',
   // Keyed by feature id, not name: a feature deleted and created again starts clean.

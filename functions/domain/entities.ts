@@ -86,6 +86,83 @@ export interface AdminToken {
   createdBy: string;
 }
 
+/**
+ * Who made a change, as audit records, events, webhooks and change requests name them: an admin
+ * token (a machine user) or a person signed in through the identity provider. `tokenId` is the
+ * caller's id either way (a token's `tok_...`, a person's `usr_...`); people also carry their
+ * subject at the identity provider and their email address.
+ */
+export interface ActorRef {
+  tokenId: string;
+  name: string;
+  type?: 'token' | 'user' | undefined;
+  subject?: string | undefined;
+  email?: string | undefined;
+}
+
+/**
+ * A person who signs in through the identity provider (Cognito, or the customer's own issuer).
+ * Vexilla stores no password: the identity provider vouches for who they are, and the id is
+ * derived from the issuer and subject, so each token finds its user without a lookup.
+ */
+export interface User {
+  type: 'user';
+  id: string;
+  issuer: string;
+  subject: string;
+  /** Lower-cased; empty when the identity provider never sent one. */
+  email: string;
+  /** Whether the identity provider says it verified `email` (invitations need it). */
+  emailVerified: boolean;
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+/** A person's roles in one organisation: the same grants an admin token holds. */
+export interface Membership extends Stamped {
+  type: 'membership';
+  orgId: string;
+  userId: string;
+  /** Copies of the user's, so listings need no second read. */
+  subject: string;
+  email: string;
+  name: string;
+  roles: Roles;
+  /** The project of each environment in `roles.environments`, fixed when the roles are set. */
+  environmentProjects?: Record<string, string> | undefined;
+  /** Who invited them, when they joined through an invitation. */
+  invitedBy?: ActorRef | undefined;
+}
+
+/** An invitation to an organisation, accepted when a person with this verified email signs in. */
+export interface Invitation {
+  type: 'invitation';
+  id: string;
+  orgId: string;
+  /** Lower-cased. One pending invitation per address and organisation. */
+  email: string;
+  roles: Roles;
+  environmentProjects?: Record<string, string> | undefined;
+  createdAt: string;
+  /** When it stops being accepted (ISO instant). */
+  expires: string;
+  createdBy: ActorRef;
+  /** Epoch seconds (DynamoDB TTL), set on every write from `expires`; stripped on read. */
+  expiresAt?: number | undefined;
+  version: number;
+}
+
+/** Roles everyone in an identity-provider group holds, for as long as their tokens say they are in it. */
+export interface GroupRule extends Stamped {
+  type: 'group-rule';
+  orgId: string;
+  group: string;
+  roles: Roles;
+  environmentProjects?: Record<string, string> | undefined;
+}
+
 export interface MultivariateOption {
   id: string;
   /** Flagsmith-format id; also the option's place in the split order (lower first). */
@@ -266,7 +343,8 @@ export type DetailType =
   | 'webhook.changed'
   | 'change-request.changed'
   | 'schedule.changed'
-  | 'rollout.changed';
+  | 'rollout.changed'
+  | 'member.changed';
 
 export type ChangeAction =
   | 'created'
@@ -300,7 +378,7 @@ export interface ChangeEvent {
   envId?: string | undefined;
   /** What changed, e.g. `{ kind: 'feature-state', featureName: 'checkout' }`. */
   subject: Record<string, string>;
-  actor: { tokenId: string; name: string };
+  actor: ActorRef;
   before: unknown;
   after: unknown;
   /**
@@ -485,16 +563,12 @@ export interface WebhookDelivery {
   version: number;
 }
 
-export interface Approval {
-  tokenId: string;
-  name: string;
+export interface Approval extends ActorRef {
   at: string;
 }
 
-export interface Comment {
+export interface Comment extends ActorRef {
   id: string;
-  tokenId: string;
-  name: string;
   at: string;
   text: string;
 }
@@ -509,7 +583,7 @@ export interface ChangeRequest extends Stamped {
   title: string;
   description: string;
   changes: ProposedChange[];
-  author: { tokenId: string; name: string };
+  author: ActorRef;
   /** Approvals of the current `changes`; editing the changes empties it. */
   approvals: Approval[];
   comments: Comment[];
@@ -538,7 +612,7 @@ export interface ScheduledChange extends Stamped {
   /** Conflicts left out of `conflicts` to keep the item small (`failure` still names every target). */
   conflictsOmitted?: number | undefined;
   appliedAt?: string | undefined;
-  createdBy: { tokenId: string; name: string };
+  createdBy: ActorRef;
 }
 
 export type RolloutStatus = 'awaiting-approval' | 'running' | 'paused' | 'completed' | 'rolled-back' | 'aborted' | 'cancelled' | 'failed';
@@ -614,7 +688,7 @@ export interface Rollout extends Stamped {
   stop?: { reason: string; at: string; by: string; alarm?: AlarmState | undefined } | undefined;
   startedAt?: string | undefined;
   endedAt?: string | undefined;
-  createdBy: { tokenId: string; name: string };
+  createdBy: ActorRef;
 }
 
 /**
@@ -736,6 +810,10 @@ export type Entity =
   | Environment
   | ApiKey
   | AdminToken
+  | User
+  | Membership
+  | Invitation
+  | GroupRule
   | Feature
   | FeatureState
   | FeatureStateVersion

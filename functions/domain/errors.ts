@@ -45,3 +45,8 @@ export class BadRequest extends DomainError {
 export class TooLarge extends DomainError {
   override readonly name = 'TooLarge';
 }
+
+/** Something the request depends on is out of reach (the identity provider's keys): try again. */
+export class Unavailable extends DomainError {
+  override readonly name = 'Unavailable';
+}

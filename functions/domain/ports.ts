@@ -11,6 +11,10 @@ import type {
   Environment,
   Feature,
   FeatureState,
+  GroupRule,
+  Invitation,
+  Membership,
+  User,
   FeatureStateVersion,
   Identity,
   IdentityOverride,
@@ -35,6 +39,10 @@ export type EntityRef =
   | { type: 'environment'; id: string }
   | { type: 'api-key'; hash: string }
   | { type: 'token'; hash: string }
+  | { type: 'user'; id: string }
+  | { type: 'membership'; userId: string; orgId: string }
+  | { type: 'invitation'; orgId: string; email: string }
+  | { type: 'group-rule'; orgId: string; group: string }
   | { type: 'feature'; projectId: string; name: string }
   | { type: 'feature-state'; envId: string; featureId: string }
   | { type: 'feature-state-version'; envId: string; featureId: string; version: number }
@@ -65,6 +73,14 @@ export function entityRef(entity: Exclude<Entity, ChangeEvent>): EntityRef {
     case 'api-key':
     case 'token':
       return { type: entity.type, hash: entity.hash };
+    case 'user':
+      return { type: 'user', id: entity.id };
+    case 'membership':
+      return { type: 'membership', userId: entity.userId, orgId: entity.orgId };
+    case 'invitation':
+      return { type: 'invitation', orgId: entity.orgId, email: entity.email };
+    case 'group-rule':
+      return { type: 'group-rule', orgId: entity.orgId, group: entity.group };
     case 'feature':
       return { type: 'feature', projectId: entity.projectId, name: entity.name };
     case 'feature-state':
@@ -105,6 +121,16 @@ export type Collection =
   | { of: 'environments'; projectId: string }
   | { of: 'api-keys'; envId: string }
   | { of: 'tokens'; orgId: string }
+  /** A user and every membership they hold, in one read (each request a person makes). */
+  | { of: 'user-with-memberships'; userId: string }
+  /** The members of an organisation, by email (`email`: only that address's). */
+  | { of: 'members'; orgId: string; email?: string | undefined }
+  | { of: 'invitations'; orgId: string }
+  /** The invitations to an email address, across organisations (accepted at sign-in). */
+  | { of: 'invitations-for-email'; email: string }
+  | { of: 'group-rules'; orgId: string }
+  /** The rules naming a group, across organisations (which organisations a group lets a person into). */
+  | { of: 'group-rules-for-group'; group: string }
   | { of: 'features'; projectId: string }
   | { of: 'segments'; projectId: string }
   | { of: 'feature-states'; envId: string }
@@ -145,6 +171,7 @@ export type Collection =
 export interface AuditFilter {
   envId?: string | undefined;
   featureName?: string | undefined;
+  /** The actor's id (a token's or a person's) or a person's email address. */
   tokenId?: string | undefined;
 }
 
@@ -153,6 +180,12 @@ export interface CollectionItems {
   environments: Environment;
   'api-keys': ApiKey;
   tokens: AdminToken;
+  'user-with-memberships': User | Membership;
+  members: Membership;
+  invitations: Invitation;
+  'invitations-for-email': Invitation;
+  'group-rules': GroupRule;
+  'group-rules-for-group': GroupRule;
   features: Feature;
   segments: Segment;
   'feature-states': FeatureState;
@@ -300,6 +333,15 @@ export interface EdgeInvalidator {
    * being handled: the same reference again (a retried batch) is the same invalidation.
    */
   invalidate(paths: string[], reference: string): Promise<void>;
+}
+
+/**
+ * The identity provider's user directory, where Vexilla owns one (its Cognito user pool without
+ * federation): inviting someone there creates their account and emails them how to sign in.
+ */
+export interface UserDirectory {
+  /** Creates the account for `email` (or sends its invitation again); an existing, active account is left alone. */
+  invite(email: string): Promise<void>;
 }
 
 /** Hands a job to a runner (SQS in production, in-process locally); a job may be queued twice, runners take it once. */

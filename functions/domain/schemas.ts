@@ -10,6 +10,7 @@ import { isWellFormed, jsonValueProblems } from './json-checks.js';
 import { formatBytes, isStorableNumber, jsonBytes, LIMITS, STORABLE_NUMBER_MESSAGE, utf8Bytes } from './limits.js';
 import { WEBHOOK_EVENT_TYPES } from './webhook-deliveries.js';
 
+
 export const name = z.string().trim().min(1).max(LIMITS.nameChars);
 /** Ids Vexilla generated; a path or body naming anything else names nothing. */
 export const entityId = z
@@ -127,7 +128,7 @@ export const rolesSchema = z
   })
   .strict()
   .refine((roles) => roles.organisation || Object.keys(roles.projects ?? {}).length || Object.keys(roles.environments ?? {}).length, {
-    message: 'a token needs at least one role',
+    message: 'at least one role',
   });
 
 export const updateOrganisationBody = z.object({ name, version: version.optional() }).strict();
@@ -160,6 +161,16 @@ export const updateEnvironmentBody = z
 
 export const createServerKeyBody = z.object({ name }).strict();
 export const createTokenBody = z.object({ name, roles: rolesSchema }).strict();
+
+/** Email addresses compare lower-cased: that is how identity providers treat them. */
+export const email = z.email().max(254).transform((address) => address.toLowerCase());
+export const createInvitationBody = z
+  .object({ email, roles: rolesSchema, expiresInDays: z.number().int().min(1).max(30).default(7).describe('Days the invitation can be accepted in.') })
+  .strict();
+export const updateMemberBody = z.object({ roles: rolesSchema, version: version.optional() }).strict();
+/** A group as the identity provider names it in the token's groups claim (a name, or an id such as Entra ID's). */
+export const groupName = z.string().min(1).max(256).regex(/^[^\u0000-\u001f]+$/, 'no control characters');
+export const putGroupRuleBody = z.object({ group: groupName, roles: rolesSchema, version: version.optional() }).strict();
 
 export const valueType = z.enum(['string', 'number', 'boolean', 'json']);
 
@@ -289,7 +300,7 @@ const filter = z.string().max(LIMITS.filterChars);
 export const auditQuery = listQuery.extend({
   environment: filter.optional(),
   feature: filter.optional(),
-  actor: filter.optional(),
+  actor: filter.optional().describe("An admin token's id, a person's user id, or a person's email address."),
   from: z.iso.datetime().optional(),
   to: z.iso.datetime().optional(),
 });
@@ -469,6 +480,10 @@ export const pathParameters = {
   scheduledChangeId: entityId,
   jobId: entityId,
   rolloutId: entityId,
+  /** People (`usr_…`), their invitations (`inv_…`) and group rules (`grp_…`). */
+  userId: entityId,
+  invitationId: entityId,
+  ruleId: entityId,
   featureName,
   tenantId,
   identifier,

@@ -8,6 +8,7 @@
  */
 import * as z from 'zod';
 import type { ChangeAction, ChangeEvent, DetailType } from '../domain/entities.js';
+import { actorRefSchema } from '../domain/actor-schema.js';
 
 export const DETAIL_VERSION = 1;
 
@@ -58,6 +59,12 @@ const specs = {
     description:
       'A progressive rollout was created, started, advanced a step, paused, resumed, completed, rolled back (subject.alarm names the CloudWatch alarm that did it), aborted, cancelled or failed. Each step also changes the feature state (feature-state.changed).',
   },
+  'member.changed': {
+    scope: 'organisation',
+    subjectKinds: ['member', 'invitation', 'group-rule'],
+    description:
+      "Who may sign in to the organisation changed: a person joined (an invitation accepted), had their roles changed or was removed (kind member); an invitation was created or revoked (kind invitation); a directory group's roles were set or removed (kind group-rule).",
+  },
 } as const satisfies Record<DetailType, DetailTypeSpec>;
 
 /** Every detail-type, in declaration order. */
@@ -84,7 +91,7 @@ const baseDetail = z.object({
   organisationId: id,
   projectId: id.optional(),
   environmentId: id.optional(),
-  actor: z.object({ tokenId: z.string(), name: z.string() }),
+  actor: actorRefSchema.strict(),
   action: z.enum([
     'created',
     'updated',
@@ -147,7 +154,13 @@ export function toEventDetail(event: ChangeEvent): EventDetail {
     organisationId: event.orgId,
     ...(event.projectId !== undefined ? { projectId: event.projectId } : {}),
     ...(event.envId !== undefined ? { environmentId: event.envId } : {}),
-    actor: { tokenId: event.actor.tokenId, name: event.actor.name },
+    actor: {
+      tokenId: event.actor.tokenId,
+      name: event.actor.name,
+      ...(event.actor.type ? { type: event.actor.type } : {}),
+      ...(event.actor.subject !== undefined ? { subject: event.actor.subject } : {}),
+      ...(event.actor.email !== undefined ? { email: event.actor.email } : {}),
+    },
     action: event.action,
     subject: event.subject as EventDetail['subject'],
     before: (event.before ?? null) as EventDetail['before'],

@@ -4,7 +4,7 @@
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ZodError } from 'zod';
-import { BadRequest, Conflict, DomainError, Forbidden, Invalid, NotFound, TooLarge, Unauthenticated } from '../domain/errors.js';
+import { BadRequest, Conflict, DomainError, Forbidden, Invalid, NotFound, TooLarge, Unauthenticated, Unavailable } from '../domain/errors.js';
 import { InvalidCursor, StoreLimitExceeded } from '../domain/ports.js';
 
 const STATUS: [new (...args: never[]) => Error, number, string][] = [
@@ -15,6 +15,7 @@ const STATUS: [new (...args: never[]) => Error, number, string][] = [
   [TooLarge, 413, 'Payload Too Large'],
   [Invalid, 422, 'Unprocessable Entity'],
   [BadRequest, 400, 'Bad Request'],
+  [Unavailable, 503, 'Service Unavailable'],
 ];
 
 export interface ErrorBody {

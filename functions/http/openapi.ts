@@ -21,12 +21,13 @@ const errorSchema = {
 
 const ERRORS: Record<string, string> = {
   '400': 'Malformed request (bad JSON, bad cursor)',
-  '401': 'Missing, unknown or revoked admin token',
-  '403': 'The token lacks the role this needs',
+  '401': 'Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry)',
+  '403': 'The caller lacks the role this needs',
   '404': 'No such resource (or one in another organisation)',
   '409': 'Stale version or duplicate; details carry the current version',
   '413': 'Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit)',
   '422': 'Invalid body or query; details name the fields',
+  '503': "The identity provider's signing keys could not be fetched; try again",
 };
 
 /** Named schemas (responses, and the recursive parts requests share), referenced from operations. */
@@ -113,8 +114,9 @@ export function openApiDocument(): object {
   for (const route of publicRoutes) {
     (paths[route.path] ??= {})[route.method.toLowerCase()] = {
       operationId: route.operation,
-      summary: 'This document',
-      responses: { '200': { description: 'The OpenAPI document', content: { 'application/json': { schema: {} } } } },
+      summary: route.summary,
+      security: [],
+      responses: { '200': { description: 'Success', content: { 'application/json': { schema: {} } } } },
     };
   }
   cached = {
@@ -124,7 +126,13 @@ export function openApiDocument(): object {
     paths,
     components: {
       schemas: { Error: errorSchema, ...components },
-      securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: 'An admin token (vxa_...)' } },
+      securitySchemes: {
+        adminToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: "An admin token (vxa_...), or a person's sign-in token from the identity provider (the ID token; see GET /admin/v1/auth/config)",
+        },
+      },
     },
   };
   return cached;

@@ -30,6 +30,7 @@ import type { EvaluationAnalytics } from '../domain/use-cases/evaluation-analyti
 import type { ApiKeyView, TokenView } from '../domain/use-cases/organisation.js';
 import type { StaleFeatures } from '../domain/use-cases/stale-features.js';
 import type { DeliveryView, WebhookView } from '../domain/use-cases/webhooks.js';
+import { actorRefSchema } from '../domain/actor-schema.js';
 import { jsonValue } from '../domain/schemas.js';
 import { ruleSchema, traitValueSchema } from '../engine/schema.js';
 
@@ -45,7 +46,7 @@ const stamped = { createdAt: z.string(), updatedAt: z.string(), version: z.numbe
 const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), cursor: z.string().optional().describe('Pass it back for the next page; absent on the last.') });
 const items = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
 const role = z.enum(['admin', 'editor', 'viewer']);
-const actorRef = z.object({ tokenId: z.string(), name: z.string() });
+const actorRef = actorRefSchema;
 const detailType = z.enum([
   'organisation.changed',
   'project.changed',

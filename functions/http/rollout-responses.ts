@@ -6,11 +6,12 @@
  */
 import * as z from 'zod';
 import type { AlarmState, JsonValue, Rollout } from '../domain/entities.js';
+import { actorRefSchema } from '../domain/actor-schema.js';
 import { jsonValue } from '../domain/schemas.js';
 
 const json = jsonValue as z.ZodType<JsonValue>;
 const alarmStateValue = z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']);
-const actorRef = z.object({ tokenId: z.string(), name: z.string() });
+const actorRef = actorRefSchema;
 const content = z.object({ enabled: z.boolean(), value: json, weights: z.record(z.string(), z.number()) });
 
 export const alarmState = z

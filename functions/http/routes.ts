@@ -15,11 +15,12 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type FunctionName = 'admin-api' | 'sdk-api';
 
 /**
- * Who may call a route. Admin routes name the action they need on the resource the path
- * points at (the most specific of environment, project and organisation in the path). SDK
- * routes take an environment key; `server` routes refuse client keys.
+ * Who may call a route. Admin routes (an admin token, or a person's sign-in token) name the
+ * action they need on the resource the path points at (the most specific of environment,
+ * project and organisation in the path); `self` routes are about the caller and need no role.
+ * SDK routes take an environment key; `server` routes refuse client keys.
  */
-export type Access = { credential: 'admin-token'; action: Action } | { credential: 'environment-key'; server: boolean };
+export type Access = { credential: 'admin-token'; action: Action | 'self' } | { credential: 'environment-key'; server: boolean };
 
 export interface Route {
   method: HttpMethod;
@@ -40,6 +41,7 @@ export interface Route {
 const read: Access = { credential: 'admin-token', action: 'read' };
 const write: Access = { credential: 'admin-token', action: 'write' };
 const admin: Access = { credential: 'admin-token', action: 'admin' };
+const self: Access = { credential: 'admin-token', action: 'self' };
 
 const A = '/admin/v1';
 const FS = `${A}/environments/{envId}/feature-states/{featureName}`;
@@ -49,7 +51,8 @@ const SC = `${A}/environments/{envId}/scheduled-changes`;
 const RO = `${A}/environments/{envId}/rollouts`;
 
 const adminRoutes: Omit<Route, 'function'>[] = [
-  { method: 'GET', path: `${A}/organisations`, operation: 'listOrganisations', access: read, summary: "The caller's organisation" },
+  { method: 'GET', path: `${A}/organisations`, operation: 'listOrganisations', access: self, summary: "The caller's organisations (a token's own; every one a person may act in)" },
+  { method: 'GET', path: `${A}/me`, operation: 'getMe', access: self, summary: 'Who the caller is and their roles in each organisation; for a person, also accepts pending invitations to their verified email' },
   { method: 'GET', path: `${A}/organisations/{orgId}`, operation: 'getOrganisation', access: read, summary: 'An organisation' },
   { method: 'PATCH', path: `${A}/organisations/{orgId}`, operation: 'updateOrganisation', access: admin, summary: 'Rename an organisation', body: schemas.updateOrganisationBody },
   { method: 'GET', path: `${A}/organisations/{orgId}/projects`, operation: 'listProjects', access: read, summary: 'Projects the caller can see', query: schemas.listQuery },
@@ -57,6 +60,16 @@ const adminRoutes: Omit<Route, 'function'>[] = [
   { method: 'GET', path: `${A}/organisations/{orgId}/tokens`, operation: 'listTokens', access: admin, summary: 'Admin tokens (without secrets)' },
   { method: 'POST', path: `${A}/organisations/{orgId}/tokens`, operation: 'createToken', access: admin, summary: 'Create an admin token; its secret is shown once', body: schemas.createTokenBody, status: 201 },
   { method: 'DELETE', path: `${A}/organisations/{orgId}/tokens/{tokenId}`, operation: 'revokeToken', access: admin, summary: 'Revoke an admin token', status: 204 },
+  // People: members (roles as tokens hold them), invitations by email, directory-group rules.
+  { method: 'GET', path: `${A}/organisations/{orgId}/members`, operation: 'listMembers', access: admin, summary: 'People who may sign in to the organisation, with their roles, by email', query: schemas.listQuery },
+  { method: 'PATCH', path: `${A}/organisations/{orgId}/members/{userId}`, operation: 'updateMember', access: admin, summary: "Replace a member's roles (effective on their next request)", body: schemas.updateMemberBody },
+  { method: 'DELETE', path: `${A}/organisations/{orgId}/members/{userId}`, operation: 'removeMember', access: admin, summary: 'Remove a member (refused from their next request on)', status: 204 },
+  { method: 'GET', path: `${A}/organisations/{orgId}/invitations`, operation: 'listInvitations', access: admin, summary: 'Pending invitations' },
+  { method: 'POST', path: `${A}/organisations/{orgId}/invitations`, operation: 'createInvitation', access: admin, summary: 'Invite an email address with roles (again: replaces its pending invitation)', body: schemas.createInvitationBody, status: 201 },
+  { method: 'DELETE', path: `${A}/organisations/{orgId}/invitations/{invitationId}`, operation: 'revokeInvitation', access: admin, summary: 'Revoke a pending invitation', status: 204 },
+  { method: 'GET', path: `${A}/organisations/{orgId}/group-rules`, operation: 'listGroupRules', access: admin, summary: "Roles given to identity-provider groups (the token's groups claim)" },
+  { method: 'POST', path: `${A}/organisations/{orgId}/group-rules`, operation: 'putGroupRule', access: admin, summary: "Set the roles a directory group gives (creates or replaces the group's rule)", body: schemas.putGroupRuleBody },
+  { method: 'DELETE', path: `${A}/organisations/{orgId}/group-rules/{ruleId}`, operation: 'deleteGroupRule', access: admin, summary: 'Remove a group rule', status: 204 },
   { method: 'GET', path: `${A}/organisations/{orgId}/audit`, operation: 'listAudit', access: admin, summary: 'Audit records, newest first, filtered by environment, feature, actor and time', query: schemas.auditQuery },
 
   { method: 'GET', path: `${A}/projects/{projectId}`, operation: 'getProject', access: read, summary: 'A project' },
@@ -194,8 +207,20 @@ const edgeRoutes: Omit<Route, 'function'>[] = sdkRoutes.flatMap((route) => {
 /** Whether a route is a cached route's path as the edge forwards it (see `edgeRoutes`). */
 export const isEdgeRoute = (route: { path: string }) => route.path.startsWith(`${EDGE_PREFIX}/`);
 
-/** The OpenAPI document is public: it describes the API, it holds no data. */
-export const publicRoutes = [{ method: 'GET', path: `${A}/openapi.json`, operation: 'getOpenApi', function: 'admin-api' as FunctionName }] as const;
+/**
+ * Public routes hold no data: the OpenAPI document describes the API; the sign-in configuration
+ * tells the dashboard which identity provider to send people to, before anyone has signed in.
+ */
+export const publicRoutes = [
+  { method: 'GET', path: `${A}/openapi.json`, operation: 'getOpenApi', function: 'admin-api' as FunctionName, summary: 'This document' },
+  {
+    method: 'GET',
+    path: `${A}/auth/config`,
+    operation: 'getSignInConfig',
+    function: 'admin-api' as FunctionName,
+    summary: 'How people sign in: the OpenID issuer, its discovery URL, the client id, scopes and redirect path (authorization code with PKCE)',
+  },
+] as const;
 
 export const routes: Route[] = [
   ...adminRoutes.map((route): Route => ({ ...route, function: 'admin-api' })),

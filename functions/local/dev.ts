@@ -8,9 +8,13 @@
  *   npm run dev -- --in-memory      throwaway database
  *   npm run dev -- --reset          delete .vexilla/data and .vexilla/local.json first
  *   npm run dev -- --port 9000
+ *
+ * People sign in at a local OpenID provider (oidc-provider, on loopback): its port and keys are
+ * kept in `.vexilla/oidc.json`, so the issuer, and the people it signed in, survive a restart.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -21,7 +25,8 @@ import { logger } from '../shared/logger.js';
 import { identityIdleSecondsFromEnv } from '../shared/env.js';
 import { checkJava, type DynamoDbLocalInstance, localDynamoClientConfig, startDynamoDbLocal } from './dynamodb-local.js';
 import { watchLaunchers } from './launcher-watch.js';
-import { ensureDemo, type LocalConfig } from './seed.js';
+import { type LocalOidcProvider, readProviderState, startLocalOidcProvider, writeProviderState } from './oidc-provider.js';
+import { DEMO_USER, ensureDemo, ensureDemoMember, type LocalConfig } from './seed.js';
 import { type LocalStack, startLocalStack } from './stack.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -34,6 +39,7 @@ Options:
   --in-memory         Use a throwaway in-memory database (default: persistent, in <state-dir>/data)
   --reset             Delete <state-dir>/data and <state-dir>/local.json before starting
   --port <port>       HTTP port (default: $PORT or ${DEFAULT_PORT})
+  --oidc-port <port>  The local sign-in provider's port (default: the last run's, else any free one)
   --state-dir <dir>   Where data and local.json live (default: <repo>/.vexilla)
   --pretty            One readable line per request instead of JSON logs
   --edge-max-age <s>  Keep edge answers fresh for <s> seconds (default: the origin's, 10)
@@ -48,6 +54,7 @@ const localConfigSchema = z.object({
   organisationId: z.string().min(1),
   projectId: z.string().min(1),
   environments: z.array(z.object({ id: z.string(), name: z.string(), clientKey: z.string(), serverKey: z.string() })),
+  signIn: z.object({ issuer: z.string(), clientId: z.string(), demoEmail: z.string() }).optional(),
 });
 
 class UsageError extends Error {}
@@ -56,10 +63,17 @@ interface DevOptions {
   inMemory: boolean;
   reset: boolean;
   port: number;
+  oidcPort: number | undefined;
   stateDir: string;
   pretty: boolean;
   edgeTtl: { maxAgeSeconds?: number; staleWhileRevalidateSeconds?: number };
 }
+
+const parsePort = (text: string, from: string): number => {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65_535) throw new UsageError(`Invalid port "${text}" (from ${from}): expected 0-65535.`);
+  return port;
+};
 
 function parseOptions(argv: string[]): DevOptions | 'help' {
   let values;
@@ -70,6 +84,7 @@ function parseOptions(argv: string[]): DevOptions | 'help' {
         'in-memory': { type: 'boolean', default: false },
         reset: { type: 'boolean', default: false },
         port: { type: 'string' },
+        'oidc-port': { type: 'string' },
         'state-dir': { type: 'string' },
         pretty: { type: 'boolean', default: false },
         'edge-max-age': { type: 'string' },
@@ -84,10 +99,8 @@ function parseOptions(argv: string[]): DevOptions | 'help' {
   }
   if (values.help) return 'help';
   const portText = values.port ?? (process.env.PORT || String(DEFAULT_PORT));
-  const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port > 65_535) {
-    throw new UsageError(`Invalid port "${portText}" (from ${values.port !== undefined ? '--port' : 'PORT'}): expected 0-65535.`);
-  }
+  const port = parsePort(portText, values.port !== undefined ? '--port' : 'PORT');
+  const oidcPort = values['oidc-port'] !== undefined ? parsePort(values['oidc-port'], '--oidc-port') : undefined;
   const seconds = (flag: 'edge-max-age' | 'edge-stale-while-revalidate'): number | undefined => {
     const text = values[flag];
     if (text === undefined) return undefined;
@@ -100,6 +113,7 @@ function parseOptions(argv: string[]): DevOptions | 'help' {
     inMemory: values['in-memory'],
     reset: values.reset,
     port,
+    oidcPort,
     stateDir: resolve(values['state-dir'] ?? join(REPO_ROOT, '.vexilla')),
     pretty: values.pretty,
     edgeTtl: { ...(maxAgeSeconds !== undefined ? { maxAgeSeconds } : {}), ...(staleWhileRevalidateSeconds !== undefined ? { staleWhileRevalidateSeconds } : {}) },
@@ -129,7 +143,7 @@ const shown = (path: string) => {
 };
 
 function banner(config: LocalConfig, details: { storage: string; dynamoEndpoint: string; javaPid: number | undefined; configFile: string; reused: boolean; dashboardBuilt: boolean }): string {
-  const width = Math.max('Admin token'.length, 'SDK APIs'.length, ...config.environments.map((environment) => environment.name.length)) + 2;
+  const width = Math.max('Admin token'.length, 'SDK APIs'.length, 'Sign in'.length, ...config.environments.map((environment) => environment.name.length)) + 2;
   const label = (text: string) => text.padEnd(width);
   const evaluated = config.environments[0];
   const lines = [
@@ -140,6 +154,13 @@ function banner(config: LocalConfig, details: { storage: string; dynamoEndpoint:
     `  ${label('Admin API')}${config.apiUrl}/admin/v1`,
     `  ${label('SDK APIs')}${config.apiUrl}/api/v1/ (Flagsmith SDKs), ${config.apiUrl}/ofrep/v1/ (OpenFeature)`,
     `  ${label('Admin token')}${config.adminToken}`,
+    ...(config.signIn
+      ? [
+          `  ${label('Sign in')}as ${config.signIn.demoEmail} (organisation admin; no password), or any address to try invitations,`,
+          `  ${label('')}at the local OpenID provider ${config.signIn.issuer} (client ${config.signIn.clientId}, code + PKCE);`,
+          `  ${label('')}send the ID token to ${config.apiUrl}/admin/v1 as Authorization: Bearer <token> (see ${config.apiUrl}/admin/v1/auth/config)`,
+        ]
+      : []),
   ];
   for (const environment of config.environments) {
     lines.push(`  ${label(environment.name)}client key  ${environment.clientKey}`);
@@ -167,6 +188,18 @@ function banner(config: LocalConfig, details: { storage: string; dynamoEndpoint:
   return lines.join('\n');
 }
 
+/** A port nobody listens on now (for `--port 0`: the provider must know the API's origin before it starts). */
+function anyFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
+    });
+  });
+}
+
 async function main(argv: string[]): Promise<void> {
   // The SDK warns that its 2027 releases will need Node 22; this project supports Node 20.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -181,12 +214,14 @@ async function main(argv: string[]): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const { inMemory, reset, port, stateDir } = options;
+  const { inMemory, reset, stateDir } = options;
   const dataDir = join(stateDir, 'data');
   const configFile = join(stateDir, 'local.json');
+  const oidcFile = join(stateDir, 'oidc.json');
 
   let dynamo: DynamoDbLocalInstance | undefined;
   let stack: LocalStack | undefined;
+  let identityProvider: LocalOidcProvider | undefined;
   let stopping = false;
   /** Stops everything, saying why in one line, then exits: nothing is left running. */
   const stop = async (why: string, code = 0): Promise<void> => {
@@ -195,10 +230,11 @@ async function main(argv: string[]): Promise<void> {
       process.exit(1);
     }
     stopping = true;
-    console.log(`\nVexilla stopping (${why}): API, event pipeline, scheduler and DynamoDB Local.`);
+    console.log(`\nVexilla stopping (${why}): API, event pipeline, scheduler, sign-in provider and DynamoDB Local.`);
     try {
       // The stack stops polling the stream and lets the consumers finish before the API closes.
       await stack?.stop();
+      await identityProvider?.close();
       await dynamo?.stop();
     } catch (error) {
       console.error(`Error while stopping: ${(error as Error).message}`);
@@ -223,10 +259,34 @@ async function main(argv: string[]): Promise<void> {
     if (reset) {
       await rm(dataDir, { recursive: true, force: true });
       await rm(configFile, { force: true });
-      console.log(`Reset: deleted ${shown(dataDir)} and ${shown(configFile)}`);
+      await rm(oidcFile, { force: true });
+      console.log(`Reset: deleted ${shown(dataDir)}, ${shown(configFile)} and ${shown(oidcFile)}`);
     }
     await mkdir(stateDir, { recursive: true });
     if (!inMemory) await mkdir(dataDir, { recursive: true });
+
+    // The sign-in provider starts while Java does. It registers the dashboard's callback on the
+    // API's origin, so that port is fixed first.
+    const port = options.port === 0 ? await anyFreePort() : options.port;
+    const saved = inMemory ? undefined : await readProviderState(oidcFile);
+    const oidcPort = options.oidcPort ?? saved?.port ?? 0;
+    const providerStarting = startLocalOidcProvider({
+      port: oidcPort,
+      appOrigins: [`http://localhost:${port}`, `http://127.0.0.1:${port}`],
+      ...(saved ? { keys: saved.keys, cookieKeys: saved.cookieKeys } : {}),
+      users: [DEMO_USER],
+      anyEmail: true,
+    }).then(
+      (provider) => (identityProvider = provider),
+      (error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+          throw new Error(`Port ${oidcPort} (the local sign-in provider's${options.oidcPort === undefined ? `, kept in ${shown(oidcFile)}` : ''}) is already in use: pass --oidc-port <port>.`);
+        }
+        throw error;
+      },
+    );
+    // Awaited below; a failure meanwhile must not count as unhandled.
+    providerStarting.catch(() => undefined);
 
     console.log(`Starting DynamoDB Local (${inMemory ? 'in memory' : `data in ${shown(dataDir)}`})...`);
     dynamo = await startDynamoDbLocal(inMemory ? { inMemory: true } : { dbPath: dataDir });
@@ -243,12 +303,16 @@ async function main(argv: string[]): Promise<void> {
       raw.destroy();
     }
 
+    const provider = await providerStarting;
+    if (!inMemory) await writeProviderState(oidcFile, provider.state);
+
     try {
       stack = await startLocalStack({
         endpoint: dynamo.endpoint,
         tableName: TABLE_NAME,
         port,
         dashboardDir: join(REPO_ROOT, 'dist/dashboard'),
+        adminApi: { signIn: provider.signIn },
         edgeTtl: options.edgeTtl,
         identityIdleSeconds: identityIdleSecondsFromEnv(),
         onRequest: (line) =>
@@ -266,8 +330,15 @@ async function main(argv: string[]): Promise<void> {
     // Seeded once the port is ours: a new demo's secrets must reach local.json, or they are lost.
     const existing = await readLocalConfig(configFile);
     const demo = await ensureDemo(stack.deps, existing);
+    await ensureDemoMember(stack.deps, demo, provider.issuer);
     // DynamoDB Local's port is picked at random: local.json says where it is (`vexilla bootstrap --endpoint`).
-    const config: LocalConfig & { dynamoEndpoint: string; tableName: string } = { ...demo, apiUrl: `http://localhost:${stack.port}`, dynamoEndpoint: dynamo.endpoint, tableName: TABLE_NAME };
+    const config: LocalConfig & { dynamoEndpoint: string; tableName: string } = {
+      ...demo,
+      apiUrl: `http://localhost:${stack.port}`,
+      dynamoEndpoint: dynamo.endpoint,
+      tableName: TABLE_NAME,
+      signIn: { issuer: provider.issuer, clientId: provider.clientId, demoEmail: DEMO_USER.email },
+    };
     // Written last, so its existence means the API is up; holds secrets, so owner-only.
     await writeFile(configFile, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
     console.log(
@@ -284,6 +355,7 @@ async function main(argv: string[]): Promise<void> {
     if (stopping) return;
     console.error(`Could not start the local stack: ${(error as Error).message}`);
     await stack?.stop().catch(() => undefined);
+    await identityProvider?.close().catch(() => undefined);
     await dynamo?.stop().catch(() => undefined);
     process.exit(1);
   }

@@ -11,6 +11,8 @@ import { type Actor, type Deps, hashSecret } from '../domain/use-cases/support.j
 import type { Environment, Project } from '../domain/entities.js';
 import type { CreateFeatureBody } from '../domain/schemas.js';
 import { createFeature } from '../domain/use-cases/features.js';
+import { addMember } from '../domain/use-cases/people.js';
+import { localSubject } from './oidc-provider.js';
 import { createSegment, putIdentity, putIdentityOverride, putSegmentOverride, putTenantOverride } from '../domain/use-cases/targeting.js';
 
 export interface LocalEnvironment {
@@ -26,7 +28,12 @@ export interface LocalConfig {
   organisationId: string;
   projectId: string;
   environments: LocalEnvironment[];
+  /** The local OpenID provider people sign in with, and the demo user (an organisation admin). */
+  signIn?: { issuer: string; clientId: string; demoEmail: string } | undefined;
 }
+
+/** The demo person: signs in at the local OpenID provider (no password) as an organisation admin. */
+export const DEMO_USER = { email: 'demo@example.com', name: 'Demo Admin' } as const;
 
 const DEMO_ENVIRONMENTS = ['development', 'production'] as const;
 
@@ -118,4 +125,16 @@ export async function ensureDemo(deps: Deps, existing?: LocalConfig, options: { 
     projectId: project.id,
     environments,
   };
+}
+
+/**
+ * Makes the demo user an organisation admin of the demo organisation, for this issuer (its
+ * subject there is derived from the email, so this is the person the local provider signs in).
+ */
+export async function ensureDemoMember(deps: Deps, config: LocalConfig, issuer: string): Promise<void> {
+  const organisation = await deps.store.get({ type: 'organisation', id: config.organisationId });
+  const token = await deps.store.get({ type: 'token', hash: hashSecret(config.adminToken) });
+  if (!organisation || !token) throw new Error('The demo organisation is gone: run with --reset.');
+  const person = { issuer, subject: localSubject(DEMO_USER.email), email: DEMO_USER.email, name: DEMO_USER.name };
+  await addMember(deps, token, organisation, person, { organisation: 'admin' });
 }

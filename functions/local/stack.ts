@@ -6,6 +6,7 @@
  * Local and the table are the caller's (dev.ts starts its own; tests share the globalSetup's).
  */
 import type { DispatchOptions } from '../domain/webhook-deliveries.js';
+import type { AdminApiOptions } from '../http/admin-api.js';
 import { ensureAuditRecord } from '../events/consumers/audit-writer.js';
 import { parseBusEvent } from '../events/consumers/bus-event.js';
 import { createDebouncedPublisher, type DebouncedPublisher } from '../events/consumers/document-publisher.js';
@@ -56,6 +57,8 @@ export interface LocalStackOptions {
   webhookSweepIntervalMs?: number;
   /** The built dashboard to serve at `/` (dist/dashboard). @default none: API routes only */
   dashboardDir?: string;
+  /** The admin API's sign-in settings: the identity provider people sign in with. @default none (admin tokens only) */
+  adminApi?: AdminApiOptions;
   /** How often jobs whose run died are queued again (production: a scheduled rule). @default 60000 */
   jobSweepIntervalMs?: number;
   /** Seconds an identity without overrides is kept unseen. @default 90 days */
@@ -107,7 +110,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const environmentCache = new EnvironmentCache(deps.store, { ttlMs: options.snapshotTtlMs ?? 1000 });
   const server = await startHttpServer({
     port: options.port ?? 0,
-    functions: localFunctions(deps, { environmentCache }),
+    functions: localFunctions(deps, { environmentCache, ...(options.adminApi ? { adminApi: options.adminApi } : {}) }),
     // The same edge caching as CloudFront in production, stale-if-error included.
     edge,
     ...(options.dashboardDir ? { files: dashboardFiles(options.dashboardDir) } : {}),

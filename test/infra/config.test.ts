@@ -36,6 +36,8 @@ describe('-c context options', () => {
       sourceMaps: 'true',
       identityIdleDays: '30',
       tags: 'CostCenter=4711,Team=platform',
+      samlMetadataUrl: 'https://idp.example.com/app/saml/metadata',
+      userPoolId: 'eu-west-1_AbCdEf123',
     });
     expect(config).toMatchObject({ stage: 'prod', stackId: 'Vexilla-prod', region: 'eu-west-1' });
     expect(config.props).toEqual({
@@ -59,6 +61,7 @@ describe('-c context options', () => {
       sourceMaps: true,
       identityIdleDays: 30,
       costTags: { CostCenter: '4711', Team: 'platform' },
+      identity: { saml: { metadataUrl: 'https://idp.example.com/app/saml/metadata' }, existingUserPoolId: 'eu-west-1_AbCdEf123' },
     });
   });
 

@@ -81,7 +81,7 @@ describe('the Lambda functions', () => {
     const variables = (properties.Environment as { Variables: Record<string, unknown> }).Variables;
     const expected: Record<FunctionName, string[]> = {
       'sdk-api': ['ORIGIN_VERIFY_SECRET'],
-      'admin-api': ['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'APPLY_SCHEDULED_CHANGE_ARN', 'SCHEDULER_DLQ_ARN', 'ROLLOUT_RUNNER_ARN', 'GUARD_ALARM_ARNS', 'ORIGIN_VERIFY_SECRET', 'JOB_QUEUE_URL'],
+      'admin-api': ['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'APPLY_SCHEDULED_CHANGE_ARN', 'SCHEDULER_DLQ_ARN', 'ROLLOUT_RUNNER_ARN', 'GUARD_ALARM_ARNS', 'ORIGIN_VERIFY_SECRET', 'SIGN_IN_CONFIG', 'COGNITO_USER_POOL_ID', 'JOB_QUEUE_URL'],
       publisher: ['EVENT_BUS_NAME'],
       'audit-writer': [],
       'webhook-dispatcher': ['WEBHOOK_QUEUE_URL'],
@@ -103,6 +103,8 @@ describe('the Lambda functions', () => {
       SCHEDULER_DLQ_ARN: arnOf(scheduler.deadLetterQueue),
       ROLLOUT_RUNNER_ARN: arnOf(functions.get('rollout-runner')),
       GUARD_ALARM_ARNS: guardAlarmArn,
+      SIGN_IN_CONFIG: stack.resolve(stack.toJsonString(stack.service.identity.signIn)),
+      COGNITO_USER_POOL_ID: ref(stack.service.identity.userPool!),
       JOB_QUEUE_URL: ref(jobs.queue),
     };
     for (const variable of expected[name]) expect(variables[variable], variable).toEqual(values[variable]);
@@ -181,7 +183,14 @@ const passSchedulerRole = { Effect: 'Allow', Action: ['iam:PassRole'], Resource:
 /** Every statement beyond the log group, X-Ray and the declared table access: the wiring each function's code needs. */
 const wiring: Record<FunctionName, unknown[]> = {
   'sdk-api': [],
-  'admin-api': [manageSchedules, passSchedulerRole, describeGuardAlarms, { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [arnOf(jobs.queue)] }],
+  'admin-api': [
+    manageSchedules,
+    passSchedulerRole,
+    describeGuardAlarms,
+    // Invitations create accounts in this pool, and in no other.
+    { Effect: 'Allow', Action: ['cognito-idp:AdminCreateUser'], Resource: [arnOf(stack.service.identity.userPool!)] },
+    { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [arnOf(jobs.queue)] },
+  ],
   publisher: [
     { Effect: 'Allow', Action: ['dynamodb:ListStreams'], Resource: [arnOf(stack.table.table, 'StreamArn')] },
     { Effect: 'Allow', Action: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'], Resource: [arnOf(stack.table.table, 'StreamArn')] },

@@ -43,14 +43,14 @@ describe('retainData=false (a throwaway stage)', () => {
 describe('retainData=true (the default)', () => {
   const retainedTypes = () => leftBehind(kept.template).map(([, resource]) => resource.Type);
 
-  it('keeps the table, the event archive, every dead-letter queue, the logs, the alarm key, the access log bucket and the backup vault', () => {
+  it('keeps the table, the event archive, every dead-letter queue, the logs, the alarm key, the access log bucket, the backup vault and the user pool of the people who sign in', () => {
     const { functions, events, scheduler, jobs } = kept.stack.service;
     const deadLetterQueues = [...functions.deadLetterQueues.values(), ...events.deadLetterQueues.values(), scheduler.deadLetterQueue, jobs.deadLetterQueue];
-    const expectedRetained = [kept.stack.table.table, events.archive, ...deadLetterQueues, kept.stack.service.edge.logBucket!].map((construct) => logicalIdOf(construct));
+    const expectedRetained = [kept.stack.table.table, events.archive, ...deadLetterQueues, kept.stack.service.edge.logBucket!, kept.stack.service.identity.userPool!].map((construct) => logicalIdOf(construct));
     expect(kept.template.findResources('AWS::Backup::BackupVault', { DeletionPolicy: 'Retain' })).not.toEqual({});
     const retained = leftBehind(kept.template).map(([id]) => id);
     expect(retained).toEqual(expect.arrayContaining(expectedRetained));
-    expect(new Set(retainedTypes())).toEqual(new Set(['AWS::DynamoDB::GlobalTable', 'AWS::Events::Archive', 'AWS::SQS::Queue', 'AWS::Logs::LogGroup', 'AWS::KMS::Key', 'AWS::S3::Bucket', 'AWS::Backup::BackupVault']));
+    expect(new Set(retainedTypes())).toEqual(new Set(['AWS::DynamoDB::GlobalTable', 'AWS::Events::Archive', 'AWS::SQS::Queue', 'AWS::Logs::LogGroup', 'AWS::KMS::Key', 'AWS::S3::Bucket', 'AWS::Backup::BackupVault', 'AWS::Cognito::UserPool']));
   });
 
   it('deletes the work queues (in-flight work, re-created by the next deploy), but keeps what failed', () => {

@@ -31,6 +31,12 @@ const physicalName: Record<string, { path: string[]; unique: Scope }> = {
   'AWS::SSM::Parameter': { path: ['Name'], unique: 'region' },
   // An HTTP API's name is a label: API Gateway does not require it to be unique.
   'AWS::ApiGatewayV2::Api': { path: [], unique: 'region' },
+  // Cognito's hosted domain prefix is unique across every account in the region: made from the
+  // stack's UUID (a reference, so never equal here) unless -c cognitoDomainPrefix names it.
+  'AWS::Cognito::UserPoolDomain': { path: ['Domain'], unique: 'region' },
+  'AWS::Cognito::UserPool': { path: ['UserPoolName'], unique: 'region' },
+  // A federated provider's name is unique within its pool only, and every stack has its own pool.
+  'AWS::Cognito::UserPoolIdentityProvider': { path: [], unique: 'region' },
 };
 
 /** Renders a synthesised value for comparison: pseudo parameters resolved, other references kept as `<ref>` (their names are generated, so unique). */

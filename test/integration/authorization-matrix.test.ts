@@ -1,13 +1,16 @@
 /**
  * Every route of the route table against every kind of caller. The expectations are written
  * out here, by hand: a route added to the table without a row in this matrix fails the suite.
+ * People (signed in at the in-process OpenID provider, with ID tokens) holding the same roles as
+ * tokens get exactly the same answers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Route, routes as allRoutes } from '../../functions/http/routes.js';
 
 /** The management API's routes; the SDK routes (environment keys) have their own matrix. */
 const routes = allRoutes.filter((route) => route.access.credential === 'admin-token');
-import { startTestApi, type TestApi } from '../support/test-api.js';
+import { type SignInFixture, startSignInFixture } from '../support/sign-in.js';
+import type { TestApi } from '../support/test-api.js';
 
 type Expect = 'allow' | 'deny';
 const Y: Expect = 'allow';
@@ -15,6 +18,7 @@ const N: Expect = 'deny';
 
 /** [project viewer, project editor, project admin]; organisation admins may do everything. */
 const matrix: Record<string, readonly [Expect, Expect, Expect]> = {
+  getMe: [Y, Y, Y],
   listOrganisations: [Y, Y, Y],
   getOrganisation: [Y, Y, Y],
   updateOrganisation: [N, N, N],
@@ -23,6 +27,15 @@ const matrix: Record<string, readonly [Expect, Expect, Expect]> = {
   listTokens: [N, N, N],
   createToken: [N, N, N],
   revokeToken: [N, N, N],
+  listMembers: [N, N, N],
+  updateMember: [N, N, N],
+  removeMember: [N, N, N],
+  listInvitations: [N, N, N],
+  createInvitation: [N, N, N],
+  revokeInvitation: [N, N, N],
+  listGroupRules: [N, N, N],
+  putGroupRule: [N, N, N],
+  deleteGroupRule: [N, N, N],
   listAudit: [N, N, N],
   getProject: [Y, Y, Y],
   updateProject: [N, N, Y],
@@ -102,9 +115,10 @@ const matrix: Record<string, readonly [Expect, Expect, Expect]> = {
   simulateAlarm: [N, N, N],
 };
 
+let fixture: SignInFixture;
 let api: TestApi;
 const ids: Record<string, string> = {};
-const tokens: Record<'viewer' | 'editor' | 'admin' | 'orgAdmin' | 'otherOrgAdmin' | 'serverKey' | 'clientKey', string> = {
+const tokens: Record<'viewer' | 'editor' | 'admin' | 'orgAdmin' | 'otherOrgAdmin' | 'serverKey' | 'clientKey' | 'otherApp', string> = {
   viewer: '',
   editor: '',
   admin: '',
@@ -112,10 +126,23 @@ const tokens: Record<'viewer' | 'editor' | 'admin' | 'orgAdmin' | 'otherOrgAdmin
   otherOrgAdmin: '',
   serverKey: '',
   clientKey: '',
+  otherApp: '',
 };
+/** ID tokens of people holding the same roles as the tokens above. */
+const people: Record<'viewer' | 'editor' | 'admin' | 'orgAdmin' | 'otherOrgAdmin', string> = { viewer: '', editor: '', admin: '', orgAdmin: '', otherOrgAdmin: '' };
+
+/** Invites `email` with `roles` (by the organisation's admin token), then signs them in: their first request accepts it. */
+async function person(email: string, roles: object, admin = { token: api.adminToken, orgId: ids.orgId as string }): Promise<string> {
+  const invited = await api.call('POST', `/admin/v1/organisations/${admin.orgId}/invitations`, { token: admin.token, body: { email, roles } });
+  if (invited.status !== 201) throw new Error(`invitation refused: ${JSON.stringify(invited.body)}`);
+  const { idToken } = await fixture.signIn(email);
+  await api.call('GET', '/admin/v1/me', { token: idToken });
+  return idToken;
+}
 
 beforeAll(async () => {
-  api = await startTestApi();
+  fixture = await startSignInFixture();
+  api = fixture.api;
   tokens.orgAdmin = api.adminToken;
   ids.orgId = api.organisationId;
   ids.projectId = (await api.call('POST', `/admin/v1/organisations/${ids.orgId}/projects`, { body: { name: 'P' } })).body.id;
@@ -137,9 +164,15 @@ beforeAll(async () => {
     });
     tokens[role] = created.body.token;
   }
-  tokens.otherOrgAdmin = (await api.newOrganisation('Other')).adminToken;
+  const other = await api.newOrganisation('Other');
+  tokens.otherOrgAdmin = other.adminToken;
+  for (const role of ['viewer', 'editor', 'admin'] as const) people[role] = await person(`${role}@example.com`, { projects: { [ids.projectId as string]: role } });
+  people.orgAdmin = await person('owner@example.com', { organisation: 'admin' });
+  people.otherOrgAdmin = await person('stranger@example.com', { organisation: 'admin' }, { token: other.adminToken, orgId: other.organisationId });
+  // A sign-in token of the right issuer, minted for another application.
+  tokens.otherApp = await fixture.forge({ sub: 'someone', aud: 'another-app', email: 'owner@example.com', email_verified: true });
 });
-afterAll(() => api?.close());
+afterAll(() => fixture?.close());
 
 /**
  * A concrete request for a route that never destroys the shared fixture: bodies are invalid on
@@ -155,6 +188,9 @@ async function requestFor(route: Route): Promise<{ path: string; body?: unknown 
     identifier: route.operation === 'deleteIdentity' ? 'missing' : 'i',
     keyId: 'key_missing',
     tokenId: 'tok_missing',
+    userId: 'usr_missing',
+    invitationId: 'inv_missing',
+    ruleId: 'grp_missing',
     version: '1',
     webhookId: 'whk_missing',
     deliveryId: 'dlv_missing',
@@ -188,22 +224,31 @@ describe('authorization matrix', () => {
     expect((await send(undefined)).status).toBe(401);
     expect((await send(tokens.clientKey)).status).toBe(401);
     expect((await send(tokens.serverKey)).status).toBe(401);
+    expect((await send(tokens.otherApp)).status).toBe(401);
 
     const roles = ['viewer', 'editor', 'admin'] as const;
     for (const [i, role] of roles.entries()) {
       const reply = await send(tokens[role]);
       if (expected?.[i] === 'deny') expect(reply.status, `${role} should be denied`).toBe(403);
       else expect([401, 403], `${role} should be allowed, got ${reply.status} ${JSON.stringify(reply.body)}`).not.toContain(reply.status);
+      const asPerson = await send(people[role]);
+      expect(asPerson.status, `a person who is project ${role} must get what the token gets: ${JSON.stringify(asPerson.body)}`).toBe(reply.status);
     }
     const asOrgAdmin = await send(tokens.orgAdmin);
     expect([401, 403], `org admin got ${asOrgAdmin.status}`).not.toContain(asOrgAdmin.status);
+    expect((await send(people.orgAdmin)).status, 'a person who is organisation admin must get what the token gets').toBe(asOrgAdmin.status);
 
-    const asStranger = await send(tokens.otherOrgAdmin);
-    if (route.operation === 'listOrganisations') {
-      expect(asStranger.status).toBe(200);
-      expect(asStranger.body.items.map((o: { id: string }) => o.id)).not.toContain(ids.orgId);
-    } else {
-      expect(asStranger.status, 'another organisation must not even learn the resource exists').toBe(404);
+    for (const stranger of [tokens.otherOrgAdmin, people.otherOrgAdmin]) {
+      const asStranger = await send(stranger);
+      if (route.operation === 'listOrganisations') {
+        expect(asStranger.status).toBe(200);
+        expect(asStranger.body.items.map((o: { id: string }) => o.id)).not.toContain(ids.orgId);
+      } else if (route.operation === 'getMe') {
+        expect(asStranger.status).toBe(200);
+        expect(asStranger.body.organisations?.map((o: { id: string }) => o.id) ?? []).not.toContain(ids.orgId);
+      } else {
+        expect(asStranger.status, 'another organisation must not even learn the resource exists').toBe(404);
+      }
     }
   });
 });

@@ -305,3 +305,46 @@ describe('the vexilla bin', () => {
     expect(await complete("vexilla features toggle x --wa")).toBe('--wait');
   });
 });
+
+describe('vexilla members, invitations and group rules', () => {
+  it('invites by email with a role named as typed, lists and revokes invitations', async () => {
+    const created = await vexilla('invitations', 'create', 'Pat@Example.com', '--role', 'project:Web shop:editor', '--days', '3');
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toMatch(/^Invited pat@example.com as editor of project prj_\w+, until \d{4}-/);
+    const [invitation, ...others] = await json('invitations', 'list');
+    expect(others).toEqual([]);
+    expect(invitation.email).toBe('pat@example.com');
+    expect(Object.values(invitation.roles.projects)).toEqual(['editor']);
+    expect((await vexilla('invitations', 'revoke', 'pat@example.com', '--yes')).stdout).toContain('Revoked the invitation of pat@example.com');
+    expect(await json('invitations', 'list')).toEqual([]);
+    const noRole = await vexilla('invitations', 'create', 'pat@example.com');
+    expect(noRole.code).toBe(2);
+  });
+
+  it('lists members, changes their roles and removes them', async () => {
+    // A member, as signing in would make one (test/integration/sign-in.test.ts covers the flow).
+    const { addMember } = await import('../../functions/domain/use-cases/people.js');
+    const organisation = await stack.deps.store.get({ type: 'organisation', id: (await json('organisations', 'get')).id });
+    const [tokenEntity] = await stack.deps.store.listAll({ of: 'tokens', orgId: organisation?.id ?? '' });
+    if (!organisation || !tokenEntity) throw new Error('fixture missing');
+    await addMember(stack.deps, tokenEntity, organisation, { issuer: 'https://idp.example.com', subject: 'quinn', email: 'quinn@example.com', name: 'Quinn' }, { organisation: 'admin' });
+
+    expect((await vexilla('members', 'list')).stdout).toMatch(/quinn@example.com\s+usr_\w+\s+organisation admin/);
+    const promoted = await vexilla('members', 'set-role', 'quinn@example.com', '--role', 'environment:production:admin', '--project', 'Web shop');
+    expect(promoted.code, promoted.stderr).toBe(0);
+    expect(promoted.stdout).toMatch(/^quinn@example.com: admin of environment env_\w+\.$/m);
+    const typo = await vexilla('members', 'remove', 'quin@example.com', '--yes');
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toContain('No member named "quin@example.com". Did you mean "quinn@example.com"?');
+    expect((await vexilla('members', 'remove', 'quinn@example.com', '--yes')).stdout).toContain('Removed quinn@example.com');
+    expect(await json('members', 'list')).toEqual([]);
+  });
+
+  it('sets and removes group rules, and says who the credentials are', async () => {
+    expect((await vexilla('group-rules', 'set', 'flag-editors', '--role', 'project:Web shop:editor')).stdout).toMatch(/^Everyone in "flag-editors" is editor of project prj_\w+\./);
+    expect((await json('group-rules', 'list')).map((rule: { group: string }) => rule.group)).toEqual(['flag-editors']);
+    expect((await vexilla('group-rules', 'delete', 'flag-editors', '--yes')).stdout).toContain('Removed the rule of group "flag-editors"');
+    expect((await vexilla('me')).stdout).toMatch(/^Admin token "bootstrap admin" \(tok_\w+\)\n  CLI organisation \(org_\w+\): organisation admin/);
+    expect((await json('sign-in-config')).enabled).toBe(false);
+  });
+});

@@ -1,7 +1,15 @@
 /**
  * The developer entry points: `vexilla bootstrap`, the demo seed, and `npm run dev` end to end
- * (start, serve, Ctrl-C, no Java left behind).
+ * (start, serve, sign in at its OpenID provider, Ctrl-C, no Java left behind).
  */
+
+/** Signs the demo user in at the dev stack's OpenID provider, as its banner says, and returns the ID token. */
+async function signInAsDemo(config: LocalConfig): Promise<string> {
+  const signIn = config.signIn;
+  if (!signIn) throw new Error('no sign-in in local.json');
+  const { idToken } = await signInWithCode({ issuer: signIn.issuer, clientId: signIn.clientId, redirectUri: `${config.apiUrl}/auth/callback`, email: signIn.demoEmail });
+  return idToken;
+}
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -20,6 +28,7 @@ import { ensureDemo, type LocalConfig } from '../../functions/local/seed.js';
 import { documentClient } from '../../functions/shared/dynamodb.js';
 import { type DevProcess, freePort, isRunning, processGroup, quietEnv, REPO_ROOT, startDev as startDevProcess } from '../support/dev-process.js';
 import { testDynamoEndpoint } from '../support/dynamodb.js';
+import { signInWithCode } from '../support/oidc-flow.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -179,6 +188,15 @@ describe('npm run dev', () => {
     const body = (await response.json()) as { items: { id: string; name: string }[] };
     expect(body.items).toEqual([expect.objectContaining({ id: config.organisationId, name: 'Demo organisation' })]);
 
+    // Sign-in, as the banner prints it: the demo user at the loopback OpenID provider, an organisation admin.
+    expect(config.signIn?.issuer).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(dev.output()).toContain(`as ${config.signIn?.demoEmail} (organisation admin; no password)`);
+    expect(dev.output()).toContain(`at the local OpenID provider ${config.signIn?.issuer} (client vexilla-dashboard, code + PKCE)`);
+    const published = (await (await fetch(`${config.apiUrl}/admin/v1/auth/config`)).json()) as { issuer: string; clientId: string };
+    expect(published).toMatchObject({ issuer: config.signIn?.issuer, clientId: config.signIn?.clientId });
+    const me = await fetch(`${config.apiUrl}/admin/v1/me`, { headers: { authorization: `Bearer ${await signInAsDemo(config)}` } });
+    expect(await me.json()).toMatchObject({ type: 'user', email: 'demo@example.com', organisations: [{ id: config.organisationId, roles: { organisation: 'admin' } }] });
+
     // The request log line, from the Powertools logger.
     await expect.poll(() => dev.output()).toMatch(/"message":"request".*"method":"GET","path":"\/admin\/v1\/organisations","status":200/);
     expect(await isRunning(dev.javaPid)).toBe(true);
@@ -200,11 +218,16 @@ describe('npm run dev', () => {
       body: JSON.stringify({ name: 'survives_restart', initialValue: 'yes' }),
     });
     expect(created.status).toBe(201);
+    const idToken = await signInAsDemo(first.config);
     expect(await first.stop(), first.output()).toEqual({ code: 0, signal: null });
 
     const second = await startDev(port, []);
     // The same demo and secrets; only DynamoDB Local's random port moves.
     expect({ ...second.config, dynamoEndpoint: undefined }).toEqual({ ...first.config, dynamoEndpoint: undefined });
+    // The sign-in provider kept its port and keys: a token from before the restart still works.
+    const me = await fetch(`${second.config.apiUrl}/admin/v1/me`, { headers: { authorization: `Bearer ${idToken}` } });
+    expect(me.status).toBe(200);
+    expect(((await me.json()) as { organisations: { id: string }[] }).organisations.map((o) => o.id)).toEqual([second.config.organisationId]);
     const feature = await fetch(`${second.config.apiUrl}/admin/v1/projects/${second.config.projectId}/features/survives_restart`, { headers });
     expect(feature.status).toBe(200);
     expect(await second.stop(), second.output()).toEqual({ code: 0, signal: null });

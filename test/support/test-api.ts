@@ -6,7 +6,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureTable } from '../../functions/data/create-table.js';
 import { DynamoStore } from '../../functions/data/dynamo-store.js';
 import { bootstrapOrganisation } from '../../functions/domain/use-cases/organisation.js';
+import type { UserDirectory } from '../../functions/domain/ports.js';
 import type { Deps } from '../../functions/domain/use-cases/support.js';
+import type { AdminApiOptions } from '../../functions/http/admin-api.js';
 import { type LocalScheduler, startLocalScheduler } from '../../functions/local/local-scheduler.js';
 import { localFunctions } from '../../functions/local/functions.js';
 import { createLocalJobQueue, type LocalJobQueue } from '../../functions/local/local-job-queue.js';
@@ -51,6 +53,8 @@ export interface TestApiOptions {
   identityIdleSeconds?: number;
   /** How long an in-process job run works before handing the job back (short: exercise resuming). @default 5000 */
   jobSliceMs?: number;
+  adminApi?: AdminApiOptions;
+  directory?: UserDirectory;
 }
 
 export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
@@ -67,11 +71,15 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
       allowPrivateWebhookTargets: true,
       identityIdleSeconds: options.identityIdleSeconds,
       jobs,
+      ...(options.directory ? { directory: options.directory } : {}),
     },
     intervalMs: 0,
   });
   jobs.process(deps);
-  const server = await startHttpServer({ port: 0, functions: localFunctions(deps, { snapshotTtlMs: options.snapshotTtlMs ?? 100 }) });
+  const server = await startHttpServer({
+    port: 0,
+    functions: localFunctions(deps, { snapshotTtlMs: options.snapshotTtlMs ?? 100, ...(options.adminApi ? { adminApi: options.adminApi } : {}) }),
+  });
   const newOrganisation = async (name: string) => {
     const { organisation, secret } = await bootstrapOrganisation(deps, { name });
     return { organisationId: organisation.id, adminToken: secret };

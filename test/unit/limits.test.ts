@@ -78,7 +78,9 @@ describe('the budgets fit DynamoDB', () => {
       content: { enabled: true, value: 'v'.repeat(Math.floor(LIMITS.changeSetValuesBytes / schemas.MAX_CHANGES) - 10), weights: {} },
     }));
     expect(jsonBytes(changes.map((change) => change.content.value))).toBeLessThanOrEqual(LIMITS.changeSetValuesBytes);
-    const comment = { id: id('cmt'), tokenId: id('tok'), name: wide(LIMITS.nameChars), at: stamp.createdAt, text: wide(LIMITS.commentChars) };
+    // The widest actor is a person: a usr_ id, their name (200 units), subject (255) and email (254) from the sign-in token.
+    const person = { tokenId: id('usr'), name: wide(LIMITS.nameChars), type: 'user' as const, subject: wide(255), email: `${'e'.repeat(240)}@example.com` };
+    const comment = { id: id('cmt'), ...person, at: stamp.createdAt, text: wide(LIMITS.commentChars) };
     const comments = Array.from({ length: Math.floor(LIMITS.commentsBytes / jsonBytes(comment)) }, () => comment);
     expect(jsonBytes(comments)).toBeLessThanOrEqual(LIMITS.commentsBytes);
     const request: ChangeRequest = {
@@ -90,8 +92,8 @@ describe('the budgets fit DynamoDB', () => {
       title: wide(LIMITS.nameChars),
       description: wide(LIMITS.changeRequestDescriptionChars),
       changes,
-      author: { tokenId: id('tok'), name: wide(LIMITS.nameChars) },
-      approvals: Array.from({ length: 50 }, () => ({ tokenId: id('tok'), name: wide(LIMITS.nameChars), at: stamp.createdAt })),
+      author: person,
+      approvals: Array.from({ length: 50 }, () => ({ ...person, at: stamp.createdAt })),
       comments,
       status: 'open',
       ...stamp,

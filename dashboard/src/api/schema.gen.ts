@@ -4,6 +4,23 @@
  */
 /* eslint-disable */
 export interface paths {
+    "/admin/v1/auth/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How people sign in: the OpenID issuer, its discovery URL, the client id, scopes and redirect path (authorization code with PKCE) */
+        get: operations["getSignInConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/environments/{envId}": {
         parameters: {
             query?: never;
@@ -439,6 +456,126 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/environments/{envId}/rollouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Rollouts with their progress, newest first */
+        get: operations["listRollouts"];
+        put?: never;
+        /** Roll a feature out step by step, guarded by alarms (where approvals are required: opens a change request that starts it) */
+        post: operations["createRollout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/environments/{envId}/rollouts/{rolloutId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A rollout: its plan, step, percentage, history and why it stopped */
+        get: operations["getRollout"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/environments/{envId}/rollouts/{rolloutId}/abort": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Roll back to where it started (or cancel one awaiting approval) */
+        post: operations["abortRollout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/environments/{envId}/rollouts/{rolloutId}/advance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Serve the next step now (guard alarms checked first) */
+        post: operations["advanceRollout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/environments/{envId}/rollouts/{rolloutId}/alarms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The current state of the rollout's guard alarms */
+        get: operations["getRolloutAlarms"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/environments/{envId}/rollouts/{rolloutId}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Hold a running rollout at its percentage */
+        post: operations["pauseRollout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/environments/{envId}/rollouts/{rolloutId}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run a paused rollout again */
+        post: operations["resumeRollout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/environments/{envId}/scheduled-changes": {
         parameters: {
             query?: never;
@@ -615,6 +752,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who the caller is and their roles in each organisation; for a person, also accepts pending invitations to their verified email */
+        get: operations["getMe"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/openapi.json": {
         parameters: {
             query?: never;
@@ -639,7 +793,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's organisation */
+        /** The caller's organisations (a token's own; every one a person may act in) */
         get: operations["listOrganisations"];
         put?: never;
         post?: never;
@@ -684,6 +838,111 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/organisations/{orgId}/group-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Roles given to identity-provider groups (the token's groups claim) */
+        get: operations["listGroupRules"];
+        put?: never;
+        /** Set the roles a directory group gives (creates or replaces the group's rule) */
+        post: operations["putGroupRule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/organisations/{orgId}/group-rules/{ruleId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a group rule */
+        delete: operations["deleteGroupRule"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/organisations/{orgId}/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Pending invitations */
+        get: operations["listInvitations"];
+        put?: never;
+        /** Invite an email address with roles (again: replaces its pending invitation) */
+        post: operations["createInvitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/organisations/{orgId}/invitations/{invitationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a pending invitation */
+        delete: operations["revokeInvitation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/organisations/{orgId}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** People who may sign in to the organisation, with their roles, by email */
+        get: operations["listMembers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/organisations/{orgId}/members/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a member (refused from their next request on) */
+        delete: operations["removeMember"];
+        options?: never;
+        head?: never;
+        /** Replace a member's roles (effective on their next request) */
+        patch: operations["updateMember"];
+        trace?: never;
+    };
     "/admin/v1/organisations/{orgId}/projects": {
         parameters: {
             query?: never;
@@ -696,6 +955,23 @@ export interface paths {
         put?: never;
         /** Create a project */
         post: operations["createProject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/organisations/{orgId}/simulated-alarms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Local stack only: set a CloudWatch alarm's state, as an alarm state change would (refused in AWS deployments) */
+        post: operations["simulateAlarm"];
         delete?: never;
         options?: never;
         head?: never;
@@ -784,7 +1060,7 @@ export interface paths {
         /** Features of a project */
         get: operations["listFeatures"];
         put?: never;
-        /** Create a feature */
+        /** Create a feature (the answer carries `warnings` about its prerequisites) */
         post: operations["createFeature"];
         delete?: never;
         options?: never;
@@ -803,11 +1079,11 @@ export interface paths {
         get: operations["getFeature"];
         put?: never;
         post?: never;
-        /** Delete a feature */
+        /** Delete a feature (one other features require: 409 naming them, unless ?force=true) */
         delete: operations["deleteFeature"];
         options?: never;
         head?: never;
-        /** Update a feature */
+        /** Update a feature (the answer carries `warnings` about its prerequisites) */
         patch: operations["updateFeature"];
         trace?: never;
     };
@@ -909,8 +1185,18 @@ export interface components {
             /** @enum {string} */
             action: "created" | "updated" | "deleted" | "restored" | "approved" | "commented" | "applied" | "cancelled" | "failed";
             actor: {
+                /** @description A person's email address, as the identity provider gave it. */
+                email?: string;
                 name: string;
+                /** @description A person's subject (sub) at the identity provider. */
+                subject?: string;
+                /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
                 tokenId: string;
+                /**
+                 * @description An admin token (a machine user) or a person signed in through the identity provider.
+                 * @enum {string}
+                 */
+                type?: "token" | "user";
             };
             after: unknown;
             at: string;
@@ -984,8 +1270,18 @@ export interface components {
                 tokenId: string;
             }[];
             author: {
+                /** @description A person's email address, as the identity provider gave it. */
+                email?: string;
                 name: string;
+                /** @description A person's subject (sub) at the identity provider. */
+                subject?: string;
+                /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
                 tokenId: string;
+                /**
+                 * @description An admin token (a machine user) or a person signed in through the identity provider.
+                 * @enum {string}
+                 */
+                type?: "token" | "user";
             };
             changes: components["schemas"]["ProposedChange"][];
             comments: {
@@ -1253,8 +1549,18 @@ export interface components {
             conflicts?: components["schemas"]["ChangeConflict"][];
             createdAt: string;
             createdBy: {
+                /** @description A person's email address, as the identity provider gave it. */
+                email?: string;
                 name: string;
+                /** @description A person's subject (sub) at the identity provider. */
+                subject?: string;
+                /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
                 tokenId: string;
+                /**
+                 * @description An admin token (a machine user) or a person signed in through the identity provider.
+                 * @enum {string}
+                 */
+                type?: "token" | "user";
             };
             envId: string;
             failure?: string;
@@ -1386,6 +1692,26 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getSignInConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
     getEnvironment: {
         parameters: {
             query?: never;
@@ -1415,7 +1741,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1424,7 +1750,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1462,6 +1788,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1498,7 +1833,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1507,7 +1842,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1545,6 +1880,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1591,7 +1935,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1600,7 +1944,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1638,6 +1982,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1679,7 +2032,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1688,7 +2041,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1726,6 +2079,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1771,7 +2133,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1780,7 +2142,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1818,6 +2180,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1884,7 +2255,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1893,7 +2264,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1931,6 +2302,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1970,7 +2350,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1979,7 +2359,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2017,6 +2397,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2084,7 +2473,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2093,7 +2482,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2131,6 +2520,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2176,7 +2574,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2185,7 +2583,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2223,6 +2621,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2268,7 +2675,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2277,7 +2684,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2315,6 +2722,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2360,7 +2776,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2369,7 +2785,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2407,6 +2823,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2452,7 +2877,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2461,7 +2886,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2499,6 +2924,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2551,7 +2985,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2560,7 +2994,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2598,6 +3032,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2636,7 +3079,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2645,7 +3088,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2683,6 +3126,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2723,7 +3175,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2732,7 +3184,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2770,6 +3222,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2809,7 +3270,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2818,7 +3279,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2856,6 +3317,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2906,7 +3376,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2915,7 +3385,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2953,6 +3423,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2995,7 +3474,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3004,7 +3483,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3042,6 +3521,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3092,7 +3580,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3101,7 +3589,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3139,6 +3627,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3177,7 +3674,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3186,7 +3683,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3224,6 +3721,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3272,7 +3778,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3281,7 +3787,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3319,6 +3825,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3357,7 +3872,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3366,7 +3881,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3404,6 +3919,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3450,7 +3974,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3459,7 +3983,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3497,6 +4021,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3543,7 +4076,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3552,7 +4085,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3590,6 +4123,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3635,7 +4177,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3644,7 +4186,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3682,6 +4224,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3735,7 +4286,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3744,7 +4295,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3782,6 +4333,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3830,7 +4390,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3839,7 +4399,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3877,6 +4437,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3914,7 +4483,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3923,7 +4492,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3961,6 +4530,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4000,7 +4578,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4009,7 +4587,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4047,6 +4625,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4095,7 +4682,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4104,7 +4691,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4142,6 +4729,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4180,7 +4776,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4189,7 +4785,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4227,6 +4823,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4390,7 +4995,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4399,7 +5004,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4437,6 +5042,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4476,7 +5090,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4485,7 +5099,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4523,6 +5137,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4567,7 +5190,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4576,7 +5199,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4614,6 +5237,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4652,7 +5284,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4661,7 +5293,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4699,6 +5331,1567 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listRollouts: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                envId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Pass it back for the next page; absent on the last. */
+                        cursor?: string;
+                        items: {
+                            bakeSeconds: number;
+                            changeRequestId?: string;
+                            createdAt: string;
+                            createdBy: {
+                                /** @description A person's email address, as the identity provider gave it. */
+                                email?: string;
+                                name: string;
+                                /** @description A person's subject (sub) at the identity provider. */
+                                subject?: string;
+                                /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
+                                tokenId: string;
+                                /**
+                                 * @description An admin token (a machine user) or a person signed in through the identity provider.
+                                 * @enum {string}
+                                 */
+                                type?: "token" | "user";
+                            };
+                            description: string;
+                            endedAt?: string;
+                            envId: string;
+                            featureId: string;
+                            featureName: string;
+                            finalBakeSeconds: number;
+                            guardAlarms: string[];
+                            history: {
+                                at: string;
+                                by: string;
+                                percentage: number;
+                                step: number;
+                            }[];
+                            id: string;
+                            nextStepAt?: string;
+                            orgId: string;
+                            percentage: number;
+                            /** @description The percentages served, step by step; the last is 100. */
+                            percentages: number[];
+                            projectId: string;
+                            remainingMs?: number;
+                            /** @description The Flagsmith-format id of the rollout's segment: its bucketing key. */
+                            segmentId: number;
+                            /** @description The feature state a rollback serves again. */
+                            start?: {
+                                content: {
+                                    enabled: boolean;
+                                    value: components["schemas"]["JsonValue"];
+                                    weights: {
+                                        [key: string]: number;
+                                    };
+                                };
+                                version: number;
+                            };
+                            startedAt?: string;
+                            /** @enum {string} */
+                            status: "awaiting-approval" | "running" | "paused" | "completed" | "rolled-back" | "aborted" | "cancelled" | "failed";
+                            /** @description Index in percentages of the step served; -1 before the first. */
+                            step: number;
+                            steps: {
+                                steps: number;
+                                /** @constant */
+                                type: "linear";
+                            } | {
+                                factor: number;
+                                start: number;
+                                /** @constant */
+                                type: "exponential";
+                            } | {
+                                percentages: number[];
+                                /** @constant */
+                                type: "percentages";
+                            };
+                            stop?: {
+                                alarm?: {
+                                    arn?: string;
+                                    name: string;
+                                    reason?: string;
+                                    /** @enum {string} */
+                                    state: "OK" | "ALARM" | "INSUFFICIENT_DATA";
+                                    updatedAt?: string;
+                                };
+                                at: string;
+                                by: string;
+                                reason: string;
+                            };
+                            target: {
+                                enabled: boolean;
+                                value?: components["schemas"]["JsonValue"];
+                                variant?: string;
+                            };
+                            targetContent?: {
+                                enabled: boolean;
+                                value: components["schemas"]["JsonValue"];
+                                weights: {
+                                    [key: string]: number;
+                                };
+                            };
+                            /** @constant */
+                            type: "rollout";
+                            updatedAt: string;
+                            version: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed request (bad JSON, bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the role this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (or one in another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Stale version or duplicate; details carry the current version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid body or query; details name the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createRollout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                envId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description How long each step is served before the next. */
+                    bakeSeconds: number;
+                    /** @default  */
+                    description?: string;
+                    featureName: string;
+                    /**
+                     * @description How long 100% is served, still guarded, before the rollout completes.
+                     * @default 0
+                     */
+                    finalBakeSeconds?: number;
+                    /**
+                     * @description CloudWatch alarms (names or ARNs) whose ALARM state rolls the rollout back.
+                     * @default []
+                     */
+                    guardAlarms?: (string)[];
+                    /** @description How the percentage grows: linear, exponential, or explicit percentages. */
+                    steps: {
+                        /** @description Equal steps to 100%. */
+                        steps: number;
+                        /** @constant */
+                        type: "linear";
+                    } | {
+                        /** @description Each step multiplies the last, until 100%. */
+                        factor: number;
+                        /** @description The first percentage. */
+                        start: number;
+                        /** @constant */
+                        type: "exponential";
+                    } | {
+                        /** @description Rising percentages; 100 is added when missing. */
+                        percentages: number[];
+                        /** @constant */
+                        type: "percentages";
+                    };
+                    /**
+                     * @description What identities in the rollout are served: on (default), a value or a variant.
+                     * @default {
+                     *       "enabled": true
+                     *     }
+                     */
+                    target?: {
+                        /** @default true */
+                        enabled?: boolean;
+                        /** @description The value to serve (default: the current one). */
+                        value?: components["schemas"]["JsonValue"];
+                        /** @description A multivariate option id: everyone rolled out gets it. */
+                        variant?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        bakeSeconds: number;
+                        changeRequestId?: string;
+                        createdAt: string;
+                        createdBy: {
+                            /** @description A person's email address, as the identity provider gave it. */
+                            email?: string;
+                            name: string;
+                            /** @description A person's subject (sub) at the identity provider. */
+                            subject?: string;
+                            /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
+                            tokenId: string;
+                            /**
+                             * @description An admin token (a machine user) or a person signed in through the identity provider.
+                             * @enum {string}
+                             */
+                            type?: "token" | "user";
+                        };
+                        description: string;
+                        endedAt?: string;
+                        envId: string;
+                        featureId: string;
+                        featureName: string;
+                        finalBakeSeconds: number;
+                        guardAlarms: string[];
+                        history: {
+                            at: string;
+                            by: string;
+                            percentage: number;
+                            step: number;
+                        }[];
+                        id: string;
+                        nextStepAt?: string;
+                        orgId: string;
+                        percentage: number;
+                        /** @description The percentages served, step by step; the last is 100. */
+                        percentages: number[];
+                        projectId: string;
+                        remainingMs?: number;
+                        /** @description The Flagsmith-format id of the rollout's segment: its bucketing key. */
+                        segmentId: number;
+                        /** @description The feature state a rollback serves again. */
+                        start?: {
+                            content: {
+                                enabled: boolean;
+                                value: components["schemas"]["JsonValue"];
+                                weights: {
+                                    [key: string]: number;
+                                };
+                            };
+                            version: number;
+                        };
+                        startedAt?: string;
+                        /** @enum {string} */
+                        status: "awaiting-approval" | "running" | "paused" | "completed" | "rolled-back" | "aborted" | "cancelled" | "failed";
+                        /** @description Index in percentages of the step served; -1 before the first. */
+                        step: number;
+                        steps: {
+                            steps: number;
+                            /** @constant */
+                            type: "linear";
+                        } | {
+                            factor: number;
+                            start: number;
+                            /** @constant */
+                            type: "exponential";
+                        } | {
+                            percentages: number[];
+                            /** @constant */
+                            type: "percentages";
+                        };
+                        stop?: {
+                            alarm?: {
+                                arn?: string;
+                                name: string;
+                                reason?: string;
+                                /** @enum {string} */
+                                state: "OK" | "ALARM" | "INSUFFICIENT_DATA";
+                                updatedAt?: string;
+                            };
+                            at: string;
+                            by: string;
+                            reason: string;
+                        };
+                        target: {
+                            enabled: boolean;
+                            value?: components["schemas"]["JsonValue"];
+                            variant?: string;
+                        };
+                        targetContent?: {
+                            enabled: boolean;
+                            value: components["schemas"]["JsonValue"];
+                            weights: {
+                                [key: string]: number;
+                            };
+                        };
+                        /** @constant */
+                        type: "rollout";
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Malformed request (bad JSON, bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the role this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (or one in another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Stale version or duplicate; details carry the current version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid body or query; details name the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRollout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                envId: string;
+                rolloutId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        bakeSeconds: number;
+                        changeRequestId?: string;
+                        createdAt: string;
+                        createdBy: {
+                            /** @description A person's email address, as the identity provider gave it. */
+                            email?: string;
+                            name: string;
+                            /** @description A person's subject (sub) at the identity provider. */
+                            subject?: string;
+                            /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
+                            tokenId: string;
+                            /**
+                             * @description An admin token (a machine user) or a person signed in through the identity provider.
+                             * @enum {string}
+                             */
+                            type?: "token" | "user";
+                        };
+                        description: string;
+                        endedAt?: string;
+                        envId: string;
+                        featureId: string;
+                        featureName: string;
+                        finalBakeSeconds: number;
+                        guardAlarms: string[];
+                        history: {
+                            at: string;
+                            by: string;
+                            percentage: number;
+                            step: number;
+                        }[];
+                        id: string;
+                        nextStepAt?: string;
+                        orgId: string;
+                        percentage: number;
+                        /** @description The percentages served, step by step; the last is 100. */
+                        percentages: number[];
+                        projectId: string;
+                        remainingMs?: number;
+                        /** @description The Flagsmith-format id of the rollout's segment: its bucketing key. */
+                        segmentId: number;
+                        /** @description The feature state a rollback serves again. */
+                        start?: {
+                            content: {
+                                enabled: boolean;
+                                value: components["schemas"]["JsonValue"];
+                                weights: {
+                                    [key: string]: number;
+                                };
+                            };
+                            version: number;
+                        };
+                        startedAt?: string;
+                        /** @enum {string} */
+                        status: "awaiting-approval" | "running" | "paused" | "completed" | "rolled-back" | "aborted" | "cancelled" | "failed";
+                        /** @description Index in percentages of the step served; -1 before the first. */
+                        step: number;
+                        steps: {
+                            steps: number;
+                            /** @constant */
+                            type: "linear";
+                        } | {
+                            factor: number;
+                            start: number;
+                            /** @constant */
+                            type: "exponential";
+                        } | {
+                            percentages: number[];
+                            /** @constant */
+                            type: "percentages";
+                        };
+                        stop?: {
+                            alarm?: {
+                                arn?: string;
+                                name: string;
+                                reason?: string;
+                                /** @enum {string} */
+                                state: "OK" | "ALARM" | "INSUFFICIENT_DATA";
+                                updatedAt?: string;
+                            };
+                            at: string;
+                            by: string;
+                            reason: string;
+                        };
+                        target: {
+                            enabled: boolean;
+                            value?: components["schemas"]["JsonValue"];
+                            variant?: string;
+                        };
+                        targetContent?: {
+                            enabled: boolean;
+                            value: components["schemas"]["JsonValue"];
+                            weights: {
+                                [key: string]: number;
+                            };
+                        };
+                        /** @constant */
+                        type: "rollout";
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Malformed request (bad JSON, bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the role this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (or one in another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Stale version or duplicate; details carry the current version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid body or query; details name the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    abortRollout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                envId: string;
+                rolloutId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    version?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        bakeSeconds: number;
+                        changeRequestId?: string;
+                        createdAt: string;
+                        createdBy: {
+                            /** @description A person's email address, as the identity provider gave it. */
+                            email?: string;
+                            name: string;
+                            /** @description A person's subject (sub) at the identity provider. */
+                            subject?: string;
+                            /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
+                            tokenId: string;
+                            /**
+                             * @description An admin token (a machine user) or a person signed in through the identity provider.
+                             * @enum {string}
+                             */
+                            type?: "token" | "user";
+                        };
+                        description: string;
+                        endedAt?: string;
+                        envId: string;
+                        featureId: string;
+                        featureName: string;
+                        finalBakeSeconds: number;
+                        guardAlarms: string[];
+                        history: {
+                            at: string;
+                            by: string;
+                            percentage: number;
+                            step: number;
+                        }[];
+                        id: string;
+                        nextStepAt?: string;
+                        orgId: string;
+                        percentage: number;
+                        /** @description The percentages served, step by step; the last is 100. */
+                        percentages: number[];
+                        projectId: string;
+                        remainingMs?: number;
+                        /** @description The Flagsmith-format id of the rollout's segment: its bucketing key. */
+                        segmentId: number;
+                        /** @description The feature state a rollback serves again. */
+                        start?: {
+                            content: {
+                                enabled: boolean;
+                                value: components["schemas"]["JsonValue"];
+                                weights: {
+                                    [key: string]: number;
+                                };
+                            };
+                            version: number;
+                        };
+                        startedAt?: string;
+                        /** @enum {string} */
+                        status: "awaiting-approval" | "running" | "paused" | "completed" | "rolled-back" | "aborted" | "cancelled" | "failed";
+                        /** @description Index in percentages of the step served; -1 before the first. */
+                        step: number;
+                        steps: {
+                            steps: number;
+                            /** @constant */
+                            type: "linear";
+                        } | {
+                            factor: number;
+                            start: number;
+                            /** @constant */
+                            type: "exponential";
+                        } | {
+                            percentages: number[];
+                            /** @constant */
+                            type: "percentages";
+                        };
+                        stop?: {
+                            alarm?: {
+                                arn?: string;
+                                name: string;
+                                reason?: string;
+                                /** @enum {string} */
+                                state: "OK" | "ALARM" | "INSUFFICIENT_DATA";
+                                updatedAt?: string;
+                            };
+                            at: string;
+                            by: string;
+                            reason: string;
+                        };
+                        target: {
+                            enabled: boolean;
+                            value?: components["schemas"]["JsonValue"];
+                            variant?: string;
+                        };
+                        targetContent?: {
+                            enabled: boolean;
+                            value: components["schemas"]["JsonValue"];
+                            weights: {
+                                [key: string]: number;
+                            };
+                        };
+                        /** @constant */
+                        type: "rollout";
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Malformed request (bad JSON, bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the role this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (or one in another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Stale version or duplicate; details carry the current version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid body or query; details name the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    advanceRollout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                envId: string;
+                rolloutId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    version?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        bakeSeconds: number;
+                        changeRequestId?: string;
+                        createdAt: string;
+                        createdBy: {
+                            /** @description A person's email address, as the identity provider gave it. */
+                            email?: string;
+                            name: string;
+                            /** @description A person's subject (sub) at the identity provider. */
+                            subject?: string;
+                            /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
+                            tokenId: string;
+                            /**
+                             * @description An admin token (a machine user) or a person signed in through the identity provider.
+                             * @enum {string}
+                             */
+                            type?: "token" | "user";
+                        };
+                        description: string;
+                        endedAt?: string;
+                        envId: string;
+                        featureId: string;
+                        featureName: string;
+                        finalBakeSeconds: number;
+                        guardAlarms: string[];
+                        history: {
+                            at: string;
+                            by: string;
+                            percentage: number;
+                            step: number;
+                        }[];
+                        id: string;
+                        nextStepAt?: string;
+                        orgId: string;
+                        percentage: number;
+                        /** @description The percentages served, step by step; the last is 100. */
+                        percentages: number[];
+                        projectId: string;
+                        remainingMs?: number;
+                        /** @description The Flagsmith-format id of the rollout's segment: its bucketing key. */
+                        segmentId: number;
+                        /** @description The feature state a rollback serves again. */
+                        start?: {
+                            content: {
+                                enabled: boolean;
+                                value: components["schemas"]["JsonValue"];
+                                weights: {
+                                    [key: string]: number;
+                                };
+                            };
+                            version: number;
+                        };
+                        startedAt?: string;
+                        /** @enum {string} */
+                        status: "awaiting-approval" | "running" | "paused" | "completed" | "rolled-back" | "aborted" | "cancelled" | "failed";
+                        /** @description Index in percentages of the step served; -1 before the first. */
+                        step: number;
+                        steps: {
+                            steps: number;
+                            /** @constant */
+                            type: "linear";
+                        } | {
+                            factor: number;
+                            start: number;
+                            /** @constant */
+                            type: "exponential";
+                        } | {
+                            percentages: number[];
+                            /** @constant */
+                            type: "percentages";
+                        };
+                        stop?: {
+                            alarm?: {
+                                arn?: string;
+                                name: string;
+                                reason?: string;
+                                /** @enum {string} */
+                                state: "OK" | "ALARM" | "INSUFFICIENT_DATA";
+                                updatedAt?: string;
+                            };
+                            at: string;
+                            by: string;
+                            reason: string;
+                        };
+                        target: {
+                            enabled: boolean;
+                            value?: components["schemas"]["JsonValue"];
+                            variant?: string;
+                        };
+                        targetContent?: {
+                            enabled: boolean;
+                            value: components["schemas"]["JsonValue"];
+                            weights: {
+                                [key: string]: number;
+                            };
+                        };
+                        /** @constant */
+                        type: "rollout";
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Malformed request (bad JSON, bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the role this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (or one in another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Stale version or duplicate; details carry the current version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid body or query; details name the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRolloutAlarms: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                envId: string;
+                rolloutId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** @description As the rollout names it: a name or an ARN. */
+                            alarm: string;
+                            name: string;
+                            reason: string | null;
+                            /** @description null: no such alarm (the rollout holds before its next step). */
+                            state: ("OK" | "ALARM" | "INSUFFICIENT_DATA") | null;
+                            updatedAt: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed request (bad JSON, bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the role this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (or one in another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Stale version or duplicate; details carry the current version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid body or query; details name the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    pauseRollout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                envId: string;
+                rolloutId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    version?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        bakeSeconds: number;
+                        changeRequestId?: string;
+                        createdAt: string;
+                        createdBy: {
+                            /** @description A person's email address, as the identity provider gave it. */
+                            email?: string;
+                            name: string;
+                            /** @description A person's subject (sub) at the identity provider. */
+                            subject?: string;
+                            /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
+                            tokenId: string;
+                            /**
+                             * @description An admin token (a machine user) or a person signed in through the identity provider.
+                             * @enum {string}
+                             */
+                            type?: "token" | "user";
+                        };
+                        description: string;
+                        endedAt?: string;
+                        envId: string;
+                        featureId: string;
+                        featureName: string;
+                        finalBakeSeconds: number;
+                        guardAlarms: string[];
+                        history: {
+                            at: string;
+                            by: string;
+                            percentage: number;
+                            step: number;
+                        }[];
+                        id: string;
+                        nextStepAt?: string;
+                        orgId: string;
+                        percentage: number;
+                        /** @description The percentages served, step by step; the last is 100. */
+                        percentages: number[];
+                        projectId: string;
+                        remainingMs?: number;
+                        /** @description The Flagsmith-format id of the rollout's segment: its bucketing key. */
+                        segmentId: number;
+                        /** @description The feature state a rollback serves again. */
+                        start?: {
+                            content: {
+                                enabled: boolean;
+                                value: components["schemas"]["JsonValue"];
+                                weights: {
+                                    [key: string]: number;
+                                };
+                            };
+                            version: number;
+                        };
+                        startedAt?: string;
+                        /** @enum {string} */
+                        status: "awaiting-approval" | "running" | "paused" | "completed" | "rolled-back" | "aborted" | "cancelled" | "failed";
+                        /** @description Index in percentages of the step served; -1 before the first. */
+                        step: number;
+                        steps: {
+                            steps: number;
+                            /** @constant */
+                            type: "linear";
+                        } | {
+                            factor: number;
+                            start: number;
+                            /** @constant */
+                            type: "exponential";
+                        } | {
+                            percentages: number[];
+                            /** @constant */
+                            type: "percentages";
+                        };
+                        stop?: {
+                            alarm?: {
+                                arn?: string;
+                                name: string;
+                                reason?: string;
+                                /** @enum {string} */
+                                state: "OK" | "ALARM" | "INSUFFICIENT_DATA";
+                                updatedAt?: string;
+                            };
+                            at: string;
+                            by: string;
+                            reason: string;
+                        };
+                        target: {
+                            enabled: boolean;
+                            value?: components["schemas"]["JsonValue"];
+                            variant?: string;
+                        };
+                        targetContent?: {
+                            enabled: boolean;
+                            value: components["schemas"]["JsonValue"];
+                            weights: {
+                                [key: string]: number;
+                            };
+                        };
+                        /** @constant */
+                        type: "rollout";
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Malformed request (bad JSON, bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the role this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (or one in another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Stale version or duplicate; details carry the current version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid body or query; details name the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    resumeRollout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                envId: string;
+                rolloutId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    version?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        bakeSeconds: number;
+                        changeRequestId?: string;
+                        createdAt: string;
+                        createdBy: {
+                            /** @description A person's email address, as the identity provider gave it. */
+                            email?: string;
+                            name: string;
+                            /** @description A person's subject (sub) at the identity provider. */
+                            subject?: string;
+                            /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
+                            tokenId: string;
+                            /**
+                             * @description An admin token (a machine user) or a person signed in through the identity provider.
+                             * @enum {string}
+                             */
+                            type?: "token" | "user";
+                        };
+                        description: string;
+                        endedAt?: string;
+                        envId: string;
+                        featureId: string;
+                        featureName: string;
+                        finalBakeSeconds: number;
+                        guardAlarms: string[];
+                        history: {
+                            at: string;
+                            by: string;
+                            percentage: number;
+                            step: number;
+                        }[];
+                        id: string;
+                        nextStepAt?: string;
+                        orgId: string;
+                        percentage: number;
+                        /** @description The percentages served, step by step; the last is 100. */
+                        percentages: number[];
+                        projectId: string;
+                        remainingMs?: number;
+                        /** @description The Flagsmith-format id of the rollout's segment: its bucketing key. */
+                        segmentId: number;
+                        /** @description The feature state a rollback serves again. */
+                        start?: {
+                            content: {
+                                enabled: boolean;
+                                value: components["schemas"]["JsonValue"];
+                                weights: {
+                                    [key: string]: number;
+                                };
+                            };
+                            version: number;
+                        };
+                        startedAt?: string;
+                        /** @enum {string} */
+                        status: "awaiting-approval" | "running" | "paused" | "completed" | "rolled-back" | "aborted" | "cancelled" | "failed";
+                        /** @description Index in percentages of the step served; -1 before the first. */
+                        step: number;
+                        steps: {
+                            steps: number;
+                            /** @constant */
+                            type: "linear";
+                        } | {
+                            factor: number;
+                            start: number;
+                            /** @constant */
+                            type: "exponential";
+                        } | {
+                            percentages: number[];
+                            /** @constant */
+                            type: "percentages";
+                        };
+                        stop?: {
+                            alarm?: {
+                                arn?: string;
+                                name: string;
+                                reason?: string;
+                                /** @enum {string} */
+                                state: "OK" | "ALARM" | "INSUFFICIENT_DATA";
+                                updatedAt?: string;
+                            };
+                            at: string;
+                            by: string;
+                            reason: string;
+                        };
+                        target: {
+                            enabled: boolean;
+                            value?: components["schemas"]["JsonValue"];
+                            variant?: string;
+                        };
+                        targetContent?: {
+                            enabled: boolean;
+                            value: components["schemas"]["JsonValue"];
+                            weights: {
+                                [key: string]: number;
+                            };
+                        };
+                        /** @constant */
+                        type: "rollout";
+                        updatedAt: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Malformed request (bad JSON, bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the role this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (or one in another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Stale version or duplicate; details carry the current version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid body or query; details name the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4744,7 +6937,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4753,7 +6946,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4791,6 +6984,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4860,7 +7062,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4869,7 +7071,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4907,6 +7109,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4946,7 +7157,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4955,7 +7166,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4993,6 +7204,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5032,7 +7252,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5041,7 +7261,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5079,6 +7299,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5119,7 +7348,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5128,7 +7357,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5166,6 +7395,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5224,7 +7462,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5233,7 +7471,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5271,6 +7509,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5308,7 +7555,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5317,7 +7564,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5355,6 +7602,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5395,7 +7651,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5404,7 +7660,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5449,6 +7705,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     createWebhook: {
@@ -5471,7 +7736,7 @@ export interface operations {
                      * @description Detail-types to deliver; empty: all of them.
                      * @default []
                      */
-                    events?: ("environment.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity-override.changed" | "change-request.changed" | "schedule.changed")[];
+                    events?: ("environment.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity-override.changed" | "change-request.changed" | "schedule.changed" | "rollout.changed")[];
                     /** Format: uri */
                     url: string;
                 };
@@ -5514,7 +7779,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5523,7 +7788,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5561,6 +7826,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5600,7 +7874,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5609,7 +7883,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5647,6 +7921,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5684,7 +7967,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5693,7 +7976,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5731,6 +8014,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5756,7 +8048,7 @@ export interface operations {
                     description?: string;
                     enabled?: boolean;
                     /** @description Detail-types to deliver; empty: all of them. */
-                    events?: ("environment.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity-override.changed" | "change-request.changed" | "schedule.changed")[];
+                    events?: ("environment.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity-override.changed" | "change-request.changed" | "schedule.changed" | "rollout.changed")[];
                     /** Format: uri */
                     url?: string;
                     version?: number;
@@ -5782,7 +8074,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5791,7 +8083,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5829,6 +8121,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5876,7 +8177,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5885,7 +8186,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5923,6 +8224,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5986,7 +8296,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5995,7 +8305,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6033,6 +8343,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6073,7 +8392,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6082,7 +8401,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6120,6 +8439,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6177,7 +8505,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6186,7 +8514,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6231,6 +8559,107 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed request (bad JSON, bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the role this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (or one in another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Stale version or duplicate; details carry the current version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid body or query; details name the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getOpenApi: {
@@ -6242,7 +8671,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The OpenAPI document */
+            /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6282,7 +8711,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6291,7 +8720,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6329,6 +8758,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6367,7 +8805,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6376,7 +8814,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6414,6 +8852,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6459,7 +8906,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6468,7 +8915,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6506,6 +8953,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6556,7 +9012,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6565,7 +9021,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6603,6 +9059,917 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listGroupRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed request (bad JSON, bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the role this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (or one in another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Stale version or duplicate; details carry the current version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid body or query; details name the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putGroupRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    group: string;
+                    roles: {
+                        environments?: {
+                            [key: string]: "admin" | "editor" | "viewer";
+                        };
+                        /** @constant */
+                        organisation?: "admin";
+                        projects?: {
+                            [key: string]: "admin" | "editor" | "viewer";
+                        };
+                    };
+                    version?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed request (bad JSON, bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the role this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (or one in another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Stale version or duplicate; details carry the current version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid body or query; details name the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteGroupRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                ruleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request (bad JSON, bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the role this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (or one in another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Stale version or duplicate; details carry the current version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid body or query; details name the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listInvitations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed request (bad JSON, bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the role this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (or one in another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Stale version or duplicate; details carry the current version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid body or query; details name the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                    /**
+                     * @description Days the invitation can be accepted in.
+                     * @default 7
+                     */
+                    expiresInDays?: number;
+                    roles: {
+                        environments?: {
+                            [key: string]: "admin" | "editor" | "viewer";
+                        };
+                        /** @constant */
+                        organisation?: "admin";
+                        projects?: {
+                            [key: string]: "admin" | "editor" | "viewer";
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed request (bad JSON, bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the role this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (or one in another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Stale version or duplicate; details carry the current version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid body or query; details name the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revokeInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invitationId: string;
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request (bad JSON, bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the role this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (or one in another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Stale version or duplicate; details carry the current version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid body or query; details name the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listMembers: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed request (bad JSON, bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the role this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (or one in another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Stale version or duplicate; details carry the current version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid body or query; details name the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    removeMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request (bad JSON, bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the role this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (or one in another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Stale version or duplicate; details carry the current version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid body or query; details name the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    roles: {
+                        environments?: {
+                            [key: string]: "admin" | "editor" | "viewer";
+                        };
+                        /** @constant */
+                        organisation?: "admin";
+                        projects?: {
+                            [key: string]: "admin" | "editor" | "viewer";
+                        };
+                    };
+                    version?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed request (bad JSON, bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the role this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (or one in another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Stale version or duplicate; details carry the current version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid body or query; details name the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6648,7 +10015,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6657,7 +10024,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6695,6 +10062,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6741,7 +10117,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6750,7 +10126,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6788,6 +10164,126 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    simulateAlarm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    alarmName: string;
+                    /** @default Simulated in the local stack */
+                    reason?: string;
+                    /** @enum {string} */
+                    state: "OK" | "ALARM" | "INSUFFICIENT_DATA";
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        alarmName: string;
+                        /** @description false: the alarm was already in that state. */
+                        changed: boolean;
+                        reason: string;
+                        /** @enum {string} */
+                        state: "OK" | "ALARM" | "INSUFFICIENT_DATA";
+                    };
+                };
+            };
+            /** @description Malformed request (bad JSON, bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the role this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (or one in another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Stale version or duplicate; details carry the current version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid body or query; details name the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6828,7 +10324,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6837,7 +10333,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6875,6 +10371,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6953,7 +10458,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6962,7 +10467,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7000,6 +10505,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7037,7 +10551,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7046,7 +10560,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7084,6 +10598,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7122,7 +10645,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7131,7 +10654,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7169,6 +10692,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7205,7 +10737,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7214,7 +10746,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7252,6 +10784,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7298,7 +10839,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7307,7 +10848,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7345,6 +10886,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7390,7 +10940,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7399,7 +10949,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7437,6 +10987,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7486,7 +11045,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7495,7 +11054,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7533,6 +11092,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7578,7 +11146,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7587,7 +11155,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7625,6 +11193,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7660,6 +11237,14 @@ export interface operations {
                     }[];
                     /** @default null */
                     owner?: string | null;
+                    /** @description Features that must be on for the same identity, or this one is served off (reason PREREQUISITE_FAILED). Replaces the list; [] removes them. */
+                    prerequisites?: {
+                        featureName: string;
+                        /** @description The value the required feature must serve. */
+                        value?: string | number | boolean;
+                        /** @description The id of the multivariate option the required feature must serve. */
+                        variant?: string;
+                    }[];
                     /** @default [] */
                     tags?: string[];
                     /**
@@ -7691,7 +11276,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7700,7 +11285,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7738,6 +11323,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7777,7 +11371,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7786,7 +11380,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7831,11 +11425,22 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     deleteFeature: {
         parameters: {
-            query?: never;
+            query?: {
+                force?: "true" | "false";
+            };
             header?: never;
             path: {
                 featureName: string;
@@ -7861,7 +11466,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7870,7 +11475,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7908,6 +11513,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7939,6 +11553,14 @@ export interface operations {
                         value: components["schemas"]["JsonValue"];
                     }[];
                     owner?: string | null;
+                    /** @description Features that must be on for the same identity, or this one is served off (reason PREREQUISITE_FAILED). Replaces the list; [] removes them. */
+                    prerequisites?: {
+                        featureName: string;
+                        /** @description The value the required feature must serve. */
+                        value?: string | number | boolean;
+                        /** @description The id of the multivariate option the required feature must serve. */
+                        variant?: string;
+                    }[];
                     tags?: string[];
                     version?: number;
                 };
@@ -7963,7 +11585,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7972,7 +11594,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8010,6 +11632,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8055,7 +11686,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8064,7 +11695,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8102,6 +11733,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8150,7 +11790,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8159,7 +11799,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8197,6 +11837,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8236,7 +11885,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8245,7 +11894,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8283,6 +11932,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8320,7 +11978,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8329,7 +11987,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8367,6 +12025,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8416,7 +12083,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8425,7 +12092,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8463,6 +12130,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8503,7 +12179,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing, unknown or revoked admin token */
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8512,7 +12188,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The token lacks the role this needs */
+            /** @description The caller lacks the role this needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8550,6 +12226,15 @@ export interface operations {
             };
             /** @description Invalid body or query; details name the fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -12,7 +12,7 @@ import type * as schemas from '../schemas.js';
 import { applyChangeSet, proposeChanges } from './change-sets.js';
 import { requiredApprovalsOf } from './governance.js';
 import { cancelledRolloutWrites } from './rollout-steps.js';
-import { type Actor, commitOrConflict, type Deps, eventWrite, expectVersion, isoNow, newId } from './support.js';
+import { type Actor, actorRef, commitOrConflict, type Deps, eventWrite, expectVersion, isoNow, newId } from './support.js';
 
 /** An environment's change requests, newest first. */
 export const listChangeRequests = (deps: Deps, environment: Environment, page: PageRequest): Promise<Page<ChangeRequest>> =>
@@ -73,7 +73,7 @@ export function newChangeRequest(deps: Deps, actor: Actor, environment: Environm
     projectId: environment.projectId,
     envId: environment.id,
     ...fields,
-    author: { tokenId: actor.id, name: actor.name },
+    author: actorRef(actor),
     approvals: [],
     comments: [],
     status: 'open',
@@ -122,14 +122,14 @@ export async function approveChangeRequest(deps: Deps, actor: Actor, environment
   const request = await openRequest(deps, environment, id, expected);
   if (request.author.tokenId === actor.id) throw new Forbidden('The author of a change request cannot approve it: ask someone else.');
   if (request.approvals.some((approval) => approval.tokenId === actor.id)) throw new Conflict('You have already approved this change request.');
-  const next = stamp(deps, request, { approvals: [...request.approvals, { tokenId: actor.id, name: actor.name, at: isoNow(deps) }] });
+  const next = stamp(deps, request, { approvals: [...request.approvals, { ...actorRef(actor), at: isoNow(deps) }] });
   return step(deps, actor, request, next, 'approved');
 }
 
 /** Adds a comment (open or not: discussion may continue after a request is applied or closed). */
 export async function commentChangeRequest(deps: Deps, actor: Actor, environment: Environment, id: string, text: string): Promise<ChangeRequest> {
   const request = await getChangeRequest(deps, environment, id);
-  const comment = { id: newId('cmt'), tokenId: actor.id, name: actor.name, at: isoNow(deps), text };
+  const comment = { id: newId('cmt'), ...actorRef(actor), at: isoNow(deps), text };
   const comments = [...request.comments, comment];
   // The discussion lives in the request's own item: it has a budget, so approving and closing always fit.
   const bytes = jsonBytes(comments);

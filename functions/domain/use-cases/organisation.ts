@@ -264,20 +264,30 @@ export async function listTokens(deps: Deps, organisation: Organisation): Promis
   return (await deps.store.listAll({ of: 'tokens', orgId: organisation.id })).map(tokenView);
 }
 
-/** A new admin token; every project and environment it names must belong to the organisation. */
-export async function createToken(deps: Deps, actor: Actor, organisation: Organisation, body: z.infer<typeof schemas.createTokenBody>) {
+/**
+ * Checks that every project and environment a grant of roles names belongs to the organisation
+ * (422 otherwise), and returns the project of each environment (`environmentProjects`).
+ * Tokens, members, invitations and group rules all grant roles through it.
+ */
+export async function rolesWithin(deps: Deps, organisation: Organisation, roles: Roles, what: string): Promise<Record<string, string>> {
   const problems: { path: string; message: string }[] = [];
-  for (const projectId of Object.keys(body.roles.projects ?? {})) {
+  for (const projectId of Object.keys(roles.projects ?? {})) {
     const project = await deps.store.get({ type: 'project', id: projectId });
     if (project?.orgId !== organisation.id) problems.push({ path: `roles.projects.${projectId}`, message: 'no such project in this organisation' });
   }
   const environmentProjects: Record<string, string> = {};
-  for (const envId of Object.keys(body.roles.environments ?? {})) {
+  for (const envId of Object.keys(roles.environments ?? {})) {
     const environment = await deps.store.get({ type: 'environment', id: envId });
     if (environment?.orgId !== organisation.id) problems.push({ path: `roles.environments.${envId}`, message: 'no such environment in this organisation' });
     else environmentProjects[envId] = environment.projectId;
   }
-  if (problems.length) throw new Invalid('The token names resources outside this organisation.', problems);
+  if (problems.length) throw new Invalid(`${what} resources outside this organisation.`, problems);
+  return environmentProjects;
+}
+
+/** A new admin token; every project and environment it names must belong to the organisation. */
+export async function createToken(deps: Deps, actor: Actor, organisation: Organisation, body: z.infer<typeof schemas.createTokenBody>) {
+  const environmentProjects = await rolesWithin(deps, organisation, body.roles, 'The token names');
   const { secret, token } = mintToken(deps, { orgId: organisation.id, name: body.name, roles: body.roles, environmentProjects, createdBy: actor.id });
   await deps.store.commit([
     { kind: 'put', entity: token, expect: 'absent' },

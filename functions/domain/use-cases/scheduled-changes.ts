@@ -14,7 +14,7 @@ import type * as schemas from '../schemas.js';
 import { type ChangeDiff, conflictTarget, movedTargets, planChangeSet, proposeChanges } from './change-sets.js';
 import { appliedWrites, approvalShortfall, getChangeRequest } from './change-requests.js';
 import { directWriteConflict, directWriteRefusal, environmentUnchanged, refusalNow } from './governance.js';
-import { type Actor, commitOrConflict, type Deps, eventWrite, isoNow, newId } from './support.js';
+import { type Actor, actorRef, commitOrConflict, type Deps, eventWrite, isoNow, newId } from './support.js';
 
 const refuseWith = (conflict: Conflict | undefined): void => {
   if (conflict) throw conflict;
@@ -93,7 +93,7 @@ export async function createScheduledChange(
     changes,
     ...(changeRequestId ? { changeRequestId } : {}),
     status: 'scheduled',
-    createdBy: { tokenId: actor.id, name: actor.name },
+    createdBy: actorRef(actor),
     createdAt: at,
     updatedAt: at,
     version: 1,
@@ -153,7 +153,8 @@ export async function applyScheduledChange(deps: Deps, target: { envId: string; 
   if (deps.clock().getTime() < new Date(scheduled.runAt).getTime()) return { outcome: 'skipped', reason: 'not due yet' };
   const environment = await deps.store.get({ type: 'environment', id: scheduled.envId });
   // The schedule acts on behalf of whoever created it, so audit names them.
-  const actor: Actor = { id: scheduled.createdBy.tokenId, name: `${scheduled.createdBy.name} (scheduled change ${scheduled.id})`, orgId: scheduled.orgId, roles: {} };
+  const { tokenId, name, ...person } = scheduled.createdBy;
+  const actor: Actor = { ...person, id: tokenId, name: `${name} (scheduled change ${scheduled.id})`, orgId: scheduled.orgId, roles: {} };
   const at = isoNow(deps);
   const fail = (failure: string, conflicts?: ChangeDiff[]) => {
     const next: ScheduledChange = { ...scheduled, status: 'failed', failure, ...(conflicts ? keptConflicts(conflicts) : {}), version: scheduled.version + 1, updatedAt: at };

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { AdminToken, ChangeEvent, Environment, Organisation, Project } from '../entities.js';
+import type { ActorRef, AdminToken, ChangeEvent, Environment, Organisation, Project } from '../entities.js';
 import { Conflict } from '../errors.js';
-import { type AlarmsPort, CommitConflict, type JobQueue, type RolloutStepTarget, type SchedulerPort, type Store, type Write } from '../ports.js';
+import { type AlarmsPort, CommitConflict, type JobQueue, type RolloutStepTarget, type SchedulerPort, type Store, type UserDirectory, type Write } from '../ports.js';
 
 /** What every use case gets: storage and a clock (tests and schedules move time). */
 export interface Deps {
@@ -23,6 +23,8 @@ export interface Deps {
    * (its receivers are on 127.0.0.1) sets it; the Lambdas leave it off. @default false
    */
   allowPrivateWebhookTargets?: boolean | undefined;
+  /** The identity provider's user directory, where invitations create accounts (Vexilla's own Cognito pool). */
+  directory?: UserDirectory | undefined;
   /**
    * Seconds an identity without overrides is kept after it was last seen (0: for ever).
    * @default 90 days (IDENTITY_IDLE_DAYS in the Lambdas)
@@ -32,8 +34,27 @@ export interface Deps {
   jobs?: JobQueue | undefined;
 }
 
-/** The authenticated caller, as recorded in audit. */
-export type Actor = Pick<AdminToken, 'id' | 'name' | 'orgId' | 'roles' | 'environmentProjects'>;
+/**
+ * The authenticated caller within one organisation, as access rules judge it and audit records
+ * it: an admin token, or a person with the roles they hold there. Both decide through the same
+ * `allows` (access.ts), so the same roles get the same answers.
+ */
+export type Actor = Pick<AdminToken, 'id' | 'name' | 'orgId' | 'roles' | 'environmentProjects'> & {
+  type?: 'token' | 'user' | undefined;
+  subject?: string | undefined;
+  email?: string | undefined;
+};
+
+/** How audit, events and change requests name the actor. */
+export function actorRef(actor: Actor): ActorRef {
+  return {
+    tokenId: actor.id,
+    name: actor.name,
+    ...(actor.type ? { type: actor.type } : {}),
+    ...(actor.subject !== undefined ? { subject: actor.subject } : {}),
+    ...(actor.email !== undefined ? { email: actor.email } : {}),
+  };
+}
 
 /** The resources a request is about, already loaded and authorised by the HTTP layer. */
 export interface Resolved {
@@ -82,7 +103,7 @@ export function changeEvent(
   actor: Actor,
   event: Omit<ChangeEvent, 'type' | 'id' | 'actor' | 'at'>,
 ): ChangeEvent {
-  return { type: 'event', id: randomUUID(), actor: { tokenId: actor.id, name: actor.name }, at: isoNow(deps), ...event };
+  return { type: 'event', id: randomUUID(), actor: actorRef(actor), at: isoNow(deps), ...event };
 }
 
 /** The write that records a change: the audit record and outbox entry, in the same commit. */

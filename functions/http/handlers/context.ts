@@ -1,11 +1,13 @@
 import type * as z from 'zod';
-import type { AdminToken, Environment, Project } from '../../domain/entities.js';
-import type { Deps, Resolved } from '../../domain/use-cases/support.js';
+import type { Environment, Project } from '../../domain/entities.js';
+import type { Caller } from '../../domain/use-cases/people.js';
+import type { Actor, Deps, Resolved } from '../../domain/use-cases/support.js';
 
 /** What a handler gets: validated input and the resources the path names, already authorised. */
 export interface HandlerContext {
   deps: Deps;
-  actor: AdminToken;
+  /** The caller as an actor of the organisation the path names, with their roles there. */
+  actor: Actor;
   resolved: Resolved;
   params: Record<string, string>;
   headers: Record<string, string>;
@@ -22,6 +24,15 @@ export interface HandlerResult {
 }
 
 export type Handler = (context: HandlerContext) => Promise<HandlerResult>;
+
+/** What a handler of a `self` route gets: the caller, no resource. */
+export interface SelfContext {
+  deps: Deps;
+  caller: Caller;
+  query: unknown;
+}
+
+export type SelfHandler = (context: SelfContext) => Promise<HandlerResult>;
 
 /** The body, typed by the schema the route table validated it with. */
 export const bodyAs = <S extends z.ZodType>(context: HandlerContext, _schema: S) => context.body as z.infer<S>;

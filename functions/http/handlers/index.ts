@@ -5,9 +5,12 @@ import * as features from './features.js';
 import * as insights from './insights.js';
 import * as organisation from './organisation.js';
 import * as rollouts from './rollouts.js';
+import * as people from './people.js';
 import * as scheduledChanges from './scheduled-changes.js';
 import * as staleFeatures from './stale-features.js';
 import * as targeting from './targeting.js';
 import * as webhooks from './webhooks.js';
 
-export const handlers: Record<string, Handler> = { ...organisation, ...features, ...targeting, ...webhooks, ...changeRequests, ...scheduledChanges, ...staleFeatures, ...rollouts, ...insights };
+export const handlers: Record<string, Handler> = { ...organisation, ...features, ...targeting, ...webhooks, ...changeRequests, ...scheduledChanges, ...staleFeatures, ...rollouts, ...insights, ...people };
+
+export { selfHandlers } from './self.js';

@@ -2,7 +2,6 @@ import * as useCases from '../../domain/use-cases/organisation.js';
 import * as schemas from '../../domain/schemas.js';
 import { bodyAs, environmentOf, type Handler, ok, param, projectOf, queryAs } from './context.js';
 
-export const listOrganisations: Handler = async ({ resolved }) => ok({ items: [resolved.organisation] });
 export const getOrganisation: Handler = async ({ resolved }) => ok(resolved.organisation);
 export const updateOrganisation: Handler = async (c) =>
   ok(await useCases.updateOrganisation(c.deps, c.actor, c.resolved.organisation, bodyAs(c, schemas.updateOrganisationBody)));

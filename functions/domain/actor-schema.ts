@@ -1,0 +1,11 @@
+import * as z from 'zod';
+import type { ActorRef } from './entities.js';
+
+/** Who made a change: an admin token (a machine user) or a person; in audit records, events, webhooks and answers. */
+export const actorRefSchema = z.object({
+  tokenId: z.string().describe("The caller's id: an admin token's (tok_...), or a person's (usr_...)."),
+  name: z.string(),
+  type: z.enum(['token', 'user']).optional().describe('An admin token (a machine user) or a person signed in through the identity provider.'),
+  subject: z.string().optional().describe("A person's subject (sub) at the identity provider."),
+  email: z.string().optional().describe("A person's email address, as the identity provider gave it."),
+}) satisfies z.ZodType<ActorRef>;
