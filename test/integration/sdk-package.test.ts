@@ -39,11 +39,14 @@ afterAll(async () => {
   await rm(project, { recursive: true, force: true });
 });
 
+// What the packed client reads must not depend on the environment's random hashing key:
+// dark_mode is off for a ten-percent split of identities (which one depends on that key), so
+// the on/off check reads beta_access, which the rich environment turns on for everyone.
 const program = (importLine: string) => `${importLine}
 const [apiUrl, environmentKey] = process.argv.slice(2);
 const client = createClient({ apiUrl, environmentKey, analytics: false });
 const flags = await client.getFlags({ identifier: 'pkg-user', traits: { plan: 'pro' } });
-console.log(JSON.stringify({ banner: flags.getString('banner', 'none'), items: flags.getNumber('max_items', 0), dark: flags.isEnabled('dark_mode', false) }));
+console.log(JSON.stringify({ banner: flags.getString('banner', 'none'), items: flags.getNumber('max_items', 0), beta: flags.isEnabled('beta_access', false) }));
 await client.close();
 `;
 
@@ -63,13 +66,13 @@ describe('@vexilla/sdk, packed and installed', () => {
   it('runs under plain node as ESM', async () => {
     await writeFile(join(project, 'esm.mjs'), program("import { createClient } from '@vexilla/sdk';"));
     const { stdout } = await exec(process.execPath, ['esm.mjs', api.url, env.clientKey], { cwd: project });
-    expect(JSON.parse(stdout)).toEqual({ banner: 'welcome, pro', items: 10, dark: true });
+    expect(JSON.parse(stdout)).toEqual({ banner: 'welcome, pro', items: 10, beta: true });
   });
 
   it('runs under plain node as CommonJS', async () => {
     await writeFile(join(project, 'cjs.cjs'), `(async () => {\n${program("const { createClient } = require('@vexilla/sdk');")}\n})();`);
     const { stdout } = await exec(process.execPath, ['cjs.cjs', api.url, env.clientKey], { cwd: project });
-    expect(JSON.parse(stdout)).toEqual({ banner: 'welcome, pro', items: 10, dark: true });
+    expect(JSON.parse(stdout)).toEqual({ banner: 'welcome, pro', items: 10, beta: true });
   });
 
   it('evaluates locally with a server key, with the engine it ships', async () => {
