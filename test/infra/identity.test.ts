@@ -194,8 +194,12 @@ describe('no unauthenticated management call', () => {
   });
 
   it('sends management calls through CloudFront uncached, with the Authorization header the function checks', () => {
-    const distribution = resources[logicalIdOf(edge.distribution)]?.Properties.DistributionConfig as { DefaultCacheBehavior: Record<string, unknown> };
-    // AWS's managed CachingDisabled and AllViewerExceptHostHeader policies.
-    expect(distribution.DefaultCacheBehavior).toMatchObject({ CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad', OriginRequestPolicyId: 'b689b0a8-53d0-40ab-baf2-68738e2966ac' });
+    const distribution = resources[logicalIdOf(edge.distribution)]?.Properties.DistributionConfig as { CacheBehaviors: Record<string, unknown>[] };
+    // The dashboard is the default behaviour; management calls take `/admin/*`, with AWS's managed
+    // CachingDisabled and AllViewerExceptHostHeader policies.
+    expect(distribution.CacheBehaviors.find((behaviour) => behaviour.PathPattern === '/admin/*')).toMatchObject({
+      CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad',
+      OriginRequestPolicyId: 'b689b0a8-53d0-40ab-baf2-68738e2966ac',
+    });
   });
 });
