@@ -16,7 +16,9 @@ import { launchChromium } from '../../support/browser.js';
 import { type DevProcess, freePort, REPO_ROOT, startDev } from '../../support/dev-process.js';
 
 const SHOTS = join(REPO_ROOT, 'test-results/dashboard');
-const WAIT = { timeout: 20_000, interval: 100 };
+// Bounds on a hang, not expectations of speed (as everywhere in the suite): a busy machine makes
+// a step that takes a second here take a minute; a condition that arrives early ends the wait.
+const WAIT = { timeout: 120_000, interval: 100 };
 
 let dev: DevProcess;
 let stateDir: string;
@@ -127,7 +129,7 @@ beforeAll(async () => {
   await context.addInitScript(() =>
     document.addEventListener('securitypolicyviolation', (event) => console.error(`CSP violation: ${event.violatedDirective} ${event.sourceFile}:${event.lineNumber}`)),
   );
-  context.setDefaultTimeout(15_000);
+  context.setDefaultTimeout(120_000);
   page = await context.newPage();
   page.on('console', (message) => {
     if (message.type() === 'error' && message.text().startsWith('CSP violation')) cspViolations.push(message.text());
@@ -194,8 +196,9 @@ describe('the dashboard', () => {
     expect(await toggle.isChecked()).toBe(false);
     expect((await sdkFlag('new_checkout'))?.enabled).toBe(false);
     await flip(toggle);
-    // Optimistic: checked before the server answers, and still checked once it has.
-    expect(await toggle.isChecked()).toBe(true);
+    // Optimistic: checked before the server answers (TanStack Query renders the guess a task after
+    // the key press, so it is waited for), and still checked once it has.
+    await expect.poll(() => toggle.isChecked(), WAIT).toBe(true);
     await expect.poll(async () => (await sdkFlag('new_checkout'))?.enabled, WAIT).toBe(true);
     expect(await page.getByRole('switch', { name: 'new_checkout in production' }).isChecked()).toBe(false);
   });
@@ -358,7 +361,10 @@ describe('the dashboard', () => {
     await page.goto(crUrl);
     await page.getByRole('textbox', { name: 'Comment' }).fill('Looks right to me.');
     await page.getByRole('button', { name: 'Add comment' }).click();
-    await page.getByText('Looks right to me.').first().waitFor();
+    // Saved once the field is cleared (until then the text also matches the field's own content,
+    // and approving would name the version before the comment).
+    await expect.poll(() => page.getByRole('textbox', { name: 'Comment' }).inputValue(), WAIT).toBe('');
+    await page.getByText('Looks right to me.').waitFor();
     await page.getByRole('button', { name: 'Approve' }).click();
     await page.getByText('Approved.').waitFor();
     // Revoked meanwhile: the next request answers 401 and the dashboard returns to sign-in.
@@ -411,7 +417,7 @@ describe('the dashboard', () => {
     const before = received.length;
     await admin('PATCH', `/admin/v1/environments/${env('development').id}/feature-states/welcome_banner`, { enabled: false });
     const deliveries = page.getByRole('table', { name: 'Deliveries, newest first' });
-    await deliveries.getByText('delivered').waitFor({ timeout: 20_000 });
+    await deliveries.getByText('delivered').waitFor();
     expect(received.length).toBeGreaterThan(before);
     await audit('webhook');
     await deliveries.getByRole('button', { name: /^Redeliver/ }).first().click();
