@@ -468,6 +468,43 @@ describe('the dashboard', () => {
     expect(audited.length).toBeGreaterThanOrEqual(20);
   });
 
+  it('keeps a long list light: only rows near the window are drawn, and every flag is reachable by scrolling and by keyboard', async () => {
+    const names = Array.from({ length: 200 }, (_, i) => `long_list_${String(i).padStart(3, '0')}`);
+    for (let i = 0; i < names.length; i += 20) {
+      const created = await Promise.all(names.slice(i, i + 20).map((name) => admin('POST', `/admin/v1/projects/${dev.config.projectId}/features`, { name, tags: ['long'] })));
+      expect(created.map((answer) => answer.status)).toEqual(created.map(() => 201));
+    }
+    const environments = (await admin<{ items: unknown[] }>('GET', `/admin/v1/projects/${dev.config.projectId}/environments`)).body.items.length;
+    const total = (await admin<{ items: unknown[] }>('GET', `/admin/v1/projects/${dev.config.projectId}/features?limit=1000`)).body.items.length;
+    await page.goto(`${dev.config.apiUrl}${scopePath()}/flags`);
+    await page.getByRole('switch', { name: 'long_list_000 in development' }).waitFor();
+    await page.getByText(`${total} of ${total} flags`).waitFor();
+    const table = page.getByRole('table', { name: 'Flags' });
+    // Assistive technology is told the whole table's size; the page holds only a window of it.
+    expect(await table.getAttribute('aria-rowcount')).toBe(String(total + 1));
+    expect(await table.getByRole('switch').count()).toBeLessThan((total * environments) / 4);
+    await audit('flags-long-list');
+
+    // By keyboard: Tab from a flag's link through its switches to the next flag's link, well past
+    // the rows first drawn.
+    await page.getByRole('link', { name: 'long_list_000', exact: true }).focus();
+    for (const next of names.slice(1, 41)) {
+      for (let stop = 0; stop <= environments; stop++) await page.keyboard.press('Tab');
+      expect(await page.evaluate(() => `${document.activeElement?.tagName} ${document.activeElement?.textContent}`)).toBe(`A ${next}`);
+    }
+
+    // By scrolling: the end of the list is drawn, its start no longer is, and its switches work.
+    await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+    const lastToggle = page.getByRole('switch', { name: 'welcome_banner in development' });
+    await lastToggle.waitFor();
+    await expect.poll(() => page.getByRole('link', { name: 'long_list_000', exact: true }).count(), WAIT).toBe(0);
+    const toggle = page.getByRole('switch', { name: 'long_list_199 in development' });
+    await flip(toggle);
+    await expect.poll(() => toggle.isChecked(), WAIT).toBe(true);
+    // (The client key was rotated above: read it back through the management API.)
+    await expect.poll(async () => (await admin('GET', `/admin/v1/environments/${env('development').id}/feature-states/long_list_199`)).body?.enabled, WAIT).toBe(true);
+  });
+
   it('raised no Content-Security-Policy violation and no uncaught error on any page', () => {
     expect(cspViolations).toEqual([]);
     expect(pageErrors).toEqual([]);
