@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { setContext } from './command.js';
+import { analyticsCommand } from './commands/analytics.js';
 import { bootstrapCommand } from './commands/bootstrap.js';
 import { documentCommands } from './commands/documents.js';
 import { featuresCommands } from './commands/features.js';
@@ -43,6 +44,7 @@ export function buildProgram(io: Io): Command {
   governanceCommands(program);
   rolloutCommands(program);
   documentCommands(program);
+  analyticsCommand(program);
   bootstrapCommand(program);
   shellCommands(program);
 

@@ -18,7 +18,13 @@ interface Override {
   value: unknown;
   segmentId?: string;
   tenantId?: string;
+  identifier?: string;
   priority?: number;
+}
+interface EnvironmentOverrides {
+  segmentOverrides: Override[];
+  tenantOverrides: Override[];
+  identityOverrides: Override[];
 }
 interface Identity {
   identifier: string;
@@ -26,7 +32,38 @@ interface Identity {
   overrides: Override[];
 }
 
+type FlagReason =
+  | { kind: 'identity-override' }
+  | { kind: 'tenant-override'; tenantId: string }
+  | { kind: 'segment-override'; segmentId: string | null; segmentName: string }
+  | { kind: 'split'; bucket: number; variant: string | null; weight: number | null }
+  | { kind: 'default'; bucket?: number };
+interface ExplainedIdentity {
+  identifier: string;
+  stored: boolean;
+  traits: Record<string, unknown>;
+  segments: { id: string; name: string }[];
+  flags: { featureName: string; enabled: boolean; value: unknown; variant: string | null; reason: FlagReason }[];
+}
+
 const show = (value: unknown) => JSON.stringify(value);
+
+/** The source of an identity's value, in words (as the dashboard's identity page says it). */
+export function reasonText(reason: FlagReason): string {
+  switch (reason.kind) {
+    case 'identity-override':
+      return 'identity override';
+    case 'tenant-override':
+      return `tenant override (tenant ${reason.tenantId})`;
+    case 'segment-override':
+      return `segment override: "${reason.segmentName}"`;
+    case 'split':
+      return `split: bucket ${reason.bucket.toFixed(2)} of 100, in a ${reason.weight ?? '?'}% variant`;
+    default:
+      return reason.bucket === undefined ? 'default' : `default (bucket ${reason.bucket.toFixed(2)}: in no variant, so the control value)`;
+  }
+}
+const stateOf = (override: Override) => ({ state: override.enabled ? 'on' : 'off', value: show(override.value) });
 
 /** `--rules` as JSON, or `@file` holding it. */
 async function rulesOf(text: string): Promise<unknown> {
@@ -118,21 +155,30 @@ export function targetingCommands(program: Command): void {
     if (!options.segment && !options.tenant && !options.identity) throw new UsageError('Say whose override: --segment, --tenant or --identity.');
   };
 
-  target(leaf(overrides, 'list <feature>', "A feature's segment and tenant overrides in an environment", ['listOverrides'])).action(
-    run(async (ctx, feature: string, options: Target & { json?: boolean }) => {
-      const env = await ctx.environment(options.environment, options.project);
-      const found = await (await ctx.api()).call<{ segmentOverrides: Override[]; tenantOverrides: Override[] }>('listOverrides', { envId: env.id, featureName: feature });
-      ctx.print(options.json, found, () =>
-        table(
-          [
-            ...found.segmentOverrides.map((o) => ({ kind: 'segment', target: o.segmentId, priority: o.priority, state: o.enabled ? 'on' : 'off', value: show(o.value) })),
-            ...found.tenantOverrides.map((o) => ({ kind: 'tenant', target: o.tenantId, state: o.enabled ? 'on' : 'off', value: show(o.value) })),
-          ],
-          ['kind', 'target', 'priority', 'state', 'value'],
-        ),
-      );
-    }),
-  );
+  leaf(overrides, 'list [feature]', "Overrides in an environment: a feature's, or every feature's (segment, tenant and identity)", ['listOverrides', 'listEnvironmentOverrides', 'listSegments'])
+    .addOption(environmentOption())
+    .addOption(projectOption())
+    .action(
+      run(async (ctx, feature: string | undefined, options: { environment: string; project?: string; json?: boolean }) => {
+        const api = await ctx.api();
+        const env = await ctx.environment(options.environment, options.project);
+        // A feature's own route refuses a feature that does not exist, by name; the environment's
+        // route adds its identity overrides (and, without a feature, lists every feature's).
+        const [own, all, segmentList] = await Promise.all([
+          feature ? api.call<{ segmentOverrides: Override[]; tenantOverrides: Override[] }>('listOverrides', { envId: env.id, featureName: feature }) : undefined,
+          api.call<EnvironmentOverrides>('listEnvironmentOverrides', { envId: env.id }, { query: { feature } }),
+          options.json ? [] : api.listAll<{ id: string; name: string }>('listSegments', { projectId: env.projectId }),
+        ]);
+        const found: EnvironmentOverrides = own ? { ...own, identityOverrides: all.identityOverrides } : all;
+        const segmentName = new Map(segmentList.map((segment) => [segment.id, segment.name]));
+        const rows = [
+          ...found.segmentOverrides.map((o) => ({ feature: o.featureName, kind: 'segment', target: segmentName.get(o.segmentId as string) ?? o.segmentId, priority: o.priority, ...stateOf(o) })),
+          ...found.tenantOverrides.map((o) => ({ feature: o.featureName, kind: 'tenant', target: o.tenantId, ...stateOf(o) })),
+          ...found.identityOverrides.map((o) => ({ feature: o.featureName, kind: 'identity', target: o.identifier, ...stateOf(o) })),
+        ];
+        ctx.print(options.json, found, () => table(feature ? rows : rows.sort((a, b) => a.feature.localeCompare(b.feature)), [...(feature ? [] : ['feature']), 'kind', 'target', 'priority', 'state', 'value']));
+      }),
+    );
 
   target(leaf(overrides, 'set <feature>', 'Create or replace an override', ['putSegmentOverride', 'putTenantOverride', 'putIdentityOverride']))
     .addOption(new Option('--on', 'the feature is on for them').conflicts('off'))
@@ -217,6 +263,35 @@ export function targetingCommands(program: Command): void {
             `${identity.identifier} (in ${env.name})`,
             ...Object.entries(identity.traits).map(([key, value]) => `  trait ${key} = ${show(value)}`),
             ...identity.overrides.map((o) => `  override ${o.featureName}: ${o.enabled ? 'on' : 'off'} ${show(o.value)}`),
+          ].join('\n'),
+        );
+      }),
+    );
+  leaf(identities, 'explain <identifier>', 'Why an identity gets each value: every flag evaluated for it, with the override, segment or split that decided', ['explainIdentityFlags'])
+    .addOption(environmentOption())
+    .addOption(projectOption())
+    .option('--feature <name...>', 'only these features')
+    .action(
+      run(async (ctx, identifier: string, options: { environment: string; project?: string; feature?: string[]; json?: boolean }) => {
+        const env = await ctx.environment(options.environment, options.project);
+        const explained = await (await ctx.api()).call<ExplainedIdentity>('explainIdentityFlags', { envId: env.id, identifier });
+        const wanted = options.feature;
+        if (wanted) {
+          const known = new Set(explained.flags.map((flag) => flag.featureName));
+          const unknown = wanted.filter((name) => !known.has(name));
+          if (unknown.length) throw new CliError(`No feature named ${unknown.map((name) => `"${name}"`).join(', ')} in ${env.name}. (\`vexilla features list\` lists them.)`);
+          explained.flags = explained.flags.filter((flag) => wanted.includes(flag.featureName));
+        }
+        ctx.print(options.json, explained, () =>
+          [
+            `${explained.identifier} in ${env.name}${explained.stored ? '' : ': not stored, so evaluated without traits'}`,
+            ...(explained.stored ? [`  traits: ${Object.entries(explained.traits).map(([key, value]) => `${key}=${show(value)}`).join(', ') || 'none'}`] : []),
+            `  segments: ${explained.segments.map((segment) => segment.name).join(', ') || 'none'}`,
+            '',
+            table(
+              explained.flags.map((flag) => ({ feature: flag.featureName, state: flag.enabled ? 'on' : 'off', value: show(flag.value), reason: reasonText(flag.reason) })),
+              ['feature', 'state', 'value', 'reason'],
+            ),
           ].join('\n'),
         );
       }),

@@ -187,6 +187,8 @@ export const identity = z
     envId: z.string(),
     identifier: z.string(),
     traits: z.record(z.string(), traitValueSchema),
+    lastSeenAt: z.string().optional().describe('When an SDK last evaluated it (refreshed at most daily) or it was written: its idle time starts here.'),
+    hasOverrides: z.boolean().optional().describe('True while it has overrides: it is then kept however long it goes unseen.'),
     ...stamped,
   })
   .register(registry, { id: 'Identity' }) satisfies z.ZodType<Identity>;

@@ -223,6 +223,54 @@ describe('vexilla, every resource', () => {
     expect((await vexilla('segments', 'delete', 'pros', '--yes', ...p)).code).toBe(0);
   });
 
+  it("why an identity gets each value, an environment's overrides, evaluations per day", async () => {
+    const rules = JSON.stringify([{ type: 'ALL', conditions: [{ operator: 'EQUAL', property: 'plan', value: 'beta' }] }]);
+    await json('segments', 'create', 'beta testers', '--rules', rules, ...p);
+    await json('features', 'create', 'dark_mode', '--value', '"light"', ...p);
+    await json('overrides', 'set', 'dark_mode', '--segment', 'beta testers', '--on', '--value', '"dark"', '-e', 'staging', ...p);
+    await json('identities', 'set-traits', 'bea', 'plan=beta', '-e', 'staging', ...p);
+    await json('overrides', 'set', 'new_search', '--identity', 'bea', '--off', '-e', 'staging', ...p);
+
+    const explained = await json('identities', 'explain', 'bea', '-e', 'staging', ...p);
+    const byName = Object.fromEntries(explained.flags.map((flag: { featureName: string }) => [flag.featureName, flag]));
+    expect(byName.dark_mode).toMatchObject({ enabled: true, value: 'dark', reason: { kind: 'segment-override', segmentName: 'beta testers' } });
+    expect(byName.new_search).toMatchObject({ enabled: false, reason: { kind: 'identity-override' } });
+    const why = await vexilla('identities', 'explain', 'bea', '-e', 'staging', '--feature', 'dark_mode', ...p);
+    expect(why.stdout).toContain('bea in staging\n  traits: plan="beta"\n  segments: beta testers');
+    expect(why.stdout).toMatch(/dark_mode\s+on\s+"dark"\s+segment override: "beta testers"/);
+    expect(why.stdout).not.toContain('new_search');
+    expect((await vexilla('identities', 'explain', 'nobody', '-e', 'staging', ...p)).stdout).toContain('nobody in staging: not stored, so evaluated without traits');
+    const typo = await vexilla('identities', 'explain', 'bea', '-e', 'staging', '--feature', 'dark_mod', ...p);
+    expect([typo.code, typo.stderr]).toEqual([1, expect.stringContaining('No feature named "dark_mod" in staging')]);
+
+    // Every override of the environment (the tenant override of the test before is one), or one feature's.
+    const all = await json('overrides', 'list', '-e', 'staging', ...p);
+    expect(all.segmentOverrides.map((o: { featureName: string }) => o.featureName)).toEqual(['dark_mode']);
+    expect(all.tenantOverrides.map((o: { featureName: string; tenantId: string }) => [o.featureName, o.tenantId])).toEqual([['new_search', 'acme']]);
+    expect(all.identityOverrides.map((o: { featureName: string; identifier: string }) => [o.featureName, o.identifier])).toEqual([['new_search', 'bea']]);
+    const listed = (await vexilla('overrides', 'list', '-e', 'staging', ...p)).stdout;
+    expect(listed).toMatch(/dark_mode\s+segment\s+beta testers\s+0\s+on\s+"dark"/);
+    expect(listed).toMatch(/new_search\s+identity\s+bea\s+off/);
+    const one = await json('overrides', 'list', 'new_search', '-e', 'staging', ...p);
+    expect([one.segmentOverrides.length, one.tenantOverrides.length, one.identityOverrides.length]).toEqual([0, 1, 1]);
+    const unknown = await vexilla('overrides', 'list', 'no_such_flag', '-e', 'staging', ...p);
+    expect([unknown.code, unknown.stderr]).toEqual([1, expect.stringContaining('No feature no_such_flag')]);
+
+    // What SDKs report (Flagsmith's analytics endpoint), per flag per day, busiest first.
+    for (const counts of [{ dark_mode: 5, new_search: 1 }, { dark_mode: 2 }]) {
+      const posted = await fetch(`${stack.url}/api/v1/analytics/flags/`, { method: 'POST', headers: { 'x-environment-key': clientKey, 'content-type': 'application/json' }, body: JSON.stringify(counts) });
+      expect(posted.status).toBeLessThan(300);
+    }
+    const analytics = await json('analytics', '-e', 'staging', '--days', '3', ...p);
+    expect([analytics.days.length, analytics.totals]).toEqual([3, { dark_mode: 7, new_search: 1 }]);
+    const chart = (await vexilla('analytics', '-e', 'staging', '--days', '3', ...p)).stdout.split('\n');
+    expect(chart[0]).toMatch(/^Evaluations in staging, \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2} \(UTC\)$/);
+    expect(chart.slice(1, 4)).toEqual([expect.stringMatching(/^FEATURE\s+TOTAL\s+PER DAY$/), expect.stringMatching(/^dark_mode\s+7\s+ *█$/), expect.stringMatching(/^new_search\s+1\s+ *█$/)]);
+    expect((await vexilla('analytics', '-e', 'staging', '--feature', 'dark_mode', '--days', '2', ...p)).stdout).toMatch(/dark_mode: 7\nDAY\s+EVALUATIONS\n\d{4}-\d{2}-\d{2}\s+\d+\n\d{4}-\d{2}-\d{2}\s+\d+/);
+    const tooLong = await vexilla('analytics', '-e', 'staging', '--days', '91', ...p);
+    expect([tooLong.code, tooLong.stderr]).toEqual([2, expect.stringContaining('--days must be a whole number from 1 to 90')]);
+  });
+
   it('history and restore, percentage splits, stale features', async () => {
     const history = await json('features', 'history', 'new_search', '-e', 'staging', ...p);
     expect(history.length).toBeGreaterThan(3);

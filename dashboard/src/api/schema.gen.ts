@@ -1443,7 +1443,11 @@ export interface components {
         Identity: {
             createdAt: string;
             envId: string;
+            /** @description True while it has overrides: it is then kept however long it goes unseen. */
+            hasOverrides?: boolean;
             identifier: string;
+            /** @description When an SDK last evaluated it (refreshed at most daily) or it was written: its idle time starts here. */
+            lastSeenAt?: string;
             orgId: string;
             projectId: string;
             traits: {
@@ -4263,7 +4267,11 @@ export interface operations {
                     "application/json": {
                         createdAt: string;
                         envId: string;
+                        /** @description True while it has overrides: it is then kept however long it goes unseen. */
+                        hasOverrides?: boolean;
                         identifier: string;
+                        /** @description When an SDK last evaluated it (refreshed at most daily) or it was written: its idle time starts here. */
+                        lastSeenAt?: string;
                         orgId: string;
                         overrides: components["schemas"]["IdentityOverride"][];
                         projectId: string;

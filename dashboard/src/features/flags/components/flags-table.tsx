@@ -1,5 +1,6 @@
 import { Anchor, Badge, Group, Switch, Table, Text, VisuallyHidden } from '@mantine/core';
-import { memo } from 'react';
+import { useWindowVirtualizer } from '@tanstack/react-virtual';
+import { memo, useLayoutEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import type { Environment, Feature, FeatureState } from '../../../api/queries';
 import { ValueView } from '../../../components/value-view';
@@ -20,6 +21,9 @@ const governedNoteId = (environment: Environment) => `governed-${environment.id}
 
 interface RowProps {
   row: FlagRow;
+  /** Its place in the filtered list (0-based): where the virtualiser measures it, and its stripe. */
+  index: number;
+  measure: (element: HTMLTableRowElement | null) => void;
   environments: Environment[];
   current: number;
   href: string;
@@ -33,6 +37,8 @@ interface RowProps {
  */
 const sameRow = (before: RowProps, after: RowProps) =>
   before.row.feature === after.row.feature &&
+  before.index === after.index &&
+  before.measure === after.measure &&
   before.row.overrides === after.row.overrides &&
   before.row.stale === after.row.stale &&
   before.row.states.length === after.row.states.length &&
@@ -42,11 +48,13 @@ const sameRow = (before: RowProps, after: RowProps) =>
   before.href === after.href &&
   before.onToggle === after.onToggle;
 
-const Row = memo(function Row({ row, environments, current, href, onToggle }: RowProps) {
+const Row = memo(function Row({ row, index, measure, environments, current, href, onToggle }: RowProps) {
   const { feature } = row;
   const state = row.states[current];
   return (
-    <Table.Tr>
+    // aria-rowindex: a screen reader says "row 412 of 1001" although only the rows near the
+    // window are drawn (the header row is row 1).
+    <Table.Tr ref={measure} data-index={index} aria-rowindex={index + 2} className={index % 2 === 1 ? classes.odd : undefined}>
       <Table.Th scope="row" className={classes.name}>
         <Anchor component={Link} to={href} fw={600} size="sm">
           {feature.name}
@@ -96,13 +104,53 @@ const Row = memo(function Row({ row, environments, current, href, onToggle }: Ro
   );
 }, sameRow);
 
-/** One row per feature, its state in every environment side by side. */
+/** A first guess at a row's height (px) before it is measured: a name and a line of badges. */
+const ESTIMATED_ROW_HEIGHT = 52;
+/**
+ * Rows drawn beyond each edge of the window. Tab from the last drawn switch moves focus to a row
+ * in this margin, the browser scrolls it into view, and the rows after it are drawn: the whole
+ * table stays reachable by keyboard.
+ */
+const OVERSCAN = 12;
+
+/**
+ * One row per feature, its state in every environment side by side. Only the rows near the
+ * window are in the page (a 1,000-flag project would otherwise mount thousands of switches);
+ * spacer rows keep the scroll height of the whole table, so the page scrolls as if every row
+ * were there, and the table's aria-rowcount says how many there are.
+ */
 export function FlagsTable({ rows, environments, current, hrefOf, onToggle }: { rows: FlagRow[]; environments: Environment[]; current: number; hrefOf: (feature: Feature) => string; onToggle: ToggleHandler }) {
+  const body = useRef<HTMLTableSectionElement>(null);
+  // Where the rows start in the page: the virtualiser counts the window's scroll from there.
+  const [scrollMargin, setScrollMargin] = useState(0);
+  useLayoutEffect(() => {
+    const measure = () => {
+      const top = body.current ? body.current.getBoundingClientRect().top + window.scrollY : 0;
+      setScrollMargin((before) => (Math.abs(before - top) < 1 ? before : top));
+    };
+    measure();
+    window.addEventListener('resize', measure);
+    return () => window.removeEventListener('resize', measure);
+  });
+  const virtualizer = useWindowVirtualizer({
+    count: rows.length,
+    estimateSize: () => ESTIMATED_ROW_HEIGHT,
+    overscan: OVERSCAN,
+    scrollMargin,
+    getItemKey: (index) => rows[index]?.feature.id ?? index,
+  });
+  const drawn = virtualizer.getVirtualItems();
+  const first = drawn[0];
+  const last = drawn.at(-1);
+  const above = first ? first.start - scrollMargin : 0;
+  const below = last ? virtualizer.getTotalSize() - (last.end - scrollMargin) : 0;
+  const columns = environments.length + 2;
+
   return (
     <Table.ScrollContainer minWidth={600}>
-      <Table striped highlightOnHover verticalSpacing={6} aria-label="Flags">
+      <Table highlightOnHover verticalSpacing={6} aria-label="Flags" aria-rowcount={rows.length + 1}>
         <Table.Thead>
-          <Table.Tr>
+          <Table.Tr aria-rowindex={1}>
             <Table.Th scope="col">Flag</Table.Th>
             {environments.map((environment) => (
               <Table.Th scope="col" key={environment.id}>
@@ -118,12 +166,35 @@ export function FlagsTable({ rows, environments, current, hrefOf, onToggle }: { 
             <Table.Th scope="col">Value in {environments[current]?.name ?? 'this environment'}</Table.Th>
           </Table.Tr>
         </Table.Thead>
-        <Table.Tbody>
-          {rows.map((row) => (
-            <Row key={row.feature.id} row={row} environments={environments} current={current} href={hrefOf(row.feature)} onToggle={onToggle} />
-          ))}
+        <Table.Tbody ref={body}>
+          {above > 0 && <Spacer height={above} columns={columns} />}
+          {drawn.map((item) => {
+            const row = rows[item.index] as FlagRow;
+            return (
+              <Row
+                key={item.key}
+                row={row}
+                index={item.index}
+                measure={virtualizer.measureElement}
+                environments={environments}
+                current={current}
+                href={hrefOf(row.feature)}
+                onToggle={onToggle}
+              />
+            );
+          })}
+          {below > 0 && <Spacer height={below} columns={columns} />}
         </Table.Tbody>
       </Table>
     </Table.ScrollContainer>
+  );
+}
+
+/** The height of the rows not drawn, so the page keeps the scroll height of the whole table. */
+function Spacer({ height, columns }: { height: number; columns: number }) {
+  return (
+    <tr aria-hidden="true" className={classes.spacer}>
+      <td colSpan={columns} style={{ height }} />
+    </tr>
   );
 }
