@@ -2,7 +2,7 @@ import { cpSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AssetHashType, BOOTSTRAP_QUALIFIER_CONTEXT, DefaultStackSynthesizer, DockerImage, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { AssetHashType, BOOTSTRAP_QUALIFIER_CONTEXT, DefaultStackSynthesizer, DockerImage, Lazy, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import {
   AllowedMethods,
   type BehaviorOptions,
@@ -20,7 +20,7 @@ import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, CacheControl, type ISource, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
-import { DASHBOARD_CSP } from '../dashboard/csp.js';
+import { dashboardCsp } from '../dashboard/csp.js';
 import { pageRoutingSource } from '../dashboard/page-routing.js';
 import { securityHeaders } from './edge.js';
 import { accountUniqueName } from './names.js';
@@ -54,6 +54,7 @@ export class VexillaDashboard extends Construct {
   readonly pageRouting: CloudFrontFunction;
   /** The distribution's default behaviour (give it to `VexillaEdge` as `site`). */
   readonly behavior: BehaviorOptions;
+  private readonly signInOrigins: string[] = [];
 
   constructor(scope: Construct, id: string, props: VexillaDashboardProps = {}) {
     super(scope, id);
@@ -75,7 +76,8 @@ export class VexillaDashboard extends Construct {
     this.responseHeadersPolicy = new ResponseHeadersPolicy(this, 'SecurityHeaders', {
       responseHeadersPolicyName: accountUniqueName(this, 'dashboard-headers'),
       comment: 'Vexilla dashboard: strict CSP (dashboard/csp.ts) and security headers',
-      securityHeadersBehavior: securityHeaders(DASHBOARD_CSP),
+      // Resolved at synth, once the identity provider's origins are known (allowSignInFrom).
+      securityHeadersBehavior: securityHeaders(Lazy.string({ produce: () => dashboardCsp(this.signInOrigins, { literal: this.signInOrigins.every((origin) => !Token.isUnresolved(origin)) }) })),
     });
     this.pageRouting = new CloudFrontFunction(this, 'PageRouting', {
       comment: 'Vexilla dashboard: page paths answer index.html (the SPA routes in the browser)',
@@ -121,6 +123,14 @@ export class VexillaDashboard extends Construct {
     // The page only after the assets it names are in place.
     page.node.addDependency(assets);
     this.acknowledgeFindings();
+  }
+
+  /**
+   * Lets the dashboard fetch from the identity provider: `origins` (`https://host`, CDK tokens
+   * allowed) join the CSP's connect-src, and nothing broader.
+   */
+  allowSignInFrom(origins: readonly string[]): void {
+    this.signInOrigins.push(...origins);
   }
 
   private acknowledgeFindings(): void {

@@ -33,6 +33,12 @@ export interface ExternalIssuer {
   readonly groupsClaim?: string;
   /** Treat every email the issuer asserts as verified (for issuers that never send `email_verified`, such as Entra ID). @default false */
   readonly trustEmail?: boolean;
+  /**
+   * Other origins the dashboard must fetch from, when the issuer's discovery document puts its
+   * token endpoint on another host (Google's is `https://oauth2.googleapis.com`). They join the
+   * dashboard's Content-Security-Policy (connect-src). @default - the issuer's own origin only
+   */
+  readonly tokenEndpointOrigins?: readonly string[];
 }
 
 /** A SAML 2.0 identity provider (Okta, Entra ID, Google Workspace, ADFS) that Cognito federates. */
@@ -110,6 +116,11 @@ export class VexillaIdentity extends Construct {
   readonly invitationPool?: IUserPool;
   /** The hosted sign-in page's base URL (`https://<prefix>.auth.<region>.amazoncognito.com`), when there is a pool. */
   readonly hostedUrl?: string;
+  /**
+   * The origins the dashboard fetches from to sign people in (the issuer's discovery document,
+   * the token endpoint): what its Content-Security-Policy allows in connect-src, and no more.
+   */
+  readonly browserOrigins: string[];
 
   constructor(scope: Construct, id: string, props: VexillaIdentityProps) {
     super(scope, id);
@@ -123,6 +134,7 @@ export class VexillaIdentity extends Construct {
         ...(external.groupsClaim ? { groupsClaim: external.groupsClaim } : {}),
         ...(external.trustEmail ? { trustEmail: true } : {}),
       };
+      this.browserOrigins = [new URL(external.issuer).origin, ...(external.tokenEndpointOrigins ?? [])];
       return;
     }
 
@@ -228,6 +240,11 @@ export class VexillaIdentity extends Construct {
       ...(props.saml ? { trustEmail: true } : {}),
       endSessionEndpoint: `${this.hostedUrl}/logout`,
     };
+    // Discovery at the issuer (cognito-idp), the token endpoint on the hosted domain
+    // (docs.aws.amazon.com/cognito/latest/developerguide/token-endpoint.html). The domain is
+    // built from its prefix, as UserPoolDomain.baseUrl() builds it, not referenced: the pool's
+    // invitation email names the distribution, whose headers policy holds these origins.
+    this.browserOrigins = [`https://cognito-idp.${stack.region}.${stack.urlSuffix}`, `https://${domainPrefix}.auth.${stack.region}.amazoncognito.com`];
 
     if (!threatProtection && !props.existingUserPoolId) {
       Validations.of(pool).acknowledge({
@@ -276,6 +293,10 @@ function validate(props: VexillaIdentityProps): void {
     if (value !== undefined && !Token.isUnresolved(value) && !/^https:\/\/[^\s/]+/.test(value)) throw new Error(`VexillaIdentity: ${what} must be an https URL, got '${value}'.`);
   };
   https(props.externalIssuer?.issuer, 'the external issuer');
+  if (props.externalIssuer && Token.isUnresolved(props.externalIssuer.issuer)) throw new Error('VexillaIdentity: the external issuer must be known at synth (the dashboard\'s Content-Security-Policy names its origin).');
+  for (const origin of props.externalIssuer?.tokenEndpointOrigins ?? []) {
+    if (Token.isUnresolved(origin) || !/^https:\/\/[a-z0-9.-]+(?::\d{1,5})?$/i.test(origin)) throw new Error(`VexillaIdentity: a token endpoint origin must be an https origin (no path), got '${origin}'.`);
+  }
   https(props.saml?.metadataUrl, 'the SAML metadata URL');
   https(props.oidcFederation?.issuer, 'the federated OIDC issuer');
   if (props.oidcFederation && !Token.isUnresolved(props.oidcFederation.clientSecretArn) && !/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/.test(props.oidcFederation.clientSecretArn)) {

@@ -219,6 +219,7 @@ export class VexillaService extends Construct {
     // The dashboard is served by the distribution: at the custom domain when there is one, and at its own name.
     const appUrls = [...new Set([this.edge.url, `https://${this.edge.distribution.distributionDomainName}`])];
     this.identity = new VexillaIdentity(this, 'Identity', { ...props.identity, appUrls, retain });
+    this.dashboard.allowSignInFrom(this.identity.browserOrigins);
     this.events = new VexillaEvents(this, 'Events', { table: this.data.table, functions: this.functions.functions, retain, webhookMaxConcurrency: props.webhookMaxConcurrency });
     this.scheduler = new VexillaScheduler(this, 'Scheduler', { applyFunction: this.functions.get('apply-scheduled-change'), retain });
     this.jobs = new VexillaJobs(this, 'Jobs', { runner: this.functions.get('job-runner'), retain });

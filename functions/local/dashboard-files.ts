@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
-import { DASHBOARD_SECURITY_HEADERS } from '../../dashboard/csp.js';
+import { dashboardSecurityHeaders } from '../../dashboard/csp.js';
 import { isBuiltFile } from '../../dashboard/page-routing.js';
 // Paths that belong to the APIs (CloudFront sends them to API Gateway, not to the bucket).
 import { apiPathPrefixes } from '../http/routes.js';
@@ -33,7 +33,9 @@ export interface StaticAnswer {
 
 const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Vexilla</title></head><body><main><h1>The dashboard is not built yet</h1><p>Run <code>npm run build</code>, then reload this page. The APIs are up: /admin/v1, /api/v1, /ofrep/v1.</p></main></body></html>`;
 
-export function dashboardFiles(root: string) {
+/** `signInOrigins`: the identity provider's origins the dashboard fetches from (its CSP's connect-src). */
+export function dashboardFiles(root: string, signInOrigins: readonly string[] = []) {
+  const DASHBOARD_SECURITY_HEADERS = dashboardSecurityHeaders(signInOrigins);
   const base = resolve(root);
   const built = () => existsSync(join(base, 'index.html'));
 

@@ -150,7 +150,7 @@ function banner(config: LocalConfig, details: { storage: string; dynamoEndpoint:
     '',
     'Vexilla is running locally.',
     '',
-    `  ${label('Dashboard')}${config.apiUrl}/${details.dashboardBuilt ? ' (sign in with the admin token)' : ' (not built yet: run npm run build, then reload)'}`,
+    `  ${label('Dashboard')}${config.apiUrl}/${details.dashboardBuilt ? (config.signIn ? ` (Sign in with the local identity provider as ${config.signIn.demoEmail}, or with the admin token)` : ' (sign in with the admin token)') : ' (not built yet: run npm run build, then reload)'}`,
     `  ${label('Admin API')}${config.apiUrl}/admin/v1`,
     `  ${label('SDK APIs')}${config.apiUrl}/api/v1/ (Flagsmith SDKs), ${config.apiUrl}/ofrep/v1/ (OpenFeature)`,
     `  ${label('Admin token')}${config.adminToken}`,

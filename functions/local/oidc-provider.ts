@@ -218,7 +218,10 @@ export async function startLocalOidcProvider(options: LocalOidcProviderOptions):
 <label for="groups">Groups (optional, comma-separated)</label><input id="groups" name="groups" type="text">
 <button type="submit">Sign in</button></form>
 <p class="note">Local identity provider: no passwords. ${options.anyEmail ? 'Any address signs in as a verified user.' : `Known users: ${known.map((user) => escapeHtml(user.email)).join(', ')}.`}</p>`;
-      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'", 'cache-control': 'no-store' });
+      // The form's answer redirects on to the dashboard's callback, and browsers hold every hop
+      // of a form's redirects to form-action: the dashboard's origins are allowed, nothing else.
+      const formAction = ["'self'", ...origins].join(' ');
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; form-action ${formAction}`, 'cache-control': 'no-store' });
       response.end(page('Sign in to Vexilla', body));
       return;
     }

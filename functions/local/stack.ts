@@ -20,6 +20,7 @@ import { EnvironmentCache } from '../http/sdk/environment-cache.js';
 import { documentClient } from '../shared/dynamodb.js';
 import { logger } from '../shared/logger.js';
 import { localDynamoClientConfig } from './dynamodb-local.js';
+import { originOf } from '../../dashboard/csp.js';
 import { dashboardFiles } from './dashboard-files.js';
 import { EdgeCache, type EdgeTtl } from './edge-cache.js';
 import { LocalEdgeInvalidator } from './edge-invalidator.js';
@@ -113,7 +114,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     functions: localFunctions(deps, { environmentCache, ...(options.adminApi ? { adminApi: options.adminApi } : {}) }),
     // The same edge caching as CloudFront in production, stale-if-error included.
     edge,
-    ...(options.dashboardDir ? { files: dashboardFiles(options.dashboardDir) } : {}),
+    // The dashboard may fetch from the identity provider (discovery, token endpoint): its origin joins connect-src.
+    ...(options.dashboardDir ? { files: dashboardFiles(options.dashboardDir, options.adminApi?.signIn ? [originOf(options.adminApi.signIn.issuer)] : []) } : {}),
     ...(options.onRequest ? { onRequest: options.onRequest } : {}),
   });
 

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { CachePolicy } from 'aws-cdk-lib/aws-cloudfront';
 import { describe, expect, it } from 'vitest';
 import { DASHBOARD_CSP } from '../../dashboard/csp.js';
@@ -13,6 +13,21 @@ import { logicalIdOf, synthVexilla } from './synth.js';
 const { stack, template } = synthVexilla(undefined, { bundle: false });
 const dashboard = stack.service.dashboard;
 const bucketId = logicalIdOf(dashboard.bucket);
+/** The dashboard's CSP as the template has it, references shown as `${LogicalId}` / `${AWS::Region}`. */
+function cspIn(each: Template): string {
+  const policy = Object.values(each.findResources('AWS::CloudFront::ResponseHeadersPolicy')).find((candidate) => String(candidate.Properties.ResponseHeadersPolicyConfig.Comment).includes('dashboard'));
+  const value: unknown = policy?.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig.ContentSecurityPolicy.ContentSecurityPolicy;
+  return flat(value);
+}
+/** A CloudFormation value as text: references as `${Name}`, other intrinsics as their JSON. */
+function flat(part: unknown): string {
+  if (typeof part === 'string') return part;
+  const object = part as { 'Fn::Join'?: [string, unknown[]]; Ref?: string };
+  if (object.Ref) return `\${${object.Ref}}`;
+  if (object['Fn::Join']) return object['Fn::Join'][1].map(flat).join(object['Fn::Join'][0]);
+  return JSON.stringify(part);
+}
+const connectSrc = (each: Template) => cspIn(each).split('; ').find((directive) => directive.startsWith('connect-src '))?.split(' ').slice(1);
 const distribution = () => Object.values(template.findResources('AWS::CloudFront::Distribution'))[0]?.Properties.DistributionConfig;
 const originIdOf = (pattern: string | undefined) => {
   const config = distribution();
@@ -72,14 +87,37 @@ describe('the dashboard at the edge', () => {
     template.hasResourceProperties('AWS::CloudFront::ResponseHeadersPolicy', {
       ResponseHeadersPolicyConfig: {
         SecurityHeadersConfig: {
-          ContentSecurityPolicy: { ContentSecurityPolicy: DASHBOARD_CSP, Override: true },
+          ContentSecurityPolicy: { ContentSecurityPolicy: Match.anyValue(), Override: true },
           StrictTransportSecurity: Match.objectLike({ Override: true, IncludeSubdomains: true }),
           FrameOptions: { FrameOption: 'DENY', Override: true },
           ContentTypeOptions: { Override: true },
         },
       },
     });
+    // Every directive but connect-src is exactly the local stack's (dashboard/csp.ts).
+    const directives = (policy: string) => policy.split('; ').filter((directive) => !directive.startsWith('connect-src'));
+    expect(directives(cspIn(template))).toEqual(directives(DASHBOARD_CSP));
     expect(distribution().DefaultCacheBehavior.ResponseHeadersPolicyId).toEqual({ Ref: logicalIdOf(dashboard.responseHeadersPolicy) });
+  });
+
+  it("lets the browser fetch from the Cognito issuer and its hosted domain to sign in, and from nowhere else", () => {
+    // Discovery at cognito-idp.<region>, the token endpoint on the pool's hosted domain, whose name
+    // is the one the domain resource declares.
+    const [self, issuer, hosted] = connectSrc(template) ?? [];
+    expect([self, issuer]).toEqual(["'self'", 'https://cognito-idp.${AWS::Region}.${AWS::URLSuffix}']);
+    const domain = Object.values(template.findResources('AWS::Cognito::UserPoolDomain'))[0]?.Properties.Domain;
+    expect(hosted).toBe(`https://${flat(domain)}.auth.\${AWS::Region}.amazoncognito.com`);
+    expect(connectSrc(template)).toHaveLength(3);
+    const prefixed = synthVexilla({ identity: { domainPrefix: 'acme-flags' } }, { bundle: false });
+    expect(connectSrc(prefixed.template)?.[2]).toBe('https://acme-flags.auth.${AWS::Region}.amazoncognito.com');
+  });
+
+  it("with the customer's own issuer, lets the browser fetch from that issuer's origin only (and a token endpoint's, when named)", () => {
+    const own = synthVexilla({ identity: { externalIssuer: { issuer: 'https://acme.okta.com/oauth2/default', clientId: 'vexilla' } } }, { bundle: false });
+    expect(connectSrc(own.template)).toEqual(["'self'", 'https://acme.okta.com']);
+    const google = synthVexilla({ identity: { externalIssuer: { issuer: 'https://accounts.google.com', clientId: 'vexilla', tokenEndpointOrigins: ['https://oauth2.googleapis.com'] } } }, { bundle: false });
+    expect(connectSrc(google.template)).toEqual(["'self'", 'https://accounts.google.com', 'https://oauth2.googleapis.com']);
+    expect(() => synthVexilla({ identity: { externalIssuer: { issuer: 'https://accounts.google.com', clientId: 'vexilla', tokenEndpointOrigins: ['https://*.googleapis.com'] } } }, { bundle: false })).toThrow(/https origin/);
   });
 
   it('answers page paths with index.html and leaves files alone (the CloudFront Function)', () => {

@@ -4,7 +4,7 @@
  * which carries the API's `{statusCode, error, message, details}`; a 401 ends the session.
  */
 import createClient, { type Middleware } from 'openapi-fetch';
-import { authorization, signOut } from '../lib/auth';
+import { authorization, bearer, signOut } from '../lib/auth';
 import type { components, operations, paths } from './schema.gen';
 
 export type Schemas = components['schemas'];
@@ -35,15 +35,24 @@ export class ApiError extends Error {
   }
 }
 
+/** Dispatched on window when an answer suggests the caller's access changed. */
+export const ACCESS_CHANGED = 'vexilla:access-changed';
+
 const auth: Middleware = {
-  onRequest({ request }) {
-    const header = authorization();
+  async onRequest({ request }) {
+    // A person's ID token is renewed here shortly before it expires.
+    const header = await bearer();
     if (header) request.headers.set('authorization', header);
     return request;
   },
-  onResponse({ response }) {
-    // The token was revoked or is unknown: back to sign-in (the router watches the session).
-    if (response.status === 401 && authorization()) signOut();
+  onResponse({ request, response }) {
+    // The credential was revoked, is unknown or expired: back to sign-in (the router watches the
+    // session), saying why. Only if it is still the one this request sent.
+    const sent = request.headers.get('authorization');
+    if (response.status === 401 && sent && sent === authorization()) signOut('You were signed out: the API no longer accepts this sign-in. Sign in again.');
+    // A person removed from an organisation (or given fewer roles) meets 403s and 404s: the shell
+    // asks again who they are and says so.
+    if ((response.status === 403 || response.status === 404) && sent) window.dispatchEvent(new Event(ACCESS_CHANGED));
     return response;
   },
 };

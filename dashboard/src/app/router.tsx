@@ -3,6 +3,7 @@
  * splitting): the shell's initial JavaScript stays small however many pages there are.
  */
 import { createBrowserRouter, Navigate, RouterProvider, type RouteObject, useLocation } from 'react-router';
+import { MembershipGate } from '../features/auth/components/user-menu';
 import { useSession } from '../lib/auth';
 import { HomeRoute } from './home';
 import { NotFound } from './not-found';
@@ -42,6 +43,8 @@ const scopedRoutes: RouteObject[] = [
 
 const router = createBrowserRouter([
   { path: '/sign-in', ...page(() => import('../features/auth/routes/sign-in')) },
+  // DASHBOARD_CALLBACK_PATH (functions/domain/sign-in.ts): registered with the identity provider.
+  { path: '/auth/callback', ...page(() => import('../features/auth/routes/callback')) },
   {
     path: '/',
     element: (
@@ -54,7 +57,9 @@ const router = createBrowserRouter([
     path: '/o/:orgId/p/:projectId/e/:envId',
     element: (
       <RequireSession>
-        <Shell />
+        <MembershipGate>
+          <Shell />
+        </MembershipGate>
       </RequireSession>
     ),
     children: scopedRoutes,

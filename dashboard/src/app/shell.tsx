@@ -5,7 +5,7 @@ import { lazy, Suspense, useEffect, useState } from 'react';
 import { NavLink as RouterNavLink, Outlet, useLocation, useNavigate, useNavigation } from 'react-router';
 import { environmentsQuery, projectsQuery } from '../api/queries';
 import { Loading } from '../components/loading';
-import { signOut } from '../lib/auth';
+import { UserMenu, useSignOut } from '../features/auth/components/user-menu';
 import { paths, type Scope, scopePath, useScope } from '../lib/scope';
 import classes from './shell.module.css';
 
@@ -33,6 +33,7 @@ export function Shell() {
   const location = useLocation();
   const navigation = useNavigation();
   const queryClient = useQueryClient();
+  const signOut = useSignOut();
   const projects = useQuery(projectsQuery(scope.orgId));
   const [palette, setPalette] = useState<'closed' | 'opening' | 'loaded'>('closed');
   const openPalette = () => setPalette((state) => (state === 'closed' ? 'opening' : state));
@@ -90,14 +91,8 @@ export function Shell() {
                 Ctrl K
               </Kbd>
             </Button>
-            <Button
-              variant="subtle"
-              size="xs"
-              onClick={() => {
-                signOut();
-                navigate('/sign-in', { replace: true });
-              }}
-            >
+            <UserMenu orgId={scope.orgId} />
+            <Button variant="subtle" size="xs" onClick={signOut}>
               Sign out
             </Button>
           </Group>

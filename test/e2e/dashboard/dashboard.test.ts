@@ -92,7 +92,7 @@ async function flip(toggle: ReturnType<Page['locator']>) {
 async function signIn(token: string) {
   await page.goto(`${dev.config.apiUrl}/`);
   await page.getByLabel('Admin token').fill(token);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByRole('heading', { level: 1, name: 'Flags' }).waitFor();
 }
 
@@ -181,7 +181,7 @@ describe('the dashboard', () => {
     await page.keyboard.press('Enter');
     await expect.poll(() => page.getByText('This token was not accepted').isVisible(), WAIT).toBe(true);
     await page.getByLabel('Admin token').fill(dev.config.adminToken);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     // Back where the deep link pointed.
     await page.getByRole('heading', { level: 1, name: 'Flags' }).waitFor();
     expect(new URL(page.url()).pathname).toBe(`${scopePath()}/flags`);

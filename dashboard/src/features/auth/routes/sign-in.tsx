@@ -1,7 +1,8 @@
-import { Button, Container, Paper, PasswordInput, Stack, Text, Title } from '@mantine/core';
+import { Alert, Button, Container, Divider, Paper, PasswordInput, Stack, Text, Title } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
-import { signIn } from '../../../lib/auth';
+import { beginSignIn, loadSignInConfig, providerName, signIn, takeSignOutNotice } from '../../../lib/auth';
 
 /** Only paths inside the dashboard: `next` comes from the URL and must not send people elsewhere. */
 const safeNext = (next: string | null) => (next && next.startsWith('/') && !next.startsWith('//') ? next : '/');
@@ -10,11 +11,28 @@ export default function SignInRoute() {
   const [token, setToken] = useState('');
   const [error, setError] = useState<string>();
   const [checking, setChecking] = useState(false);
+  const [redirecting, setRedirecting] = useState(false);
+  const [providerError, setProviderError] = useState<string>();
+  // Why the last session ended (expired, refused), said once.
+  const [notice] = useState(takeSignOutNotice);
   const [params] = useSearchParams();
   const navigate = useNavigate();
+  const config = useQuery({ queryKey: ['sign-in-config'], queryFn: loadSignInConfig, staleTime: Infinity });
   useEffect(() => {
     document.title = 'Sign in · Vexilla';
   }, []);
+
+  const withProvider = async () => {
+    if (!config.data) return;
+    setRedirecting(true);
+    setProviderError(undefined);
+    try {
+      await beginSignIn(config.data, safeNext(params.get('next')));
+    } catch (failure) {
+      setRedirecting(false);
+      setProviderError(`The identity provider could not be reached: ${(failure as Error).message}`);
+    }
+  };
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -41,6 +59,26 @@ export default function SignInRoute() {
         <Title order={1} ta="center">
           Sign in to Vexilla
         </Title>
+        {notice && (
+          <Alert color="yellow" variant="light" role="status" title="Signed out">
+            {notice}
+          </Alert>
+        )}
+        {config.data && (
+          <Paper withBorder p="lg" radius="md">
+            <Stack>
+              <Button size="md" onClick={withProvider} loading={redirecting}>
+                Sign in with {providerName(config.data.issuer)}
+              </Button>
+              {providerError && (
+                <Text c="red.8" size="sm" role="alert">
+                  {providerError}
+                </Text>
+              )}
+            </Stack>
+          </Paper>
+        )}
+        {config.data && <Divider label="or, for machine users" labelPosition="center" />}
         <Paper withBorder p="lg" radius="md" component="form" onSubmit={submit} noValidate>
           <Stack>
             <PasswordInput
@@ -51,15 +89,17 @@ export default function SignInRoute() {
               error={error}
               autoComplete="off"
               data-autofocus
-              autoFocus
+              autoFocus={!config.data}
             />
-            <Button type="submit" loading={checking}>
+            <Button type="submit" loading={checking} variant={config.data ? 'default' : 'filled'}>
               Sign in
             </Button>
           </Stack>
         </Paper>
         <Text size="sm" c="dimmed" ta="center">
-          Running locally? The token is in .vexilla/local.json and printed by npm run dev.
+          {config.data && providerName(config.data.issuer) === 'the local identity provider'
+            ? 'Running locally? Sign in as demo@example.com (no password); the admin token is in .vexilla/local.json.'
+            : 'Running locally? The token is in .vexilla/local.json and printed by npm run dev.'}
         </Text>
       </Stack>
     </Container>
