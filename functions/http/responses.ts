@@ -122,9 +122,17 @@ export const feature = z
     tags: z.array(z.string()),
     description: z.string(),
     owner: z.string().nullable(),
+    prerequisites: z
+      .array(z.object({ featureName: z.string(), variant: z.string().optional(), value: z.union([z.string(), z.number(), z.boolean()]).optional() }))
+      .optional()
+      .describe('Features that must be on for the same identity; absent or empty: none.'),
     ...stamped,
   })
   .register(registry, { id: 'Feature' }) satisfies z.ZodType<Feature>;
+/** Create and update answer the feature with what Flagsmith-format documents cannot say exactly about its prerequisites. */
+const featureWithWarnings = feature
+  .extend({ warnings: z.array(z.string()).describe('What Flagsmith-format documents cannot say exactly about its prerequisites; empty when all is exact.') })
+  .register(registry, { id: 'FeatureWithWarnings' });
 const stateContent = { enabled: z.boolean(), value: json, weights: z.record(z.string(), z.number()) };
 const featureStateContent = z.object(stateContent);
 export const featureState = z
@@ -237,8 +245,8 @@ export const changeRequest = z
     description: z.string(),
     changes: z.array(proposedChange),
     author: actorRef,
-    approvals: z.array(z.object({ tokenId: z.string(), name: z.string(), at: z.string() })),
-    comments: z.array(z.object({ id: z.string(), tokenId: z.string(), name: z.string(), at: z.string(), text: z.string() })),
+    approvals: z.array(actorRef.extend({ at: z.string() })),
+    comments: z.array(actorRef.extend({ id: z.string(), at: z.string(), text: z.string() })),
     status: z.enum(['open', 'applied', 'closed']),
     appliedAt: z.string().optional(),
     appliedBy: z.string().optional(),
@@ -349,9 +357,9 @@ export const responses: Record<string, z.ZodType> = {
   listEnvironments: page(environment),
   createEnvironment: z.object({ environment, clientKey: z.string().describe('Shown once.') }),
   listFeatures: page(feature),
-  createFeature: feature,
+  createFeature: featureWithWarnings,
   getFeature: feature,
-  updateFeature: feature,
+  updateFeature: featureWithWarnings,
   listStaleFeatures: staleFeatures,
   listSegments: page(segment),
   createSegment: segment,

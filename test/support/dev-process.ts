@@ -33,14 +33,27 @@ export interface DevProcess {
   kill(): void;
 }
 
+/**
+ * A free port below Linux's ephemeral range (32768-60999): the kernel hands ports of that range
+ * to every `listen(0)` and outgoing connection, so a port picked there can be taken before a test
+ * listens on it, or between a stop and a restart on the same port. Below it, only someone who
+ * names the port can take it.
+ */
+const PICK_FROM = 20_000;
+const PICK_TO = 32_767;
+
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  for (;;) {
+    const port = PICK_FROM + Math.floor(Math.random() * (PICK_TO - PICK_FROM + 1));
+    if (await isFree(port)) return port;
+  }
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 

@@ -1266,8 +1266,18 @@ export interface components {
             appliedBy?: string;
             approvals: {
                 at: string;
+                /** @description A person's email address, as the identity provider gave it. */
+                email?: string;
                 name: string;
+                /** @description A person's subject (sub) at the identity provider. */
+                subject?: string;
+                /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
                 tokenId: string;
+                /**
+                 * @description An admin token (a machine user) or a person signed in through the identity provider.
+                 * @enum {string}
+                 */
+                type?: "token" | "user";
             }[];
             author: {
                 /** @description A person's email address, as the identity provider gave it. */
@@ -1286,10 +1296,20 @@ export interface components {
             changes: components["schemas"]["ProposedChange"][];
             comments: {
                 at: string;
+                /** @description A person's email address, as the identity provider gave it. */
+                email?: string;
                 id: string;
                 name: string;
+                /** @description A person's subject (sub) at the identity provider. */
+                subject?: string;
                 text: string;
+                /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
                 tokenId: string;
+                /**
+                 * @description An admin token (a machine user) or a person signed in through the identity provider.
+                 * @enum {string}
+                 */
+                type?: "token" | "user";
             }[];
             createdAt: string;
             description: string;
@@ -1396,6 +1416,12 @@ export interface components {
             }[];
             orgId: string;
             owner: string | null;
+            /** @description Features that must be on for the same identity; absent or empty: none. */
+            prerequisites?: {
+                featureName: string;
+                value?: string | number | boolean;
+                variant?: string;
+            }[];
             projectId: string;
             tags: string[];
             /** @constant */
@@ -1439,6 +1465,41 @@ export interface components {
             weights: {
                 [key: string]: number;
             };
+        };
+        FeatureWithWarnings: {
+            createdAt: string;
+            defaultEnabled: boolean;
+            description: string;
+            id: string;
+            initialValue: components["schemas"]["JsonValue"];
+            /** @enum {string} */
+            kind: "STANDARD" | "MULTIVARIATE";
+            name: string;
+            numericId: number;
+            options: {
+                defaultWeight: number;
+                id: string;
+                numericId: number;
+                value: components["schemas"]["JsonValue"];
+            }[];
+            orgId: string;
+            owner: string | null;
+            /** @description Features that must be on for the same identity; absent or empty: none. */
+            prerequisites?: {
+                featureName: string;
+                value?: string | number | boolean;
+                variant?: string;
+            }[];
+            projectId: string;
+            tags: string[];
+            /** @constant */
+            type: "feature";
+            updatedAt: string;
+            /** @enum {string} */
+            valueType: "string" | "number" | "boolean" | "json";
+            version: number;
+            /** @description What Flagsmith-format documents cannot say exactly about its prerequisites; empty when all is exact. */
+            warnings: string[];
         };
         Identity: {
             createdAt: string;
@@ -11272,7 +11333,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Feature"];
+                    "application/json": components["schemas"]["FeatureWithWarnings"];
                 };
             };
             /** @description Malformed request (bad JSON, bad cursor) */
@@ -11581,7 +11642,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Feature"];
+                    "application/json": components["schemas"]["FeatureWithWarnings"];
                 };
             };
             /** @description Malformed request (bad JSON, bad cursor) */
