@@ -23,6 +23,7 @@ import type {
   ScheduledChange,
   Segment,
   SegmentOverride,
+  Tenant,
   TenantOverride,
 } from '../domain/entities.js';
 import type { ExplainedIdentity } from '../domain/use-cases/explain-identity.js';
@@ -176,6 +177,17 @@ export const segmentOverride = z
 export const tenantOverride = z
   .object({ type: z.literal('tenant-override'), tenantId: z.string(), ...overrideScope })
   .register(registry, { id: 'TenantOverride' }) satisfies z.ZodType<TenantOverride>;
+export const tenant = z
+  .object({
+    type: z.literal('tenant'),
+    orgId: z.string(),
+    projectId: z.string(),
+    key: z.string(),
+    name: z.string(),
+    traits: z.record(z.string(), traitValueSchema).describe('Read by segment conditions as property `tenant.<trait>`.'),
+    ...stamped,
+  })
+  .register(registry, { id: 'Tenant' }) satisfies z.ZodType<Tenant>;
 export const identityOverride = z
   .object({ type: z.literal('identity-override'), identifier: z.string(), ...overrideScope })
   .register(registry, { id: 'IdentityOverride' }) satisfies z.ZodType<IdentityOverride>;
@@ -355,6 +367,9 @@ export const responses: Record<string, z.ZodType> = {
   createSegment: segment,
   getSegment: segment,
   updateSegment: segment,
+  listTenants: page(tenant),
+  getTenant: tenant,
+  putTenant: tenant,
   getEnvironment: environment,
   updateEnvironment: environment,
   rotateClientKey: withSecret(apiKey, 'key', 'The new client key: shown once.'),
