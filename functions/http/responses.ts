@@ -10,6 +10,7 @@ import type {
   ChangeConflict,
   ChangeEvent,
   ChangeRequest,
+  DetailType,
   Environment,
   Feature,
   FeatureState,
@@ -34,6 +35,7 @@ import type { DeliveryView, WebhookView } from '../domain/use-cases/webhooks.js'
 import { actorRefSchema } from '../domain/actor-schema.js';
 import { jsonValue } from '../domain/schemas.js';
 import { ruleSchema, traitValueSchema } from '../engine/schema.js';
+import { detailTypes } from '../events/detail-types.js';
 
 /** Schemas with a name of their own: components of the OpenAPI document. */
 export const registry = z.registry<{ id: string }>();
@@ -48,21 +50,8 @@ const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), 
 const items = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
 const role = z.enum(['admin', 'editor', 'viewer']);
 const actorRef = actorRefSchema;
-const detailType = z.enum([
-  'organisation.changed',
-  'project.changed',
-  'environment.changed',
-  'api-key.changed',
-  'token.changed',
-  'feature.changed',
-  'feature-state.changed',
-  'segment.changed',
-  'identity.changed',
-  'identity-override.changed',
-  'webhook.changed',
-  'change-request.changed',
-  'schedule.changed',
-]);
+// Every detail-type the bus carries, from the event contract (one source of truth).
+const detailType = z.enum(detailTypes as [DetailType, ...DetailType[]]);
 
 export const organisation = z.object({ type: z.literal('organisation'), id: z.string(), name: z.string(), ...stamped }).register(registry, { id: 'Organisation' }) satisfies z.ZodType<Organisation>;
 export const project = z

@@ -166,7 +166,7 @@ describe('tenant traits in segment conditions', () => {
     try {
       for (let i = 0; i < 60; i++) {
         const tenant = tenants[i % tenants.length];
-        const traits = tenant === undefined ? { n: i } : { tenant: tenant as string, n: i };
+        const traits: Record<string, string | number> = tenant === undefined ? { n: i } : { tenant: tenant as string | number, n: i };
         const [viaApi, viaDocument, viaSdk] = await Promise.all([remote.getIdentityFlags(`user-${i}`, traits), local.getIdentityFlags(`user-${i}`, traits), ours.getFlags({ identifier: `user-${i}`, traits })]);
         for (const name of ['sso', 'max_seats']) {
           const expected = { name, tenant, enabled: viaApi.isFeatureEnabled(name), value: viaApi.getFeatureValue(name) };

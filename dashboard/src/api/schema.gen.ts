@@ -1238,7 +1238,7 @@ export interface components {
             at: string;
             before: unknown;
             /** @enum {string} */
-            detailType: "organisation.changed" | "project.changed" | "environment.changed" | "api-key.changed" | "token.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity.changed" | "identity-override.changed" | "webhook.changed" | "change-request.changed" | "schedule.changed";
+            detailType: "organisation.changed" | "project.changed" | "environment.changed" | "api-key.changed" | "token.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity.changed" | "identity-override.changed" | "webhook.changed" | "change-request.changed" | "schedule.changed" | "rollout.changed" | "member.changed" | "tenant.changed";
             envId?: string;
             id: string;
             orgId: string;
@@ -1700,7 +1700,7 @@ export interface components {
             description: string;
             enabled: boolean;
             envId: string;
-            events: ("organisation.changed" | "project.changed" | "environment.changed" | "api-key.changed" | "token.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity.changed" | "identity-override.changed" | "webhook.changed" | "change-request.changed" | "schedule.changed")[];
+            events: ("organisation.changed" | "project.changed" | "environment.changed" | "api-key.changed" | "token.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity.changed" | "identity-override.changed" | "webhook.changed" | "change-request.changed" | "schedule.changed" | "rollout.changed" | "member.changed" | "tenant.changed")[];
             id: string;
             orgId: string;
             projectId: string;
@@ -1716,7 +1716,7 @@ export interface components {
             createdAt: string;
             deliveredAt?: string;
             /** @enum {string} */
-            detailType: "organisation.changed" | "project.changed" | "environment.changed" | "api-key.changed" | "token.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity.changed" | "identity-override.changed" | "webhook.changed" | "change-request.changed" | "schedule.changed";
+            detailType: "organisation.changed" | "project.changed" | "environment.changed" | "api-key.changed" | "token.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity.changed" | "identity-override.changed" | "webhook.changed" | "change-request.changed" | "schedule.changed" | "rollout.changed" | "member.changed" | "tenant.changed";
             envId: string;
             eventId: string;
             expiresAt?: number;
@@ -7806,7 +7806,7 @@ export interface operations {
                         description: string;
                         enabled: boolean;
                         envId: string;
-                        events: ("organisation.changed" | "project.changed" | "environment.changed" | "api-key.changed" | "token.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity.changed" | "identity-override.changed" | "webhook.changed" | "change-request.changed" | "schedule.changed")[];
+                        events: ("organisation.changed" | "project.changed" | "environment.changed" | "api-key.changed" | "token.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity.changed" | "identity-override.changed" | "webhook.changed" | "change-request.changed" | "schedule.changed" | "rollout.changed" | "member.changed" | "tenant.changed")[];
                         id: string;
                         orgId: string;
                         projectId: string;
@@ -8317,7 +8317,7 @@ export interface operations {
                         createdAt: string;
                         deliveredAt?: string;
                         /** @enum {string} */
-                        detailType: "organisation.changed" | "project.changed" | "environment.changed" | "api-key.changed" | "token.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity.changed" | "identity-override.changed" | "webhook.changed" | "change-request.changed" | "schedule.changed";
+                        detailType: "organisation.changed" | "project.changed" | "environment.changed" | "api-key.changed" | "token.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity.changed" | "identity-override.changed" | "webhook.changed" | "change-request.changed" | "schedule.changed" | "rollout.changed" | "member.changed" | "tenant.changed";
                         envId: string;
                         eventId: string;
                         expiresAt?: number;
@@ -8532,7 +8532,7 @@ export interface operations {
                         description: string;
                         enabled: boolean;
                         envId: string;
-                        events: ("organisation.changed" | "project.changed" | "environment.changed" | "api-key.changed" | "token.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity.changed" | "identity-override.changed" | "webhook.changed" | "change-request.changed" | "schedule.changed")[];
+                        events: ("organisation.changed" | "project.changed" | "environment.changed" | "api-key.changed" | "token.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity.changed" | "identity-override.changed" | "webhook.changed" | "change-request.changed" | "schedule.changed" | "rollout.changed" | "member.changed" | "tenant.changed")[];
                         id: string;
                         orgId: string;
                         projectId: string;
