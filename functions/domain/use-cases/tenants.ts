@@ -4,7 +4,7 @@
  * as `tenant.<trait>`. Versioned, audited and evented like every other entity.
  */
 import type * as z from 'zod';
-import { readsTenantTraits } from '../../engine/index.js';
+import { type SegmentRule, tenantTraitOf } from '../../engine/index.js';
 import type { Project, Tenant } from '../entities.js';
 import { Conflict, NotFound } from '../errors.js';
 import { utf8Bytes } from '../limits.js';
@@ -24,20 +24,27 @@ export const listTenants = (deps: Deps, project: Project, query: z.infer<typeof 
   deps.store.list({ of: 'tenants', projectId: project.id, search: query.search }, { limit: query.limit, cursor: query.cursor });
 
 /**
- * What a new tenant adds to each environment document: its key in the IN list of every
- * condition on a tenant trait (a comma and the key each; nothing when no segment reads one).
+ * At most what a tenant's traits add to each environment document: its key in the IN list of
+ * every condition on a tenant trait (a comma and the key each; nothing when no segment reads one).
  */
-async function documentGrowthOfNewTenant(deps: Deps, project: Project, key: string): Promise<number> {
+async function documentGrowthOfTenant(deps: Deps, project: Project, key: string): Promise<number> {
   const segments = await deps.store.listAll({ of: 'segments', projectId: project.id });
-  const conditions = segments.filter((segment) => readsTenantTraits(segment.rules, project.tenantTraitKey)).length;
+  const conditions = segments.reduce((sum, segment) => sum + tenantConditionCount(segment.rules, project.tenantTraitKey), 0);
   return conditions * (utf8Bytes(key) + 1);
 }
+
+const tenantConditionCount = (rules: readonly SegmentRule[], traitKey: string): number =>
+  rules.reduce(
+    (sum, rule) => sum + (rule.conditions ?? []).filter((c) => c.property !== traitKey && tenantTraitOf(c.property) !== undefined).length + tenantConditionCount(rule.rules ?? [], traitKey),
+    0,
+  );
 
 /** Creates a tenant or replaces its name and traits (`version` guards against lost updates; 0: create only). */
 export async function putTenant(deps: Deps, actor: Actor, project: Project, key: string, body: z.infer<typeof schemas.putTenantBody>): Promise<Tenant> {
   const current = await deps.store.get({ type: 'tenant', projectId: project.id, key });
   const expected = expectVersion(current?.version ?? 0, body.version, `Tenant ${key}`);
-  if (!current) await ensureProjectDocumentRoom(deps, project, await documentGrowthOfNewTenant(deps, project, key));
+  // New traits may put the tenant in more IN lists (an upper bound; refused with 413 only when the documents are that full).
+  if (!current || JSON.stringify(current.traits) !== JSON.stringify(body.traits)) await ensureProjectDocumentRoom(deps, project, await documentGrowthOfTenant(deps, project, key));
   const at = isoNow(deps);
   const tenant: Tenant = {
     type: 'tenant',
