@@ -75,6 +75,16 @@ describe('the tenants API', () => {
     expect((await api.call('GET', `${L}/tenants?search=nobody`)).body.items).toEqual([]);
   });
 
+  it("are purged with their project", async () => {
+    const doomed = (await api.call('POST', `/admin/v1/organisations/${api.organisationId}/projects`, { body: { name: 'Doomed' } })).body.id;
+    for (const key of ['a', 'b', 'c']) await api.call('PUT', `/admin/v1/projects/${doomed}/tenants/${key}`, { body: { traits: { plan: 'pro' } } });
+    expect(await api.deps.store.listAll({ of: 'tenants', projectId: doomed })).toHaveLength(3);
+    expect((await api.call('DELETE', `/admin/v1/projects/${doomed}`)).status).toBe(204);
+    expect((await api.call('GET', `/admin/v1/projects/${doomed}/tenants`)).status).toBe(404);
+    await api.jobs.idle();
+    expect(await api.deps.store.listAll({ of: 'tenants', projectId: doomed })).toEqual([]);
+  });
+
   it('refuses bad keys and traits with a 422 naming the field, and writes nothing', async () => {
     const refused = async (key: string, body: unknown, field: string) => {
       const reply = await api.call('PUT', `${P}/tenants/${encodeURIComponent(key)}`, { body });
