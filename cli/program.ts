@@ -15,6 +15,7 @@ import { rolloutCommands } from './commands/rollouts.js';
 import { peopleCommands } from './commands/people.js';
 import { shellCommands } from './commands/shell.js';
 import { targetingCommands } from './commands/targeting.js';
+import { tenantCommands } from './commands/tenants.js';
 import { webhookCommands } from './commands/webhooks.js';
 import { Context, type Io } from './context.js';
 
@@ -40,6 +41,7 @@ export function buildProgram(io: Io): Command {
   peopleCommands(program);
   featuresCommands(program);
   targetingCommands(program);
+  tenantCommands(program);
   webhookCommands(program);
   governanceCommands(program);
   rolloutCommands(program);

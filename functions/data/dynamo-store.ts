@@ -40,7 +40,11 @@ const versionIs = (expected: number) => ({
   ExpressionAttributeNames: { '#version': 'version' },
   ExpressionAttributeValues: { ':expected': expected },
 });
-const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', table.timeToLiveAttribute] as const;
+/** Attributes the store adds to items (keys, expiry, search text), never part of an entity. */
+const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', table.timeToLiveAttribute, 'searchText'] as const;
+
+/** Lower-cased text a listing's `search` matches (tenants: key and name), so search ignores case. */
+const searchTextOf = (entity: Entity): Item => (entity.type === 'tenant' ? { searchText: `${entity.key}\n${entity.name}`.toLowerCase() } : {});
 
 /** An item as read, back to the entity it stores (keys dropped, user map keys unescaped). */
 export function toEntity<T>(item: Item): T {
@@ -101,8 +105,11 @@ function decodeCursor(text: string, collection: Collection, query: CollectionQue
   return cursor;
 }
 
-/** Filters the audit listing applies after the key condition. */
+/** Filters the audit and tenant listings apply after the key condition. */
 function auditFilter(collection: Collection): Pick<QueryCommandInput, 'FilterExpression' | 'ExpressionAttributeValues' | 'ExpressionAttributeNames'> {
+  if (collection.of === 'tenants' && collection.search) {
+    return { FilterExpression: 'contains(searchText, :search)', ExpressionAttributeValues: { ':search': collection.search.toLowerCase() } };
+  }
   if (collection.of !== 'audit' || !collection.filter) return {};
   const { envId, featureName, tokenId } = collection.filter;
   const clauses: string[] = [];
@@ -355,7 +362,7 @@ export class DynamoStore implements Store {
 }
 
 /** Entities are stored with their keys and user map keys escaped (item-codec.ts); exported for tests that look at raw items. */
-export const itemOf = (entity: Entity): Item => encodeValue({ ...entity, ...itemKeysOf(entity) }) as Item;
+export const itemOf = (entity: Entity): Item => encodeValue({ ...entity, ...searchTextOf(entity), ...itemKeysOf(entity) }) as Item;
 
 const keyTooLarge = (type: string) =>
   new StoreLimitExceeded('key-size', `A key of this ${type} would be longer than DynamoDB allows.`, {

@@ -6,8 +6,8 @@
  * `LIMITS.entityIdChars`), fixed prefixes, ISO times, and three kinds of user input, each
  * decided once:
  * - feature names: at most 150 ASCII characters (the `featureName` schema), kept as they are;
- * - tenant ids: at most 512 bytes (`LIMITS.tenantIdBytes`), kept as they are
- *   (`TO#<featureId>#<tenantId>` stays under 1,024);
+ * - tenant ids and tenant keys: at most 512 bytes (`LIMITS.tenantIdBytes`), kept as they are
+ *   (`TO#<featureId>#<tenantId>` and `TENANT#<key>` stay under 1,024);
  * - identifiers: Flagsmith allows 2,000 characters (up to 8,000 bytes), more than any key
  *   holds, so an identifier over `LIMITS.identifierKeyBytes` (512) is keyed by its first bytes
  *   and a SHA-256 digest ({@link identifierKey}); the item still holds the identifier itself.
@@ -98,6 +98,9 @@ export function keyOf(ref: EntityRef | EventRef): ItemKeys {
       return { pk: `ENV#${ref.envId}`, sk: `SO#${ref.featureId}#${ref.segmentId}` };
     case 'tenant-override':
       return { pk: `ENV#${ref.envId}`, sk: `TO#${ref.featureId}#${ref.tenantId}` };
+    case 'tenant':
+      // In the project's partition, by key: listed in key order, apart from features and segments.
+      return { pk: `PROJECT#${ref.projectId}`, sk: `TENANT#${ref.key}` };
     case 'identity':
       return { pk: `IDENTITY#${ref.envId}#${identifierKey(ref.identifier)}`, sk: '#META' };
     case 'identity-override':
@@ -228,6 +231,8 @@ export function queryOf(collection: Collection): CollectionQuery {
         partitions: [`ENV#${collection.envId}`],
         skPrefix: collection.featureId ? `TO#${collection.featureId}#` : 'TO#',
       };
+    case 'tenants':
+      return { partitions: [`PROJECT#${collection.projectId}`], skPrefix: 'TENANT#' };
     case 'feature-state-versions':
       return { partitions: [`FSV#${collection.envId}#${collection.featureId}`], skPrefix: 'V#', newestFirst: true };
     case 'identities':

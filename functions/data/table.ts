@@ -50,6 +50,9 @@ export const accessPatterns = {
   'organisations a directory group is let into': 'Query childrenByParent gsi1pk=GROUPRULE#<group>',
   'features of a project': 'Query pk=PROJECT#<projectId> sk begins_with FEATURE#',
   'segments of a project': 'Query pk=PROJECT#<projectId> sk begins_with SEGMENT#',
+  // searchText: the key and name lower-cased, for `?search=` (a filter on the page read).
+  'tenants of a project (by key)': 'Query pk=PROJECT#<projectId> sk begins_with TENANT#',
+  'tenant by key': 'GetItem pk=PROJECT#<projectId> sk=TENANT#<tenantKey>',
   // Keyed by feature id, not name: a feature deleted and created again starts clean.
   'feature states, segment and tenant overrides of an environment':
     'Query pk=ENV#<envId> sk begins_with FS# | SO#<featureId># | TO#<featureId>#',

@@ -297,6 +297,20 @@ export interface TenantOverride extends Stamped {
   value: JsonValue;
 }
 
+/**
+ * A tenant (one of the customer's customers), keyed by the value identities carry in the
+ * project's tenant trait (`tenantTraitKey`). Segment conditions read its traits as
+ * `tenant.<trait>` (plan, region, seats, ...).
+ */
+export interface Tenant extends Stamped {
+  type: 'tenant';
+  orgId: string;
+  projectId: string;
+  key: string;
+  name: string;
+  traits: Record<string, TraitValue>;
+}
+
 export interface Identity extends Stamped {
   type: 'identity';
   orgId: string;
@@ -344,7 +358,8 @@ export type DetailType =
   | 'change-request.changed'
   | 'schedule.changed'
   | 'rollout.changed'
-  | 'member.changed';
+  | 'member.changed'
+  | 'tenant.changed';
 
 export type ChangeAction =
   | 'created'
@@ -820,6 +835,7 @@ export type Entity =
   | Segment
   | SegmentOverride
   | TenantOverride
+  | Tenant
   | Identity
   | IdentityOverride
   | ChangeEvent

@@ -8,6 +8,7 @@ import {
   type Evaluator,
   type FeatureContext,
   type Prerequisite,
+  readsTenantTraits,
   type SegmentContext,
 } from '../engine/index.js';
 import type {
@@ -20,6 +21,7 @@ import type {
   Project,
   Segment,
   SegmentOverride,
+  Tenant,
   TenantOverride,
 } from './entities.js';
 import type { Store } from './ports.js';
@@ -35,6 +37,8 @@ export interface EnvironmentSnapshot {
   segments: Segment[];
   segmentOverrides: SegmentOverride[];
   tenantOverrides: TenantOverride[];
+  /** The project's tenants, when a segment reads their traits (`tenant.<trait>`); otherwise none are loaded. */
+  tenants: Tenant[];
   /** Identities being deleted: their overrides, still stored until the deletion finishes, no longer apply. */
   deletingIdentities: ReadonlySet<string>;
   /** Engine input without identity; `evaluator` is compiled from it. */
@@ -158,7 +162,9 @@ export async function loadSnapshot(store: Store, envId: string): Promise<Environ
     store.listAll({ of: 'deleting-identities', envId }),
   ]);
   if (!organisation || !project) return undefined;
-  return snapshotOf({ organisation, project, environment, features, stored, segments, segmentOverrides, tenantOverrides, deletingIdentities: deleting.map((identity) => identity.identifier) });
+  // Tenants' traits are only read when a segment's conditions read them: one more query, then.
+  const tenants = segments.some((segment) => readsTenantTraits(segment.rules, project.tenantTraitKey)) ? await store.listAll({ of: 'tenants', projectId: project.id }) : [];
+  return snapshotOf({ organisation, project, environment, features, stored, segments, segmentOverrides, tenantOverrides, tenants, deletingIdentities: deleting.map((identity) => identity.identifier) });
 }
 
 /** What a snapshot is built from: an environment's entities as stored. */
@@ -172,12 +178,14 @@ export interface SnapshotEntities {
   segments: Segment[];
   segmentOverrides: SegmentOverride[];
   tenantOverrides: TenantOverride[];
+  /** The project's tenants (with their traits). */
+  tenants?: Tenant[];
   /** Identities being deleted: their overrides no longer apply. */
   deletingIdentities?: string[];
 }
 
 /** Builds a snapshot from stored entities: the engine's parts, compiled, and what documents are made of. Pure. */
-export function snapshotOf({ organisation, project, environment, features, stored, segments, segmentOverrides, tenantOverrides, deletingIdentities = [] }: SnapshotEntities): EnvironmentSnapshot {
+export function snapshotOf({ organisation, project, environment, features, stored, segments, segmentOverrides, tenantOverrides, tenants: tenantRecords = [], deletingIdentities = [] }: SnapshotEntities): EnvironmentSnapshot {
   const storedByFeature = new Map(stored.map((state) => [state.featureId, state]));
   const states = features.map((feature) => storedByFeature.get(feature.id) ?? defaultState(environment, feature));
   const featuresById = new Map(features.map((feature) => [feature.id, feature]));
@@ -230,7 +238,11 @@ export function snapshotOf({ organisation, project, environment, features, store
     environment: { key: environment.hashKey, name: environment.name },
     features: Object.fromEntries(features.map((feature, i) => [feature.name, featureContext(feature, states[i] as FeatureState, featuresByName)])),
     segments: segmentContexts,
-    tenants: { traitKey: project.tenantTraitKey, overrides: Object.fromEntries(tenants) },
+    tenants: {
+      traitKey: project.tenantTraitKey,
+      overrides: Object.fromEntries(tenants),
+      traits: Object.fromEntries(tenantRecords.map((tenant) => [tenant.key, tenant.traits])),
+    },
   };
   return {
     organisation,
@@ -241,6 +253,7 @@ export function snapshotOf({ organisation, project, environment, features, store
     segments,
     segmentOverrides: liveSegmentOverrides,
     tenantOverrides: liveTenantOverrides,
+    tenants: tenantRecords,
     deletingIdentities: new Set(deletingIdentities),
     parts,
     evaluator: createEvaluator(parts),
@@ -252,6 +265,7 @@ export function snapshotOf({ organisation, project, environment, features, store
       ...segments.map((s) => s.updatedAt),
       ...segmentOverrides.map((o) => o.updatedAt),
       ...tenantOverrides.map((o) => o.updatedAt),
+      ...tenantRecords.map((t) => t.updatedAt),
     ),
   };
 }

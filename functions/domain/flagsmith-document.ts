@@ -3,7 +3,7 @@
  * environment document that Flagsmith SDKs parse for local evaluation. The document carries
  * the same hashing keys our engine uses, so local and remote evaluation agree bucket for bucket.
  */
-import { type FlagResult, type SegmentRule, TENANT_OVERRIDE_PRIORITY, tenantOverrideSegments } from '../engine/index.js';
+import { compileTenantConditions, type FlagResult, type SegmentRule, TENANT_OVERRIDE_PRIORITY, tenantOverrideSegments } from '../engine/index.js';
 import type { Feature, FeatureState, IdentityOverride } from './entities.js';
 import { type EnvironmentSnapshot, flagsmithValue, overrideHashKey, ROLLOUT_PRIORITY, rolloutSegment } from './environment-snapshot.js';
 import { PREREQUISITE_GATE_PRIORITY, PREREQUISITES_MET_PRIORITY, prerequisiteCompilation } from './prerequisite-documents.js';
@@ -166,6 +166,16 @@ function rolloutSegments(snapshot: EnvironmentSnapshot): DocumentSegment[] {
 }
 
 /**
+ * Rules as Flagsmith SDKs can evaluate them: conditions on tenant traits (`tenant.plan`) become
+ * IN lists of tenant keys on the tenant trait (engine/tenant-conditions.ts). `segmentKey` is the
+ * segment's hashing key (a PERCENTAGE_SPLIT on a tenant trait hashes with it).
+ */
+function flagsmithRules(snapshot: EnvironmentSnapshot, rules: SegmentRule[], segmentKey: string): SegmentRule[] {
+  const tenants = snapshot.parts.tenants;
+  return tenants ? compileTenantConditions(rules, segmentKey, tenants) : rules;
+}
+
+/**
  * Prerequisites in the document (see prerequisite-documents.ts): features off for everyone are
  * written off; per-identity gates become segments. The prerequisites themselves travel in the
  * `vexilla` extension, which Flagsmith SDKs ignore and the Vexilla SDK evaluates natively.
@@ -192,7 +202,7 @@ function withPrerequisites(snapshot: EnvironmentSnapshot, featureStates: ReturnT
       derived.push({
         id: PREREQUISITE_SEGMENT_ID_BASE + 2 * k,
         name: `prerequisites:${feature.name}`,
-        rules: documentRules([gate.failRule]),
+        rules: documentRules(flagsmithRules(snapshot, [gate.failRule], '')),
         feature_states: [featureStateDocument(feature, { hashKey: stableUuid(`prerequisites:${state.hashKey}`), enabled: false, value: state.value }, PREREQUISITE_GATE_PRIORITY)],
       });
     }
@@ -201,7 +211,7 @@ function withPrerequisites(snapshot: EnvironmentSnapshot, featureStates: ReturnT
       derived.push({
         id: PREREQUISITE_SEGMENT_ID_BASE + 2 * k + 1,
         name: `prerequisites-met:${feature.name}`,
-        rules: documentRules([gate.metRule]),
+        rules: documentRules(flagsmithRules(snapshot, [gate.metRule], '')),
         // The same hashing key as its own state, so a multivariate split buckets identically.
         feature_states: [featureStateDocument(feature, state, PREREQUISITES_MET_PRIORITY)],
       });
@@ -222,10 +232,12 @@ export function environmentDocument(snapshot: EnvironmentSnapshot, options: { de
   const { organisation, project, environment } = snapshot;
   const features = new Map(snapshot.features.map((feature) => [feature.id, feature]));
   const featuresByName = new Map(snapshot.features.map((feature) => [feature.name, feature]));
+  const derived = options.derived ?? true;
   const segments = snapshot.segments.map((segment) => ({
     id: segment.numericId,
     name: segment.name,
-    rules: documentRules(segment.rules),
+    // Export carries rules as stored; served documents, as Flagsmith SDKs evaluate them.
+    rules: documentRules(derived ? flagsmithRules(snapshot, segment.rules, segment.hashKey) : segment.rules),
     feature_states: snapshot.segmentOverrides
       .filter((override) => override.segmentId === segment.id)
       .map((override) => featureStateDocument(features.get(override.featureId) as Feature, override, override.priority)),
@@ -241,7 +253,6 @@ export function environmentDocument(snapshot: EnvironmentSnapshot, options: { de
   }));
   const featureStates = snapshot.features.map((feature, i) => featureStateDocument(feature, snapshot.states[i] as FeatureState));
   const plain = { segments: [...segments, ...tenantSegments] as DocumentSegment[], extension: {} };
-  const derived = options.derived ?? true;
   // A rollout in progress: its split as the segment our engine evaluates (see rolloutSegment).
   const rollouts = derived ? rolloutSegments(snapshot) : [];
   const { segments: allSegments, extension } = derived ? withPrerequisites(snapshot, featureStates, [...plain.segments, ...rollouts]) : plain;

@@ -124,6 +124,12 @@ export const LIMITS = {
   /** Tenant ids end up in sort keys (`TO#<featureId>#<tenantId>`) and Flagsmith documents. */
   tenantIdChars: 256,
   tenantIdBytes: 512,
+  /**
+   * A tenant's traits: how many, and all of them as JSON text (keys and string values as for
+   * identities). A tenant is one item, and its change event holds it twice (before, after).
+   */
+  traitsPerTenant: 100,
+  tenantTraitsBytes: 32 * KiB,
 
   /** Ids Vexilla generates (`prj_…`, `sch_<time>_…`, `dlv_<time>_<digest>`): what a path may name. */
   entityIdChars: 64,

@@ -27,6 +27,7 @@ import type {
   ScheduledChange,
   Segment,
   SegmentOverride,
+  Tenant,
   TenantOverride,
   Webhook,
   WebhookDelivery,
@@ -49,6 +50,7 @@ export type EntityRef =
   | { type: 'segment'; projectId: string; id: string }
   | { type: 'segment-override'; envId: string; featureId: string; segmentId: string }
   | { type: 'tenant-override'; envId: string; featureId: string; tenantId: string }
+  | { type: 'tenant'; projectId: string; key: string }
   | { type: 'identity'; envId: string; identifier: string }
   | { type: 'identity-override'; envId: string; identifier: string; featureId: string }
   | { type: 'webhook'; envId: string; id: string }
@@ -93,6 +95,8 @@ export function entityRef(entity: Exclude<Entity, ChangeEvent>): EntityRef {
       return { type: 'segment-override', envId: entity.envId, featureId: entity.featureId, segmentId: entity.segmentId };
     case 'tenant-override':
       return { type: 'tenant-override', envId: entity.envId, featureId: entity.featureId, tenantId: entity.tenantId };
+    case 'tenant':
+      return { type: 'tenant', projectId: entity.projectId, key: entity.key };
     case 'identity':
       return { type: 'identity', envId: entity.envId, identifier: entity.identifier };
     case 'identity-override':
@@ -136,6 +140,8 @@ export type Collection =
   | { of: 'feature-states'; envId: string }
   | { of: 'segment-overrides'; envId: string; featureId?: string | undefined }
   | { of: 'tenant-overrides'; envId: string; featureId?: string | undefined }
+  /** A project's tenants by key; `search`: those whose key or name contains it (any case). */
+  | { of: 'tenants'; projectId: string; search?: string | undefined }
   | { of: 'feature-state-versions'; envId: string; featureId: string }
   | { of: 'identities'; envId: string }
   | { of: 'identity-overrides'; envId: string; identifier: string }
@@ -191,6 +197,7 @@ export interface CollectionItems {
   'feature-states': FeatureState;
   'segment-overrides': SegmentOverride;
   'tenant-overrides': TenantOverride;
+  tenants: Tenant;
   'feature-state-versions': FeatureStateVersion;
   identities: Identity;
   'identity-overrides': IdentityOverride;

@@ -291,9 +291,38 @@ export const traitsSchema = ownRecord(traitKey, traitValue).superRefine((traits,
 
 export const putIdentityBody = z.object({ traits: traitsSchema.default({}), version: version.optional() }).strict();
 
+/**
+ * A tenant key: the value identities carry in the project's tenant trait, as tenant overrides
+ * name tenants. A number-like key must be written as an integer prints (`42`, not `042` or
+ * `4.0`): SDKs send such traits as numbers, and `042` would name a different tenant to each.
+ */
+export const tenantKey = tenantId.refine(
+  (key) => !/^-?[0-9]+(\.[0-9]+)?$/.test(key) || /^(0|-?[1-9][0-9]*)$/.test(key),
+  'a number-like key is written as an integer prints (42, not 042 or 4.0)',
+);
+/** Tenant traits (any name; conditions read them as `tenant.<name>`); no nulls: leave a trait out to unset it. */
+export const tenantTraitsSchema = ownRecord(traitKey, z.union([traitValue.options[0], traitValue.options[1], traitValue.options[2]])).superRefine((traits, ctx) => {
+  const count = Object.keys(traits).length;
+  if (count > LIMITS.traitsPerTenant) ctx.addIssue({ code: 'custom', message: `at most ${LIMITS.traitsPerTenant} traits (${count} given)` });
+  const bytes = jsonBytes(traits);
+  if (bytes > LIMITS.tenantTraitsBytes) ctx.addIssue({ code: 'custom', message: `traits of ${bytes} bytes of JSON, more than the ${formatBytes(LIMITS.tenantTraitsBytes)} a tenant keeps` });
+});
+/** `PUT …/tenants/{tenantKey}`: creates the tenant or replaces its name and traits. */
+export const putTenantBody = z
+  .object({
+    name: name.optional().describe('Defaults to the key (when created) or the current name.'),
+    traits: tenantTraitsSchema.default({}).describe('Replaces every trait; segment conditions read them as property `tenant.<trait>`.'),
+    version: version.optional().describe('The version this replaces (409 when it moved); 0 to create only.'),
+  })
+  .strict();
+
 export const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z.string().max(LIMITS.cursorChars).optional(),
+});
+
+export const listTenantsQuery = listQuery.extend({
+  search: z.string().trim().min(1).max(LIMITS.filterChars).optional().describe('Tenants whose key or name contains this (any case).'),
 });
 
 const filter = z.string().max(LIMITS.filterChars);
@@ -486,6 +515,7 @@ export const pathParameters = {
   ruleId: entityId,
   featureName,
   tenantId,
+  tenantKey,
   identifier,
   version: z.string().regex(/^[1-9][0-9]{0,11}$/, 'a version number'),
   /** OFREP's flag key: a feature name. */

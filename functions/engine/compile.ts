@@ -1,5 +1,5 @@
-import { compileCondition, conditionCost, type ValueMatcher } from './conditions.js';
-import { type ContextValue } from './context-values.js';
+import { compileCondition, conditionCost, isInLike, type ValueMatcher } from './conditions.js';
+import { type ContextValue, toContextValue } from './context-values.js';
 import { type HashKey, hashKey } from './hashing.js';
 import { type CompiledPrerequisites, compilePrerequisites } from './prerequisites.js';
 import { compileProperty, type PropertyReader, type PropertySource } from './properties.js';
@@ -92,6 +92,12 @@ export interface CompiledEnvironment {
  */
 export const TENANT_OVERRIDE_PRIORITY = -1_000_000_000;
 export const DEFAULT_TENANT_TRAIT = 'tenant';
+/** Condition properties that read the identity's tenant's traits: `tenant.plan`. */
+export const TENANT_PROPERTY_PREFIX = 'tenant.';
+
+/** The tenant trait a condition property names (`tenant.plan` → `plan`), if it names one. */
+export const tenantTraitOf = (property: string | null | undefined): string | undefined =>
+  property?.startsWith(TENANT_PROPERTY_PREFIX) ? property.slice(TENANT_PROPERTY_PREFIX.length) : undefined;
 
 /** Tenant overrides as the segments a Flagsmith-format document carries: same results, by construction. */
 export function tenantOverrideSegments(tenants: TenantOverrides): SegmentContext[] {
@@ -163,12 +169,26 @@ export function compileEnvironment(parts: EnvironmentParts): CompiledEnvironment
   const propertyIndex = new Map<string, number>();
   const properties: PropertyReader[] = [];
 
+  // Tenant traits by tenant key (a Map: tenant keys and trait names are user data).
+  const tenantTraits = new Map<string, Readonly<Record<string, unknown>>>(Object.entries(parts.tenants?.traits ?? {}));
+  const tenantKeyProperty = parts.tenants?.traitKey ?? DEFAULT_TENANT_TRAIT;
+  let readTenantKey: ((state: EvaluationState) => ContextValue | undefined) | undefined;
+  /** `tenant.<trait>`: the trait of the tenant the identity's tenant trait names (one hash lookup). */
+  const tenantTraitReader = (trait: string): PropertyReader => (source) => {
+    const tenant = (readTenantKey as (state: EvaluationState) => ContextValue | undefined)(source as EvaluationState);
+    // Same tenant matching as tenant overrides (and the IN conditions documents carry): str and int only.
+    const traits = tenant && isInLike(tenant) ? tenantTraits.get(tenant.str) : undefined;
+    return traits && Object.hasOwn(traits, trait) ? toContextValue(traits[trait]) : undefined;
+  };
+
   const readerFor = (property: string): ((state: EvaluationState) => ContextValue | undefined) => {
     let index = propertyIndex.get(property);
     if (index === undefined) {
       index = properties.length;
       propertyIndex.set(property, index);
-      properties.push(compileProperty(property));
+      // The tenant trait itself is read from the identity, whatever its name.
+      const trait = parts.tenants && property !== tenantKeyProperty ? tenantTraitOf(property) : undefined;
+      properties.push(trait === undefined ? compileProperty(property) : tenantTraitReader(trait));
     }
     const slot = index;
     const read = properties[slot] as PropertyReader;
@@ -199,6 +219,8 @@ export function compileEnvironment(parts: EnvironmentParts): CompiledEnvironment
     for (const sub of rule.rules ?? []) countUses(sub, segmentKey);
   };
   for (const segment of Object.values(parts.segments ?? {})) for (const rule of segment.rules) countUses(rule, segment.key);
+
+  if (parts.tenants) readTenantKey = readerFor(tenantKeyProperty);
 
   const shared = new Map<string, Predicate>();
   const compilePredicate = (condition: SegmentCondition, segmentKey: string): Predicate => {
@@ -279,7 +301,7 @@ export function compileEnvironment(parts: EnvironmentParts): CompiledEnvironment
       const tenantId = String(segment.metadata?.tenant);
       byTenant.set(tenantId, { ...compileSegment({ ...segment, rules: [] }), matches: () => true });
     }
-    tenants = { read: readerFor(parts.tenants.traitKey ?? DEFAULT_TENANT_TRAIT), byTenant };
+    tenants = { read: readTenantKey as (state: EvaluationState) => ContextValue | undefined, byTenant };
   }
 
   return {

@@ -3,7 +3,8 @@
  * the server, the SDK and the browser. Semantics are those of Flagsmith's reference engine.
  */
 export { getEvaluationResult, createEvaluator, type Evaluator, IDENTITY_OVERRIDES_SEGMENT, CONTROL_VARIANT } from './evaluate.js';
-export { tenantOverrideSegments, TENANT_OVERRIDE_PRIORITY, DEFAULT_TENANT_TRAIT } from './compile.js';
+export { tenantOverrideSegments, TENANT_OVERRIDE_PRIORITY, DEFAULT_TENANT_TRAIT, TENANT_PROPERTY_PREFIX, tenantTraitOf } from './compile.js';
+export { compileTenantConditions, readsTenantTraits } from './tenant-conditions.js';
 export { hashedPercentage } from './hashing.js';
 export { MAX_PREREQUISITE_DEPTH, PREREQUISITE_FAILED, prerequisiteFailedReason } from './prerequisites.js';
 export {

@@ -133,6 +133,12 @@ export const tenantOverridesSchema = z.object({
   traitKey: z.string().min(1).optional(),
   /** Overrides per tenant id; they rank below identity overrides and above segment overrides. */
   overrides: ownRecord(tenantIdSchema, z.array(featureContextSchema.omit({ priority: true }))),
+  /**
+   * Vexilla's extension: each tenant's traits, which segment conditions read as property
+   * `tenant.<trait>` (the identity's tenant found by `traitKey`). With this part present,
+   * `tenant.`-prefixed properties are never read from the identity's own traits.
+   */
+  traits: ownRecord(tenantIdSchema, ownRecord(z.string(), traitValueSchema)).optional().nullable(),
 });
 
 export const environmentContextSchema = z.object({

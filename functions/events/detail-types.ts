@@ -65,6 +65,11 @@ const specs = {
     description:
       "Who may sign in to the organisation changed: a person joined (an invitation accepted), had their roles changed or was removed (kind member); an invitation was created or revoked (kind invitation); a directory group's roles were set or removed (kind group-rule).",
   },
+  'tenant.changed': {
+    scope: 'project',
+    subjectKinds: ['tenant'],
+    description: "A tenant was created, deleted, or had its name or traits changed (subject.tenantKey names it); segment conditions on its traits (tenant.<trait>) follow.",
+  },
 } as const satisfies Record<DetailType, DetailTypeSpec>;
 
 /** Every detail-type, in declaration order. */

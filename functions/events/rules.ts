@@ -59,6 +59,8 @@ export const eventRules: readonly EventRule<ConsumerName, DetailType>[] = [
       'segment.changed',
       'identity.changed',
       'identity-override.changed',
+      // Tenant traits are compiled into the documents of segments that read them.
+      'tenant.changed',
     ],
     description: "Rebuilds the affected environments' documents once per burst of changes and invalidates the edge cache.",
   },

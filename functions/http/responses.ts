@@ -10,6 +10,7 @@ import type {
   ChangeConflict,
   ChangeEvent,
   ChangeRequest,
+  DetailType,
   Environment,
   Feature,
   FeatureState,
@@ -23,6 +24,7 @@ import type {
   ScheduledChange,
   Segment,
   SegmentOverride,
+  Tenant,
   TenantOverride,
 } from '../domain/entities.js';
 import type { ExplainedIdentity } from '../domain/use-cases/explain-identity.js';
@@ -33,6 +35,7 @@ import type { DeliveryView, WebhookView } from '../domain/use-cases/webhooks.js'
 import { actorRefSchema } from '../domain/actor-schema.js';
 import { jsonValue } from '../domain/schemas.js';
 import { ruleSchema, traitValueSchema } from '../engine/schema.js';
+import { detailTypes } from '../events/detail-types.js';
 
 /** Schemas with a name of their own: components of the OpenAPI document. */
 export const registry = z.registry<{ id: string }>();
@@ -47,21 +50,8 @@ const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), 
 const items = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
 const role = z.enum(['admin', 'editor', 'viewer']);
 const actorRef = actorRefSchema;
-const detailType = z.enum([
-  'organisation.changed',
-  'project.changed',
-  'environment.changed',
-  'api-key.changed',
-  'token.changed',
-  'feature.changed',
-  'feature-state.changed',
-  'segment.changed',
-  'identity.changed',
-  'identity-override.changed',
-  'webhook.changed',
-  'change-request.changed',
-  'schedule.changed',
-]);
+// Every detail-type the bus carries, from the event contract (one source of truth).
+const detailType = z.enum(detailTypes as [DetailType, ...DetailType[]]);
 
 export const organisation = z.object({ type: z.literal('organisation'), id: z.string(), name: z.string(), ...stamped }).register(registry, { id: 'Organisation' }) satisfies z.ZodType<Organisation>;
 export const project = z
@@ -184,6 +174,17 @@ export const segmentOverride = z
 export const tenantOverride = z
   .object({ type: z.literal('tenant-override'), tenantId: z.string(), ...overrideScope })
   .register(registry, { id: 'TenantOverride' }) satisfies z.ZodType<TenantOverride>;
+export const tenant = z
+  .object({
+    type: z.literal('tenant'),
+    orgId: z.string(),
+    projectId: z.string(),
+    key: z.string(),
+    name: z.string(),
+    traits: z.record(z.string(), traitValueSchema).describe('Read by segment conditions as property `tenant.<trait>`.'),
+    ...stamped,
+  })
+  .register(registry, { id: 'Tenant' }) satisfies z.ZodType<Tenant>;
 export const identityOverride = z
   .object({ type: z.literal('identity-override'), identifier: z.string(), ...overrideScope })
   .register(registry, { id: 'IdentityOverride' }) satisfies z.ZodType<IdentityOverride>;
@@ -365,6 +366,9 @@ export const responses: Record<string, z.ZodType> = {
   createSegment: segment,
   getSegment: segment,
   updateSegment: segment,
+  listTenants: page(tenant),
+  getTenant: tenant,
+  putTenant: tenant,
   getEnvironment: environment,
   updateEnvironment: environment,
   rotateClientKey: withSecret(apiKey, 'key', 'The new client key: shown once.'),

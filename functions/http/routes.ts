@@ -88,6 +88,11 @@ const adminRoutes: Omit<Route, 'function'>[] = [
   { method: 'GET', path: `${A}/projects/{projectId}/segments/{segmentId}`, operation: 'getSegment', access: read, summary: 'A segment' },
   { method: 'PATCH', path: `${A}/projects/{projectId}/segments/{segmentId}`, operation: 'updateSegment', access: write, summary: 'Update a segment', body: schemas.updateSegmentBody },
   { method: 'DELETE', path: `${A}/projects/{projectId}/segments/{segmentId}`, operation: 'deleteSegment', access: write, summary: 'Delete a segment', status: 204 },
+  // Tenants: keyed by the value of the identity's tenant trait; conditions read their traits as `tenant.<trait>`.
+  { method: 'GET', path: `${A}/projects/{projectId}/tenants`, operation: 'listTenants', access: read, summary: 'Tenants of a project by key; ?search= by key or name (any case)', query: schemas.listTenantsQuery },
+  { method: 'GET', path: `${A}/projects/{projectId}/tenants/{tenantKey}`, operation: 'getTenant', access: read, summary: 'A tenant with its traits' },
+  { method: 'PUT', path: `${A}/projects/{projectId}/tenants/{tenantKey}`, operation: 'putTenant', access: write, summary: 'Create a tenant or replace its name and traits', body: schemas.putTenantBody },
+  { method: 'DELETE', path: `${A}/projects/{projectId}/tenants/{tenantKey}`, operation: 'deleteTenant', access: write, summary: 'Delete a tenant (its traits stop applying; tenant overrides stay)', status: 204 },
 
   { method: 'GET', path: `${A}/environments/{envId}`, operation: 'getEnvironment', access: read, summary: 'An environment' },
   { method: 'PATCH', path: `${A}/environments/{envId}`, operation: 'updateEnvironment', access: admin, summary: 'Update an environment', body: schemas.updateEnvironmentBody },

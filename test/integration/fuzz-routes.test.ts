@@ -79,6 +79,8 @@ beforeAll(async () => {
   const webhookId = (await call('POST', `/admin/v1/environments/${envId}/webhooks`, { url: 'http://127.0.0.1:9/hook' })).id;
   const victimWebhookId = (await call('POST', `/admin/v1/environments/${envId}/webhooks`, { url: 'http://127.0.0.1:9/doomed' })).id;
   const changeRequestId = (await call('POST', `/admin/v1/environments/${envId}/change-requests`, { title: 'cr', changes: [{ featureName: 'f', enabled: false }] })).id;
+  await call('PUT', `/admin/v1/projects/${projectId}/tenants/acme`, { name: 'Acme', traits: { plan: 'pro' } });
+  await call('PUT', `/admin/v1/projects/${projectId}/tenants/doomed-tenant`, { traits: {} });
   const runAt = new Date(Date.now() + 86_400_000).toISOString();
   const scheduledChangeId = (await call('POST', `/admin/v1/environments/${envId}/scheduled-changes`, { runAt, changes: [{ featureName: 'f', value: 'later' }] })).id;
 
@@ -90,6 +92,7 @@ beforeAll(async () => {
     key: ['f', 'mv'],
     segmentId: [segmentId],
     tenantId: ['acme'],
+    tenantKey: ['acme'],
     identifier: ['i'],
     tokenId: ['tok_missing'],
     keyId: ['key_missing'],
@@ -105,6 +108,7 @@ beforeAll(async () => {
   victims = {
     deleteFeature: { featureName: ['doomed'] },
     deleteSegment: { segmentId: [victimSegmentId] },
+    deleteTenant: { tenantKey: ['doomed-tenant'] },
     deleteIdentity: { identifier: ['doomed-user'] },
     deleteWebhook: { webhookId: [victimWebhookId] },
     deleteEnvironment: { envId: [victimEnvId] },

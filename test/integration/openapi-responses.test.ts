@@ -80,6 +80,9 @@ describe('response schemas', () => {
     await call('GET', `${P}/segments`);
     await call('GET', `${P}/segments/${segment.id}`);
     await call('PATCH', `${P}/segments/${segment.id}`, { body: { description: 'paying' } });
+    await call('PUT', `${P}/tenants/acme`, { body: { name: 'Acme Corp', traits: { plan: 'enterprise', seats: 40 } } });
+    await call('GET', `${P}/tenants?search=ACME`);
+    await call('GET', `${P}/tenants/acme`);
     await call('PUT', `${E}/feature-states/banner/segment-overrides/${segment.id}`, { body: { enabled: true, value: 'pro', priority: 1 } });
     await call('PUT', `${E}/feature-states/banner/tenant-overrides/acme`, { body: { enabled: false } });
     await call('GET', `${E}/feature-states/banner/overrides`);

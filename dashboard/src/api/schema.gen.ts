@@ -1141,6 +1141,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/projects/{projectId}/tenants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Tenants of a project by key; ?search= by key or name (any case) */
+        get: operations["listTenants"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/projects/{projectId}/tenants/{tenantKey}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A tenant with its traits */
+        get: operations["getTenant"];
+        /** Create a tenant or replace its name and traits */
+        put: operations["putTenant"];
+        post?: never;
+        /** Delete a tenant (its traits stop applying; tenant overrides stay) */
+        delete: operations["deleteTenant"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1202,7 +1238,7 @@ export interface components {
             at: string;
             before: unknown;
             /** @enum {string} */
-            detailType: "organisation.changed" | "project.changed" | "environment.changed" | "api-key.changed" | "token.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity.changed" | "identity-override.changed" | "webhook.changed" | "change-request.changed" | "schedule.changed";
+            detailType: "organisation.changed" | "project.changed" | "environment.changed" | "api-key.changed" | "token.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity.changed" | "identity-override.changed" | "webhook.changed" | "change-request.changed" | "schedule.changed" | "rollout.changed" | "member.changed" | "tenant.changed";
             envId?: string;
             id: string;
             orgId: string;
@@ -1693,6 +1729,21 @@ export interface components {
             }[];
             since: string;
         };
+        Tenant: {
+            createdAt: string;
+            key: string;
+            name: string;
+            orgId: string;
+            projectId: string;
+            /** @description Read by segment conditions as property `tenant.<trait>`. */
+            traits: {
+                [key: string]: string | number | boolean | null;
+            };
+            /** @constant */
+            type: "tenant";
+            updatedAt: string;
+            version: number;
+        };
         TenantOverride: {
             createdAt: string;
             enabled: boolean;
@@ -1714,7 +1765,7 @@ export interface components {
             description: string;
             enabled: boolean;
             envId: string;
-            events: ("organisation.changed" | "project.changed" | "environment.changed" | "api-key.changed" | "token.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity.changed" | "identity-override.changed" | "webhook.changed" | "change-request.changed" | "schedule.changed")[];
+            events: ("organisation.changed" | "project.changed" | "environment.changed" | "api-key.changed" | "token.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity.changed" | "identity-override.changed" | "webhook.changed" | "change-request.changed" | "schedule.changed" | "rollout.changed" | "member.changed" | "tenant.changed")[];
             id: string;
             orgId: string;
             projectId: string;
@@ -1730,7 +1781,7 @@ export interface components {
             createdAt: string;
             deliveredAt?: string;
             /** @enum {string} */
-            detailType: "organisation.changed" | "project.changed" | "environment.changed" | "api-key.changed" | "token.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity.changed" | "identity-override.changed" | "webhook.changed" | "change-request.changed" | "schedule.changed";
+            detailType: "organisation.changed" | "project.changed" | "environment.changed" | "api-key.changed" | "token.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity.changed" | "identity-override.changed" | "webhook.changed" | "change-request.changed" | "schedule.changed" | "rollout.changed" | "member.changed" | "tenant.changed";
             envId: string;
             eventId: string;
             expiresAt?: number;
@@ -7805,7 +7856,7 @@ export interface operations {
                      * @description Detail-types to deliver; empty: all of them.
                      * @default []
                      */
-                    events?: ("environment.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity-override.changed" | "change-request.changed" | "schedule.changed" | "rollout.changed")[];
+                    events?: ("environment.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity-override.changed" | "change-request.changed" | "schedule.changed" | "rollout.changed" | "tenant.changed")[];
                     /** Format: uri */
                     url: string;
                 };
@@ -7824,7 +7875,7 @@ export interface operations {
                         description: string;
                         enabled: boolean;
                         envId: string;
-                        events: ("organisation.changed" | "project.changed" | "environment.changed" | "api-key.changed" | "token.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity.changed" | "identity-override.changed" | "webhook.changed" | "change-request.changed" | "schedule.changed")[];
+                        events: ("organisation.changed" | "project.changed" | "environment.changed" | "api-key.changed" | "token.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity.changed" | "identity-override.changed" | "webhook.changed" | "change-request.changed" | "schedule.changed" | "rollout.changed" | "member.changed" | "tenant.changed")[];
                         id: string;
                         orgId: string;
                         projectId: string;
@@ -8117,7 +8168,7 @@ export interface operations {
                     description?: string;
                     enabled?: boolean;
                     /** @description Detail-types to deliver; empty: all of them. */
-                    events?: ("environment.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity-override.changed" | "change-request.changed" | "schedule.changed" | "rollout.changed")[];
+                    events?: ("environment.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity-override.changed" | "change-request.changed" | "schedule.changed" | "rollout.changed" | "tenant.changed")[];
                     /** Format: uri */
                     url?: string;
                     version?: number;
@@ -8335,7 +8386,7 @@ export interface operations {
                         createdAt: string;
                         deliveredAt?: string;
                         /** @enum {string} */
-                        detailType: "organisation.changed" | "project.changed" | "environment.changed" | "api-key.changed" | "token.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity.changed" | "identity-override.changed" | "webhook.changed" | "change-request.changed" | "schedule.changed";
+                        detailType: "organisation.changed" | "project.changed" | "environment.changed" | "api-key.changed" | "token.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity.changed" | "identity-override.changed" | "webhook.changed" | "change-request.changed" | "schedule.changed" | "rollout.changed" | "member.changed" | "tenant.changed";
                         envId: string;
                         eventId: string;
                         expiresAt?: number;
@@ -8550,7 +8601,7 @@ export interface operations {
                         description: string;
                         enabled: boolean;
                         envId: string;
-                        events: ("organisation.changed" | "project.changed" | "environment.changed" | "api-key.changed" | "token.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity.changed" | "identity-override.changed" | "webhook.changed" | "change-request.changed" | "schedule.changed")[];
+                        events: ("organisation.changed" | "project.changed" | "environment.changed" | "api-key.changed" | "token.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity.changed" | "identity-override.changed" | "webhook.changed" | "change-request.changed" | "schedule.changed" | "rollout.changed" | "member.changed" | "tenant.changed")[];
                         id: string;
                         orgId: string;
                         projectId: string;
@@ -12238,6 +12289,404 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["StaleFeatures"];
                 };
+            };
+            /** @description Malformed request (bad JSON, bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the role this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (or one in another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Stale version or duplicate; details carry the current version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid body or query; details name the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listTenants: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                search?: string;
+            };
+            header?: never;
+            path: {
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Pass it back for the next page; absent on the last. */
+                        cursor?: string;
+                        items: components["schemas"]["Tenant"][];
+                    };
+                };
+            };
+            /** @description Malformed request (bad JSON, bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the role this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (or one in another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Stale version or duplicate; details carry the current version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid body or query; details name the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTenant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: string;
+                tenantKey: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tenant"];
+                };
+            };
+            /** @description Malformed request (bad JSON, bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the role this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (or one in another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Stale version or duplicate; details carry the current version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid body or query; details name the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putTenant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: string;
+                tenantKey: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Defaults to the key (when created) or the current name. */
+                    name?: string;
+                    /** @description Replaces every trait; segment conditions read them as property `tenant.<trait>`. */
+                    traits?: {
+                        [key: string]: string | number | boolean;
+                    };
+                    /** @description The version this replaces (409 when it moved); 0 to create only. */
+                    version?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tenant"];
+                };
+            };
+            /** @description Malformed request (bad JSON, bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the role this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (or one in another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Stale version or duplicate; details carry the current version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid body or query; details name the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteTenant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: string;
+                tenantKey: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed request (bad JSON, bad cursor) */
             400: {

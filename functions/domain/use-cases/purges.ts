@@ -63,7 +63,12 @@ export function sweepsOf(target: PurgeTarget): Sweep[] {
       ];
     }
     case 'project':
-      return [{ collection: { of: 'features', projectId: target.projectId } }, { collection: { of: 'segments', projectId: target.projectId } }];
+      // Tenants last: a purge of an older release resumes at the same sweep positions.
+      return [
+        { collection: { of: 'features', projectId: target.projectId } },
+        { collection: { of: 'segments', projectId: target.projectId } },
+        { collection: { of: 'tenants', projectId: target.projectId } },
+      ];
   }
 }
 

@@ -1,4 +1,5 @@
 import * as useCases from '../../domain/use-cases/targeting.js';
+import * as tenants from '../../domain/use-cases/tenants.js';
 import * as schemas from '../../domain/schemas.js';
 import { validate } from '../request.js';
 import { bodyAs, environmentOf, type Handler, ok, param, projectOf, queryAs } from './context.js';
@@ -39,3 +40,8 @@ export const putIdentityOverride: Handler = async (c) =>
   );
 export const deleteIdentityOverride: Handler = async (c) =>
   ok(await useCases.deleteIdentityOverride(c.deps, c.actor, environmentOf(c), projectOf(c), param(c, 'identifier'), param(c, 'featureName')));
+
+export const listTenants: Handler = async (c) => ok(await tenants.listTenants(c.deps, projectOf(c), queryAs(c, schemas.listTenantsQuery)));
+export const getTenant: Handler = async (c) => ok(await tenants.getTenant(c.deps, projectOf(c), param(c, 'tenantKey')));
+export const putTenant: Handler = async (c) => ok(await tenants.putTenant(c.deps, c.actor, projectOf(c), param(c, 'tenantKey'), bodyAs(c, schemas.putTenantBody)));
+export const deleteTenant: Handler = async (c) => ok(await tenants.deleteTenant(c.deps, c.actor, projectOf(c), param(c, 'tenantKey')));
