@@ -38,6 +38,7 @@ const scopedRoutes: RouteObject[] = [
   { path: 'stale-flags', ...page(() => import('../features/stale-flags/routes/stale-flags')) },
   { path: 'keys', ...page(() => import('../features/keys/routes/keys')) },
   { path: 'analytics', ...page(() => import('../features/analytics/routes/analytics')) },
+  { path: 'members', ...page(() => import('../features/members/routes/members')) },
   { path: '*', element: <NotFound /> },
 ];
 

@@ -23,6 +23,8 @@ const NAV: { label: string; to: (scope: Scope) => string }[] = [
   { label: 'Stale flags', to: paths.stale },
   { label: 'Environment keys', to: paths.keys },
   { label: 'Analytics', to: paths.analytics },
+  // Organisation-wide; under the current project and environment so the shell stays around it.
+  { label: 'Members', to: (scope) => `${scopePath(scope)}/members` },
 ];
 
 /** The frame of every signed-in page: where you are (project, environment), where you can go. */

@@ -1,0 +1,213 @@
+/**
+ * The Members page, in Debian's Chromium (playwright-core), against `npm run dev` in its own
+ * process: an organisation admin invites and revokes, sets and removes a directory-group rule,
+ * changes the demo person's roles and removes them, and the API (with the person's own token, from
+ * the stack's OpenID provider) agrees at each step. Found by role and accessible name; axe-core on
+ * each state (no serious or critical violation), screenshots in test-results/dashboard/.
+ */
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../../support/browser.js';
+import { type DevProcess, freePort, REPO_ROOT, startDev } from '../../support/dev-process.js';
+import { signInWithCode } from '../../support/oidc-flow.js';
+
+const SHOTS = join(REPO_ROOT, 'test-results/dashboard');
+// Bounds on a hang, not expectations of speed: a condition that arrives early ends the wait.
+const WAIT = { timeout: 120_000, interval: 100 };
+
+let dev: DevProcess;
+let stateDir: string;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let axeSource: string;
+let projectName = '';
+let demoToken = '';
+const cspViolations: string[] = [];
+const pageErrors: string[] = [];
+
+async function call<T = any>(method: string, path: string, body?: unknown, token = dev.config.adminToken): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${dev.config.apiUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+const org = () => `/admin/v1/organisations/${dev.config.organisationId}`;
+const envId = (name: string) => dev.config.environments.find((environment) => environment.name === name)?.id as string;
+const membersPath = () => `/o/${dev.config.organisationId}/p/${dev.config.projectId}/e/${envId('development')}/members`;
+
+/** axe-core on the page as it is now (serious and critical violations fail), and a screenshot. */
+async function audit(name: string, on: Page = page): Promise<void> {
+  await on.evaluate(axeSource); // through the DevTools protocol: the page's CSP does not apply to it
+  const violations = (await on.evaluate(async () => {
+    const result = await (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe.run(document, {
+      resultTypes: ['violations'],
+    });
+    return result.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical').map((violation) => ({ id: violation.id, help: violation.help, nodes: violation.nodes.map((node) => node.target.join(' ')) }));
+  })) as { id: string; help: string; nodes: string[] }[];
+  await on.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  expect(violations, `axe on ${name}`).toEqual([]);
+}
+
+const rowOf = (table: string, text: string) => page.getByRole('table', { name: table }).getByRole('row').filter({ hasText: text });
+
+beforeAll(async () => {
+  await mkdir(SHOTS, { recursive: true });
+  axeSource = await readFile(join(REPO_ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
+  stateDir = await mkdtemp(join(tmpdir(), 'vexilla-members-'));
+  dev = await startDev({ port: await freePort(), stateDir, args: ['--in-memory'] });
+  projectName = (await call<{ name: string }>('GET', `/admin/v1/projects/${dev.config.projectId}`)).body.name;
+  browser = await launchChromium();
+  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await context.addInitScript(() =>
+    document.addEventListener('securitypolicyviolation', (event) => console.error(`CSP violation: ${event.violatedDirective} ${event.sourceFile}:${event.lineNumber}`)),
+  );
+  context.setDefaultTimeout(120_000);
+  page = await context.newPage();
+  page.on('console', (message) => {
+    if (message.type() === 'error' && message.text().startsWith('CSP violation')) cspViolations.push(message.text());
+  });
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+});
+
+afterEach(async (context) => {
+  if (context.task.result?.state === 'fail') await page?.screenshot({ path: join(SHOTS, `failed-members-${context.task.name.slice(0, 40).replace(/\W+/g, '-')}.png`), fullPage: true }).catch(() => undefined);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await dev?.stop();
+  dev?.kill();
+  if (stateDir) await rm(stateDir, { recursive: true, force: true });
+});
+
+describe('the Members page', () => {
+  it('is in the navigation and deep-linkable, and lists the demo person with their roles', async () => {
+    await page.goto(`${dev.config.apiUrl}${membersPath()}`);
+    await page.getByLabel('Admin token').fill(dev.config.adminToken);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    // Back where the deep link pointed.
+    await page.getByRole('heading', { level: 1, name: 'Members' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(membersPath());
+    await page.getByRole('link', { name: 'Flags' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Flags' }).waitFor();
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Members' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Members' }).waitFor();
+    const demo = rowOf('Members', 'demo@example.com');
+    await demo.getByRole('cell', { name: 'Demo Admin', exact: true }).waitFor();
+    expect(await demo.getByRole('cell', { name: 'Organisation admin', exact: true }).count()).toBe(1);
+    await page.getByText('No pending invitations.').waitFor();
+    await audit('members');
+  });
+
+  it('invites an email with a role (a 422 next to the field it names), shows it pending, and revokes it', async () => {
+    const form = page.getByRole('form', { name: 'Invite someone' });
+    await form.getByRole('textbox', { name: 'Email' }).fill('not an address');
+    await form.getByRole('combobox', { name: `Environment ${projectName} / production` }).selectOption({ label: 'Viewer' });
+    await form.getByRole('button', { name: 'Invite' }).click();
+    await expect.poll(() => form.getByRole('textbox', { name: 'Email' }).getAttribute('aria-invalid'), WAIT).toBe('true');
+    expect(await form.getByText(/email/i).count()).toBeGreaterThan(1); // the label, and the API's message under it
+    await audit('members-invite-422');
+
+    await form.getByRole('textbox', { name: 'Email' }).fill('New.Hire@example.com');
+    await form.getByRole('button', { name: 'Invite' }).click();
+    const pending = rowOf('Pending invitations', 'new.hire@example.com');
+    await pending.getByRole('cell', { name: `Viewer of environment ${projectName} / production` }).waitFor();
+    expect(await pending.locator('time').count()).toBe(1);
+    const listed = await call<{ items: { email: string; roles: unknown; expires: string }[] }>('GET', `${org()}/invitations`);
+    expect(listed.body.items).toEqual([expect.objectContaining({ email: 'new.hire@example.com', roles: { environments: { [envId('production')]: 'viewer' } } })]);
+    expect(Date.parse(listed.body.items[0]?.expires ?? '') - Date.now()).toBeGreaterThan(6 * 86_400_000); // 7 days by default
+    await audit('members-invitation-pending');
+
+    await pending.getByRole('button', { name: 'Revoke the invitation of new.hire@example.com' }).click();
+    await page.getByRole('dialog', { name: 'Revoke the invitation of new.hire@example.com?' }).getByRole('button', { name: 'Revoke invitation' }).click();
+    await page.getByText('No pending invitations.').waitFor();
+    expect((await call('GET', `${org()}/invitations`)).body.items).toEqual([]);
+  });
+
+  it('sets a directory-group rule and removes it', async () => {
+    const form = page.getByRole('form', { name: 'Set a group rule' });
+    await form.getByRole('textbox', { name: 'Group' }).fill('engineering');
+    await form.getByRole('button', { name: 'Save group rule' }).click();
+    // No role chosen: the API's message next to the roles.
+    await form.getByRole('alert').filter({ hasText: 'Roles:' }).waitFor();
+    await form.getByRole('combobox', { name: `Project ${projectName}` }).selectOption({ label: 'Editor' });
+    await form.getByRole('button', { name: 'Save group rule' }).click();
+    const rule = rowOf('Group rules', 'engineering');
+    await rule.getByRole('cell', { name: `Editor of project ${projectName}` }).waitFor();
+    const rules = await call<{ items: { id: string; group: string; roles: unknown }[] }>('GET', `${org()}/group-rules`);
+    expect(rules.body.items).toEqual([expect.objectContaining({ group: 'engineering', roles: { projects: { [dev.config.projectId]: 'editor' } } })]);
+    await audit('members-group-rule');
+
+    await rule.getByRole('button', { name: 'Remove the rule for group engineering' }).click();
+    await page.getByRole('dialog', { name: 'Remove the rule for group engineering?' }).getByRole('button', { name: 'Remove rule' }).click();
+    await page.getByText('No group rules.').waitFor();
+    expect((await call('GET', `${org()}/group-rules`)).body.items).toEqual([]);
+  });
+
+  it("changes the demo person's roles: the API applies them on their next request, and the page refuses them plainly", async () => {
+    const signIn = dev.config.signIn;
+    if (!signIn) throw new Error('the local stack has no OpenID provider');
+    demoToken = (await signInWithCode({ issuer: signIn.issuer, clientId: signIn.clientId, redirectUri: `${dev.config.apiUrl}/auth/callback`, email: signIn.demoEmail })).idToken;
+    expect((await call('GET', `${org()}/members`, undefined, demoToken)).status).toBe(200);
+
+    await rowOf('Members', 'demo@example.com').getByRole('button', { name: 'Change roles of Demo Admin' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Roles of Demo Admin' });
+    const roles = dialog.getByRole('group', { name: 'Roles of Demo Admin' });
+    await roles.getByRole('checkbox', { name: /Organisation admin/ }).uncheck();
+    await roles.getByRole('combobox', { name: `Project ${projectName}` }).selectOption({ label: 'Viewer' });
+    await audit('members-change-roles');
+    await dialog.getByRole('button', { name: 'Save roles of Demo Admin' }).click();
+    await rowOf('Members', 'demo@example.com').getByRole('cell', { name: `Viewer of project ${projectName}`, exact: true }).waitFor();
+
+    const member = (await call<{ items: { email: string; roles: unknown }[] }>('GET', `${org()}/members`)).body.items.find((item) => item.email === 'demo@example.com');
+    expect(member?.roles).toEqual({ projects: { [dev.config.projectId]: 'viewer' } });
+    // The same token, its next request: a viewer reads flags but no longer manages people.
+    expect((await call('GET', `/admin/v1/projects/${dev.config.projectId}/features`, undefined, demoToken)).status).toBe(200);
+    const refused = await call<{ message: string }>('GET', `${org()}/members`, undefined, demoToken);
+    expect(refused.status).toBe(403);
+
+    // The person on the Members page sees the API's answer, as it said it.
+    const theirs = await context.browser()!.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const their = await theirs.newPage();
+      their.on('pageerror', (error) => pageErrors.push(error.message));
+      // Signed in as people sign in: the deep link, the provider's own page, and back.
+      await their.goto(`${dev.config.apiUrl}${membersPath()}`);
+      await their.getByRole('button', { name: 'Sign in with the local identity provider' }).click();
+      await their.getByRole('heading', { name: 'Sign in to Vexilla (local)' }).waitFor();
+      await their.getByLabel('Email').fill(signIn.demoEmail);
+      await their.getByRole('button', { name: 'Sign in' }).click();
+      await their.getByRole('heading', { level: 1, name: 'Members' }).waitFor();
+      await their.getByRole('alert').getByText(refused.body.message).waitFor();
+      expect(await their.getByRole('table', { name: 'Members' }).count()).toBe(0);
+      await audit('members-refused', their);
+    } finally {
+      await theirs.close();
+    }
+  });
+
+  it('removes the demo person behind a confirmation, and refuses their next request', async () => {
+    await rowOf('Members', 'demo@example.com').getByRole('button', { name: 'Remove Demo Admin' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Remove Demo Admin from the organisation?' });
+    await audit('members-remove-confirm');
+    await confirm.getByRole('button', { name: 'Remove Demo Admin' }).click();
+    await expect.poll(() => rowOf('Members', 'demo@example.com').count(), WAIT).toBe(0);
+    expect((await call<{ items: { email: string }[] }>('GET', `${org()}/members`)).body.items.map((item) => item.email)).not.toContain('demo@example.com');
+    // The same, still unexpired, token: refused from this request on.
+    const next = await call('GET', `/admin/v1/projects/${dev.config.projectId}/features`, undefined, demoToken);
+    expect(next.status).toBe(403);
+  });
+
+  it('raised no Content-Security-Policy violation and no uncaught error', () => {
+    expect(cspViolations).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+});
