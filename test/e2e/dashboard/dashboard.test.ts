@@ -454,6 +454,7 @@ describe('the dashboard', () => {
       ['/audit', 'Audit log', 'audit'],
       ['/stale-flags', 'Stale flags', 'stale-flags'],
       ['/analytics', 'Analytics', 'analytics'],
+      ['/members', 'Members', 'members-page'],
     ] as const) {
       await page.goto(`${dev.config.apiUrl}${scopePath()}${path}`);
       await page.getByRole('heading', { level: 1, name: heading }).waitFor();
@@ -463,6 +464,7 @@ describe('the dashboard', () => {
         await page.getByLabel(/Before and after of/).waitFor();
       }
       if (name === 'analytics') await page.getByText(/No evaluations reported|Evaluations per day/).first().waitFor();
+      if (name === 'members-page') await page.getByRole('cell', { name: 'demo@example.com' }).waitFor();
       await audit(name);
     }
     expect(audited.length).toBeGreaterThanOrEqual(20);

@@ -96,9 +96,10 @@ describe('the Members page', () => {
     // Back where the deep link pointed.
     await page.getByRole('heading', { level: 1, name: 'Members' }).waitFor();
     expect(new URL(page.url()).pathname).toBe(membersPath());
-    await page.getByRole('link', { name: 'Flags' }).click();
+    const nav = page.getByRole('navigation', { name: 'Pages' });
+    await nav.getByRole('link', { name: 'Flags', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'Flags' }).waitFor();
-    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Members' }).click();
+    await nav.getByRole('link', { name: 'Members', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'Members' }).waitFor();
     const demo = rowOf('Members', 'demo@example.com');
     await demo.getByRole('cell', { name: 'Demo Admin', exact: true }).waitFor();
@@ -201,9 +202,10 @@ describe('the Members page', () => {
     await confirm.getByRole('button', { name: 'Remove Demo Admin' }).click();
     await expect.poll(() => rowOf('Members', 'demo@example.com').count(), WAIT).toBe(0);
     expect((await call<{ items: { email: string }[] }>('GET', `${org()}/members`)).body.items.map((item) => item.email)).not.toContain('demo@example.com');
-    // The same, still unexpired, token: refused from this request on.
-    const next = await call('GET', `/admin/v1/projects/${dev.config.projectId}/features`, undefined, demoToken);
-    expect(next.status).toBe(403);
+    // The same, still unexpired, token: refused from this request on (the organisation's resources
+    // answer 404 to whoever is not in it), and it belongs to no organisation any more.
+    expect((await call('GET', `/admin/v1/projects/${dev.config.projectId}/features`, undefined, demoToken)).status).toBe(404);
+    expect((await call('GET', '/admin/v1/me', undefined, demoToken)).body.organisations).toEqual([]);
   });
 
   it('raised no Content-Security-Policy violation and no uncaught error', () => {

@@ -3,7 +3,7 @@
  * admin / editor / viewer per project and per environment. One editor and one summary, for
  * members, invitations and group rules alike.
  */
-import { Checkbox, Fieldset, NativeSelect, SimpleGrid, Stack, Text } from '@mantine/core';
+import { Checkbox, Fieldset, Group, NativeSelect, Stack, Text } from '@mantine/core';
 import { useQueries, useQuery } from '@tanstack/react-query';
 import { environmentsQuery, projectsQuery } from '../../../api/queries';
 import type { Role, Roles } from '../api/members';
@@ -71,26 +71,27 @@ export function RolesFields({ whom, value, onChange, places, error }: { whom: st
         />
         {places.projects.length > 0 && (
           <Fieldset legend="Project roles" variant="filled">
-            <SimpleGrid cols={{ base: 1, sm: 2 }}>
+            <Group align="flex-start">
               {places.projects.map((project) => (
-                <NativeSelect key={project.id} label={`Project ${project.name}`} data={OPTIONS} value={value.projects?.[project.id] ?? ''} onChange={(event) => set({ projects: withRole(value.projects, project.id, event.currentTarget.value) })} />
+                <NativeSelect key={project.id} w={280} label={`Project ${project.name}`} data={OPTIONS} value={value.projects?.[project.id] ?? ''} onChange={(event) => set({ projects: withRole(value.projects, project.id, event.currentTarget.value) })} />
               ))}
-            </SimpleGrid>
+            </Group>
           </Fieldset>
         )}
         {places.environments.length > 0 && (
           <Fieldset legend="Environment roles" variant="filled">
-            <SimpleGrid cols={{ base: 1, sm: 2 }}>
+            <Group align="flex-start">
               {places.environments.map((environment) => (
                 <NativeSelect
                   key={environment.id}
+                  w={280}
                   label={`Environment ${environment.name}`}
                   data={OPTIONS}
                   value={value.environments?.[environment.id] ?? ''}
                   onChange={(event) => set({ environments: withRole(value.environments, environment.id, event.currentTarget.value) })}
                 />
               ))}
-            </SimpleGrid>
+            </Group>
           </Fieldset>
         )}
         {error && (
