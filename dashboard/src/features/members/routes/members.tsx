@@ -28,6 +28,35 @@ function Section({ id, title, intro, children }: { id: string; title: string; in
   );
 }
 
+/** A list as a table: named, with its column headings, and a sentence when it is empty. */
+function ListTable({ label, columns, empty, rows }: { label: string; columns: string[]; empty: string; rows: ReactNode[] | undefined }) {
+  return (
+    <Table striped aria-label={label}>
+      <Table.Thead>
+        <Table.Tr>
+          {columns.map((column) => (
+            <Table.Th scope="col" key={column}>
+              {column}
+            </Table.Th>
+          ))}
+          <Table.Th scope="col">
+            <span className="visually-hidden">Actions</span>
+          </Table.Th>
+        </Table.Tr>
+      </Table.Thead>
+      <Table.Tbody>
+        {rows?.length === 0 ? (
+          <Table.Tr>
+            <Table.Td colSpan={columns.length + 1}>{empty}</Table.Td>
+          </Table.Tr>
+        ) : (
+          rows
+        )}
+      </Table.Tbody>
+    </Table>
+  );
+}
+
 /** The organisation's people (organisation admins only): members and their roles, invitations, directory-group rules. */
 export default function MembersRoute() {
   const { orgId } = useScope();
@@ -56,60 +85,46 @@ function MembersSection({ orgId, places }: { orgId: string; places: Places }) {
   return (
     <Section id="members-heading" title="People" intro="Removing someone refuses their next request; their sign-in at the identity provider is not affected.">
       {remove.error && <ErrorAlert error={remove.error} />}
-      <Table striped aria-label="Members">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th scope="col">Name</Table.Th>
-            <Table.Th scope="col">Email</Table.Th>
-            <Table.Th scope="col">Roles</Table.Th>
-            <Table.Th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {members.data?.length === 0 && (
-            <Table.Tr>
-              <Table.Td colSpan={4}>No one yet: invite people below, or let a group rule admit them.</Table.Td>
+      <ListTable
+        label="Members"
+        columns={['Name', 'Email', 'Roles']}
+        empty="No one yet: invite people below, or let a group rule admit them."
+        rows={members.data?.map((member) => {
+          const person = member.name || member.email;
+          const self = me?.type === 'user' && me.id === member.userId;
+          return (
+            <Table.Tr key={member.userId}>
+              <Table.Td>{member.name}</Table.Td>
+              <Table.Td>{member.email}</Table.Td>
+              <Table.Td>{describeRoles(member.roles, places)}</Table.Td>
+              <Table.Td>
+                {self ? (
+                  <Text size="xs" c="dimmed">
+                    You (another admin changes your roles)
+                  </Text>
+                ) : (
+                  <Group gap="xs" wrap="nowrap">
+                    <MemberRolesButton orgId={orgId} member={member} places={places} />
+                    <ConfirmButton
+                      size="compact-xs"
+                      variant="subtle"
+                      color="red"
+                      aria-label={`Remove ${person}`}
+                      title={`Remove ${person} from the organisation?`}
+                      message={`${member.email} is refused from their next request on. Invite them again to give access back.`}
+                      confirmLabel={`Remove ${person}`}
+                      onConfirm={() => remove.mutate(member.userId)}
+                      loading={remove.isPending && remove.variables === member.userId}
+                    >
+                      Remove
+                    </ConfirmButton>
+                  </Group>
+                )}
+              </Table.Td>
             </Table.Tr>
-          )}
-          {members.data?.map((member) => {
-            const person = member.name || member.email;
-            const self = me?.type === 'user' && me.id === member.userId;
-            return (
-              <Table.Tr key={member.userId}>
-                <Table.Td>{member.name}</Table.Td>
-                <Table.Td>{member.email}</Table.Td>
-                <Table.Td>{describeRoles(member.roles, places)}</Table.Td>
-                <Table.Td>
-                  {self ? (
-                    <Text size="xs" c="dimmed">
-                      You (another admin changes your roles)
-                    </Text>
-                  ) : (
-                    <Group gap="xs" wrap="nowrap">
-                      <MemberRolesButton orgId={orgId} member={member} places={places} />
-                      <ConfirmButton
-                        size="compact-xs"
-                        variant="subtle"
-                        color="red"
-                        aria-label={`Remove ${person}`}
-                        title={`Remove ${person} from the organisation?`}
-                        message={`${member.email} is refused from their next request on. Invite them again to give access back.`}
-                        confirmLabel={`Remove ${person}`}
-                        onConfirm={() => remove.mutate(member.userId)}
-                        loading={remove.isPending && remove.variables === member.userId}
-                      >
-                        Remove
-                      </ConfirmButton>
-                    </Group>
-                  )}
-                </Table.Td>
-              </Table.Tr>
-            );
-          })}
-        </Table.Tbody>
-      </Table>
+          );
+        })}
+      />
     </Section>
   );
 }
@@ -134,47 +149,33 @@ function InvitationsSection({ orgId, places }: { orgId: string; places: Places }
       intro="A person invited by email joins with these roles when they first sign in with that (verified) address, before the invitation expires. Inviting an address again replaces its invitation."
     >
       {(invitations.error ?? revoke.error) && <ErrorAlert error={invitations.error ?? revoke.error} />}
-      <Table striped aria-label="Pending invitations">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th scope="col">Email</Table.Th>
-            <Table.Th scope="col">Roles</Table.Th>
-            <Table.Th scope="col">Expires</Table.Th>
-            <Table.Th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </Table.Th>
+      <ListTable
+        label="Pending invitations"
+        columns={['Email', 'Roles', 'Expires']}
+        empty="No pending invitations."
+        rows={invitations.data?.map((invitation) => (
+          <Table.Tr key={invitation.id}>
+            <Table.Td>{invitation.email}</Table.Td>
+            <Table.Td>{describeRoles(invitation.roles, places)}</Table.Td>
+            <Table.Td>
+              <Time iso={invitation.expires} />
+            </Table.Td>
+            <Table.Td>
+              <ConfirmButton
+                size="compact-xs"
+                variant="subtle"
+                aria-label={`Revoke the invitation of ${invitation.email}`}
+                title={`Revoke the invitation of ${invitation.email}?`}
+                message="Signing in with this address no longer admits them."
+                confirmLabel="Revoke invitation"
+                onConfirm={() => revoke.mutate(invitation.id)}
+              >
+                Revoke
+              </ConfirmButton>
+            </Table.Td>
           </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {invitations.data?.length === 0 && (
-            <Table.Tr>
-              <Table.Td colSpan={4}>No pending invitations.</Table.Td>
-            </Table.Tr>
-          )}
-          {invitations.data?.map((invitation) => (
-            <Table.Tr key={invitation.id}>
-              <Table.Td>{invitation.email}</Table.Td>
-              <Table.Td>{describeRoles(invitation.roles, places)}</Table.Td>
-              <Table.Td>
-                <Time iso={invitation.expires} />
-              </Table.Td>
-              <Table.Td>
-                <ConfirmButton
-                  size="compact-xs"
-                  variant="subtle"
-                  aria-label={`Revoke the invitation of ${invitation.email}`}
-                  title={`Revoke the invitation of ${invitation.email}?`}
-                  message="Signing in with this address no longer admits them."
-                  confirmLabel="Revoke invitation"
-                  onConfirm={() => revoke.mutate(invitation.id)}
-                >
-                  Revoke
-                </ConfirmButton>
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+        ))}
+      />
       <form
         aria-label="Invite someone"
         noValidate
@@ -223,57 +224,44 @@ function GroupRulesSection({ orgId, places }: { orgId: string; places: Places })
       intro="Everyone whose sign-in token lists the group (its groups claim) holds these roles, for as long as the identity provider says they are in it."
     >
       {(rules.error ?? remove.error) && <ErrorAlert error={rules.error ?? remove.error} />}
-      <Table striped aria-label="Group rules">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th scope="col">Group</Table.Th>
-            <Table.Th scope="col">Roles</Table.Th>
-            <Table.Th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </Table.Th>
+      <ListTable
+        label="Group rules"
+        columns={['Group', 'Roles']}
+        empty="No group rules."
+        rows={rules.data?.map((rule) => (
+          <Table.Tr key={rule.id}>
+            <Table.Td>{rule.group}</Table.Td>
+            <Table.Td>{describeRoles(rule.roles, places)}</Table.Td>
+            <Table.Td>
+              <Group gap="xs" wrap="nowrap">
+                <Button
+                  size="compact-xs"
+                  variant="light"
+                  aria-label={`Change roles of group ${rule.group}`}
+                  onClick={() => {
+                    save.reset();
+                    setGroup(rule.group);
+                    setRoles(rule.roles);
+                  }}
+                >
+                  Change roles
+                </Button>
+                <ConfirmButton
+                  size="compact-xs"
+                  variant="subtle"
+                  aria-label={`Remove the rule for group ${rule.group}`}
+                  title={`Remove the rule for group ${rule.group}?`}
+                  message="Its members lose the roles it gave from their next request on (roles they hold otherwise stay)."
+                  confirmLabel="Remove rule"
+                  onConfirm={() => remove.mutate(rule.id)}
+                >
+                  Remove
+                </ConfirmButton>
+              </Group>
+            </Table.Td>
           </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {rules.data?.length === 0 && (
-            <Table.Tr>
-              <Table.Td colSpan={3}>No group rules.</Table.Td>
-            </Table.Tr>
-          )}
-          {rules.data?.map((rule) => (
-            <Table.Tr key={rule.id}>
-              <Table.Td>{rule.group}</Table.Td>
-              <Table.Td>{describeRoles(rule.roles, places)}</Table.Td>
-              <Table.Td>
-                <Group gap="xs" wrap="nowrap">
-                  <Button
-                    size="compact-xs"
-                    variant="light"
-                    aria-label={`Change roles of group ${rule.group}`}
-                    onClick={() => {
-                      save.reset();
-                      setGroup(rule.group);
-                      setRoles(rule.roles);
-                    }}
-                  >
-                    Change roles
-                  </Button>
-                  <ConfirmButton
-                    size="compact-xs"
-                    variant="subtle"
-                    aria-label={`Remove the rule for group ${rule.group}`}
-                    title={`Remove the rule for group ${rule.group}?`}
-                    message="Its members lose the roles it gave from their next request on (roles they hold otherwise stay)."
-                    confirmLabel="Remove rule"
-                    onConfirm={() => remove.mutate(rule.id)}
-                  >
-                    Remove
-                  </ConfirmButton>
-                </Group>
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+        ))}
+      />
       <form
         aria-label="Set a group rule"
         noValidate
