@@ -199,6 +199,25 @@ describe('the Rollouts page', () => {
     // Nothing left to do to it.
     expect(await row('welcome_banner').getByRole('button').count()).toBe(0);
     await audit('rollouts-aborted');
+  });
+
+  it('shows a flag’s prerequisites, and an identity’s "why" names the prerequisite that failed', async () => {
+    const updated = await admin('PATCH', `/admin/v1/projects/${dev.config.projectId}/features/welcome_banner`, { prerequisites: [{ featureName: 'new_checkout' }] });
+    expect(updated.status).toBe(200);
+    await page.goto(`${dev.config.apiUrl}${scopePath()}/flags/welcome_banner`);
+    const list = page.getByRole('list', { name: 'Prerequisites of welcome_banner' });
+    await list.getByRole('link', { name: 'new_checkout', exact: true }).waitFor();
+    await audit('feature-prerequisites');
+
+    // new_checkout is off in development: welcome_banner is served off to everyone, and says why.
+    const explained = await admin<{ flags: { featureName: string; enabled: boolean; engineReason: string }[] }>('GET', `/admin/v1/environments/${development().id}/identities/ana@acme.com/flags`);
+    expect(explained.body.flags.find((flag) => flag.featureName === 'welcome_banner')).toMatchObject({ enabled: false, engineReason: 'PREREQUISITE_FAILED; feature=new_checkout' });
+    await page.goto(`${dev.config.apiUrl}${scopePath()}/identities/ana@acme.com`);
+    const table = page.getByRole('table', { name: 'Evaluated flags with reasons' });
+    const banner = table.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'welcome_banner', exact: true }) });
+    await banner.getByText('prerequisite failed').waitFor();
+    await banner.getByRole('link', { name: 'new_checkout', exact: true }).waitFor();
+    await audit('identity-prerequisite-failed');
     expect(pageErrors).toEqual([]);
     expect(cspViolations).toEqual([]);
   });
