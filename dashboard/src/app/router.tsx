@@ -32,6 +32,7 @@ const scopedRoutes: RouteObject[] = [
   { path: 'change-requests', ...page(() => import('../features/change-requests/routes/change-requests')) },
   { path: 'change-requests/:changeRequestId', ...page(() => import('../features/change-requests/routes/change-request')) },
   { path: 'scheduled-changes', ...page(() => import('../features/scheduled-changes/routes/scheduled-changes')) },
+  { path: 'rollouts', ...page(() => import('../features/rollouts/routes/rollouts')) },
   { path: 'audit', ...page(() => import('../features/audit/routes/audit')) },
   { path: 'webhooks', ...page(() => import('../features/webhooks/routes/webhooks')) },
   { path: 'webhooks/:webhookId', ...page(() => import('../features/webhooks/routes/webhook')) },

@@ -18,6 +18,7 @@ const NAV: { label: string; to: (scope: Scope) => string }[] = [
   { label: 'Identities', to: paths.identities },
   { label: 'Change requests', to: paths.changeRequests },
   { label: 'Scheduled changes', to: paths.scheduled },
+  { label: 'Rollouts', to: paths.rollouts },
   { label: 'Audit log', to: paths.audit },
   { label: 'Webhooks', to: paths.webhooks },
   { label: 'Stale flags', to: paths.stale },

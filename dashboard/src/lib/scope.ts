@@ -29,6 +29,7 @@ export const paths = {
   changeRequests: (scope: Scope) => `${scopePath(scope)}/change-requests`,
   changeRequest: (scope: Scope, id: string) => `${scopePath(scope)}/change-requests/${e(id)}`,
   scheduled: (scope: Scope) => `${scopePath(scope)}/scheduled-changes`,
+  rollouts: (scope: Scope) => `${scopePath(scope)}/rollouts`,
   audit: (scope: Scope) => `${scopePath(scope)}/audit`,
   webhooks: (scope: Scope) => `${scopePath(scope)}/webhooks`,
   webhook: (scope: Scope, id: string) => `${scopePath(scope)}/webhooks/${e(id)}`,

@@ -451,6 +451,7 @@ describe('the dashboard', () => {
   it('every other page passes axe', async () => {
     for (const [path, heading, name] of [
       ['/scheduled-changes', 'Scheduled changes', 'scheduled-changes'],
+      ['/rollouts', 'Rollouts', 'rollouts'],
       ['/audit', 'Audit log', 'audit'],
       ['/stale-flags', 'Stale flags', 'stale-flags'],
       ['/analytics', 'Analytics', 'analytics'],

@@ -10,6 +10,7 @@ import { paths, useScope } from '../../../lib/scope';
 import { featureQuery, featureStateQuery } from '../api/feature';
 import { AuditTrail } from '../components/audit-trail';
 import { OverridesSection } from '../components/overrides-section';
+import { PrerequisitesSection } from '../components/prerequisites-section';
 import { type Proposal, ProposeDialog } from '../components/propose-dialog';
 import { StateEditor } from '../components/state-editor';
 import { VersionsSection } from '../components/versions-section';
@@ -64,6 +65,7 @@ export default function FeatureRoute() {
       {feature.data && state.data && environment ? (
         <>
           <StateEditor key={`${environment.id}:${feature.data.name}`} feature={feature.data} state={state.data} environment={environment} onPropose={setProposal} />
+          <PrerequisitesSection feature={feature.data} scope={scope} />
           <OverridesSection feature={feature.data} environment={environment} scope={scope} onPropose={setProposal} />
           <VersionsSection feature={feature.data} environment={environment} state={state.data} />
           <AuditTrail feature={feature.data} orgId={scope.orgId} envNames={envNames} />
