@@ -5,7 +5,7 @@
  * checked with axe-core (no serious or critical violation) and screenshotted into
  * test-results/dashboard/ (git-ignored); any Content-Security-Policy violation fails the run.
  */
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../support/browser.js';
+import { axeViolations, reportCspViolations, watchPage } from '../../support/dashboard-journey.js';
 import { type DevProcess, freePort, REPO_ROOT, startDev } from '../../support/dev-process.js';
 
 const SHOTS = join(REPO_ROOT, 'test-results/dashboard');
@@ -25,7 +26,6 @@ let stateDir: string;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
-let axeSource: string;
 const cspViolations: string[] = [];
 const pageErrors: string[] = [];
 const audited: string[] = [];
@@ -61,15 +61,7 @@ const scopePath = (environment = 'development') => `/o/${dev.config.organisation
 
 /** axe-core on the page as it is now (serious and critical violations fail), and a screenshot. */
 async function audit(name: string): Promise<void> {
-  await page.evaluate(axeSource); // through the DevTools protocol: the page's CSP does not apply to it
-  const violations = (await page.evaluate(async () => {
-    const result = await (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe.run(document, {
-      resultTypes: ['violations'],
-    });
-    return result.violations
-      .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-      .map((violation) => ({ id: violation.id, help: violation.help, nodes: violation.nodes.map((node) => `${node.target.join(' ')}: ${(node as unknown as { any: { message: string }[] }).any[0]?.message ?? ''}`) }));
-  })) as { id: string; help: string; nodes: string[] }[];
+  const violations = await axeViolations(page);
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
   audited.push(name);
   expect(violations, `axe on ${name}`).toEqual([]);
@@ -109,7 +101,6 @@ async function choose(scope: Page | ReturnType<Page['locator']>, label: string, 
 
 beforeAll(async () => {
   await mkdir(SHOTS, { recursive: true });
-  axeSource = await readFile(join(REPO_ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
   receiver = createServer((request, response) => {
     let body = '';
     request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
@@ -125,16 +116,10 @@ beforeAll(async () => {
   dev = await startDev({ port: await freePort(), stateDir, args: ['--in-memory'] });
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  // Reported by the page itself, so a blocked inline style or script cannot go unnoticed.
-  await context.addInitScript(() =>
-    document.addEventListener('securitypolicyviolation', (event) => console.error(`CSP violation: ${event.violatedDirective} ${event.sourceFile}:${event.lineNumber}`)),
-  );
+  await reportCspViolations(context);
   context.setDefaultTimeout(120_000);
   page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error' && message.text().startsWith('CSP violation')) cspViolations.push(message.text());
-  });
-  page.on('pageerror', (error) => pageErrors.push(error.message));
+  watchPage(page, { cspViolations, pageErrors });
 });
 
 afterEach(async (context) => {

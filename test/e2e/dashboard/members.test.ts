@@ -5,12 +5,13 @@
  * the stack's OpenID provider) agrees at each step. Found by role and accessible name; axe-core on
  * each state (no serious or critical violation), screenshots in test-results/dashboard/.
  */
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../support/browser.js';
+import { axeViolations, reportCspViolations, watchPage } from '../../support/dashboard-journey.js';
 import { type DevProcess, freePort, REPO_ROOT, startDev } from '../../support/dev-process.js';
 import { signInWithCode } from '../../support/oidc-flow.js';
 
@@ -23,7 +24,6 @@ let stateDir: string;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
-let axeSource: string;
 let projectName = '';
 let demoToken = '';
 const cspViolations: string[] = [];
@@ -45,13 +45,7 @@ const membersPath = () => `/o/${dev.config.organisationId}/p/${dev.config.projec
 
 /** axe-core on the page as it is now (serious and critical violations fail), and a screenshot. */
 async function audit(name: string, on: Page = page): Promise<void> {
-  await on.evaluate(axeSource); // through the DevTools protocol: the page's CSP does not apply to it
-  const violations = (await on.evaluate(async () => {
-    const result = await (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe.run(document, {
-      resultTypes: ['violations'],
-    });
-    return result.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical').map((violation) => ({ id: violation.id, help: violation.help, nodes: violation.nodes.map((node) => node.target.join(' ')) }));
-  })) as { id: string; help: string; nodes: string[] }[];
+  const violations = await axeViolations(on);
   await on.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
   expect(violations, `axe on ${name}`).toEqual([]);
 }
@@ -60,21 +54,15 @@ const rowOf = (table: string, text: string) => page.getByRole('table', { name: t
 
 beforeAll(async () => {
   await mkdir(SHOTS, { recursive: true });
-  axeSource = await readFile(join(REPO_ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
   stateDir = await mkdtemp(join(tmpdir(), 'vexilla-members-'));
   dev = await startDev({ port: await freePort(), stateDir, args: ['--in-memory'] });
   projectName = (await call<{ name: string }>('GET', `/admin/v1/projects/${dev.config.projectId}`)).body.name;
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  await context.addInitScript(() =>
-    document.addEventListener('securitypolicyviolation', (event) => console.error(`CSP violation: ${event.violatedDirective} ${event.sourceFile}:${event.lineNumber}`)),
-  );
+  await reportCspViolations(context);
   context.setDefaultTimeout(120_000);
   page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error' && message.text().startsWith('CSP violation')) cspViolations.push(message.text());
-  });
-  page.on('pageerror', (error) => pageErrors.push(error.message));
+  watchPage(page, { cspViolations, pageErrors });
 });
 
 afterEach(async (context) => {

@@ -5,12 +5,13 @@
  * through the API. Found by role and accessible name; axe on every state; screenshots into
  * test-results/dashboard/.
  */
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../support/browser.js';
+import { axeViolations, reportCspViolations, watchPage } from '../../support/dashboard-journey.js';
 import { type DevProcess, freePort, REPO_ROOT, startDev } from '../../support/dev-process.js';
 
 const SHOTS = join(REPO_ROOT, 'test-results/dashboard');
@@ -21,7 +22,6 @@ let dev: DevProcess;
 let stateDir: string;
 let browser: Browser;
 let page: Page;
-let axeSource: string;
 const pageErrors: string[] = [];
 const cspViolations: string[] = [];
 
@@ -61,13 +61,7 @@ async function apiRollout(featureName: string): Promise<RolloutView | undefined>
 }
 
 async function audit(name: string): Promise<void> {
-  await page.evaluate(axeSource);
-  const violations = (await page.evaluate(async () => {
-    const result = await (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe.run(document, {
-      resultTypes: ['violations'],
-    });
-    return result.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical').map((violation) => ({ id: violation.id, help: violation.help, nodes: violation.nodes.map((node) => node.target.join(' ')) }));
-  })) as { id: string; help: string; nodes: string[] }[];
+  const violations = await axeViolations(page);
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
   expect(violations, `axe on ${name}`).toEqual([]);
 }
@@ -85,20 +79,14 @@ const row = (featureName: string) => page.getByRole('row', { name: `${featureNam
 
 beforeAll(async () => {
   await mkdir(SHOTS, { recursive: true });
-  axeSource = await readFile(join(REPO_ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
   stateDir = await mkdtemp(join(tmpdir(), 'vexilla-dashboard-rollouts-'));
   dev = await startDev({ port: await freePort(), stateDir, args: ['--in-memory'] });
   browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  await context.addInitScript(() =>
-    document.addEventListener('securitypolicyviolation', (event) => console.error(`CSP violation: ${event.violatedDirective} ${event.sourceFile}:${event.lineNumber}`)),
-  );
+  await reportCspViolations(context);
   context.setDefaultTimeout(120_000);
   page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error' && message.text().startsWith('CSP violation')) cspViolations.push(message.text());
-  });
-  page.on('pageerror', (error) => pageErrors.push(error.message));
+  watchPage(page, { cspViolations, pageErrors });
 });
 
 afterEach(async (context) => {

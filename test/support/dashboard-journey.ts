@@ -1,0 +1,49 @@
+/**
+ * What every dashboard journey (test/e2e/dashboard/) does to a page: axe-core's serious and
+ * critical violations, and a watch for Content-Security-Policy violations the page reports itself
+ * (so a blocked inline style or script cannot go unnoticed).
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { REPO_ROOT } from './dev-process.js';
+
+export interface AxeViolation {
+  id: string;
+  help: string;
+  nodes: string[];
+}
+
+let axeSource: Promise<string> | undefined;
+
+/** axe-core on the page as it is now: its serious and critical violations, with where and why. */
+export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+  axeSource ??= readFile(join(REPO_ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(await axeSource); // through the DevTools protocol: the page's CSP does not apply to it
+  return (await page.evaluate(async () => {
+    const result = await (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe.run(document, {
+      resultTypes: ['violations'],
+    });
+    return result.violations
+      .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+      .map((violation) => ({ id: violation.id, help: violation.help, nodes: violation.nodes.map((node) => `${node.target.join(' ')}: ${(node as unknown as { any: { message: string }[] }).any[0]?.message ?? ''}`) }));
+  })) as AxeViolation[];
+}
+
+/** Makes every page of the context report CSP violations on its console. */
+export async function reportCspViolations(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() =>
+    document.addEventListener('securitypolicyviolation', (event) => console.error(`CSP violation: ${event.violatedDirective} ${event.sourceFile}:${event.lineNumber}`)),
+  );
+}
+
+/** Collects the page's CSP violations (see reportCspViolations) and uncaught errors into the lists given. */
+export function watchPage(page: Page, sinks: { cspViolations: string[]; pageErrors?: string[] }): void {
+  page.on('console', (message) => {
+    if (message.type() === 'error' && message.text().startsWith('CSP violation')) sinks.cspViolations.push(message.text());
+  });
+  if (sinks.pageErrors) {
+    const errors = sinks.pageErrors;
+    page.on('pageerror', (error) => errors.push(error.message));
+  }
+}
