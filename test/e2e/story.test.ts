@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DevProcess, freePort, quietEnv, REPO_ROOT, startDev } from '../support/dev-process.js';
+import { adminCall, type DevProcess, freePort, quietEnv, REPO_ROOT, startDev } from '../support/dev-process.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -37,15 +37,7 @@ async function vexilla(...args: string[]): Promise<{ code: number; stdout: strin
   );
 }
 
-async function admin<T = any>(method: string, path: string, body?: unknown, token = dev.config.adminToken): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${dev.config.apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
+const admin = <T = any>(method: string, path: string, body?: unknown, token?: string) => adminCall<T>(dev, method, path, body, token);
 
 const environment = (name: string) => {
   const found = dev.config.environments.find((candidate) => candidate.name === name);

@@ -57,6 +57,17 @@ function isFree(port: number): Promise<boolean> {
   });
 }
 
+/** A management API call to a running `npm run dev`, as the admin (or the given token): status and parsed body. */
+export async function adminCall<T = any>(dev: DevProcess, method: string, path: string, body?: unknown, token = dev.config.adminToken): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${dev.config.apiUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
 /** Whether a process is running (a zombie, exited but not reaped, is not). */
 export async function isRunning(pid: number): Promise<boolean> {
   try {

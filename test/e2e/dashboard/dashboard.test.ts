@@ -14,7 +14,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../support/browser.js';
 import { axeViolations, reportCspViolations, watchPage } from '../../support/dashboard-journey.js';
-import { type DevProcess, freePort, REPO_ROOT, startDev } from '../../support/dev-process.js';
+import { adminCall, type DevProcess, freePort, REPO_ROOT, startDev } from '../../support/dev-process.js';
 
 const SHOTS = join(REPO_ROOT, 'test-results/dashboard');
 // Bounds on a hang, not expectations of speed (as everywhere in the suite): a busy machine makes
@@ -34,15 +34,7 @@ let receiver: Server;
 let receiverUrl = '';
 const received: string[] = [];
 
-async function admin<T = any>(method: string, path: string, body?: unknown, token = dev.config.adminToken): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${dev.config.apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
+const admin = <T = any>(method: string, path: string, body?: unknown, token?: string) => adminCall<T>(dev, method, path, body, token);
 
 const env = (name: string) => {
   const found = dev.config.environments.find((candidate) => candidate.name === name);

@@ -12,7 +12,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../support/browser.js';
 import { axeViolations, reportCspViolations, watchPage } from '../../support/dashboard-journey.js';
-import { type DevProcess, freePort, REPO_ROOT, startDev } from '../../support/dev-process.js';
+import { adminCall, type DevProcess, freePort, REPO_ROOT, startDev } from '../../support/dev-process.js';
 import { signInWithCode } from '../../support/oidc-flow.js';
 
 const SHOTS = join(REPO_ROOT, 'test-results/dashboard');
@@ -29,15 +29,7 @@ let demoToken = '';
 const cspViolations: string[] = [];
 const pageErrors: string[] = [];
 
-async function call<T = any>(method: string, path: string, body?: unknown, token = dev.config.adminToken): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${dev.config.apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
+const call = <T = any>(method: string, path: string, body?: unknown, token?: string) => adminCall<T>(dev, method, path, body, token);
 
 const org = () => `/admin/v1/organisations/${dev.config.organisationId}`;
 const envId = (name: string) => dev.config.environments.find((environment) => environment.name === name)?.id as string;

@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../support/browser.js';
 import { axeViolations, reportCspViolations, watchPage } from '../../support/dashboard-journey.js';
-import { type DevProcess, freePort, REPO_ROOT, startDev } from '../../support/dev-process.js';
+import { adminCall, type DevProcess, freePort, REPO_ROOT, startDev } from '../../support/dev-process.js';
 
 const SHOTS = join(REPO_ROOT, 'test-results/dashboard');
 // Bounds on a hang, not expectations of speed: a condition that arrives early ends the wait.
@@ -36,15 +36,7 @@ interface RolloutView {
   bakeSeconds: number;
 }
 
-async function admin<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${dev.config.apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${dev.config.adminToken}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
+const admin = <T = any>(method: string, path: string, body?: unknown) => adminCall<T>(dev, method, path, body);
 
 const development = () => {
   const found = dev.config.environments.find((candidate) => candidate.name === 'development');
