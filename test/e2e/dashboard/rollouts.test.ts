@@ -189,10 +189,19 @@ describe('the Rollouts page', () => {
     await list.getByRole('link', { name: 'new_checkout', exact: true }).waitFor();
     await audit('feature-prerequisites');
 
-    // new_checkout is off in development: welcome_banner is served off to everyone, and says why.
-    const explained = await admin<{ flags: { featureName: string; enabled: boolean; engineReason: string }[] }>('GET', `/admin/v1/environments/${development().id}/identities/ana@acme.com/flags`);
-    expect(explained.body.flags.find((flag) => flag.featureName === 'welcome_banner')).toMatchObject({ enabled: false, engineReason: 'PREREQUISITE_FAILED; feature=new_checkout' });
-    await page.goto(`${dev.config.apiUrl}${scopePath()}/identities/ana@acme.com`);
+    // new_checkout is off in development except for "beta testers", a 10% split keyed on the
+    // segment's random id: pick an identity outside it, for which welcome_banner is then served off.
+    type Explained = { flags: { featureName: string; enabled: boolean; engineReason: string }[] };
+    const explain = (identifier: string) => admin<Explained>('GET', `/admin/v1/environments/${development().id}/identities/${identifier}/flags`);
+    let identifier = '';
+    let explained: Explained | undefined;
+    for (let i = 0; i < 50 && !identifier; i++) {
+      const answer = await explain(`user-${i}@acme.com`);
+      expect(answer.status).toBe(200);
+      if (!answer.body.flags.find((flag) => flag.featureName === 'new_checkout')?.enabled) [identifier, explained] = [`user-${i}@acme.com`, answer.body];
+    }
+    expect(explained?.flags.find((flag) => flag.featureName === 'welcome_banner')).toMatchObject({ enabled: false, engineReason: 'PREREQUISITE_FAILED; feature=new_checkout' });
+    await page.goto(`${dev.config.apiUrl}${scopePath()}/identities/${identifier}`);
     const table = page.getByRole('table', { name: 'Evaluated flags with reasons' });
     const banner = table.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'welcome_banner', exact: true }) });
     await banner.getByText('prerequisite failed').waitFor();
