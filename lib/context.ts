@@ -44,6 +44,7 @@ export const contextOptions = {
   oidcAudience: "the API audience of that issuer's access tokens, to accept them too",
   oidcGroupsClaim: 'the claim listing groups (default: groups, then cognito:groups)',
   oidcTrustEmail: 'true or false: every email that issuer asserts counts as verified (issuers without email_verified)',
+  oidcTokenEndpointOrigins: "comma-separated https origins of that issuer's token endpoint when it is on another host (Google: https://oauth2.googleapis.com)",
   cognitoDomainPrefix: 'the hosted sign-in domain prefix (default: stack name and the stack\'s UUID)',
   cognitoThreatProtection: 'true or false: Cognito threat protection on the Plus plan (default: true)',
   userPoolId: 'the user pool a deleted stage kept (its UserPoolId output), adopted with its people',
@@ -153,14 +154,15 @@ export function configFromContext(get: (name: ContextOption) => string | undefin
 /** How people sign in, from the sign-in options: Cognito (federated or not), or the customer's own issuer. */
 function identityFrom(text: (name: ContextOption) => string | undefined, bool: (name: ContextOption) => boolean | undefined, fail: (message: string) => never): VexillaStackProps['identity'] {
   const optional = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : ({ [key]: value } as Record<K, V>));
+  const list = (name: ContextOption) => text(name)?.split(',').map((entry) => entry.trim()).filter(Boolean);
   const oidcIssuer = text('oidcIssuer');
   const cognitoOnly = (['samlMetadataUrl', 'federationOidcIssuer', 'cognitoDomainPrefix', 'cognitoThreatProtection', 'userPoolId'] as const).filter((name) => text(name) !== undefined);
   if (oidcIssuer) {
     const clientId = text('oidcClientId') ?? fail('pass oidcClientId with oidcIssuer.');
     if (cognitoOnly.length > 0) fail(`oidcIssuer replaces Cognito: ${cognitoOnly.join(', ')} cannot go with it.`);
-    return { externalIssuer: { issuer: oidcIssuer, clientId, ...optional('audience', text('oidcAudience')), ...optional('groupsClaim', text('oidcGroupsClaim')), ...optional('trustEmail', bool('oidcTrustEmail')) } };
+    return { externalIssuer: { issuer: oidcIssuer, clientId, ...optional('audience', text('oidcAudience')), ...optional('groupsClaim', text('oidcGroupsClaim')), ...optional('trustEmail', bool('oidcTrustEmail')), ...optional('tokenEndpointOrigins', list('oidcTokenEndpointOrigins')) } };
   }
-  const externalOnly = (['oidcClientId', 'oidcAudience', 'oidcGroupsClaim', 'oidcTrustEmail'] as const).filter((name) => text(name) !== undefined);
+  const externalOnly = (['oidcClientId', 'oidcAudience', 'oidcGroupsClaim', 'oidcTrustEmail', 'oidcTokenEndpointOrigins'] as const).filter((name) => text(name) !== undefined);
   if (externalOnly.length > 0) fail(`${externalOnly.join(', ')} need oidcIssuer.`);
   const samlMetadataUrl = text('samlMetadataUrl');
   const federation = [text('federationOidcIssuer'), text('federationOidcClientId'), text('federationOidcSecretArn')] as const;

@@ -65,6 +65,19 @@ describe('-c context options', () => {
     });
   });
 
+  it('name your own OpenID issuer, with the other origins its token endpoint lives on', () => {
+    const config = fromContext({
+      oidcIssuer: 'https://accounts.google.com',
+      oidcClientId: 'vexilla',
+      oidcTrustEmail: 'true',
+      oidcTokenEndpointOrigins: 'https://oauth2.googleapis.com, https://www.googleapis.com',
+    });
+    expect(config.props.identity).toEqual({
+      externalIssuer: { issuer: 'https://accounts.google.com', clientId: 'vexilla', trustEmail: true, tokenEndpointOrigins: ['https://oauth2.googleapis.com', 'https://www.googleapis.com'] },
+    });
+    expect(() => fromContext({ oidcTokenEndpointOrigins: 'https://oauth2.googleapis.com' })).toThrow(/oidcTokenEndpointOrigins need oidcIssuer/);
+  });
+
   it('default to a dev stage with every prop left to its documented default', () => {
     expect(fromContext({})).toEqual({ stage: 'dev', stackId: 'Vexilla-dev', props: { description: 'Vexilla feature flags and remote config (dev)', stage: 'dev' } });
   });
