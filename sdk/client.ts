@@ -62,6 +62,7 @@ export class VexillaClient<F extends Record<string, unknown> = Record<string, un
   private readonly firstLoad: Promise<void>;
   private loaded = false;
   private closed = false;
+  private refreshing?: Promise<void>;
 
   constructor(private readonly options: ClientOptions) {
     this.mode = options.mode ?? 'remote';
@@ -153,9 +154,20 @@ export class VexillaClient<F extends Record<string, unknown> = Record<string, un
     await this.refresh();
   }
 
-  /** Fetches the environment (document or flags), keeping what we had when that fails. */
-  private async refresh(): Promise<void> {
-    if (this.closed) return;
+  /**
+   * Fetches the environment (document or flags), keeping what we had when that fails. One at a
+   * time: a slow answer must not pile up refreshes whose answers arrive out of order (an older
+   * document would replace a newer one).
+   */
+  private refresh(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.refreshing ??= this.fetchEnvironment().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  private async fetchEnvironment(): Promise<void> {
     try {
       if (this.evaluatesLocally) await this.refreshDocument();
       else if (this.mode === 'edge' || this.mode === 'remote') await this.refreshEnvironmentFlags();

@@ -96,6 +96,37 @@ describe('the Vexilla SDK', () => {
     await client.close();
   });
 
+  it('never starts a refresh while one is still waiting for its answer', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let documents = 0;
+    let first = true;
+    const requests = countingFetch(async (input, init) => {
+      if (String(input).includes('environment-document')) {
+        documents++;
+        // The first refresh after ready() hangs until the test lets it answer.
+        if (!first) await held;
+      }
+      return fetch(input, init);
+    });
+    const client = createClient({ environmentKey: env.serverKey, apiUrl: api.url, mode: 'local', refreshIntervalMs: 100, requestTimeoutMs, analytics: false, fetch: requests.fetch });
+    await client.ready();
+    first = false;
+    expect(documents).toBe(1);
+    // Five intervals pass while the second request waits: no new request joins it.
+    vi.advanceTimersByTime(500);
+    await until(() => documents >= 2, 'the held refresh to start');
+    expect(documents).toBe(2);
+    expect(requests.started - requests.settled).toBe(1);
+    release();
+    await until(() => requests.settled === requests.started, 'the held refresh to answer');
+    expect(documents).toBe(2);
+    // The next interval refreshes again.
+    await tick(100, requests);
+    expect(documents).toBe(3);
+    await client.close();
+  });
+
   it('keeps answering last-known-good values, marked STALE, when the service goes away', async () => {
     const own = await startTestApi();
     const ownEnv = await buildRichEnvironment(own, 'Outage');
