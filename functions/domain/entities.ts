@@ -267,6 +267,11 @@ export interface Segment extends Stamped {
   name: string;
   description: string;
   rules: SegmentRule[];
+  /**
+   * The tenant this segment belongs to (a tenant-scoped segment: it only ever matches identities
+   * whose tenant trait names this tenant), or null for a project-wide segment.
+   */
+  tenantKey: string | null;
 }
 
 export interface SegmentOverride extends Stamped {

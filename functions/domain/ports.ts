@@ -136,7 +136,7 @@ export type Collection =
   /** The rules naming a group, across organisations (which organisations a group lets a person into). */
   | { of: 'group-rules-for-group'; group: string }
   | { of: 'features'; projectId: string }
-  | { of: 'segments'; projectId: string }
+  | { of: 'segments'; projectId: string; tenantKey?: string | undefined }
   | { of: 'feature-states'; envId: string }
   | { of: 'segment-overrides'; envId: string; featureId?: string | undefined }
   | { of: 'tenant-overrides'; envId: string; featureId?: string | undefined }

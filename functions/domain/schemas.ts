@@ -245,11 +245,13 @@ export const patchFeatureStateBody = z
 
 export const restoreVersionBody = z.object({ version: version.optional() }).strict().default({});
 
+const segmentTenantKey = z.lazy(() => tenantKey.nullable());
 export const createSegmentBody = z
   .object({
     name,
     description: z.string().max(LIMITS.descriptionChars).default(''),
     rules: segmentRules,
+    tenantKey: segmentTenantKey.default(null).describe("A tenant's key: the segment then only ever matches that tenant's identities. Null (default): project-wide."),
   })
   .strict();
 export const updateSegmentBody = z
@@ -257,6 +259,7 @@ export const updateSegmentBody = z
     name: name.optional(),
     description: z.string().max(LIMITS.descriptionChars).optional(),
     rules: segmentRules.optional(),
+    tenantKey: segmentTenantKey.optional().describe("Scope the segment to this tenant, or null to make it project-wide."),
     version: version.optional(),
   })
   .strict();
@@ -319,6 +322,10 @@ export const putTenantBody = z
 export const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z.string().max(LIMITS.cursorChars).optional(),
+});
+
+export const listSegmentsQuery = listQuery.extend({
+  tenantKey: tenantKey.optional().describe("Only this tenant's segments."),
 });
 
 export const listTenantsQuery = listQuery.extend({

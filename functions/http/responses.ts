@@ -164,6 +164,7 @@ export const segment = z
     name: z.string(),
     description: z.string(),
     rules: z.array(ruleSchema),
+    tenantKey: z.string().nullable().describe("The tenant whose identities alone it matches; null: project-wide."),
     ...stamped,
   })
   .register(registry, { id: 'Segment' }) satisfies z.ZodType<Segment>;

@@ -83,7 +83,7 @@ const adminRoutes: Omit<Route, 'function'>[] = [
   { method: 'GET', path: `${A}/projects/{projectId}/stale-features`, operation: 'listStaleFeatures', access: read, summary: 'Features with no change and no evaluation for N days (default 30), except those tagged permanent', query: schemas.staleFeaturesQuery },
   { method: 'PATCH', path: `${A}/projects/{projectId}/features/{featureName}`, operation: 'updateFeature', access: write, summary: 'Update a feature (the answer carries `warnings` about its prerequisites)', body: schemas.updateFeatureBody },
   { method: 'DELETE', path: `${A}/projects/{projectId}/features/{featureName}`, operation: 'deleteFeature', access: write, summary: 'Delete a feature (one other features require: 409 naming them, unless ?force=true)', query: schemas.deleteFeatureQuery, status: 204 },
-  { method: 'GET', path: `${A}/projects/{projectId}/segments`, operation: 'listSegments', access: read, summary: 'Segments of a project', query: schemas.listQuery },
+  { method: 'GET', path: `${A}/projects/{projectId}/segments`, operation: 'listSegments', access: read, summary: 'Segments of a project (or of one tenant)', query: schemas.listSegmentsQuery },
   { method: 'POST', path: `${A}/projects/{projectId}/segments`, operation: 'createSegment', access: write, summary: 'Create a segment', body: schemas.createSegmentBody, status: 201 },
   { method: 'GET', path: `${A}/projects/{projectId}/segments/{segmentId}`, operation: 'getSegment', access: read, summary: 'A segment' },
   { method: 'PATCH', path: `${A}/projects/{projectId}/segments/{segmentId}`, operation: 'updateSegment', access: write, summary: 'Update a segment', body: schemas.updateSegmentBody },

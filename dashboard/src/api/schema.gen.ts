@@ -1094,7 +1094,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Segments of a project */
+        /** Segments of a project (or of one tenant) */
         get: operations["listSegments"];
         put?: never;
         /** Create a segment */
@@ -1686,6 +1686,8 @@ export interface components {
             orgId: string;
             projectId: string;
             rules: components["schemas"]["SegmentRule"][];
+            /** @description The tenant whose identities alone it matches; null: project-wide. */
+            tenantKey: string | null;
             /** @constant */
             type: "segment";
             updatedAt: string;
@@ -11775,6 +11777,7 @@ export interface operations {
             query?: {
                 cursor?: string;
                 limit?: number;
+                tenantKey?: string;
             };
             header?: never;
             path: {
@@ -11888,6 +11891,11 @@ export interface operations {
                     name: string;
                     /** @description Rules nested at most 8 levels deep. */
                     rules: components["schemas"]["SegmentRule"][];
+                    /**
+                     * @description A tenant's key: the segment then only ever matches that tenant's identities. Null (default): project-wide.
+                     * @default null
+                     */
+                    tenantKey?: string | null;
                 };
             };
         };
@@ -12180,6 +12188,8 @@ export interface operations {
                     name?: string;
                     /** @description Rules nested at most 8 levels deep. */
                     rules?: components["schemas"]["SegmentRule"][];
+                    /** @description Scope the segment to this tenant, or null to make it project-wide. */
+                    tenantKey?: string | null;
                     version?: number;
                 };
             };

@@ -4,7 +4,7 @@ import * as schemas from '../../domain/schemas.js';
 import { validate } from '../request.js';
 import { bodyAs, environmentOf, type Handler, ok, param, projectOf, queryAs } from './context.js';
 
-export const listSegments: Handler = async (c) => ok(await useCases.listSegments(c.deps, projectOf(c), queryAs(c, schemas.listQuery)));
+export const listSegments: Handler = async (c) => ok(await useCases.listSegments(c.deps, projectOf(c), queryAs(c, schemas.listSegmentsQuery)));
 export const createSegment: Handler = async (c) =>
   ok(await useCases.createSegment(c.deps, c.actor, projectOf(c), bodyAs(c, schemas.createSegmentBody)));
 export const getSegment: Handler = async (c) => ok(await useCases.getSegment(c.deps, projectOf(c), param(c, 'segmentId')));
