@@ -67,7 +67,7 @@ export function reasonText(reason: FlagReason): string {
 const stateOf = (override: Override) => ({ state: override.enabled ? 'on' : 'off', value: show(override.value) });
 
 /** `--rules` as JSON, or `@file` holding it. */
-async function rulesOf(text: string): Promise<unknown> {
+export async function rulesOf(text: string): Promise<unknown> {
   const source = text.startsWith('@') ? await readFile(text.slice(1), 'utf8') : text;
   try {
     return JSON.parse(source);

@@ -93,6 +93,12 @@ const adminRoutes: Omit<Route, 'function'>[] = [
   { method: 'GET', path: `${A}/projects/{projectId}/tenants/{tenantKey}`, operation: 'getTenant', access: read, summary: 'A tenant with its traits' },
   { method: 'PUT', path: `${A}/projects/{projectId}/tenants/{tenantKey}`, operation: 'putTenant', access: write, summary: 'Create a tenant or replace its name and traits', body: schemas.putTenantBody },
   { method: 'DELETE', path: `${A}/projects/{projectId}/tenants/{tenantKey}`, operation: 'deleteTenant', access: write, summary: 'Delete a tenant (its traits stop applying; tenant overrides stay)', status: 204 },
+  { method: 'GET', path: `${A}/projects/{projectId}/templates`, operation: 'listTemplates', access: read, summary: 'Templates of a project, in the order they apply' },
+  { method: 'GET', path: `${A}/projects/{projectId}/templates/{templateKey}`, operation: 'getTemplate', access: read, summary: 'A template: its rank and tenant-trait rule' },
+  { method: 'PUT', path: `${A}/projects/{projectId}/templates/{templateKey}`, operation: 'putTemplate', access: write, summary: 'Create a template or replace its name, rank and rule', body: schemas.putTemplateBody },
+  { method: 'DELETE', path: `${A}/projects/{projectId}/templates/{templateKey}`, operation: 'deleteTemplate', access: write, summary: 'Delete a template and its values in every environment', status: 204 },
+  { method: 'GET', path: `${A}/environments/{envId}/templates/{templateKey}/values`, operation: 'getTemplateValues', access: read, summary: "A template's feature values in an environment" },
+  { method: 'PUT', path: `${A}/environments/{envId}/templates/{templateKey}/values`, operation: 'putTemplateValues', access: write, summary: "Replace a template's feature values in an environment (every tenant it applies to changes at once)", body: schemas.putTemplateValuesBody },
 
   { method: 'GET', path: `${A}/environments/{envId}`, operation: 'getEnvironment', access: read, summary: 'An environment' },
   { method: 'PATCH', path: `${A}/environments/{envId}`, operation: 'updateEnvironment', access: admin, summary: 'Update an environment', body: schemas.updateEnvironmentBody },
