@@ -96,7 +96,7 @@ export async function deleteTemplate(deps: Deps, actor: Actor, project: Project,
 export async function getTemplateValues(deps: Deps, environment: Environment, project: Project, key: string): Promise<Pick<TemplateValues, 'templateKey' | 'envId' | 'values' | 'version'>> {
   await getTemplate(deps, project, key);
   const stored = await deps.store.get({ type: 'template-values', envId: environment.id, templateKey: key });
-  return stored ?? { templateKey: key, envId: environment.id, values: {}, version: 0 };
+  return { templateKey: key, envId: environment.id, values: stored?.values ?? {}, version: stored?.version ?? 0 };
 }
 
 /**
