@@ -101,6 +101,10 @@ export function keyOf(ref: EntityRef | EventRef): ItemKeys {
     case 'tenant':
       // In the project's partition, by key: listed in key order, apart from features and segments.
       return { pk: `PROJECT#${ref.projectId}`, sk: `TENANT#${ref.key}` };
+    case 'template':
+      return { pk: `PROJECT#${ref.projectId}`, sk: `TEMPLATE#${ref.key}` };
+    case 'template-values':
+      return { pk: `ENV#${ref.envId}`, sk: `TV#${ref.templateKey}` };
     case 'identity':
       return { pk: `IDENTITY#${ref.envId}#${identifierKey(ref.identifier)}`, sk: '#META' };
     case 'identity-override':
@@ -233,6 +237,10 @@ export function queryOf(collection: Collection): CollectionQuery {
       };
     case 'tenants':
       return { partitions: [`PROJECT#${collection.projectId}`], skPrefix: 'TENANT#' };
+    case 'templates':
+      return { partitions: [`PROJECT#${collection.projectId}`], skPrefix: 'TEMPLATE#' };
+    case 'template-values':
+      return { partitions: [`ENV#${collection.envId}`], skPrefix: 'TV#' };
     case 'feature-state-versions':
       return { partitions: [`FSV#${collection.envId}#${collection.featureId}`], skPrefix: 'V#', newestFirst: true };
     case 'identities':

@@ -130,6 +130,12 @@ export const LIMITS = {
    */
   traitsPerTenant: 100,
   tenantTraitsBytes: 32 * KiB,
+  /** Templates a tenant can be assigned (and a project has, in practice: each is a segment in every document). */
+  templatesPerProject: 100,
+  /** Features one template sets in one environment (one item, and its change event holds it twice). */
+  templateValues: 500,
+  /** Tenants a tenant-scoped feature lists (an IN list in every document). */
+  tenantsPerFeature: 1000,
 
   /** Ids Vexilla generates (`prj_…`, `sch_<time>_…`, `dlv_<time>_<digest>`): what a path may name. */
   entityIdChars: 64,

@@ -28,6 +28,8 @@ import type {
   Segment,
   SegmentOverride,
   Tenant,
+  Template,
+  TemplateValues,
   TenantOverride,
   Webhook,
   WebhookDelivery,
@@ -51,6 +53,8 @@ export type EntityRef =
   | { type: 'segment-override'; envId: string; featureId: string; segmentId: string }
   | { type: 'tenant-override'; envId: string; featureId: string; tenantId: string }
   | { type: 'tenant'; projectId: string; key: string }
+  | { type: 'template'; projectId: string; key: string }
+  | { type: 'template-values'; envId: string; templateKey: string }
   | { type: 'identity'; envId: string; identifier: string }
   | { type: 'identity-override'; envId: string; identifier: string; featureId: string }
   | { type: 'webhook'; envId: string; id: string }
@@ -97,6 +101,10 @@ export function entityRef(entity: Exclude<Entity, ChangeEvent>): EntityRef {
       return { type: 'tenant-override', envId: entity.envId, featureId: entity.featureId, tenantId: entity.tenantId };
     case 'tenant':
       return { type: 'tenant', projectId: entity.projectId, key: entity.key };
+    case 'template':
+      return { type: 'template', projectId: entity.projectId, key: entity.key };
+    case 'template-values':
+      return { type: 'template-values', envId: entity.envId, templateKey: entity.templateKey };
     case 'identity':
       return { type: 'identity', envId: entity.envId, identifier: entity.identifier };
     case 'identity-override':
@@ -136,12 +144,14 @@ export type Collection =
   /** The rules naming a group, across organisations (which organisations a group lets a person into). */
   | { of: 'group-rules-for-group'; group: string }
   | { of: 'features'; projectId: string }
-  | { of: 'segments'; projectId: string }
+  | { of: 'segments'; projectId: string; tenantKey?: string | undefined }
   | { of: 'feature-states'; envId: string }
   | { of: 'segment-overrides'; envId: string; featureId?: string | undefined }
   | { of: 'tenant-overrides'; envId: string; featureId?: string | undefined }
   /** A project's tenants by key; `search`: those whose key or name contains it (any case). */
   | { of: 'tenants'; projectId: string; search?: string | undefined }
+  | { of: 'templates'; projectId: string }
+  | { of: 'template-values'; envId: string }
   | { of: 'feature-state-versions'; envId: string; featureId: string }
   | { of: 'identities'; envId: string }
   | { of: 'identity-overrides'; envId: string; identifier: string }
@@ -198,6 +208,8 @@ export interface CollectionItems {
   'segment-overrides': SegmentOverride;
   'tenant-overrides': TenantOverride;
   tenants: Tenant;
+  templates: Template;
+  'template-values': TemplateValues;
   'feature-state-versions': FeatureStateVersion;
   identities: Identity;
   'identity-overrides': IdentityOverride;
