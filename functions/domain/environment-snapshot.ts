@@ -11,6 +11,7 @@ import {
   readsTenantTraits,
   type SegmentContext,
 } from '../engine/index.js';
+import { loadConditionLibrariesFor } from '../engine/condition-libraries.js';
 import type {
   Environment,
   Feature,
@@ -164,6 +165,8 @@ export async function loadSnapshot(store: Store, envId: string): Promise<Environ
   if (!organisation || !project) return undefined;
   // Tenants' traits are only read when a segment's conditions read them: one more query, then.
   const tenants = segments.some((segment) => readsTenantTraits(segment.rules, project.tenantTraitKey)) ? await store.listAll({ of: 'tenants', projectId: project.id }) : [];
+  // The Lambda bundles load the regex and JSONPath libraries on demand: before compiling.
+  await loadConditionLibrariesFor(segments);
   return snapshotOf({ organisation, project, environment, features, stored, segments, segmentOverrides, tenantOverrides, tenants, deletingIdentities: deleting.map((identity) => identity.identifier) });
 }
 

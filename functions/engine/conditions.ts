@@ -1,6 +1,7 @@
-import { RE2JS } from 're2js';
+import type { RE2JS } from 're2js';
 import semverCompare from 'semver/functions/compare.js';
 import SemVer from 'semver/classes/semver.js';
+import { re2 } from './condition-libraries.js';
 import { type ContextValue, pyFloat, pyInt, pyMod, pyStr } from './context-values.js';
 import { type HashKey, hashedPercentageOf, hashKey } from './hashing.js';
 import type { ConditionOperator, SegmentCondition } from './schema.js';
@@ -105,7 +106,7 @@ function inMatcher(raw: unknown): ValueMatcher {
 function regexMatcher(raw: unknown): ValueMatcher {
   let pattern: RE2JS;
   try {
-    pattern = RE2JS.compile(pyStr(raw));
+    pattern = re2().compile(pyStr(raw));
   } catch {
     // A pattern RE2 cannot compile (backreferences, lookaround, bad syntax) matches nothing.
     return never;
