@@ -26,25 +26,32 @@ export const REQUIRE_BANNER = "import { createRequire as __vexillaCreateRequire 
  */
 export const LAMBDA_CREDENTIALS_ALIAS = { '@aws-sdk/credential-provider-node': './functions/shared/lambda-credentials.ts' } as const;
 
-const projectRoot = fileURLToPath(new URL('..', import.meta.url));
-const STATIC_CONDITION_LIBRARIES = join(projectRoot, 'functions/engine/condition-libraries.ts');
-const LAZY_CONDITION_LIBRARIES = join(projectRoot, 'functions/shared/lazy-condition-libraries.ts');
+/** The repository root, found from this file (the bench, bundled elsewhere, passes its own). */
+const defaultRoot = fileURLToPath(new URL('..', import.meta.url));
+
+export interface LambdaBundleOptions {
+  sourceMaps: boolean;
+  /** @default the repository root */
+  projectRoot?: string;
+}
 
 /**
  * re2js and json-p3 (a third of the sdk-api bundle) serve only REGEX and JSONPath conditions: in
  * the Lambda bundles the engine's condition-libraries module is swapped for the one that loads
  * them on demand, each in a chunk of its own (see both modules).
  */
-export const lazyConditionLibraries: Plugin = {
+export const lazyConditionLibraries = (projectRoot: string): Plugin => ({
   name: 'vexilla-lazy-condition-libraries',
   setup(builder) {
+    const staticModule = join(projectRoot, 'functions/engine/condition-libraries.ts');
+    const lazyModule = join(projectRoot, 'functions/shared/lazy-condition-libraries.ts');
     builder.onResolve({ filter: /[/\\]condition-libraries\.js$/ }, (args) => {
       if (!args.importer) return undefined;
       const resolved = join(args.resolveDir, args.path.replace(/\.js$/, '.ts'));
-      return resolved === STATIC_CONDITION_LIBRARIES ? { path: LAZY_CONDITION_LIBRARIES } : undefined;
+      return resolved === staticModule ? { path: lazyModule } : undefined;
     });
   },
-};
+});
 
 /**
  * How every function is bundled, as esbuild options: minified ESM for Node 22, split into an
@@ -53,7 +60,8 @@ export const lazyConditionLibraries: Plugin = {
  * and no source maps unless asked for: a 1-1.6 MB map and `--enable-source-maps` cost 10-15 ms of
  * every cold start.
  */
-export function lambdaEsbuildOptions(options: { sourceMaps: boolean }): BuildOptions {
+export function lambdaEsbuildOptions(options: LambdaBundleOptions): BuildOptions {
+  const projectRoot = options.projectRoot ?? defaultRoot;
   return {
     bundle: true,
     format: 'esm',
@@ -70,15 +78,15 @@ export function lambdaEsbuildOptions(options: { sourceMaps: boolean }): BuildOpt
     // Source maps only need names and positions; the sources would double the asset size.
     sourcesContent: false,
     alias: { ...LAMBDA_CREDENTIALS_ALIAS },
-    plugins: [lazyConditionLibraries],
+    plugins: [lazyConditionLibraries(projectRoot)],
     absWorkingDir: projectRoot,
     logLevel: 'error',
   };
 }
 
 /** Bundles one function's entry (a path from the repository root) into `outdir`: `index.mjs` and `chunks/`. */
-export async function buildFunctionBundle(entry: string, outdir: string, options: { sourceMaps: boolean }): Promise<Metafile> {
-  const result = await build({ ...lambdaEsbuildOptions(options), entryPoints: [join(projectRoot, entry)], outdir, metafile: true });
+export async function buildFunctionBundle(entry: string, outdir: string, options: LambdaBundleOptions): Promise<Metafile> {
+  const result = await build({ ...lambdaEsbuildOptions(options), entryPoints: [join(options.projectRoot ?? defaultRoot, entry)], outdir, metafile: true });
   return result.metafile;
 }
 

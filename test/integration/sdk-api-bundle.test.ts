@@ -1,10 +1,9 @@
 /**
- * The sdk-api as it ships (lib/bundling.ts: split ESM, re2js and json-p3 in chunks loaded on
- * demand), run the way Lambda runs it: a fresh Node process imports `index.mjs` and calls
- * `handler`, on DynamoDB Local (through the SDK's AWS_ENDPOINT_URL_DYNAMODB). A REGEX segment and
- * a JSONPath segment decide flags exactly as the source engine does, and an environment without
- * them is served by a copy of the bundle whose regex and JSONPath chunks were deleted: neither a
- * cold start nor its requests load them.
+ * The sdk-api as it ships (lib/bundling.ts: split ESM, re2js, json-p3 and semver in chunks
+ * loaded on demand), run the way Lambda runs it: a fresh Node process imports `index.mjs` and
+ * calls `handler`, on DynamoDB Local (through the SDK's AWS_ENDPOINT_URL_DYNAMODB). REGEX, JSONPath
+ * and SemVer segments decide flags, and an environment without them is served by a copy of the
+ * bundle whose chunks of those libraries were deleted: neither a cold start nor its requests load them.
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -35,7 +34,7 @@ beforeAll(async () => {
   const fileName = (output: string) => output.slice(output.lastIndexOf('/') + 1);
   loadedAtInit = filesLoadedAtInit(metafile).map(fileName);
   conditionChunks = Object.entries(metafile.outputs)
-    .filter(([, output]) => Object.keys(output.inputs).some((input) => /node_modules\/(re2js|json-p3)\//.test(input)))
+    .filter(([, output]) => Object.keys(output.inputs).some((input) => /node_modules\/(re2js|json-p3|semver)\//.test(input)))
     .map(([output]) => fileName(output));
   withoutConditionChunks = join(dir, 'without-condition-chunks');
   cpSync(shipped, withoutConditionChunks, { recursive: true });
@@ -49,6 +48,8 @@ beforeAll(async () => {
     name: 'vip',
     rules: [{ type: 'ALL', conditions: [{ operator: 'IS_SET', property: "$.identity[?match(@, 'vip-.*')]", value: null }] }],
   });
+  const newApp = await call('POST', `/admin/v1/projects/${projectId}/segments`, { name: 'new app', rules: [{ type: 'ALL', conditions: [{ operator: 'GREATER_THAN_INCLUSIVE', property: 'version', value: '2.0.0:semver' }] }] });
+  await call('PUT', `/admin/v1/environments/${envId}/feature-states/beta/segment-overrides/${newApp.id}`, { enabled: true, value: 'new app', priority: 3 });
   await call('PUT', `/admin/v1/environments/${envId}/feature-states/beta/segment-overrides/${regex.id}`, { enabled: true, value: 'staff', priority: 1 });
   await call('PUT', `/admin/v1/environments/${envId}/feature-states/beta/segment-overrides/${jsonPath.id}`, { enabled: true, value: 'vip', priority: 2 });
 
@@ -101,21 +102,23 @@ function betaValues(bundle: string, clientKey: string, identities: { identifier:
 }
 
 describe('the shipped sdk-api bundle', () => {
-  it('keeps re2js and json-p3 out of what a cold start loads, in chunks of their own', () => {
+  it('keeps re2js, json-p3 and semver out of what a cold start loads, in chunks of their own', () => {
     expect(conditionChunks.length).toBeGreaterThan(0);
     expect(loadedAtInit).toContain('index.mjs');
     for (const chunk of conditionChunks) expect(loadedAtInit).not.toContain(chunk);
     for (const chunk of conditionChunks) expect(readdirSync(join(shipped, 'chunks'))).toContain(chunk);
   });
 
-  it('loads them when an environment has REGEX and JSONPath conditions, and evaluates those conditions', () => {
+  it('loads them when an environment has REGEX, JSONPath and SemVer conditions, and evaluates those conditions', () => {
     const values = betaValues(shipped, withConditions.clientKey, [
       { identifier: 'ana', traits: { email: 'ana@acme.com' } },
       { identifier: 'bob', traits: { email: 'bob@acme.com.evil.org' } },
       { identifier: 'vip-carla', traits: { email: 'carla@example.org' } },
       { identifier: 'dan', traits: {} },
+      { identifier: 'eve', traits: { version: '2.10.0' } },
+      { identifier: 'fay', traits: { version: '1.99.0' } },
     ]);
-    expect(values).toEqual(['staff', 'off', 'vip', 'off']);
+    expect(values).toEqual(['staff', 'off', 'vip', 'off', 'new app', 'off']);
   });
 
   it('serves an environment without them from a bundle that does not even have them', () => {
