@@ -1,13 +1,20 @@
 /**
- * How the Lambda functions are bundled, as plain esbuild options with no CDK in sight:
- * lib/functions.ts hands them to NodejsFunction, and `npm run bench` builds with exactly these to
+ * How the Lambda functions are bundled, with esbuild's API and no CDK in sight: lib/functions.ts
+ * builds each function's asset with `buildFunctionBundle` (through lib/build-function.ts, as CDK's
+ * local bundling is synchronous), and `npm run bench` builds with exactly the same options to
  * report each bundle's size and cold-start init time.
+ *
+ * Not NodejsFunction: it emits one file, and the bundles are split (ESM chunks) so that code only
+ * some requests need is loaded when they come, not on every cold start.
  */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 
 /**
  * esbuild's ESM output has no `require`; CommonJS dependencies that call it (directly or through
  * esbuild's `__require` shim) get one from `createRequire`. The alias avoids clashing with any
- * `createRequire` import in the bundle itself.
+ * `createRequire` import in the bundle itself. Every chunk starts with it (each is a module of its own).
  */
 export const REQUIRE_BANNER = "import { createRequire as __vexillaCreateRequire } from 'node:module'; const require = __vexillaCreateRequire(import.meta.url);";
 
@@ -19,24 +26,81 @@ export const REQUIRE_BANNER = "import { createRequire as __vexillaCreateRequire 
  */
 export const LAMBDA_CREDENTIALS_ALIAS = { '@aws-sdk/credential-provider-node': './functions/shared/lambda-credentials.ts' } as const;
 
+/** The repository root, found from this file (the bench, bundled elsewhere, passes its own). */
+const defaultRoot = fileURLToPath(new URL('..', import.meta.url));
+
+export interface LambdaBundleOptions {
+  sourceMaps: boolean;
+  /** @default the repository root */
+  projectRoot?: string;
+}
+
 /**
- * How every function is bundled, as esbuild options: `npm run bench` builds with exactly these to
- * report bundle size and init time. Minified ESM for Node 22, AWS SDK v3 bundled too (the version
- * that runs is the one in package-lock.json and the tests, not whatever the runtime ships that
- * week), and no source maps unless asked for: a 1-1.6 MB map and `--enable-source-maps` cost
- * 10-15 ms of every cold start.
+ * re2js and json-p3 (a third of the sdk-api bundle) serve only REGEX and JSONPath conditions: in
+ * the Lambda bundles the engine's condition-libraries module is swapped for the one that loads
+ * them on demand, each in a chunk of its own (see both modules).
  */
-export function lambdaEsbuildOptions(options: { sourceMaps: boolean }) {
+export const lazyConditionLibraries = (projectRoot: string): Plugin => ({
+  name: 'vexilla-lazy-condition-libraries',
+  setup(builder) {
+    const staticModule = join(projectRoot, 'functions/engine/condition-libraries.ts');
+    const lazyModule = join(projectRoot, 'functions/shared/lazy-condition-libraries.ts');
+    builder.onResolve({ filter: /[/\\]condition-libraries\.js$/ }, (args) => {
+      if (!args.importer) return undefined;
+      const resolved = join(args.resolveDir, args.path.replace(/\.js$/, '.ts'));
+      return resolved === staticModule ? { path: lazyModule } : undefined;
+    });
+  },
+});
+
+/**
+ * How every function is bundled, as esbuild options: minified ESM for Node 22, split into an
+ * `index.mjs` entry and chunks it imports on demand, AWS SDK v3 bundled too (the version that
+ * runs is the one in package-lock.json and the tests, not whatever the runtime ships that week),
+ * and no source maps unless asked for: a 1-1.6 MB map and `--enable-source-maps` cost 10-15 ms of
+ * every cold start.
+ */
+export function lambdaEsbuildOptions(options: LambdaBundleOptions): BuildOptions {
+  const projectRoot = options.projectRoot ?? defaultRoot;
   return {
+    bundle: true,
     format: 'esm',
     platform: 'node',
     target: 'node22',
     mainFields: ['module', 'main'],
     banner: { js: REQUIRE_BANNER },
     minify: true,
+    splitting: true,
+    entryNames: 'index',
+    chunkNames: 'chunks/[name]-[hash]',
+    outExtension: { '.js': '.mjs' },
     sourcemap: options.sourceMaps,
     // Source maps only need names and positions; the sources would double the asset size.
     sourcesContent: false,
     alias: { ...LAMBDA_CREDENTIALS_ALIAS },
-  } as const;
+    plugins: [lazyConditionLibraries(projectRoot)],
+    absWorkingDir: projectRoot,
+    logLevel: 'error',
+  };
+}
+
+/** Bundles one function's entry (a path from the repository root) into `outdir`: `index.mjs` and `chunks/`. */
+export async function buildFunctionBundle(entry: string, outdir: string, options: LambdaBundleOptions): Promise<Metafile> {
+  const result = await build({ ...lambdaEsbuildOptions(options), entryPoints: [join(options.projectRoot ?? defaultRoot, entry)], outdir, metafile: true });
+  return result.metafile;
+}
+
+/**
+ * The output files a cold start loads: the entry and every chunk it imports statically,
+ * transitively (paths as in the metafile). Chunks behind a dynamic `import()` load on demand.
+ */
+export function filesLoadedAtInit(metafile: Metafile): string[] {
+  const outputs = metafile.outputs;
+  const entry = Object.keys(outputs).find((path) => outputs[path]?.entryPoint !== undefined);
+  if (!entry) throw new Error('The bundle has no entry point.');
+  const loaded = new Set<string>([entry]);
+  for (const path of loaded) {
+    for (const imported of outputs[path]?.imports ?? []) if (imported.kind === 'import-statement' && !imported.external) loaded.add(imported.path);
+  }
+  return [...loaded];
 }

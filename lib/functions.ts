@@ -1,16 +1,15 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { type BundlingOptions, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { table as tableDeclaration } from '../functions/data/table.js';
-import { lambdaEsbuildOptions } from './bundling.js';
 import { deadLetterQueue } from './queues.js';
 import type { ConsumerName } from '../functions/events/rules.js';
 import { type FunctionName as RoutedFunctionName, publicRoutes, routes } from '../functions/http/routes.js';
@@ -265,20 +264,31 @@ export const allFunctionNames = (): FunctionName[] => [...routedFunctionNames(),
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 export const entryOf = (name: FunctionName) => fileURLToPath(new URL(`../${functionSettings[name].entry}`, import.meta.url));
 
-/** The same options, as NodejsFunction takes them. */
-function lambdaBundling(options: { sourceMaps: boolean }): BundlingOptions {
-  const esbuild = lambdaEsbuildOptions(options);
-  return {
-    format: OutputFormat.ESM,
-    target: esbuild.target,
-    mainFields: [...esbuild.mainFields],
-    banner: esbuild.banner.js,
-    minify: esbuild.minify,
-    sourceMap: esbuild.sourcemap,
-    ...(esbuild.sourcemap ? { sourceMapMode: SourceMapMode.DEFAULT, sourcesContent: esbuild.sourcesContent } : {}),
-    externalModules: [],
-    esbuildArgs: Object.fromEntries(Object.entries(esbuild.alias).map(([from, to]) => [`--alias:${from}`, to])),
-  };
+/**
+ * A function's code: its entry bundled by lib/bundling.ts (split ESM, `index.mjs` and chunks)
+ * with CDK's local bundling, so no Docker. The asset hash is of the output: an unchanged bundle
+ * redeploys nothing. esbuild's plugins need its asynchronous API and `tryBundle` is synchronous,
+ * so the build runs in a child process (lib/build-function.ts).
+ */
+function functionCode(name: FunctionName, options: { sourceMaps: boolean }): Code {
+  return Code.fromAsset(projectRoot, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // Required by the API; never used: local bundling either succeeds or throws.
+      image: DockerImage.fromRegistry('node:22-slim'),
+      local: {
+        tryBundle(outputDir: string): boolean {
+          const args = ['--import', 'tsx', fileURLToPath(new URL('./build-function.ts', import.meta.url)), functionSettings[name].entry, outputDir, ...(options.sourceMaps ? ['--source-maps'] : [])];
+          try {
+            execFileSync(process.execPath, args, { cwd: projectRoot, stdio: ['ignore', 'inherit', 'inherit'] });
+          } catch (error) {
+            throw new Error(`Bundling the ${name} function failed: ${(error as Error).message}`);
+          }
+          return true;
+        },
+      },
+    },
+  });
 }
 
 export interface VexillaFunctionsProps {
@@ -333,7 +343,7 @@ export const IDENTITY_RETENTION_READERS: readonly FunctionName[] = ['sdk-api', '
  * and `setEnvironment`; synthesis fails if a declared resource or variable was never supplied.
  */
 export class VexillaFunctions extends Construct {
-  readonly functions: ReadonlyMap<FunctionName, NodejsFunction>;
+  readonly functions: ReadonlyMap<FunctionName, LambdaFunction>;
   /** The dead-letter queue of each asynchronously invoked function. */
   readonly deadLetterQueues: ReadonlyMap<FunctionName, Queue>;
   private readonly roles = new Map<FunctionName, Role>();
@@ -352,7 +362,7 @@ export class VexillaFunctions extends Construct {
     for (const [name, reserved] of Object.entries(props.reservedConcurrency ?? {})) {
       if (!Number.isInteger(reserved) || reserved! < 0) throw new Error(`VexillaFunctions: reserved concurrency for ${name} must be a whole number of 0 or more, got ${String(reserved)}.`);
     }
-    const functions = new Map<FunctionName, NodejsFunction>();
+    const functions = new Map<FunctionName, LambdaFunction>();
     const deadLetterQueues = new Map<FunctionName, Queue>();
 
     for (const name of names) {
@@ -382,9 +392,9 @@ export class VexillaFunctions extends Construct {
         : undefined;
       if (asyncDeadLetterQueue) deadLetterQueues.set(name, asyncDeadLetterQueue);
 
-      const fn = new NodejsFunction(group, 'Function', {
-        entry,
-        handler: 'handler',
+      const fn = new LambdaFunction(group, 'Function', {
+        code: functionCode(name, { sourceMaps }),
+        handler: 'index.handler',
         description: settings.description,
         runtime: Runtime.NODEJS_22_X,
         architecture: Architecture.ARM_64,
@@ -395,8 +405,6 @@ export class VexillaFunctions extends Construct {
         role,
         logGroup,
         ...(asyncDeadLetterQueue ? { onFailure: new SqsDestination(asyncDeadLetterQueue), retryAttempts: ASYNC_RETRY_ATTEMPTS, maxEventAge: Duration.hours(ASYNC_MAX_EVENT_AGE_HOURS) } : {}),
-        projectRoot,
-        depsLockFilePath: fileURLToPath(new URL('../package-lock.json', import.meta.url)),
         environment: {
           TABLE_NAME: props.table.tableName,
           POWERTOOLS_SERVICE_NAME: `vexilla-${name}`,
@@ -404,7 +412,6 @@ export class VexillaFunctions extends Construct {
           ...(sourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
           ...(props.identityIdleDays !== undefined && IDENTITY_RETENTION_READERS.includes(name) ? { IDENTITY_IDLE_DAYS: String(props.identityIdleDays) } : {}),
         },
-        bundling: lambdaBundling({ sourceMaps }),
       });
       acknowledgeFunctionFindings(name, role, fn);
       functions.set(name, fn);
@@ -415,7 +422,7 @@ export class VexillaFunctions extends Construct {
   }
 
   /** The function by name; throws if it was not built. */
-  get(name: FunctionName): NodejsFunction {
+  get(name: FunctionName): LambdaFunction {
     const fn = this.functions.get(name);
     if (!fn) throw new Error(`VexillaFunctions: no '${name}' function was built.`);
     return fn;
@@ -470,7 +477,7 @@ export function tableStatements(table: ITableV2, access: readonly TableAccess[])
 }
 
 /** The nag findings a function's design accepts, each on the narrowest construct it concerns. */
-function acknowledgeFunctionFindings(name: FunctionName, role: Role, fn: NodejsFunction): void {
+function acknowledgeFunctionFindings(name: FunctionName, role: Role, fn: LambdaFunction): void {
   Validations.of(role).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason: `X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, so the ${name} role can only grant them on '*'. Its table and log permissions name exact ARNs.`,

@@ -11,6 +11,7 @@ import {
   readsTenantTraits,
   type SegmentContext,
 } from '../engine/index.js';
+import { loadConditionLibrariesFor } from '../engine/condition-libraries.js';
 import type {
   Environment,
   Feature,
@@ -173,6 +174,8 @@ export async function loadSnapshot(store: Store, envId: string): Promise<Environ
   // Tenants are only read when a segment's conditions read their traits or templates exist (assignments): one more query, then.
   const needsTenants = templates.length > 0 || segments.some((segment) => readsTenantTraits(segment.rules, project.tenantTraitKey));
   const tenants = needsTenants ? await store.listAll({ of: 'tenants', projectId: project.id }) : [];
+  // The Lambda bundles load the regex and JSONPath libraries on demand: before compiling.
+  await loadConditionLibrariesFor([segments, templates]);
   return snapshotOf({
     organisation,
     project,

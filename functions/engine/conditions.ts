@@ -1,6 +1,6 @@
-import { RE2JS } from 're2js';
-import semverCompare from 'semver/functions/compare.js';
-import SemVer from 'semver/classes/semver.js';
+import type { RE2JS } from 're2js';
+import type SemVer from 'semver/classes/semver.js';
+import { re2, semver } from './condition-libraries.js';
 import { type ContextValue, pyFloat, pyInt, pyMod, pyStr } from './context-values.js';
 import { type HashKey, hashedPercentageOf, hashKey } from './hashing.js';
 import type { ConditionOperator, SegmentCondition } from './schema.js';
@@ -20,7 +20,7 @@ const SEMVER_SUFFIX = ':semver';
 function parseSemver(text: string): SemVer | undefined {
   if (text.length === 0 || /^[v=\s]|\s$/.test(text)) return undefined;
   try {
-    return new SemVer(text);
+    return new (semver().SemVer)(text);
   } catch {
     return undefined;
   }
@@ -63,7 +63,7 @@ function typedMatcher(operator: ConditionOperator, raw: unknown): ValueMatcher {
     if (value === undefined) return false;
     if (isSemver && value.kind === 'str') {
       const version = parseSemver(value.str);
-      return version !== undefined && conditionVersion !== undefined && test(semverCompare(version, conditionVersion));
+      return version !== undefined && conditionVersion !== undefined && test(semver().compare(version, conditionVersion));
     }
     switch (value.kind) {
       case 'bool':
@@ -105,7 +105,7 @@ function inMatcher(raw: unknown): ValueMatcher {
 function regexMatcher(raw: unknown): ValueMatcher {
   let pattern: RE2JS;
   try {
-    pattern = RE2JS.compile(pyStr(raw));
+    pattern = re2().compile(pyStr(raw));
   } catch {
     // A pattern RE2 cannot compile (backreferences, lookaround, bad syntax) matches nothing.
     return never;

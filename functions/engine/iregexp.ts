@@ -9,7 +9,8 @@
  * lookaround, `\d`, lazy quantifiers, unbalanced brackets) is not an I-Regexp: the function then
  * answers false, as §2.4.6 asks. So does a pattern RE2 refuses (a repeat count above 1000).
  */
-import { RE2JS } from 're2js';
+import type { RE2JS } from 're2js';
+import { re2 } from './condition-libraries.js';
 
 /** Characters that are not NormalChar (§3): they mean something, or must be escaped. */
 const META = new Set(['(', ')', '*', '+', '.', '?', '[', '\\', ']', '{', '|', '}']);
@@ -192,7 +193,7 @@ export function compileIRegexp(pattern: string): RE2JS | null {
   let program: RE2JS | null = null;
   if (source !== undefined) {
     try {
-      program = RE2JS.compile(source);
+      program = re2().compile(source);
     } catch {
       program = null;
     }

@@ -4,20 +4,26 @@
  * json-p3's own run the pattern on JavaScript's backtracking RegExp, where a client key's
  * identifier of 30 `a`s against `(a+)+b` takes seconds.
  */
-import { type FilterFunction, FunctionExpressionType, JSONPathEnvironment } from 'json-p3';
+import type { FilterFunction, JSONPathEnvironment } from 'json-p3';
+import { jsonP3 } from './condition-libraries.js';
 import { fullMatches, searchMatches } from './iregexp.js';
 
 /** A JSONPath regex function (ValueType, ValueType) -> LogicalType, as RFC 9535 §2.4.6 types it. */
-class Re2Function implements FilterFunction {
-  readonly argTypes = [FunctionExpressionType.ValueType, FunctionExpressionType.ValueType];
-  readonly returnType = FunctionExpressionType.LogicalType;
-  constructor(readonly call: (value: unknown, pattern: unknown) => boolean) {}
+function re2Function(call: (value: unknown, pattern: unknown) => boolean): FilterFunction {
+  const { FunctionExpressionType } = jsonP3();
+  return { argTypes: [FunctionExpressionType.ValueType, FunctionExpressionType.ValueType], returnType: FunctionExpressionType.LogicalType, call };
 }
 
-export const RE2_MATCH: FilterFunction = new Re2Function(fullMatches);
-export const RE2_SEARCH: FilterFunction = new Re2Function(searchMatches);
+let environment: JSONPathEnvironment | undefined;
 
-/** JSONPath with linear-time regular expressions: use it, never json-p3's default environment. */
-export const jsonPath = new JSONPathEnvironment();
-jsonPath.functionRegister.set('match', RE2_MATCH);
-jsonPath.functionRegister.set('search', RE2_SEARCH);
+/**
+ * JSONPath with linear-time regular expressions: use it, never json-p3's default environment.
+ * Built on first use (json-p3 may be loaded on demand: ./condition-libraries.ts).
+ */
+export function jsonPath(): JSONPathEnvironment {
+  if (environment) return environment;
+  const created = new (jsonP3().JSONPathEnvironment)();
+  created.functionRegister.set('match', re2Function(fullMatches));
+  created.functionRegister.set('search', re2Function(searchMatches));
+  return (environment = created);
+}

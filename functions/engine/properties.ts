@@ -1,4 +1,5 @@
-import { type JSONPathQuery, JSONPathSyntaxError } from 'json-p3';
+import type { JSONPathQuery } from 'json-p3';
+import { jsonP3 } from './condition-libraries.js';
 import { type ContextValue, toContextValue } from './context-values.js';
 import { jsonPath } from './jsonpath.js';
 
@@ -37,9 +38,9 @@ export function compileProperty(property: string): PropertyReader {
 
   let path: JSONPathQuery;
   try {
-    path = jsonPath.compile(property);
+    path = jsonPath().compile(property);
   } catch (error) {
-    if (error instanceof JSONPathSyntaxError) return readTrait;
+    if (error instanceof jsonP3().JSONPathSyntaxError) return readTrait;
     throw error;
   }
 

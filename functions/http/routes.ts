@@ -5,9 +5,10 @@
  */
 import * as z from 'zod';
 import type { Action } from '../domain/access.js';
-import { cachedRouteOf, EDGE_PREFIX, edgeOperationOf, edgeRoutePathOf } from '../edge/cache-rules.js';
+import { EDGE_PREFIX } from '../edge/cache-rules.js';
 import * as schemas from '../domain/schemas.js';
 import { flagsmithDocumentSchema as importDocumentBody } from '../domain/use-cases/import-flagsmith.js';
+import { sdkApiRoutes } from './sdk-routes.js';
 
 const importQuery = z.object({ dryRun: z.enum(['true', 'false']).default('false') });
 
@@ -192,30 +193,7 @@ const adminRoutes: Omit<Route, 'function'>[] = [
   },
 ];
 
-const clientKey: Access = { credential: 'environment-key', server: false };
-const serverKey: Access = { credential: 'environment-key', server: true };
-
-/** The hot path: Flagsmith's SDK API and OpenFeature's OFREP, served by the sdk-api function. */
-const sdkRoutes: Omit<Route, 'function'>[] = [
-  { method: 'GET', path: '/api/v1/flags', operation: 'getEnvironmentFlags', access: clientKey, summary: 'Environment flags (Flagsmith)' },
-  { method: 'GET', path: '/api/v1/identities', operation: 'getIdentityFlags', access: clientKey, summary: "An identity's flags and traits (Flagsmith)" },
-  { method: 'POST', path: '/api/v1/identities', operation: 'postIdentityFlags', access: clientKey, summary: "Set traits and get an identity's flags (Flagsmith)" },
-  { method: 'GET', path: '/api/v1/environment-document', operation: 'getEnvironmentDocument', access: serverKey, summary: 'The environment document for local evaluation (Flagsmith; server keys only)' },
-  { method: 'POST', path: '/api/v1/analytics/flags', operation: 'postAnalytics', access: clientKey, summary: 'Flag evaluation counts (Flagsmith)' },
-  { method: 'POST', path: '/ofrep/v1/evaluate/flags/{key}', operation: 'ofrepEvaluateFlag', access: clientKey, summary: 'Evaluate one flag (OFREP)' },
-  { method: 'POST', path: '/ofrep/v1/evaluate/flags', operation: 'ofrepEvaluateFlags', access: clientKey, summary: 'Evaluate every flag (OFREP; ETag / If-None-Match)' },
-];
-
-/**
- * The cached SDK routes once more, as CloudFront's viewer-request function forwards them: under a
- * hash of the caller's environment key (functions/edge/cache-rules.ts). Same handler as the route's.
- */
-const edgeRoutes: Omit<Route, 'function'>[] = sdkRoutes.flatMap((route) => {
-  const cached = cachedRouteOf(route.operation);
-  return cached ? [{ ...route, path: edgeRoutePathOf(cached), operation: edgeOperationOf(cached), summary: `${route.summary}, as the edge forwards it` }] : [];
-});
-
-/** Whether a route is a cached route's path as the edge forwards it (see `edgeRoutes`). */
+/** Whether a route is a cached route's path as the edge forwards it (see `edgeRoutes` in ./sdk-routes.ts). */
 export const isEdgeRoute = (route: { path: string }) => route.path.startsWith(`${EDGE_PREFIX}/`);
 
 /**
@@ -235,8 +213,7 @@ export const publicRoutes = [
 
 export const routes: Route[] = [
   ...adminRoutes.map((route): Route => ({ ...route, function: 'admin-api' })),
-  ...sdkRoutes.map((route): Route => ({ ...route, function: 'sdk-api' })),
-  ...edgeRoutes.map((route): Route => ({ ...route, function: 'sdk-api' })),
+  ...sdkApiRoutes,
 ];
 
 /**
@@ -248,5 +225,4 @@ export const apiPathPrefixes: readonly string[] = [
   ...new Set([...routes, ...publicRoutes].filter((route) => !isEdgeRoute(route)).map((route) => `/${route.path.split('/')[1]}/`)),
 ].sort();
 
-/** API Gateway's route key for a route: `GET /admin/v1/projects/{projectId}`. */
-export const routeKey = (route: { method: string; path: string }) => `${route.method} ${route.path}`;
+export { routeKey } from './sdk-routes.js';

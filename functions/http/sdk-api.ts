@@ -18,7 +18,7 @@ import type { HttpHandler } from './admin-api.js';
 import { originVerify } from './origin-verify.js';
 import { errorResponse } from './errors.js';
 import { headersOf } from './request.js';
-import { routeKey, routes } from './routes.js';
+import { routeKey, sdkApiRoutes } from './sdk-routes.js';
 import type { SdkHandler } from './sdk/context.js';
 import { EnvironmentCache, type EnvironmentCacheOptions } from './sdk/environment-cache.js';
 import * as flagsmith from './sdk/flagsmith.js';
@@ -58,7 +58,7 @@ function uncachedUnlessOk(result: APIGatewayProxyStructuredResultV2, cached: Cac
 /** `cache`: a cache the caller keeps, to forget snapshots when it publishes (the local stack). */
 export function createSdkApi(deps: Deps, options: EnvironmentCacheOptions & { cache?: EnvironmentCache } = {}): HttpHandler {
   const cache = options.cache ?? new EnvironmentCache(deps.store, options);
-  const byKey = new Map(routes.filter((route) => route.function === 'sdk-api').map((route) => [routeKey(route), route]));
+  const byKey = new Map(sdkApiRoutes.map((route) => [routeKey(route), route]));
 
   return async (event) => {
     const requestId = event.requestContext?.requestId ?? randomUUID();
