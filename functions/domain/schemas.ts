@@ -344,17 +344,23 @@ export const templateKey = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "." and "-", starting with a letter or digit');
 
 /** Template rules: conditions on tenant traits only (`tenant.<trait>`), since a template applies to whole tenants. */
-const templateRules = segmentRules.superRefine((rules, ctx) => {
-  const walk = (rule: SegmentRule, path: (string | number)[]): void => {
-    (rule.conditions ?? []).forEach((condition, i) => {
-      if (!condition.property?.startsWith('tenant.') || condition.property.length === 'tenant.'.length) {
-        ctx.addIssue({ code: 'custom', path: [...path, 'conditions', i, 'property'], message: 'a template rule reads tenant traits only: property tenant.<trait>' });
-      }
-    });
-    (rule.rules ?? []).forEach((sub, i) => walk(sub, [...path, 'rules', i]));
-  };
-  rules.forEach((rule, i) => walk(rule, [i]));
-});
+const templateRules = z
+  .array(ruleSchema)
+  .max(LIMITS.rulesPerLevel)
+  .superRefine((rules, ctx) => {
+    for (const problem of ruleProblems(rules)) ctx.addIssue({ code: 'custom', path: problem.path.split('.'), message: problem.message });
+  })
+  .superRefine((rules, ctx) => {
+    const walk = (rule: SegmentRule, path: (string | number)[]): void => {
+      (rule.conditions ?? []).forEach((condition, i) => {
+        if (!condition.property?.startsWith('tenant.') || condition.property.length === 'tenant.'.length) {
+          ctx.addIssue({ code: 'custom', path: [...path, 'conditions', i, 'property'], message: 'a template rule reads tenant traits only: property tenant.<trait>' });
+        }
+      });
+      (rule.rules ?? []).forEach((sub, i) => walk(sub, [...path, 'rules', i]));
+    };
+    rules.forEach((rule, i) => walk(rule, [i]));
+  });
 
 /** `PUT …/templates/{templateKey}`: creates the template or replaces its definition. */
 export const putTemplateBody = z
