@@ -38,7 +38,8 @@ type FlagReason =
   | { kind: 'tenant-override'; tenantId: string }
   | { kind: 'segment-override'; segmentId: string | null; segmentName: string }
   | { kind: 'split'; bucket: number; variant: string | null; weight: number | null }
-  | { kind: 'default'; bucket?: number };
+  | { kind: 'default'; bucket?: number }
+  | { kind: 'prerequisite-failed'; featureName: string };
 interface ExplainedIdentity {
   identifier: string;
   stored: boolean;
@@ -60,6 +61,8 @@ export function reasonText(reason: FlagReason): string {
       return `segment override: "${reason.segmentName}"`;
     case 'split':
       return `split: bucket ${reason.bucket.toFixed(2)} of 100, in a ${reason.weight ?? '?'}% variant`;
+    case 'prerequisite-failed':
+      return `prerequisite failed: requires ${reason.featureName}`;
     default:
       return reason.bucket === undefined ? 'default' : `default (bucket ${reason.bucket.toFixed(2)}: in no variant, so the control value)`;
   }

@@ -5,6 +5,7 @@
 import * as z from 'zod';
 import { type PathParameter, pathParameters } from '../domain/schemas.js';
 import { registry, responses as managementResponses } from './responses.js';
+import { peopleResponses } from './people-responses.js';
 import { rolloutResponses } from './rollout-responses.js';
 import { publicRoutes, type Route, routes } from './routes.js';
 
@@ -64,8 +65,8 @@ function componentised(schema: z.ZodType, io: 'input' | 'output', owner: string)
 
 const upperFirst = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
-/** Every operation's response schema: the management API's and the rollouts'. */
-const responses: Record<string, z.ZodType> = { ...managementResponses, ...rolloutResponses };
+/** Every operation's response schema: the management API's, the rollouts' and the people's. */
+const responses: Record<string, z.ZodType> = { ...managementResponses, ...rolloutResponses, ...peopleResponses };
 
 /** A response body's schema; any JSON for operations without one in the response table. */
 function responseSchema(operationId: string): object {

@@ -342,6 +342,7 @@ const flagReason = z.union([
   z.object({ kind: z.literal('segment-override'), segmentId: z.string().nullable(), segmentName: z.string() }),
   z.object({ kind: z.literal('split'), bucket: z.number(), variant: z.string().nullable(), weight: z.number().nullable() }),
   z.object({ kind: z.literal('default'), bucket: z.number().optional() }),
+  z.object({ kind: z.literal('prerequisite-failed'), featureName: z.string().describe('The prerequisite this identity does not get as required.') }),
 ]);
 export const explainedIdentity = z
   .object({

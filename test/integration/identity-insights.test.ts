@@ -9,10 +9,11 @@ let api: TestApi;
 let envId = '';
 let clientKey = '';
 let segmentId = '';
+let projectId = '';
 
 beforeAll(async () => {
   api = await startTestApi();
-  const projectId = (await api.call('POST', `/admin/v1/organisations/${api.organisationId}/projects`, { body: { name: 'P' } })).body.id;
+  projectId = (await api.call('POST', `/admin/v1/organisations/${api.organisationId}/projects`, { body: { name: 'P' } })).body.id;
   const environment = await api.call('POST', `/admin/v1/projects/${projectId}/environments`, { body: { name: 'production' } });
   envId = environment.body.environment.id;
   clientKey = environment.body.clientKey;
@@ -64,6 +65,23 @@ describe("an identity's flags with reasons", () => {
     const reply = await api.call('GET', `/admin/v1/environments/${envId}/identities/nobody/flags`);
     expect(reply.status).toBe(200);
     expect(reply.body).toMatchObject({ identifier: 'nobody', stored: false, traits: {}, segments: [] });
+  });
+
+  it('names the prerequisite that failed, ahead of the override that would otherwise serve the value', async () => {
+    // checkout is off for ana (her tenant's override); gated requires it, and has an identity override of its own for her.
+    await api.call('POST', `/admin/v1/projects/${projectId}/features`, { body: { name: 'gated', initialValue: 'on', defaultEnabled: true, prerequisites: [{ featureName: 'checkout' }] } });
+    await api.call('PUT', `/admin/v1/environments/${envId}/identities/ana/overrides/gated`, { body: { enabled: true, value: 'ana gated' } });
+    const ana = await api.call('GET', `/admin/v1/environments/${envId}/identities/ana/flags`);
+    expect(ana.body.flags.find((flag: { featureName: string }) => flag.featureName === 'gated')).toMatchObject({
+      enabled: false,
+      reason: { kind: 'prerequisite-failed', featureName: 'checkout' },
+      engineReason: 'PREREQUISITE_FAILED; feature=checkout',
+    });
+    // Without the tenant override checkout is on, and gated is served as its own state says.
+    const nobody = await api.call('GET', `/admin/v1/environments/${envId}/identities/nobody/flags`);
+    expect(nobody.body.flags.find((flag: { featureName: string }) => flag.featureName === 'gated')).toMatchObject({ enabled: true, reason: { kind: 'default' } });
+    await api.call('DELETE', `/admin/v1/environments/${envId}/identities/ana/overrides/gated`);
+    await api.call('DELETE', `/admin/v1/projects/${projectId}/features/gated`);
   });
 });
 

@@ -3,7 +3,7 @@
  * segments), as TanStack Query hooks with one key scheme, so a change anywhere refreshes every
  * view of it. Page-specific requests live in their feature's api/ folder.
  */
-import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type QueryClient, queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, type Body, fetchAll, type Schemas, unwrap } from './client';
 
 export type Organisation = Schemas['Organisation'];
@@ -86,6 +86,21 @@ export const staleQuery = (projectId: string, days = 30) =>
     queryFn: () => unwrap(api.GET('/admin/v1/projects/{projectId}/stale-features', { params: { path: { projectId }, query: { days } } })),
     enabled: Boolean(projectId),
   });
+
+/**
+ * What the flags page's first screen needs (the features, the environments and each one's states),
+ * asked for by its route's loader while the page's code is still loading, so the requests and the
+ * download overlap instead of following each other. Data already cached is not asked for again;
+ * a failure is left in the cache for the page to show.
+ */
+export function prefetchFlagsPage(client: QueryClient, projectId: string): void {
+  const quiet = () => undefined;
+  client.ensureQueryData(featuresQuery(projectId)).catch(quiet);
+  client
+    .ensureQueryData(environmentsQuery(projectId))
+    .then((environments) => Promise.all(environments.map((environment) => client.ensureQueryData(featureStatesQuery(environment.id)))))
+    .catch(quiet);
+}
 
 export const useEnvironments = (projectId: string) => useQuery(environmentsQuery(projectId));
 export const useFeatures = (projectId: string) => useQuery(featuresQuery(projectId));

@@ -1489,6 +1489,11 @@ export interface components {
                     bucket?: number;
                     /** @constant */
                     kind: "default";
+                } | {
+                    /** @description The prerequisite this identity does not get as required. */
+                    featureName: string;
+                    /** @constant */
+                    kind: "prerequisite-failed";
                 };
                 value: components["schemas"]["JsonValue"];
                 variant: string | null;
@@ -1610,6 +1615,30 @@ export interface components {
             /** @description What Flagsmith-format documents cannot say exactly about its prerequisites; empty when all is exact. */
             warnings: string[];
         };
+        GroupRule: {
+            createdAt: string;
+            /** @description The project of each environment in `roles.environments`. */
+            environmentProjects?: {
+                [key: string]: string;
+            };
+            group: string;
+            id: string;
+            orgId: string;
+            roles: {
+                environments?: {
+                    [key: string]: "admin" | "editor" | "viewer";
+                };
+                /** @constant */
+                organisation?: "admin";
+                projects?: {
+                    [key: string]: "admin" | "editor" | "viewer";
+                };
+            };
+            /** @constant */
+            type: "group-rule";
+            updatedAt: string;
+            version: number;
+        };
         Identity: {
             createdAt: string;
             envId: string;
@@ -1657,8 +1686,113 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        Invitation: {
+            createdAt: string;
+            createdBy: {
+                /** @description A person's email address, as the identity provider gave it. */
+                email?: string;
+                name: string;
+                /** @description A person's subject (sub) at the identity provider. */
+                subject?: string;
+                /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
+                tokenId: string;
+                /**
+                 * @description An admin token (a machine user) or a person signed in through the identity provider.
+                 * @enum {string}
+                 */
+                type?: "token" | "user";
+            };
+            email: string;
+            /** @description The project of each environment in `roles.environments`. */
+            environmentProjects?: {
+                [key: string]: string;
+            };
+            /** @description When it stops being accepted. */
+            expires: string;
+            id: string;
+            orgId: string;
+            roles: {
+                environments?: {
+                    [key: string]: "admin" | "editor" | "viewer";
+                };
+                /** @constant */
+                organisation?: "admin";
+                projects?: {
+                    [key: string]: "admin" | "editor" | "viewer";
+                };
+            };
+            /** @constant */
+            type: "invitation";
+            version: number;
+        };
         /** @description Any JSON value */
         JsonValue: unknown;
+        Me: {
+            id: string;
+            name: string;
+            /** @description Every organisation the caller may act in, with their roles there. */
+            organisations: components["schemas"]["OrganisationAccess"][];
+            /** @constant */
+            type: "token";
+        } | {
+            /** @description Empty when the identity provider sent none. */
+            email: string;
+            emailVerified: boolean;
+            /** @description The directory groups the person's token lists. */
+            groups: string[];
+            /** @description Why the person may act nowhere (no organisation), and what to do. */
+            hint?: string;
+            id: string;
+            issuer: string;
+            name: string;
+            /** @description Every organisation the caller may act in, with their roles there. */
+            organisations: components["schemas"]["OrganisationAccess"][];
+            subject: string;
+            /** @constant */
+            type: "user";
+        };
+        Member: {
+            createdAt: string;
+            email: string;
+            /** @description The project of each environment in `roles.environments`. */
+            environmentProjects?: {
+                [key: string]: string;
+            };
+            /** @description Who invited them, when they joined through an invitation. */
+            invitedBy?: {
+                /** @description A person's email address, as the identity provider gave it. */
+                email?: string;
+                name: string;
+                /** @description A person's subject (sub) at the identity provider. */
+                subject?: string;
+                /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
+                tokenId: string;
+                /**
+                 * @description An admin token (a machine user) or a person signed in through the identity provider.
+                 * @enum {string}
+                 */
+                type?: "token" | "user";
+            };
+            name: string;
+            orgId: string;
+            roles: {
+                environments?: {
+                    [key: string]: "admin" | "editor" | "viewer";
+                };
+                /** @constant */
+                organisation?: "admin";
+                projects?: {
+                    [key: string]: "admin" | "editor" | "viewer";
+                };
+            };
+            /** @description The person's subject (sub) at the identity provider. */
+            subject: string;
+            /** @constant */
+            type: "membership";
+            updatedAt: string;
+            userId: string;
+            version: number;
+        };
         Organisation: {
             createdAt: string;
             id: string;
@@ -1667,6 +1801,20 @@ export interface components {
             type: "organisation";
             updatedAt: string;
             version: number;
+        };
+        OrganisationAccess: {
+            id: string;
+            name: string;
+            roles: {
+                environments?: {
+                    [key: string]: "admin" | "editor" | "viewer";
+                };
+                /** @constant */
+                organisation?: "admin";
+                projects?: {
+                    [key: string]: "admin" | "editor" | "viewer";
+                };
+            };
         };
         Project: {
             createdAt: string;
@@ -9031,7 +9179,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Me"];
                 };
             };
             /** @description Malformed request (bad JSON, bad cursor) */
@@ -9540,7 +9688,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        items: components["schemas"]["GroupRule"][];
+                    };
                 };
             };
             /** @description Malformed request (bad JSON, bad cursor) */
@@ -9651,7 +9801,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["GroupRule"];
                 };
             };
             /** @description Malformed request (bad JSON, bad cursor) */
@@ -9838,7 +9988,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        items: components["schemas"]["Invitation"][];
+                    };
                 };
             };
             /** @description Malformed request (bad JSON, bad cursor) */
@@ -9954,7 +10106,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Invitation"];
                 };
             };
             /** @description Malformed request (bad JSON, bad cursor) */
@@ -10144,7 +10296,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        /** @description Pass it back for the next page; absent on the last. */
+                        cursor?: string;
+                        items: components["schemas"]["Member"][];
+                    };
                 };
             };
             /** @description Malformed request (bad JSON, bad cursor) */
@@ -10348,7 +10504,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Member"];
                 };
             };
             /** @description Malformed request (bad JSON, bad cursor) */

@@ -4,9 +4,11 @@
  */
 import { createBrowserRouter, Navigate, RouterProvider, type RouteObject, useLocation } from 'react-router';
 import { MembershipGate } from '../features/auth/components/user-menu';
-import { useSession } from '../lib/auth';
+import { prefetchFlagsPage } from '../api/queries';
+import { authorization, useSession } from '../lib/auth';
 import { HomeRoute } from './home';
 import { NotFound } from './not-found';
+import { queryClient } from './provider';
 import { Shell } from './shell';
 
 function RequireSession({ children }: { children: React.ReactNode }) {
@@ -22,7 +24,15 @@ const page = (load: () => Promise<{ default: React.ComponentType }>): Pick<Route
 
 const scopedRoutes: RouteObject[] = [
   { index: true, element: <Navigate to="flags" replace /> },
-  { path: 'flags', ...page(() => import('../features/flags/routes/flags')) },
+  {
+    path: 'flags',
+    // A loader declared here (not in the lazy module) runs while the page's chunk downloads.
+    loader: ({ params }) => {
+      if (params.projectId && authorization()) prefetchFlagsPage(queryClient, params.projectId);
+      return null;
+    },
+    ...page(() => import('../features/flags/routes/flags')),
+  },
   { path: 'flags/:featureName', ...page(() => import('../features/flags/routes/feature')) },
   { path: 'segments', ...page(() => import('../features/segments/routes/segments')) },
   { path: 'segments/new', ...page(() => import('../features/segments/routes/segment')) },

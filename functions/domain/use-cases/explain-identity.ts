@@ -7,6 +7,7 @@
 import {
   hashedPercentage,
   IDENTITY_OVERRIDES_SEGMENT,
+  prerequisiteFailedReason,
   TEMPLATE_REASON,
   TENANT_OVERRIDE_REASON,
   TENANT_SCOPED_REASON,
@@ -28,7 +29,9 @@ export type FlagReason =
   | { kind: 'tenant-scoped'; tenantId: string | null }
   | { kind: 'segment-override'; segmentId: string | null; segmentName: string }
   | { kind: 'split'; bucket: number; variant: string | null; weight: number | null }
-  | { kind: 'default'; bucket?: number | undefined };
+  | { kind: 'default'; bucket?: number | undefined }
+  /** Served off because a prerequisite (named) is not on, or not in the required variant, for this identity. */
+  | { kind: 'prerequisite-failed'; featureName: string };
 
 export interface ExplainedFlag {
   featureName: string;
@@ -53,6 +56,8 @@ export interface ExplainedIdentity {
 const SEGMENT_REASON = /^TARGETING_MATCH; segment=(.*)$/s;
 const TENANT_SEGMENT_PATTERN = new RegExp(`^${TENANT_SEGMENT_REASON}; segment=(.*)$`, 's');
 const SPLIT_REASON = /^SPLIT; weight=(.*)$/;
+/** `PREREQUISITE_FAILED; feature=`: the engine's reason up to the prerequisite's name. */
+const PREREQUISITE_PREFIX = prerequisiteFailedReason('');
 
 /** Evaluates every flag for a stored identity (its traits and overrides) and names each value's source. */
 export async function explainIdentity(deps: Deps, environment: Environment, identifier: string): Promise<ExplainedIdentity> {
@@ -75,6 +80,8 @@ export async function explainIdentity(deps: Deps, environment: Environment, iden
   const featureByName = new Map(snapshot.features.map((feature, i) => [feature.name, { feature, state: snapshot.states[i] }]));
 
   const reasonOf = (featureName: string, engineReason: string, variant: string | null): FlagReason => {
+    // A failed prerequisite decides before any override: the feature is served off whatever else matched.
+    if (engineReason.startsWith(PREREQUISITE_PREFIX)) return { kind: 'prerequisite-failed', featureName: engineReason.slice(PREREQUISITE_PREFIX.length) };
     if (overridden.has(featureName) && engineReason.endsWith(`segment=${IDENTITY_OVERRIDES_SEGMENT}`)) return { kind: 'identity-override' };
     if (tenantId !== undefined && tenantOverridden.has(featureName) && engineReason === TENANT_OVERRIDE_REASON) return { kind: 'tenant-override', tenantId };
     // The tenant layer's steps (engine/compile.ts names them in the reason).

@@ -75,7 +75,7 @@ export function MembershipGate({ children }: { children: ReactNode }) {
       <Stack>
         <Title order={1}>You are no longer a member of this organisation</Title>
         <Text>
-          {me.data.email ?? displayName(me.data)} has no access to it any more: an organisation admin removed you, or your directory groups changed. Ask an organisation admin if you
+          {me.data.email || displayName(me.data)} has no access to it any more: an organisation admin removed you, or your directory groups changed. Ask an organisation admin if you
           need access again.
         </Text>
         {me.data.hint && <Text>{me.data.hint}</Text>}

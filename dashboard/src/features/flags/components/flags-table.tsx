@@ -1,4 +1,4 @@
-import { Anchor, Badge, Group, Switch, Table, Text, VisuallyHidden } from '@mantine/core';
+import { Table, Text, VisuallyHidden } from '@mantine/core';
 import { useWindowVirtualizer } from '@tanstack/react-virtual';
 import { memo, useLayoutEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
@@ -48,6 +48,13 @@ const sameRow = (before: RowProps, after: RowProps) =>
   before.href === after.href &&
   before.onToggle === after.onToggle;
 
+/**
+ * A row is plain elements styled by flags-table.module.css, not Mantine components: the first
+ * screen of a 1,000-flag project draws a few dozen rows of three switches and badges each, and
+ * Mantine's per-component theme and style resolution was most of its rendering time. The switch
+ * is a native checkbox with role="switch" (as Mantine's is): Space toggles it, and its accessible
+ * name names the feature and the environment.
+ */
 const Row = memo(function Row({ row, index, measure, environments, current, href, onToggle }: RowProps) {
   const { feature } = row;
   const state = row.states[current];
@@ -56,32 +63,24 @@ const Row = memo(function Row({ row, index, measure, environments, current, href
     // window are drawn (the header row is row 1).
     <Table.Tr ref={measure} data-index={index} aria-rowindex={index + 2} className={index % 2 === 1 ? classes.odd : undefined}>
       <Table.Th scope="row" className={classes.name}>
-        <Anchor component={Link} to={href} fw={600} size="sm">
+        <Link to={href} className={classes.link}>
           {feature.name}
-        </Anchor>
-        {feature.description && (
-          <Text size="xs" c="dimmed" lineClamp={1}>
-            {feature.description}
-          </Text>
-        )}
+        </Link>
+        {feature.description && <div className={classes.description}>{feature.description}</div>}
         {(feature.tags.length > 0 || row.stale || row.overrides > 0) && (
-          <Group gap={4} mt={2}>
+          <div className={classes.badges}>
             {feature.tags.map((tag) => (
-              <Badge key={tag} size="xs" variant="light" color="gray">
+              <span key={tag} className={`${classes.badge} ${classes.gray}`}>
                 {tag}
-              </Badge>
+              </span>
             ))}
-            {row.stale && (
-              <Badge size="xs" variant="light" color="orange">
-                stale
-              </Badge>
-            )}
+            {row.stale && <span className={`${classes.badge} ${classes.orange}`}>stale</span>}
             {row.overrides > 0 && (
-              <Badge size="xs" variant="light" color="grape">
+              <span className={`${classes.badge} ${classes.grape}`}>
                 {row.overrides} override{row.overrides === 1 ? '' : 's'}
-              </Badge>
+              </span>
             )}
-          </Group>
+          </div>
         )}
       </Table.Th>
       {environments.map((environment, i) => {
@@ -89,7 +88,10 @@ const Row = memo(function Row({ row, index, measure, environments, current, href
         return (
           <Table.Td key={environment.id} className={classes.toggle}>
             {envState && (
-              <Switch
+              <input
+                type="checkbox"
+                role="switch"
+                className={classes.switch}
                 checked={envState.enabled}
                 onChange={(event) => onToggle(feature, environment, envState, event.currentTarget.checked)}
                 aria-label={`${feature.name} in ${environment.name}`}

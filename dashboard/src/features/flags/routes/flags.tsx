@@ -40,8 +40,11 @@ export default function FlagsRoute() {
   const environments = useEnvironments(scope.projectId);
   const envList = useMemo(() => environments.data ?? [], [environments.data]);
   const states = useQueries({ queries: envList.map((environment) => featureStatesQuery(environment.id)) });
-  const overrides = useQuery(environmentOverridesQuery(scope.envId));
-  const stale = useQuery(staleQuery(scope.projectId));
+  // The first screen needs the features and their states; override counts and staleness (badges
+  // and two filters) are asked for once it is drawn, so they do not slow the requests it waits for.
+  const firstScreen = features.isSuccess && environments.isSuccess && states.every((query) => query.isSuccess);
+  const overrides = useQuery({ ...environmentOverridesQuery(scope.envId), enabled: firstScreen });
+  const stale = useQuery({ ...staleQuery(scope.projectId), enabled: firstScreen });
   const current = Math.max(0, envList.findIndex((environment) => environment.id === scope.envId));
 
   const toggle = useToggleFlag();
@@ -49,7 +52,10 @@ export default function FlagsRoute() {
   const [proposal, setProposal] = useState<Proposal>();
   const [creating, setCreating] = useState(false);
 
-  const stateMaps = states.map((query) => new Map((query.data ?? []).map((state) => [state.featureName, state])));
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const stateKey = states.map((query) => query.dataUpdatedAt).join(',');
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const stateMaps = useMemo(() => states.map((query) => new Map((query.data ?? []).map((state) => [state.featureName, state]))), [stateKey]);
   const staleNames = useMemo(() => new Set((stale.data?.items ?? []).map((item) => item.name)), [stale.data]);
   const overrideCounts = useMemo(() => {
     const counts = new Map<string, number>();
@@ -60,8 +66,6 @@ export default function FlagsRoute() {
     return counts;
   }, [overrides.data]);
 
-  // eslint-disable-next-line react-hooks/exhaustive-deps
-  const stateKey = states.map((query) => query.dataUpdatedAt).join(',');
   const rows = useMemo((): FlagRow[] => {
     const needle = search.trim().toLowerCase();
     return (features.data ?? [])
@@ -83,7 +87,7 @@ export default function FlagsRoute() {
       })
       .sort((a, b) => a.feature.name.localeCompare(b.feature.name));
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [features.data, stateKey, overrideCounts, staleNames, search, tags.join(','), show, current]);
+  }, [features.data, stateMaps, overrideCounts, staleNames, search, tags.join(','), show, current]);
 
   const allTags = useMemo(() => [...new Set((features.data ?? []).flatMap((feature) => feature.tags))].sort(), [features.data]);
 

@@ -12,27 +12,22 @@ import { explainedQuery, identityQuery, usePutTraits } from '../api/identities';
 
 type Reason = Schemas['ExplainedIdentity']['flags'][number]['reason'];
 
-/** The engine's reason when a prerequisite is not met: `PREREQUISITE_FAILED; feature=<the prerequisite>`. */
-const PREREQUISITE_FAILED = /^PREREQUISITE_FAILED; feature=(.*)$/s;
-
 /** The answer to "why did this user get this?", in words, with a link to what decided. */
-function ReasonText({ reason, engineReason, scope, featureName }: { reason: Reason; engineReason: string; scope: Scope; featureName: string }) {
-  const prerequisite = PREREQUISITE_FAILED.exec(engineReason)?.[1];
-  if (prerequisite !== undefined) {
-    return (
-      <Text size="sm">
-        <Badge size="xs" color="red" variant="light" mr={6}>
-          prerequisite failed
-        </Badge>
-        served off: it requires{' '}
-        <Anchor component={Link} to={paths.feature(scope, prerequisite)} size="sm" underline="always">
-          {prerequisite}
-        </Anchor>
-        , which this identity does not get as required
-      </Text>
-    );
-  }
+function ReasonText({ reason, scope, featureName }: { reason: Reason; scope: Scope; featureName: string }) {
   switch (reason.kind) {
+    case 'prerequisite-failed':
+      return (
+        <Text size="sm">
+          <Badge size="xs" color="red" variant="light" mr={6}>
+            prerequisite failed
+          </Badge>
+          served off: it requires{' '}
+          <Anchor component={Link} to={paths.feature(scope, reason.featureName)} size="sm" underline="always">
+            {reason.featureName}
+          </Anchor>
+          , which this identity does not get as required
+        </Text>
+      );
     case 'identity-override':
       return (
         <Text size="sm">
@@ -234,7 +229,7 @@ export default function IdentityRoute() {
                       <ValueView value={flag.value} />
                     </Table.Td>
                     <Table.Td>
-                      <ReasonText reason={flag.reason} engineReason={flag.engineReason} scope={scope} featureName={flag.featureName} />
+                      <ReasonText reason={flag.reason} scope={scope} featureName={flag.featureName} />
                     </Table.Td>
                   </Table.Tr>
                 ))}

@@ -1,37 +1,15 @@
 /**
  * An organisation's people: members, pending invitations and directory-group rules, through the
- * generated client. The OpenAPI document does not describe these answers yet (they are `unknown`
- * in schema.gen.ts), so the fields this page reads are typed here, from functions/domain/entities.ts.
+ * generated client (typed from the route table's response schemas, functions/http/people-responses.ts).
  */
 import { queryOptions } from '@tanstack/react-query';
-import { api, type Body, fetchAll, unwrap } from '../../../api/client';
+import { api, type Body, fetchAll, type Schemas, unwrap } from '../../../api/client';
 
 export type Roles = Body<'updateMember'>['roles'];
 export type Role = 'admin' | 'editor' | 'viewer';
-
-export interface Member {
-  userId: string;
-  email: string;
-  name: string;
-  roles: Roles;
-  version: number;
-  createdAt: string;
-}
-
-export interface Invitation {
-  id: string;
-  email: string;
-  roles: Roles;
-  expires: string;
-  createdAt: string;
-}
-
-export interface GroupRule {
-  id: string;
-  group: string;
-  roles: Roles;
-  version: number;
-}
+export type Member = Schemas['Member'];
+export type Invitation = Schemas['Invitation'];
+export type GroupRule = Schemas['GroupRule'];
 
 export const peopleKeys = {
   members: (orgId: string) => ['members', orgId] as const,
@@ -44,8 +22,7 @@ const path = (orgId: string) => ({ params: { path: { orgId } } });
 export const membersQuery = (orgId: string) =>
   queryOptions({
     queryKey: peopleKeys.members(orgId),
-    queryFn: () =>
-      fetchAll((cursor) => unwrap(api.GET('/admin/v1/organisations/{orgId}/members', { params: { path: { orgId }, query: { limit: 100, cursor } } })) as Promise<{ items: Member[]; cursor?: string }>),
+    queryFn: () => fetchAll((cursor) => unwrap(api.GET('/admin/v1/organisations/{orgId}/members', { params: { path: { orgId }, query: { limit: 100, cursor } } }))),
     // A 403 (not an organisation admin) is the answer to show, not one to retry.
     retry: false,
   });
@@ -53,29 +30,23 @@ export const membersQuery = (orgId: string) =>
 export const invitationsQuery = (orgId: string) =>
   queryOptions({
     queryKey: peopleKeys.invitations(orgId),
-    queryFn: async () => listItems<Invitation>(await unwrap(api.GET('/admin/v1/organisations/{orgId}/invitations', path(orgId)))),
+    queryFn: async () => (await unwrap(api.GET('/admin/v1/organisations/{orgId}/invitations', path(orgId)))).items,
     retry: false,
   });
 
 export const groupRulesQuery = (orgId: string) =>
   queryOptions({
     queryKey: peopleKeys.groupRules(orgId),
-    queryFn: async () => listItems<GroupRule>(await unwrap(api.GET('/admin/v1/organisations/{orgId}/group-rules', path(orgId)))),
+    queryFn: async () => (await unwrap(api.GET('/admin/v1/organisations/{orgId}/group-rules', path(orgId)))).items,
     retry: false,
   });
 
-/** These lists answer `{items}`. */
-function listItems<T>(body: unknown): T[] {
-  const items = (body as { items?: unknown } | undefined)?.items;
-  return Array.isArray(items) ? (items as T[]) : [];
-}
-
 export const updateMember = (orgId: string, userId: string, body: Body<'updateMember'>) =>
-  unwrap(api.PATCH('/admin/v1/organisations/{orgId}/members/{userId}', { params: { path: { orgId, userId } }, body })) as Promise<Member>;
+  unwrap(api.PATCH('/admin/v1/organisations/{orgId}/members/{userId}', { params: { path: { orgId, userId } }, body }));
 export const removeMember = (orgId: string, userId: string) => unwrap(api.DELETE('/admin/v1/organisations/{orgId}/members/{userId}', { params: { path: { orgId, userId } } }));
 export const createInvitation = (orgId: string, body: Body<'createInvitation'>) =>
-  unwrap(api.POST('/admin/v1/organisations/{orgId}/invitations', { ...path(orgId), body })) as Promise<Invitation>;
+  unwrap(api.POST('/admin/v1/organisations/{orgId}/invitations', { ...path(orgId), body }));
 export const revokeInvitation = (orgId: string, invitationId: string) =>
   unwrap(api.DELETE('/admin/v1/organisations/{orgId}/invitations/{invitationId}', { params: { path: { orgId, invitationId } } }));
-export const putGroupRule = (orgId: string, body: Body<'putGroupRule'>) => unwrap(api.POST('/admin/v1/organisations/{orgId}/group-rules', { ...path(orgId), body })) as Promise<GroupRule>;
+export const putGroupRule = (orgId: string, body: Body<'putGroupRule'>) => unwrap(api.POST('/admin/v1/organisations/{orgId}/group-rules', { ...path(orgId), body }));
 export const deleteGroupRule = (orgId: string, ruleId: string) => unwrap(api.DELETE('/admin/v1/organisations/{orgId}/group-rules/{ruleId}', { params: { path: { orgId, ruleId } } }));
