@@ -1224,15 +1224,15 @@ export interface components {
                 /** @description A person's email address, as the identity provider gave it. */
                 email?: string;
                 name: string;
-                /** @description A person's subject (sub) at the identity provider. */
+                /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
                 subject?: string;
-                /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
+                /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                 tokenId: string;
                 /**
-                 * @description An admin token (a machine user) or a person signed in through the identity provider.
+                 * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
                  * @enum {string}
                  */
-                type?: "token" | "user";
+                type?: "token" | "user" | "event";
             };
             after: unknown;
             at: string;
@@ -1305,29 +1305,29 @@ export interface components {
                 /** @description A person's email address, as the identity provider gave it. */
                 email?: string;
                 name: string;
-                /** @description A person's subject (sub) at the identity provider. */
+                /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
                 subject?: string;
-                /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
+                /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                 tokenId: string;
                 /**
-                 * @description An admin token (a machine user) or a person signed in through the identity provider.
+                 * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
                  * @enum {string}
                  */
-                type?: "token" | "user";
+                type?: "token" | "user" | "event";
             }[];
             author: {
                 /** @description A person's email address, as the identity provider gave it. */
                 email?: string;
                 name: string;
-                /** @description A person's subject (sub) at the identity provider. */
+                /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
                 subject?: string;
-                /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
+                /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                 tokenId: string;
                 /**
-                 * @description An admin token (a machine user) or a person signed in through the identity provider.
+                 * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
                  * @enum {string}
                  */
-                type?: "token" | "user";
+                type?: "token" | "user" | "event";
             };
             changes: components["schemas"]["ProposedChange"][];
             comments: {
@@ -1336,16 +1336,16 @@ export interface components {
                 email?: string;
                 id: string;
                 name: string;
-                /** @description A person's subject (sub) at the identity provider. */
+                /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
                 subject?: string;
                 text: string;
-                /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
+                /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                 tokenId: string;
                 /**
-                 * @description An admin token (a machine user) or a person signed in through the identity provider.
+                 * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
                  * @enum {string}
                  */
-                type?: "token" | "user";
+                type?: "token" | "user" | "event";
             }[];
             createdAt: string;
             description: string;
@@ -1653,15 +1653,15 @@ export interface components {
                 /** @description A person's email address, as the identity provider gave it. */
                 email?: string;
                 name: string;
-                /** @description A person's subject (sub) at the identity provider. */
+                /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
                 subject?: string;
-                /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
+                /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                 tokenId: string;
                 /**
-                 * @description An admin token (a machine user) or a person signed in through the identity provider.
+                 * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
                  * @enum {string}
                  */
-                type?: "token" | "user";
+                type?: "token" | "user" | "event";
             };
             envId: string;
             failure?: string;
@@ -1730,6 +1730,13 @@ export interface components {
             since: string;
         };
         Tenant: {
+            /** @description When the name and each trait (removed ones too) were last set: a tenant.update event older than these leaves them as they are. */
+            changedAt?: {
+                name?: string;
+                traits: {
+                    [key: string]: string;
+                };
+            };
             createdAt: string;
             key: string;
             name: string;
@@ -5500,15 +5507,15 @@ export interface operations {
                                 /** @description A person's email address, as the identity provider gave it. */
                                 email?: string;
                                 name: string;
-                                /** @description A person's subject (sub) at the identity provider. */
+                                /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
                                 subject?: string;
-                                /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
+                                /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                                 tokenId: string;
                                 /**
-                                 * @description An admin token (a machine user) or a person signed in through the identity provider.
+                                 * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
                                  * @enum {string}
                                  */
-                                type?: "token" | "user";
+                                type?: "token" | "user" | "event";
                             };
                             description: string;
                             endedAt?: string;
@@ -5748,15 +5755,15 @@ export interface operations {
                             /** @description A person's email address, as the identity provider gave it. */
                             email?: string;
                             name: string;
-                            /** @description A person's subject (sub) at the identity provider. */
+                            /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
                             subject?: string;
-                            /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
+                            /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                             tokenId: string;
                             /**
-                             * @description An admin token (a machine user) or a person signed in through the identity provider.
+                             * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
                              * @enum {string}
                              */
-                            type?: "token" | "user";
+                            type?: "token" | "user" | "event";
                         };
                         description: string;
                         endedAt?: string;
@@ -5943,15 +5950,15 @@ export interface operations {
                             /** @description A person's email address, as the identity provider gave it. */
                             email?: string;
                             name: string;
-                            /** @description A person's subject (sub) at the identity provider. */
+                            /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
                             subject?: string;
-                            /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
+                            /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                             tokenId: string;
                             /**
-                             * @description An admin token (a machine user) or a person signed in through the identity provider.
+                             * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
                              * @enum {string}
                              */
-                            type?: "token" | "user";
+                            type?: "token" | "user" | "event";
                         };
                         description: string;
                         endedAt?: string;
@@ -6144,15 +6151,15 @@ export interface operations {
                             /** @description A person's email address, as the identity provider gave it. */
                             email?: string;
                             name: string;
-                            /** @description A person's subject (sub) at the identity provider. */
+                            /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
                             subject?: string;
-                            /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
+                            /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                             tokenId: string;
                             /**
-                             * @description An admin token (a machine user) or a person signed in through the identity provider.
+                             * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
                              * @enum {string}
                              */
-                            type?: "token" | "user";
+                            type?: "token" | "user" | "event";
                         };
                         description: string;
                         endedAt?: string;
@@ -6345,15 +6352,15 @@ export interface operations {
                             /** @description A person's email address, as the identity provider gave it. */
                             email?: string;
                             name: string;
-                            /** @description A person's subject (sub) at the identity provider. */
+                            /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
                             subject?: string;
-                            /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
+                            /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                             tokenId: string;
                             /**
-                             * @description An admin token (a machine user) or a person signed in through the identity provider.
+                             * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
                              * @enum {string}
                              */
-                            type?: "token" | "user";
+                            type?: "token" | "user" | "event";
                         };
                         description: string;
                         endedAt?: string;
@@ -6651,15 +6658,15 @@ export interface operations {
                             /** @description A person's email address, as the identity provider gave it. */
                             email?: string;
                             name: string;
-                            /** @description A person's subject (sub) at the identity provider. */
+                            /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
                             subject?: string;
-                            /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
+                            /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                             tokenId: string;
                             /**
-                             * @description An admin token (a machine user) or a person signed in through the identity provider.
+                             * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
                              * @enum {string}
                              */
-                            type?: "token" | "user";
+                            type?: "token" | "user" | "event";
                         };
                         description: string;
                         endedAt?: string;
@@ -6852,15 +6859,15 @@ export interface operations {
                             /** @description A person's email address, as the identity provider gave it. */
                             email?: string;
                             name: string;
-                            /** @description A person's subject (sub) at the identity provider. */
+                            /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
                             subject?: string;
-                            /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
+                            /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                             tokenId: string;
                             /**
-                             * @description An admin token (a machine user) or a person signed in through the identity provider.
+                             * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
                              * @enum {string}
                              */
-                            type?: "token" | "user";
+                            type?: "token" | "user" | "event";
                         };
                         description: string;
                         endedAt?: string;
