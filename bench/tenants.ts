@@ -12,7 +12,6 @@
  * reads the whole environment per write, which would make seeding 100k tenants quadratic.
  */
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Organisation, Tenant } from '../functions/domain/entities.js';
 import { loadSnapshot } from '../functions/domain/environment-snapshot.js';
 import { evaluateIdentity } from '../functions/domain/identities.js';
@@ -20,34 +19,14 @@ import { createFeature } from '../functions/domain/use-cases/features.js';
 import { bootstrapOrganisation, createApiKey, createEnvironment, createProject } from '../functions/domain/use-cases/organisation.js';
 import type { Actor, Deps } from '../functions/domain/use-cases/support.js';
 import { createSegment, putSegmentOverride, putTenantOverride } from '../functions/domain/use-cases/targeting.js';
-import { routeKey, routes } from '../functions/http/routes.js';
 import { createSdkApi } from '../functions/http/sdk-api.js';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ensureTable } from '../functions/data/create-table.js';
-import { DynamoStore, itemOf } from '../functions/data/dynamo-store.js';
-import { localDynamoClientConfig, startDynamoDbLocal } from '../functions/local/dynamodb-local.js';
-import { documentClient } from '../functions/shared/dynamodb.js';
+import { event, percentile } from './sdk-api.js';
+import { withBenchTable } from './stack.js';
+import { itemOf } from '../functions/data/dynamo-store.js';
 
 const COUNTS = [1_000, 10_000, 100_000];
 const PLANS = ['free', 'free', 'free', 'free', 'free', 'free', 'pro', 'pro', 'pro', 'enterprise'];
 const IDENTITIES = 2_000;
-
-function event(operation: string, headers: Record<string, string>, body?: unknown): APIGatewayProxyEventV2 {
-  const route = routes.find((candidate) => candidate.operation === operation);
-  if (!route) throw new Error(operation);
-  return {
-    version: '2.0',
-    routeKey: routeKey(route),
-    rawPath: route.path,
-    rawQueryString: '',
-    headers,
-    requestContext: { http: { method: route.method, path: route.path } },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    isBase64Encoded: false,
-  } as unknown as APIGatewayProxyEventV2;
-}
-
-const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))] ?? Number.NaN;
 
 /** Tenant `t-<i>`: a plan by i (60% free, 30% pro, 10% enterprise), seats by i. */
 const tenantOf = (orgId: string, projectId: string, i: number, at: string): Tenant => ({
@@ -145,15 +124,8 @@ export async function runTenantsBench(): Promise<void> {
   console.log('\n## Tenants at scale: 3 segments on tenant traits, 20 tenant overrides, 3 features, DynamoDB Local');
   // `BENCH_TENANTS=1000,10000 npm run bench -- tenants` runs fewer sizes.
   const counts = process.env.BENCH_TENANTS?.split(',').map(Number) ?? COUNTS;
-  const dynamo = await startDynamoDbLocal({ inMemory: true });
-  try {
-    const config = localDynamoClientConfig(dynamo.endpoint);
-    await ensureTable(new DynamoDBClient(config), 'vexilla-bench');
-    const client = documentClient(config);
-    const deps: Deps = { store: new DynamoStore(client, 'vexilla-bench'), clock: () => new Date() };
+  await withBenchTable(async ({ deps, client, tableName }) => {
     const { organisation, token } = await bootstrapOrganisation(deps, { name: 'tenants bench' });
-    for (const count of counts) console.log(await benchCount(deps, client, 'vexilla-bench', organisation, token, count));
-  } finally {
-    await dynamo.stop();
-  }
+    for (const count of counts) console.log(await benchCount(deps, client, tableName, organisation, token, count));
+  });
 }
