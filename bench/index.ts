@@ -13,6 +13,7 @@ const sections: Record<string, () => Promise<void>> = {
   bundles: async () => (await import('./bundles.js')).runBundlesBench(),
   dashboard: async () => (await import('./dashboard.js')).runDashboardBench(),
   import: async () => (await import('./import.js')).runImportBench(),
+  tenants: async () => (await import('./tenants.js')).runTenantsBench(),
 };
 
 const requested = process.argv[2];

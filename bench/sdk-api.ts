@@ -9,7 +9,8 @@ import { createSdkApi } from '../functions/http/sdk-api.js';
 import { withSeededEnvironment } from './stack.js';
 import { buildIdentities } from './workload.js';
 
-function event(operation: string, headers: Record<string, string>, body?: unknown, query?: Record<string, string>): APIGatewayProxyEventV2 {
+/** The API Gateway event of an SDK route, as the handler receives it. */
+export function event(operation: string, headers: Record<string, string>, body?: unknown, query?: Record<string, string>): APIGatewayProxyEventV2 {
   const route = routes.find((candidate) => candidate.operation === operation);
   if (!route) throw new Error(operation);
   return {
@@ -25,7 +26,7 @@ function event(operation: string, headers: Record<string, string>, body?: unknow
   } as unknown as APIGatewayProxyEventV2;
 }
 
-const percentile = (values: number[], p: number) => {
+export const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 };

@@ -66,16 +66,21 @@ export interface SeededStack {
   tableName: string;
 }
 
-/** Runs `bench` against a fresh in-memory DynamoDB Local holding the seeded environment. */
-export async function withSeededEnvironment(bench: (stack: SeededStack) => Promise<void>): Promise<void> {
+/** Runs `bench` against a fresh in-memory DynamoDB Local with an empty table. */
+export async function withBenchTable(bench: (table: { deps: Deps; client: DynamoDBDocumentClient; endpoint: string; tableName: string }) => Promise<void>): Promise<void> {
   const dynamo = await startDynamoDbLocal({ inMemory: true });
   try {
     const config = localDynamoClientConfig(dynamo.endpoint);
     await ensureTable(new DynamoDBClient(config), 'vexilla-bench');
     const client = documentClient(config);
     const deps: Deps = { store: new DynamoStore(client, 'vexilla-bench'), clock: () => new Date() };
-    await bench({ deps, client, endpoint: dynamo.endpoint, tableName: 'vexilla-bench', ...(await seed(deps)) });
+    await bench({ deps, client, endpoint: dynamo.endpoint, tableName: 'vexilla-bench' });
   } finally {
     await dynamo.stop();
   }
+}
+
+/** Runs `bench` against a fresh in-memory DynamoDB Local holding the seeded environment. */
+export async function withSeededEnvironment(bench: (stack: SeededStack) => Promise<void>): Promise<void> {
+  await withBenchTable(async (table) => bench({ ...table, ...(await seed(table.deps)) }));
 }

@@ -1,13 +1,13 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { type Archive, EventBus, Rule, RuleTargetInput, Schedule, type IRuleTarget } from 'aws-cdk-lib/aws-events';
+import { type Archive, EventBus, Match, Rule, RuleTargetInput, Schedule, type IRuleTarget } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { FilterCriteria, FilterRule, type IFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IQueue, Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { table as tableDeclaration } from '../functions/data/table.js';
-import { type ConsumerName, EVENT_SOURCE, type EventRule, eventPattern, eventRules } from '../functions/events/rules.js';
+import { type ConsumerName, EVENT_SOURCE, type EventRule, eventPattern, eventRules, type InboundConsumerName, inboundRules } from '../functions/events/rules.js';
 import { type FunctionName, functionSettings } from './functions.js';
 import { deadLetterQueue, MAX_RECEIVE_COUNT, workQueue } from './queues.js';
 
@@ -74,7 +74,7 @@ export interface VexillaEventsProps {
  */
 export class VexillaEvents extends Construct {
   readonly bus: EventBus;
-  readonly rules: ReadonlyMap<ConsumerName, Rule>;
+  readonly rules: ReadonlyMap<ConsumerName | InboundConsumerName, Rule>;
   /** The queue the document publisher reads: the document rule's target. */
   readonly documentQueue: Queue;
   /** One message per webhook delivery attempt. */
@@ -166,13 +166,19 @@ export class VexillaEvents extends Construct {
       'webhook-dispatcher': (dlq) => new LambdaFunction(dispatcher, { deadLetterQueue: dlq, ...pipelineSettings.ruleTarget }),
       'document-publisher': (dlq) => new SqsQueue(this.documentQueue, { deadLetterQueue: dlq, ...pipelineSettings.ruleTarget }),
     };
-    const rules = new Map<ConsumerName, Rule>();
-    for (const rule of eventRules) {
+    // The customer's own events (inbound rules): a Lambda target, like the audit-writer's.
+    const inboundTargetOf: Record<InboundConsumerName, (dlq: IQueue) => IRuleTarget> = {
+      'tenant-updater': (dlq) => new LambdaFunction(fn('tenant-updater'), { deadLetterQueue: dlq, ...pipelineSettings.ruleTarget }),
+    };
+    const rules = new Map<ConsumerName | InboundConsumerName, Rule>();
+    const ruleFor = <C extends ConsumerName | InboundConsumerName>(rule: EventRule<C>, target: (dlq: IQueue) => IRuleTarget) => {
       const group = new Construct(this, rule.consumer);
       const targetDlq = deadLetterQueue(group, 'TargetDeadLetterQueue', `the ${rule.consumer} rule's target`, dlq);
       deadLetterQueues.set(`${rule.consumer}-rule-target`, targetDlq);
-      rules.set(rule.consumer, new Rule(group, 'Rule', { eventBus: this.bus, eventPattern: patternOf(rule), description: rule.description.slice(0, 512), targets: [targetOf[rule.consumer](targetDlq)] }));
-    }
+      rules.set(rule.consumer, new Rule(group, 'Rule', { eventBus: this.bus, eventPattern: patternOf(rule), description: rule.description.slice(0, 512), targets: [target(targetDlq)] }));
+    };
+    for (const rule of eventRules) ruleFor(rule, targetOf[rule.consumer]);
+    for (const rule of inboundRules) ruleFor(rule, inboundTargetOf[rule.consumer]);
     this.rules = rules;
     this.deadLetterQueues = deadLetterQueues;
     this.workQueues = new Map<string, IQueue>([
@@ -193,5 +199,6 @@ export class VexillaEvents extends Construct {
 /** The rule table's pattern for a rule, in the shape CDK's EventPattern takes. */
 function patternOf(rule: EventRule) {
   const pattern = eventPattern(rule);
-  return { source: pattern.source, detailType: pattern['detail-type'] };
+  const source = pattern.source.flatMap((entry) => (typeof entry === 'string' ? [entry] : Match.anythingBut(...entry['anything-but'])));
+  return { source, detailType: pattern['detail-type'] };
 }

@@ -11,11 +11,11 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { table as tableDeclaration } from '../functions/data/table.js';
 import { deadLetterQueue } from './queues.js';
-import type { ConsumerName } from '../functions/events/rules.js';
+import type { ConsumerName, InboundConsumerName } from '../functions/events/rules.js';
 import { type FunctionName as RoutedFunctionName, publicRoutes, routes } from '../functions/http/routes.js';
 
 /** The functions behind the HTTP API (named by the route table) and the asynchronous ones. */
-export type AsyncFunctionName = 'publisher' | ConsumerName | 'apply-scheduled-change' | 'rollout-runner' | 'job-runner';
+export type AsyncFunctionName = 'publisher' | ConsumerName | InboundConsumerName | 'apply-scheduled-change' | 'rollout-runner' | 'job-runner';
 export type FunctionName = RoutedFunctionName | AsyncFunctionName;
 
 /** What a statement is about: the table itself, or each of its declared indexes (by name). */
@@ -31,7 +31,7 @@ export interface TableAccess {
  * Resources other than the table that a function may act on. The construct that creates each one
  * supplies its ARNs through `VexillaFunctions.connect`, so the actions stay declared here.
  */
-export type ServiceResource = 'eventBus' | 'webhookQueue' | 'distribution' | 'schedules' | 'schedulerRole' | 'guardAlarms' | 'userPool' | 'jobQueue';
+export type ServiceResource = 'eventBus' | 'webhookQueue' | 'distribution' | 'schedules' | 'schedulerRole' | 'guardAlarms' | 'userPool' | 'jobQueue' | 'tenantUpdateDeadLetters';
 
 /** One IAM statement on a service resource, as data. */
 export interface ResourceAccess {
@@ -54,7 +54,8 @@ export type EnvironmentVariable =
   | 'ORIGIN_VERIFY_SECRET'
   | 'SIGN_IN_CONFIG'
   | 'COGNITO_USER_POOL_ID'
-  | 'JOB_QUEUE_URL';
+  | 'JOB_QUEUE_URL'
+  | 'TENANT_UPDATE_DLQ_URL';
 
 /**
  * What invokes a function. `bus` and `scheduler` invoke asynchronously: Lambda retries a failed
@@ -194,6 +195,23 @@ export const functionSettings: Readonly<Record<FunctionName, FunctionSettings>> 
     resourceAccess: [{ actions: ['cloudfront:CreateInvalidation'], on: 'distribution' }],
     environment: ['DISTRIBUTION_ID'],
   },
+  'tenant-updater': {
+    entry: 'functions/events/consumers/tenant-updater.ts',
+    description: "Vexilla tenant updates: applies tenant.update events from the customer's systems",
+    memorySize: 512,
+    timeoutSeconds: 30,
+    triggers: ['bus'],
+    // The tenants' write path: GetItem (project, tenant), PutItem and ConditionCheckItem (the
+    // tenant and its change event in one transaction); Query: the project's segments and
+    // environments for the document-room check. No DeleteItem: an event never deletes a tenant.
+    tableAccess: [
+      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'], on: ['table'] },
+      { actions: ['dynamodb:Query'], on: ['table', 'indexes'] },
+    ],
+    // Events no retry can fix go to its own on-failure queue at once, with the reason.
+    resourceAccess: [{ actions: ['sqs:SendMessage'], on: 'tenantUpdateDeadLetters' }],
+    environment: ['TENANT_UPDATE_DLQ_URL'],
+  },
   'apply-scheduled-change': {
     entry: 'functions/events/apply-scheduled-change.ts',
     description: 'Vexilla scheduled changes: applies one when its schedule fires',
@@ -249,7 +267,7 @@ export const functionSettings: Readonly<Record<FunctionName, FunctionSettings>> 
 };
 
 /** The functions that run the event pipeline, scheduled changes, rollouts and jobs, whatever the route table holds. */
-export const asyncFunctionNames: readonly AsyncFunctionName[] = ['publisher', 'audit-writer', 'webhook-dispatcher', 'document-publisher', 'apply-scheduled-change', 'rollout-runner', 'job-runner'];
+export const asyncFunctionNames: readonly AsyncFunctionName[] = ['publisher', 'audit-writer', 'webhook-dispatcher', 'document-publisher', 'tenant-updater', 'apply-scheduled-change', 'rollout-runner', 'job-runner'];
 
 /** Whether something invokes the function asynchronously (so it needs a dead-letter queue of its own). */
 export const invokedAsynchronously = (name: FunctionName): boolean => functionSettings[name].triggers.some((trigger) => trigger === 'bus' || trigger === 'scheduler');

@@ -233,6 +233,8 @@ export class VexillaService extends Construct {
     functions.connect('schedulerRole', [this.scheduler.role.roleArn]);
     functions.connect('userPool', this.identity.invitationPool ? [this.identity.invitationPool.userPoolArn] : []);
     functions.connect('jobQueue', [this.jobs.queue.queueArn]);
+    const tenantUpdateDeadLetters = functions.deadLetterQueues.get('tenant-updater');
+    functions.connect('tenantUpdateDeadLetters', tenantUpdateDeadLetters ? [tenantUpdateDeadLetters.queueArn] : []);
     this.scheduler.acknowledgeSchedulesWildcard(functions.roleOf('admin-api'), 'admin-api function');
     this.rollouts = new VexillaRollouts(this, 'Rollouts', { functions, scheduler: this.scheduler, guardAlarms: props.guardAlarms, retain });
     functions.setEnvironment({
@@ -248,6 +250,7 @@ export class VexillaService extends Construct {
       // Empty: invitations create no accounts (federation, or the customer's own issuer).
       COGNITO_USER_POOL_ID: this.identity.invitationPool?.userPoolId ?? '',
       JOB_QUEUE_URL: this.jobs.queue.queueUrl,
+      TENANT_UPDATE_DLQ_URL: tenantUpdateDeadLetters?.queueUrl,
     });
 
     this.observability = new VexillaObservability(this, 'Observability', {

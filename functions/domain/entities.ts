@@ -95,7 +95,7 @@ export interface AdminToken {
 export interface ActorRef {
   tokenId: string;
   name: string;
-  type?: 'token' | 'user' | undefined;
+  type?: 'token' | 'user' | 'event' | undefined;
   subject?: string | undefined;
   email?: string | undefined;
 }
@@ -318,6 +318,18 @@ export interface Tenant extends Stamped {
   traits: Record<string, TraitValue>;
   /** Templates assigned to the tenant (keys); absent: none. Templates whose rule its traits satisfy apply too. */
   templates?: string[] | undefined;
+  /**
+   * When the name and each trait were last set or removed (ISO instants: an event's
+   * `occurredAt`, or the commit time of an API write), so a tenant-update event that arrives
+   * late never undoes a newer change. Removed traits keep their time (at most
+   * `LIMITS.traitsPerTenant` of them, the newest).
+   */
+  changedAt?: TenantChangeTimes | undefined;
+}
+
+export interface TenantChangeTimes {
+  name?: string | undefined;
+  traits: Record<string, string>;
 }
 
 /**

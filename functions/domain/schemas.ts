@@ -321,6 +321,17 @@ export const tenantTraitsSchema = ownRecord(traitKey, z.union([traitValue.option
   const bytes = jsonBytes(traits);
   if (bytes > LIMITS.tenantTraitsBytes) ctx.addIssue({ code: 'custom', message: `traits of ${bytes} bytes of JSON, more than the ${formatBytes(LIMITS.tenantTraitsBytes)} a tenant keeps` });
 });
+/**
+ * Changes to a tenant's traits, merged into what it has (a JSON merge patch, RFC 7396, one level
+ * deep): a value sets the trait, null removes it, traits left out stay. The tenant-update event
+ * carries these; the same limits as a whole set of traits (checked again after the merge).
+ */
+export const tenantTraitChangesSchema = ownRecord(traitKey, traitValue).superRefine((changes, ctx) => {
+  const count = Object.keys(changes).length;
+  if (count > LIMITS.traitsPerTenant) ctx.addIssue({ code: 'custom', message: `at most ${LIMITS.traitsPerTenant} traits (${count} given)` });
+  const bytes = jsonBytes(changes);
+  if (bytes > LIMITS.tenantTraitsBytes) ctx.addIssue({ code: 'custom', message: `traits of ${bytes} bytes of JSON, more than the ${formatBytes(LIMITS.tenantTraitsBytes)} a tenant keeps` });
+});
 /** `PUT …/tenants/{tenantKey}`: creates the tenant or replaces its name and traits. */
 export const putTenantBody = z
   .object({

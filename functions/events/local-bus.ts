@@ -14,6 +14,8 @@ export interface BusEvent {
   /** Envelope id, new per put; a republished event gets a new one, so dedupe on `detail.eventId`. */
   id: string;
   source: string;
+  /** The account that put the event (the local stack's pretend one). */
+  account: string;
   'detail-type': string;
   time: string;
   /** ARNs the event is about (AWS services' events, like an alarm's state change). */
@@ -34,7 +36,12 @@ export interface LocalBusOptions {
   onDeliveryFailed?: (consumer: string, event: BusEvent, error: unknown) => void;
 }
 
+/** The local stack's pretend AWS account (its alarms and events live there). */
+export const LOCAL_ACCOUNT = '000000000000';
+
 export interface LocalBus extends EventBus {
+  /** Puts entries; `eventIds` are the ids their events carry, in entry order. */
+  put(entries: Parameters<EventBus['put']>[0]): Promise<{ failed: number; eventIds: string[] }>;
   /** Registers a handler for a consumer of the rule table; returns an unsubscribe function. */
   subscribe(consumer: string, handler: ConsumerHandler): () => void;
   /** Deliveries that failed every attempt, per consumer. */
@@ -83,8 +90,10 @@ export function createLocalBus(options: LocalBusOptions = {}): LocalBus {
     },
 
     async put(entries) {
+      const eventIds: string[] = [];
       for (const entry of entries) {
         const id = randomUUID();
+        eventIds.push(id);
         const parsed: unknown = JSON.parse(entry.Detail);
         for (const consumer of matchingConsumers(entry.DetailType, rules, entry.Source, parsed)) {
           for (const handler of handlers.get(consumer) ?? []) {
@@ -92,6 +101,7 @@ export function createLocalBus(options: LocalBusOptions = {}): LocalBus {
             const event: BusEvent = {
               id,
               source: entry.Source,
+              account: LOCAL_ACCOUNT,
               'detail-type': entry.DetailType,
               time: entry.Time.toISOString(),
               ...(entry.Resources ? { resources: [...entry.Resources] } : {}),
@@ -103,7 +113,7 @@ export function createLocalBus(options: LocalBusOptions = {}): LocalBus {
           }
         }
       }
-      return { failed: 0 };
+      return { failed: 0, eventIds };
     },
 
     failures() {

@@ -15,10 +15,15 @@ export type ConsumerName = 'audit-writer' | 'webhook-dispatcher' | 'document-pub
 /** A pattern on an event's `detail`, in EventBridge's syntax: each leaf lists the values it accepts. */
 export type DetailPattern = { [key: string]: readonly (string | number)[] | DetailPattern };
 
+/** A source pattern: every source but these (EventBridge's `anything-but`). */
+export interface AnySourceBut {
+  'anything-but': readonly string[];
+}
+
 export interface EventRule<C extends string = string, T extends string = string> {
   consumer: C;
-  /** The events' `source`. @default EVENT_SOURCE */
-  source?: string;
+  /** The events' `source`, or every source but some. @default EVENT_SOURCE */
+  source?: string | AnySourceBut;
   /** Detail-types delivered to the consumer. */
   detailTypes: readonly T[];
   /** What the `detail` must hold, beyond the detail-type. @default anything */
@@ -68,6 +73,25 @@ export const eventRules: readonly EventRule<ConsumerName, DetailType>[] = [
 ];
 
 /**
+ * Rules on Vexilla's bus for events the customer's own systems put there (any source of theirs;
+ * `vexilla` is Vexilla's own). CDK builds them in lib/events.ts like the rules above; the local
+ * stack routes what its PutEvents endpoint receives by the same table.
+ */
+export type InboundConsumerName = 'tenant-updater';
+
+/** The detail-type of the tenant update customers put (its detail: functions/events/tenant-updates.ts). */
+export const TENANT_UPDATE_DETAIL_TYPE = 'tenant.update';
+
+export const inboundRules: readonly EventRule<InboundConsumerName>[] = [
+  {
+    consumer: 'tenant-updater',
+    source: { 'anything-but': [EVENT_SOURCE] },
+    detailTypes: [TENANT_UPDATE_DETAIL_TYPE],
+    description: "Applies tenant.update events from the customer's systems (e.g. a billing system's plan change) to the tenant they name.",
+  },
+];
+
+/**
  * Rules on the account's *default* bus, where AWS services put their own events: CloudWatch
  * puts an alarm's state changes there, not on Vexilla's bus. CDK builds them in
  * lib/rollouts.ts, narrowed to the alarms the deployment may watch; the local stack routes its
@@ -104,11 +128,13 @@ export function matchingConsumers<C extends string = ConsumerName>(
   detail?: unknown,
 ): C[] {
   return rules
-    .filter((rule) => (rule.source ?? EVENT_SOURCE) === source && (rule.detailTypes as readonly string[]).includes(detailType) && (rule.detail === undefined || matchesDetail(rule.detail, detail)))
+    .filter((rule) => sourceMatches(rule.source ?? EVENT_SOURCE, source) && (rule.detailTypes as readonly string[]).includes(detailType) && (rule.detail === undefined || matchesDetail(rule.detail, detail)))
     .map((rule) => rule.consumer);
 }
 
+const sourceMatches = (pattern: string | AnySourceBut, source: string) => (typeof pattern === 'string' ? pattern === source : !pattern['anything-but'].includes(source));
+
 /** The EventBridge event pattern of a rule, for CDK. */
-export function eventPattern(rule: EventRule): { source: string[]; 'detail-type': string[]; detail?: DetailPattern } {
+export function eventPattern(rule: EventRule): { source: (string | AnySourceBut)[]; 'detail-type': string[]; detail?: DetailPattern } {
   return { source: [rule.source ?? EVENT_SOURCE], 'detail-type': [...rule.detailTypes], ...(rule.detail ? { detail: rule.detail } : {}) };
 }

@@ -187,6 +187,10 @@ export const tenant = z
     name: z.string(),
     traits: z.record(z.string(), traitValueSchema).describe('Read by segment conditions as property `tenant.<trait>`.'),
     templates: z.array(z.string()).optional().describe('Templates assigned to it (keys); absent: none.'),
+    changedAt: z
+      .object({ name: z.string().optional(), traits: z.record(z.string(), z.string()) })
+      .optional()
+      .describe('When the name and each trait (removed ones too) were last set: a tenant.update event older than these leaves them as they are.'),
     ...stamped,
   })
   .register(registry, { id: 'Tenant' }) satisfies z.ZodType<Tenant>;

@@ -12,6 +12,7 @@
  * People sign in at a local OpenID provider (oidc-provider, on loopback): its port and keys are
  * kept in `.vexilla/oidc.json`, so the issuer, and the people it signed in, survive a restart.
  */
+import { LOCAL_BUS_NAME, LOCAL_EVENTBRIDGE_PATH } from './local-eventbridge.js';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -153,6 +154,7 @@ function banner(config: LocalConfig, details: { storage: string; dynamoEndpoint:
     `  ${label('Dashboard')}${config.apiUrl}/${details.dashboardBuilt ? (config.signIn ? ` (Sign in with the local identity provider as ${config.signIn.demoEmail}, or with the admin token)` : ' (sign in with the admin token)') : ' (not built yet: run npm run build, then reload)'}`,
     `  ${label('Admin API')}${config.apiUrl}/admin/v1`,
     `  ${label('SDK APIs')}${config.apiUrl}/api/v1/ (Flagsmith SDKs), ${config.apiUrl}/ofrep/v1/ (OpenFeature)`,
+    `  ${label('EventBridge')}${config.apiUrl}${LOCAL_EVENTBRIDGE_PATH} (PutEvents on bus ${LOCAL_BUS_NAME}: tenant.update)`,
     `  ${label('Admin token')}${config.adminToken}`,
     ...(config.signIn
       ? [
@@ -332,10 +334,12 @@ async function main(argv: string[]): Promise<void> {
     const demo = await ensureDemo(stack.deps, existing);
     await ensureDemoMember(stack.deps, demo, provider.issuer);
     // DynamoDB Local's port is picked at random: local.json says where it is (`vexilla bootstrap --endpoint`).
-    const config: LocalConfig & { dynamoEndpoint: string; tableName: string } = {
+    const config: LocalConfig & { dynamoEndpoint: string; tableName: string; eventBridge: { endpoint: string; eventBusName: string } } = {
       ...demo,
       apiUrl: `http://localhost:${stack.port}`,
       dynamoEndpoint: dynamo.endpoint,
+      // Where the customer's systems put tenant.update events locally (an EventBridgeClient's endpoint).
+      eventBridge: { endpoint: `http://localhost:${stack.port}${LOCAL_EVENTBRIDGE_PATH}`, eventBusName: LOCAL_BUS_NAME },
       tableName: TABLE_NAME,
       signIn: { issuer: provider.issuer, clientId: provider.clientId, demoEmail: DEMO_USER.email },
     };

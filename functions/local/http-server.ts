@@ -10,6 +10,7 @@ import type { FunctionName } from '../http/routes.js';
 import { matchRoute, toEvent } from './api-gateway.js';
 import type { StaticAnswer } from './dashboard-files.js';
 import type { EdgeCache } from './edge-cache.js';
+import { isLocalEventBridge } from './local-eventbridge.js';
 
 /** API Gateway refuses payloads above 10 MB before any Lambda runs; so do we. */
 const GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
@@ -22,6 +23,8 @@ export interface HttpServerOptions {
   onRequest?: (line: { method: string; path: string; status: number; ms: number }) => void;
   /** CloudFront's part: cache the cacheable SDK answers in front of the functions. */
   edge?: EdgeCache;
+  /** The local EventBridge's PutEvents endpoint (local-eventbridge.ts), at its own path. */
+  eventBridge?: (target: string | undefined, body: string) => Promise<{ statusCode: number; headers: Record<string, string>; body: string }>;
   /** CloudFront's default behaviour: the dashboard's files, for paths no API route takes. */
   files?: { serve(method: string, pathname: string): Promise<StaticAnswer | undefined> };
 }
@@ -78,7 +81,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       // CloudFront's part first (a cached route moves under its edge path), then API Gateway's.
       const forwarded = options.edge ? options.edge.viewerRequest({ method, url, headers: viewerHeaders }) : { method, url, headers: viewerHeaders };
       const route = matchRoute(method, forwarded.url.pathname);
-      if (method === 'OPTIONS' && request.headers.origin && request.headers['access-control-request-method']) {
+      if (options.eventBridge && isLocalEventBridge(method, url.pathname)) {
+        // Not API Gateway: AWS's own service, emulated (the SDK's and CLI's requests, unchanged).
+        const target = request.headers['x-amz-target'];
+        result = await options.eventBridge(Array.isArray(target) ? target[0] : target, body);
+      } else if (method === 'OPTIONS' && request.headers.origin && request.headers['access-control-request-method']) {
         // A CORS preflight: API Gateway answers it itself, without invoking a function.
         result = { statusCode: 204, headers: preflightHeaders() };
       } else if (!route) {

@@ -16,6 +16,8 @@ import type { Deps } from '../domain/use-cases/support.js';
 import { pendingJobIds, sweepJobs } from '../domain/use-cases/jobs.js';
 import { DynamoStore } from '../data/dynamo-store.js';
 import { createLocalBus, type LocalBus } from '../events/local-bus.js';
+import { consumeTenantUpdate } from '../events/consumers/tenant-updater.js';
+import { eventRules, inboundRules } from '../events/rules.js';
 import { EnvironmentCache } from '../http/sdk/environment-cache.js';
 import { documentClient } from '../shared/dynamodb.js';
 import { logger } from '../shared/logger.js';
@@ -25,6 +27,8 @@ import { dashboardFiles } from './dashboard-files.js';
 import { EdgeCache, type EdgeTtl } from './edge-cache.js';
 import { LocalEdgeInvalidator } from './edge-invalidator.js';
 import { type EventPipeline, startEventPipeline } from './event-pipeline.js';
+import { handleEventBridgeRequest } from './local-eventbridge.js';
+import { LocalDeadLetters } from './local-dead-letters.js';
 import { localFunctions } from './functions.js';
 import { type HttpServerOptions, startHttpServer } from './http-server.js';
 import { createLocalDeliveryQueue } from './local-delivery-queue.js';
@@ -76,6 +80,8 @@ export interface LocalStack {
   edge: EdgeCache;
   documents: DebouncedPublisher;
   scheduler: LocalScheduler;
+  /** tenant.update events the tenant-updater refused or failed (production: its SQS on-failure queue). */
+  tenantUpdateDeadLetters: LocalDeadLetters;
   /** Resolves once every event published so far has been handled by every consumer. */
   idle(): Promise<void>;
   /**
@@ -117,11 +123,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // The dashboard may fetch from the identity provider (discovery, token endpoint): its origin joins connect-src.
     ...(options.dashboardDir ? { files: dashboardFiles(options.dashboardDir, options.adminApi?.signIn ? [originOf(options.adminApi.signIn.issuer)] : []) } : {}),
     ...(options.onRequest ? { onRequest: options.onRequest } : {}),
+    eventBridge: (target, body) => handleEventBridgeRequest(bus, target, body, deps.clock()),
   });
 
+  const tenantUpdateDeadLetters = new LocalDeadLetters();
   const bus = createLocalBus({
-    onDeliveryFailed: (consumer, event, error) =>
-      logger.error('event delivery failed', { consumer, eventId: event.detail.eventId, detailType: event['detail-type'], error: error as Error }),
+    // Vexilla's own rules, and those of the events the customer's systems put (tenant.update).
+    rules: [...eventRules, ...inboundRules],
+    onDeliveryFailed: (consumer, event, error) => {
+      logger.error('event delivery failed', { consumer, eventId: event.detail.eventId, detailType: event['detail-type'], error: error as Error });
+      // As Lambda's on-failure destination does once its retries are spent.
+      if (consumer === 'tenant-updater') void tenantUpdateDeadLetters.send(event, { errorType: (error as Error).name ?? 'Error', errorMessage: (error as Error).message ?? String(error) });
+    },
   });
 
   // --- Consumers, by the rule table's names. ---
@@ -137,6 +150,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ...(options.onPublished ? { onPublished: options.onPublished } : {}),
   });
   bus.subscribe('document-publisher', (event) => documents.handle(event));
+  bus.subscribe('tenant-updater', async (event) => {
+    await consumeTenantUpdate(deps, tenantUpdateDeadLetters, event);
+  });
   // Each delivery attempt on its own timer (SQS in production): a dead endpoint delays no other.
   const deliveries = createLocalDeliveryQueue({
     onError: (delivery, error) => logger.error('webhook attempt failed unexpectedly', { ...delivery, error: error as Error }),
@@ -178,6 +194,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     edge,
     documents,
     scheduler,
+    tenantUpdateDeadLetters,
     async idle() {
       await jobs.idle();
       await bus.idle();

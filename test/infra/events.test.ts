@@ -2,7 +2,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { keyOf } from '../../functions/data/keys.js';
 import { table } from '../../functions/data/table.js';
-import { EVENT_SOURCE, eventRules } from '../../functions/events/rules.js';
+import { EVENT_SOURCE, eventRules, inboundRules, TENANT_UPDATE_DETAIL_TYPE } from '../../functions/events/rules.js';
 import { OUTBOX_PARTITION_PREFIX, pipelineSettings } from '../../lib/events.js';
 import { functionSettings } from '../../lib/functions.js';
 import { MAX_RECEIVE_COUNT } from '../../lib/queues.js';
@@ -25,8 +25,8 @@ describe('the event bus and its rules', () => {
   it('has one rule per rule-table entry, on the custom bus, matching exactly its detail-types', () => {
     const rules = Object.values(template.findResources('AWS::Events::Rule')).map((rule) => rule.Properties as { EventBusName: unknown; EventPattern: unknown });
     // The other rules are on the default bus: the webhook and job sweeps' schedules and the guard-alarm rule (test/infra/rollouts.test.ts).
-    expect(rules.filter((rule) => rule.EventBusName !== undefined)).toHaveLength(eventRules.length);
-    expect(rules).toHaveLength(eventRules.length + 3);
+    expect(rules.filter((rule) => rule.EventBusName !== undefined)).toHaveLength(eventRules.length + inboundRules.length);
+    expect(rules).toHaveLength(eventRules.length + inboundRules.length + 3);
     for (const rule of eventRules) {
       const created = resource(events.rules.get(rule.consumer)!).Properties;
       expect(created).toMatchObject({ EventBusName: ref(events.bus), State: 'ENABLED' });
@@ -56,7 +56,7 @@ describe('the event bus and its rules', () => {
   });
 
   it('lets EventBridge (for this rule only) write to each target dead-letter queue and to the document queue', () => {
-    for (const rule of eventRules) {
+    for (const rule of [...eventRules, ...inboundRules]) {
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [ref(events.deadLetterQueues.get(`${rule.consumer}-rule-target`)!)],
         PolicyDocument: {
@@ -85,6 +85,30 @@ describe('the event bus and its rules', () => {
       Targets: [{ Arn: arnOf(functions.get('webhook-dispatcher')), Input: JSON.stringify({ sweep: true }), RetryPolicy: { MaximumRetryAttempts: 2 } }],
     });
     expect(resource(events.webhookSweep).Properties).not.toHaveProperty('EventBusName');
+  });
+
+  it("delivers the customer's tenant.update events, from any source but Vexilla's own, to the tenant-updater, with a dead-letter queue and retries", () => {
+    const rule = resource(events.rules.get('tenant-updater')!).Properties;
+    expect(rule).toMatchObject({ EventBusName: ref(events.bus), State: 'ENABLED' });
+    expect(rule.EventPattern).toEqual({ source: [{ 'anything-but': [EVENT_SOURCE] }], 'detail-type': [TENANT_UPDATE_DETAIL_TYPE] });
+    const targets = rule.Targets as Record<string, unknown>[];
+    expect(targets).toEqual([
+      expect.objectContaining({
+        Arn: arnOf(functions.get('tenant-updater')),
+        DeadLetterConfig: { Arn: arnOf(events.deadLetterQueues.get('tenant-updater-rule-target')!) },
+        RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
+      }),
+    ]);
+    // Only that rule may invoke it; what it fails after Lambda's retries goes to its own queue.
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission', { Properties: { FunctionName: arnOf(functions.get('tenant-updater')) } }));
+    expect(permissions.map((permission) => permission.Properties)).toEqual([
+      { Action: 'lambda:InvokeFunction', FunctionName: arnOf(functions.get('tenant-updater')), Principal: 'events.amazonaws.com', SourceArn: arnOf(events.rules.get('tenant-updater')!) },
+    ]);
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: ref(functions.get('tenant-updater')),
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: arnOf(functions.deadLetterQueues.get('tenant-updater')!) } },
+    });
   });
 
   it('archives Vexilla events for replay', () => {
@@ -183,8 +207,8 @@ describe('asynchronous invocations', () => {
   });
 
   it('exist only for the functions EventBridge or Scheduler invoke', () => {
-    expect([...functions.deadLetterQueues.keys()].sort()).toEqual(['apply-scheduled-change', 'audit-writer', 'job-runner', 'rollout-runner', 'webhook-dispatcher']);
-    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 5);
+    expect([...functions.deadLetterQueues.keys()].sort()).toEqual(['apply-scheduled-change', 'audit-writer', 'job-runner', 'rollout-runner', 'tenant-updater', 'webhook-dispatcher']);
+    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 6);
   });
 });
 

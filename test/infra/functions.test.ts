@@ -49,7 +49,7 @@ const cdkProviderIds = Object.keys(template.toJSON().Resources as object).filter
 describe('the Lambda functions', () => {
   it('are the functions the route table sends requests to, and one per asynchronous concern', () => {
     expect(new Set(routedFunctionNames())).toEqual(new Set([...routes, ...publicRoutes].map((route) => route.function)));
-    expect(asyncFunctionNames).toEqual(['publisher', 'audit-writer', 'webhook-dispatcher', 'document-publisher', 'apply-scheduled-change', 'rollout-runner', 'job-runner']);
+    expect(asyncFunctionNames).toEqual(['publisher', 'audit-writer', 'webhook-dispatcher', 'document-publisher', 'tenant-updater', 'apply-scheduled-change', 'rollout-runner', 'job-runner']);
     expect([...built.keys()].sort()).toEqual([...names].sort());
     const functions = Object.keys(template.findResources('AWS::Lambda::Function'));
     expect(functions.filter((id) => !cdkProvider.test(id))).toHaveLength(names.length);
@@ -86,6 +86,7 @@ describe('the Lambda functions', () => {
       'audit-writer': [],
       'webhook-dispatcher': ['WEBHOOK_QUEUE_URL'],
       'document-publisher': ['DISTRIBUTION_ID'],
+      'tenant-updater': ['TENANT_UPDATE_DLQ_URL'],
       'apply-scheduled-change': [],
       // Its own ARN (to schedule the next step on itself) comes from the invocation's context.
       'rollout-runner': ['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'SCHEDULER_DLQ_ARN'],
@@ -106,6 +107,7 @@ describe('the Lambda functions', () => {
       SIGN_IN_CONFIG: stack.resolve(stack.toJsonString(stack.service.identity.signIn)),
       COGNITO_USER_POOL_ID: ref(stack.service.identity.userPool!),
       JOB_QUEUE_URL: ref(jobs.queue),
+      TENANT_UPDATE_DLQ_URL: ref(functions.deadLetterQueues.get('tenant-updater')!),
     };
     for (const variable of expected[name]) expect(variables[variable], variable).toEqual(values[variable]);
   });
@@ -207,6 +209,8 @@ const wiring: Record<FunctionName, unknown[]> = {
       Resource: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudfront::', { Ref: 'AWS::AccountId' }, ':distribution/', ref(edge.distribution)]] }],
     },
   ],
+  // Its own on-failure queue, from Lambda (retries spent) and from its code (events no retry fixes).
+  'tenant-updater': [asyncFailures('tenant-updater'), { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [arnOf(functions.deadLetterQueues.get('tenant-updater')!)] }],
   'apply-scheduled-change': [asyncFailures('apply-scheduled-change')],
   'rollout-runner': [asyncFailures('rollout-runner'), describeGuardAlarms, manageSchedules, passSchedulerRole],
   'job-runner': [asyncFailures('job-runner'), consume(jobs.queue), { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [arnOf(jobs.queue)] }],

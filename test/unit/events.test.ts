@@ -208,7 +208,7 @@ describe('local bus', () => {
     const result = await bus.put([entry(featureStateEvent()), entry(featureStateEvent({ id: 'tok', detailType: 'token.changed', subject: { kind: 'token', id: 't' } }))]);
 
     // Assess: delivery is asynchronous; wait for each outcome, not for a duration.
-    expect(result).toEqual({ failed: 0 });
+    expect(result).toMatchObject({ failed: 0, eventIds: [expect.any(String), expect.any(String)] });
     await expect.poll(() => webhooks.map((e) => e.detail.eventId)).toEqual(['evt-1']);
     await expect.poll(() => audit.map((e) => e.detail.eventId)).toEqual(['evt-1', 'tok']);
     expect(webhooks[0]).toMatchObject({ source: 'vexilla', 'detail-type': 'feature-state.changed', time: '2026-01-02T03:04:05.678Z' });

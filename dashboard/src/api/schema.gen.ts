@@ -1278,15 +1278,15 @@ export interface components {
                 /** @description A person's email address, as the identity provider gave it. */
                 email?: string;
                 name: string;
-                /** @description A person's subject (sub) at the identity provider. */
+                /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
                 subject?: string;
-                /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
+                /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                 tokenId: string;
                 /**
-                 * @description An admin token (a machine user) or a person signed in through the identity provider.
+                 * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
                  * @enum {string}
                  */
-                type?: "token" | "user";
+                type?: "token" | "user" | "event";
             };
             after: unknown;
             at: string;
@@ -1359,29 +1359,29 @@ export interface components {
                 /** @description A person's email address, as the identity provider gave it. */
                 email?: string;
                 name: string;
-                /** @description A person's subject (sub) at the identity provider. */
+                /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
                 subject?: string;
-                /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
+                /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                 tokenId: string;
                 /**
-                 * @description An admin token (a machine user) or a person signed in through the identity provider.
+                 * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
                  * @enum {string}
                  */
-                type?: "token" | "user";
+                type?: "token" | "user" | "event";
             }[];
             author: {
                 /** @description A person's email address, as the identity provider gave it. */
                 email?: string;
                 name: string;
-                /** @description A person's subject (sub) at the identity provider. */
+                /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
                 subject?: string;
-                /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
+                /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                 tokenId: string;
                 /**
-                 * @description An admin token (a machine user) or a person signed in through the identity provider.
+                 * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
                  * @enum {string}
                  */
-                type?: "token" | "user";
+                type?: "token" | "user" | "event";
             };
             changes: components["schemas"]["ProposedChange"][];
             comments: {
@@ -1390,16 +1390,16 @@ export interface components {
                 email?: string;
                 id: string;
                 name: string;
-                /** @description A person's subject (sub) at the identity provider. */
+                /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
                 subject?: string;
                 text: string;
-                /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
+                /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                 tokenId: string;
                 /**
-                 * @description An admin token (a machine user) or a person signed in through the identity provider.
+                 * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
                  * @enum {string}
                  */
-                type?: "token" | "user";
+                type?: "token" | "user" | "event";
             }[];
             createdAt: string;
             description: string;
@@ -1874,15 +1874,15 @@ export interface components {
                 /** @description A person's email address, as the identity provider gave it. */
                 email?: string;
                 name: string;
-                /** @description A person's subject (sub) at the identity provider. */
+                /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
                 subject?: string;
-                /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
+                /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                 tokenId: string;
                 /**
-                 * @description An admin token (a machine user) or a person signed in through the identity provider.
+                 * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
                  * @enum {string}
                  */
-                type?: "token" | "user";
+                type?: "token" | "user" | "event";
             };
             envId: string;
             failure?: string;
@@ -1987,6 +1987,13 @@ export interface components {
             version: number;
         };
         Tenant: {
+            /** @description When the name and each trait (removed ones too) were last set: a tenant.update event older than these leaves them as they are. */
+            changedAt?: {
+                name?: string;
+                traits: {
+                    [key: string]: string;
+                };
+            };
             createdAt: string;
             key: string;
             name: string;
@@ -5759,15 +5766,15 @@ export interface operations {
                                 /** @description A person's email address, as the identity provider gave it. */
                                 email?: string;
                                 name: string;
-                                /** @description A person's subject (sub) at the identity provider. */
+                                /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
                                 subject?: string;
-                                /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
+                                /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                                 tokenId: string;
                                 /**
-                                 * @description An admin token (a machine user) or a person signed in through the identity provider.
+                                 * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
                                  * @enum {string}
                                  */
-                                type?: "token" | "user";
+                                type?: "token" | "user" | "event";
                             };
                             description: string;
                             endedAt?: string;
@@ -6007,15 +6014,15 @@ export interface operations {
                             /** @description A person's email address, as the identity provider gave it. */
                             email?: string;
                             name: string;
-                            /** @description A person's subject (sub) at the identity provider. */
+                            /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
                             subject?: string;
-                            /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
+                            /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                             tokenId: string;
                             /**
-                             * @description An admin token (a machine user) or a person signed in through the identity provider.
+                             * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
                              * @enum {string}
                              */
-                            type?: "token" | "user";
+                            type?: "token" | "user" | "event";
                         };
                         description: string;
                         endedAt?: string;
@@ -6202,15 +6209,15 @@ export interface operations {
                             /** @description A person's email address, as the identity provider gave it. */
                             email?: string;
                             name: string;
-                            /** @description A person's subject (sub) at the identity provider. */
+                            /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
                             subject?: string;
-                            /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
+                            /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                             tokenId: string;
                             /**
-                             * @description An admin token (a machine user) or a person signed in through the identity provider.
+                             * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
                              * @enum {string}
                              */
-                            type?: "token" | "user";
+                            type?: "token" | "user" | "event";
                         };
                         description: string;
                         endedAt?: string;
@@ -6403,15 +6410,15 @@ export interface operations {
                             /** @description A person's email address, as the identity provider gave it. */
                             email?: string;
                             name: string;
-                            /** @description A person's subject (sub) at the identity provider. */
+                            /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
                             subject?: string;
-                            /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
+                            /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                             tokenId: string;
                             /**
-                             * @description An admin token (a machine user) or a person signed in through the identity provider.
+                             * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
                              * @enum {string}
                              */
-                            type?: "token" | "user";
+                            type?: "token" | "user" | "event";
                         };
                         description: string;
                         endedAt?: string;
@@ -6604,15 +6611,15 @@ export interface operations {
                             /** @description A person's email address, as the identity provider gave it. */
                             email?: string;
                             name: string;
-                            /** @description A person's subject (sub) at the identity provider. */
+                            /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
                             subject?: string;
-                            /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
+                            /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                             tokenId: string;
                             /**
-                             * @description An admin token (a machine user) or a person signed in through the identity provider.
+                             * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
                              * @enum {string}
                              */
-                            type?: "token" | "user";
+                            type?: "token" | "user" | "event";
                         };
                         description: string;
                         endedAt?: string;
@@ -6910,15 +6917,15 @@ export interface operations {
                             /** @description A person's email address, as the identity provider gave it. */
                             email?: string;
                             name: string;
-                            /** @description A person's subject (sub) at the identity provider. */
+                            /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
                             subject?: string;
-                            /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
+                            /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                             tokenId: string;
                             /**
-                             * @description An admin token (a machine user) or a person signed in through the identity provider.
+                             * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
                              * @enum {string}
                              */
-                            type?: "token" | "user";
+                            type?: "token" | "user" | "event";
                         };
                         description: string;
                         endedAt?: string;
@@ -7111,15 +7118,15 @@ export interface operations {
                             /** @description A person's email address, as the identity provider gave it. */
                             email?: string;
                             name: string;
-                            /** @description A person's subject (sub) at the identity provider. */
+                            /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
                             subject?: string;
-                            /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
+                            /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                             tokenId: string;
                             /**
-                             * @description An admin token (a machine user) or a person signed in through the identity provider.
+                             * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
                              * @enum {string}
                              */
-                            type?: "token" | "user";
+                            type?: "token" | "user" | "event";
                         };
                         description: string;
                         endedAt?: string;

@@ -40,7 +40,7 @@ export interface Deps {
  * `allows` (access.ts), so the same roles get the same answers.
  */
 export type Actor = Pick<AdminToken, 'id' | 'name' | 'orgId' | 'roles' | 'environmentProjects'> & {
-  type?: 'token' | 'user' | undefined;
+  type?: 'token' | 'user' | 'event' | undefined;
   subject?: string | undefined;
   email?: string | undefined;
 };
