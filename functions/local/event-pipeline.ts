@@ -26,6 +26,13 @@ export interface EventPipelineOptions {
   /** Pause between polls when the stream had nothing new. @default 100 */
   pollMs?: number;
   /**
+   * The longest pause while the stream stays quiet: each quiet poll in a row doubles the pause,
+   * from `pollMs` up to this, and `wake()` (a write just happened) polls at once. Idle polling
+   * costs CPU in this process and in DynamoDB Local's Java for as long as the stack runs.
+   * @default pollMs (no growth)
+   */
+  idlePollMs?: number;
+  /**
    * Where to start reading the shards that exist at start. The dev server starts at LATEST (what
    * happened before it started is not replayed); tests may read from TRIM_HORIZON. Shards that
    * appear later are always read from their beginning. @default 'LATEST'
@@ -45,6 +52,8 @@ export interface EventPipelineOptions {
 }
 
 export interface EventPipeline {
+  /** A write just happened: polls now if it is waiting between quiet polls, and fast again after. */
+  wake(): void;
   /** Stops polling after the batch in progress, and releases the clients. */
   stop(): Promise<void>;
 }
@@ -59,12 +68,29 @@ interface ShardCursor {
 }
 
 /**
- * The pause before the next poll: none after a busy one, the poll interval after a quiet one,
- * and after failed ones the interval doubled per failure, up to `maxBackoffMs`. Pure.
+ * The pause before the next poll: none after a busy one, the poll interval after a quiet one
+ * (doubled per earlier quiet poll in a row, up to `idlePollMs`), and after failed ones the
+ * interval doubled per failure, up to `maxBackoffMs`. Pure.
  */
-export function nextPollPause({ failures, busy, pollMs, maxBackoffMs }: { failures: number; busy: boolean; pollMs: number; maxBackoffMs: number }): number {
+export function nextPollPause({
+  failures,
+  busy,
+  pollMs,
+  maxBackoffMs,
+  quiet = 0,
+  idlePollMs = pollMs,
+}: {
+  failures: number;
+  busy: boolean;
+  pollMs: number;
+  maxBackoffMs: number;
+  /** Quiet polls in a row before this one. */
+  quiet?: number;
+  idlePollMs?: number;
+}): number {
   if (failures > 0) return Math.min(maxBackoffMs, pollMs * 2 ** failures);
-  return busy ? 0 : pollMs;
+  if (busy) return 0;
+  return Math.max(pollMs, Math.min(idlePollMs, pollMs * 2 ** quiet));
 }
 
 /** How often (in polls) the shard list is refreshed to find new shards. */
@@ -175,6 +201,8 @@ export async function startEventPipeline(options: EventPipelineOptions): Promise
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let polls = 0;
+  /** Quiet polls in a row: each lengthens the pause before the next, up to idlePollMs. */
+  let quiet = 0;
   let current: Promise<void> = Promise.resolve();
 
   /** Polls that failed in a row: each doubles the pause before the next. */
@@ -193,14 +221,24 @@ export async function startEventPipeline(options: EventPipelineOptions): Promise
       if (!stopped && failures === 0) onError(error);
       failures++;
     }
-    if (!stopped) timer = setTimeout(run, nextPollPause({ failures, busy, pollMs, maxBackoffMs }));
+    const pause = nextPollPause({ failures, busy, pollMs, maxBackoffMs, quiet, idlePollMs: options.idlePollMs ?? pollMs });
+    quiet = busy ? 0 : quiet + 1;
+    if (!stopped) timer = setTimeout(run, pause);
   };
   const run = () => {
+    timer = undefined;
     current = tick();
   };
   run();
 
   return {
+    wake() {
+      quiet = 0;
+      // Between polls: poll now. During one: the pause after it is the short one.
+      if (timer === undefined || stopped || failures > 0) return;
+      clearTimeout(timer);
+      run();
+    },
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -44,6 +44,8 @@ export interface LocalStackOptions {
   /** @default () => new Date() */
   clock?: () => Date;
   onRequest?: HttpServerOptions['onRequest'];
+  /** The longest pause between polls of a quiet stream; a write through the API polls at once. @default 1000 */
+  idlePollMs?: number;
   /** Pause between stream polls when idle. @default 50 */
   pollMs?: number;
   /** @default 'LATEST' (see startEventPipeline) */
@@ -114,6 +116,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     sweepJobs(deps, jobs).catch((error: unknown) => logger.error('job sweep failed', { error: error as Error }));
   }, options.jobSweepIntervalMs ?? 60_000).unref();
   const edge = new EdgeCache(Date.now, options.edgeTtl);
+  let wakePipeline = () => {};
   const environmentCache = new EnvironmentCache(deps.store, { ttlMs: options.snapshotTtlMs ?? 1000 });
   const server = await startHttpServer({
     port: options.port ?? 0,
@@ -122,7 +125,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     edge,
     // The dashboard may fetch from the identity provider (discovery, token endpoint): its origin joins connect-src.
     ...(options.dashboardDir ? { files: dashboardFiles(options.dashboardDir, options.adminApi?.signIn ? [originOf(options.adminApi.signIn.issuer)] : []) } : {}),
-    ...(options.onRequest ? { onRequest: options.onRequest } : {}),
+    onRequest: (line) => {
+      options.onRequest?.(line);
+      // A write through the API: its stream records are there now, so the pipeline need not wait.
+      if (line.method !== 'GET' && line.method !== 'HEAD' && line.method !== 'OPTIONS') wakePipeline();
+    },
     eventBridge: (target, body) => handleEventBridgeRequest(bus, target, body, deps.clock()),
   });
 
@@ -173,8 +180,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       tableName: options.tableName,
       bus,
       pollMs: options.pollMs ?? 50,
+      idlePollMs: options.idlePollMs ?? 1000,
       startAt: options.startAt ?? 'LATEST',
     });
+    wakePipeline = () => pipeline.wake();
   } catch (error) {
     clearInterval(sweeper);
     clearInterval(jobSweeper);

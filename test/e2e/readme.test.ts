@@ -12,7 +12,9 @@
  *                               running for the blocks after it, stopped with Ctrl-C at the end.
  *   not-run:aws                 Needs an AWS account, so it is checked instead of run: placeholders
  *                               (<...>) are filled with `placeholder`, `npx cdk deploy ARGS` runs as
- *                               `npx cdk synth ARGS`, `npx cdk bootstrap` as `npx cdk --version`,
+ *                               `npx cdk list ARGS` (which synthesises the app with those arguments,
+ *                               nag packs included, but bundles no function: test/infra/functions.test.ts
+ *                               bundles them), `npx cdk bootstrap` as `npx cdk --version`,
  *                               `aws ...` answers a sample stream ARN,
  *                               `npm ci` is skipped (this run did it), and `vexilla` only parses its
  *                               arguments (VEXILLA_PARSE_ONLY=1: an unknown command or option fails).
@@ -57,6 +59,8 @@ let copy: string;
 let ports: { api: number; receiver: number };
 const background: { block: Block; child: ChildProcess; output: () => string }[] = [];
 let env: NodeJS.ProcessEnv;
+/** npm's own npx, outside the shortcut in .readme-bin. */
+let realNpx: string;
 
 beforeAll(async () => {
   // A fresh copy: the files git would clone (tracked and new, not ignored), node_modules linked,
@@ -78,6 +82,14 @@ beforeAll(async () => {
   await mkdir(bin);
   await writeFile(join(bin, 'curl'), '#!/bin/sh\nexec /usr/bin/curl --fail-with-body "$@"\n');
   await chmod(join(bin, 'curl'), 0o755);
+  // `npx vexilla ARGS` runs what npx resolves it to, this package's own bin (package.json's `bin`),
+  // without starting npm each time: seconds on a busy machine, over forty times in this file. The
+  // first test checks that the real npx runs that same bin. Everything else goes to the real npx.
+  realNpx = execFileSync('bash', ['-c', 'command -v npx'], { encoding: 'utf8' }).trim();
+  const { bin: bins } = JSON.parse(await readFile(join(copy, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+  const vexillaBin = join(copy, bins.vexilla as string);
+  await writeFile(join(bin, 'npx'), `#!/bin/sh\nif [ "$1" = vexilla ]; then shift; exec node ${JSON.stringify(vexillaBin)} "$@"; fi\nexec ${JSON.stringify(realNpx)} "$@"\n`);
+  await chmod(join(bin, 'npx'), 0o755);
   ports = { api: await freePort(), receiver: await freePort() };
   const { VEXILLA_API_URL: _url, VEXILLA_TOKEN: _token, VEXILLA_PROJECT: _project, ...clean } = quietEnv;
   env = { ...clean, PATH: `${bin}:${clean.PATH}` };
@@ -135,7 +147,9 @@ function runBash(script: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<{ co
 const AWS_CHECK = `
 npm() { if [ "$1" = ci ]; then echo "(npm ci: done by this run)"; else command npm "$@"; fi; }
 npx() {
-  if [ "$1" = cdk ] && [ "$2" = deploy ]; then shift 2; command npx cdk synth --quiet "$@";
+  if [ "$1" = cdk ] && [ "$2" = deploy ]; then
+    shift 2; args=(); for arg in "$@"; do [ "$arg" = --all ] || args+=("$arg"); done  # list takes every stack
+    command npx cdk list "\${args[@]}";
   elif [ "$1" = cdk ] && [ "$2" = bootstrap ]; then command npx cdk --version;
   else command npx "$@"; fi
 }
@@ -151,6 +165,13 @@ describe('README.md, executed', () => {
   it('has shell blocks to run, each marked the way this test knows', () => {
     expect(blocks.filter((block) => block.kind === 'run').length).toBeGreaterThan(3);
     expect(blocks.some((block) => block.kind === 'background' && /npm run dev/.test(block.code))).toBe(true);
+  });
+
+  it('`npx vexilla` runs this package\'s bin (what the blocks below run for it)', async () => {
+    const { code, output } = await runBash(`${JSON.stringify(realNpx)} vexilla --version`);
+    expect(code, output).toBe(0);
+    const { version } = JSON.parse(await readFile(join(copy, 'package.json'), 'utf8')) as { version: string };
+    expect(output.split('\n').map((line) => line.trim())).toContain(version);
   });
 
   for (const block of blocks) {

@@ -6,9 +6,10 @@ import { allFunctionNames } from '../../lib/functions.js';
 import { addNagPacks } from '../../lib/nag.js';
 import { acknowledgments, logicalIdOf, synthVexilla } from './synth.js';
 
-// Synthesised once, with everything `cdk synth` runs: CDK's CloudFormation validation and both
-// nag packs as validation plugins. Synthesis itself throws if a pack reports an error.
-const { app, stack, packs } = synthVexilla(undefined, { cloudFormationValidation: true });
+// Synthesised once, with what `cdk synth` runs: CDK's CloudFormation validation and both nag packs
+// as validation plugins. Synthesis itself throws if a pack reports an error. The packs judge the
+// template, not the code: the functions are not bundled here (test/infra/functions.test.ts does).
+const { app, stack, packs } = synthVexilla(undefined, { bundle: false, cloudFormationValidation: true });
 
 describe('cdk-nag', () => {
   it.each(['awsSolutions', 'serverless'] as const)('the %s pack finds nothing unacknowledged, warnings included', (pack) => {

@@ -103,4 +103,10 @@ describe('the pause between failed polls', () => {
     expect([0, 1, 2, 3, 4, 5, 10].map((failures) => nextPollPause({ failures, busy: false, pollMs: 50, maxBackoffMs: 1000 }))).toEqual([50, 100, 200, 400, 800, 1000, 1000]);
     expect(nextPollPause({ failures: 0, busy: true, pollMs: 50, maxBackoffMs: 1000 })).toBe(0);
   });
+
+  it('between quiet polls, doubles from the poll interval up to the idle cap; a busy poll goes on at once', async () => {
+    const { nextPollPause } = await import('../../functions/local/event-pipeline.js');
+    expect([0, 1, 2, 3, 4, 5, 10].map((quiet) => nextPollPause({ failures: 0, busy: false, pollMs: 50, maxBackoffMs: 5000, quiet, idlePollMs: 1000 }))).toEqual([50, 100, 200, 400, 800, 1000, 1000]);
+    expect(nextPollPause({ failures: 0, busy: true, pollMs: 50, maxBackoffMs: 5000, quiet: 10, idlePollMs: 1000 })).toBe(0);
+  });
 });
