@@ -1692,15 +1692,15 @@ export interface components {
                 /** @description A person's email address, as the identity provider gave it. */
                 email?: string;
                 name: string;
-                /** @description A person's subject (sub) at the identity provider. */
+                /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
                 subject?: string;
-                /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
+                /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                 tokenId: string;
                 /**
-                 * @description An admin token (a machine user) or a person signed in through the identity provider.
+                 * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
                  * @enum {string}
                  */
-                type?: "token" | "user";
+                type?: "token" | "user" | "event";
             };
             email: string;
             /** @description The project of each environment in `roles.environments`. */
@@ -1763,15 +1763,15 @@ export interface components {
                 /** @description A person's email address, as the identity provider gave it. */
                 email?: string;
                 name: string;
-                /** @description A person's subject (sub) at the identity provider. */
+                /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
                 subject?: string;
-                /** @description The caller's id: an admin token's (tok_...), or a person's (usr_...). */
+                /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                 tokenId: string;
                 /**
-                 * @description An admin token (a machine user) or a person signed in through the identity provider.
+                 * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
                  * @enum {string}
                  */
-                type?: "token" | "user";
+                type?: "token" | "user" | "event";
             };
             name: string;
             orgId: string;
