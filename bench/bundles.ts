@@ -14,7 +14,7 @@ import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
-import { buildFunctionBundle, filesLoadedAtInit, LAMBDA_CREDENTIALS_ALIAS, REQUIRE_BANNER } from '../lib/bundling.js';
+import { buildFunctionBundle, filesLoadedAtInit, lambdaEsbuildOptions } from '../lib/bundling.js';
 import { allFunctionNames, type FunctionName, functionSettings } from '../lib/functions.js';
 
 const RUNS = Number(process.env.VEXILLA_BENCH_INIT_RUNS ?? 15);
@@ -32,24 +32,10 @@ interface Figures {
   cpuMin: number;
 }
 
-/** The one-file bundle shipped before the split, built from this tree. */
+/** The one-file bundle shipped before the split, built from this tree: the same options, no splitting, no lazy libraries. */
 async function buildOneFile(name: FunctionName, dir: string): Promise<Metafile> {
-  const result = await build({
-    absWorkingDir: root,
-    entryPoints: [join(root, functionSettings[name].entry)],
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node22',
-    mainFields: ['module', 'main'],
-    banner: { js: REQUIRE_BANNER },
-    minify: true,
-    alias: { ...LAMBDA_CREDENTIALS_ALIAS },
-    outfile: join(dir, 'index.mjs'),
-    metafile: true,
-    logLevel: 'error',
-  });
-  return result.metafile;
+  const options = { ...lambdaEsbuildOptions({ sourceMaps: false, projectRoot: root }), splitting: false, plugins: [] };
+  return (await build({ ...options, entryPoints: [join(root, functionSettings[name].entry)], outdir: dir, metafile: true })).metafile;
 }
 
 const sizeOf = (dir: string): number => readdirSync(dir, { withFileTypes: true }).reduce((sum, entry) => sum + (entry.isDirectory() ? sizeOf(join(entry.parentPath, entry.name)) : statSync(join(entry.parentPath, entry.name)).size), 0);

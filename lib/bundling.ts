@@ -7,6 +7,7 @@
  * Not NodejsFunction: it emits one file, and the bundles are split (ESM chunks) so that code only
  * some requests need is loaded when they come, not on every cold start.
  */
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
@@ -86,21 +87,30 @@ export function lambdaEsbuildOptions(options: LambdaBundleOptions): BuildOptions
 
 /** Bundles one function's entry (a path from the repository root) into `outdir`: `index.mjs` and `chunks/`. */
 export async function buildFunctionBundle(entry: string, outdir: string, options: LambdaBundleOptions): Promise<Metafile> {
-  const result = await build({ ...lambdaEsbuildOptions(options), entryPoints: [join(options.projectRoot ?? defaultRoot, entry)], outdir, metafile: true });
-  return result.metafile;
+  const root = options.projectRoot ?? defaultRoot;
+  const { metafile } = await build({ ...lambdaEsbuildOptions(options), entryPoints: [join(root, entry)], outdir, metafile: true });
+  // esbuild emits a chunk for every dynamic import it scanned, even where tree shaking then dropped
+  // the import (a function that never compiles conditions still gets re2js): ship only the chunks
+  // the code can reach.
+  const reachable = new Set(filesReachable(metafile, () => true));
+  for (const path of Object.keys(metafile.outputs)) if (!reachable.has(path) && !reachable.has(path.replace(/\.map$/, ''))) rmSync(join(root, path));
+  return { ...metafile, outputs: Object.fromEntries(Object.entries(metafile.outputs).filter(([path]) => reachable.has(path) || reachable.has(path.replace(/\.map$/, '')))) };
+}
+
+/** The output files reachable from the entry through imports that `follow` accepts (paths as in the metafile). */
+function filesReachable(metafile: Metafile, follow: (kind: string) => boolean): string[] {
+  const outputs = metafile.outputs;
+  const entry = Object.keys(outputs).find((path) => outputs[path]?.entryPoint !== undefined);
+  if (!entry) throw new Error('The bundle has no entry point.');
+  const reached = new Set<string>([entry]);
+  for (const path of reached) {
+    for (const imported of outputs[path]?.imports ?? []) if (follow(imported.kind) && !imported.external) reached.add(imported.path);
+  }
+  return [...reached];
 }
 
 /**
  * The output files a cold start loads: the entry and every chunk it imports statically,
  * transitively (paths as in the metafile). Chunks behind a dynamic `import()` load on demand.
  */
-export function filesLoadedAtInit(metafile: Metafile): string[] {
-  const outputs = metafile.outputs;
-  const entry = Object.keys(outputs).find((path) => outputs[path]?.entryPoint !== undefined);
-  if (!entry) throw new Error('The bundle has no entry point.');
-  const loaded = new Set<string>([entry]);
-  for (const path of loaded) {
-    for (const imported of outputs[path]?.imports ?? []) if (imported.kind === 'import-statement' && !imported.external) loaded.add(imported.path);
-  }
-  return [...loaded];
-}
+export const filesLoadedAtInit = (metafile: Metafile): string[] => filesReachable(metafile, (kind) => kind === 'import-statement');
