@@ -10,6 +10,7 @@ import {
   type Prerequisite,
   readsTenantTraits,
   type SegmentContext,
+  type TenantRecord,
 } from '../engine/index.js';
 import { loadConditionLibrariesFor } from '../engine/condition-libraries.js';
 import type {
@@ -40,8 +41,19 @@ export interface EnvironmentSnapshot {
   segments: Segment[];
   segmentOverrides: SegmentOverride[];
   tenantOverrides: TenantOverride[];
-  /** The project's tenants, when a segment reads their traits (`tenant.<trait>`) or templates exist; otherwise none are loaded. */
+  /**
+   * The project's tenants, when a segment reads their traits (`tenant.<trait>`) or templates
+   * exist and the snapshot was loaded with every tenant; otherwise none are loaded.
+   */
   tenants: Tenant[];
+  /**
+   * `own`: loaded without tenants, for evaluation only (remote evaluation, OFREP, explain): an
+   * evaluation that {@link needsTenant} is given the identity's own tenant's record instead
+   * (`evaluateIdentity`). `all`: every tenant, as Flagsmith-format documents need (IN lists).
+   */
+  tenantScope: TenantScope;
+  /** Whether evaluation reads a tenant's record (a segment reads tenant traits, or templates exist). */
+  needsTenant: boolean;
   /** The project's templates, in order (rank, then key). */
   templates: Template[];
   /** This environment's values of each template. */
@@ -154,8 +166,15 @@ function latest(...stamps: (string | undefined)[]): number {
   return max / 1000;
 }
 
-/** Loads an environment's snapshot (seven queries; nothing on the path scans). */
-export async function loadSnapshot(store: Store, envId: string): Promise<EnvironmentSnapshot | undefined> {
+/** Which tenants a snapshot holds: every one (documents), or none (evaluation reads the identity's own). */
+export type TenantScope = 'all' | 'own';
+
+/**
+ * Loads an environment's snapshot (a dozen queries; nothing on the path scans). With `tenants:
+ * 'own'` the project's tenants are not read at all, so loading costs the same with ten tenants or
+ * a hundred thousand; evaluations then read the identity's tenant alone ({@link tenantRecordOf}).
+ */
+export async function loadSnapshot(store: Store, envId: string, { tenants: tenantScope = 'all' }: { tenants?: TenantScope } = {}): Promise<EnvironmentSnapshot | undefined> {
   const environment = await store.get({ type: 'environment', id: envId });
   if (!environment) return undefined;
   const [organisation, project, features, stored, segments, segmentOverrides, tenantOverrides, deleting, templates, templateValues] = await Promise.all([
@@ -172,7 +191,7 @@ export async function loadSnapshot(store: Store, envId: string): Promise<Environ
   ]);
   if (!organisation || !project) return undefined;
   // Tenants are only read when a segment's conditions read their traits or templates exist (assignments): one more query, then.
-  const needsTenants = templates.length > 0 || segments.some((segment) => readsTenantTraits(segment.rules, project.tenantTraitKey));
+  const needsTenants = tenantScope === 'all' && needsTenantRecords(project, segments, templates);
   const tenants = needsTenants ? await store.listAll({ of: 'tenants', projectId: project.id }) : [];
   // The Lambda bundles load the regex and JSONPath libraries on demand: before compiling.
   await loadConditionLibrariesFor([segments, templates]);
@@ -189,7 +208,32 @@ export async function loadSnapshot(store: Store, envId: string): Promise<Environ
     templates,
     templateValues,
     deletingIdentities: deleting.map((identity) => identity.identifier),
+    tenantScope,
   });
+}
+
+/** Whether evaluation reads tenants' records: a segment reads their traits, or templates exist (assignments). */
+const needsTenantRecords = (project: Project, segments: readonly Segment[], templates: readonly Template[]): boolean =>
+  templates.length > 0 || segments.some((segment) => readsTenantTraits(segment.rules, project.tenantTraitKey));
+
+/** A tenant as the engine reads it at evaluation time. */
+export const tenantRecordOf = (tenant: Tenant): TenantRecord => ({ key: tenant.key, traits: tenant.traits, templates: tenant.templates });
+
+/**
+ * The identity's tenant's record, when the snapshot was loaded without tenants and evaluation
+ * reads one: the key the identity's tenant trait names, read through `read` (one GetItem, or a
+ * cache of them). An unknown tenant is an empty record: no traits, no templates.
+ */
+export async function identityTenant(
+  snapshot: EnvironmentSnapshot,
+  identity: { identifier: string; traits: Record<string, unknown> },
+  read: (key: string) => Promise<Tenant | undefined>,
+): Promise<TenantRecord | undefined> {
+  if (snapshot.tenantScope !== 'own' || !snapshot.needsTenant) return undefined;
+  const key = snapshot.evaluator.tenantKey(identity as Parameters<Evaluator['tenantKey']>[0]);
+  if (key === undefined) return undefined;
+  const tenant = await read(key);
+  return tenant ? tenantRecordOf(tenant) : { key, traits: {} };
 }
 
 /** What a snapshot is built from: an environment's entities as stored. */
@@ -209,6 +253,8 @@ export interface SnapshotEntities {
   templateValues?: TemplateValues[];
   /** Identities being deleted: their overrides no longer apply. */
   deletingIdentities?: string[];
+  /** `own`: `tenants` is empty because evaluations are given the identity's tenant instead. @default 'all' */
+  tenantScope?: TenantScope;
 }
 
 /** Builds a snapshot from stored entities: the engine's parts, compiled, and what documents are made of. Pure. */
@@ -225,6 +271,7 @@ export function snapshotOf({
   templates: templateRecords = [],
   templateValues = [],
   deletingIdentities = [],
+  tenantScope = 'all',
 }: SnapshotEntities): EnvironmentSnapshot {
   const storedByFeature = new Map(stored.map((state) => [state.featureId, state]));
   const states = features.map((feature) => storedByFeature.get(feature.id) ?? defaultState(environment, feature));
@@ -316,6 +363,8 @@ export function snapshotOf({
     segmentOverrides: liveSegmentOverrides,
     tenantOverrides: liveTenantOverrides,
     tenants: tenantRecords,
+    tenantScope,
+    needsTenant: needsTenantRecords(project, segments, templates),
     templates,
     templateValues,
     deletingIdentities: new Set(deletingIdentities),

@@ -9,7 +9,7 @@
  * An identity with overrides never expires. A tombstoned identity (`deletedAt`) is being
  * deleted: nothing of it applies any more.
  */
-import type { EvaluationResult, TraitValue } from '../engine/index.js';
+import type { EvaluationResult, TenantRecord, TraitValue } from '../engine/index.js';
 import { setOwn } from '../engine/records.js';
 import type { Environment, Identity, IdentityOverride } from './entities.js';
 import { type EnvironmentSnapshot, identityOverrideContexts } from './environment-snapshot.js';
@@ -179,13 +179,18 @@ async function commitIgnoringRace(store: Store, write: Write): Promise<void> {
   }
 }
 
-/** Evaluates every flag for an identity: its overrides first, then the environment's rules. */
+/**
+ * Evaluates every flag for an identity: its overrides first, then the environment's rules.
+ * `tenant`: the identity's tenant's record, which a snapshot loaded without tenants needs
+ * (`identityTenant`).
+ */
 export function evaluateIdentity(
   snapshot: EnvironmentSnapshot,
   identifier: string,
   traits: Record<string, TraitValue>,
   overrides: IdentityOverride[],
+  tenant?: TenantRecord,
 ): EvaluationResult {
   const features = new Map(snapshot.features.map((feature) => [feature.id, feature]));
-  return snapshot.evaluator.evaluate({ identifier, traits }, identityOverrideContexts(snapshot.environment, features, overrides));
+  return snapshot.evaluator.evaluate({ identifier, traits }, identityOverrideContexts(snapshot.environment, features, overrides), tenant);
 }

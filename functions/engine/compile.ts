@@ -24,10 +24,23 @@ export interface EvaluationState extends PropertySource {
   identityHashKey: HashKey | undefined;
   values: (ContextValue | undefined | typeof UNRESOLVED)[];
   conditions: Uint8Array;
+  /** The identity's tenant's record, read for this evaluation only (instead of the compiled lookup). */
+  tenant?: TenantRecord | undefined;
 }
 export const UNRESOLVED = Symbol('unresolved');
 
 export type Predicate = (state: EvaluationState) => boolean;
+
+/**
+ * One tenant's record, supplied at evaluation time by a caller that reads only the identity's own
+ * tenant (remote evaluation) rather than compiling every tenant in: applied when its key is the
+ * identity's tenant, and then it decides that tenant's traits and template assignments.
+ */
+export interface TenantRecord {
+  key: string;
+  traits: Readonly<Record<string, unknown>>;
+  templates?: readonly string[] | undefined;
+}
 
 /** A variant with its bucket range precomputed: the identity lands in it when `from <= p < to`. */
 export interface CompiledVariant {
@@ -296,7 +309,9 @@ export function compileEnvironment(parts: EnvironmentParts): CompiledEnvironment
   const tenantTraitReader = (trait: string): PropertyReader => (source) => {
     const tenant = (readTenantKey as (state: EvaluationState) => ContextValue | undefined)(source as EvaluationState);
     // Same tenant matching as tenant overrides (and the IN conditions documents carry): str and int only.
-    const traits = tenant && isInLike(tenant) ? tenantTraits.get(tenant.str) : undefined;
+    const key = tenant && isInLike(tenant) ? tenant.str : undefined;
+    const supplied = (source as EvaluationState).tenant;
+    const traits = key === undefined ? undefined : supplied?.key === key ? supplied.traits : tenantTraits.get(key);
     return traits && Object.hasOwn(traits, trait) ? toContextValue(traits[trait]) : undefined;
   };
 
@@ -443,7 +458,9 @@ export function compileEnvironment(parts: EnvironmentParts): CompiledEnvironment
       const compiled = compileSegment({ ...segment, rules: [] });
       const matches: Predicate = (state) => {
         const tenant = tenantOf(state);
-        return (tenant !== undefined && assigned.has(tenant)) || (byRule !== undefined && byRule(state));
+        const supplied = state.tenant;
+        const isAssigned = tenant !== undefined && (supplied?.key === tenant ? supplied.templates?.includes(template.key) === true : assigned.has(tenant));
+        return isAssigned || (byRule !== undefined && byRule(state));
       };
       return { ...compiled, matches };
     });

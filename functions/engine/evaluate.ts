@@ -7,6 +7,7 @@ import {
   compileFeature,
   staticResult,
   type EvaluationState,
+  type TenantRecord,
   UNRESOLVED,
 } from './compile.js';
 import { isInLike } from './conditions.js';
@@ -71,6 +72,32 @@ function applyIdentityOverrides(
   if (applied) segments.push({ name: IDENTITY_OVERRIDES_SEGMENT });
 }
 
+function stateOf(
+  compiled: CompiledEnvironment,
+  identity: IdentityContext | null | undefined,
+  context: Partial<EvaluationContext> | undefined,
+  tenant: TenantRecord | undefined,
+): EvaluationState {
+  const identityKey = identity ? identity.key || `${compiled.environment.key}_${identity.identifier}` : undefined;
+  return {
+    identityKey,
+    identityHashKey: identityKey === undefined ? undefined : hashKey(identityKey),
+    identity: identity ?? undefined,
+    traits: identity?.traits ?? undefined,
+    context: context ?? { environment: compiled.environment },
+    values: new Array(compiled.propertyCount).fill(UNRESOLVED),
+    conditions: new Uint8Array(compiled.sharedConditionCount),
+    tenant,
+  };
+}
+
+/** The key of the identity's tenant as evaluation reads it (its tenant trait, a str or int), if any. */
+function tenantKeyOf(compiled: CompiledEnvironment, identity: IdentityContext | null | undefined): string | undefined {
+  if (!compiled.tenants || !identity) return undefined;
+  const tenant = compiled.tenants.read(stateOf(compiled, identity, undefined, undefined));
+  return tenant && isInLike(tenant) ? tenant.str : undefined;
+}
+
 /**
  * Evaluates a compiled environment for one identity (or for none: environment flags).
  * `context` is only read when a condition uses a JSONPath into it.
@@ -80,17 +107,9 @@ export function evaluateCompiled(
   identity: IdentityContext | null | undefined,
   context?: Partial<EvaluationContext>,
   identityOverrides?: readonly FeatureContext[],
+  tenant?: TenantRecord,
 ): EvaluationResult {
-  const identityKey = identity ? identity.key || `${compiled.environment.key}_${identity.identifier}` : undefined;
-  const state: EvaluationState = {
-    identityKey,
-    identityHashKey: identityKey === undefined ? undefined : hashKey(identityKey),
-    identity: identity ?? undefined,
-    traits: identity?.traits ?? undefined,
-    context: context ?? { environment: compiled.environment },
-    values: new Array(compiled.propertyCount).fill(UNRESOLVED),
-    conditions: new Uint8Array(compiled.sharedConditionCount),
-  };
+  const state = stateOf(compiled, identity, context, tenant);
 
   const matched: CompiledSegment[] = [];
   for (const segment of compiled.segments) if (segment.matches(state)) matched.push(segment);
@@ -204,10 +223,17 @@ export function getEvaluationResult(context: EvaluationContext): EvaluationResul
 export function createEvaluator(parts: EnvironmentParts) {
   const compiled = compileParts(parts);
   return {
-    /** `identityOverrides` (the identity's own overrides) outrank every other source. */
-    evaluate(identity?: IdentityContext | null, identityOverrides?: readonly FeatureContext[]): EvaluationResult {
+    /**
+     * `identityOverrides` (the identity's own overrides) outrank every other source; `tenant`,
+     * the identity's tenant's record, stands in for the compiled one (parts built without tenants).
+     */
+    evaluate(identity?: IdentityContext | null, identityOverrides?: readonly FeatureContext[], tenant?: TenantRecord): EvaluationResult {
       const checked = identity ? parseOrThrow(identityContextSchema, identity, 'identity') : undefined;
-      return evaluateCompiled(compiled, checked, parts, identityOverrides);
+      return evaluateCompiled(compiled, checked, parts, identityOverrides, tenant);
+    },
+    /** The key of the identity's tenant, the one record `evaluate` needs when the parts were built without tenants. */
+    tenantKey(identity: IdentityContext | null | undefined): string | undefined {
+      return tenantKeyOf(compiled, identity ? parseOrThrow(identityContextSchema, identity, 'identity') : undefined);
     },
   };
 }

@@ -24,6 +24,7 @@ export {
   DEFAULT_TENANT_TRAIT,
   TENANT_PROPERTY_PREFIX,
   tenantTraitOf,
+  type TenantRecord,
 } from './compile.js';
 export { compileTenantConditions, readsTenantTraits } from './tenant-conditions.js';
 export { hashedPercentage } from './hashing.js';

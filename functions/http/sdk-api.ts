@@ -83,7 +83,8 @@ export function createSdkApi(deps: Deps, options: EnvironmentCacheOptions & { ca
       // The edge's path names the key it hashed: a request naming another key is not the edge's.
       if (params.edgeKey !== undefined && params.edgeKey !== edgeKeyOf(secret)) throw new BadRequest(`The path's edge key is not the one of ${ENVIRONMENT_KEY_HEADER}.`);
       if (route.access.server && key.kind !== 'server') throw new Forbidden('This needs a server key (ser.…); client keys cannot read it.');
-      const snapshot = await cache.snapshot(key.envId);
+      // Only the environment document lists tenants (IN lists); evaluations read the identity's own.
+      const snapshot = await cache.snapshot(key.envId, handler === flagsmith.getEnvironmentDocument ? 'all' : 'own');
       if (!snapshot) throw new Unauthenticated('The environment of this key no longer exists.');
       const problems = pathParameterProblems(params);
       if (problems.length) {
@@ -91,7 +92,8 @@ export function createSdkApi(deps: Deps, options: EnvironmentCacheOptions & { ca
         if (isOfrep) throw new ofrep.OfrepError(404, 'FLAG_NOT_FOUND', 'No flag by that key in this environment.');
         throw new Invalid('The path is not valid.', problems);
       }
-      return uncachedUnlessOk(await handler({ deps, key, snapshot, event, headers, params }), cached);
+      const tenant = (tenantKey: string) => cache.tenant(snapshot, tenantKey);
+      return uncachedUnlessOk(await handler({ deps, key, snapshot, tenant, event, headers, params }), cached);
     } catch (error) {
       if (error instanceof ofrep.OfrepError) return ofrep.ofrepErrorResponse(error, isOfrep && params.key !== undefined ? params.key : undefined);
       return uncachedUnlessOk(errorResponse(error, requestId, (cause) => logger.error('Unhandled error', { requestId, error: cause as Error })), cached);

@@ -16,7 +16,7 @@ import {
 } from '../../engine/index.js';
 import { getOwn } from '../../engine/records.js';
 import type { Environment, JsonValue } from '../entities.js';
-import { loadSnapshot } from '../environment-snapshot.js';
+import { identityTenant, loadSnapshot } from '../environment-snapshot.js';
 import { NotFound } from '../errors.js';
 import { evaluateIdentity, readIdentity, retentionOf } from '../identities.js';
 import type { Deps } from './support.js';
@@ -62,12 +62,14 @@ const PREREQUISITE_PREFIX = prerequisiteFailedReason('');
 /** Evaluates every flag for a stored identity (its traits and overrides) and names each value's source. */
 export async function explainIdentity(deps: Deps, environment: Environment, identifier: string): Promise<ExplainedIdentity> {
   const [snapshot, { identity, overrides }] = await Promise.all([
-    loadSnapshot(deps.store, environment.id),
+    // Without the project's tenants: only the identity's own is read.
+    loadSnapshot(deps.store, environment.id, { tenants: 'own' }),
     readIdentity(deps.store, environment.id, identifier, retentionOf(deps)),
   ]);
   if (!snapshot) throw new NotFound('No such environment.');
   const traits = identity?.traits ?? {};
-  const result = evaluateIdentity(snapshot, identifier, traits, overrides);
+  const tenant = await identityTenant(snapshot, { identifier, traits }, (key) => deps.store.get({ type: 'tenant', projectId: snapshot.project.id, key }));
+  const result = evaluateIdentity(snapshot, identifier, traits, overrides, tenant);
   const identityKey = `${snapshot.environment.hashKey}_${identifier}`;
 
   const overridden = new Set(overrides.map((override) => override.featureName));

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { ApiKey } from '../../domain/entities.js';
+import type { ApiKey, Tenant } from '../../domain/entities.js';
 import type { EnvironmentSnapshot } from '../../domain/environment-snapshot.js';
 import type { Deps } from '../../domain/use-cases/support.js';
 
@@ -8,6 +8,8 @@ export interface SdkContext {
   deps: Deps;
   key: ApiKey;
   snapshot: EnvironmentSnapshot;
+  /** A tenant of the snapshot's project by key, read once per snapshot (`identityTenant`). */
+  tenant: (key: string) => Promise<Tenant | undefined>;
   event: APIGatewayProxyEventV2;
   headers: Record<string, string>;
   params: Record<string, string>;

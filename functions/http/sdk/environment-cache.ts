@@ -9,9 +9,15 @@
  * `maxAgeMs`, in case the publisher lags). Without a marker it is rebuilt every `ttlMs`, as
  * before. The local stack also calls `forget` when it publishes, so it serves a change at once;
  * production Lambdas cannot be told, and rely on the marker.
+ *
+ * Snapshots for evaluation are loaded without the project's tenants (a cold load costs the same
+ * with a hundred thousand tenants as with none); an evaluation reads its identity's tenant alone
+ * ({@link EnvironmentCache.tenant}: one GetItem, kept with the snapshot it was read for, so a
+ * tenant change is seen exactly when any other change is: when the snapshot is rebuilt). The
+ * environment document, which lists tenants in its conditions, asks for every tenant (`all`).
  */
-import type { ApiKey, PublishedDocument } from '../../domain/entities.js';
-import { type EnvironmentSnapshot, loadSnapshot } from '../../domain/environment-snapshot.js';
+import type { ApiKey, PublishedDocument, Tenant } from '../../domain/entities.js';
+import { type EnvironmentSnapshot, loadSnapshot, type TenantScope } from '../../domain/environment-snapshot.js';
 import type { Store } from '../../domain/ports.js';
 import { hashSecret } from '../../domain/use-cases/support.js';
 
@@ -64,7 +70,10 @@ export interface EnvironmentCacheOptions {
 
 export class EnvironmentCache {
   private readonly keys: TtlCache<ApiKey | undefined>;
+  /** By `<tenant scope>:<envId>`. */
   private readonly snapshots = new Map<string, SnapshotEntry>();
+  /** Tenants read for each snapshot, by key (a Map: keys are user data); dropped with it. */
+  private readonly tenants = new WeakMap<EnvironmentSnapshot, Map<string, Promise<Tenant | undefined>>>();
   private readonly ttlMs: number;
   private readonly maxAgeMs: number;
   private readonly now: () => number;
@@ -85,15 +94,34 @@ export class EnvironmentCache {
     return this.keys.get(hash, () => this.store.get({ type: 'api-key', hash }));
   }
 
-  async snapshot(envId: string): Promise<EnvironmentSnapshot | undefined> {
-    const entry = this.snapshots.get(envId);
+  /** `tenants`: `own` (evaluation: no tenant is read) or `all` (documents). */
+  async snapshot(envId: string, tenants: TenantScope = 'all'): Promise<EnvironmentSnapshot | undefined> {
+    const slot = `${tenants}:${envId}`;
+    const entry = this.snapshots.get(slot);
     const now = this.now();
     if (entry && now - entry.checkedAt < this.ttlMs) return entry.value;
     if (entry && now - entry.loadedAt < this.maxAgeMs && (await this.unchanged(entry, envId))) return entry.value;
     // Concurrent requests that found the same stale entry share the one reload.
-    const latest = this.snapshots.get(envId);
+    const latest = this.snapshots.get(slot);
     if (latest && latest !== entry && this.now() - latest.checkedAt < this.ttlMs) return latest.value;
-    return this.load(envId).value;
+    return this.load(envId, tenants).value;
+  }
+
+  /**
+   * A tenant of the snapshot's project, read once per snapshot: a rebuilt snapshot (anything in
+   * the environment changed, or its time is up) starts with no tenant read.
+   */
+  tenant(snapshot: EnvironmentSnapshot, key: string): Promise<Tenant | undefined> {
+    let tenants = this.tenants.get(snapshot);
+    if (!tenants) this.tenants.set(snapshot, (tenants = new Map()));
+    const cached = tenants.get(key);
+    if (cached) return cached;
+    const value = this.store.get({ type: 'tenant', projectId: snapshot.project.id, key });
+    if (tenants.size >= 10_000) tenants.delete(tenants.keys().next().value as string);
+    tenants.set(key, value);
+    // A failed read is not kept: the next request tries again.
+    value.catch(() => tenants.delete(key));
+    return value;
   }
 
   /**
@@ -102,7 +130,7 @@ export class EnvironmentCache {
    */
   forget(envId?: string): void {
     if (envId !== undefined) {
-      this.snapshots.delete(envId);
+      for (const scope of ['all', 'own'] satisfies TenantScope[]) this.snapshots.delete(`${scope}:${envId}`);
       return;
     }
     this.snapshots.clear();
@@ -131,16 +159,17 @@ export class EnvironmentCache {
     return entry.checking;
   }
 
-  private load(envId: string): SnapshotEntry {
+  private load(envId: string, tenants: TenantScope): SnapshotEntry {
     // The marker is read before the snapshot: if a publish lands in between, the next check sees a new etag.
     const etag = this.marker(envId).then((marker) => marker?.etag);
-    const value = etag.then(() => loadSnapshot(this.store, envId));
+    const value = etag.then(() => loadSnapshot(this.store, envId, { tenants }));
     const now = this.now();
     const entry: SnapshotEntry = { value, etag, loadedAt: now, checkedAt: now };
+    const slot = `${tenants}:${envId}`;
     if (this.snapshots.size >= 1000) this.snapshots.delete(this.snapshots.keys().next().value as string);
-    this.snapshots.set(envId, entry);
+    this.snapshots.set(slot, entry);
     value.catch(() => {
-      if (this.snapshots.get(envId) === entry) this.snapshots.delete(envId);
+      if (this.snapshots.get(slot) === entry) this.snapshots.delete(slot);
     });
     etag.catch(() => undefined);
     return entry;

@@ -4,6 +4,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { BadRequest, Forbidden } from '../../domain/errors.js';
+import { identityTenant } from '../../domain/environment-snapshot.js';
 import { environmentDocument, identityOverrideDocuments, toFlagsmithFlag } from '../../domain/flagsmith-document.js';
 import { evaluateIdentity, mergeTraits, persistTraits, readIdentity, retentionOf, touchIdentity, type TraitInput } from '../../domain/identities.js';
 import { formatBytes, LIMITS } from '../../domain/limits.js';
@@ -69,7 +70,8 @@ async function identityFlags(context: SdkContext, id: string, inputs: TraitInput
   if (problems.length) throw new BadRequest(`An identity keeps at most ${MAX_TRAITS} traits, of at most ${formatBytes(LIMITS.traitsBytes)} together.`, problems.map((message) => ({ path: 'traits', message })));
   if (persist === 'store') await persistTraits(deps.store, snapshot.environment, id, stored, persistent, retention);
   else if (persist === 'touch') await touchIdentity(deps.store, stored, retention);
-  const result = evaluateIdentity(snapshot, id, traits, stored.overrides);
+  const tenant = await identityTenant(snapshot, { identifier: id, traits }, context.tenant);
+  const result = evaluateIdentity(snapshot, id, traits, stored.overrides, tenant);
   return json(
     200,
     {

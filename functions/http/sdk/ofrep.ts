@@ -8,7 +8,7 @@ import { ownRecord, setOwn } from '../../engine/records.js';
 import { LIMITS } from '../../domain/limits.js';
 import { identifier } from '../../domain/schemas.js';
 import type { Feature } from '../../domain/entities.js';
-import type { EnvironmentSnapshot } from '../../domain/environment-snapshot.js';
+import { type EnvironmentSnapshot, identityTenant } from '../../domain/environment-snapshot.js';
 import { evaluateIdentity, readIdentity, retentionOf } from '../../domain/identities.js';
 import { BadRequest } from '../../domain/errors.js';
 import { json } from '../errors.js';
@@ -69,13 +69,15 @@ async function evaluate(context: SdkContext): Promise<Evaluation> {
   if (targetingKey === undefined) {
     if (Object.keys(traits).length === 0) return { result: snapshot.evaluator.evaluate(null), needsTargetingKey: NO_FLAGS };
     // An anonymous identity: never read or stored; its bucket means nothing, so split answers are withheld.
-    const result = snapshot.evaluator.evaluate({ identifier: '', traits });
+    const tenant = await identityTenant(snapshot, { identifier: '', traits }, context.tenant);
+    const result = snapshot.evaluator.evaluate({ identifier: '', traits }, undefined, tenant);
     const needsTargetingKey = new Set(bucketedFeatures(snapshot));
     for (const flag of Object.values(result.flags)) if (flag.variant !== null) needsTargetingKey.add(flag.name);
     return { result, needsTargetingKey };
   }
   const stored = await readIdentity(context.deps.store, snapshot.environment.id, targetingKey, retentionOf(context.deps));
-  return { result: evaluateIdentity(snapshot, targetingKey, traits, stored.overrides), needsTargetingKey: NO_FLAGS };
+  const tenant = await identityTenant(snapshot, { identifier: targetingKey, traits }, context.tenant);
+  return { result: evaluateIdentity(snapshot, targetingKey, traits, stored.overrides, tenant), needsTargetingKey: NO_FLAGS };
 }
 
 const hasPercentageSplit = (rules: readonly SegmentRule[]): boolean =>
