@@ -3,7 +3,9 @@
  * on tenant traits (`tenant.plan EQUAL enterprise`, `tenant.plan IN pro,enterprise`,
  * `tenant.seats >= 100`) and 20 tenant overrides, on DynamoDB Local:
  * - the Flagsmith environment document's bytes (each tenant condition compiled into an IN list),
- * - the sdk-api's cold snapshot load (every tenant read, as any Lambda instance does on a miss),
+ * - the snapshot load with every tenant (what the environment document is built from) and without
+ *   any (what an sdk-api instance loads for evaluation: it reads the identity's own tenant),
+ * - a cold remote evaluation: the first `POST identities/` of a new sdk-api instance,
  * - evaluation µs per identity in the engine (remote evaluation, in-process, no I/O),
  * - p50 / p99 of a remote evaluation (`POST identities/`) through the warm SDK API handler.
  * Templates are not benched: they do not exist yet on this branch. Reports; never fails.
@@ -13,7 +15,7 @@
  */
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Organisation, Tenant } from '../functions/domain/entities.js';
-import { loadSnapshot } from '../functions/domain/environment-snapshot.js';
+import { loadSnapshot, tenantRecordOf } from '../functions/domain/environment-snapshot.js';
 import { evaluateIdentity } from '../functions/domain/identities.js';
 import { createFeature } from '../functions/domain/use-cases/features.js';
 import { bootstrapOrganisation, createApiKey, createEnvironment, createProject } from '../functions/domain/use-cases/organisation.js';
@@ -83,15 +85,26 @@ async function benchCount(deps: Deps, client: DynamoDBDocumentClient, tableName:
   const { secret: clientKey } = await createApiKey(deps, actor, environment, 'client', 'bench');
   const { secret: serverKey } = await createApiKey(deps, actor, environment, 'server', 'bench');
 
-  // The snapshot a Lambda instance loads on a miss, and the engine's cost per identity on it.
+  // The snapshot documents are built from (every tenant), and the one a Lambda instance loads for evaluation (none).
   const loadStarted = performance.now();
-  const snapshot = (await loadSnapshot(deps.store, environment.id))!;
+  const full = (await loadSnapshot(deps.store, environment.id))!;
   const loadMs = performance.now() - loadStarted;
+  const ownStarted = performance.now();
+  const snapshot = (await loadSnapshot(deps.store, environment.id, { tenants: 'own' }))!;
+  const ownLoadMs = performance.now() - ownStarted;
+  // The engine's cost per identity, given its tenant's record (as the sdk-api passes it, read once per instance).
+  const records = new Map(full.tenants.map((tenant) => [tenant.key, tenantRecordOf(tenant)]));
   const identities = Array.from({ length: IDENTITIES }, (_, i) => ({ identifier: `user-${i}`, traits: { tenant: `t-${(i * 7919) % count}` } }));
-  for (const identity of identities.slice(0, 200)) evaluateIdentity(snapshot, identity.identifier, identity.traits, []);
+  for (const identity of identities.slice(0, 200)) evaluateIdentity(snapshot, identity.identifier, identity.traits, [], records.get(identity.traits.tenant));
   const engineStarted = process.hrtime.bigint();
-  for (const identity of identities) evaluateIdentity(snapshot, identity.identifier, identity.traits, []);
+  for (const identity of identities) evaluateIdentity(snapshot, identity.identifier, identity.traits, [], records.get(identity.traits.tenant));
   const engineUs = Number(process.hrtime.bigint() - engineStarted) / 1000 / identities.length;
+
+  // A cold remote evaluation: a new instance's first request (key, marker, snapshot, identity, its tenant).
+  const cold = createSdkApi(deps, { ttlMs: 600_000 });
+  const coldStarted = performance.now();
+  await cold(event('postIdentityFlags', { 'x-environment-key': clientKey }, { identifier: 'cold', traits: [{ trait_key: 'tenant', trait_value: 't-1' }], transient: true }));
+  const coldEvaluationMs = performance.now() - coldStarted;
 
   const handler = createSdkApi(deps, { ttlMs: 600_000 });
   const documentStarted = performance.now();
@@ -113,7 +126,8 @@ async function benchCount(deps: Deps, client: DynamoDBDocumentClient, tableName:
   return [
     `${String(count).padStart(7)} tenants`,
     `document ${(bytes / 1024).toFixed(1).padStart(7)} KiB`,
-    `snapshot load ${loadMs.toFixed(0).padStart(5)} ms (cold document ${coldDocumentMs.toFixed(0)} ms)`,
+    `snapshot load all tenants ${loadMs.toFixed(0).padStart(5)} ms / for evaluation ${ownLoadMs.toFixed(0).padStart(4)} ms (cold document ${coldDocumentMs.toFixed(0)} ms)`,
+    `cold POST identities/ ${coldEvaluationMs.toFixed(0).padStart(4)} ms`,
     `engine ${engineUs.toFixed(1).padStart(6)} µs/identity`,
     `POST identities/ p50 ${us(percentile(times, 50))} p99 ${us(percentile(times, 99))}`,
     `(seeded in ${seedSeconds.toFixed(1)} s)`,
