@@ -27,7 +27,7 @@ import type {
   Tenant,
   TenantOverride,
 } from '../../functions/domain/entities.js';
-import { snapshotOf } from '../../functions/domain/environment-snapshot.js';
+import { identityTenant, snapshotOf } from '../../functions/domain/environment-snapshot.js';
 import { environmentDocument } from '../../functions/domain/flagsmith-document.js';
 import { stableUuid } from '../../functions/domain/use-cases/support.js';
 import { fromDocument } from '../../sdk/document.js';
@@ -136,8 +136,13 @@ describe('the tenant cascade compiled into Flagsmith-format documents', () => {
             const flag = environmentFlags.getFlag(feature.name);
             expect({ feature: feature.name, enabled: flag.enabled, value: flag.value ?? null }).toEqual({ feature: feature.name, enabled: ownEnvironment[feature.name]?.enabled, value: ownEnvironment[feature.name]?.value ?? null });
           }
+          // What the sdk-api evaluates with: the snapshot without tenants, and the identity's own tenant read alone.
+          const { organisation, project, environment, features, states, segments, segmentOverrides, tenantOverrides, templates, templateValues } = snapshot;
+          const withoutTenants = snapshotOf({ organisation, project, environment, features, stored: states, segments, segmentOverrides, tenantOverrides, templates, templateValues, tenantScope: 'own' });
           for (const { identifier, traits } of identities) {
             const ours = snapshot.evaluator.evaluate({ identifier, traits }).flags;
+            const tenant = await identityTenant(withoutTenants, { identifier, traits }, async (key) => snapshot.tenants.find((t) => t.key === key));
+            expect({ identifier, traits, flags: withoutTenants.evaluator.evaluate({ identifier, traits }, undefined, tenant).flags }).toEqual({ identifier, traits, flags: ours });
             const sdk = local.evaluate({ identifier, traits }).flags;
             const theirs = await flagsmith.getIdentityFlags(identifier, traits);
             for (const feature of snapshot.features) {
