@@ -131,6 +131,20 @@ export const LIMITS = {
   traitsPerTenant: 100,
   tenantTraitsBytes: 32 * KiB,
 
+  /**
+   * Tenant self-service (/tenant/v1): the allowed values a tenant-configurable feature lists,
+   * its JSON Schema's size, the token keys an environment may register (rotation needs two),
+   * their PEM or JWK text, the origins each lets call from a browser, and the longest life a
+   * tenant token may have (they are minted per page load, so minutes are plenty).
+   */
+  tenantAllowedValues: 100,
+  tenantSchemaBytes: 16 * KiB,
+  tenantKeysPerEnvironment: 5,
+  tenantPublicKeyBytes: 8 * KiB,
+  tenantKeyOrigins: 20,
+  tenantTokenMaxLifetimeSeconds: 3600,
+  tenantTokenBytes: 10 * KiB,
+
   /** Ids Vexilla generates (`prj_…`, `sch_<time>_…`, `dlv_<time>_<digest>`): what a path may name. */
   entityIdChars: 64,
 

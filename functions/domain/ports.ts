@@ -29,6 +29,7 @@ import type {
   SegmentOverride,
   Tenant,
   TenantOverride,
+  TenantTokenKey,
   Webhook,
   WebhookDelivery,
 } from './entities.js';
@@ -51,6 +52,7 @@ export type EntityRef =
   | { type: 'segment-override'; envId: string; featureId: string; segmentId: string }
   | { type: 'tenant-override'; envId: string; featureId: string; tenantId: string }
   | { type: 'tenant'; projectId: string; key: string }
+  | { type: 'tenant-token-key'; envId: string; id: string }
   | { type: 'identity'; envId: string; identifier: string }
   | { type: 'identity-override'; envId: string; identifier: string; featureId: string }
   | { type: 'webhook'; envId: string; id: string }
@@ -97,6 +99,8 @@ export function entityRef(entity: Exclude<Entity, ChangeEvent>): EntityRef {
       return { type: 'tenant-override', envId: entity.envId, featureId: entity.featureId, tenantId: entity.tenantId };
     case 'tenant':
       return { type: 'tenant', projectId: entity.projectId, key: entity.key };
+    case 'tenant-token-key':
+      return { type: 'tenant-token-key', envId: entity.envId, id: entity.id };
     case 'identity':
       return { type: 'identity', envId: entity.envId, identifier: entity.identifier };
     case 'identity-override':
@@ -142,6 +146,10 @@ export type Collection =
   | { of: 'tenant-overrides'; envId: string; featureId?: string | undefined }
   /** A project's tenants by key; `search`: those whose key or name contains it (any case). */
   | { of: 'tenants'; projectId: string; search?: string | undefined }
+  /** The keys an environment's tenant tokens are verified with. */
+  | { of: 'tenant-token-keys'; envId: string }
+  /** Changes to one tenant's overrides in an environment, newest first (its /tenant/v1 history). */
+  | { of: 'tenant-history'; envId: string; tenantKey: string }
   | { of: 'feature-state-versions'; envId: string; featureId: string }
   | { of: 'identities'; envId: string }
   | { of: 'identity-overrides'; envId: string; identifier: string }
@@ -198,6 +206,8 @@ export interface CollectionItems {
   'segment-overrides': SegmentOverride;
   'tenant-overrides': TenantOverride;
   tenants: Tenant;
+  'tenant-token-keys': TenantTokenKey;
+  'tenant-history': ChangeEvent;
   'feature-state-versions': FeatureStateVersion;
   identities: Identity;
   'identity-overrides': IdentityOverride;

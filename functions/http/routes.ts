@@ -8,19 +8,25 @@ import type { Action } from '../domain/access.js';
 import { cachedRouteOf, EDGE_PREFIX, edgeOperationOf, edgeRoutePathOf } from '../edge/cache-rules.js';
 import * as schemas from '../domain/schemas.js';
 import { flagsmithDocumentSchema as importDocumentBody } from '../domain/use-cases/import-flagsmith.js';
+import * as tenantSchemas from '../domain/tenant-schemas.js';
 
 const importQuery = z.object({ dryRun: z.enum(['true', 'false']).default('false') });
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-export type FunctionName = 'admin-api' | 'sdk-api';
+export type FunctionName = 'admin-api' | 'sdk-api' | 'tenant-api';
 
 /**
  * Who may call a route. Admin routes (an admin token, or a person's sign-in token) name the
  * action they need on the resource the path points at (the most specific of environment,
  * project and organisation in the path); `self` routes are about the caller and need no role.
- * SDK routes take an environment key; `server` routes refuse client keys.
+ * SDK routes take an environment key; `server` routes refuse client keys. Tenant routes take a
+ * tenant token (a JWT the customer's backend signs for one tenant and user) and act on that
+ * tenant only.
  */
-export type Access = { credential: 'admin-token'; action: Action | 'self' } | { credential: 'environment-key'; server: boolean };
+export type Access =
+  | { credential: 'admin-token'; action: Action | 'self' }
+  | { credential: 'environment-key'; server: boolean }
+  | { credential: 'tenant-token' };
 
 export interface Route {
   method: HttpMethod;
@@ -92,6 +98,8 @@ const adminRoutes: Omit<Route, 'function'>[] = [
   { method: 'GET', path: `${A}/projects/{projectId}/tenants`, operation: 'listTenants', access: read, summary: 'Tenants of a project by key; ?search= by key or name (any case)', query: schemas.listTenantsQuery },
   { method: 'GET', path: `${A}/projects/{projectId}/tenants/{tenantKey}`, operation: 'getTenant', access: read, summary: 'A tenant with its traits' },
   { method: 'PUT', path: `${A}/projects/{projectId}/tenants/{tenantKey}`, operation: 'putTenant', access: write, summary: 'Create a tenant or replace its name and traits', body: schemas.putTenantBody },
+  { method: 'PUT', path: `${A}/projects/{projectId}/features/{featureName}/tenant-settings`, operation: 'putTenantSettings', access: write, summary: "Make a feature tenant-configurable (tenants' admins set it through /tenant/v1) within these constraints", body: tenantSchemas.putTenantSettingsBody },
+  { method: 'DELETE', path: `${A}/projects/{projectId}/features/{featureName}/tenant-settings`, operation: 'deleteTenantSettings', access: write, summary: 'Make a feature no longer tenant-configurable (values tenants set stay as tenant overrides)', status: 204 },
   { method: 'DELETE', path: `${A}/projects/{projectId}/tenants/{tenantKey}`, operation: 'deleteTenant', access: write, summary: 'Delete a tenant (its traits stop applying; tenant overrides stay)', status: 204 },
 
   { method: 'GET', path: `${A}/environments/{envId}`, operation: 'getEnvironment', access: read, summary: 'An environment' },
@@ -101,6 +109,10 @@ const adminRoutes: Omit<Route, 'function'>[] = [
   { method: 'GET', path: `${A}/environments/{envId}/server-keys`, operation: 'listServerKeys', access: admin, summary: 'Server keys (without secrets)' },
   { method: 'POST', path: `${A}/environments/{envId}/server-keys`, operation: 'createServerKey', access: admin, summary: 'Create a server key; its secret is shown once', body: schemas.createServerKeyBody, status: 201 },
   { method: 'DELETE', path: `${A}/environments/{envId}/server-keys/{keyId}`, operation: 'revokeServerKey', access: admin, summary: 'Revoke a server key', status: 204 },
+  // Keys tenant tokens (/tenant/v1) are verified with: a JWKS URL or a public key, with issuer, audience, lifetime and browser origins.
+  { method: 'GET', path: `${A}/environments/{envId}/tenant-keys`, operation: 'listTenantKeys', access: admin, summary: 'Keys tenant tokens of the environment are verified with' },
+  { method: 'POST', path: `${A}/environments/{envId}/tenant-keys`, operation: 'createTenantKey', access: admin, summary: 'Register a JWKS URL or a public key (PEM or JWK) that tenant tokens may be signed with', body: tenantSchemas.createTenantKeyBody, status: 201 },
+  { method: 'DELETE', path: `${A}/environments/{envId}/tenant-keys/{keyId}`, operation: 'deleteTenantKey', access: admin, summary: 'Remove a tenant token key (its tokens are refused from the next request on)', status: 204 },
   { method: 'GET', path: `${A}/environments/{envId}/feature-states`, operation: 'listFeatureStates', access: read, summary: "Every feature's state in the environment" },
   { method: 'GET', path: FS, operation: 'getFeatureState', access: read, summary: 'A feature state (ETag: its version)' },
   { method: 'PATCH', path: FS, operation: 'patchFeatureState', access: write, summary: 'Change a feature state; send If-Match: <version> or a version field', body: schemas.patchFeatureStateBody },
@@ -200,6 +212,18 @@ const sdkRoutes: Omit<Route, 'function'>[] = [
   { method: 'POST', path: '/ofrep/v1/evaluate/flags', operation: 'ofrepEvaluateFlags', access: clientKey, summary: 'Evaluate every flag (OFREP; ETag / If-None-Match)' },
 ];
 
+const tenantToken: Access = { credential: 'tenant-token' };
+const T = '/tenant/v1';
+
+/** Tenant admins' self-service, with a tenant token: their tenant's configurable features, values and history. */
+const tenantRoutes: Omit<Route, 'function'>[] = [
+  { method: 'GET', path: `${T}/features`, operation: 'listTenantFeatures', access: tenantToken, summary: "The tenant's configurable features: value, where it comes from (override, template, default) and constraints" },
+  { method: 'GET', path: `${T}/features/{featureName}`, operation: 'getTenantFeature', access: tenantToken, summary: 'One configurable feature, as the list shows it' },
+  { method: 'PUT', path: `${T}/features/{featureName}`, operation: 'setTenantFeatureValue', access: tenantToken, summary: "Set the tenant's value (and on/off, where allowed) within the constraints (422 naming the problem)", body: tenantSchemas.putTenantValueBody },
+  { method: 'DELETE', path: `${T}/features/{featureName}`, operation: 'resetTenantFeatureValue', access: tenantToken, summary: "Remove the tenant's own value: its template's or the default applies again" },
+  { method: 'GET', path: `${T}/history`, operation: 'listTenantHistory', access: tenantToken, summary: "Changes to the tenant's values, newest first", query: tenantSchemas.tenantHistoryQuery },
+];
+
 /**
  * The cached SDK routes once more, as CloudFront's viewer-request function forwards them: under a
  * hash of the caller's environment key (functions/edge/cache-rules.ts). Same handler as the route's.
@@ -231,6 +255,7 @@ export const routes: Route[] = [
   ...adminRoutes.map((route): Route => ({ ...route, function: 'admin-api' })),
   ...sdkRoutes.map((route): Route => ({ ...route, function: 'sdk-api' })),
   ...edgeRoutes.map((route): Route => ({ ...route, function: 'sdk-api' })),
+  ...tenantRoutes.map((route): Route => ({ ...route, function: 'tenant-api' })),
 ];
 
 /**
