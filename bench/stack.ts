@@ -36,7 +36,7 @@ async function seed(deps: Deps) {
     });
   }
   for (const segment of Object.values(shape.segments ?? {})) {
-    const created = await createSegment(deps, actor, project, { name: segment.name, description: '', rules: segment.rules });
+    const created = await createSegment(deps, actor, project, { name: segment.name, description: '', rules: segment.rules, tenantKey: null });
     for (const override of segment.overrides ?? []) {
       const target = shape.features?.[override.name];
       const numeric = typeof target?.value === 'number' && !target.variants;

@@ -16,6 +16,7 @@ import { peopleCommands } from './commands/people.js';
 import { shellCommands } from './commands/shell.js';
 import { targetingCommands } from './commands/targeting.js';
 import { tenantCommands } from './commands/tenants.js';
+import { templateCommands } from './commands/templates.js';
 import { webhookCommands } from './commands/webhooks.js';
 import { Context, type Io } from './context.js';
 
@@ -42,6 +43,7 @@ export function buildProgram(io: Io): Command {
   featuresCommands(program);
   targetingCommands(program);
   tenantCommands(program);
+  templateCommands(program);
   webhookCommands(program);
   governanceCommands(program);
   rolloutCommands(program);

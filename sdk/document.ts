@@ -32,7 +32,11 @@ export interface EnvironmentDocument {
   project: { segments?: { id: number; name: string; rules: DocumentRule[]; feature_states?: DocumentFeatureState[] }[] };
   identity_overrides?: { identifier: string; identity_features?: DocumentFeatureState[] }[];
   /** Vexilla's extension, which Flagsmith SDKs ignore: each feature's prerequisites, evaluated natively. */
-  vexilla?: { prerequisites?: Record<string, Prerequisite[]> };
+  vexilla?: {
+    prerequisites?: Record<string, Prerequisite[]>;
+    /** The reason each derived segment's overrides report (by segment id): the step of the evaluation order (TENANT_OVERRIDE, TEMPLATE:<key>, ...). */
+    reasons?: Record<string, string>;
+  };
 }
 
 const hashKey = (state: DocumentFeatureState) =>
@@ -85,6 +89,8 @@ export function fromDocument(document: EnvironmentDocument): CompiledDocument {
       rules: toRules(segment.rules),
       overrides: (segment.feature_states ?? []).map((state) => featureContext(state, state.feature_segment?.priority ?? undefined)),
     };
+    const reason = document.vexilla?.reasons && Object.hasOwn(document.vexilla.reasons, String(segment.id)) ? document.vexilla.reasons[String(segment.id)] : undefined;
+    if (typeof reason === 'string') (segments[String(segment.id)] as SegmentContext).reason = reason;
   }
   const identityOverrides = new Map<string, FeatureContext[]>();
   for (const identity of document.identity_overrides ?? []) {

@@ -3,7 +3,19 @@
  * or missing data answers the caller's default, with a reason saying why.
  */
 
-export type Reason = 'STATIC' | 'DEFAULT' | 'TARGETING_MATCH' | 'SPLIT' | 'DISABLED' | 'STALE' | 'ERROR';
+export type Reason =
+  | 'STATIC'
+  | 'DEFAULT'
+  | 'TARGETING_MATCH'
+  | 'SPLIT'
+  | 'DISABLED'
+  | 'STALE'
+  | 'ERROR'
+  // The tenant layer's steps of the evaluation order, named even when they serve the flag off.
+  | 'TENANT_OVERRIDE'
+  | 'TENANT_SEGMENT'
+  | 'TENANT_SCOPED'
+  | `TEMPLATE:${string}`;
 export type ErrorCode = 'FLAG_NOT_FOUND' | 'TYPE_MISMATCH' | 'PROVIDER_NOT_READY' | 'GENERAL';
 
 export interface FlagValue {
@@ -24,8 +36,12 @@ export interface EvaluationDetails<T> {
   errorMessage?: string | undefined;
 }
 
+const TENANT_STEP = /^(TENANT_OVERRIDE|TENANT_SEGMENT|TENANT_SCOPED|TEMPLATE:[^;]*)(?=$|;)/;
+
 /** An engine reason in OpenFeature's vocabulary. */
 export function toReason(flag: FlagValue): Reason {
+  const tenantStep = flag.reason ? TENANT_STEP.exec(flag.reason)?.[0] : undefined;
+  if (tenantStep) return tenantStep as Reason;
   if (!flag.enabled) return 'DISABLED';
   if (flag.reason?.startsWith('SPLIT')) return 'SPLIT';
   if (flag.reason?.startsWith('TARGETING_MATCH')) return 'TARGETING_MATCH';

@@ -117,6 +117,7 @@ export function featuresCommands(program: Command): void {
       }),
     );
 
+  const tenantList = (text: string) => text.split(',').map((key) => key.trim()).filter(Boolean);
   leaf(features, 'create <name>', 'Create a feature', ['createFeature'])
     .addOption(projectOption())
     .option('--value <json>', 'initial value (JSON, or a plain string)')
@@ -125,8 +126,9 @@ export function featuresCommands(program: Command): void {
     .option('--tag <tag...>', 'tags (`permanent` keeps it off the stale list)')
     .option('--option <value=weight...>', 'a multivariate option and its default weight in percent, e.g. --option blue=30')
     .option('--require <prerequisite...>', requireHelp)
+    .option('--tenants <keys>', 'tenant-scoped: it exists only for these tenants (comma-separated keys)')
     .action(
-      run(async (ctx, name: string, options: { project?: string; value?: string; enabled?: boolean; description?: string; tag?: string[]; option?: string[]; require?: string[]; json?: boolean }) => {
+      run(async (ctx, name: string, options: { project?: string; value?: string; enabled?: boolean; description?: string; tag?: string[]; option?: string[]; require?: string[]; tenants?: string; json?: boolean }) => {
         const project = await ctx.project(options.project);
         const variants = (options.option ?? []).map(parseWeighted);
         const body = {
@@ -137,6 +139,7 @@ export function featuresCommands(program: Command): void {
           ...(options.tag ? { tags: options.tag } : {}),
           ...(variants.length ? { type: 'MULTIVARIATE', options: variants.map(([value, weight]) => ({ value, defaultWeight: weight })) } : {}),
           ...(options.require ? { prerequisites: await prerequisitesOf(ctx, project.id, options.require) } : {}),
+          ...(options.tenants ? { tenants: tenantList(options.tenants) } : {}),
         };
         const feature = await (await ctx.api()).call<Feature>('createFeature', { projectId: project.id }, { body });
         ctx.print(options.json, feature, () => withWarnings(`Created feature ${feature.name} (${feature.valueType}) in project "${project.name}".`, feature));
@@ -151,8 +154,11 @@ export function featuresCommands(program: Command): void {
     .option('--tag <tag...>', 'replace the tags')
     .option('--require <prerequisite...>', `replace the prerequisites: ${requireHelp}`)
     .option('--no-prerequisites', 'remove every prerequisite')
+    .option('--tenants <keys>', 'make it tenant-scoped: only these tenants (comma-separated keys)')
+    .option('--all-tenants', 'no longer tenant-scoped')
     .action(
-      run(async (ctx, name: string, options: { project?: string; value?: string; enabled?: string; description?: string; tag?: string[]; require?: string[]; prerequisites?: boolean; json?: boolean }) => {
+      run(async (ctx, name: string, options: { project?: string; value?: string; enabled?: string; description?: string; tag?: string[]; require?: string[]; prerequisites?: boolean; tenants?: string; allTenants?: boolean; json?: boolean }) => {
+        if (options.tenants && options.allTenants) throw new UsageError('--tenants or --all-tenants: one of them.');
         if (options.require && options.prerequisites === false) throw new UsageError('--require or --no-prerequisites: one of them.');
         const project = await ctx.project(options.project);
         const body = {
@@ -161,8 +167,9 @@ export function featuresCommands(program: Command): void {
           ...(options.description !== undefined ? { description: options.description } : {}),
           ...(options.tag ? { tags: options.tag } : {}),
           ...(options.require ? { prerequisites: await prerequisitesOf(ctx, project.id, options.require) } : options.prerequisites === false ? { prerequisites: [] } : {}),
+          ...(options.tenants ? { tenants: tenantList(options.tenants) } : options.allTenants ? { tenants: null } : {}),
         };
-        if (Object.keys(body).length === 0) throw new UsageError('Nothing to change: give --value, --enabled, --description, --tag, --require or --no-prerequisites.');
+        if (Object.keys(body).length === 0) throw new UsageError('Nothing to change: give --value, --enabled, --description, --tag, --require, --no-prerequisites, --tenants or --all-tenants.');
         const feature = await (await ctx.api()).call<Feature>('updateFeature', { projectId: project.id, featureName: name }, { body });
         ctx.print(options.json, feature, () => withWarnings(`Updated feature ${feature.name} (version ${feature.version}).`, feature));
       }),

@@ -10,6 +10,7 @@ interface Segment {
   name: string;
   description: string;
   rules: unknown[];
+  tenantKey: string | null;
   version: number;
 }
 interface Override {
@@ -66,7 +67,7 @@ export function reasonText(reason: FlagReason): string {
 const stateOf = (override: Override) => ({ state: override.enabled ? 'on' : 'off', value: show(override.value) });
 
 /** `--rules` as JSON, or `@file` holding it. */
-async function rulesOf(text: string): Promise<unknown> {
+export async function rulesOf(text: string): Promise<unknown> {
   const source = text.startsWith('@') ? await readFile(text.slice(1), 'utf8') : text;
   try {
     return JSON.parse(source);
@@ -80,11 +81,14 @@ export function targetingCommands(program: Command): void {
   const segments = family(program, 'segments', 'Segments: identities matched by rules on their traits', ['segment']);
   leaf(segments, 'list', 'List segments', ['listSegments'])
     .addOption(projectOption())
+    .option('--tenant <key>', "only this tenant's segments")
     .action(
-      run(async (ctx, options: { project?: string; json?: boolean }) => {
+      run(async (ctx, options: { project?: string; tenant?: string; json?: boolean }) => {
         const project = await ctx.project(options.project);
-        const items = await (await ctx.api()).listAll<Segment>('listSegments', { projectId: project.id });
-        ctx.print(options.json, items, () => table(items.map((s) => ({ name: s.name, id: s.id, rules: s.rules.length, description: s.description })), ['name', 'id', 'rules', 'description']));
+        const items = await (await ctx.api()).listAll<Segment>('listSegments', { projectId: project.id }, options.tenant ? { tenantKey: options.tenant } : {});
+        ctx.print(options.json, items, () =>
+          table(items.map((s) => ({ name: s.name, id: s.id, tenant: s.tenantKey ?? '(project)', rules: s.rules.length, description: s.description })), ['name', 'id', 'tenant', 'rules', 'description']),
+        );
       }),
     );
   leaf(segments, 'get <segment>', 'Show a segment and its rules', ['getSegment'])
@@ -101,10 +105,16 @@ export function targetingCommands(program: Command): void {
     .addOption(projectOption())
     .requiredOption('--rules <json|@file>', 'rules, e.g. \'[{"type":"ALL","conditions":[{"operator":"EQUAL","property":"plan","value":"pro"}]}]\'')
     .option('--description <text>', 'what it is')
+    .option('--tenant <key>', "the tenant it belongs to: it then only ever matches that tenant's identities")
     .action(
-      run(async (ctx, name: string, options: { project?: string; rules: string; description?: string; json?: boolean }) => {
+      run(async (ctx, name: string, options: { project?: string; rules: string; description?: string; tenant?: string; json?: boolean }) => {
         const project = await ctx.project(options.project);
-        const body = { name, rules: await rulesOf(options.rules), ...(options.description ? { description: options.description } : {}) };
+        const body = {
+          name,
+          rules: await rulesOf(options.rules),
+          ...(options.description ? { description: options.description } : {}),
+          ...(options.tenant ? { tenantKey: options.tenant } : {}),
+        };
         const segment = await (await ctx.api()).call<Segment>('createSegment', { projectId: project.id }, { body });
         ctx.print(options.json, segment, () => `Created segment "${segment.name}" (${segment.id}).`);
       }),
@@ -114,16 +124,20 @@ export function targetingCommands(program: Command): void {
     .option('--name <name>', 'new name')
     .option('--rules <json|@file>', 'new rules')
     .option('--description <text>', 'new description')
+    .option('--tenant <key>', 'scope it to this tenant')
+    .option('--project-wide', 'make it project-wide (no tenant)')
     .action(
-      run(async (ctx, given: string, options: { project?: string; name?: string; rules?: string; description?: string; json?: boolean }) => {
+      run(async (ctx, given: string, options: { project?: string; name?: string; rules?: string; description?: string; tenant?: string; projectWide?: boolean; json?: boolean }) => {
+        if (options.tenant && options.projectWide) throw new UsageError('Give --tenant or --project-wide, not both.');
         const project = await ctx.project(options.project);
         const { id } = await ctx.segment(project.id, given);
         const body = {
           ...(options.name ? { name: options.name } : {}),
           ...(options.rules ? { rules: await rulesOf(options.rules) } : {}),
           ...(options.description !== undefined ? { description: options.description } : {}),
+          ...(options.tenant ? { tenantKey: options.tenant } : options.projectWide ? { tenantKey: null } : {}),
         };
-        if (Object.keys(body).length === 0) throw new UsageError('Nothing to change: give --name, --rules or --description.');
+        if (Object.keys(body).length === 0) throw new UsageError('Nothing to change: give --name, --rules, --description, --tenant or --project-wide.');
         const segment = await (await ctx.api()).call<Segment>('updateSegment', { projectId: project.id, segmentId: id }, { body });
         ctx.print(options.json, segment, () => `Updated segment "${segment.name}" (version ${segment.version}).`);
       }),

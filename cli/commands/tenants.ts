@@ -40,8 +40,9 @@ export function tenantCommands(program: Command): void {
   leaf(tenants, 'set <key> [key=value...]', 'Create a tenant or replace its traits (values as JSON, or strings)', ['putTenant'])
     .addOption(projectOption())
     .option('--name <name>', 'its name (default: the key, or the current name)')
+    .option('--templates <keys>', 'assign these templates (comma-separated keys; "" for none); omitted: unchanged')
     .action(
-      run(async (ctx, key: string, pairs: string[], options: { project?: string; name?: string; json?: boolean }) => {
+      run(async (ctx, key: string, pairs: string[], options: { project?: string; name?: string; templates?: string; json?: boolean }) => {
         const traits: Record<string, unknown> = {};
         for (const pair of pairs) {
           const at = pair.indexOf('=');
@@ -49,7 +50,13 @@ export function tenantCommands(program: Command): void {
           traits[pair.slice(0, at)] = parseValue(pair.slice(at + 1));
         }
         const project = await ctx.project(options.project);
-        const tenant = await (await ctx.api()).call<Tenant>('putTenant', { projectId: project.id, tenantKey: key }, { body: { traits, ...(options.name ? { name: options.name } : {}) } });
+        const tenant = await (await ctx.api()).call<Tenant>('putTenant', { projectId: project.id, tenantKey: key }, {
+          body: {
+            traits,
+            ...(options.name ? { name: options.name } : {}),
+            ...(options.templates !== undefined ? { templates: options.templates.split(',').map((t) => t.trim()).filter(Boolean) } : {}),
+          },
+        });
         ctx.print(options.json, tenant, () => `${tenant.key} (${tenant.name}, version ${tenant.version}): ${traitsText(tenant.traits)}`);
       }),
     );

@@ -24,7 +24,7 @@ interface FeatureView {
   valueType: 'string' | 'number' | 'boolean' | 'json';
   enabled: boolean;
   value: JsonValue;
-  source: { kind: 'override' } | { kind: 'template'; template: string } | { kind: 'default' };
+  source: { kind: 'override' } | { kind: 'template'; template: string; name: string } | { kind: 'segment'; segment: string } | { kind: 'default' };
   version: number;
   constraints: { input: 'choice' | 'number' | 'text' | 'json'; allowedValues?: JsonValue[]; minimum?: number; maximum?: number; allowToggle: boolean };
 }
@@ -72,7 +72,13 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<Record
 
 const display = (value: JsonValue) => (typeof value === 'string' ? value : JSON.stringify(value));
 const sourceText = (view: FeatureView) =>
-  view.source.kind === 'override' ? 'Set by your organisation' : view.source.kind === 'template' ? `From your plan (${view.source.template})` : 'Default';
+  view.source.kind === 'override'
+    ? 'Set by your organisation'
+    : view.source.kind === 'template'
+      ? `From your plan (${view.source.name})`
+      : view.source.kind === 'segment'
+        ? `From your segment ${view.source.segment}`
+        : 'Default';
 
 let instances = 0;
 

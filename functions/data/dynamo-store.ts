@@ -110,6 +110,9 @@ function auditFilter(collection: Collection): Pick<QueryCommandInput, 'FilterExp
   if (collection.of === 'tenants' && collection.search) {
     return { FilterExpression: 'contains(searchText, :search)', ExpressionAttributeValues: { ':search': collection.search.toLowerCase() } };
   }
+  if (collection.of === 'segments' && collection.tenantKey !== undefined) {
+    return { FilterExpression: 'tenantKey = :tenantKey', ExpressionAttributeValues: { ':tenantKey': collection.tenantKey } };
+  }
   if (collection.of !== 'audit' || !collection.filter) return {};
   const { envId, featureName, tokenId } = collection.filter;
   const clauses: string[] = [];

@@ -104,6 +104,10 @@ export function keyOf(ref: EntityRef | EventRef): ItemKeys {
     case 'tenant':
       // In the project's partition, by key: listed in key order, apart from features and segments.
       return { pk: `PROJECT#${ref.projectId}`, sk: `TENANT#${ref.key}` };
+    case 'template':
+      return { pk: `PROJECT#${ref.projectId}`, sk: `TEMPLATE#${ref.key}` };
+    case 'template-values':
+      return { pk: `ENV#${ref.envId}`, sk: `TV#${ref.templateKey}` };
     case 'tenant-token-key':
       return { pk: `ENV#${ref.envId}`, sk: `TENANTKEY#${ref.id}` };
     case 'identity':
@@ -243,6 +247,10 @@ export function queryOf(collection: Collection): CollectionQuery {
       };
     case 'tenants':
       return { partitions: [`PROJECT#${collection.projectId}`], skPrefix: 'TENANT#' };
+    case 'templates':
+      return { partitions: [`PROJECT#${collection.projectId}`], skPrefix: 'TEMPLATE#' };
+    case 'template-values':
+      return { partitions: [`ENV#${collection.envId}`], skPrefix: 'TV#' };
     case 'tenant-token-keys':
       return { partitions: [`ENV#${collection.envId}`], skPrefix: 'TENANTKEY#' };
     case 'tenant-history':

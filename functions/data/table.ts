@@ -53,6 +53,8 @@ export const accessPatterns = {
   // searchText: the key and name lower-cased, for `?search=` (a filter on the page read).
   'tenants of a project (by key)': 'Query pk=PROJECT#<projectId> sk begins_with TENANT#',
   'tenant by key': 'GetItem pk=PROJECT#<projectId> sk=TENANT#<tenantKey>',
+  'templates of a project': 'Query pk=PROJECT#<projectId> sk begins_with TEMPLATE#',
+  "template values of an environment": 'Query pk=ENV#<envId> sk begins_with TV#',
   // Keyed by feature id, not name: a feature deleted and created again starts clean.
   'feature states, segment and tenant overrides of an environment':
     'Query pk=ENV#<envId> sk begins_with FS# | SO#<featureId># | TO#<featureId>#',

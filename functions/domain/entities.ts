@@ -205,6 +205,8 @@ export interface Feature extends Stamped {
   owner: string | null;
   /** Features that must be on for the same identity; absent or empty: none. */
   prerequisites?: FeaturePrerequisite[] | undefined;
+  /** A tenant-scoped feature exists only for these tenants (keys); everyone else is served it off. Absent or null: every tenant. */
+  tenants?: string[] | null | undefined;
   /** Present when tenants' own admins may set this feature for their tenant (/tenant/v1), within these constraints. */
   tenantSettings?: TenantSettings | undefined;
 }
@@ -316,6 +318,11 @@ export interface Segment extends Stamped {
   name: string;
   description: string;
   rules: SegmentRule[];
+  /**
+   * The tenant this segment belongs to (a tenant-scoped segment: it only ever matches identities
+   * whose tenant trait names this tenant), or null for a project-wide segment.
+   */
+  tenantKey: string | null;
 }
 
 export interface SegmentOverride extends Stamped {
@@ -358,6 +365,41 @@ export interface Tenant extends Stamped {
   key: string;
   name: string;
   traits: Record<string, TraitValue>;
+  /** Templates assigned to the tenant (keys); absent: none. Templates whose rule its traits satisfy apply too. */
+  templates?: string[] | undefined;
+}
+
+/**
+ * A template: a named set of feature values (per environment: {@link TemplateValues}) that
+ * applies to the tenants assigned to it and to those whose traits satisfy its rule. Templates
+ * apply in `rank` order (lower first; ties by key): the first that sets a feature wins.
+ */
+export interface Template extends Stamped {
+  type: 'template';
+  orgId: string;
+  projectId: string;
+  key: string;
+  name: string;
+  description: string;
+  rank: number;
+  /** Conditions on tenant traits (`tenant.plan EQUAL enterprise`); empty: by assignment only. */
+  rules: SegmentRule[];
+}
+
+/** What a template serves for one feature. */
+export interface TemplateValue {
+  enabled: boolean;
+  value: JsonValue;
+}
+
+/** A template's feature values in one environment, by feature name: one item, so one change changes every assigned tenant at once. */
+export interface TemplateValues extends Stamped {
+  type: 'template-values';
+  orgId: string;
+  projectId: string;
+  envId: string;
+  templateKey: string;
+  values: Record<string, TemplateValue>;
 }
 
 export interface Identity extends Stamped {
@@ -408,7 +450,8 @@ export type DetailType =
   | 'schedule.changed'
   | 'rollout.changed'
   | 'member.changed'
-  | 'tenant.changed';
+  | 'tenant.changed'
+  | 'template.changed';
 
 export type ChangeAction =
   | 'created'
@@ -885,6 +928,8 @@ export type Entity =
   | SegmentOverride
   | TenantOverride
   | Tenant
+  | Template
+  | TemplateValues
   | TenantTokenKey
   | Identity
   | IdentityOverride

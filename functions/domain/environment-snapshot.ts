@@ -21,6 +21,8 @@ import type {
   Project,
   Segment,
   SegmentOverride,
+  Template,
+  TemplateValues,
   Tenant,
   TenantOverride,
 } from './entities.js';
@@ -37,8 +39,12 @@ export interface EnvironmentSnapshot {
   segments: Segment[];
   segmentOverrides: SegmentOverride[];
   tenantOverrides: TenantOverride[];
-  /** The project's tenants, when a segment reads their traits (`tenant.<trait>`); otherwise none are loaded. */
+  /** The project's tenants, when a segment reads their traits (`tenant.<trait>`) or templates exist; otherwise none are loaded. */
   tenants: Tenant[];
+  /** The project's templates, in order (rank, then key). */
+  templates: Template[];
+  /** This environment's values of each template. */
+  templateValues: TemplateValues[];
   /** Identities being deleted: their overrides, still stored until the deletion finishes, no longer apply. */
   deletingIdentities: ReadonlySet<string>;
   /** Engine input without identity; `evaluator` is compiled from it. */
@@ -151,7 +157,7 @@ function latest(...stamps: (string | undefined)[]): number {
 export async function loadSnapshot(store: Store, envId: string): Promise<EnvironmentSnapshot | undefined> {
   const environment = await store.get({ type: 'environment', id: envId });
   if (!environment) return undefined;
-  const [organisation, project, features, stored, segments, segmentOverrides, tenantOverrides, deleting] = await Promise.all([
+  const [organisation, project, features, stored, segments, segmentOverrides, tenantOverrides, deleting, templates, templateValues] = await Promise.all([
     store.get({ type: 'organisation', id: environment.orgId }),
     store.get({ type: 'project', id: environment.projectId }),
     store.listAll({ of: 'features', projectId: environment.projectId }),
@@ -160,11 +166,27 @@ export async function loadSnapshot(store: Store, envId: string): Promise<Environ
     store.listAll({ of: 'segment-overrides', envId }),
     store.listAll({ of: 'tenant-overrides', envId }),
     store.listAll({ of: 'deleting-identities', envId }),
+    store.listAll({ of: 'templates', projectId: environment.projectId }),
+    store.listAll({ of: 'template-values', envId }),
   ]);
   if (!organisation || !project) return undefined;
-  // Tenants' traits are only read when a segment's conditions read them: one more query, then.
-  const tenants = segments.some((segment) => readsTenantTraits(segment.rules, project.tenantTraitKey)) ? await store.listAll({ of: 'tenants', projectId: project.id }) : [];
-  return snapshotOf({ organisation, project, environment, features, stored, segments, segmentOverrides, tenantOverrides, tenants, deletingIdentities: deleting.map((identity) => identity.identifier) });
+  // Tenants are only read when a segment's conditions read their traits or templates exist (assignments): one more query, then.
+  const needsTenants = templates.length > 0 || segments.some((segment) => readsTenantTraits(segment.rules, project.tenantTraitKey));
+  const tenants = needsTenants ? await store.listAll({ of: 'tenants', projectId: project.id }) : [];
+  return snapshotOf({
+    organisation,
+    project,
+    environment,
+    features,
+    stored,
+    segments,
+    segmentOverrides,
+    tenantOverrides,
+    tenants,
+    templates,
+    templateValues,
+    deletingIdentities: deleting.map((identity) => identity.identifier),
+  });
 }
 
 /** What a snapshot is built from: an environment's entities as stored. */
@@ -178,14 +200,29 @@ export interface SnapshotEntities {
   segments: Segment[];
   segmentOverrides: SegmentOverride[];
   tenantOverrides: TenantOverride[];
-  /** The project's tenants (with their traits). */
+  /** The project's tenants (with their traits and assigned templates). */
   tenants?: Tenant[];
+  templates?: Template[];
+  templateValues?: TemplateValues[];
   /** Identities being deleted: their overrides no longer apply. */
   deletingIdentities?: string[];
 }
 
 /** Builds a snapshot from stored entities: the engine's parts, compiled, and what documents are made of. Pure. */
-export function snapshotOf({ organisation, project, environment, features, stored, segments, segmentOverrides, tenantOverrides, tenants: tenantRecords = [], deletingIdentities = [] }: SnapshotEntities): EnvironmentSnapshot {
+export function snapshotOf({
+  organisation,
+  project,
+  environment,
+  features,
+  stored,
+  segments,
+  segmentOverrides,
+  tenantOverrides,
+  tenants: tenantRecords = [],
+  templates: templateRecords = [],
+  templateValues = [],
+  deletingIdentities = [],
+}: SnapshotEntities): EnvironmentSnapshot {
   const storedByFeature = new Map(stored.map((state) => [state.featureId, state]));
   const states = features.map((feature) => storedByFeature.get(feature.id) ?? defaultState(environment, feature));
   const featuresById = new Map(features.map((feature) => [feature.id, feature]));
@@ -196,8 +233,10 @@ export function snapshotOf({ organisation, project, environment, features, store
   const liveTenantOverrides = tenantOverrides.filter((o) => featuresById.has(o.featureId));
 
   const segmentContexts: Record<string, SegmentContext> = {};
+  // A Map, not a record: tenant keys are user data. Tenant-scoped segments are found by their tenant.
+  const tenantSegments = new Map<string, SegmentContext[]>();
   for (const segment of segments) {
-    segmentContexts[segment.hashKey] = {
+    const context: SegmentContext = {
       key: segment.hashKey,
       name: segment.name,
       rules: segment.rules,
@@ -216,6 +255,8 @@ export function snapshotOf({ organisation, project, environment, features, store
           };
         }),
     };
+    if (segment.tenantKey === null || segment.tenantKey === undefined) segmentContexts[segment.hashKey] = context;
+    else tenantSegments.set(segment.tenantKey, [...(tenantSegments.get(segment.tenantKey) ?? []), context]);
   }
   features.forEach((feature, i) => {
     const segment = rolloutSegment(feature, states[i] as FeatureState);
@@ -234,6 +275,21 @@ export function snapshotOf({ organisation, project, environment, features, store
       metadata: { id: feature.numericId },
     });
   }
+  // Templates in order, each with its assigned tenants and this environment's values of live features.
+  const templates = [...templateRecords].sort((a, b) => a.rank - b.rank || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const valuesByTemplate = new Map(templateValues.map((values) => [values.templateKey, values.values]));
+  const templateContexts = templates.map((template) => ({
+    key: template.key,
+    tenants: tenantRecords.filter((tenant) => tenant.templates?.includes(template.key)).map((tenant) => tenant.key),
+    rules: template.rules,
+    overrides: Object.entries(valuesByTemplate.get(template.key) ?? {}).flatMap(([name, value]) => {
+      const feature = featuresByName.get(name);
+      return feature
+        ? [{ key: overrideHashKey(environment, feature, `template:${template.key}`), name, enabled: value.enabled, value: value.value, metadata: { id: feature.numericId } }]
+        : [];
+    }),
+  }));
+  const scopedFeatures = features.filter((feature) => feature.tenants);
   const parts: EnvironmentParts = {
     environment: { key: environment.hashKey, name: environment.name },
     features: Object.fromEntries(features.map((feature, i) => [feature.name, featureContext(feature, states[i] as FeatureState, featuresByName)])),
@@ -242,6 +298,9 @@ export function snapshotOf({ organisation, project, environment, features, store
       traitKey: project.tenantTraitKey,
       overrides: Object.fromEntries(tenants),
       traits: Object.fromEntries(tenantRecords.map((tenant) => [tenant.key, tenant.traits])),
+      ...(tenantSegments.size ? { segments: Object.fromEntries(tenantSegments) } : {}),
+      ...(templateContexts.length ? { templates: templateContexts } : {}),
+      ...(scopedFeatures.length ? { features: Object.fromEntries(scopedFeatures.map((feature) => [feature.name, feature.tenants ?? []])) } : {}),
     },
   };
   return {
@@ -254,6 +313,8 @@ export function snapshotOf({ organisation, project, environment, features, store
     segmentOverrides: liveSegmentOverrides,
     tenantOverrides: liveTenantOverrides,
     tenants: tenantRecords,
+    templates,
+    templateValues,
     deletingIdentities: new Set(deletingIdentities),
     parts,
     evaluator: createEvaluator(parts),
@@ -266,6 +327,8 @@ export function snapshotOf({ organisation, project, environment, features, store
       ...segmentOverrides.map((o) => o.updatedAt),
       ...tenantOverrides.map((o) => o.updatedAt),
       ...tenantRecords.map((t) => t.updatedAt),
+      ...templateRecords.map((t) => t.updatedAt),
+      ...templateValues.map((v) => v.updatedAt),
     ),
   };
 }

@@ -3,10 +3,11 @@
  * environment document that Flagsmith SDKs parse for local evaluation. The document carries
  * the same hashing keys our engine uses, so local and remote evaluation agree bucket for bucket.
  */
-import { compileTenantConditions, type FlagResult, type SegmentRule, TENANT_OVERRIDE_PRIORITY, tenantOverrideSegments } from '../engine/index.js';
+import { compileTenantConditions, type FlagResult, type SegmentRule } from '../engine/index.js';
 import type { Feature, FeatureState, IdentityOverride } from './entities.js';
 import { type EnvironmentSnapshot, flagsmithValue, overrideHashKey, ROLLOUT_PRIORITY, rolloutSegment } from './environment-snapshot.js';
 import { PREREQUISITE_GATE_PRIORITY, PREREQUISITES_MET_PRIORITY, prerequisiteCompilation } from './prerequisite-documents.js';
+import { layerRules, TENANT_SEGMENT_ID_BASE, tenantLayer } from './tenant-documents.js';
 import { stableUuid } from './use-cases/support.js';
 
 /** A stable 31-bit number for ids that Flagsmith's formats need as integers but that mean nothing here. */
@@ -16,8 +17,6 @@ export function numberFor(id: string): number {
   return (hash >>> 1) || 1;
 }
 
-/** Tenant segments get ids far above the counter's range, so they never collide with real ones. */
-const TENANT_SEGMENT_ID_BASE = 1_500_000_000;
 /** Prerequisite gates too (they hash nothing, so their ids only need to be distinct). */
 const PREREQUISITE_SEGMENT_ID_BASE = 1_600_000_000;
 
@@ -224,6 +223,38 @@ function withPrerequisites(snapshot: EnvironmentSnapshot, featureStates: ReturnT
 }
 
 /**
+ * The tenant layer as document segments (tenant-documents.ts), the reasons the Vexilla SDK reads
+ * for them, and the features whose own state the document writes off (tenant-scoped ones).
+ */
+function tenantLayerDocument(snapshot: EnvironmentSnapshot, featuresByName: ReadonlyMap<string, Feature>, derived: boolean) {
+  const { segments, offStates } = tenantLayer(snapshot, derived);
+  const reasons: Record<string, string> = {};
+  const documents: DocumentSegment[] = segments.map(({ id, segment }) => {
+    if (segment.reason) reasons[String(id)] = segment.reason;
+    const restores = segment.metadata?.source === 'tenant_scoped_met';
+    return {
+      id,
+      name: segment.name,
+      rules: documentRules(layerRules(snapshot, segment, derived)),
+      feature_states: (segment.overrides ?? []).flatMap((override) => {
+        const feature = featuresByName.get(override.name);
+        if (!feature) return [];
+        const state = snapshot.states[snapshot.features.indexOf(feature)] as FeatureState;
+        // Restoring a feature's own state: the same hashing key and weights, so splits bucket alike.
+        return [featureStateDocument(feature, restores ? state : { hashKey: override.key, enabled: override.enabled, value: override.value }, override.priority ?? undefined)];
+      }),
+    };
+  });
+  return { segments: documents, reasons, offStates };
+}
+
+/** The document's `vexilla` extension with the tenant layer's reasons added (when there are any). */
+function withReasons(extension: { vexilla?: Record<string, unknown> }, reasons: Record<string, string>) {
+  if (Object.keys(reasons).length === 0) return extension;
+  return { vexilla: { ...(extension.vexilla ?? {}), reasons } };
+}
+
+/**
  * The environment document (`environment-document/`), without identity overrides. `derived`
  * (default true) adds what Vexilla compiles into Flagsmith's format (prerequisites); export
  * leaves it out and carries what is stored.
@@ -233,7 +264,8 @@ export function environmentDocument(snapshot: EnvironmentSnapshot, options: { de
   const features = new Map(snapshot.features.map((feature) => [feature.id, feature]));
   const featuresByName = new Map(snapshot.features.map((feature) => [feature.name, feature]));
   const derived = options.derived ?? true;
-  const segments = snapshot.segments.map((segment) => ({
+  // Tenant-scoped segments are written with the tenant layer (below), with their tenant condition.
+  const segments = snapshot.segments.filter((segment) => !segment.tenantKey).map((segment) => ({
     id: segment.numericId,
     name: segment.name,
     // Export carries rules as stored; served documents, as Flagsmith SDKs evaluate them.
@@ -242,17 +274,13 @@ export function environmentDocument(snapshot: EnvironmentSnapshot, options: { de
       .filter((override) => override.segmentId === segment.id)
       .map((override) => featureStateDocument(features.get(override.featureId) as Feature, override, override.priority)),
   }));
-  // Tenant overrides become the highest-priority segments, so SDKs evaluating locally agree.
-  const tenantSegments = tenantOverrideSegments(snapshot.parts.tenants ?? { overrides: {} }).map((segment, i) => ({
-    id: TENANT_SEGMENT_ID_BASE + i,
-    name: segment.name,
-    rules: documentRules(segment.rules),
-    feature_states: (segment.overrides ?? []).map((override) =>
-      featureStateDocument(featuresByName.get(override.name) as Feature, { hashKey: override.key, enabled: override.enabled, value: override.value }, TENANT_OVERRIDE_PRIORITY),
-    ),
-  }));
+  // The tenant layer (tenant overrides, tenant-scoped segments, templates) as segments in its
+  // priority bands, so SDKs evaluating locally follow the same order (see tenant-documents.ts).
+  const tenantLayer = tenantLayerDocument(snapshot, featuresByName, derived);
   const featureStates = snapshot.features.map((feature, i) => featureStateDocument(feature, snapshot.states[i] as FeatureState));
-  const plain = { segments: [...segments, ...tenantSegments] as DocumentSegment[], extension: {} };
+  // Tenant-scoped features: off in the document's own state, gated and restored by segments.
+  if (derived) for (const i of tenantLayer.offStates) featureStates[i] = featureStateDocument(snapshot.features[i] as Feature, { ...(snapshot.states[i] as FeatureState), enabled: false });
+  const plain = { segments: [...segments, ...tenantLayer.segments] as DocumentSegment[], extension: {} };
   // A rollout in progress: its split as the segment our engine evaluates (see rolloutSegment).
   const rollouts = derived ? rolloutSegments(snapshot) : [];
   const { segments: allSegments, extension } = derived ? withPrerequisites(snapshot, featureStates, [...plain.segments, ...rollouts]) : plain;
@@ -276,7 +304,7 @@ export function environmentDocument(snapshot: EnvironmentSnapshot, options: { de
     feature_states: featureStates,
     identity_overrides: [] as IdentityOverrideDocument[],
     updated_at: new Date(snapshot.updatedAt * 1000).toISOString(),
-    ...extension,
+    ...withReasons(extension, tenantLayer.reasons),
   };
 }
 

@@ -130,6 +130,12 @@ export const LIMITS = {
    */
   traitsPerTenant: 100,
   tenantTraitsBytes: 32 * KiB,
+  /** Templates a tenant can be assigned (and a project has, in practice: each is a segment in every document). */
+  templatesPerProject: 100,
+  /** Features one template sets in one environment (one item, and its change event holds it twice). */
+  templateValues: 500,
+  /** Tenants a tenant-scoped feature lists (an IN list in every document). */
+  tenantsPerFeature: 1000,
 
   /**
    * Tenant self-service (/tenant/v1): the allowed values a tenant-configurable feature lists,
@@ -144,6 +150,8 @@ export const LIMITS = {
   tenantKeyOrigins: 20,
   tenantTokenMaxLifetimeSeconds: 3600,
   tenantTokenBytes: 10 * KiB,
+  /** Segments a tenant's admins may create for their tenant (its cohorts, through /tenant/v1). */
+  tenantSegmentsPerTenant: 50,
 
   /** Ids Vexilla generates (`prj_…`, `sch_<time>_…`, `dlv_<time>_<digest>`): what a path may name. */
   entityIdChars: 64,

@@ -28,6 +28,8 @@ import type {
   Segment,
   SegmentOverride,
   Tenant,
+  Template,
+  TemplateValues,
   TenantOverride,
   TenantTokenKey,
   Webhook,
@@ -52,6 +54,8 @@ export type EntityRef =
   | { type: 'segment-override'; envId: string; featureId: string; segmentId: string }
   | { type: 'tenant-override'; envId: string; featureId: string; tenantId: string }
   | { type: 'tenant'; projectId: string; key: string }
+  | { type: 'template'; projectId: string; key: string }
+  | { type: 'template-values'; envId: string; templateKey: string }
   | { type: 'tenant-token-key'; envId: string; id: string }
   | { type: 'identity'; envId: string; identifier: string }
   | { type: 'identity-override'; envId: string; identifier: string; featureId: string }
@@ -99,6 +103,10 @@ export function entityRef(entity: Exclude<Entity, ChangeEvent>): EntityRef {
       return { type: 'tenant-override', envId: entity.envId, featureId: entity.featureId, tenantId: entity.tenantId };
     case 'tenant':
       return { type: 'tenant', projectId: entity.projectId, key: entity.key };
+    case 'template':
+      return { type: 'template', projectId: entity.projectId, key: entity.key };
+    case 'template-values':
+      return { type: 'template-values', envId: entity.envId, templateKey: entity.templateKey };
     case 'tenant-token-key':
       return { type: 'tenant-token-key', envId: entity.envId, id: entity.id };
     case 'identity':
@@ -140,12 +148,14 @@ export type Collection =
   /** The rules naming a group, across organisations (which organisations a group lets a person into). */
   | { of: 'group-rules-for-group'; group: string }
   | { of: 'features'; projectId: string }
-  | { of: 'segments'; projectId: string }
+  | { of: 'segments'; projectId: string; tenantKey?: string | undefined }
   | { of: 'feature-states'; envId: string }
   | { of: 'segment-overrides'; envId: string; featureId?: string | undefined }
   | { of: 'tenant-overrides'; envId: string; featureId?: string | undefined }
   /** A project's tenants by key; `search`: those whose key or name contains it (any case). */
   | { of: 'tenants'; projectId: string; search?: string | undefined }
+  | { of: 'templates'; projectId: string }
+  | { of: 'template-values'; envId: string }
   /** The keys an environment's tenant tokens are verified with. */
   | { of: 'tenant-token-keys'; envId: string }
   /** Changes to one tenant's overrides in an environment, newest first (its /tenant/v1 history). */
@@ -206,6 +216,8 @@ export interface CollectionItems {
   'segment-overrides': SegmentOverride;
   'tenant-overrides': TenantOverride;
   tenants: Tenant;
+  templates: Template;
+  'template-values': TemplateValues;
   'tenant-token-keys': TenantTokenKey;
   'tenant-history': ChangeEvent;
   'feature-state-versions': FeatureStateVersion;

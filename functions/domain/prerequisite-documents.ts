@@ -27,7 +27,8 @@ import {
   type SegmentContext,
   type SegmentRule,
   TENANT_OVERRIDE_PRIORITY,
-  tenantOverrideSegments,
+  tenantFeatureSegments,
+  tenantLayerSegments,
 } from '../engine/index.js';
 import type { Feature, Project } from './entities.js';
 import { type EnvironmentSnapshot, loadSnapshot } from './environment-snapshot.js';
@@ -134,7 +135,9 @@ interface Source {
  */
 function formulas(parts: EnvironmentParts) {
   const features = parts.features ?? {};
-  const segments = [...Object.values(parts.segments ?? {}), ...tenantOverrideSegments(parts.tenants ?? { overrides: {} })];
+  // Every source in the order's priority bands, the tenant layer included, as the document carries it.
+  const scoped = tenantFeatureSegments(parts);
+  const segments = [...Object.values(parts.segments ?? {}), ...tenantLayerSegments(parts.tenants), ...scoped.gates, ...scoped.met];
   const sourcesOf = (name: string): Source[] =>
     segments
       .flatMap((segment) =>

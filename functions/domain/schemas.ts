@@ -195,6 +195,15 @@ const prerequisites = z
   .max(MAX_PREREQUISITES)
   .describe('Features that must be on for the same identity, or this one is served off (reason PREREQUISITE_FAILED). Replaces the list; [] removes them.');
 
+/** A tenant-scoped feature's tenants (keys): it exists only for them. Null: every tenant. */
+const featureTenants = z
+  .array(z.lazy(() => tenantKey))
+  .min(1)
+  .max(LIMITS.tenantsPerFeature)
+  .refine((keys) => new Set(keys).size === keys.length, 'each tenant once')
+  .nullable()
+  .describe('A tenant-scoped feature exists only for these tenants (keys): everyone else is served it off. Null: every tenant.');
+
 export const createFeatureBody = z
   .object({
     name: featureName,
@@ -207,6 +216,7 @@ export const createFeatureBody = z
     description: z.string().max(LIMITS.descriptionChars).default(''),
     owner: z.string().max(200).nullable().default(null),
     prerequisites: prerequisites.optional(),
+    tenants: featureTenants.optional(),
   })
   .strict()
   .superRefine((body, ctx) => featureValuesBudget([body.initialValue, ...body.options.map((option) => option.value)], ctx));
@@ -223,6 +233,7 @@ export const updateFeatureBody = z
     description: z.string().max(LIMITS.descriptionChars).optional(),
     owner: z.string().max(200).nullable().optional(),
     prerequisites: prerequisites.optional(),
+    tenants: featureTenants.optional(),
     version: version.optional(),
   })
   .strict()
@@ -245,11 +256,13 @@ export const patchFeatureStateBody = z
 
 export const restoreVersionBody = z.object({ version: version.optional() }).strict().default({});
 
+const segmentTenantKey = z.lazy(() => tenantKey.nullable());
 export const createSegmentBody = z
   .object({
     name,
     description: z.string().max(LIMITS.descriptionChars).default(''),
     rules: segmentRules,
+    tenantKey: segmentTenantKey.default(null).describe("A tenant's key: the segment then only ever matches that tenant's identities. Null (default): project-wide."),
   })
   .strict();
 export const updateSegmentBody = z
@@ -257,6 +270,7 @@ export const updateSegmentBody = z
     name: name.optional(),
     description: z.string().max(LIMITS.descriptionChars).optional(),
     rules: segmentRules.optional(),
+    tenantKey: segmentTenantKey.optional().describe("Scope the segment to this tenant, or null to make it project-wide."),
     version: version.optional(),
   })
   .strict();
@@ -312,6 +326,56 @@ export const putTenantBody = z
   .object({
     name: name.optional().describe('Defaults to the key (when created) or the current name.'),
     traits: tenantTraitsSchema.default({}).describe('Replaces every trait; segment conditions read them as property `tenant.<trait>`.'),
+    templates: z
+      .array(z.lazy(() => templateKey))
+      .max(LIMITS.templatesPerProject)
+      .refine((keys) => new Set(keys).size === keys.length, 'each template once')
+      .optional()
+      .describe('The templates assigned to the tenant (keys; replaces the list). Omitted: unchanged.'),
+    version: version.optional().describe('The version this replaces (409 when it moved); 0 to create only.'),
+  })
+  .strict();
+
+/** A template's key: as feature names are written (it names the template in reasons, `TEMPLATE:<key>`). */
+export const templateKey = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "." and "-", starting with a letter or digit');
+
+/** Template rules: conditions on tenant traits only (`tenant.<trait>`), since a template applies to whole tenants. */
+const templateRules = segmentRules.superRefine((rules, ctx) => {
+  const walk = (rule: SegmentRule, path: (string | number)[]): void => {
+    (rule.conditions ?? []).forEach((condition, i) => {
+      if (!condition.property?.startsWith('tenant.') || condition.property.length === 'tenant.'.length) {
+        ctx.addIssue({ code: 'custom', path: [...path, 'conditions', i, 'property'], message: 'a template rule reads tenant traits only: property tenant.<trait>' });
+      }
+    });
+    (rule.rules ?? []).forEach((sub, i) => walk(sub, [...path, 'rules', i]));
+  };
+  rules.forEach((rule, i) => walk(rule, [i]));
+});
+
+/** `PUT …/templates/{templateKey}`: creates the template or replaces its definition. */
+export const putTemplateBody = z
+  .object({
+    name: name.optional().describe('Defaults to the key (when created) or the current name.'),
+    description: z.string().max(LIMITS.descriptionChars).default(''),
+    rank: z.number().int().min(0).max(1_000_000).default(0).describe("Templates apply in rank order (lower first, then by key): the first that sets a feature wins for a tenant."),
+    rules: templateRules.default([]).describe('Applies to tenants whose traits satisfy these rules (conditions on tenant.<trait>), besides those assigned to it. Empty: by assignment only.'),
+    version: version.optional().describe('The version this replaces (409 when it moved); 0 to create only.'),
+  })
+  .strict();
+
+/** `PUT …/environments/{envId}/templates/{templateKey}/values`: the template's feature values in one environment, replaced whole. */
+export const putTemplateValuesBody = z
+  .object({
+    values: ownRecord(featureName, z.object({ enabled: z.boolean(), value: jsonValue.optional() }).strict())
+      .superRefine((values, ctx) => {
+        const count = Object.keys(values).length;
+        if (count > LIMITS.templateValues) ctx.addIssue({ code: 'custom', message: `at most ${LIMITS.templateValues} features (${count} given)` });
+      })
+      .describe("By feature name: what the template serves (a value omitted: the feature's initial value)."),
     version: version.optional().describe('The version this replaces (409 when it moved); 0 to create only.'),
   })
   .strict();
@@ -319,6 +383,10 @@ export const putTenantBody = z
 export const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z.string().max(LIMITS.cursorChars).optional(),
+});
+
+export const listSegmentsQuery = listQuery.extend({
+  tenantKey: tenantKey.optional().describe("Only this tenant's segments."),
 });
 
 export const listTenantsQuery = listQuery.extend({
@@ -516,6 +584,7 @@ export const pathParameters = {
   featureName,
   tenantId,
   tenantKey,
+  templateKey,
   identifier,
   version: z.string().regex(/^[1-9][0-9]{0,11}$/, 'a version number'),
   /** OFREP's flag key: a feature name. */

@@ -5,7 +5,7 @@
 import * as z from 'zod';
 import type { JsonValue } from './entities.js';
 import { isStorableNumber, LIMITS, STORABLE_NUMBER_MESSAGE } from './limits.js';
-import { jsonValue, listQuery, version } from './schemas.js';
+import { createSegmentBody, jsonValue, listQuery, updateSegmentBody, version } from './schemas.js';
 
 const storableNumber = z.number().refine(isStorableNumber, STORABLE_NUMBER_MESSAGE);
 
@@ -82,3 +82,7 @@ export const putTenantValueBody = z
   .strict();
 
 export const tenantHistoryQuery = listQuery;
+
+/** A tenant's own segment: the project's segment body without `tenantKey` (the token names the tenant). */
+export const tenantSegmentBody = createSegmentBody.omit({ tenantKey: true });
+export const tenantSegmentPatchBody = updateSegmentBody.omit({ tenantKey: true });

@@ -24,10 +24,11 @@ export const WEBHOOK_EVENT_TYPES = [
   'schedule.changed',
   'rollout.changed',
   'tenant.changed',
+  'template.changed',
 ] as const satisfies readonly DetailType[];
 
 /** Detail-types whose events name a project, not an environment: they reach every environment of it. */
-const PROJECT_SCOPED: readonly DetailType[] = ['feature.changed', 'segment.changed', 'tenant.changed'];
+const PROJECT_SCOPED: readonly DetailType[] = ['feature.changed', 'segment.changed', 'tenant.changed', 'template.changed'];
 
 export const SIGNATURE_HEADER = 'x-vexilla-signature';
 export const USER_AGENT = 'Vexilla-Webhooks/1';

@@ -78,7 +78,7 @@ export interface CompiledEnvironment {
   /** Frozen DEFAULT results per feature, shared by every identity that no split or override changes. */
   defaults: FlagResult[];
   segments: CompiledSegment[];
-  tenants: { read: (state: EvaluationState) => ContextValue | undefined; byTenant: Map<string, CompiledSegment> } | undefined;
+  tenants: CompiledTenants | undefined;
   /** Number of distinct condition properties: the size of {@link EvaluationState.values}. */
   propertyCount: number;
   /** Number of conditions shared by several rules: the size of {@link EvaluationState.conditions}. */
@@ -87,10 +87,39 @@ export interface CompiledEnvironment {
 }
 
 /**
- * Tenant overrides rank below identity overrides (-Infinity) and above every segment override.
- * A finite number, so Flagsmith-format documents can carry tenant segments with this priority.
+ * The tenant layer, found by hash lookups on the identity's tenant: evaluation costs the same
+ * with ten tenants or a hundred thousand.
+ */
+export interface CompiledTenants {
+  read: (state: EvaluationState) => ContextValue | undefined;
+  /** Per tenant: its overrides (a segment everyone of the tenant is in) and its tenant-scoped segments. */
+  byTenant: Map<string, CompiledSegment[]>;
+  /** Templates in order; each knows its assigned tenants (a Set) and its trait rule. */
+  templates: CompiledSegment[];
+  /** Tenant-scoped features: position, the tenants they exist for, and the result everyone else gets. */
+  scoped: { index: number; tenants: Set<string>; off: FlagResult }[];
+}
+
+/**
+ * The evaluation order, as priorities (lower wins; identity overrides, applied on top, outrank
+ * all): tenant override → tenant-scoped segment overrides (by their own priority, 0 to 1,000,000)
+ * → templates (in order) → project segment overrides → rollouts → environment state. Finite
+ * numbers, so Flagsmith-format documents carry the same order as segment-override priorities.
  */
 export const TENANT_OVERRIDE_PRIORITY = -1_000_000_000;
+export const TENANT_SEGMENT_PRIORITY = -900_000_000;
+export const TEMPLATE_PRIORITY = -800_000_000;
+/** Tenant-scoped features are off for other tenants whatever else applies (only identity overrides rank above, in Flagsmith SDKs). */
+export const TENANT_FEATURE_GATE_PRIORITY = -2_100_000_000;
+
+/** Reasons that name the step of the order that decided a flag. */
+export const TENANT_OVERRIDE_REASON = 'TENANT_OVERRIDE';
+export const TENANT_SEGMENT_REASON = 'TENANT_SEGMENT';
+export const TEMPLATE_REASON = 'TEMPLATE';
+/** A tenant-scoped feature served to an identity outside its tenants: off. */
+export const TENANT_SCOPED_REASON = 'TENANT_SCOPED';
+export const tenantSegmentReason = (name: string) => `${TENANT_SEGMENT_REASON}; segment=${name}`;
+export const templateReason = (key: string) => `${TEMPLATE_REASON}:${key}`;
 export const DEFAULT_TENANT_TRAIT = 'tenant';
 /** Condition properties that read the identity's tenant's traits: `tenant.plan`. */
 export const TENANT_PROPERTY_PREFIX = 'tenant.';
@@ -108,7 +137,97 @@ export function tenantOverrideSegments(tenants: TenantOverrides): SegmentContext
     rules: [{ type: 'ALL', conditions: [{ operator: 'IN', property: traitKey, value: tenantId }] }],
     overrides: overrides.map((override) => ({ ...override, priority: TENANT_OVERRIDE_PRIORITY })),
     metadata: { source: 'tenant_override', tenant: tenantId },
+    reason: TENANT_OVERRIDE_REASON,
   }));
+}
+
+/** A condition that holds exactly for identities whose tenant trait names one of `keys` (str or int traits, as both engines match IN). */
+export const tenantIn = (traitKey: string, keys: readonly string[]): SegmentCondition => ({ operator: 'IN', property: traitKey, value: keys.length ? keys.join(',') : '[]' });
+
+/**
+ * Tenant-scoped segments as plain segments: the segment's rules and "the identity's tenant is
+ * this one"; overrides moved into the tenant-segment band. A segment without rules still
+ * matches no one.
+ */
+export function tenantScopedSegments(tenants: Pick<TenantOverrides, 'traitKey' | 'segments'>): SegmentContext[] {
+  const traitKey = tenants.traitKey ?? DEFAULT_TENANT_TRAIT;
+  return Object.entries(tenants.segments ?? {}).flatMap(([tenantId, segments]) =>
+    segments.map((segment) => ({
+      ...segment,
+      rules: segment.rules.length ? [{ type: 'ALL' as const, conditions: [tenantIn(traitKey, [tenantId])] }, ...segment.rules] : [],
+      overrides: (segment.overrides ?? []).map((override) => ({ ...override, priority: TENANT_SEGMENT_PRIORITY + Math.max(0, Math.min(1_000_000, override.priority ?? 0)) })),
+      metadata: { ...(segment.metadata ?? {}), source: 'tenant_segment', tenant: tenantId },
+      reason: tenantSegmentReason(segment.name),
+    })),
+  );
+}
+
+/** Templates as plain segments: assigned tenants (IN) or the trait rule (still on `tenant.<trait>`), at their rank in order. */
+export function templateSegments(tenants: Pick<TenantOverrides, 'traitKey' | 'templates'>): SegmentContext[] {
+  const traitKey = tenants.traitKey ?? DEFAULT_TENANT_TRAIT;
+  return (tenants.templates ?? []).map((template, rank) => {
+    const ways: SegmentRule[] = [];
+    if (template.tenants?.length) ways.push({ type: 'ALL', conditions: [tenantIn(traitKey, template.tenants)] });
+    if (template.rules?.length) ways.push({ type: 'ALL', rules: template.rules });
+    return {
+      key: `template:${template.key}`,
+      name: `template:${template.key}`,
+      // No way in: matches no one (a segment without rules).
+      rules: ways.length ? [{ type: 'ANY', rules: ways }] : [],
+      overrides: template.overrides.map((override) => ({ ...override, priority: TEMPLATE_PRIORITY + rank })),
+      metadata: { source: 'template', template: template.key },
+      reason: templateReason(template.key),
+    };
+  });
+}
+
+/** Below every segment override, rollout and prerequisite gate: restores a tenant-scoped feature's own state for its tenants. */
+export const TENANT_FEATURE_MET_PRIORITY = 2_050_000_000;
+
+/**
+ * Tenant-scoped features as plain segments: a gate serving the feature off to identities outside
+ * its tenants (above every override but an identity's own), and, since Flagsmith SDKs apply no
+ * segment without an identity, a segment of the lowest priority restoring its environment state
+ * for its tenants (the document's own state of the feature is then off).
+ */
+export function tenantFeatureSegments(parts: Pick<EnvironmentParts, 'features' | 'tenants'>): { gates: SegmentContext[]; met: SegmentContext[] } {
+  const traitKey = parts.tenants?.traitKey ?? DEFAULT_TENANT_TRAIT;
+  const gates: SegmentContext[] = [];
+  const met: SegmentContext[] = [];
+  for (const [name, keys] of Object.entries(parts.tenants?.features ?? {})) {
+    const feature = parts.features?.[name];
+    if (!feature) continue;
+    const { priority: _priority, prerequisites: _prerequisites, ...own } = feature;
+    const inTenants: SegmentRule = { type: 'ALL', conditions: [tenantIn(traitKey, keys)] };
+    gates.push({
+      key: `tenant-scoped:${name}`,
+      name: `tenant-scoped:${name}`,
+      rules: [{ type: 'NONE', rules: [inTenants] }],
+      overrides: [{ key: own.key, name, enabled: false, value: own.value ?? null, ...(own.metadata ? { metadata: own.metadata } : {}), priority: TENANT_FEATURE_GATE_PRIORITY }],
+      metadata: { source: 'tenant_scoped', feature: name },
+      reason: TENANT_SCOPED_REASON,
+    });
+    met.push({
+      key: `tenant-scoped-met:${name}`,
+      name: `tenant-scoped-met:${name}`,
+      rules: [inTenants],
+      overrides: [{ ...own, priority: TENANT_FEATURE_MET_PRIORITY }],
+      metadata: { source: 'tenant_scoped_met', feature: name },
+      // What the engine reports for a tenant's identity that nothing else decided.
+      reason: 'DEFAULT',
+    });
+  }
+  return { gates, met };
+}
+
+/**
+ * The whole tenant layer as plain prioritised segments, the form Flagsmith-format documents and
+ * the prerequisite compiler read: by construction the same results as the native lookups.
+ * Tenant-scoped features are left to the caller (their off state needs the environment's).
+ */
+export function tenantLayerSegments(tenants: TenantOverrides | null | undefined): SegmentContext[] {
+  if (!tenants) return [];
+  return [...tenantOverrideSegments(tenants), ...tenantScopedSegments(tenants), ...templateSegments(tenants)];
 }
 
 /**
@@ -219,6 +338,8 @@ export function compileEnvironment(parts: EnvironmentParts): CompiledEnvironment
     for (const sub of rule.rules ?? []) countUses(sub, segmentKey);
   };
   for (const segment of Object.values(parts.segments ?? {})) for (const rule of segment.rules) countUses(rule, segment.key);
+  for (const segments of Object.values(parts.tenants?.segments ?? {})) for (const segment of segments) for (const rule of segment.rules) countUses(rule, segment.key);
+  for (const template of parts.tenants?.templates ?? []) for (const rule of template.rules ?? []) countUses(rule, `template:${template.key}`);
 
   if (parts.tenants) readTenantKey = readerFor(tenantKeyProperty);
 
@@ -272,7 +393,7 @@ export function compileEnvironment(parts: EnvironmentParts): CompiledEnvironment
   const compileSegment = (segment: SegmentContext): CompiledSegment => {
     const rules = segment.rules.map((rule) => compileRule(rule, segment.key));
     const metadata = segment.metadata && Object.keys(segment.metadata).length > 0 ? Object.freeze(segment.metadata) : undefined;
-    const reason = `TARGETING_MATCH; segment=${segment.name}`;
+    const reason = segment.reason ?? `TARGETING_MATCH; segment=${segment.name}`;
     return {
       result: Object.freeze(metadata ? { name: segment.name, metadata } : { name: segment.name }),
       // A segment without rules matches no one.
@@ -292,16 +413,47 @@ export function compileEnvironment(parts: EnvironmentParts): CompiledEnvironment
 
   const segments = Object.values(parts.segments ?? {}).map(compileSegment);
 
-  // Tenant overrides are segments too (see tenantOverrideSegments), but found by a map lookup on
-  // the tenant trait instead of testing thousands of IN conditions per identity.
+  // Tenant overrides and tenant-scoped segments are segments too (tenantLayerSegments), but found
+  // by a map lookup on the tenant trait instead of testing thousands of IN conditions per identity.
   let tenants: CompiledEnvironment['tenants'];
   if (parts.tenants) {
-    const byTenant = new Map<string, CompiledSegment>();
+    const byTenant = new Map<string, CompiledSegment[]>();
+    const add = (tenantId: string, segment: CompiledSegment) => {
+      const list = byTenant.get(tenantId);
+      if (list) list.push(segment);
+      else byTenant.set(tenantId, [segment]);
+    };
     for (const segment of tenantOverrideSegments(parts.tenants)) {
-      const tenantId = String(segment.metadata?.tenant);
-      byTenant.set(tenantId, { ...compileSegment({ ...segment, rules: [] }), matches: () => true });
+      add(String(segment.metadata?.tenant), { ...compileSegment({ ...segment, rules: [] }), matches: () => true });
     }
-    tenants = { read: readTenantKey as (state: EvaluationState) => ContextValue | undefined, byTenant };
+    // The tenant condition is the lookup itself: only the segment's own rules are tested.
+    for (const [tenantId, segments] of Object.entries(parts.tenants.segments ?? {})) {
+      const plain = tenantScopedSegments({ traitKey: tenantKeyProperty, segments: { [tenantId]: segments } });
+      plain.forEach((segment, i) => add(tenantId, compileSegment({ ...segment, rules: (segments[i] as SegmentContext).rules })));
+    }
+    const read = readTenantKey as (state: EvaluationState) => ContextValue | undefined;
+    const tenantOf = (state: EvaluationState): string | undefined => {
+      const tenant = read(state);
+      return tenant && isInLike(tenant) ? tenant.str : undefined;
+    };
+    const templates = templateSegments(parts.tenants).map((segment, rank) => {
+      const template = (parts.tenants?.templates ?? [])[rank] as NonNullable<TenantOverrides['templates']>[number];
+      const assigned = new Set(template.tenants ?? []);
+      const byRule = template.rules?.length ? every(template.rules.map((rule) => compileRule(rule, segment.key))) : undefined;
+      const compiled = compileSegment({ ...segment, rules: [] });
+      const matches: Predicate = (state) => {
+        const tenant = tenantOf(state);
+        return (tenant !== undefined && assigned.has(tenant)) || (byRule !== undefined && byRule(state));
+      };
+      return { ...compiled, matches };
+    });
+    const scoped = Object.entries(parts.tenants.features ?? {}).flatMap(([name, keys]) => {
+      const index = featureIndex.get(name);
+      if (index === undefined) return [];
+      const feature = features[index] as CompiledFeature;
+      return [{ index, tenants: new Set(keys), off: staticResult({ ...feature, enabled: false }, TENANT_SCOPED_REASON) }];
+    });
+    tenants = { read, byTenant, templates, scoped };
   }
 
   return {

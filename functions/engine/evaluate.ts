@@ -94,11 +94,15 @@ export function evaluateCompiled(
 
   const matched: CompiledSegment[] = [];
   for (const segment of compiled.segments) if (segment.matches(state)) matched.push(segment);
+  // The identity's tenant (same semantics as the tenant segments' IN conditions: str and int traits only).
+  let tenantKey: string | undefined;
   if (compiled.tenants && identity) {
     const tenant = compiled.tenants.read(state);
-    // Same semantics as the tenant segment's IN condition: only str and int traits match.
-    const segment = tenant && isInLike(tenant) ? compiled.tenants.byTenant.get(tenant.str) : undefined;
-    if (segment) matched.push(segment);
+    tenantKey = tenant && isInLike(tenant) ? tenant.str : undefined;
+    // Its overrides and tenant-scoped segments: one hash lookup, however many tenants there are.
+    const own = tenantKey === undefined ? undefined : compiled.tenants.byTenant.get(tenantKey);
+    if (own) for (const segment of own) if (segment.matches(state)) matched.push(segment);
+    for (const template of compiled.tenants.templates) if (template.matches(state)) matched.push(template);
   }
 
   // The highest-priority override per feature wins (lower number first; ties keep the first).
@@ -126,6 +130,12 @@ export function evaluateCompiled(
   const segments: SegmentResult[] = matched.map((segment) => segment.result);
   if (identityOverrides?.length && state.identityHashKey) {
     applyIdentityOverrides(flags, segments, compiled, identityOverrides, state.identityHashKey);
+  }
+  // A tenant-scoped feature does not exist outside its tenants: off, whatever else applied.
+  if (compiled.tenants) {
+    for (const scoped of compiled.tenants.scoped) {
+      if (tenantKey === undefined || !scoped.tenants.has(tenantKey)) flags[scoped.off.name] = scoped.off;
+    }
   }
   // Last, over what every other rule served: a prerequisite is on when the identity gets it on.
   if (compiled.prerequisites) applyPrerequisites(flags, compiled.names, compiled.prerequisites);
@@ -167,9 +177,11 @@ function compiledFor(context: Partial<EvaluationContext>): CompiledEnvironment {
 
 /**
  * Evaluates every flag of an environment for the context's identity, with the semantics of
- * Flagsmith's reference engine: identity overrides (segments at priority -Infinity), tenant
- * overrides, segment overrides by priority, multivariate splits, then environment values; then
- * Vexilla's prerequisites (a feature whose prerequisites are not on is served off).
+ * Flagsmith's reference engine, in this order: identity overrides (segments at priority
+ * -Infinity), the tenant's overrides, its tenant-scoped segments' overrides, its templates (in
+ * order), project segment overrides by priority, rollouts, multivariate splits, then
+ * environment values; a tenant-scoped feature is off outside its tenants; then Vexilla's
+ * prerequisites (a feature whose prerequisites are not on is served off).
  *
  * @throws EvaluationContextError when the context does not match the schema; the message names
  *   each offending field.

@@ -109,6 +109,8 @@ export const segmentContextSchema = z.object({
   rules: z.array(ruleSchema),
   overrides: z.array(featureContextSchema).optional().nullable(),
   metadata: metadata.optional().nullable(),
+  /** Vexilla's extension: the reason its overrides report (default `TARGETING_MATCH; segment=<name>`). */
+  reason: z.string().optional().nullable(),
 });
 
 export const traitValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
@@ -139,6 +141,31 @@ export const tenantOverridesSchema = z.object({
    * `tenant.`-prefixed properties are never read from the identity's own traits.
    */
   traits: ownRecord(tenantIdSchema, ownRecord(z.string(), traitValueSchema)).optional().nullable(),
+  /**
+   * Tenant-scoped segments per tenant: each only ever matches identities of its tenant. Their
+   * overrides rank below the tenant's own overrides and above templates (override `priority`
+   * orders them among themselves, lower first).
+   */
+  segments: ownRecord(tenantIdSchema, z.array(segmentContextSchema)).optional().nullable(),
+  /**
+   * Templates, in order (the first that applies to a tenant wins): named sets of feature values
+   * for the tenants `tenants` lists, and for those whose traits satisfy `rules` (conditions on
+   * `tenant.<trait>`; no rules: assignment only). They rank below tenant-scoped segments and
+   * above project segments.
+   */
+  templates: z
+    .array(
+      z.object({
+        key: z.string().min(1),
+        tenants: z.array(tenantIdSchema).optional().nullable(),
+        rules: z.array(ruleSchema).optional().nullable(),
+        overrides: z.array(featureContextSchema.omit({ priority: true })),
+      }),
+    )
+    .optional()
+    .nullable(),
+  /** Tenant-scoped features: each exists only for the tenants listed; everyone else is served it off. */
+  features: ownRecord(z.string(), z.array(tenantIdSchema)).optional().nullable(),
 });
 
 export const environmentContextSchema = z.object({

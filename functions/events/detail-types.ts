@@ -32,8 +32,8 @@ const specs = {
   'feature.changed': { scope: 'project', subjectKinds: ['feature'], description: 'A feature was created, updated or deleted.' },
   'feature-state.changed': {
     scope: 'environment',
-    subjectKinds: ['feature-state', 'segment-override', 'tenant-override'],
-    description: "A feature's state in an environment, or one of its segment or tenant overrides, changed or was restored.",
+    subjectKinds: ['feature-state', 'segment-override', 'tenant-override', 'template-values'],
+    description: "A feature's state in an environment, or one of its segment or tenant overrides, changed or was restored; or a template's values in the environment changed (kind template-values: every tenant it applies to).",
   },
   'segment.changed': { scope: 'project', subjectKinds: ['segment'], description: 'A segment was created, updated or deleted.' },
   'identity.changed': { scope: 'environment', subjectKinds: ['identity'], description: "An identity's traits were set, or the identity was deleted." },
@@ -69,6 +69,11 @@ const specs = {
     scope: 'project',
     subjectKinds: ['tenant'],
     description: "A tenant was created, deleted, or had its name or traits changed (subject.tenantKey names it); segment conditions on its traits (tenant.<trait>) follow.",
+  },
+  'template.changed': {
+    scope: 'project',
+    subjectKinds: ['template'],
+    description: 'A template was created, deleted, or had its name, rank or tenant-trait rule changed (subject.templateKey names it); its values per environment change with feature-state.changed (kind template-values).',
   },
 } as const satisfies Record<DetailType, DetailTypeSpec>;
 

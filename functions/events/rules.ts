@@ -61,6 +61,7 @@ export const eventRules: readonly EventRule<ConsumerName, DetailType>[] = [
       'identity-override.changed',
       // Tenant traits are compiled into the documents of segments that read them.
       'tenant.changed',
+      'template.changed',
     ],
     description: "Rebuilds the affected environments' documents once per burst of changes and invalidates the edge cache.",
   },

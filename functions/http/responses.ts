@@ -24,6 +24,8 @@ import type {
   ScheduledChange,
   Segment,
   SegmentOverride,
+  Template,
+  TemplateValues,
   Tenant,
   TenantOverride,
 } from '../domain/entities.js';
@@ -116,6 +118,7 @@ export const feature = z
       .array(z.object({ featureName: z.string(), variant: z.string().optional(), value: z.union([z.string(), z.number(), z.boolean()]).optional() }))
       .optional()
       .describe('Features that must be on for the same identity; absent or empty: none.'),
+    tenants: z.array(z.string()).nullable().optional().describe('A tenant-scoped feature exists only for these tenants; absent or null: every tenant.'),
     ...stamped,
   })
   .register(registry, { id: 'Feature' }) satisfies z.ZodType<Feature>;
@@ -164,6 +167,7 @@ export const segment = z
     name: z.string(),
     description: z.string(),
     rules: z.array(ruleSchema),
+    tenantKey: z.string().nullable().describe("The tenant whose identities alone it matches; null: project-wide."),
     ...stamped,
   })
   .register(registry, { id: 'Segment' }) satisfies z.ZodType<Segment>;
@@ -182,9 +186,34 @@ export const tenant = z
     key: z.string(),
     name: z.string(),
     traits: z.record(z.string(), traitValueSchema).describe('Read by segment conditions as property `tenant.<trait>`.'),
+    templates: z.array(z.string()).optional().describe('Templates assigned to it (keys); absent: none.'),
     ...stamped,
   })
   .register(registry, { id: 'Tenant' }) satisfies z.ZodType<Tenant>;
+export const template = z
+  .object({
+    type: z.literal('template'),
+    orgId: z.string(),
+    projectId: z.string(),
+    key: z.string(),
+    name: z.string(),
+    description: z.string(),
+    rank: z.number().int().describe('Templates apply in rank order (lower first, then by key).'),
+    rules: z.array(ruleSchema).describe('Conditions on tenant traits; empty: by assignment only.'),
+    ...stamped,
+  })
+  .register(registry, { id: 'Template' }) satisfies z.ZodType<Template>;
+export const templateValues = z
+  .object({
+    type: z.literal('template-values'),
+    orgId: z.string(),
+    projectId: z.string(),
+    envId: z.string(),
+    templateKey: z.string(),
+    values: z.record(z.string(), z.object({ enabled: z.boolean(), value: json })).describe('By feature name.'),
+    ...stamped,
+  })
+  .register(registry, { id: 'TemplateValues' }) satisfies z.ZodType<TemplateValues>;
 export const identityOverride = z
   .object({ type: z.literal('identity-override'), identifier: z.string(), ...overrideScope })
   .register(registry, { id: 'IdentityOverride' }) satisfies z.ZodType<IdentityOverride>;
@@ -307,6 +336,9 @@ export const delivery = z
 const flagReason = z.union([
   z.object({ kind: z.literal('identity-override') }),
   z.object({ kind: z.literal('tenant-override'), tenantId: z.string() }),
+  z.object({ kind: z.literal('tenant-segment-override'), tenantId: z.string(), segmentId: z.string().nullable(), segmentName: z.string() }),
+  z.object({ kind: z.literal('template'), tenantId: z.string(), templateKey: z.string() }),
+  z.object({ kind: z.literal('tenant-scoped'), tenantId: z.string().nullable() }),
   z.object({ kind: z.literal('segment-override'), segmentId: z.string().nullable(), segmentName: z.string() }),
   z.object({ kind: z.literal('split'), bucket: z.number(), variant: z.string().nullable(), weight: z.number().nullable() }),
   z.object({ kind: z.literal('default'), bucket: z.number().optional() }),
@@ -369,6 +401,11 @@ export const responses: Record<string, z.ZodType> = {
   listTenants: page(tenant),
   getTenant: tenant,
   putTenant: tenant,
+  listTemplates: items(template),
+  getTemplate: template,
+  putTemplate: template,
+  getTemplateValues: z.object({ templateKey: z.string(), envId: z.string(), values: z.record(z.string(), z.object({ enabled: z.boolean(), value: json })), version: z.number().int() }),
+  putTemplateValues: templateValues,
   getEnvironment: environment,
   updateEnvironment: environment,
   rotateClientKey: withSecret(apiKey, 'key', 'The new client key: shown once.'),

@@ -89,7 +89,7 @@ const adminRoutes: Omit<Route, 'function'>[] = [
   { method: 'GET', path: `${A}/projects/{projectId}/stale-features`, operation: 'listStaleFeatures', access: read, summary: 'Features with no change and no evaluation for N days (default 30), except those tagged permanent', query: schemas.staleFeaturesQuery },
   { method: 'PATCH', path: `${A}/projects/{projectId}/features/{featureName}`, operation: 'updateFeature', access: write, summary: 'Update a feature (the answer carries `warnings` about its prerequisites)', body: schemas.updateFeatureBody },
   { method: 'DELETE', path: `${A}/projects/{projectId}/features/{featureName}`, operation: 'deleteFeature', access: write, summary: 'Delete a feature (one other features require: 409 naming them, unless ?force=true)', query: schemas.deleteFeatureQuery, status: 204 },
-  { method: 'GET', path: `${A}/projects/{projectId}/segments`, operation: 'listSegments', access: read, summary: 'Segments of a project', query: schemas.listQuery },
+  { method: 'GET', path: `${A}/projects/{projectId}/segments`, operation: 'listSegments', access: read, summary: 'Segments of a project (or of one tenant)', query: schemas.listSegmentsQuery },
   { method: 'POST', path: `${A}/projects/{projectId}/segments`, operation: 'createSegment', access: write, summary: 'Create a segment', body: schemas.createSegmentBody, status: 201 },
   { method: 'GET', path: `${A}/projects/{projectId}/segments/{segmentId}`, operation: 'getSegment', access: read, summary: 'A segment' },
   { method: 'PATCH', path: `${A}/projects/{projectId}/segments/{segmentId}`, operation: 'updateSegment', access: write, summary: 'Update a segment', body: schemas.updateSegmentBody },
@@ -101,6 +101,12 @@ const adminRoutes: Omit<Route, 'function'>[] = [
   { method: 'PUT', path: `${A}/projects/{projectId}/features/{featureName}/tenant-settings`, operation: 'putTenantSettings', access: write, summary: "Make a feature tenant-configurable (tenants' admins set it through /tenant/v1) within these constraints", body: tenantSchemas.putTenantSettingsBody },
   { method: 'DELETE', path: `${A}/projects/{projectId}/features/{featureName}/tenant-settings`, operation: 'deleteTenantSettings', access: write, summary: 'Make a feature no longer tenant-configurable (values tenants set stay as tenant overrides)', status: 204 },
   { method: 'DELETE', path: `${A}/projects/{projectId}/tenants/{tenantKey}`, operation: 'deleteTenant', access: write, summary: 'Delete a tenant (its traits stop applying; tenant overrides stay)', status: 204 },
+  { method: 'GET', path: `${A}/projects/{projectId}/templates`, operation: 'listTemplates', access: read, summary: 'Templates of a project, in the order they apply' },
+  { method: 'GET', path: `${A}/projects/{projectId}/templates/{templateKey}`, operation: 'getTemplate', access: read, summary: 'A template: its rank and tenant-trait rule' },
+  { method: 'PUT', path: `${A}/projects/{projectId}/templates/{templateKey}`, operation: 'putTemplate', access: write, summary: 'Create a template or replace its name, rank and rule', body: schemas.putTemplateBody },
+  { method: 'DELETE', path: `${A}/projects/{projectId}/templates/{templateKey}`, operation: 'deleteTemplate', access: write, summary: 'Delete a template and its values in every environment', status: 204 },
+  { method: 'GET', path: `${A}/environments/{envId}/templates/{templateKey}/values`, operation: 'getTemplateValues', access: read, summary: "A template's feature values in an environment" },
+  { method: 'PUT', path: `${A}/environments/{envId}/templates/{templateKey}/values`, operation: 'putTemplateValues', access: write, summary: "Replace a template's feature values in an environment (every tenant it applies to changes at once)", body: schemas.putTemplateValuesBody },
 
   { method: 'GET', path: `${A}/environments/{envId}`, operation: 'getEnvironment', access: read, summary: 'An environment' },
   { method: 'PATCH', path: `${A}/environments/{envId}`, operation: 'updateEnvironment', access: admin, summary: 'Update an environment', body: schemas.updateEnvironmentBody },
@@ -222,6 +228,10 @@ const tenantRoutes: Omit<Route, 'function'>[] = [
   { method: 'PUT', path: `${T}/features/{featureName}`, operation: 'setTenantFeatureValue', access: tenantToken, summary: "Set the tenant's value (and on/off, where allowed) within the constraints (422 naming the problem)", body: tenantSchemas.putTenantValueBody },
   { method: 'DELETE', path: `${T}/features/{featureName}`, operation: 'resetTenantFeatureValue', access: tenantToken, summary: "Remove the tenant's own value: its template's or the default applies again" },
   { method: 'GET', path: `${T}/history`, operation: 'listTenantHistory', access: tenantToken, summary: "Changes to the tenant's values, newest first", query: tenantSchemas.tenantHistoryQuery },
+  { method: 'GET', path: `${T}/segments`, operation: 'listTenantSegments', access: tenantToken, summary: "The tenant's own segments (cohorts that only ever match its identities)", query: tenantSchemas.tenantHistoryQuery },
+  { method: 'POST', path: `${T}/segments`, operation: 'createTenantSegment', access: tenantToken, summary: 'Create a segment of the tenant (scoped to it by the token)', body: tenantSchemas.tenantSegmentBody, status: 201 },
+  { method: 'PATCH', path: `${T}/segments/{segmentId}`, operation: 'updateTenantSegment', access: tenantToken, summary: "Update one of the tenant's segments", body: tenantSchemas.tenantSegmentPatchBody },
+  { method: 'DELETE', path: `${T}/segments/{segmentId}`, operation: 'deleteTenantSegment', access: tenantToken, summary: "Delete one of the tenant's segments" },
 ];
 
 /**

@@ -9,6 +9,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type * as z from 'zod';
+import type { Project } from '../domain/entities.js';
 import { Forbidden, Invalid, NotFound, Unauthenticated } from '../domain/errors.js';
 import { pathParameterProblems } from '../domain/schemas.js';
 import type * as tenantSchemas from '../domain/tenant-schemas.js';
@@ -46,7 +47,18 @@ const handlers: Record<string, TenantHandler> = {
   setTenantFeatureValue: (context) => tenants.setTenantValue(context.deps, context.user, featureName(context), context.body as z.infer<typeof tenantSchemas.putTenantValueBody>),
   resetTenantFeatureValue: (context) => tenants.resetTenantValue(context.deps, context.user, featureName(context)),
   listTenantHistory: (context) => tenants.listTenantHistory(context.deps, context.user, context.query as z.infer<typeof tenantSchemas.tenantHistoryQuery>),
+  listTenantSegments: async (c) => tenants.listTenantSegments(c.deps, c.user, await projectOf(c), c.query as z.infer<typeof tenantSchemas.tenantHistoryQuery>),
+  createTenantSegment: async (c) => tenants.createTenantSegment(c.deps, c.user, await projectOf(c), c.body as z.infer<typeof tenantSchemas.tenantSegmentBody>),
+  updateTenantSegment: async (c) => tenants.updateTenantSegment(c.deps, c.user, await projectOf(c), c.params.segmentId ?? '', c.body as z.infer<typeof tenantSchemas.tenantSegmentPatchBody>),
+  deleteTenantSegment: async (c) => tenants.deleteTenantSegment(c.deps, c.user, await projectOf(c), c.params.segmentId ?? ''),
 };
+
+/** The project of the token's environment (segments are the project's). */
+async function projectOf(context: TenantContext): Promise<Project> {
+  const project = await context.deps.store.get({ type: 'project', id: context.user.environment.projectId });
+  if (!project) throw new NotFound('No such project.');
+  return project;
+}
 
 /**
  * A browser sends its page's origin: only the origins registered with the token's key may use

@@ -81,6 +81,8 @@ beforeAll(async () => {
   const changeRequestId = (await call('POST', `/admin/v1/environments/${envId}/change-requests`, { title: 'cr', changes: [{ featureName: 'f', enabled: false }] })).id;
   await call('PUT', `/admin/v1/projects/${projectId}/tenants/acme`, { name: 'Acme', traits: { plan: 'pro' } });
   await call('PUT', `/admin/v1/projects/${projectId}/tenants/doomed-tenant`, { traits: {} });
+  await call('PUT', `/admin/v1/projects/${projectId}/templates/enterprise`, { rules: [] });
+  await call('PUT', `/admin/v1/projects/${projectId}/templates/doomed-template`, {});
   const runAt = new Date(Date.now() + 86_400_000).toISOString();
   const scheduledChangeId = (await call('POST', `/admin/v1/environments/${envId}/scheduled-changes`, { runAt, changes: [{ featureName: 'f', value: 'later' }] })).id;
 
@@ -93,6 +95,7 @@ beforeAll(async () => {
     segmentId: [segmentId],
     tenantId: ['acme'],
     tenantKey: ['acme'],
+    templateKey: ['enterprise'],
     identifier: ['i'],
     tokenId: ['tok_missing'],
     keyId: ['key_missing'],
@@ -109,6 +112,7 @@ beforeAll(async () => {
     deleteFeature: { featureName: ['doomed'] },
     deleteSegment: { segmentId: [victimSegmentId] },
     deleteTenant: { tenantKey: ['doomed-tenant'] },
+    deleteTemplate: { templateKey: ['doomed-template'] },
     deleteIdentity: { identifier: ['doomed-user'] },
     deleteWebhook: { webhookId: [victimWebhookId] },
     deleteEnvironment: { envId: [victimEnvId] },

@@ -83,6 +83,14 @@ describe('response schemas', () => {
     await call('PUT', `${P}/tenants/acme`, { body: { name: 'Acme Corp', traits: { plan: 'enterprise', seats: 40 } } });
     await call('GET', `${P}/tenants?search=ACME`);
     await call('GET', `${P}/tenants/acme`);
+    await call('PUT', `${P}/templates/enterprise`, { body: { rank: 1, rules: [{ type: 'ALL', conditions: [{ operator: 'EQUAL', property: 'tenant.plan', value: 'enterprise' }] }] } });
+    await call('PUT', `${P}/templates/pilot`, { body: {} });
+    await call('GET', `${P}/templates`);
+    await call('GET', `${P}/templates/enterprise`);
+    await call('PUT', `${E}/templates/enterprise/values`, { body: { values: { banner: { enabled: true, value: 'vip' } } } });
+    await call('GET', `${E}/templates/enterprise/values`);
+    await call('PUT', `${P}/tenants/acme`, { body: { traits: { plan: 'enterprise', seats: 40 }, templates: ['pilot'] } });
+    await call('DELETE', `${P}/templates/pilot`);
     await call('PUT', `${E}/feature-states/banner/segment-overrides/${segment.id}`, { body: { enabled: true, value: 'pro', priority: 1 } });
     await call('PUT', `${E}/feature-states/banner/tenant-overrides/acme`, { body: { enabled: false } });
     await call('GET', `${E}/feature-states/banner/overrides`);

@@ -55,7 +55,7 @@ describe('the OpenFeature server provider', () => {
     expect(await client.getBooleanDetails('beta_access', false, pro)).toMatchObject({ value: true, reason: 'DEFAULT', flagMetadata: { enabled: true } });
     // Booleans read the on/off state: a disabled flag is false, with reason DISABLED.
     expect(await client.getBooleanDetails('filler_1', true, pro)).toMatchObject({ value: false, reason: 'DISABLED', flagMetadata: { enabled: false } });
-    expect(await client.getNumberDetails('max_items', 0, { targetingKey: 'acme-1', tenant: 'acme' })).toMatchObject({ value: 99, reason: 'TARGETING_MATCH' });
+    expect(await client.getNumberDetails('max_items', 0, { targetingKey: 'acme-1', tenant: 'acme' })).toMatchObject({ value: 99, reason: 'TENANT_OVERRIDE' });
     expect(await client.getNumberValue('max_items', 0, { targetingKey: 'eu-1', age: 30, country: 'DE' })).toBe(50);
     expect(await client.getNumberDetails('ratio', 0, pro)).toMatchObject({ value: 0.25, reason: 'DEFAULT' });
     // Objects parse the JSON strings Flagsmith's formats carry.

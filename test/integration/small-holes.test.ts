@@ -104,7 +104,7 @@ describe('OFREP without a targetingKey', () => {
     expect(pro.status).toBe(200);
     expect(await pro.json()).toMatchObject({ key: 'banner', value: 'welcome, pro', reason: 'TARGETING_MATCH' });
     expect(await (await ofrep('/banner', { plan: 'free' })).json()).toMatchObject({ value: 'hello' });
-    expect(await (await ofrep('/max_items', { tenant: 'acme' })).json()).toMatchObject({ value: 99, reason: 'TARGETING_MATCH' });
+    expect(await (await ofrep('/max_items', { tenant: 'acme' })).json()).toMatchObject({ value: 99, reason: 'TENANT_OVERRIDE' });
   });
 
   it('answers TARGETING_KEY_MISSING for flags that split callers by bucket, alone and in bulk', async () => {

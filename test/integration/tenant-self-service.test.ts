@@ -199,11 +199,23 @@ describe('/tenant/v1 with a valid token', () => {
 
 describe('/tenant/v1 isolation, on every route', () => {
   const tenantRoutes = routes.filter((route) => route.function === 'tenant-api');
-  const pathOf = (path: string, feature = 'max_seats') => path.replace('{featureName}', feature);
-  const bodyOf = (method: string) => (method === 'PUT' ? { value: 20 } : undefined);
+  let segmentOfB = 'seg_none';
+  const pathOf = (path: string, feature = 'max_seats', segment = segmentOfB) => path.replace('{featureName}', feature).replace('{segmentId}', segment);
+  const bodyOf = (method: string) =>
+    method === 'PUT' ? { value: 20 } : method === 'POST' ? { name: 'beta cohort', rules: [{ type: 'ALL', conditions: [{ operator: 'EQUAL', property: 'beta', value: 'yes' }] }] } : method === 'PATCH' ? { name: 'renamed' } : undefined;
 
   it('covers every route of the tenant API', () => {
-    expect(tenantRoutes.map((route) => route.operation).sort()).toEqual(['getTenantFeature', 'listTenantFeatures', 'listTenantHistory', 'resetTenantFeatureValue', 'setTenantFeatureValue']);
+    expect(tenantRoutes.map((route) => route.operation).sort()).toEqual([
+      'createTenantSegment',
+      'deleteTenantSegment',
+      'getTenantFeature',
+      'listTenantFeatures',
+      'listTenantHistory',
+      'listTenantSegments',
+      'resetTenantFeatureValue',
+      'setTenantFeatureValue',
+      'updateTenantSegment',
+    ]);
   });
 
   it('refuses missing, forged, expired, long-lived, misaddressed and alg-confused tokens with 401, changing nothing', async () => {
@@ -243,11 +255,29 @@ describe('/tenant/v1 isolation, on every route', () => {
     const a = await mint('tenant-a');
     const b = await mint('tenant-b');
     expect((await tenantCall('PUT', '/tenant/v1/features/max_seats', b, { value: 42 })).status).toBe(200);
-    for (const route of tenantRoutes) {
+    const segment = await tenantCall('POST', '/tenant/v1/segments', b, { name: 'cohort 42', rules: [{ type: 'ALL', conditions: [{ operator: 'EQUAL', property: 'beta', value: 'yes' }] }] });
+    expect(segment.status).toBe(201);
+    expect(segment.body).toMatchObject({ tenantKey: 'tenant-b', name: 'cohort 42' });
+    segmentOfB = segment.body.id;
+    const projectWide = (await api.call('POST', `${P}/segments`, { body: { name: 'everyone 42', rules: [{ type: 'ALL', conditions: [{ operator: 'EQUAL', property: 'beta', value: 'yes' }] }] } })).body.id as string;
+    expect(projectWide).toMatch(/^seg_/);
+    for (const route of tenantRoutes.filter((candidate) => candidate.path.includes('{segmentId}'))) {
+      // B's segment, and a project-wide one, are not A's to change: 404, unchanged.
+      for (const id of [segmentOfB, projectWide]) {
+        const reply = await tenantCall(route.method, pathOf(route.path, 'max_seats', id), a, bodyOf(route.method));
+        expect(reply.status, `${route.operation} on ${id}`).toBe(404);
+      }
+    }
+    expect((await api.call('GET', `${P}/segments/${segmentOfB}`)).body).toMatchObject({ name: 'cohort 42', tenantKey: 'tenant-b' });
+    expect((await api.call('GET', `${P}/segments/${projectWide}`)).body).toMatchObject({ name: 'everyone 42', tenantKey: null });
+    // A body cannot scope a segment to another tenant, or make it project-wide.
+    expect((await tenantCall('POST', '/tenant/v1/segments', a, { name: 'x', rules: [], tenantKey: 'tenant-b' })).status).toBe(422);
+    expect((await tenantCall('PATCH', `/tenant/v1/segments/${segmentOfB}`, b, { tenantKey: null })).status).toBe(422);
+    for (const route of tenantRoutes.filter((candidate) => !candidate.path.includes('{segmentId}'))) {
       // A's view of every route shows A's state only.
       const reply = await tenantCall(route.method, pathOf(route.path), a, bodyOf(route.method));
-      expect(reply.status, route.operation).toBe(200);
-      expect(JSON.stringify(reply.body), route.operation).not.toContain('42');
+      expect(reply.status, route.operation).toBe(route.status ?? 200);
+      expect(JSON.stringify(reply.body), route.operation).not.toMatch(/"value":42|cohort 42|tenant-b/);
       // No configurable feature of that name, for any route that names one (not configurable, or no such feature): 404.
       if (route.path.includes('{featureName}')) {
         for (const feature of ['internal_kill_switch', 'no_such_feature']) {

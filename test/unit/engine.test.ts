@@ -169,7 +169,7 @@ describe('override priority', () => {
     const tenants = { overrides: { acme: [{ ...flag, enabled: true, value: 'tenant' }] } };
     expect(evaluate([segment('1', 0, 'segment')], { tenants })).toMatchObject({
       value: 'tenant',
-      reason: 'TARGETING_MATCH; segment=tenant:acme',
+      reason: 'TENANT_OVERRIDE',
     });
     const identityOverride: SegmentContext = {
       key: 'identity',

@@ -88,7 +88,7 @@ describe('detail-types', () => {
       title: 'feature-state.changed v1',
       type: 'object',
       additionalProperties: false,
-      properties: { version: { const: 1 }, subject: { properties: { kind: { enum: ['feature-state', 'segment-override', 'tenant-override'] } } } },
+      properties: { version: { const: 1 }, subject: { properties: { kind: { enum: ['feature-state', 'segment-override', 'tenant-override', 'template-values'] } } } },
     });
     expect(featureState?.required).toEqual(expect.arrayContaining(['eventId', 'organisationId', 'projectId', 'environmentId', 'before', 'after', 'at']));
   });

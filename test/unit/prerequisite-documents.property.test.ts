@@ -103,7 +103,7 @@ const world = fc
         ...stamped,
       };
     });
-    const segments: Segment[] = segmentSpecs.map((rules, s) => ({ type: 'segment', id: `seg_${s}`, numericId: 10 + s, hashKey: String(10 + s), ...scope, name: `segment ${s}`, description: '', rules, ...stamped }));
+    const segments: Segment[] = segmentSpecs.map((rules, s) => ({ type: 'segment', id: `seg_${s}`, numericId: 10 + s, hashKey: String(10 + s), ...scope, name: `segment ${s}`, description: '', rules, tenantKey: null, ...stamped }));
     const seen = new Set<string>();
     const segmentOverrides: SegmentOverride[] = segments.length === 0 ? [] : overrideSpecs.flatMap((spec) => {
       const feature = features[spec.feature % features.length] as Feature;

@@ -58,7 +58,7 @@ const world = fc
     const stored: FeatureState[] = features.map((feature, i) => ({
       type: 'feature-state', ...scope, envId: 'env', featureId: feature.id, featureName: feature.name, enabled: spec.features[i]?.enabled ?? true, value: spec.features[i]?.value ?? 'a', weights: {}, hashKey: stableUuid(`state:${i}`), updatedBy: 'test', ...stamped,
     }));
-    const segments: Segment[] = spec.segments.map((rules, s) => ({ type: 'segment', id: `seg_${s}`, numericId: 10 + s, hashKey: String(10 + s), ...scope, name: `segment ${s}`, description: '', rules, ...stamped }));
+    const segments: Segment[] = spec.segments.map((rules, s) => ({ type: 'segment', id: `seg_${s}`, numericId: 10 + s, hashKey: String(10 + s), ...scope, name: `segment ${s}`, description: '', rules, tenantKey: null, ...stamped }));
     const segmentOverrides: SegmentOverride[] = [...new Map(spec.overrides.map((o) => [`${o.feature % features.length}:${o.segment % segments.length}`, o])).values()].map((o) => {
       const feature = features[o.feature % features.length] as Feature;
       const segment = segments[o.segment % segments.length] as Segment;

@@ -647,6 +647,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/environments/{envId}/templates/{templateKey}/values": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A template's feature values in an environment */
+        get: operations["getTemplateValues"];
+        /** Replace a template's feature values in an environment (every tenant it applies to changes at once) */
+        put: operations["putTemplateValues"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/environments/{envId}/tenant-keys": {
         parameters: {
             query?: never;
@@ -1147,7 +1165,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Segments of a project */
+        /** Segments of a project (or of one tenant) */
         get: operations["listSegments"];
         put?: never;
         /** Create a segment */
@@ -1189,6 +1207,42 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/projects/{projectId}/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Templates of a project, in the order they apply */
+        get: operations["listTemplates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/projects/{projectId}/templates/{templateKey}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A template: its rank and tenant-trait rule */
+        get: operations["getTemplate"];
+        /** Create a template or replace its name, rank and rule */
+        put: operations["putTemplate"];
+        post?: never;
+        /** Delete a template and its values in every environment */
+        delete: operations["deleteTemplate"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1293,7 +1347,7 @@ export interface components {
             at: string;
             before: unknown;
             /** @enum {string} */
-            detailType: "organisation.changed" | "project.changed" | "environment.changed" | "api-key.changed" | "token.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity.changed" | "identity-override.changed" | "webhook.changed" | "change-request.changed" | "schedule.changed" | "rollout.changed" | "member.changed" | "tenant.changed";
+            detailType: "organisation.changed" | "project.changed" | "environment.changed" | "api-key.changed" | "token.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity.changed" | "identity-override.changed" | "webhook.changed" | "change-request.changed" | "schedule.changed" | "rollout.changed" | "member.changed" | "tenant.changed" | "template.changed";
             envId?: string;
             id: string;
             orgId: string;
@@ -1468,6 +1522,21 @@ export interface components {
                     tenantId: string;
                 } | {
                     /** @constant */
+                    kind: "tenant-segment-override";
+                    segmentId: string | null;
+                    segmentName: string;
+                    tenantId: string;
+                } | {
+                    /** @constant */
+                    kind: "template";
+                    templateKey: string;
+                    tenantId: string;
+                } | {
+                    /** @constant */
+                    kind: "tenant-scoped";
+                    tenantId: string | null;
+                } | {
+                    /** @constant */
                     kind: "segment-override";
                     segmentId: string | null;
                     segmentName: string;
@@ -1521,6 +1590,8 @@ export interface components {
             }[];
             projectId: string;
             tags: string[];
+            /** @description A tenant-scoped feature exists only for these tenants; absent or null: every tenant. */
+            tenants?: string[] | null;
             /** @constant */
             type: "feature";
             updatedAt: string;
@@ -1589,6 +1660,8 @@ export interface components {
             }[];
             projectId: string;
             tags: string[];
+            /** @description A tenant-scoped feature exists only for these tenants; absent or null: every tenant. */
+            tenants?: string[] | null;
             /** @constant */
             type: "feature";
             updatedAt: string;
@@ -1749,6 +1822,8 @@ export interface components {
             orgId: string;
             projectId: string;
             rules: components["schemas"]["SegmentRule"][];
+            /** @description The tenant whose identities alone it matches; null: project-wide. */
+            tenantKey: string | null;
             /** @constant */
             type: "segment";
             updatedAt: string;
@@ -1792,12 +1867,48 @@ export interface components {
             }[];
             since: string;
         };
+        Template: {
+            createdAt: string;
+            description: string;
+            key: string;
+            name: string;
+            orgId: string;
+            projectId: string;
+            /** @description Templates apply in rank order (lower first, then by key). */
+            rank: number;
+            /** @description Conditions on tenant traits; empty: by assignment only. */
+            rules: components["schemas"]["SegmentRule"][];
+            /** @constant */
+            type: "template";
+            updatedAt: string;
+            version: number;
+        };
+        TemplateValues: {
+            createdAt: string;
+            envId: string;
+            orgId: string;
+            projectId: string;
+            templateKey: string;
+            /** @constant */
+            type: "template-values";
+            updatedAt: string;
+            /** @description By feature name. */
+            values: {
+                [key: string]: {
+                    enabled: boolean;
+                    value: components["schemas"]["JsonValue"];
+                };
+            };
+            version: number;
+        };
         Tenant: {
             createdAt: string;
             key: string;
             name: string;
             orgId: string;
             projectId: string;
+            /** @description Templates assigned to it (keys); absent: none. */
+            templates?: string[];
             /** @description Read by segment conditions as property `tenant.<trait>`. */
             traits: {
                 [key: string]: string | number | boolean | null;
@@ -1828,7 +1939,7 @@ export interface components {
             description: string;
             enabled: boolean;
             envId: string;
-            events: ("organisation.changed" | "project.changed" | "environment.changed" | "api-key.changed" | "token.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity.changed" | "identity-override.changed" | "webhook.changed" | "change-request.changed" | "schedule.changed" | "rollout.changed" | "member.changed" | "tenant.changed")[];
+            events: ("organisation.changed" | "project.changed" | "environment.changed" | "api-key.changed" | "token.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity.changed" | "identity-override.changed" | "webhook.changed" | "change-request.changed" | "schedule.changed" | "rollout.changed" | "member.changed" | "tenant.changed" | "template.changed")[];
             id: string;
             orgId: string;
             projectId: string;
@@ -1844,7 +1955,7 @@ export interface components {
             createdAt: string;
             deliveredAt?: string;
             /** @enum {string} */
-            detailType: "organisation.changed" | "project.changed" | "environment.changed" | "api-key.changed" | "token.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity.changed" | "identity-override.changed" | "webhook.changed" | "change-request.changed" | "schedule.changed" | "rollout.changed" | "member.changed" | "tenant.changed";
+            detailType: "organisation.changed" | "project.changed" | "environment.changed" | "api-key.changed" | "token.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity.changed" | "identity-override.changed" | "webhook.changed" | "change-request.changed" | "schedule.changed" | "rollout.changed" | "member.changed" | "tenant.changed" | "template.changed";
             envId: string;
             eventId: string;
             expiresAt?: number;
@@ -7817,6 +7928,221 @@ export interface operations {
             };
         };
     };
+    getTemplateValues: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                envId: string;
+                templateKey: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        envId: string;
+                        templateKey: string;
+                        values: {
+                            [key: string]: {
+                                enabled: boolean;
+                                value: components["schemas"]["JsonValue"];
+                            };
+                        };
+                        version: number;
+                    };
+                };
+            };
+            /** @description Malformed request (bad JSON, bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the role this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (or one in another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Stale version or duplicate; details carry the current version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid body or query; details name the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putTemplateValues: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                envId: string;
+                templateKey: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description By feature name: what the template serves (a value omitted: the feature's initial value). */
+                    values: {
+                        [key: string]: {
+                            enabled: boolean;
+                            /** @description Any JSON value: at most 64 KiB of JSON text, 16 levels deep. */
+                            value?: unknown;
+                        };
+                    };
+                    /** @description The version this replaces (409 when it moved); 0 to create only. */
+                    version?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateValues"];
+                };
+            };
+            /** @description Malformed request (bad JSON, bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the role this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (or one in another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Stale version or duplicate; details carry the current version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid body or query; details name the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listTenantKeys: {
         parameters: {
             query?: never;
@@ -8248,7 +8574,7 @@ export interface operations {
                      * @description Detail-types to deliver; empty: all of them.
                      * @default []
                      */
-                    events?: ("environment.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity-override.changed" | "change-request.changed" | "schedule.changed" | "rollout.changed" | "tenant.changed")[];
+                    events?: ("environment.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity-override.changed" | "change-request.changed" | "schedule.changed" | "rollout.changed" | "tenant.changed" | "template.changed")[];
                     /** Format: uri */
                     url: string;
                 };
@@ -8267,7 +8593,7 @@ export interface operations {
                         description: string;
                         enabled: boolean;
                         envId: string;
-                        events: ("organisation.changed" | "project.changed" | "environment.changed" | "api-key.changed" | "token.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity.changed" | "identity-override.changed" | "webhook.changed" | "change-request.changed" | "schedule.changed" | "rollout.changed" | "member.changed" | "tenant.changed")[];
+                        events: ("organisation.changed" | "project.changed" | "environment.changed" | "api-key.changed" | "token.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity.changed" | "identity-override.changed" | "webhook.changed" | "change-request.changed" | "schedule.changed" | "rollout.changed" | "member.changed" | "tenant.changed" | "template.changed")[];
                         id: string;
                         orgId: string;
                         projectId: string;
@@ -8560,7 +8886,7 @@ export interface operations {
                     description?: string;
                     enabled?: boolean;
                     /** @description Detail-types to deliver; empty: all of them. */
-                    events?: ("environment.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity-override.changed" | "change-request.changed" | "schedule.changed" | "rollout.changed" | "tenant.changed")[];
+                    events?: ("environment.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity-override.changed" | "change-request.changed" | "schedule.changed" | "rollout.changed" | "tenant.changed" | "template.changed")[];
                     /** Format: uri */
                     url?: string;
                     version?: number;
@@ -8778,7 +9104,7 @@ export interface operations {
                         createdAt: string;
                         deliveredAt?: string;
                         /** @enum {string} */
-                        detailType: "organisation.changed" | "project.changed" | "environment.changed" | "api-key.changed" | "token.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity.changed" | "identity-override.changed" | "webhook.changed" | "change-request.changed" | "schedule.changed" | "rollout.changed" | "member.changed" | "tenant.changed";
+                        detailType: "organisation.changed" | "project.changed" | "environment.changed" | "api-key.changed" | "token.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity.changed" | "identity-override.changed" | "webhook.changed" | "change-request.changed" | "schedule.changed" | "rollout.changed" | "member.changed" | "tenant.changed" | "template.changed";
                         envId: string;
                         eventId: string;
                         expiresAt?: number;
@@ -8993,7 +9319,7 @@ export interface operations {
                         description: string;
                         enabled: boolean;
                         envId: string;
-                        events: ("organisation.changed" | "project.changed" | "environment.changed" | "api-key.changed" | "token.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity.changed" | "identity-override.changed" | "webhook.changed" | "change-request.changed" | "schedule.changed" | "rollout.changed" | "member.changed" | "tenant.changed")[];
+                        events: ("organisation.changed" | "project.changed" | "environment.changed" | "api-key.changed" | "token.changed" | "feature.changed" | "feature-state.changed" | "segment.changed" | "identity.changed" | "identity-override.changed" | "webhook.changed" | "change-request.changed" | "schedule.changed" | "rollout.changed" | "member.changed" | "tenant.changed" | "template.changed")[];
                         id: string;
                         orgId: string;
                         projectId: string;
@@ -11759,6 +12085,8 @@ export interface operations {
                     }[];
                     /** @default [] */
                     tags?: string[];
+                    /** @description A tenant-scoped feature exists only for these tenants (keys): everyone else is served it off. Null: every tenant. */
+                    tenants?: string[] | null;
                     /**
                      * @default STANDARD
                      * @enum {string}
@@ -12074,6 +12402,8 @@ export interface operations {
                         variant?: string;
                     }[];
                     tags?: string[];
+                    /** @description A tenant-scoped feature exists only for these tenants (keys): everyone else is served it off. Null: every tenant. */
+                    tenants?: string[] | null;
                     version?: number;
                 };
             };
@@ -12378,6 +12708,7 @@ export interface operations {
             query?: {
                 cursor?: string;
                 limit?: number;
+                tenantKey?: string;
             };
             header?: never;
             path: {
@@ -12491,6 +12822,11 @@ export interface operations {
                     name: string;
                     /** @description Rules nested at most 8 levels deep. */
                     rules: components["schemas"]["SegmentRule"][];
+                    /**
+                     * @description A tenant's key: the segment then only ever matches that tenant's identities. Null (default): project-wide.
+                     * @default null
+                     */
+                    tenantKey?: string | null;
                 };
             };
         };
@@ -12783,6 +13119,8 @@ export interface operations {
                     name?: string;
                     /** @description Rules nested at most 8 levels deep. */
                     rules?: components["schemas"]["SegmentRule"][];
+                    /** @description Scope the segment to this tenant, or null to make it project-wide. */
+                    tenantKey?: string | null;
                     version?: number;
                 };
             };
@@ -12892,6 +13230,406 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["StaleFeatures"];
                 };
+            };
+            /** @description Malformed request (bad JSON, bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the role this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (or one in another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Stale version or duplicate; details carry the current version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid body or query; details name the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Template"][];
+                    };
+                };
+            };
+            /** @description Malformed request (bad JSON, bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the role this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (or one in another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Stale version or duplicate; details carry the current version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid body or query; details name the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: string;
+                templateKey: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Template"];
+                };
+            };
+            /** @description Malformed request (bad JSON, bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the role this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (or one in another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Stale version or duplicate; details carry the current version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid body or query; details name the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: string;
+                templateKey: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default  */
+                    description?: string;
+                    /** @description Defaults to the key (when created) or the current name. */
+                    name?: string;
+                    /**
+                     * @description Templates apply in rank order (lower first, then by key): the first that sets a feature wins for a tenant.
+                     * @default 0
+                     */
+                    rank?: number;
+                    /**
+                     * @description Applies to tenants whose traits satisfy these rules (conditions on tenant.<trait>), besides those assigned to it. Empty: by assignment only.
+                     * @default []
+                     */
+                    rules?: components["schemas"]["SegmentRule"][];
+                    /** @description The version this replaces (409 when it moved); 0 to create only. */
+                    version?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Template"];
+                };
+            };
+            /** @description Malformed request (bad JSON, bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the role this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (or one in another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Stale version or duplicate; details carry the current version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid body or query; details name the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: string;
+                templateKey: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed request (bad JSON, bad cursor) */
             400: {
@@ -13179,6 +13917,8 @@ export interface operations {
                 "application/json": {
                     /** @description Defaults to the key (when created) or the current name. */
                     name?: string;
+                    /** @description The templates assigned to the tenant (keys; replaces the list). Omitted: unchanged. */
+                    templates?: string[];
                     /** @description Replaces every trait; segment conditions read them as property `tenant.<trait>`. */
                     traits?: {
                         [key: string]: string | number | boolean;

@@ -4,7 +4,15 @@
  * override, its tenant's override, a segment override (by segment name), a multivariate split
  * (with the identity's bucket) or the environment default.
  */
-import { hashedPercentage, IDENTITY_OVERRIDES_SEGMENT, type TraitValue } from '../../engine/index.js';
+import {
+  hashedPercentage,
+  IDENTITY_OVERRIDES_SEGMENT,
+  TEMPLATE_REASON,
+  TENANT_OVERRIDE_REASON,
+  TENANT_SCOPED_REASON,
+  TENANT_SEGMENT_REASON,
+  type TraitValue,
+} from '../../engine/index.js';
 import { getOwn } from '../../engine/records.js';
 import type { Environment, JsonValue } from '../entities.js';
 import { loadSnapshot } from '../environment-snapshot.js';
@@ -15,6 +23,9 @@ import type { Deps } from './support.js';
 export type FlagReason =
   | { kind: 'identity-override' }
   | { kind: 'tenant-override'; tenantId: string }
+  | { kind: 'tenant-segment-override'; tenantId: string; segmentId: string | null; segmentName: string }
+  | { kind: 'template'; tenantId: string; templateKey: string }
+  | { kind: 'tenant-scoped'; tenantId: string | null }
   | { kind: 'segment-override'; segmentId: string | null; segmentName: string }
   | { kind: 'split'; bucket: number; variant: string | null; weight: number | null }
   | { kind: 'default'; bucket?: number | undefined };
@@ -34,12 +45,13 @@ export interface ExplainedIdentity {
   /** False when no identity is stored under this identifier: it is evaluated without traits. */
   stored: boolean;
   traits: Record<string, TraitValue>;
-  /** The project segments the identity is in. */
+  /** The segments the identity is in (project-wide, and its tenant's own). */
   segments: { id: string; name: string }[];
   flags: ExplainedFlag[];
 }
 
 const SEGMENT_REASON = /^TARGETING_MATCH; segment=(.*)$/s;
+const TENANT_SEGMENT_PATTERN = new RegExp(`^${TENANT_SEGMENT_REASON}; segment=(.*)$`, 's');
 const SPLIT_REASON = /^SPLIT; weight=(.*)$/;
 
 /** Evaluates every flag for a stored identity (its traits and overrides) and names each value's source. */
@@ -64,8 +76,16 @@ export async function explainIdentity(deps: Deps, environment: Environment, iden
 
   const reasonOf = (featureName: string, engineReason: string, variant: string | null): FlagReason => {
     if (overridden.has(featureName) && engineReason.endsWith(`segment=${IDENTITY_OVERRIDES_SEGMENT}`)) return { kind: 'identity-override' };
-    if (tenantId !== undefined && tenantOverridden.has(featureName) && engineReason.endsWith(`segment=tenant:${tenantId}`)) {
-      return { kind: 'tenant-override', tenantId };
+    if (tenantId !== undefined && tenantOverridden.has(featureName) && engineReason === TENANT_OVERRIDE_REASON) return { kind: 'tenant-override', tenantId };
+    // The tenant layer's steps (engine/compile.ts names them in the reason).
+    if (engineReason === TENANT_SCOPED_REASON) return { kind: 'tenant-scoped', tenantId: tenantId ?? null };
+    if (tenantId !== undefined && engineReason.startsWith(`${TEMPLATE_REASON}:`)) return { kind: 'template', tenantId, templateKey: engineReason.slice(TEMPLATE_REASON.length + 1) };
+    const tenantSegment = TENANT_SEGMENT_PATTERN.exec(engineReason);
+    if (tenantId !== undefined && tenantSegment) {
+      const name = tenantSegment[1] ?? '';
+      const own = snapshot.segments.filter((segment) => segment.tenantKey === tenantId && segment.name === name);
+      const id = own.find((candidate) => snapshot.segmentOverrides.some((o) => o.segmentId === candidate.id && o.featureName === featureName)) ?? own[0];
+      return { kind: 'tenant-segment-override', tenantId, segmentId: id?.id ?? null, segmentName: name };
     }
     const segment = SEGMENT_REASON.exec(engineReason);
     if (segment) {
@@ -87,7 +107,9 @@ export async function explainIdentity(deps: Deps, environment: Environment, iden
     identifier,
     stored: identity !== undefined,
     traits,
-    segments: snapshot.segments.filter((segment) => matchedNames.has(segment.name)).map(({ id, name }) => ({ id, name })),
+    segments: snapshot.segments
+      .filter((segment) => (segment.tenantKey ? segment.tenantKey === tenantId : true) && matchedNames.has(segment.name))
+      .map(({ id, name }) => ({ id, name })),
     flags: Object.values(result.flags)
       .map((flag) => ({
         featureName: flag.name,

@@ -73,7 +73,7 @@ export async function createFeature(deps: Deps, actor: Actor, project: Project, 
   if (problems.length) throw new Invalid('The feature is not valid.', problems);
   const required = body.prerequisites?.length ? await resolvePrerequisites(deps, project, body.name, body.prerequisites) : undefined;
   // Every environment serves the new feature: its default value, its options and its prerequisites.
-  await ensureProjectDocumentRoom(deps, project, documentGrowth([body.initialValue, ...options.map((o) => o.value), required?.prerequisites ?? []], null));
+  await ensureProjectDocumentRoom(deps, project, documentGrowth([body.initialValue, ...options.map((o) => o.value), required?.prerequisites ?? [], body.tenants ?? []], null));
   const at = isoNow(deps);
   const feature: Feature = {
     type: 'feature',
@@ -91,6 +91,7 @@ export async function createFeature(deps: Deps, actor: Actor, project: Project, 
     description: body.description,
     owner: body.owner,
     ...(required ? { prerequisites: required.prerequisites } : {}),
+    ...(body.tenants ? { tenants: body.tenants } : {}),
     createdAt: at,
     updatedAt: at,
     version: 1,
@@ -142,7 +143,7 @@ export async function updateFeature(deps: Deps, actor: Actor, project: Project, 
     ...checkWeights(options, Object.fromEntries(options.map((o) => [o.id, o.defaultWeight])), 'options'),
   ];
   if (problems.length) throw new Invalid('The feature is not valid.', problems);
-  const values = (f: Feature) => [f.initialValue, ...f.options.map((o) => o.value), f.prerequisites ?? []];
+  const values = (f: Feature) => [f.initialValue, ...f.options.map((o) => o.value), f.prerequisites ?? [], f.tenants ?? []];
   await ensureProjectDocumentRoom(deps, project, documentGrowth(values(next), { value: values(feature) }));
   await commitOrConflict(
     deps,

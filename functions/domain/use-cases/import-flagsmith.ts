@@ -422,6 +422,7 @@ export async function planImport(deps: Deps, actor: Actor, environment: Environm
         name: source.name,
         description: 'imported from Flagsmith',
         rules,
+        tenantKey: null,
         createdAt: at,
         updatedAt: at,
         version: 0,

@@ -68,6 +68,7 @@ export function sweepsOf(target: PurgeTarget): Sweep[] {
         { collection: { of: 'features', projectId: target.projectId } },
         { collection: { of: 'segments', projectId: target.projectId } },
         { collection: { of: 'tenants', projectId: target.projectId } },
+        { collection: { of: 'templates', projectId: target.projectId } },
       ];
   }
 }

@@ -32,10 +32,15 @@ export async function getSegment(deps: Deps, project: Project, id: string): Prom
   return segment;
 }
 
-export const listSegments = (deps: Deps, project: Project, page: PageRequest): Promise<Page<Segment>> =>
-  deps.store.list({ of: 'segments', projectId: project.id }, page);
+export const listSegments = (deps: Deps, project: Project, query: z.infer<typeof schemas.listSegmentsQuery>): Promise<Page<Segment>> =>
+  deps.store.list({ of: 'segments', projectId: project.id, tenantKey: query.tenantKey }, { limit: query.limit, cursor: query.cursor });
 
-export async function createSegment(deps: Deps, actor: Actor, project: Project, body: z.infer<typeof schemas.createSegmentBody>) {
+export async function createSegment(
+  deps: Deps,
+  actor: Actor,
+  project: Project,
+  body: Omit<z.infer<typeof schemas.createSegmentBody>, 'tenantKey'> & { tenantKey?: string | null | undefined },
+) {
   await ensureProjectDocumentRoom(deps, project, documentGrowth(body.rules, null));
   const at = isoNow(deps);
   const numericId = await allocateNumbers(deps);
@@ -47,6 +52,7 @@ export async function createSegment(deps: Deps, actor: Actor, project: Project, 
     orgId: project.orgId,
     projectId: project.id,
     ...body,
+    tenantKey: body.tenantKey ?? null,
     createdAt: at,
     updatedAt: at,
     version: 1,

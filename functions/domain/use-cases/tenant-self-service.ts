@@ -10,7 +10,8 @@
  * that does not exist.
  */
 import type * as z from 'zod';
-import type { ActorRef, ChangeEvent, Environment, Feature, JsonValue, TenantOverride, TenantSettings } from '../entities.js';
+import type { ActorRef, ChangeEvent, Environment, Feature, JsonValue, Project, Segment, TenantOverride, TenantSettings } from '../entities.js';
+import { LIMITS } from '../limits.js';
 import type { EnvironmentSnapshot } from '../environment-snapshot.js';
 import { loadSnapshot } from '../environment-snapshot.js';
 import { Conflict, Invalid, NotFound } from '../errors.js';
@@ -20,7 +21,7 @@ import type * as tenantSchemas from '../tenant-schemas.js';
 import { documentGrowth, ensureDocumentRoom } from './document-budget.js';
 import { commitDirectWrite, refuseDirectWrites } from './governance.js';
 import { type Actor, type Deps, expectVersion } from './support.js';
-import { tenantOverrideWrites } from './targeting.js';
+import { createSegment, deleteSegment, listSegments, tenantOverrideWrites, updateSegment } from './targeting.js';
 
 /** A tenant user, as the verified token names them. */
 export interface TenantUser {
@@ -43,8 +44,8 @@ export function tenantActor(user: TenantUser): Actor {
   };
 }
 
-/** Where a tenant's value comes from: its own choice, one of its templates, or the feature's default targeting. */
-export type TenantValueSource = { kind: 'override' } | { kind: 'template'; template: string } | { kind: 'default' };
+/** Where a tenant's value comes from: its own choice, one of its templates (key and name), one of its own segments, or the feature's default targeting. */
+export type TenantValueSource = { kind: 'override' } | { kind: 'template'; template: string; name: string } | { kind: 'segment'; segment: string } | { kind: 'default' };
 
 export interface TenantFeatureView {
   featureName: string;
@@ -66,24 +67,25 @@ export interface TenantFeatureView {
   };
 }
 
-/**
- * Tenant-scoped features (h-tcascade's `Feature.tenants`) exist only for the tenants they list:
- * everyone else must never see them here. Features without the list are project-wide.
- */
-function visibleTo(feature: Feature, tenant: string): boolean {
-  const scoped = (feature as Feature & { tenants?: readonly string[] | undefined }).tenants;
-  return !Array.isArray(scoped) || scoped.includes(tenant);
-}
+/** Tenant-scoped features exist only for the tenants they list: everyone else must never see them here. */
+const visibleTo = (feature: Feature, tenant: string): boolean => !Array.isArray(feature.tenants) || feature.tenants.includes(tenant);
 
 const configurable = (feature: Feature, tenant: string): feature is Feature & { tenantSettings: TenantSettings } => feature.tenantSettings !== undefined && visibleTo(feature, tenant);
 
 const TEMPLATE_REASON = /^TEMPLATE:(.+)$/s;
+const TENANT_SEGMENT_REASON = /^TENANT_SEGMENT; segment=(.*)$/s;
 
-/** The engine's reason as a tenant admin reads it: `TENANT_OVERRIDE` (or the tenant's override segment) → override, `TEMPLATE:<name>` → template. */
-export function sourceOf(engineReason: string, tenant: string): TenantValueSource {
-  if (engineReason === 'TENANT_OVERRIDE' || engineReason === `TARGETING_MATCH; segment=tenant:${tenant}`) return { kind: 'override' };
-  const template = TEMPLATE_REASON.exec(engineReason);
-  if (template?.[1]) return { kind: 'template', template: template[1] };
+/**
+ * The engine's reason as a tenant admin reads it: `TENANT_OVERRIDE` → override,
+ * `TEMPLATE:<key>` → template (with its name), `TENANT_SEGMENT; segment=<name>` → the tenant's
+ * own segment; anything else (project segments, environment state, splits) → default.
+ */
+export function sourceOf(engineReason: string, templates: readonly { key: string; name: string }[] = []): TenantValueSource {
+  if (engineReason === 'TENANT_OVERRIDE') return { kind: 'override' };
+  const template = TEMPLATE_REASON.exec(engineReason)?.[1];
+  if (template) return { kind: 'template', template, name: templates.find((t) => t.key === template)?.name ?? template };
+  const segment = TENANT_SEGMENT_REASON.exec(engineReason)?.[1];
+  if (segment !== undefined) return { kind: 'segment', segment };
   return { kind: 'default' };
 }
 
@@ -100,7 +102,12 @@ async function snapshotOf(deps: Deps, environment: Environment): Promise<Environ
 const evaluateTenant = (snapshot: EnvironmentSnapshot, tenant: string) =>
   evaluateIdentity(snapshot, `tenant:${tenant}`, { [snapshot.project.tenantTraitKey]: tenant }, []);
 
-function viewOf(feature: Feature & { tenantSettings: TenantSettings }, flag: { enabled: boolean; value?: unknown; reason: string } | undefined, override: TenantOverride | undefined, tenant: string): TenantFeatureView {
+function viewOf(
+  feature: Feature & { tenantSettings: TenantSettings },
+  flag: { enabled: boolean; value?: unknown; reason: string } | undefined,
+  override: TenantOverride | undefined,
+  templates: readonly { key: string; name: string }[],
+): TenantFeatureView {
   const settings = feature.tenantSettings;
   return {
     featureName: feature.name,
@@ -109,7 +116,7 @@ function viewOf(feature: Feature & { tenantSettings: TenantSettings }, flag: { e
     valueType: feature.valueType,
     enabled: override?.enabled ?? flag?.enabled ?? false,
     value: (override ? override.value : (flag?.value ?? null)) as JsonValue,
-    source: override ? { kind: 'override' } : flag ? sourceOf(flag.reason, tenant) : { kind: 'default' },
+    source: override ? { kind: 'override' } : flag ? sourceOf(flag.reason, templates) : { kind: 'default' },
     version: override?.version ?? 0,
     constraints: {
       input: inputKindOf(feature, settings),
@@ -131,7 +138,7 @@ export async function listTenantFeatures(deps: Deps, user: TenantUser): Promise<
   const result = evaluateTenant(snapshot, user.tenant);
   const features = snapshot.features
     .filter((feature) => configurable(feature, user.tenant))
-    .map((feature) => viewOf(feature as Feature & { tenantSettings: TenantSettings }, result.flags[feature.name], ownOverride(snapshot, user.tenant, feature.name), user.tenant))
+    .map((feature) => viewOf(feature as Feature & { tenantSettings: TenantSettings }, result.flags[feature.name], ownOverride(snapshot, user.tenant, feature.name), snapshot.templates))
     .sort((a, b) => a.label.localeCompare(b.label));
   const record = await deps.store.get({ type: 'tenant', projectId: user.environment.projectId, key: user.tenant });
   return { tenant: { key: user.tenant, name: record?.name ?? user.tenant }, features };
@@ -146,7 +153,7 @@ function configurableIn(snapshot: EnvironmentSnapshot, user: TenantUser, feature
 export async function getTenantFeature(deps: Deps, user: TenantUser, featureName: string): Promise<TenantFeatureView> {
   const snapshot = await snapshotOf(deps, user.environment);
   const feature = configurableIn(snapshot, user, featureName);
-  return viewOf(feature, evaluateTenant(snapshot, user.tenant).flags[feature.name], ownOverride(snapshot, user.tenant, feature.name), user.tenant);
+  return viewOf(feature, evaluateTenant(snapshot, user.tenant).flags[feature.name], ownOverride(snapshot, user.tenant, feature.name), snapshot.templates);
 }
 
 /** Sets the tenant's value (and on/off, where allowed): a tenant override, within the constraints (422 with the problems otherwise). */
@@ -165,7 +172,7 @@ export async function setTenantValue(deps: Deps, user: TenantUser, featureName: 
   await ensureDocumentRoom(deps, environment, documentGrowth(choice.value, current));
   const { entity, writes } = tenantOverrideWrites(deps, tenantActor(user), environment, feature, user.tenant, current, choice);
   await commitDirectWrite(deps, environment, writes, async () => new Conflict('Your value changed meanwhile: reload and try again.'));
-  return viewOf(feature, served, entity ?? undefined, user.tenant);
+  return viewOf(feature, served, entity ?? undefined, snapshot.templates);
 }
 
 /** Removes the tenant's own value: the tenant gets its template's or the default value again. */
@@ -180,7 +187,7 @@ export async function resetTenantValue(deps: Deps, user: TenantUser, featureName
     await commitDirectWrite(deps, environment, writes, async () => new Conflict('Your value changed meanwhile: reload and try again.'));
   }
   const after = await snapshotOf(deps, environment);
-  return viewOf(feature, evaluateTenant(after, user.tenant).flags[feature.name], ownOverride(after, user.tenant, feature.name), user.tenant);
+  return viewOf(feature, evaluateTenant(after, user.tenant).flags[feature.name], ownOverride(after, user.tenant, feature.name), after.templates);
 }
 
 export interface TenantHistoryEntry {
@@ -219,4 +226,36 @@ export async function listTenantHistory(deps: Deps, user: TenantUser, query: z.i
       actor: actorOf(event.actor, user.tenant),
     }));
   return { items, ...(page.cursor ? { cursor: page.cursor } : {}) };
+}
+
+/** The tenant's own segments (its cohorts), never another tenant's or a project-wide one. */
+export async function listTenantSegments(deps: Deps, user: TenantUser, project: Project, query: z.infer<typeof tenantSchemas.tenantHistoryQuery>) {
+  const page = await listSegments(deps, project, { ...query, tenantKey: user.tenant });
+  return { items: page.items.filter((segment) => segment.tenantKey === user.tenant), ...(page.cursor ? { cursor: page.cursor } : {}) };
+}
+
+async function ownSegment(deps: Deps, user: TenantUser, project: Project, id: string): Promise<Segment> {
+  const segment = await deps.store.get({ type: 'segment', projectId: project.id, id });
+  // Another tenant's segment, or a project-wide one, is not there for this tenant.
+  if (!segment || segment.tenantKey !== user.tenant) throw new NotFound(`No segment ${id} of yours.`);
+  return segment;
+}
+
+export async function createTenantSegment(deps: Deps, user: TenantUser, project: Project, body: z.infer<typeof tenantSchemas.tenantSegmentBody>): Promise<Segment> {
+  const mine = await deps.store.listAll({ of: 'segments', projectId: project.id, tenantKey: user.tenant });
+  if (mine.filter((segment) => segment.tenantKey === user.tenant).length >= LIMITS.tenantSegmentsPerTenant) {
+    throw new Conflict(`A tenant may have at most ${LIMITS.tenantSegmentsPerTenant} segments: remove one first.`);
+  }
+  return createSegment(deps, tenantActor(user), project, { ...body, tenantKey: user.tenant });
+}
+
+export async function updateTenantSegment(deps: Deps, user: TenantUser, project: Project, id: string, body: z.infer<typeof tenantSchemas.tenantSegmentPatchBody>): Promise<Segment> {
+  await ownSegment(deps, user, project, id);
+  return updateSegment(deps, tenantActor(user), project, id, body);
+}
+
+export async function deleteTenantSegment(deps: Deps, user: TenantUser, project: Project, id: string): Promise<{ deleted: string }> {
+  await ownSegment(deps, user, project, id);
+  await deleteSegment(deps, tenantActor(user), project, id);
+  return { deleted: id };
 }

@@ -6,7 +6,7 @@
 import type * as z from 'zod';
 import { type SegmentRule, tenantTraitOf } from '../../engine/index.js';
 import type { Project, Tenant } from '../entities.js';
-import { Conflict, NotFound } from '../errors.js';
+import { Conflict, Invalid, NotFound } from '../errors.js';
 import { utf8Bytes } from '../limits.js';
 import type { Page } from '../ports.js';
 import type * as schemas from '../schemas.js';
@@ -27,10 +27,18 @@ export const listTenants = (deps: Deps, project: Project, query: z.infer<typeof 
  * At most what a tenant's traits add to each environment document: its key in the IN list of
  * every condition on a tenant trait (a comma and the key each; nothing when no segment reads one).
  */
-async function documentGrowthOfTenant(deps: Deps, project: Project, key: string): Promise<number> {
-  const segments = await deps.store.listAll({ of: 'segments', projectId: project.id });
-  const conditions = segments.reduce((sum, segment) => sum + tenantConditionCount(segment.rules, project.tenantTraitKey), 0);
-  return conditions * (utf8Bytes(key) + 1);
+async function documentGrowthOfTenant(deps: Deps, project: Project, key: string, assigned: number): Promise<number> {
+  const [segments, templates] = await Promise.all([deps.store.listAll({ of: 'segments', projectId: project.id }), deps.store.listAll({ of: 'templates', projectId: project.id })]);
+  const conditions = [...segments, ...templates].reduce((sum, rules) => sum + tenantConditionCount(rules.rules, project.tenantTraitKey), 0);
+  // Each assigned template lists the key in its IN condition too.
+  return (conditions + assigned) * (utf8Bytes(key) + 1);
+}
+
+/** Refuses assignments of templates the project does not have (422, naming each). */
+async function checkTemplates(deps: Deps, project: Project, keys: readonly string[]): Promise<void> {
+  const known = new Set((await deps.store.listAll({ of: 'templates', projectId: project.id })).map((template) => template.key));
+  const problems = keys.flatMap((key, i) => (known.has(key) ? [] : [{ path: `templates.${i}`, message: `no template ${key} in this project` }]));
+  if (problems.length) throw new Invalid('The tenant is not valid.', problems);
 }
 
 const tenantConditionCount = (rules: readonly SegmentRule[], traitKey: string): number =>
@@ -43,8 +51,12 @@ const tenantConditionCount = (rules: readonly SegmentRule[], traitKey: string): 
 export async function putTenant(deps: Deps, actor: Actor, project: Project, key: string, body: z.infer<typeof schemas.putTenantBody>): Promise<Tenant> {
   const current = await deps.store.get({ type: 'tenant', projectId: project.id, key });
   const expected = expectVersion(current?.version ?? 0, body.version, `Tenant ${key}`);
-  // New traits may put the tenant in more IN lists (an upper bound; refused with 413 only when the documents are that full).
-  if (!current || JSON.stringify(current.traits) !== JSON.stringify(body.traits)) await ensureProjectDocumentRoom(deps, project, await documentGrowthOfTenant(deps, project, key));
+  // Omitted: the assignments stay (a trait update from billing leaves them alone).
+  const templates = body.templates ?? current?.templates ?? [];
+  if (body.templates) await checkTemplates(deps, project, body.templates);
+  // New traits or templates may put the tenant in more IN lists (an upper bound; refused with 413 only when the documents are that full).
+  const moved = !current || JSON.stringify(current.traits) !== JSON.stringify(body.traits) || JSON.stringify(current.templates ?? []) !== JSON.stringify(templates);
+  if (moved) await ensureProjectDocumentRoom(deps, project, await documentGrowthOfTenant(deps, project, key, templates.length));
   const at = isoNow(deps);
   const tenant: Tenant = {
     type: 'tenant',
@@ -53,6 +65,7 @@ export async function putTenant(deps: Deps, actor: Actor, project: Project, key:
     key,
     name: body.name ?? current?.name ?? key,
     traits: body.traits,
+    ...(templates.length ? { templates } : {}),
     createdAt: current?.createdAt ?? at,
     updatedAt: at,
     version: expected + 1,

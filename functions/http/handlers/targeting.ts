@@ -1,10 +1,11 @@
 import * as useCases from '../../domain/use-cases/targeting.js';
 import * as tenants from '../../domain/use-cases/tenants.js';
+import * as templates from '../../domain/use-cases/templates.js';
 import * as schemas from '../../domain/schemas.js';
 import { validate } from '../request.js';
 import { bodyAs, environmentOf, type Handler, ok, param, projectOf, queryAs } from './context.js';
 
-export const listSegments: Handler = async (c) => ok(await useCases.listSegments(c.deps, projectOf(c), queryAs(c, schemas.listQuery)));
+export const listSegments: Handler = async (c) => ok(await useCases.listSegments(c.deps, projectOf(c), queryAs(c, schemas.listSegmentsQuery)));
 export const createSegment: Handler = async (c) =>
   ok(await useCases.createSegment(c.deps, c.actor, projectOf(c), bodyAs(c, schemas.createSegmentBody)));
 export const getSegment: Handler = async (c) => ok(await useCases.getSegment(c.deps, projectOf(c), param(c, 'segmentId')));
@@ -45,3 +46,11 @@ export const listTenants: Handler = async (c) => ok(await tenants.listTenants(c.
 export const getTenant: Handler = async (c) => ok(await tenants.getTenant(c.deps, projectOf(c), param(c, 'tenantKey')));
 export const putTenant: Handler = async (c) => ok(await tenants.putTenant(c.deps, c.actor, projectOf(c), param(c, 'tenantKey'), bodyAs(c, schemas.putTenantBody)));
 export const deleteTenant: Handler = async (c) => ok(await tenants.deleteTenant(c.deps, c.actor, projectOf(c), param(c, 'tenantKey')));
+
+export const listTemplates: Handler = async (c) => ok(await templates.listTemplates(c.deps, projectOf(c)));
+export const getTemplate: Handler = async (c) => ok(await templates.getTemplate(c.deps, projectOf(c), param(c, 'templateKey')));
+export const putTemplate: Handler = async (c) => ok(await templates.putTemplate(c.deps, c.actor, projectOf(c), param(c, 'templateKey'), bodyAs(c, schemas.putTemplateBody)));
+export const deleteTemplate: Handler = async (c) => ok(await templates.deleteTemplate(c.deps, c.actor, projectOf(c), param(c, 'templateKey')));
+export const getTemplateValues: Handler = async (c) => ok(await templates.getTemplateValues(c.deps, environmentOf(c), projectOf(c), param(c, 'templateKey')));
+export const putTemplateValues: Handler = async (c) =>
+  ok(await templates.putTemplateValues(c.deps, c.actor, environmentOf(c), projectOf(c), param(c, 'templateKey'), bodyAs(c, schemas.putTemplateValuesBody)));

@@ -108,14 +108,21 @@ function isTargeted(snapshot: EnvironmentSnapshot, feature: Feature): boolean {
 
 /**
  * One flag in OFREP terms. A flag without a value (or a boolean one) answers its on/off state;
- * any other answers its value, typed. Reasons: PREREQUISITE_FAILED, DISABLED, SPLIT,
- * TARGETING_MATCH, DEFAULT, STATIC.
+ * any other answers its value, typed. Reasons: PREREQUISITE_FAILED, the tenant layer's steps,
+ * DISABLED, SPLIT, TARGETING_MATCH, DEFAULT, STATIC.
  */
+const TENANT_STEP = /^(TENANT_OVERRIDE|TENANT_SEGMENT|TENANT_SCOPED|TEMPLATE:[^;]*)(?=$|;)/;
+
 function ofrepFlag(snapshot: EnvironmentSnapshot, feature: Feature, flag: FlagResult) {
   const toggle = flag.value === null || feature.valueType === 'boolean';
   const value = toggle ? flag.enabled && (flag.value === null ? true : Boolean(flag.value)) : flag.value;
+  // The tenant layer's steps are named even when they serve the flag off: TENANT_OVERRIDE,
+  // TENANT_SEGMENT, TEMPLATE:<key>, TENANT_SCOPED (a tenant-scoped feature outside its tenants).
+  const tenantStep = TENANT_STEP.exec(flag.reason)?.[0];
   const reason = flag.reason.startsWith(PREREQUISITE_FAILED)
     ? PREREQUISITE_FAILED
+    : tenantStep
+    ? tenantStep
     : !flag.enabled
     ? 'DISABLED'
     : flag.reason.startsWith('SPLIT')

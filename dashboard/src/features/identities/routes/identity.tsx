@@ -78,6 +78,33 @@ function ReasonText({ reason, engineReason, scope, featureName }: { reason: Reas
           bucket {reason.bucket.toFixed(2)} of 100, in a {reason.weight}% variant
         </Text>
       );
+    case 'tenant-segment-override':
+      return (
+        <Text size="sm">
+          <Badge size="xs" color="indigo" variant="light" mr={6}>
+            tenant segment
+          </Badge>
+          {reason.segmentName} (tenant {reason.tenantId})
+        </Text>
+      );
+    case 'template':
+      return (
+        <Text size="sm">
+          <Badge size="xs" color="teal" variant="light" mr={6}>
+            template
+          </Badge>
+          {reason.templateKey} (tenant {reason.tenantId})
+        </Text>
+      );
+    case 'tenant-scoped':
+      return (
+        <Text size="sm">
+          <Badge size="xs" color="gray" variant="light" mr={6}>
+            tenant-scoped
+          </Badge>
+          off: the feature exists only for other tenants
+        </Text>
+      );
     default:
       return (
         <Text size="sm">

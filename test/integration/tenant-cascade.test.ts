@@ -1,0 +1,206 @@
+/**
+ * The tenant cascade through real HTTP on DynamoDB Local: templates (by rule and by assignment,
+ * in rank order), tenant overrides, tenant-scoped segments and tenant-scoped features, as the
+ * README's worked example sets them up. Remote evaluation, OFREP, the explain API and the
+ * Vexilla SDK name each step; the unmodified flagsmith-nodejs evaluating our environment
+ * document locally agrees identity by identity; changing a template is one audited event, and
+ * in an environment that requires approvals it is refused as a direct write.
+ */
+import { Flagsmith } from 'flagsmith-nodejs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from '../../sdk/index.js';
+import { startTestApi, type TestApi } from '../support/test-api.js';
+
+let api: TestApi;
+let P: string;
+let projectId: string;
+let envId: string;
+let clientKey: string;
+let serverKey: string;
+const requestTimeoutSeconds = 300;
+const E = () => `/admin/v1/environments/${envId}`;
+
+const ok = async (method: string, path: string, body?: unknown) => {
+  const reply = await api.call(method, path, body === undefined ? {} : { body });
+  expect(reply.status, `${method} ${path}: ${JSON.stringify(reply.body)}`).toBeLessThan(300);
+  return reply.body;
+};
+
+beforeAll(async () => {
+  api = await startTestApi({ snapshotTtlMs: 0 });
+  projectId = (await api.call('POST', `/admin/v1/organisations/${api.organisationId}/projects`, { body: { name: 'Cascade' } })).body.id;
+  P = `/admin/v1/projects/${projectId}`;
+  const environment = await api.call('POST', `${P}/environments`, { body: { name: 'production' } });
+  envId = environment.body.environment.id;
+  clientKey = environment.body.clientKey;
+  serverKey = (await api.call('POST', `${E()}/server-keys`, { body: { name: 'server' } })).body.key;
+
+  // The README's worked example.
+  await ok('POST', `${P}/features`, { name: 'sso', initialValue: null });
+  await ok('POST', `${P}/features`, { name: 'max_seats', initialValue: 5 });
+  await ok('POST', `${P}/features`, { name: 'new_editor', initialValue: null });
+  await ok('POST', `${P}/features`, { name: 'acme_reports', initialValue: null, defaultEnabled: true, tenants: ['acme'] });
+  await ok('PATCH', `${E()}/feature-states/max_seats`, { enabled: true });
+  await ok('PUT', `${P}/templates/enterprise`, { rank: 0, rules: [{ type: 'ALL', conditions: [{ operator: 'EQUAL', property: 'tenant.plan', value: 'enterprise' }] }] });
+  await ok('PUT', `${P}/templates/early-access`, { rank: 1 });
+  await ok('PUT', `${E()}/templates/enterprise/values`, { values: { sso: { enabled: true }, max_seats: { enabled: true, value: 500 } } });
+  await ok('PUT', `${E()}/templates/early-access/values`, { values: { new_editor: { enabled: true }, max_seats: { enabled: true, value: 50 } } });
+  await ok('PUT', `${P}/tenants/acme`, { name: 'Acme', traits: { plan: 'enterprise' } });
+  await ok('PUT', `${P}/tenants/globex`, { name: 'Globex', traits: { plan: 'free' }, templates: ['early-access'] });
+  await ok('PUT', `${P}/tenants/initech`, { name: 'Initech', traits: { plan: 'enterprise' }, templates: ['early-access'] });
+  await ok('PUT', `${E()}/feature-states/max_seats/tenant-overrides/acme`, { enabled: true, value: 750 });
+  const beta = await ok('POST', `${P}/segments`, { name: 'acme beta', tenantKey: 'acme', rules: [{ type: 'ALL', conditions: [{ operator: 'EQUAL', property: 'beta', value: 'true' }] }] });
+  await ok('PUT', `${E()}/feature-states/new_editor/segment-overrides/${beta.id}`, { enabled: true, priority: 0 });
+  const staff = await ok('POST', `${P}/segments`, { name: 'staff', rules: [{ type: 'ALL', conditions: [{ operator: 'EQUAL', property: 'role', value: 'staff' }] }] });
+  await ok('PUT', `${E()}/feature-states/max_seats/segment-overrides/${staff.id}`, { enabled: true, value: 1, priority: 0 });
+});
+afterAll(() => api?.close());
+
+const identify = async (identifier: string, traits: Record<string, unknown>) => {
+  const reply = await fetch(`${api.url}/api/v1/identities/`, {
+    method: 'POST',
+    headers: { 'x-environment-key': clientKey, 'content-type': 'application/json' },
+    body: JSON.stringify({ identifier, traits: Object.entries(traits).map(([trait_key, trait_value]) => ({ trait_key, trait_value })) }),
+  });
+  expect(reply.status).toBe(200);
+  const body = (await reply.json()) as { flags: { feature: { name: string }; enabled: boolean; feature_state_value: unknown; reason: string }[] };
+  return Object.fromEntries(body.flags.map((flag) => [flag.feature.name, { enabled: flag.enabled, value: flag.feature_state_value, reason: flag.reason }]));
+};
+
+describe('the evaluation order through the APIs', () => {
+  it('serves each identity the first step that sets each feature, and names the step', async () => {
+    const ana = await identify('ana', { tenant: 'acme', role: 'staff' });
+    // Tenant override above the enterprise template (500) and the staff segment (1).
+    expect(ana.max_seats).toEqual({ enabled: true, value: 750, reason: 'TENANT_OVERRIDE' });
+    expect(ana.sso).toEqual({ enabled: true, value: null, reason: 'TEMPLATE:enterprise' });
+    expect(ana.acme_reports).toMatchObject({ enabled: true, reason: 'DEFAULT' });
+    expect(ana.new_editor).toMatchObject({ enabled: false, reason: 'DEFAULT' });
+    // Acme's own beta cohort.
+    expect((await identify('al', { tenant: 'acme', beta: 'true' })).new_editor).toEqual({ enabled: true, value: null, reason: 'TENANT_SEGMENT; segment=acme beta' });
+
+    const gus = await identify('gus', { tenant: 'globex', role: 'staff', beta: 'true' });
+    // Assigned template above the project segment; never acme's cohort or acme's feature.
+    expect(gus.max_seats).toEqual({ enabled: true, value: 50, reason: 'TEMPLATE:early-access' });
+    expect(gus.new_editor).toEqual({ enabled: true, value: null, reason: 'TEMPLATE:early-access' });
+    expect(gus.sso).toMatchObject({ enabled: false, reason: 'DEFAULT' });
+    expect(gus.acme_reports).toEqual({ enabled: false, value: null, reason: 'TENANT_SCOPED' });
+
+    // Two templates: the lower rank wins where both set a feature.
+    const ivy = await identify('ivy', { tenant: 'initech' });
+    expect(ivy.max_seats).toMatchObject({ value: 500, reason: 'TEMPLATE:enterprise' });
+    expect(ivy.new_editor).toMatchObject({ enabled: true, reason: 'TEMPLATE:early-access' });
+
+    // No tenant: project segments, then the environment.
+    const sam = await identify('sam', { role: 'staff' });
+    expect(sam.max_seats).toMatchObject({ value: 1, reason: 'TARGETING_MATCH; segment=staff' });
+    expect((await identify('zoe', {})).max_seats).toMatchObject({ value: 5, reason: 'DEFAULT' });
+  });
+
+  it('names the steps in OFREP, the explain API and the Vexilla SDK', async () => {
+    const ofrep = async (flag: string, context: Record<string, unknown>) => {
+      const reply = await fetch(`${api.url}/ofrep/v1/evaluate/flags/${flag}`, { method: 'POST', headers: { authorization: `Bearer ${clientKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ context }) });
+      return (await reply.json()) as { value: unknown; reason: string };
+    };
+    expect(await ofrep('max_seats', { targetingKey: 'ana', tenant: 'acme' })).toMatchObject({ value: 750, reason: 'TENANT_OVERRIDE' });
+    expect(await ofrep('sso', { targetingKey: 'ana', tenant: 'acme' })).toMatchObject({ value: true, reason: 'TEMPLATE:enterprise' });
+    expect(await ofrep('new_editor', { targetingKey: 'al', tenant: 'acme', beta: 'true' })).toMatchObject({ value: true, reason: 'TENANT_SEGMENT' });
+    expect(await ofrep('acme_reports', { targetingKey: 'gus', tenant: 'globex' })).toMatchObject({ value: false, reason: 'TENANT_SCOPED' });
+
+    await ok('PUT', `${E()}/identities/al`, { traits: { tenant: 'acme', beta: 'true' } });
+    const explained = await ok('GET', `${E()}/identities/al/flags`);
+    const reasons = Object.fromEntries(explained.flags.map((flag: { featureName: string; reason: unknown }) => [flag.featureName, flag.reason]));
+    expect(reasons.max_seats).toEqual({ kind: 'tenant-override', tenantId: 'acme' });
+    expect(reasons.sso).toEqual({ kind: 'template', tenantId: 'acme', templateKey: 'enterprise' });
+    expect(reasons.new_editor).toMatchObject({ kind: 'tenant-segment-override', tenantId: 'acme', segmentName: 'acme beta' });
+    await ok('PUT', `${E()}/identities/gus`, { traits: { tenant: 'globex' } });
+    const gus = await ok('GET', `${E()}/identities/gus/flags`);
+    expect(gus.flags.find((flag: { featureName: string }) => flag.featureName === 'acme_reports').reason).toEqual({ kind: 'tenant-scoped', tenantId: 'globex' });
+
+    for (const mode of ['remote', 'local'] as const) {
+      const client = createClient({ environmentKey: mode === 'local' ? serverKey : clientKey, apiUrl: api.url, mode, requestTimeoutMs: requestTimeoutSeconds * 1000, analytics: false });
+      try {
+        const flags = await client.getFlags({ identifier: 'ana', traits: { tenant: 'acme' } });
+        expect({ mode, reason: flags.details('max_seats', 0).reason }).toEqual({ mode, reason: 'TENANT_OVERRIDE' });
+        expect({ mode, reason: flags.details('sso', false).reason }).toEqual({ mode, reason: 'TEMPLATE:enterprise' });
+      } finally {
+        await client.close();
+      }
+    }
+  });
+
+  it('agrees identity by identity: remote evaluation, flagsmith-nodejs evaluating locally, the Vexilla SDK in local mode', async () => {
+    const remote = new Flagsmith({ environmentKey: clientKey, apiUrl: `${api.url}/api/v1/`, retries: 0, requestTimeoutSeconds });
+    const local = new Flagsmith({ environmentKey: serverKey, apiUrl: `${api.url}/api/v1/`, enableLocalEvaluation: true, retries: 0, requestTimeoutSeconds });
+    const ours = createClient({ environmentKey: serverKey, apiUrl: api.url, mode: 'local', requestTimeoutMs: requestTimeoutSeconds * 1000, analytics: false });
+    const tenants: unknown[] = ['acme', 'globex', 'initech', 'umbrella', undefined];
+    const seen = new Set<string>();
+    try {
+      for (let i = 0; i < 40; i++) {
+        const tenant = tenants[i % tenants.length];
+        const traits: Record<string, string> = { ...(tenant === undefined ? {} : { tenant: tenant as string }), ...(i % 3 === 0 ? { role: 'staff' } : {}), ...(i % 2 === 0 ? { beta: 'true' } : {}) };
+        const [viaApi, viaDocument, viaSdk] = await Promise.all([remote.getIdentityFlags(`user-${i}`, traits), local.getIdentityFlags(`user-${i}`, traits), ours.getFlags({ identifier: `user-${i}`, traits })]);
+        for (const name of ['sso', 'max_seats', 'new_editor', 'acme_reports']) {
+          // A null value reads as undefined from one Flagsmith client and null from the other: the same value.
+          const expected = { name, traits, enabled: viaApi.isFeatureEnabled(name), value: viaApi.getFeatureValue(name) ?? null };
+          expect({ name, traits, enabled: viaDocument.isFeatureEnabled(name), value: viaDocument.getFeatureValue(name) ?? null }).toEqual(expected);
+          expect({ name, traits, enabled: viaSdk.isEnabled(name, false), value: viaSdk.getValue(name, null) }).toEqual(expected);
+          seen.add(`${name}=${expected.enabled}:${JSON.stringify(expected.value)}`);
+        }
+      }
+    } finally {
+      await Promise.all([remote.close(), local.close(), ours.close()]);
+    }
+    // Every step served something: 750 (tenant override), 500 and 50 (templates), 1 (segment), 5 (environment).
+    for (const value of [750, 500, 50, 1, 5]) expect(seen.has(`max_seats=true:${value}`), [...seen].join(' ')).toBe(true);
+    expect(seen.has('acme_reports=true:null') && seen.has('acme_reports=false:null')).toBe(true);
+  });
+});
+
+describe('templates as one change', () => {
+  it('changing a template changes every tenant it applies to, in one audited event', async () => {
+    const before = await ok('GET', `${E()}/templates/enterprise/values`);
+    await ok('PUT', `${E()}/templates/enterprise/values`, { values: { sso: { enabled: true }, max_seats: { enabled: true, value: 1000 } }, version: before.version });
+    expect((await identify('ivy', { tenant: 'initech' })).max_seats?.value).toBe(1000);
+    expect((await identify('ana', { tenant: 'acme' })).max_seats?.value).toBe(750);
+    const audit = await ok('GET', `/admin/v1/organisations/${api.organisationId}/audit?limit=50`);
+    const changes = audit.items.filter((event: { subject: { kind: string; templateKey?: string } }) => event.subject.kind === 'template-values' && event.subject.templateKey === 'enterprise');
+    expect(changes[0]).toMatchObject({ detailType: 'feature-state.changed', action: 'updated', envId, after: { values: { max_seats: { value: 1000 } } } });
+    // A stale version is refused and changes nothing.
+    const stale = await api.call('PUT', `${E()}/templates/enterprise/values`, { body: { values: {}, version: before.version } });
+    expect(stale.status).toBe(409);
+    expect((await identify('ivy', { tenant: 'initech' })).max_seats?.value).toBe(1000);
+  });
+
+  it('in an environment that requires approvals, a template change is not a direct write', async () => {
+    const governed = await ok('POST', `${P}/environments`, { name: 'governed' });
+    const G = `/admin/v1/environments/${governed.environment.id}`;
+    await ok('PATCH', G, { requiredApprovals: 1 });
+    const refused = await api.call('PUT', `${G}/templates/enterprise/values`, { body: { values: { sso: { enabled: true } } } });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ statusCode: 409, details: { requiredApprovals: 1 } });
+    expect((await ok('GET', `${G}/templates/enterprise/values`)).version).toBe(0);
+  });
+
+  it('refuses what a template cannot be, naming the field, and unknown templates on tenants', async () => {
+    const bad = await api.call('PUT', `${P}/templates/bad`, { body: { rules: [{ type: 'ALL', conditions: [{ operator: 'EQUAL', property: 'plan', value: 'x' }] }] } });
+    expect(bad.status).toBe(422);
+    expect(JSON.stringify(bad.body.details)).toContain('tenant.<trait>');
+    expect((await api.call('PUT', `${P}/templates/${encodeURIComponent('no spaces')}`, { body: {} })).status).toBe(422);
+    const values = await api.call('PUT', `${E()}/templates/enterprise/values`, { body: { values: { nope: { enabled: true }, max_seats: { enabled: true, value: 'many' } } } });
+    expect(values.status).toBe(422);
+    expect(values.body.details.map((d: { path: string }) => d.path).sort()).toEqual(['values.max_seats.value', 'values.nope']);
+    const tenant = await api.call('PUT', `${P}/tenants/acme`, { body: { traits: { plan: 'enterprise' }, templates: ['missing'] } });
+    expect(tenant.status).toBe(422);
+    expect(tenant.body.details[0].path).toBe('templates.0');
+    expect((await api.call('GET', `${P}/templates/bad`)).status).toBe(404);
+  });
+
+  it('keeps assignments when a tenant update leaves them out, and a deleted template stops applying', async () => {
+    await ok('PUT', `${P}/tenants/globex`, { traits: { plan: 'free', seats: 3 } });
+    expect((await ok('GET', `${P}/tenants/globex`)).templates).toEqual(['early-access']);
+    expect((await ok('GET', `${P}/templates`)).items.map((t: { key: string }) => t.key)).toEqual(['enterprise', 'early-access']);
+    await ok('DELETE', `${P}/templates/early-access`);
+    expect((await identify('gus', { tenant: 'globex' })).new_editor).toMatchObject({ enabled: false, reason: 'DEFAULT' });
+    expect((await api.call('GET', `${E()}/templates/early-access/values`)).status).toBe(404);
+  });
+});
