@@ -218,6 +218,28 @@ describe('/tenant/v1 isolation, on every route', () => {
     ]);
   });
 
+  it('answers a forged or foreign cursor on every tenant list route with a 400 (422 past the query limit), never a 5xx', async () => {
+    const lists = tenantRoutes.filter((route) => route.method === 'GET' && route.query && 'shape' in route.query && 'cursor' in (route.query as unknown as { shape: object }).shape);
+    expect(lists.map((route) => route.operation).sort()).toEqual(['listTenantHistory', 'listTenantSegments']);
+    const token = await mint('umbrella');
+    const cursors = [
+      { shard: 0, key: { sk: 'ORG#x' } },
+      { shard: 0, key: { gsi1sk: 'x' } },
+      { of: 'segments', shard: 0, key: { sk: 'SEGMENT#x', pk: 'PROJECT#other' } },
+      { of: 'audit', shard: 0, key: { sk: '0' } },
+      { shard: 9, key: {} },
+      { shard: 0, key: { sk: 'x'.repeat(3000) } },
+      ['not', 'an', 'object'],
+    ];
+    for (const route of lists) {
+      for (const cursor of [...cursors.map(b64), 'not base64 at all', 'x'.repeat(5000)]) {
+        const reply = await tenantCall('GET', `${route.path}?cursor=${encodeURIComponent(cursor)}`, token);
+        expect([400, 422], `${route.path} ${cursor.slice(0, 80)}: ${JSON.stringify(reply.body)}`).toContain(reply.status);
+        expect(reply.body).toMatchObject({ statusCode: reply.status, error: expect.any(String), message: expect.any(String) });
+      }
+    }
+  });
+
   it('refuses missing, forged, expired, long-lived, misaddressed and alg-confused tokens with 401, changing nothing', async () => {
     const publicPem = await exportSPKI(keys.publicKey);
     const header = (alg: string) => b64({ alg, typ: 'JWT' });
