@@ -3,7 +3,8 @@
  * templates listed read-only with rank and rule; a tenant created with typed traits and a template
  * (after the API's 422 is shown at the trait it names), listed, found by search, a trait edited
  * and the API reflecting it, deleted only after confirming; more than a page of tenants paged
- * with the API's cursor. Found by role and accessible name; axe on every state; no CSP violations, no page errors; screenshots into test-results/dashboard/.
+ * with the API's cursor. Found by role and accessible name; axe on every state; no CSP violations,
+ * no page errors; screenshots into test-results/dashboard/.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
