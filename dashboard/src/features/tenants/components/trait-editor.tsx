@@ -58,7 +58,7 @@ export function TraitEditor({ rows, onChange, errors }: { rows: TraitRow[]; onCh
               w={120}
             />
             {row.type === 'boolean' ? (
-              <NativeSelect aria-label={`Value of ${label}`} value={row.text} data={['true', 'false']} onChange={(event) => update(row.id, { text: event.currentTarget.value })} error={errors[`value:${row.id}`]} w={200} />
+              <NativeSelect aria-label={`Value of ${label}`} value={row.text} data={['true', 'false']} onChange={(event) => update(row.id, { text: event.currentTarget.value })} error={errors[`value:${row.id}`]} w={260} />
             ) : (
               <TextInput
                 aria-label={`Value of ${label}`}
