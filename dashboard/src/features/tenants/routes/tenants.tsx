@@ -1,6 +1,6 @@
 import { Anchor, Badge, Button, Code, Group, Modal, Table, Text, TextInput, Title } from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import { useDeferredValue } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { ErrorAlert } from '../../../components/error-alert';
 import { Loading } from '../../../components/loading';
@@ -27,7 +27,8 @@ export default function TenantsRoute() {
   // The search lives in the URL: a searched list can be linked to and reloaded.
   const [params, setParams] = useSearchParams();
   const search = params.get('search') ?? '';
-  const deferred = useDeferredValue(search.trim());
+  // One request when typing pauses, not one per key.
+  const [deferred] = useDebouncedValue(search.trim(), 250);
   const tenants = useInfiniteQuery(tenantsQuery(scope.projectId, deferred));
   const templates = useQuery(templatesQuery(scope.projectId));
   const items = (tenants.data?.pages ?? []).flatMap((page) => page.items);
