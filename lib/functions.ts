@@ -143,6 +143,25 @@ export const functionSettings: Readonly<Record<FunctionName, FunctionSettings>> 
     ],
     environment: ['ORIGIN_VERIFY_SECRET'],
   },
+  'tenant-api': {
+    entry: 'functions/http/tenant-api.ts',
+    description: "Vexilla tenant API (/tenant/v1: tenant admins' self-service with tenant tokens)",
+    memorySize: 512,
+    timeoutSeconds: 10,
+    triggers: ['http'],
+    tableAccess: [
+      {
+        // GetItem: the environment, tenant and the tenant's override by key. PutItem, DeleteItem:
+        // the tenant's override and its change event (one TransactWriteItems); ConditionCheckItem:
+        // that the environment's governance did not change meanwhile.
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
+        on: ['table'],
+      },
+      // The environment's snapshot and token keys (table), the tenant's history (index).
+      { actions: ['dynamodb:Query'], on: ['table', 'indexes'] },
+    ],
+    environment: ['ORIGIN_VERIFY_SECRET'],
+  },
   publisher: {
     entry: 'functions/events/stream-publisher.ts',
     description: 'Vexilla stream publisher: change events from the table stream onto the event bus',

@@ -33,6 +33,8 @@ export const defaultThrottle = { rateLimit: 1000, burstLimit: 2000 } as const sa
 export const defaultRouteThrottles = {
   'sdk-api': { rateLimit: 1000, burstLimit: 2000 },
   'admin-api': { rateLimit: 50, burstLimit: 100 },
+  // Tenant admins' settings panels: people clicking, across every tenant of the customer.
+  'tenant-api': { rateLimit: 100, burstLimit: 200 },
 } as const satisfies Record<FunctionName, ThrottleSettings>;
 
 /**
@@ -113,6 +115,7 @@ export class VexillaHttpApi extends Construct {
     const routeThrottles: Record<FunctionName, ThrottleSettings> = {
       'sdk-api': { ...defaultRouteThrottles['sdk-api'], ...props.routeThrottles?.['sdk-api'] },
       'admin-api': { ...defaultRouteThrottles['admin-api'], ...props.routeThrottles?.['admin-api'] },
+      'tenant-api': { ...defaultRouteThrottles['tenant-api'], ...props.routeThrottles?.['tenant-api'] },
     };
     validate(declared, props.functions, { stage: throttle, ...routeThrottles });
 

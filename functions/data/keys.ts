@@ -61,6 +61,9 @@ export function identityShard(identifier: string): number {
   return (hash >>> 0) % IDENTITY_SHARDS;
 }
 
+/** Env ids are at most 64 characters and tenant ids 512 bytes: well under the 2,048 a partition key may have. */
+const tenantHistoryPartition = (envId: string, tenantKey: string) => `ENV#${envId}#TENANTLOG#${tenantKey}`;
+
 const versionKey = (version: number) => `V#${String(version).padStart(12, '0')}`;
 
 type EventRef = { type: 'event'; orgId: string; at: string; id: string };
@@ -105,6 +108,8 @@ export function keyOf(ref: EntityRef | EventRef): ItemKeys {
       return { pk: `PROJECT#${ref.projectId}`, sk: `TEMPLATE#${ref.key}` };
     case 'template-values':
       return { pk: `ENV#${ref.envId}`, sk: `TV#${ref.templateKey}` };
+    case 'tenant-token-key':
+      return { pk: `ENV#${ref.envId}`, sk: `TENANTKEY#${ref.id}` };
     case 'identity':
       return { pk: `IDENTITY#${ref.envId}#${identifierKey(ref.identifier)}`, sk: '#META' };
     case 'identity-override':
@@ -155,6 +160,11 @@ export function itemKeysOf(entity: Entity): ItemKeys {
       return { ...keys, gsi1pk: `INVITES#${entity.email}`, gsi1sk: entity.orgId };
     case 'group-rule':
       return { ...keys, gsi1pk: `GROUPRULE#${entity.group}`, gsi1sk: entity.orgId };
+    case 'event':
+      // A tenant's overrides' changes, per environment: the tenant's own history (/tenant/v1).
+      return entity.subject.kind === 'tenant-override' && entity.envId && entity.subject.tenantId !== undefined
+        ? { ...keys, gsi1pk: tenantHistoryPartition(entity.envId, entity.subject.tenantId), gsi1sk: `${entity.at}#${entity.id}` }
+        : keys;
     case 'identity-override':
       return { ...keys, gsi1pk: `ENV#${entity.envId}#IDOVERRIDES`, gsi1sk: `${identifierKey(entity.identifier)}#${entity.featureId}` };
     case 'identity':
@@ -241,6 +251,10 @@ export function queryOf(collection: Collection): CollectionQuery {
       return { partitions: [`PROJECT#${collection.projectId}`], skPrefix: 'TEMPLATE#' };
     case 'template-values':
       return { partitions: [`ENV#${collection.envId}`], skPrefix: 'TV#' };
+    case 'tenant-token-keys':
+      return { partitions: [`ENV#${collection.envId}`], skPrefix: 'TENANTKEY#' };
+    case 'tenant-history':
+      return { index: 'childrenByParent', partitions: [tenantHistoryPartition(collection.envId, collection.tenantKey)], newestFirst: true };
     case 'feature-state-versions':
       return { partitions: [`FSV#${collection.envId}#${collection.featureId}`], skPrefix: 'V#', newestFirst: true };
     case 'identities':

@@ -95,9 +95,11 @@ export interface AdminToken {
 export interface ActorRef {
   tokenId: string;
   name: string;
-  type?: 'token' | 'user' | 'event' | undefined;
+  type?: 'token' | 'user' | 'event' | 'tenant-user' | undefined;
   subject?: string | undefined;
   email?: string | undefined;
+  /** A tenant user's tenant (their token named it; `subject` names the user). */
+  tenant?: string | undefined;
 }
 
 /**
@@ -205,6 +207,53 @@ export interface Feature extends Stamped {
   prerequisites?: FeaturePrerequisite[] | undefined;
   /** A tenant-scoped feature exists only for these tenants (keys); everyone else is served it off. Absent or null: every tenant. */
   tenants?: string[] | null | undefined;
+  /** Present when tenants' own admins may set this feature for their tenant (/tenant/v1), within these constraints. */
+  tenantSettings?: TenantSettings | undefined;
+}
+
+/**
+ * What a tenant's admins may choose for a tenant-configurable feature: a value within every
+ * constraint given (one of `allowedValues`, within `minimum`-`maximum` for numbers, valid
+ * against `schema`), and on/off when `allowToggle`. Checked by domain/tenant-constraints.ts.
+ */
+export interface TenantSettings {
+  /** What the settings panel shows instead of the feature's name. */
+  label?: string | undefined;
+  description?: string | undefined;
+  allowedValues?: JsonValue[] | undefined;
+  minimum?: number | undefined;
+  maximum?: number | undefined;
+  /** A JSON Schema (draft 2020-12) values must satisfy. */
+  schema?: { [key: string]: JsonValue } | undefined;
+  /** Whether tenants may switch the feature on or off for themselves. @default false */
+  allowToggle?: boolean | undefined;
+}
+
+/**
+ * A key tenant tokens of one environment are verified with: the customer's backend signs short
+ * JWTs for one tenant and one user, and `/tenant/v1` accepts them. A JWKS URL (fetched, cached,
+ * fetched again on an unknown key id) or one public key (as a JWK; PEM is converted on the way in).
+ */
+export interface TenantTokenKey {
+  type: 'tenant-token-key';
+  id: string;
+  orgId: string;
+  projectId: string;
+  envId: string;
+  name: string;
+  jwksUrl?: string | undefined;
+  publicKey?: { [key: string]: JsonValue } | undefined;
+  /** Asymmetric JWS algorithms accepted (never `none`, never HS*). */
+  algorithms: string[];
+  /** The exact `iss` and an `aud` tokens must carry. */
+  issuer: string;
+  audience: string;
+  /** The longest `exp - iat` a token may have. */
+  maxLifetimeSeconds: number;
+  /** Browser origins (`https://app.example.com`) that may call /tenant/v1 with these tokens. */
+  allowedOrigins: string[];
+  createdAt: string;
+  createdBy: string;
 }
 
 /** The content of a feature state, the part that versions and restores copy. */
@@ -893,6 +942,7 @@ export type Entity =
   | Tenant
   | Template
   | TemplateValues
+  | TenantTokenKey
   | Identity
   | IdentityOverride
   | ChangeEvent

@@ -137,6 +137,22 @@ export const LIMITS = {
   /** Tenants a tenant-scoped feature lists (an IN list in every document). */
   tenantsPerFeature: 1000,
 
+  /**
+   * Tenant self-service (/tenant/v1): the allowed values a tenant-configurable feature lists,
+   * its JSON Schema's size, the token keys an environment may register (rotation needs two),
+   * their PEM or JWK text, the origins each lets call from a browser, and the longest life a
+   * tenant token may have (they are minted per page load, so minutes are plenty).
+   */
+  tenantAllowedValues: 100,
+  tenantSchemaBytes: 16 * KiB,
+  tenantKeysPerEnvironment: 5,
+  tenantPublicKeyBytes: 8 * KiB,
+  tenantKeyOrigins: 20,
+  tenantTokenMaxLifetimeSeconds: 3600,
+  tenantTokenBytes: 10 * KiB,
+  /** Segments a tenant's admins may create for their tenant (its cohorts, through /tenant/v1). */
+  tenantSegmentsPerTenant: 50,
+
   /** Ids Vexilla generates (`prj_…`, `sch_<time>_…`, `dlv_<time>_<digest>`): what a path may name. */
   entityIdChars: 64,
 

@@ -31,6 +31,7 @@ import type {
   Template,
   TemplateValues,
   TenantOverride,
+  TenantTokenKey,
   Webhook,
   WebhookDelivery,
 } from './entities.js';
@@ -55,6 +56,7 @@ export type EntityRef =
   | { type: 'tenant'; projectId: string; key: string }
   | { type: 'template'; projectId: string; key: string }
   | { type: 'template-values'; envId: string; templateKey: string }
+  | { type: 'tenant-token-key'; envId: string; id: string }
   | { type: 'identity'; envId: string; identifier: string }
   | { type: 'identity-override'; envId: string; identifier: string; featureId: string }
   | { type: 'webhook'; envId: string; id: string }
@@ -105,6 +107,8 @@ export function entityRef(entity: Exclude<Entity, ChangeEvent>): EntityRef {
       return { type: 'template', projectId: entity.projectId, key: entity.key };
     case 'template-values':
       return { type: 'template-values', envId: entity.envId, templateKey: entity.templateKey };
+    case 'tenant-token-key':
+      return { type: 'tenant-token-key', envId: entity.envId, id: entity.id };
     case 'identity':
       return { type: 'identity', envId: entity.envId, identifier: entity.identifier };
     case 'identity-override':
@@ -152,6 +156,10 @@ export type Collection =
   | { of: 'tenants'; projectId: string; search?: string | undefined }
   | { of: 'templates'; projectId: string }
   | { of: 'template-values'; envId: string }
+  /** The keys an environment's tenant tokens are verified with. */
+  | { of: 'tenant-token-keys'; envId: string }
+  /** Changes to one tenant's overrides in an environment, newest first (its /tenant/v1 history). */
+  | { of: 'tenant-history'; envId: string; tenantKey: string }
   | { of: 'feature-state-versions'; envId: string; featureId: string }
   | { of: 'identities'; envId: string }
   | { of: 'identity-overrides'; envId: string; identifier: string }
@@ -210,6 +218,8 @@ export interface CollectionItems {
   tenants: Tenant;
   templates: Template;
   'template-values': TemplateValues;
+  'tenant-token-keys': TenantTokenKey;
+  'tenant-history': ChangeEvent;
   'feature-state-versions': FeatureStateVersion;
   identities: Identity;
   'identity-overrides': IdentityOverride;

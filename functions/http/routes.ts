@@ -9,19 +9,25 @@ import { EDGE_PREFIX } from '../edge/cache-rules.js';
 import * as schemas from '../domain/schemas.js';
 import { flagsmithDocumentSchema as importDocumentBody } from '../domain/use-cases/import-flagsmith.js';
 import { sdkApiRoutes } from './sdk-routes.js';
+import * as tenantSchemas from '../domain/tenant-schemas.js';
 
 const importQuery = z.object({ dryRun: z.enum(['true', 'false']).default('false') });
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-export type FunctionName = 'admin-api' | 'sdk-api';
+export type FunctionName = 'admin-api' | 'sdk-api' | 'tenant-api';
 
 /**
  * Who may call a route. Admin routes (an admin token, or a person's sign-in token) name the
  * action they need on the resource the path points at (the most specific of environment,
  * project and organisation in the path); `self` routes are about the caller and need no role.
- * SDK routes take an environment key; `server` routes refuse client keys.
+ * SDK routes take an environment key; `server` routes refuse client keys. Tenant routes take a
+ * tenant token (a JWT the customer's backend signs for one tenant and user) and act on that
+ * tenant only.
  */
-export type Access = { credential: 'admin-token'; action: Action | 'self' } | { credential: 'environment-key'; server: boolean };
+export type Access =
+  | { credential: 'admin-token'; action: Action | 'self' }
+  | { credential: 'environment-key'; server: boolean }
+  | { credential: 'tenant-token' };
 
 export interface Route {
   method: HttpMethod;
@@ -93,6 +99,8 @@ const adminRoutes: Omit<Route, 'function'>[] = [
   { method: 'GET', path: `${A}/projects/{projectId}/tenants`, operation: 'listTenants', access: read, summary: 'Tenants of a project by key; ?search= by key or name (any case)', query: schemas.listTenantsQuery },
   { method: 'GET', path: `${A}/projects/{projectId}/tenants/{tenantKey}`, operation: 'getTenant', access: read, summary: 'A tenant with its traits' },
   { method: 'PUT', path: `${A}/projects/{projectId}/tenants/{tenantKey}`, operation: 'putTenant', access: write, summary: 'Create a tenant or replace its name and traits', body: schemas.putTenantBody },
+  { method: 'PUT', path: `${A}/projects/{projectId}/features/{featureName}/tenant-settings`, operation: 'putTenantSettings', access: write, summary: "Make a feature tenant-configurable (tenants' admins set it through /tenant/v1) within these constraints", body: tenantSchemas.putTenantSettingsBody },
+  { method: 'DELETE', path: `${A}/projects/{projectId}/features/{featureName}/tenant-settings`, operation: 'deleteTenantSettings', access: write, summary: 'Make a feature no longer tenant-configurable (values tenants set stay as tenant overrides)', status: 204 },
   { method: 'DELETE', path: `${A}/projects/{projectId}/tenants/{tenantKey}`, operation: 'deleteTenant', access: write, summary: 'Delete a tenant (its traits stop applying; tenant overrides stay)', status: 204 },
   { method: 'GET', path: `${A}/projects/{projectId}/templates`, operation: 'listTemplates', access: read, summary: 'Templates of a project, in the order they apply' },
   { method: 'GET', path: `${A}/projects/{projectId}/templates/{templateKey}`, operation: 'getTemplate', access: read, summary: 'A template: its rank and tenant-trait rule' },
@@ -108,6 +116,10 @@ const adminRoutes: Omit<Route, 'function'>[] = [
   { method: 'GET', path: `${A}/environments/{envId}/server-keys`, operation: 'listServerKeys', access: admin, summary: 'Server keys (without secrets)' },
   { method: 'POST', path: `${A}/environments/{envId}/server-keys`, operation: 'createServerKey', access: admin, summary: 'Create a server key; its secret is shown once', body: schemas.createServerKeyBody, status: 201 },
   { method: 'DELETE', path: `${A}/environments/{envId}/server-keys/{keyId}`, operation: 'revokeServerKey', access: admin, summary: 'Revoke a server key', status: 204 },
+  // Keys tenant tokens (/tenant/v1) are verified with: a JWKS URL or a public key, with issuer, audience, lifetime and browser origins.
+  { method: 'GET', path: `${A}/environments/{envId}/tenant-keys`, operation: 'listTenantKeys', access: admin, summary: 'Keys tenant tokens of the environment are verified with' },
+  { method: 'POST', path: `${A}/environments/{envId}/tenant-keys`, operation: 'createTenantKey', access: admin, summary: 'Register a JWKS URL or a public key (PEM or JWK) that tenant tokens may be signed with', body: tenantSchemas.createTenantKeyBody, status: 201 },
+  { method: 'DELETE', path: `${A}/environments/{envId}/tenant-keys/{keyId}`, operation: 'deleteTenantKey', access: admin, summary: 'Remove a tenant token key (its tokens are refused from the next request on)', status: 204 },
   { method: 'GET', path: `${A}/environments/{envId}/feature-states`, operation: 'listFeatureStates', access: read, summary: "Every feature's state in the environment" },
   { method: 'GET', path: FS, operation: 'getFeatureState', access: read, summary: 'A feature state (ETag: its version)' },
   { method: 'PATCH', path: FS, operation: 'patchFeatureState', access: write, summary: 'Change a feature state; send If-Match: <version> or a version field', body: schemas.patchFeatureStateBody },
@@ -193,6 +205,22 @@ const adminRoutes: Omit<Route, 'function'>[] = [
   },
 ];
 
+const tenantToken: Access = { credential: 'tenant-token' };
+const T = '/tenant/v1';
+
+/** Tenant admins' self-service, with a tenant token: their tenant's configurable features, values and history. */
+const tenantRoutes: Omit<Route, 'function'>[] = [
+  { method: 'GET', path: `${T}/features`, operation: 'listTenantFeatures', access: tenantToken, summary: "The tenant's configurable features: value, where it comes from (override, template, default) and constraints" },
+  { method: 'GET', path: `${T}/features/{featureName}`, operation: 'getTenantFeature', access: tenantToken, summary: 'One configurable feature, as the list shows it' },
+  { method: 'PUT', path: `${T}/features/{featureName}`, operation: 'setTenantFeatureValue', access: tenantToken, summary: "Set the tenant's value (and on/off, where allowed) within the constraints (422 naming the problem)", body: tenantSchemas.putTenantValueBody },
+  { method: 'DELETE', path: `${T}/features/{featureName}`, operation: 'resetTenantFeatureValue', access: tenantToken, summary: "Remove the tenant's own value: its template's or the default applies again" },
+  { method: 'GET', path: `${T}/history`, operation: 'listTenantHistory', access: tenantToken, summary: "Changes to the tenant's values, newest first", query: tenantSchemas.tenantHistoryQuery },
+  { method: 'GET', path: `${T}/segments`, operation: 'listTenantSegments', access: tenantToken, summary: "The tenant's own segments (cohorts that only ever match its identities)", query: tenantSchemas.tenantHistoryQuery },
+  { method: 'POST', path: `${T}/segments`, operation: 'createTenantSegment', access: tenantToken, summary: 'Create a segment of the tenant (scoped to it by the token)', body: tenantSchemas.tenantSegmentBody, status: 201 },
+  { method: 'PATCH', path: `${T}/segments/{segmentId}`, operation: 'updateTenantSegment', access: tenantToken, summary: "Update one of the tenant's segments", body: tenantSchemas.tenantSegmentPatchBody },
+  { method: 'DELETE', path: `${T}/segments/{segmentId}`, operation: 'deleteTenantSegment', access: tenantToken, summary: "Delete one of the tenant's segments" },
+];
+
 /** Whether a route is a cached route's path as the edge forwards it (see `edgeRoutes` in ./sdk-routes.ts). */
 export const isEdgeRoute = (route: { path: string }) => route.path.startsWith(`${EDGE_PREFIX}/`);
 
@@ -214,6 +242,7 @@ export const publicRoutes = [
 export const routes: Route[] = [
   ...adminRoutes.map((route): Route => ({ ...route, function: 'admin-api' })),
   ...sdkApiRoutes,
+  ...tenantRoutes.map((route): Route => ({ ...route, function: 'tenant-api' })),
 ];
 
 /**

@@ -156,6 +156,7 @@ function banner(config: LocalConfig, details: { storage: string; dynamoEndpoint:
     `  ${label('SDK APIs')}${config.apiUrl}/api/v1/ (Flagsmith SDKs), ${config.apiUrl}/ofrep/v1/ (OpenFeature)`,
     `  ${label('EventBridge')}${config.apiUrl}${LOCAL_EVENTBRIDGE_PATH} (PutEvents on bus ${LOCAL_BUS_NAME}: tenant.update)`,
     `  ${label('Admin token')}${config.adminToken}`,
+    `  ${label('Tenant UI')}${config.apiUrl}/demo/tenant-settings (<vexilla-tenant-settings>, as a tenant's admin sees it in your product)`,
     ...(config.signIn
       ? [
           `  ${label('Sign in')}as ${config.signIn.demoEmail} (organisation admin; no password), or any address to try invitations,`,
@@ -333,6 +334,9 @@ async function main(argv: string[]): Promise<void> {
     const existing = await readLocalConfig(configFile);
     const demo = await ensureDemo(stack.deps, existing);
     await ensureDemoMember(stack.deps, demo, provider.issuer);
+    const demoProject = await stack.deps.store.get({ type: 'project', id: demo.projectId });
+    const demoEnvironment = await stack.deps.store.get({ type: 'environment', id: demo.environments[0]?.id ?? '' });
+    if (demoProject && demoEnvironment) await stack.tenantDemo.setup(stack.deps, { apiUrl: `http://localhost:${stack.port}`, project: demoProject, environment: demoEnvironment });
     // DynamoDB Local's port is picked at random: local.json says where it is (`vexilla bootstrap --endpoint`).
     const config: LocalConfig & { dynamoEndpoint: string; tableName: string; eventBridge: { endpoint: string; eventBusName: string } } = {
       ...demo,

@@ -7,6 +7,7 @@
  */
 import type { DispatchOptions } from '../domain/webhook-deliveries.js';
 import type { AdminApiOptions } from '../http/admin-api.js';
+import { createTenantDemo, type TenantDemo } from './tenant-demo.js';
 import { ensureAuditRecord } from '../events/consumers/audit-writer.js';
 import { parseBusEvent } from '../events/consumers/bus-event.js';
 import { createDebouncedPublisher, type DebouncedPublisher } from '../events/consumers/document-publisher.js';
@@ -78,6 +79,8 @@ export interface LocalStack {
   url: string;
   port: number;
   deps: Deps;
+  /** The tenant settings demo page (`/demo/tenant-settings`): set up once the demo project exists. */
+  tenantDemo: TenantDemo;
   bus: LocalBus;
   edge: EdgeCache;
   documents: DebouncedPublisher;
@@ -118,13 +121,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const edge = new EdgeCache(Date.now, options.edgeTtl);
   let wakePipeline = () => {};
   const environmentCache = new EnvironmentCache(deps.store, { ttlMs: options.snapshotTtlMs ?? 1000 });
+  const tenantDemo = createTenantDemo();
+  const dashboard = options.dashboardDir ? dashboardFiles(options.dashboardDir, options.adminApi?.signIn ? [originOf(options.adminApi.signIn.issuer)] : []) : undefined;
   const server = await startHttpServer({
     port: options.port ?? 0,
     functions: localFunctions(deps, { environmentCache, ...(options.adminApi ? { adminApi: options.adminApi } : {}) }),
     // The same edge caching as CloudFront in production, stale-if-error included.
     edge,
     // The dashboard may fetch from the identity provider (discovery, token endpoint): its origin joins connect-src.
-    ...(options.dashboardDir ? { files: dashboardFiles(options.dashboardDir, options.adminApi?.signIn ? [originOf(options.adminApi.signIn.issuer)] : []) } : {}),
+    // The tenant settings demo first (its page and script), then the dashboard's files.
+    files: {
+      serve: async (method: string, pathname: string) => {
+        const demo = await tenantDemo.serve(method, pathname);
+        if (demo) return demo;
+        return dashboard?.serve(method, pathname);
+      },
+    },
     onRequest: (line) => {
       options.onRequest?.(line);
       // A write through the API: its stream records are there now, so the pipeline need not wait.
@@ -199,6 +211,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     url: server.url,
     port: server.port,
     deps,
+    tenantDemo,
     bus,
     edge,
     documents,

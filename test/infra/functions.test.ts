@@ -81,6 +81,7 @@ describe('the Lambda functions', () => {
     const variables = (properties.Environment as { Variables: Record<string, unknown> }).Variables;
     const expected: Record<FunctionName, string[]> = {
       'sdk-api': ['ORIGIN_VERIFY_SECRET'],
+      'tenant-api': ['ORIGIN_VERIFY_SECRET'],
       'admin-api': ['SCHEDULE_GROUP_NAME', 'SCHEDULER_ROLE_ARN', 'APPLY_SCHEDULED_CHANGE_ARN', 'SCHEDULER_DLQ_ARN', 'ROLLOUT_RUNNER_ARN', 'GUARD_ALARM_ARNS', 'ORIGIN_VERIFY_SECRET', 'SIGN_IN_CONFIG', 'COGNITO_USER_POOL_ID', 'JOB_QUEUE_URL'],
       publisher: ['EVENT_BUS_NAME'],
       'audit-writer': [],
@@ -185,6 +186,7 @@ const passSchedulerRole = { Effect: 'Allow', Action: ['iam:PassRole'], Resource:
 /** Every statement beyond the log group, X-Ray and the declared table access: the wiring each function's code needs. */
 const wiring: Record<FunctionName, unknown[]> = {
   'sdk-api': [],
+  'tenant-api': [],
   'admin-api': [
     manageSchedules,
     passSchedulerRole,

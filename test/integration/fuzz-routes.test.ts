@@ -219,7 +219,7 @@ function requestFor(route: Route): fc.Arbitrary<Request> {
 async function send(route: Route, request: Request) {
   const headers: Record<string, string> = {};
   const admin = route.access.credential === 'admin-token';
-  const own = route.access.credential === 'admin-token' ? `Bearer ${api.adminToken}` : route.access.server ? serverKey : clientKey;
+  const own = route.access.credential === 'admin-token' ? `Bearer ${api.adminToken}` : route.access.credential === 'environment-key' && route.access.server ? serverKey : clientKey;
   const garbage = `vxa_${'x'.repeat(3000)}`;
   if (admin) {
     if (request.credential === 'valid') headers.authorization = own;
@@ -237,7 +237,9 @@ async function send(route: Route, request: Request) {
   return { status: response.status, text };
 }
 
-describe.each(routes.map((route, i) => [`${route.method} ${route.path}`, route, i] as const))('%s', (_name, route, i) => {
+// Tenant routes need a signed tenant token: test/integration/tenant-self-service.test.ts sends them forged, expired and cross-tenant ones.
+const fuzzed = routes.filter((route) => route.access.credential !== 'tenant-token');
+describe.each(fuzzed.map((route, i) => [`${route.method} ${route.path}`, route, i] as const))('%s', (_name, route, i) => {
   test.prop([fc.constant(route).chain(requestFor)], { numRuns: RUNS, ...(SEED !== undefined ? { seed: SEED + i } : {}) })(
     'never answers 5xx, and a refused request stores nothing',
     async (request) => {

@@ -15,6 +15,7 @@ import { createLocalJobQueue, type LocalJobQueue } from '../../functions/local/l
 import { localDynamoClientConfig } from '../../functions/local/dynamodb-local.js';
 import { startHttpServer } from '../../functions/local/http-server.js';
 import { documentClient } from '../../functions/shared/dynamodb.js';
+import type { TenantVerifierOptions } from '../../functions/http/tenant-token-verifier.js';
 import { testDynamoEndpoint } from './dynamodb.js';
 
 export interface Reply<T = any> {
@@ -54,6 +55,7 @@ export interface TestApiOptions {
   /** How long an in-process job run works before handing the job back (short: exercise resuming). @default 5000 */
   jobSliceMs?: number;
   adminApi?: AdminApiOptions;
+  tenantApi?: TenantVerifierOptions;
   directory?: UserDirectory;
 }
 
@@ -78,7 +80,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
   jobs.process(deps);
   const server = await startHttpServer({
     port: 0,
-    functions: localFunctions(deps, { snapshotTtlMs: options.snapshotTtlMs ?? 100, ...(options.adminApi ? { adminApi: options.adminApi } : {}) }),
+    functions: localFunctions(deps, { snapshotTtlMs: options.snapshotTtlMs ?? 100, ...(options.adminApi ? { adminApi: options.adminApi } : {}), ...(options.tenantApi ? { tenantApi: options.tenantApi } : {}) }),
   });
   const newOrganisation = async (name: string) => {
     const { organisation, secret } = await bootstrapOrganisation(deps, { name });

@@ -665,6 +665,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/environments/{envId}/tenant-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Keys tenant tokens of the environment are verified with */
+        get: operations["listTenantKeys"];
+        put?: never;
+        /** Register a JWKS URL or a public key (PEM or JWK) that tenant tokens may be signed with */
+        post: operations["createTenantKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/environments/{envId}/tenant-keys/{keyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a tenant token key (its tokens are refused from the next request on) */
+        delete: operations["deleteTenantKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/environments/{envId}/webhooks": {
         parameters: {
             query?: never;
@@ -1105,6 +1140,24 @@ export interface paths {
         patch: operations["updateFeature"];
         trace?: never;
     };
+    "/admin/v1/projects/{projectId}/features/{featureName}/tenant-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Make a feature tenant-configurable (tenants' admins set it through /tenant/v1) within these constraints */
+        put: operations["putTenantSettings"];
+        post?: never;
+        /** Make a feature no longer tenant-configurable (values tenants set stay as tenant overrides) */
+        delete: operations["deleteTenantSettings"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/projects/{projectId}/segments": {
         parameters: {
             query?: never;
@@ -1278,15 +1331,17 @@ export interface components {
                 /** @description A person's email address, as the identity provider gave it. */
                 email?: string;
                 name: string;
-                /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
+                /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id; for a tenant user, the tenant token's sub. */
                 subject?: string;
+                /** @description A tenant user's tenant (the tenant token's tenant claim). */
+                tenant?: string;
                 /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                 tokenId: string;
                 /**
-                 * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
+                 * @description An admin token (a machine user), a person signed in through the identity provider, an event the customer's systems put on the bus (tenant.update), or a tenant's user with a tenant token (/tenant/v1).
                  * @enum {string}
                  */
-                type?: "token" | "user" | "event";
+                type?: "token" | "user" | "event" | "tenant-user";
             };
             after: unknown;
             at: string;
@@ -1359,29 +1414,33 @@ export interface components {
                 /** @description A person's email address, as the identity provider gave it. */
                 email?: string;
                 name: string;
-                /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
+                /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id; for a tenant user, the tenant token's sub. */
                 subject?: string;
+                /** @description A tenant user's tenant (the tenant token's tenant claim). */
+                tenant?: string;
                 /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                 tokenId: string;
                 /**
-                 * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
+                 * @description An admin token (a machine user), a person signed in through the identity provider, an event the customer's systems put on the bus (tenant.update), or a tenant's user with a tenant token (/tenant/v1).
                  * @enum {string}
                  */
-                type?: "token" | "user" | "event";
+                type?: "token" | "user" | "event" | "tenant-user";
             }[];
             author: {
                 /** @description A person's email address, as the identity provider gave it. */
                 email?: string;
                 name: string;
-                /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
+                /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id; for a tenant user, the tenant token's sub. */
                 subject?: string;
+                /** @description A tenant user's tenant (the tenant token's tenant claim). */
+                tenant?: string;
                 /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                 tokenId: string;
                 /**
-                 * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
+                 * @description An admin token (a machine user), a person signed in through the identity provider, an event the customer's systems put on the bus (tenant.update), or a tenant's user with a tenant token (/tenant/v1).
                  * @enum {string}
                  */
-                type?: "token" | "user" | "event";
+                type?: "token" | "user" | "event" | "tenant-user";
             };
             changes: components["schemas"]["ProposedChange"][];
             comments: {
@@ -1390,16 +1449,18 @@ export interface components {
                 email?: string;
                 id: string;
                 name: string;
-                /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
+                /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id; for a tenant user, the tenant token's sub. */
                 subject?: string;
+                /** @description A tenant user's tenant (the tenant token's tenant claim). */
+                tenant?: string;
                 text: string;
                 /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                 tokenId: string;
                 /**
-                 * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
+                 * @description An admin token (a machine user), a person signed in through the identity provider, an event the customer's systems put on the bus (tenant.update), or a tenant's user with a tenant token (/tenant/v1).
                  * @enum {string}
                  */
-                type?: "token" | "user" | "event";
+                type?: "token" | "user" | "event" | "tenant-user";
             }[];
             createdAt: string;
             description: string;
@@ -1692,15 +1753,17 @@ export interface components {
                 /** @description A person's email address, as the identity provider gave it. */
                 email?: string;
                 name: string;
-                /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
+                /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id; for a tenant user, the tenant token's sub. */
                 subject?: string;
+                /** @description A tenant user's tenant (the tenant token's tenant claim). */
+                tenant?: string;
                 /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                 tokenId: string;
                 /**
-                 * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
+                 * @description An admin token (a machine user), a person signed in through the identity provider, an event the customer's systems put on the bus (tenant.update), or a tenant's user with a tenant token (/tenant/v1).
                  * @enum {string}
                  */
-                type?: "token" | "user" | "event";
+                type?: "token" | "user" | "event" | "tenant-user";
             };
             email: string;
             /** @description The project of each environment in `roles.environments`. */
@@ -1763,15 +1826,17 @@ export interface components {
                 /** @description A person's email address, as the identity provider gave it. */
                 email?: string;
                 name: string;
-                /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
+                /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id; for a tenant user, the tenant token's sub. */
                 subject?: string;
+                /** @description A tenant user's tenant (the tenant token's tenant claim). */
+                tenant?: string;
                 /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                 tokenId: string;
                 /**
-                 * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
+                 * @description An admin token (a machine user), a person signed in through the identity provider, an event the customer's systems put on the bus (tenant.update), or a tenant's user with a tenant token (/tenant/v1).
                  * @enum {string}
                  */
-                type?: "token" | "user" | "event";
+                type?: "token" | "user" | "event" | "tenant-user";
             };
             name: string;
             orgId: string;
@@ -1874,15 +1939,17 @@ export interface components {
                 /** @description A person's email address, as the identity provider gave it. */
                 email?: string;
                 name: string;
-                /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
+                /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id; for a tenant user, the tenant token's sub. */
                 subject?: string;
+                /** @description A tenant user's tenant (the tenant token's tenant claim). */
+                tenant?: string;
                 /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                 tokenId: string;
                 /**
-                 * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
+                 * @description An admin token (a machine user), a person signed in through the identity provider, an event the customer's systems put on the bus (tenant.update), or a tenant's user with a tenant token (/tenant/v1).
                  * @enum {string}
                  */
-                type?: "token" | "user" | "event";
+                type?: "token" | "user" | "event" | "tenant-user";
             };
             envId: string;
             failure?: string;
@@ -5766,15 +5833,17 @@ export interface operations {
                                 /** @description A person's email address, as the identity provider gave it. */
                                 email?: string;
                                 name: string;
-                                /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
+                                /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id; for a tenant user, the tenant token's sub. */
                                 subject?: string;
+                                /** @description A tenant user's tenant (the tenant token's tenant claim). */
+                                tenant?: string;
                                 /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                                 tokenId: string;
                                 /**
-                                 * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
+                                 * @description An admin token (a machine user), a person signed in through the identity provider, an event the customer's systems put on the bus (tenant.update), or a tenant's user with a tenant token (/tenant/v1).
                                  * @enum {string}
                                  */
-                                type?: "token" | "user" | "event";
+                                type?: "token" | "user" | "event" | "tenant-user";
                             };
                             description: string;
                             endedAt?: string;
@@ -6014,15 +6083,17 @@ export interface operations {
                             /** @description A person's email address, as the identity provider gave it. */
                             email?: string;
                             name: string;
-                            /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
+                            /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id; for a tenant user, the tenant token's sub. */
                             subject?: string;
+                            /** @description A tenant user's tenant (the tenant token's tenant claim). */
+                            tenant?: string;
                             /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                             tokenId: string;
                             /**
-                             * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
+                             * @description An admin token (a machine user), a person signed in through the identity provider, an event the customer's systems put on the bus (tenant.update), or a tenant's user with a tenant token (/tenant/v1).
                              * @enum {string}
                              */
-                            type?: "token" | "user" | "event";
+                            type?: "token" | "user" | "event" | "tenant-user";
                         };
                         description: string;
                         endedAt?: string;
@@ -6209,15 +6280,17 @@ export interface operations {
                             /** @description A person's email address, as the identity provider gave it. */
                             email?: string;
                             name: string;
-                            /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
+                            /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id; for a tenant user, the tenant token's sub. */
                             subject?: string;
+                            /** @description A tenant user's tenant (the tenant token's tenant claim). */
+                            tenant?: string;
                             /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                             tokenId: string;
                             /**
-                             * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
+                             * @description An admin token (a machine user), a person signed in through the identity provider, an event the customer's systems put on the bus (tenant.update), or a tenant's user with a tenant token (/tenant/v1).
                              * @enum {string}
                              */
-                            type?: "token" | "user" | "event";
+                            type?: "token" | "user" | "event" | "tenant-user";
                         };
                         description: string;
                         endedAt?: string;
@@ -6410,15 +6483,17 @@ export interface operations {
                             /** @description A person's email address, as the identity provider gave it. */
                             email?: string;
                             name: string;
-                            /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
+                            /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id; for a tenant user, the tenant token's sub. */
                             subject?: string;
+                            /** @description A tenant user's tenant (the tenant token's tenant claim). */
+                            tenant?: string;
                             /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                             tokenId: string;
                             /**
-                             * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
+                             * @description An admin token (a machine user), a person signed in through the identity provider, an event the customer's systems put on the bus (tenant.update), or a tenant's user with a tenant token (/tenant/v1).
                              * @enum {string}
                              */
-                            type?: "token" | "user" | "event";
+                            type?: "token" | "user" | "event" | "tenant-user";
                         };
                         description: string;
                         endedAt?: string;
@@ -6611,15 +6686,17 @@ export interface operations {
                             /** @description A person's email address, as the identity provider gave it. */
                             email?: string;
                             name: string;
-                            /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
+                            /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id; for a tenant user, the tenant token's sub. */
                             subject?: string;
+                            /** @description A tenant user's tenant (the tenant token's tenant claim). */
+                            tenant?: string;
                             /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                             tokenId: string;
                             /**
-                             * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
+                             * @description An admin token (a machine user), a person signed in through the identity provider, an event the customer's systems put on the bus (tenant.update), or a tenant's user with a tenant token (/tenant/v1).
                              * @enum {string}
                              */
-                            type?: "token" | "user" | "event";
+                            type?: "token" | "user" | "event" | "tenant-user";
                         };
                         description: string;
                         endedAt?: string;
@@ -6917,15 +6994,17 @@ export interface operations {
                             /** @description A person's email address, as the identity provider gave it. */
                             email?: string;
                             name: string;
-                            /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
+                            /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id; for a tenant user, the tenant token's sub. */
                             subject?: string;
+                            /** @description A tenant user's tenant (the tenant token's tenant claim). */
+                            tenant?: string;
                             /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                             tokenId: string;
                             /**
-                             * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
+                             * @description An admin token (a machine user), a person signed in through the identity provider, an event the customer's systems put on the bus (tenant.update), or a tenant's user with a tenant token (/tenant/v1).
                              * @enum {string}
                              */
-                            type?: "token" | "user" | "event";
+                            type?: "token" | "user" | "event" | "tenant-user";
                         };
                         description: string;
                         endedAt?: string;
@@ -7118,15 +7197,17 @@ export interface operations {
                             /** @description A person's email address, as the identity provider gave it. */
                             email?: string;
                             name: string;
-                            /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id. */
+                            /** @description A person's subject (sub) at the identity provider; for an event, the EventBridge event's id; for a tenant user, the tenant token's sub. */
                             subject?: string;
+                            /** @description A tenant user's tenant (the tenant token's tenant claim). */
+                            tenant?: string;
                             /** @description The caller's id: an admin token's (tok_...), a person's (usr_...), or an event sender's (event:<source>@<account>). */
                             tokenId: string;
                             /**
-                             * @description An admin token (a machine user), a person signed in through the identity provider, or an event the customer's systems put on the bus (tenant.update).
+                             * @description An admin token (a machine user), a person signed in through the identity provider, an event the customer's systems put on the bus (tenant.update), or a tenant's user with a tenant token (/tenant/v1).
                              * @enum {string}
                              */
-                            type?: "token" | "user" | "event";
+                            type?: "token" | "user" | "event" | "tenant-user";
                         };
                         description: string;
                         endedAt?: string;
@@ -8146,6 +8227,321 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["TemplateValues"];
                 };
+            };
+            /** @description Malformed request (bad JSON, bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the role this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (or one in another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Stale version or duplicate; details carry the current version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid body or query; details name the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listTenantKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                envId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed request (bad JSON, bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the role this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (or one in another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Stale version or duplicate; details carry the current version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid body or query; details name the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createTenantKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                envId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Accepted algorithms (default: the public key's, or every asymmetric one for a JWKS). */
+                    algorithms?: ("RS256" | "RS384" | "RS512" | "PS256" | "PS384" | "PS512" | "ES256" | "ES384" | "ES512" | "EdDSA" | "Ed25519")[];
+                    /**
+                     * @description Browser origins (the pages embedding the settings panel) allowed to call /tenant/v1 with these tokens.
+                     * @default []
+                     */
+                    allowedOrigins?: string[];
+                    /**
+                     * @description An `aud` your tokens must carry.
+                     * @default vexilla-tenant
+                     */
+                    audience?: string;
+                    /** @description The exact `iss` your tokens carry. */
+                    issuer: string;
+                    /**
+                     * Format: uri
+                     * @description Where your backend publishes its signing keys (https); fetched, cached, fetched again for a new key id.
+                     */
+                    jwksUrl?: string;
+                    /**
+                     * @description The longest `exp - iat` accepted (at most 3600).
+                     * @default 900
+                     */
+                    maxLifetimeSeconds?: number;
+                    name: string;
+                    /** @description One public key: PEM (SPKI, "-----BEGIN PUBLIC KEY-----") or a JWK object. Never a private key. */
+                    publicKey?: string | {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed request (bad JSON, bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the role this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (or one in another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Stale version or duplicate; details carry the current version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid body or query; details name the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteTenantKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                envId: string;
+                keyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed request (bad JSON, bad cursor) */
             400: {
@@ -12188,6 +12584,217 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["FeatureWithWarnings"];
                 };
+            };
+            /** @description Malformed request (bad JSON, bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the role this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (or one in another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Stale version or duplicate; details carry the current version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid body or query; details name the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putTenantSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                featureName: string;
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Tenants may choose only these values. */
+                    allowedValues?: components["schemas"]["JsonValue"][];
+                    /**
+                     * @description Whether tenants may switch the feature on or off for themselves.
+                     * @default false
+                     */
+                    allowToggle?: boolean;
+                    description?: string;
+                    /** @description What the tenant's settings panel shows instead of the feature's name. */
+                    label?: string;
+                    maximum?: number;
+                    minimum?: number;
+                    /** @description A JSON Schema (draft 2020-12, strict; patterns run on RE2) values must satisfy; at most 16 KiB. */
+                    schema?: {
+                        [key: string]: components["schemas"]["JsonValue"];
+                    };
+                    /** @description The feature's version, to guard against lost updates. */
+                    version?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed request (bad JSON, bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the role this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (or one in another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Stale version or duplicate; details carry the current version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid body or query; details name the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteTenantSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                featureName: string;
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed request (bad JSON, bad cursor) */
             400: {

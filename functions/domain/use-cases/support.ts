@@ -40,9 +40,10 @@ export interface Deps {
  * `allows` (access.ts), so the same roles get the same answers.
  */
 export type Actor = Pick<AdminToken, 'id' | 'name' | 'orgId' | 'roles' | 'environmentProjects'> & {
-  type?: 'token' | 'user' | 'event' | undefined;
+  type?: 'token' | 'user' | 'event' | 'tenant-user' | undefined;
   subject?: string | undefined;
   email?: string | undefined;
+  tenant?: string | undefined;
 };
 
 /** How audit, events and change requests name the actor. */
@@ -53,6 +54,7 @@ export function actorRef(actor: Actor): ActorRef {
     ...(actor.type ? { type: actor.type } : {}),
     ...(actor.subject !== undefined ? { subject: actor.subject } : {}),
     ...(actor.email !== undefined ? { email: actor.email } : {}),
+    ...(actor.tenant !== undefined ? { tenant: actor.tenant } : {}),
   };
 }
 

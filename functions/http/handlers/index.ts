@@ -9,8 +9,9 @@ import * as people from './people.js';
 import * as scheduledChanges from './scheduled-changes.js';
 import * as staleFeatures from './stale-features.js';
 import * as targeting from './targeting.js';
+import * as tenantSettings from './tenant-settings.js';
 import * as webhooks from './webhooks.js';
 
-export const handlers: Record<string, Handler> = { ...organisation, ...features, ...targeting, ...webhooks, ...changeRequests, ...scheduledChanges, ...staleFeatures, ...rollouts, ...insights, ...people };
+export const handlers: Record<string, Handler> = { ...organisation, ...features, ...targeting, ...webhooks, ...changeRequests, ...scheduledChanges, ...staleFeatures, ...rollouts, ...insights, ...people, ...tenantSettings };
 
 export { selfHandlers } from './self.js';

@@ -1,0 +1,127 @@
+/**
+ * `<vexilla-tenant-settings>` in Debian's Chromium (playwright-core), on the local stack's demo
+ * page (`/demo/tenant-settings`, a strict CSP, a tenant token minted by the page's server), against
+ * `npm run dev` in its own process: a tenant admin sees their configurable features, gets the
+ * API's 422 at the field (announced, tied by aria-describedby), saves a value the management API
+ * then shows as the tenant's override, resets it, and another tenant's page never shows it.
+ * Found by role and accessible name (through the element's shadow root); axe-core on each state.
+ */
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../../support/browser.js';
+import { axeViolations, reportCspViolations, watchPage } from '../../support/dashboard-journey.js';
+import { adminCall, type DevProcess, freePort, REPO_ROOT, startDev } from '../../support/dev-process.js';
+
+const SHOTS = join(REPO_ROOT, 'test-results/dashboard');
+// Bounds on a hang, not expectations of speed: a condition that arrives early ends the wait.
+const WAIT = { timeout: 120_000, interval: 100 };
+const LABEL = 'Maximum upload size (MB)';
+
+let dev: DevProcess;
+let stateDir: string;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+const cspViolations: string[] = [];
+const pageErrors: string[] = [];
+
+const envId = () => dev.config.environments.find((environment) => environment.name === 'development')?.id as string;
+
+async function audit(name: string): Promise<void> {
+  const violations = await axeViolations(page);
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  expect(violations, `axe on ${name}`).toEqual([]);
+}
+
+const describedBy = (locator: ReturnType<Page['getByRole']>) =>
+  locator.evaluate((input) => {
+    const root = input.getRootNode() as ShadowRoot;
+    return (input.getAttribute('aria-describedby') ?? '')
+      .split(' ')
+      .map((id) => root.getElementById(id)?.textContent ?? '')
+      .join(' ');
+  });
+
+beforeAll(async () => {
+  await mkdir(SHOTS, { recursive: true });
+  stateDir = await mkdtemp(join(tmpdir(), 'vexilla-tenant-settings-'));
+  dev = await startDev({ port: await freePort(), stateDir, args: ['--in-memory'] });
+  browser = await launchChromium();
+  context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+  await reportCspViolations(context);
+  context.setDefaultTimeout(120_000);
+  page = await context.newPage();
+  watchPage(page, { cspViolations, pageErrors });
+});
+
+afterEach(async (context) => {
+  if (context.task.result?.state === 'fail') await page?.screenshot({ path: join(SHOTS, `failed-tenant-settings-${context.task.name.slice(0, 40).replace(/\W+/g, '-')}.png`), fullPage: true }).catch(() => undefined);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await dev?.stop();
+  dev?.kill();
+  if (stateDir) await rm(stateDir, { recursive: true, force: true });
+});
+
+describe('<vexilla-tenant-settings> on the demo page', () => {
+  it("shows the tenant's configurable features, each with a labelled control and where its value comes from", async () => {
+    await page.goto(`${dev.config.apiUrl}/demo/tenant-settings`);
+    await page.getByRole('heading', { name: 'Settings for Acme Inc' }).waitFor();
+    const form = page.getByRole('form', { name: LABEL });
+    await form.getByRole('spinbutton', { name: `${LABEL} value` }).waitFor();
+    await form.getByText('Default', { exact: true }).waitFor();
+    expect(await form.getByRole('button', { name: 'Reset to default' }).isDisabled()).toBe(true);
+    await page.getByRole('form', { name: 'Welcome banner' }).getByRole('textbox', { name: 'Welcome banner value' }).waitFor();
+    await page.getByRole('form', { name: 'Theme' }).getByRole('textbox', { name: 'Theme value' }).waitFor();
+    // Features that are not tenant-configurable are not there.
+    expect(await page.getByRole('form', { name: 'new_checkout' }).count()).toBe(0);
+    await audit('tenant-settings');
+  });
+
+  it("puts the API's 422 at the field, announced, and saves a value the management API then shows as the tenant's override", async () => {
+    const form = page.getByRole('form', { name: LABEL });
+    const input = form.getByRole('spinbutton', { name: `${LABEL} value` });
+    await input.fill('150');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => input.getAttribute('aria-invalid'), WAIT).toBe('true');
+    expect(await describedBy(input)).toContain('must be at most 100');
+    expect(await form.getByRole('alert').textContent()).toContain('must be at most 100');
+    await audit('tenant-settings-422');
+
+    await input.fill('50');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: `${LABEL} saved.` }).waitFor();
+    await form.getByText('Set by your organisation').waitFor();
+    expect(await input.getAttribute('aria-invalid')).toBe('false');
+    const overrides = await adminCall<{ tenantOverrides: { tenantId: string; value: unknown }[] }>(dev, 'GET', `/admin/v1/environments/${envId()}/feature-states/max_upload_mb/overrides`);
+    expect(overrides.body.tenantOverrides).toEqual([expect.objectContaining({ tenantId: 'acme', value: 50 })]);
+    await audit('tenant-settings-saved');
+  });
+
+  it("never shows one tenant's value on another tenant's page, and resets with the keyboard", async () => {
+    await page.goto(`${dev.config.apiUrl}/demo/tenant-settings/globex`);
+    await page.getByRole('heading', { name: 'Settings for Globex Corporation' }).waitFor();
+    const other = page.getByRole('form', { name: LABEL });
+    await other.getByText('Default', { exact: true }).waitFor();
+    expect(await other.getByRole('spinbutton', { name: `${LABEL} value` }).inputValue()).not.toBe('50');
+
+    await page.goto(`${dev.config.apiUrl}/demo/tenant-settings`);
+    const form = page.getByRole('form', { name: LABEL });
+    await form.getByText('Set by your organisation').waitFor();
+    expect(await form.getByRole('spinbutton', { name: `${LABEL} value` }).inputValue()).toBe('50');
+    await form.getByRole('button', { name: 'Reset to default' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('status').filter({ hasText: `${LABEL} reset to its default.` }).waitFor();
+    await form.getByText('Default', { exact: true }).waitFor();
+    const overrides = await adminCall<{ tenantOverrides: unknown[] }>(dev, 'GET', `/admin/v1/environments/${envId()}/feature-states/max_upload_mb/overrides`);
+    expect(overrides.body.tenantOverrides).toEqual([]);
+    await audit('tenant-settings-reset');
+    expect(cspViolations).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+});
