@@ -13,7 +13,7 @@ import type * as z from 'zod';
 import type { ActorRef, ChangeEvent, Environment, Feature, JsonValue, Project, Segment, TenantOverride, TenantSettings } from '../entities.js';
 import { LIMITS } from '../limits.js';
 import type { EnvironmentSnapshot } from '../environment-snapshot.js';
-import { loadSnapshot } from '../environment-snapshot.js';
+import { identityTenant, loadSnapshot } from '../environment-snapshot.js';
 import { Conflict, Invalid, NotFound } from '../errors.js';
 import { evaluateIdentity } from '../identities.js';
 import { inputKindOf, tenantChoiceProblems, type TenantChoice } from '../tenant-constraints.js';
@@ -89,8 +89,9 @@ export function sourceOf(engineReason: string, templates: readonly { key: string
   return { kind: 'default' };
 }
 
+/** The environment without the project's tenants: a tenant's view needs only that tenant (read by `evaluateTenant`). */
 async function snapshotOf(deps: Deps, environment: Environment): Promise<EnvironmentSnapshot> {
-  const snapshot = await loadSnapshot(deps.store, environment.id);
+  const snapshot = await loadSnapshot(deps.store, environment.id, { tenants: 'own' });
   if (!snapshot) throw new NotFound('No such environment.');
   return snapshot;
 }
@@ -99,8 +100,12 @@ async function snapshotOf(deps: Deps, environment: Environment): Promise<Environ
  * What the tenant is served, per feature: an identity of the tenant with no traits and no
  * overrides of its own (its tenant trait only), evaluated exactly as the SDK API does.
  */
-const evaluateTenant = (snapshot: EnvironmentSnapshot, tenant: string) =>
-  evaluateIdentity(snapshot, `tenant:${tenant}`, { [snapshot.project.tenantTraitKey]: tenant }, []);
+async function evaluateTenant(deps: Deps, snapshot: EnvironmentSnapshot, tenant: string) {
+  const identifier = `tenant:${tenant}`;
+  const traits = { [snapshot.project.tenantTraitKey]: tenant };
+  const record = await identityTenant(snapshot, { identifier, traits }, (key) => deps.store.get({ type: 'tenant', projectId: snapshot.project.id, key }));
+  return evaluateIdentity(snapshot, identifier, traits, [], record);
+}
 
 function viewOf(
   feature: Feature & { tenantSettings: TenantSettings },
@@ -135,7 +140,7 @@ const ownOverride = (snapshot: EnvironmentSnapshot, tenant: string, featureName:
 /** The tenant's configurable features, each with its value, its source and its constraints. */
 export async function listTenantFeatures(deps: Deps, user: TenantUser): Promise<{ tenant: { key: string; name: string }; features: TenantFeatureView[] }> {
   const snapshot = await snapshotOf(deps, user.environment);
-  const result = evaluateTenant(snapshot, user.tenant);
+  const result = await evaluateTenant(deps, snapshot, user.tenant);
   const features = snapshot.features
     .filter((feature) => configurable(feature, user.tenant))
     .map((feature) => viewOf(feature as Feature & { tenantSettings: TenantSettings }, result.flags[feature.name], ownOverride(snapshot, user.tenant, feature.name), snapshot.templates))
@@ -153,7 +158,7 @@ function configurableIn(snapshot: EnvironmentSnapshot, user: TenantUser, feature
 export async function getTenantFeature(deps: Deps, user: TenantUser, featureName: string): Promise<TenantFeatureView> {
   const snapshot = await snapshotOf(deps, user.environment);
   const feature = configurableIn(snapshot, user, featureName);
-  return viewOf(feature, evaluateTenant(snapshot, user.tenant).flags[feature.name], ownOverride(snapshot, user.tenant, feature.name), snapshot.templates);
+  return viewOf(feature, (await evaluateTenant(deps, snapshot, user.tenant)).flags[feature.name], ownOverride(snapshot, user.tenant, feature.name), snapshot.templates);
 }
 
 /** Sets the tenant's value (and on/off, where allowed): a tenant override, within the constraints (422 with the problems otherwise). */
@@ -164,7 +169,7 @@ export async function setTenantValue(deps: Deps, user: TenantUser, featureName: 
   refuseDirectWrites(environment);
   const current = await deps.store.get({ type: 'tenant-override', envId: environment.id, featureId: feature.id, tenantId: user.tenant });
   expectVersion(current?.version ?? 0, body.version, 'Your value');
-  const served = evaluateTenant(snapshot, user.tenant).flags[feature.name];
+  const served = (await evaluateTenant(deps, snapshot, user.tenant)).flags[feature.name];
   const base: TenantChoice = current ? { enabled: current.enabled, value: current.value } : { enabled: served?.enabled ?? false, value: (served?.value ?? null) as JsonValue };
   const choice: TenantChoice = { enabled: body.enabled ?? base.enabled, value: body.value === undefined ? base.value : body.value };
   const problems = tenantChoiceProblems(feature, feature.tenantSettings, choice, base);
@@ -187,7 +192,7 @@ export async function resetTenantValue(deps: Deps, user: TenantUser, featureName
     await commitDirectWrite(deps, environment, writes, async () => new Conflict('Your value changed meanwhile: reload and try again.'));
   }
   const after = await snapshotOf(deps, environment);
-  return viewOf(feature, evaluateTenant(after, user.tenant).flags[feature.name], ownOverride(after, user.tenant, feature.name), after.templates);
+  return viewOf(feature, (await evaluateTenant(deps, after, user.tenant)).flags[feature.name], ownOverride(after, user.tenant, feature.name), after.templates);
 }
 
 export interface TenantHistoryEntry {
