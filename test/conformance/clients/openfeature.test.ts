@@ -36,7 +36,8 @@ describe('@openfeature/server-sdk with @openfeature/ofrep-provider', () => {
     expect(banner.flagMetadata.id).toEqual(expect.any(Number));
 
     const limit = await client.getNumberDetails('max_items', 0, { targetingKey: 'of-3', tenant: 'acme' });
-    expect(limit).toMatchObject({ value: 99, reason: 'TARGETING_MATCH' });
+    // A tenant override names its step of the evaluation order (README: the evaluation order).
+    expect(limit).toMatchObject({ value: 99, reason: 'TENANT_OVERRIDE' });
 
     const config = await client.getObjectDetails('config', {}, { targetingKey: 'of-4', app_version: '3.1.0' });
     expect(config).toMatchObject({ value: { theme: 'dark', columns: 4 }, reason: 'TARGETING_MATCH' });
