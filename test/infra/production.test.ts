@@ -23,10 +23,10 @@ describe('keeping callers off the execute-api endpoint', () => {
     expect(origins.filter((origin) => !origin.CustomOriginConfig).map((origin) => origin.OriginCustomHeaders)).toEqual([undefined]);
   });
 
-  it('gives the two API functions the same reference to check against, and no other function', () => {
+  it('gives the three API functions (CloudFront forwards /tenant/* too) the same reference to check against, and no other function', () => {
     for (const [name, fn] of stack.service.functions.functions) {
       const variables = (resources[logicalIdOf(fn)]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-      if (name === 'sdk-api' || name === 'admin-api') expect(variables.ORIGIN_VERIFY_SECRET, name).toEqual(reference());
+      if (name === 'sdk-api' || name === 'admin-api' || name === 'tenant-api') expect(variables.ORIGIN_VERIFY_SECRET, name).toEqual(reference());
       else expect(variables, name).not.toHaveProperty('ORIGIN_VERIFY_SECRET');
     }
   });

@@ -54,7 +54,7 @@ export interface ExplainedIdentity {
 }
 
 const SEGMENT_REASON = /^TARGETING_MATCH; segment=(.*)$/s;
-const TENANT_SEGMENT_PATTERN = new RegExp(`^${TENANT_SEGMENT_REASON}; segment=(.*)$`, 's');
+const TENANT_SEGMENT_PREFIX = `${TENANT_SEGMENT_REASON}; segment=`;
 const SPLIT_REASON = /^SPLIT; weight=(.*)$/;
 /** `PREREQUISITE_FAILED; feature=`: the engine's reason up to the prerequisite's name. */
 const PREREQUISITE_PREFIX = prerequisiteFailedReason('');
@@ -89,9 +89,8 @@ export async function explainIdentity(deps: Deps, environment: Environment, iden
     // The tenant layer's steps (engine/compile.ts names them in the reason).
     if (engineReason === TENANT_SCOPED_REASON) return { kind: 'tenant-scoped', tenantId: tenantId ?? null };
     if (tenantId !== undefined && engineReason.startsWith(`${TEMPLATE_REASON}:`)) return { kind: 'template', tenantId, templateKey: engineReason.slice(TEMPLATE_REASON.length + 1) };
-    const tenantSegment = TENANT_SEGMENT_PATTERN.exec(engineReason);
-    if (tenantId !== undefined && tenantSegment) {
-      const name = tenantSegment[1] ?? '';
+    if (tenantId !== undefined && engineReason.startsWith(TENANT_SEGMENT_PREFIX)) {
+      const name = engineReason.slice(TENANT_SEGMENT_PREFIX.length);
       const own = snapshot.segments.filter((segment) => segment.tenantKey === tenantId && segment.name === name);
       const id = own.find((candidate) => snapshot.segmentOverrides.some((o) => o.segmentId === candidate.id && o.featureName === featureName)) ?? own[0];
       return { kind: 'tenant-segment-override', tenantId, segmentId: id?.id ?? null, segmentName: name };

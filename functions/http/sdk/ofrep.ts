@@ -113,14 +113,20 @@ function isTargeted(snapshot: EnvironmentSnapshot, feature: Feature): boolean {
  * any other answers its value, typed. Reasons: PREREQUISITE_FAILED, the tenant layer's steps,
  * DISABLED, SPLIT, TARGETING_MATCH, DEFAULT, STATIC.
  */
-const TENANT_STEP = /^(TENANT_OVERRIDE|TENANT_SEGMENT|TENANT_SCOPED|TEMPLATE:[^;]*)(?=$|;)/;
+const TENANT_STEPS = new Set(['TENANT_OVERRIDE', 'TENANT_SEGMENT', 'TENANT_SCOPED']);
+
+/** The tenant layer's step a reason names (its part before any `;`), if it names one. */
+function tenantStepOf(reason: string): string | undefined {
+  const step = reason.split(';', 1)[0] ?? '';
+  return TENANT_STEPS.has(step) || step.startsWith('TEMPLATE:') ? step : undefined;
+}
 
 function ofrepFlag(snapshot: EnvironmentSnapshot, feature: Feature, flag: FlagResult) {
   const toggle = flag.value === null || feature.valueType === 'boolean';
   const value = toggle ? flag.enabled && (flag.value === null ? true : Boolean(flag.value)) : flag.value;
   // The tenant layer's steps are named even when they serve the flag off: TENANT_OVERRIDE,
   // TENANT_SEGMENT, TEMPLATE:<key>, TENANT_SCOPED (a tenant-scoped feature outside its tenants).
-  const tenantStep = TENANT_STEP.exec(flag.reason)?.[0];
+  const tenantStep = tenantStepOf(flag.reason);
   const reason = flag.reason.startsWith(PREREQUISITE_FAILED)
     ? PREREQUISITE_FAILED
     : tenantStep
