@@ -141,14 +141,14 @@ export interface VexillaEdgeProps {
   readonly additionalMetrics?: boolean;
   /**
    * A website to serve as the default behaviour (the dashboard, lib/dashboard.ts); the APIs
-   * (`/admin/*`, `/api/*`, `/ofrep/*`) then get behaviours of their own.
+   * (`/admin/*`, `/api/*`, `/ofrep/*`, `/tenant/*`) then get behaviours of their own.
    * @default - no website: the default behaviour is the API
    */
   readonly site?: BehaviorOptions;
 }
 
 /**
- * Path patterns of the APIs when a website holds the default behaviour (`/admin/*`, `/api/*`,
+ * Path patterns of the APIs when a website holds the default behaviour (`/admin/*`, `/api/*`, `/tenant/*`,
  * `/ofrep/*`), from the route table, so a new API cannot be served the website by mistake.
  */
 export const API_PATH_PATTERNS: readonly string[] = apiPathPrefixes.map((prefix) => `${prefix}*`);

@@ -136,7 +136,7 @@ describe('the distribution', () => {
   });
 
   it('sends everything else to the API uncached, with every viewer header but Host', () => {
-    expect(apiBehaviours().map((behaviour) => behaviour.PathPattern)).toEqual(['/admin/*', '/api/*', '/ofrep/*']);
+    expect(apiBehaviours().map((behaviour) => behaviour.PathPattern)).toEqual(['/admin/*', '/api/*', '/ofrep/*', '/tenant/*']);
     for (const behaviour of apiBehaviours()) {
       expect(behaviour.CachePolicyId).toBe(CachePolicy.CACHING_DISABLED.cachePolicyId);
       expect(behaviour.OriginRequestPolicyId).toBe(OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER.originRequestPolicyId);
