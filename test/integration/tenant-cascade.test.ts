@@ -9,31 +9,21 @@
 import { Flagsmith } from 'flagsmith-nodejs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../sdk/index.js';
-import { startTestApi, type TestApi } from '../support/test-api.js';
+import { okCall, projectWithEnvironment, startTestApi, type TestApi } from '../support/test-api.js';
 
 let api: TestApi;
 let P: string;
-let projectId: string;
 let envId: string;
 let clientKey: string;
 let serverKey: string;
 const requestTimeoutSeconds = 300;
 const E = () => `/admin/v1/environments/${envId}`;
 
-const ok = async (method: string, path: string, body?: unknown) => {
-  const reply = await api.call(method, path, body === undefined ? {} : { body });
-  expect(reply.status, `${method} ${path}: ${JSON.stringify(reply.body)}`).toBeLessThan(300);
-  return reply.body;
-};
+const ok = (method: string, path: string, body?: unknown) => okCall(api, method, path, body);
 
 beforeAll(async () => {
   api = await startTestApi({ snapshotTtlMs: 0 });
-  projectId = (await api.call('POST', `/admin/v1/organisations/${api.organisationId}/projects`, { body: { name: 'Cascade' } })).body.id;
-  P = `/admin/v1/projects/${projectId}`;
-  const environment = await api.call('POST', `${P}/environments`, { body: { name: 'production' } });
-  envId = environment.body.environment.id;
-  clientKey = environment.body.clientKey;
-  serverKey = (await api.call('POST', `${E()}/server-keys`, { body: { name: 'server' } })).body.key;
+  ({ P, envId, clientKey, serverKey } = await projectWithEnvironment(api, 'Cascade'));
 
   // The README's worked example.
   await ok('POST', `${P}/features`, { name: 'sso', initialValue: null });

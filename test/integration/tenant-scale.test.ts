@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tenant } from '../../functions/domain/entities.js';
 import type { Store } from '../../functions/domain/ports.js';
 import { createSdkApi } from '../../functions/http/sdk-api.js';
-import { startTestApi, type TestApi } from '../support/test-api.js';
+import { okCall, projectWithEnvironment, startTestApi, type TestApi } from '../support/test-api.js';
 
 const FILLER_TENANTS = 3000;
 
@@ -23,20 +23,11 @@ let clientKey: string;
 let serverKey: string;
 const E = () => `/admin/v1/environments/${envId}`;
 
-const ok = async (method: string, path: string, body?: unknown) => {
-  const reply = await api.call(method, path, body === undefined ? {} : { body });
-  expect(reply.status, `${method} ${path}: ${JSON.stringify(reply.body)}`).toBeLessThan(300);
-  return reply.body;
-};
+const ok = (method: string, path: string, body?: unknown) => okCall(api, method, path, body);
 
 beforeAll(async () => {
   api = await startTestApi({ snapshotTtlMs: 0 });
-  projectId = (await api.call('POST', `/admin/v1/organisations/${api.organisationId}/projects`, { body: { name: 'Scale' } })).body.id;
-  P = `/admin/v1/projects/${projectId}`;
-  const environment = await api.call('POST', `${P}/environments`, { body: { name: 'production' } });
-  envId = environment.body.environment.id;
-  clientKey = environment.body.clientKey;
-  serverKey = (await api.call('POST', `${E()}/server-keys`, { body: { name: 'server' } })).body.key;
+  ({ projectId, P, envId, clientKey, serverKey } = await projectWithEnvironment(api, 'Scale'));
   await ok('POST', `${P}/features`, { name: 'sso', initialValue: null });
   await ok('POST', `${P}/features`, { name: 'new_editor', initialValue: null });
   await ok('PUT', `${P}/templates/enterprise`, { rank: 0, rules: [{ type: 'ALL', conditions: [{ operator: 'EQUAL', property: 'tenant.plan', value: 'enterprise' }] }] });

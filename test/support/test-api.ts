@@ -118,3 +118,20 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     },
   };
 }
+
+/** A management call that must succeed (2xx): its body, or a failure naming the call and the answer. */
+export async function okCall(api: TestApi, method: string, path: string, body?: unknown): Promise<any> {
+  const reply = await api.call(method, path, body === undefined ? {} : { body });
+  if (reply.status >= 300) throw new Error(`${method} ${path}: ${reply.status} ${JSON.stringify(reply.body)}`);
+  return reply.body;
+}
+
+/** A new project with a `production` environment and a server key: its ids, path prefix and keys. */
+export async function projectWithEnvironment(api: TestApi, name: string) {
+  const projectId: string = (await okCall(api, 'POST', `/admin/v1/organisations/${api.organisationId}/projects`, { name })).id;
+  const P = `/admin/v1/projects/${projectId}`;
+  const environment = await okCall(api, 'POST', `${P}/environments`, { name: 'production' });
+  const envId: string = environment.environment.id;
+  const serverKey: string = (await okCall(api, 'POST', `/admin/v1/environments/${envId}/server-keys`, { name: 'server' })).key;
+  return { projectId, P, envId, clientKey: environment.clientKey as string, serverKey };
+}
