@@ -21,6 +21,7 @@ import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwne
 import { BucketDeployment, CacheControl, type ISource, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { dashboardCsp } from '../dashboard/csp.js';
+import { buildTenantSettingsElementSync, ELEMENT_FILE, ELEMENTS_PATH } from '../elements/build.js';
 import { pageRoutingSource } from '../dashboard/page-routing.js';
 import { securityHeaders } from './edge.js';
 import { accountUniqueName } from './names.js';
@@ -40,6 +41,14 @@ export interface VexillaDashboardProps {
   readonly assets?: ISource;
 }
 
+/** Where the distribution serves the embeddable elements (`<vexilla-tenant-settings>`), the local stack too. */
+export const ELEMENTS_PATH_PATTERN = `${ELEMENTS_PATH}*`;
+/**
+ * The element's URL never changes (customers write it into their pages), so it is cached briefly:
+ * a deployment reaches every page within five minutes, with no invalidation.
+ */
+export const ELEMENT_CACHE_CONTROL = 'public, max-age=300';
+
 /**
  * The web dashboard, served by CloudFront as the distribution's default behaviour, same-origin
  * with the API: a private, encrypted, TLS-only S3 bucket read only through origin access
@@ -54,6 +63,12 @@ export class VexillaDashboard extends Construct {
   readonly pageRouting: CloudFrontFunction;
   /** The distribution's default behaviour (give it to `VexillaEdge` as `site`). */
   readonly behavior: BehaviorOptions;
+  /**
+   * The embeddable elements at `/elements/*` (give them to `VexillaEdge` as `siteBehaviors`):
+   * the same bucket, readable by any origin (CORS `*`, no credentials: a public script that
+   * holds no data, loaded as a module script from the customer's own pages).
+   */
+  readonly elementsBehavior: BehaviorOptions;
   private readonly signInOrigins: string[] = [];
 
   constructor(scope: Construct, id: string, props: VexillaDashboardProps = {}) {
@@ -100,6 +115,27 @@ export class VexillaDashboard extends Construct {
       functionAssociations: [{ function: this.pageRouting, eventType: FunctionEventType.VIEWER_REQUEST }],
     };
 
+    const elementsHeaders = new ResponseHeadersPolicy(this, 'ElementsHeaders', {
+      responseHeadersPolicyName: accountUniqueName(this, 'elements-headers'),
+      comment: 'Vexilla elements: readable by module scripts on any origin, security headers',
+      securityHeadersBehavior: securityHeaders("default-src 'none'; frame-ancestors 'none'"),
+      corsBehavior: {
+        accessControlAllowOrigins: ['*'],
+        accessControlAllowMethods: ['GET', 'HEAD'],
+        accessControlAllowHeaders: ['*'],
+        accessControlAllowCredentials: false,
+        originOverride: true,
+      },
+    });
+    this.elementsBehavior = {
+      origin: this.behavior.origin,
+      viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+      allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
+      cachePolicy: CachePolicy.CACHING_OPTIMIZED,
+      responseHeadersPolicy: elementsHeaders,
+      compress: true,
+    };
+
     // The files: hashed assets cached for a year, index.html revalidated every time. Old assets
     // stay (no pruning), so a page loaded before a deployment keeps working.
     const files = props.assets ?? builtDashboard();
@@ -122,6 +158,16 @@ export class VexillaDashboard extends Construct {
     });
     // The page only after the assets it names are in place.
     page.node.addDependency(assets);
+    // The elements, built at synth (esbuild, a few KB), under elements/ of the same bucket.
+    new BucketDeployment(this, 'DeployElements', {
+      sources: [Source.data(ELEMENT_FILE, buildTenantSettingsElementSync())],
+      destinationBucket: this.bucket,
+      destinationKeyPrefix: ELEMENTS_PATH.slice(1),
+      contentType: 'text/javascript; charset=utf-8',
+      cacheControl: [CacheControl.fromString(ELEMENT_CACHE_CONTROL)],
+      prune: false,
+      memoryLimit: 512,
+    });
     this.acknowledgeFindings();
   }
 

@@ -145,6 +145,8 @@ export interface VexillaEdgeProps {
    * @default - no website: the default behaviour is the API
    */
   readonly site?: BehaviorOptions;
+  /** More of the website's paths with behaviours of their own (the dashboard's `/elements/*`). */
+  readonly siteBehaviors?: Record<string, BehaviorOptions>;
 }
 
 /**
@@ -326,6 +328,7 @@ export class VexillaEdge extends Construct {
         [cachedRoutes.flags.pathPattern]: { ...cached, ...flags },
         [cachedRoutes.environmentDocument.pathPattern]: { ...cached, ...environmentDocument },
         ...(props.site ? Object.fromEntries(API_PATH_PATTERNS.map((pattern) => [pattern, api])) : {}),
+        ...(props.site ? props.siteBehaviors : {}),
       },
       errorResponses: UNCACHED_ERROR_CODES.map((httpStatus) => ({ httpStatus, ttl: Duration.seconds(0) })),
       httpVersion: HttpVersion.HTTP2_AND_3,

@@ -7,7 +7,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ORIGIN_VERIFY_HEADER } from '../functions/http/origin-verify.js';
-import { VexillaDashboard, type VexillaDashboardProps } from './dashboard.js';
+import { ELEMENTS_PATH_PATTERN, VexillaDashboard, type VexillaDashboardProps } from './dashboard.js';
 import { type CustomDomain, VexillaEdge } from './edge.js';
 import { VexillaEvents } from './events.js';
 import { VexillaFunctions } from './functions.js';
@@ -208,6 +208,7 @@ export class VexillaService extends Construct {
     this.edge = new VexillaEdge(this, 'Edge', {
       httpApi: this.httpApi.api,
       site: this.dashboard.behavior,
+      siteBehaviors: { [ELEMENTS_PATH_PATTERN]: this.dashboard.elementsBehavior },
       priceClass: props.priceClass ?? PriceClass.PRICE_CLASS_100,
       customDomain: props.customDomain,
       webAclArn: props.webAclArn,

@@ -2,11 +2,12 @@
  * The local stack's tenant self-service demo: a page at `/demo/tenant-settings[/<tenant>]` that
  * embeds `<vexilla-tenant-settings>` with a tenant token minted for it, as the customer's backend
  * would (here with a key pair made at start and registered on the development environment), and
- * the element's script at `/elements/vexilla-tenant-settings.js`, built with esbuild on first use.
+ * the element's script at `/elements/vexilla-tenant-settings.js`, built with esbuild on first use
+ * (readable cross-origin, as the stack's distribution serves it).
  * The page carries the strict CSP a customer's product may have: the element needs nothing inline.
  */
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
-import { buildTenantSettingsElement, ELEMENT_FILE } from '../../elements/build.js';
+import { buildTenantSettingsElement, ELEMENT_FILE, ELEMENTS_PATH } from '../../elements/build.js';
 import type { Environment, Project } from '../domain/entities.js';
 import { tenantKey as tenantKeySchema } from '../domain/schemas.js';
 import type { Actor, Deps } from '../domain/use-cases/support.js';
@@ -15,7 +16,7 @@ import { putTenant } from '../domain/use-cases/tenants.js';
 import type { StaticAnswer } from './dashboard-files.js';
 
 export const TENANT_DEMO_PATH = '/demo/tenant-settings';
-export const ELEMENT_PATH = `/elements/${ELEMENT_FILE}`;
+export const ELEMENT_PATH = `${ELEMENTS_PATH}${ELEMENT_FILE}`;
 const DEMO_KEY_NAME = 'npm run dev demo key';
 const AUDIENCE = 'vexilla-tenant';
 
@@ -66,7 +67,9 @@ export function createTenantDemo(): TenantDemo {
       if (method !== 'GET' && method !== 'HEAD') return undefined;
       if (pathname === ELEMENT_PATH) {
         script ??= buildTenantSettingsElement();
-        return { statusCode: 200, headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' }, body: await script };
+        // Readable by module scripts on any origin, as the stack's distribution serves it (lib/dashboard.ts).
+        const headers = { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff', 'access-control-allow-origin': '*' };
+        return { statusCode: 200, headers, body: await script };
       }
       if (pathname !== TENANT_DEMO_PATH && !pathname.startsWith(`${TENANT_DEMO_PATH}/`)) return undefined;
       if (!state) return { statusCode: 503, headers: { 'content-type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS }, body: 'The demo is being set up: reload in a moment.' };

@@ -5,7 +5,8 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { CachePolicy } from 'aws-cdk-lib/aws-cloudfront';
 import { describe, expect, it } from 'vitest';
 import { DASHBOARD_CSP } from '../../dashboard/csp.js';
-import { VexillaDashboard } from '../../lib/dashboard.js';
+import { ELEMENT_CACHE_CONTROL, ELEMENTS_PATH_PATTERN, VexillaDashboard } from '../../lib/dashboard.js';
+import { ELEMENT_FILE } from '../../elements/build.js';
 import { API_PATH_PATTERNS } from '../../lib/edge.js';
 import { cachedRoutes } from '../../functions/edge/cache-rules.js';
 import { logicalIdOf, synthVexilla } from './synth.js';
@@ -63,10 +64,10 @@ describe('the dashboard at the edge', () => {
     }
   });
 
-  it('is the default behaviour; the APIs have their own, after the cached SDK paths', () => {
+  it('is the default behaviour; the APIs have their own, after the cached SDK paths, and the elements theirs', () => {
     const config = distribution();
     const patterns = config.CacheBehaviors.map((behaviour: { PathPattern: string }) => behaviour.PathPattern);
-    expect(patterns).toEqual([cachedRoutes.flags.pathPattern, cachedRoutes.environmentDocument.pathPattern, ...API_PATH_PATTERNS]);
+    expect(patterns).toEqual([cachedRoutes.flags.pathPattern, cachedRoutes.environmentDocument.pathPattern, ...API_PATH_PATTERNS, ELEMENTS_PATH_PATTERN]);
     expect(originIdOf(undefined).DomainName).toEqual({ 'Fn::GetAtt': [bucketId, 'RegionalDomainName'] });
     for (const pattern of API_PATH_PATTERNS) {
       expect(JSON.stringify(originIdOf(pattern).DomainName)).toContain('execute-api');
@@ -136,12 +137,32 @@ describe('the dashboard at the edge', () => {
   });
 
   it('deploys the files: hashed assets cached for a year, index.html revalidated (at most a second old at the edge), old assets kept', () => {
-    template.resourceCountIs('Custom::CDKBucketDeployment', 2);
+    // The assets, the page, and the elements (below).
+    template.resourceCountIs('Custom::CDKBucketDeployment', 3);
     template.hasResourceProperties('Custom::CDKBucketDeployment', { Exclude: ['index.html'], SystemMetadata: { 'cache-control': 'public, max-age=31536000, immutable' }, Prune: false });
     template.hasResourceProperties('Custom::CDKBucketDeployment', { Include: ['index.html'], SystemMetadata: { 'cache-control': 'no-cache' }, Prune: false });
     // CachingOptimized: its minimum TTL (1 s) bounds how long the edge keeps a `no-cache` index.html.
     expect(distribution().DefaultCacheBehavior.CachePolicyId).toBe(CachePolicy.CACHING_OPTIMIZED.cachePolicyId);
     expect(JSON.stringify(template.findResources('Custom::CDKBucketDeployment'))).not.toContain('DistributionId');
+  });
+
+  it('serves <vexilla-tenant-settings> at /elements/ from the same bucket, to module scripts on any origin, without credentials', () => {
+    const config = distribution();
+    const behaviour = config.CacheBehaviors.find((candidate: { PathPattern: string }) => candidate.PathPattern === ELEMENTS_PATH_PATTERN);
+    expect(ELEMENTS_PATH_PATTERN).toBe('/elements/*');
+    expect(behaviour).toMatchObject({ AllowedMethods: ['GET', 'HEAD'], ViewerProtocolPolicy: 'redirect-to-https', Compress: true, CachePolicyId: CachePolicy.CACHING_OPTIMIZED.cachePolicyId });
+    expect(originIdOf(ELEMENTS_PATH_PATTERN)).toEqual(originIdOf(undefined));
+    const policies = template.findResources('AWS::CloudFront::ResponseHeadersPolicy');
+    const policy = policies[(behaviour.ResponseHeadersPolicyId as { Ref: string }).Ref]?.Properties.ResponseHeadersPolicyConfig;
+    expect(policy.CorsConfig).toMatchObject({ AccessControlAllowOrigins: { Items: ['*'] }, AccessControlAllowMethods: { Items: ['GET', 'HEAD'] }, AccessControlAllowCredentials: false, OriginOverride: true });
+    expect(policy.SecurityHeadersConfig.ContentTypeOptions).toEqual({ Override: true });
+    // A stable URL customers write into their pages: cached minutes, not a year, so a deployment reaches them.
+    template.hasResourceProperties('Custom::CDKBucketDeployment', {
+      DestinationBucketKeyPrefix: 'elements/',
+      SystemMetadata: { 'cache-control': ELEMENT_CACHE_CONTROL, 'content-type': 'text/javascript; charset=utf-8' },
+      Prune: false,
+    });
+    expect(ELEMENT_CACHE_CONTROL).toBe('public, max-age=300');
   });
 
   it('`cdk synth` builds the dashboard itself: the asset holds the built files', () => {
@@ -159,5 +180,9 @@ describe('the dashboard at the edge', () => {
     expect(html).toMatch(/<script type="module" crossorigin src="\/assets\/index-[\w-]+\.js">/);
     expect(readdirSync(join(site as string, 'assets')).some((name) => name.endsWith('.js'))).toBe(true);
     expect(readdirSync(site as string)).not.toContain('.vite');
+    // The element, built at synth too: the file the /elements/ behaviour serves.
+    const element = staged.find((dir) => readdirSync(dir).includes(ELEMENT_FILE));
+    expect(element, `an asset with ${ELEMENT_FILE}`).toBeDefined();
+    expect(readFileSync(join(element as string, ELEMENT_FILE), 'utf8')).toContain('vexilla-tenant-settings');
   }, 180_000);
 });

@@ -8,6 +8,7 @@ import { EDGE_KEY_LENGTH, edgeCacheControl, viewerCacheControl, viewerVary } fro
 import { viewerRequestSource } from '../../functions/edge/viewer-request.js';
 import { isEdgeRoute, routes } from '../../functions/http/routes.js';
 import { API_PATH_PATTERNS, cachedRoutes, edgeCaching, edgeTtls, VexillaEdge, type VexillaEdgeProps } from '../../lib/edge.js';
+import { ELEMENTS_PATH_PATTERN } from '../../lib/dashboard.js';
 import { acknowledgments, logicalIdOf, synthVexilla } from './synth.js';
 
 // Synthesised once per file, with both nag packs (synthesis throws on an unacknowledged error).
@@ -65,7 +66,7 @@ const matches = (pattern: string, path: string) =>
   new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test(path);
 
 describe('the distribution', () => {
-  it('sends every API behaviour to the HTTP API, over HTTPS with TLS 1.2 (the dashboard bucket is the only other origin)', () => {
+  it('sends every API behaviour to the HTTP API, over HTTPS with TLS 1.2 (the dashboard bucket, also serving /elements/*, is the only other origin)', () => {
     const { Origins } = config();
     expect(Origins).toHaveLength(2);
     const api = Origins.find((origin) => origin.CustomOriginConfig);
@@ -73,14 +74,16 @@ describe('the distribution', () => {
       'Fn::Join': ['', [{ Ref: logicalIdOf(stack.service.httpApi.api) }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]],
     });
     expect(api!.CustomOriginConfig).toEqual({ OriginProtocolPolicy: 'https-only', OriginSSLProtocols: ['TLSv1.2'] });
-    expect(config().CacheBehaviors.map((behaviour) => behaviour.TargetOriginId)).toEqual(config().CacheBehaviors.map(() => api!.Id));
+    const apiBound = config().CacheBehaviors.filter((behaviour) => behaviour.PathPattern !== ELEMENTS_PATH_PATTERN);
+    expect(apiBound.map((behaviour) => behaviour.TargetOriginId)).toEqual(apiBound.map(() => api!.Id));
+    expect(config().CacheBehaviors.find((behaviour) => behaviour.PathPattern === ELEMENTS_PATH_PATTERN)?.TargetOriginId).toBe(config().DefaultCacheBehavior.TargetOriginId);
     // No API path falls through to the dashboard: every route matches a behaviour of the API.
     for (const route of routes.filter((route) => !isEdgeRoute(route))) expect(config().CacheBehaviors.some((behaviour) => matches(behaviour.PathPattern!, route.path)), route.path).toBe(true);
   });
 
-  it('caches exactly two behaviours, flags and the environment document, with and without the trailing slash', () => {
+  it('caches exactly two API behaviours, flags and the environment document, with and without the trailing slash', () => {
     const cachingDisabled = CachePolicy.CACHING_DISABLED.cachePolicyId;
-    const patterns = config().CacheBehaviors.filter((behaviour) => behaviour.CachePolicyId !== cachingDisabled).map((behaviour) => behaviour.PathPattern);
+    const patterns = config().CacheBehaviors.filter((behaviour) => behaviour.CachePolicyId !== cachingDisabled && behaviour.PathPattern !== ELEMENTS_PATH_PATTERN).map((behaviour) => behaviour.PathPattern);
     expect(patterns).toEqual(['/api/v1/flags*', '/api/v1/environment-document*']);
     expect(patterns).toEqual([cachedRoutes.flags.pathPattern, cachedRoutes.environmentDocument.pathPattern]);
     for (const path of ['/api/v1/flags', '/api/v1/flags/']) expect(matches(cachedRoutes.flags.pathPattern, path), path).toBe(true);

@@ -4,16 +4,22 @@
  * `npm run dev` in its own process: a tenant admin sees their configurable features, gets the
  * API's 422 at the field (announced, tied by aria-describedby), saves a value the management API
  * then shows as the tenant's override, resets it, and another tenant's page never shows it.
+ * Embedded in a page on another origin (the customer's product, with its own CSP and key), it loads
+ * from the stack's `/elements/` and saves through `/tenant/v1` with CORS.
  * Found by role and accessible name (through the element's shadow root); axe-core on each state.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../support/browser.js';
 import { axeViolations, reportCspViolations, watchPage } from '../../support/dashboard-journey.js';
 import { adminCall, type DevProcess, freePort, REPO_ROOT, startDev } from '../../support/dev-process.js';
+import { ELEMENT_PATH } from '../../../functions/local/tenant-demo.js';
 
 const SHOTS = join(REPO_ROOT, 'test-results/dashboard');
 // Bounds on a hang, not expectations of speed: a condition that arrives early ends the wait.
@@ -123,5 +129,54 @@ describe('<vexilla-tenant-settings> on the demo page', () => {
     await audit('tenant-settings-reset');
     expect(cspViolations).toEqual([]);
     expect(pageErrors).toEqual([]);
+  });
+
+  it("works embedded in the customer's product on another origin: the script from the stack's /elements/, a token from the customer's key", async () => {
+    // The customer's product: its own origin, its own strict CSP naming only the Vexilla API.
+    const api = new URL(dev.config.apiUrl).origin;
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    let token = '';
+    const product = createServer((request, response) => {
+      const csp = `default-src 'none'; script-src ${api}; connect-src ${api}; style-src 'self'; base-uri 'none'; form-action 'none'`;
+      response.writeHead(request.url === '/settings' ? 200 : 404, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp });
+      response.end(
+        request.url !== '/settings'
+          ? 'Not found'
+          : `<!doctype html><html lang="en"><head><title>Acme settings</title><script type="module" src="${api}${ELEMENT_PATH}"></script></head>` +
+              `<body><main><h1>Your workspace</h1><vexilla-tenant-settings api-url="${api}" token="${token}"></vexilla-tenant-settings></main></body></html>`,
+      );
+    });
+    await new Promise<void>((resolve) => product.listen(0, '127.0.0.1', resolve));
+    try {
+      const productOrigin = `http://127.0.0.1:${(product.address() as AddressInfo).port}`;
+      const issuer = 'https://product.example.com';
+      const key = await adminCall(dev, 'POST', `/admin/v1/environments/${envId()}/tenant-keys`, { name: 'product backend', publicKey: await exportSPKI(publicKey), issuer, allowedOrigins: [productOrigin] });
+      expect(key.status, JSON.stringify(key.body)).toBe(201);
+      token = await new SignJWT({ env: envId(), tenant: 'acme', name: 'Ada Admin' })
+        .setProtectedHeader({ alg: 'ES256' })
+        .setIssuer(issuer)
+        .setAudience('vexilla-tenant')
+        .setSubject('ada@acme.example')
+        .setIssuedAt()
+        .setExpirationTime('10m')
+        .sign(privateKey);
+
+      const script = await fetch(`${api}${ELEMENT_PATH}`, { headers: { origin: productOrigin } });
+      expect(script.headers.get('access-control-allow-origin')).toBe('*');
+      await page.goto(`${productOrigin}/settings`);
+      await page.getByRole('heading', { name: 'Settings for Acme Inc' }).waitFor();
+      const form = page.getByRole('form', { name: LABEL });
+      await form.getByRole('spinbutton', { name: `${LABEL} value` }).fill('42');
+      await form.getByRole('button', { name: 'Save' }).click();
+      await page.getByRole('status').filter({ hasText: `${LABEL} saved.` }).waitFor();
+      await form.getByText('Set by your organisation').waitFor();
+      const overrides = await adminCall<{ tenantOverrides: { tenantId: string; value: unknown }[] }>(dev, 'GET', `/admin/v1/environments/${envId()}/feature-states/max_upload_mb/overrides`);
+      expect(overrides.body.tenantOverrides).toEqual([expect.objectContaining({ tenantId: 'acme', value: 42 })]);
+      await audit('tenant-settings-cross-origin');
+      expect(cspViolations).toEqual([]);
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await new Promise((resolve) => product.close(resolve));
+    }
   });
 });
