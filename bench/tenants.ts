@@ -1,14 +1,16 @@
 /**
  * Tenants at scale (issue 16): for 1k, 10k and 100k tenants of one project, with three segments
  * on tenant traits (`tenant.plan EQUAL enterprise`, `tenant.plan IN pro,enterprise`,
- * `tenant.seats >= 100`) and 20 tenant overrides, on DynamoDB Local:
+ * `tenant.seats >= 100`), 10 templates (6 by a tenant-trait rule, 4 by assignment) and 20 tenant
+ * overrides, on DynamoDB Local:
  * - the Flagsmith environment document's bytes (each tenant condition compiled into an IN list),
+ *   and the bytes of one tenant's document (a server key scoped to that tenant),
  * - the snapshot load with every tenant (what the environment document is built from) and without
  *   any (what an sdk-api instance loads for evaluation: it reads the identity's own tenant),
  * - a cold remote evaluation: the first `POST identities/` of a new sdk-api instance,
  * - evaluation µs per identity in the engine (remote evaluation, in-process, no I/O),
  * - p50 / p99 of a remote evaluation (`POST identities/`) through the warm SDK API handler.
- * Templates are not benched: they do not exist yet on this branch. Reports; never fails.
+ * Reports; never fails.
  *
  * Tenants are written with BatchWriteItem, straight to the table: the API's document-room check
  * reads the whole environment per write, which would make seeding 100k tenants quadratic.
@@ -21,6 +23,7 @@ import { createFeature } from '../functions/domain/use-cases/features.js';
 import { bootstrapOrganisation, createApiKey, createEnvironment, createProject } from '../functions/domain/use-cases/organisation.js';
 import type { Actor, Deps } from '../functions/domain/use-cases/support.js';
 import { createSegment, putSegmentOverride, putTenantOverride } from '../functions/domain/use-cases/targeting.js';
+import { putTemplate, putTemplateValues } from '../functions/domain/use-cases/templates.js';
 import { createSdkApi } from '../functions/http/sdk-api.js';
 import { event, percentile } from './sdk-api.js';
 import { withBenchTable } from './stack.js';
@@ -30,7 +33,15 @@ const COUNTS = [1_000, 10_000, 100_000];
 const PLANS = ['free', 'free', 'free', 'free', 'free', 'free', 'pro', 'pro', 'pro', 'enterprise'];
 const IDENTITIES = 2_000;
 
-/** Tenant `t-<i>`: a plan by i (60% free, 30% pro, 10% enterprise), seats by i. */
+/** The templates by assignment, and which tenants (by i) each is assigned to: 1%, 2%, 2% and 5%. */
+const ASSIGNED: [string, (i: number) => boolean][] = [
+  ['early-access', (i) => i % 100 === 3],
+  ['beta-a', (i) => i % 50 === 5],
+  ['beta-b', (i) => i % 50 === 7],
+  ['partner', (i) => i % 20 === 11],
+];
+
+/** Tenant `t-<i>`: a plan by i (60% free, 30% pro, 10% enterprise), seats by i, assigned templates by i. */
 const tenantOf = (orgId: string, projectId: string, i: number, at: string): Tenant => ({
   type: 'tenant',
   orgId,
@@ -38,6 +49,7 @@ const tenantOf = (orgId: string, projectId: string, i: number, at: string): Tena
   key: `t-${i}`,
   name: `Tenant ${i}`,
   traits: { plan: PLANS[i % PLANS.length]!, seats: (i * 7) % 500, region: i % 2 ? 'eu' : 'us' },
+  templates: ASSIGNED.filter(([, assigned]) => assigned(i)).map(([key]) => key),
   createdAt: at,
   updatedAt: at,
   version: 1,
@@ -76,6 +88,21 @@ async function benchCount(deps: Deps, client: DynamoDBDocumentClient, tableName:
   await putSegmentOverride(deps, actor, environment, project, 'sso', enterprise.id, { enabled: true, value: true, priority: 1 });
   await putSegmentOverride(deps, actor, environment, project, 'max_seats', paid.id, { enabled: true, value: 50, priority: 1 });
   await putSegmentOverride(deps, actor, environment, project, 'beta', big.id, { enabled: true, value: true, priority: 1 });
+  // Ten templates: six by a tenant-trait rule (60%, 30%, 10%, 80%, 20% and 50% of the tenants), four by assignment.
+  const condition = (property: string, operator: string, value: string) => [{ type: 'ALL' as const, conditions: [{ property, operator, value }] }];
+  const ruled: [string, ReturnType<typeof condition>][] = [
+    ['free', condition('tenant.plan', 'EQUAL', 'free')],
+    ['pro', condition('tenant.plan', 'EQUAL', 'pro')],
+    ['enterprise', condition('tenant.plan', 'EQUAL', 'enterprise')],
+    ['seats-100', condition('tenant.seats', 'GREATER_THAN_INCLUSIVE', '100')],
+    ['seats-400', condition('tenant.seats', 'GREATER_THAN_INCLUSIVE', '400')],
+    ['eu', condition('tenant.region', 'EQUAL', 'eu')],
+  ];
+  const templates = [...ruled, ...ASSIGNED.map(([key]): [string, ReturnType<typeof condition>] => [key, []])];
+  for (const [rank, [key, rules]] of templates.entries()) {
+    await putTemplate(deps, actor, project, key, { rank, rules, description: '' } as never);
+    await putTemplateValues(deps, actor, environment, project, key, { values: { max_seats: { enabled: true, value: 10 + rank }, ...(rank % 2 ? { beta: { enabled: true, value: true } } : {}) } } as never);
+  }
   // Tenant overrides first, while the project has no tenants (each write checks the document's room).
   for (let i = 0; i < 20; i++) await putTenantOverride(deps, actor, environment, project, 'beta', `t-${i * 37}`, { enabled: true, value: true });
   const at = new Date().toISOString();
@@ -84,6 +111,7 @@ async function benchCount(deps: Deps, client: DynamoDBDocumentClient, tableName:
   const seedSeconds = (performance.now() - seedStarted) / 1000;
   const { secret: clientKey } = await createApiKey(deps, actor, environment, 'client', 'bench');
   const { secret: serverKey } = await createApiKey(deps, actor, environment, 'server', 'bench');
+  const { secret: tenantKey } = await createApiKey(deps, actor, environment, 'server', 'bench t-3', 't-3');
 
   // The snapshot documents are built from (every tenant), and the one a Lambda instance loads for evaluation (none).
   const loadStarted = performance.now();
@@ -111,6 +139,8 @@ async function benchCount(deps: Deps, client: DynamoDBDocumentClient, tableName:
   const document = await handler(event('getEnvironmentDocument', { 'x-environment-key': serverKey }));
   const coldDocumentMs = performance.now() - documentStarted;
   const bytes = Buffer.byteLength(String(document.body ?? ''));
+  const tenantDocument = await createSdkApi(deps, { ttlMs: 600_000 })(event('getEnvironmentDocument', { 'x-environment-key': tenantKey }));
+  const tenantBytes = Buffer.byteLength(String(tenantDocument.body ?? ''));
   const post = (identity: (typeof identities)[number]) =>
     event('postIdentityFlags', { 'x-environment-key': clientKey }, { identifier: identity.identifier, traits: Object.entries(identity.traits).map(([trait_key, trait_value]) => ({ trait_key, trait_value })) });
   // First sight stores each identity; the figure is for returning identities on a warm handler.
@@ -125,7 +155,7 @@ async function benchCount(deps: Deps, client: DynamoDBDocumentClient, tableName:
   const us = (ms: number) => `${(ms * 1000).toFixed(0)} µs`;
   return [
     `${String(count).padStart(7)} tenants`,
-    `document ${(bytes / 1024).toFixed(1).padStart(7)} KiB`,
+    `document ${(bytes / 1024).toFixed(1).padStart(7)} KiB, one tenant's ${(tenantBytes / 1024).toFixed(1)} KiB`,
     `snapshot load all tenants ${loadMs.toFixed(0).padStart(5)} ms / for evaluation ${ownLoadMs.toFixed(0).padStart(4)} ms (cold document ${coldDocumentMs.toFixed(0)} ms)`,
     `cold POST identities/ ${coldEvaluationMs.toFixed(0).padStart(4)} ms`,
     `engine ${engineUs.toFixed(1).padStart(6)} µs/identity`,
@@ -135,7 +165,7 @@ async function benchCount(deps: Deps, client: DynamoDBDocumentClient, tableName:
 }
 
 export async function runTenantsBench(): Promise<void> {
-  console.log('\n## Tenants at scale: 3 segments on tenant traits, 20 tenant overrides, 3 features, DynamoDB Local');
+  console.log('\n## Tenants at scale: 3 segments on tenant traits, 10 templates, 20 tenant overrides, 3 features, DynamoDB Local');
   // `BENCH_TENANTS=1000,10000 npm run bench -- tenants` runs fewer sizes.
   const counts = process.env.BENCH_TENANTS?.split(',').map(Number) ?? COUNTS;
   await withBenchTable(async ({ deps, client, tableName }) => {

@@ -14,6 +14,7 @@ interface KeyView {
   id: string;
   name: string;
   prefix: string;
+  tenantKey?: string;
   createdAt: string;
 }
 interface TokenView {
@@ -191,17 +192,20 @@ export function organisationCommands(program: Command): void {
       run(async (ctx, options: { environment: string; project?: string; json?: boolean }) => {
         const env = await ctx.environment(options.environment, options.project);
         const items = (await (await ctx.api()).call<{ items: KeyView[] }>('listServerKeys', { envId: env.id })).items;
-        ctx.print(options.json, items, () => table(items as unknown as Record<string, unknown>[], ['name', 'id', 'prefix', 'createdAt']));
+        ctx.print(options.json, items, () => table(items as unknown as Record<string, unknown>[], ['name', 'id', 'prefix', 'tenantKey', 'createdAt']));
       }),
     );
   leaf(keys, 'create <name>', 'Create a server key (for local evaluation); prints it once', ['createServerKey'])
     .addOption(environmentOption())
     .addOption(projectOption())
+    .addOption(new Option('--tenant <key>', "Scope the key to one tenant: its environment document lists only that tenant's data"))
     .action(
-      run(async (ctx, name: string, options: { environment: string; project?: string; json?: boolean }) => {
+      run(async (ctx, name: string, options: { environment: string; project?: string; tenant?: string; json?: boolean }) => {
         const env = await ctx.environment(options.environment, options.project);
-        const key = await (await ctx.api()).call<KeyView & { key: string }>('createServerKey', { envId: env.id }, { body: { name } });
-        ctx.print(options.json, key, () => `Server key "${key.name}" for ${env.name} (shown once, store it now):\n  ${key.key}`);
+        const body = { name, ...(options.tenant !== undefined ? { tenantKey: options.tenant } : {}) };
+        const key = await (await ctx.api()).call<KeyView & { key: string }>('createServerKey', { envId: env.id }, { body });
+        const scope = key.tenantKey !== undefined ? ` scoped to tenant ${key.tenantKey}` : '';
+        ctx.print(options.json, key, () => `Server key "${key.name}" for ${env.name}${scope} (shown once, store it now):\n  ${key.key}`);
       }),
     );
   leaf(keys, 'revoke <key>', 'Revoke a server key (by id or name)', ['listServerKeys', 'revokeServerKey'])

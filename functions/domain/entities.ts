@@ -68,6 +68,8 @@ export interface ApiKey {
   orgId: string;
   projectId: string;
   envId: string;
+  /** A server key scoped to one tenant (by key): it sees that tenant's data only. */
+  tenantKey?: string | undefined;
   createdAt: string;
 }
 

@@ -174,7 +174,11 @@ export type TenantScope = 'all' | 'own';
  * 'own'` the project's tenants are not read at all, so loading costs the same with ten tenants or
  * a hundred thousand; evaluations then read the identity's tenant alone ({@link tenantRecordOf}).
  */
-export async function loadSnapshot(store: Store, envId: string, { tenants: tenantScope = 'all' }: { tenants?: TenantScope } = {}): Promise<EnvironmentSnapshot | undefined> {
+export async function loadSnapshot(
+  store: Store,
+  envId: string,
+  { tenants: tenantScope = 'all', tenant: onlyTenant }: { tenants?: TenantScope; tenant?: string | undefined } = {},
+): Promise<EnvironmentSnapshot | undefined> {
   const environment = await store.get({ type: 'environment', id: envId });
   if (!environment) return undefined;
   const [organisation, project, features, stored, segments, segmentOverrides, tenantOverrides, deleting, templates, templateValues] = await Promise.all([
@@ -192,10 +196,14 @@ export async function loadSnapshot(store: Store, envId: string, { tenants: tenan
   if (!organisation || !project) return undefined;
   // Tenants are only read when a segment's conditions read their traits or templates exist (assignments): one more query, then.
   const needsTenants = tenantScope === 'all' && needsTenantRecords(project, segments, templates);
-  const tenants = needsTenants ? await store.listAll({ of: 'tenants', projectId: project.id }) : [];
+  const tenants = !needsTenants
+    ? []
+    : onlyTenant === undefined
+      ? await store.listAll({ of: 'tenants', projectId: project.id })
+      : [await store.get({ type: 'tenant', projectId: project.id, key: onlyTenant })].filter((tenant) => tenant !== undefined);
   // The Lambda bundles load the regex and JSONPath libraries on demand: before compiling.
   await loadConditionLibrariesFor([segments, templates]);
-  return snapshotOf({
+  const entities: SnapshotEntities = {
     organisation,
     project,
     environment,
@@ -209,7 +217,25 @@ export async function loadSnapshot(store: Store, envId: string, { tenants: tenan
     templateValues,
     deletingIdentities: deleting.map((identity) => identity.identifier),
     tenantScope,
-  });
+  };
+  return snapshotOf(onlyTenant === undefined ? entities : onlyTenantOf(entities, onlyTenant));
+}
+
+/**
+ * An environment as one tenant's server key sees it (a per-tenant document): every other
+ * tenant's overrides, tenant-scoped segments and records dropped, and tenant-scoped features
+ * listing at most this tenant. An identity naming another tenant is then evaluated as one naming
+ * a tenant that does not exist: no tenant traits, templates or overrides, tenant-scoped features
+ * off. Pure.
+ */
+export function onlyTenantOf(entities: SnapshotEntities, tenantKey: string): SnapshotEntities {
+  return {
+    ...entities,
+    tenants: (entities.tenants ?? []).filter((tenant) => tenant.key === tenantKey),
+    tenantOverrides: entities.tenantOverrides.filter((override) => override.tenantId === tenantKey),
+    segments: entities.segments.filter((segment) => segment.tenantKey === null || segment.tenantKey === undefined || segment.tenantKey === tenantKey),
+    features: entities.features.map((feature) => (feature.tenants ? { ...feature, tenants: feature.tenants.filter((key) => key === tenantKey) } : feature)),
+  };
 }
 
 /** Whether evaluation reads tenants' records: a segment reads their traits, or templates exist (assignments). */

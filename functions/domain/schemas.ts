@@ -159,7 +159,15 @@ export const updateEnvironmentBody = z
   })
   .strict();
 
-export const createServerKeyBody = z.object({ name }).strict();
+export const createServerKeyBody = z
+  .object({
+    name,
+    tenantKey: z
+      .lazy(() => tenantKey)
+      .optional()
+      .describe("Scope the key to one tenant of the project: its environment document lists only that tenant's data, and it evaluates every identity as that tenant's or as naming no known tenant."),
+  })
+  .strict();
 export const createTokenBody = z.object({ name, roles: rolesSchema }).strict();
 
 /** Email addresses compare lower-cased: that is how identity providers treat them. */

@@ -81,6 +81,7 @@ export const apiKey = z
     orgId: z.string(),
     projectId: z.string(),
     envId: z.string(),
+    tenantKey: z.string().optional(),
     createdAt: z.string(),
   })
   .register(registry, { id: 'ApiKey' }) satisfies z.ZodType<ApiKeyView>;

@@ -84,7 +84,10 @@ export function createSdkApi(deps: Deps, options: EnvironmentCacheOptions & { ca
       if (params.edgeKey !== undefined && params.edgeKey !== edgeKeyOf(secret)) throw new BadRequest(`The path's edge key is not the one of ${ENVIRONMENT_KEY_HEADER}.`);
       if (route.access.server && key.kind !== 'server') throw new Forbidden('This needs a server key (ser.…); client keys cannot read it.');
       // Only the environment document lists tenants (IN lists); evaluations read the identity's own.
-      const snapshot = await cache.snapshot(key.envId, handler === flagsmith.getEnvironmentDocument ? 'all' : 'own');
+      // A tenant-scoped key sees its tenant's data only, in documents and evaluations alike.
+      const snapshot = await (key.tenantKey !== undefined
+        ? cache.snapshot(key.envId, 'all', key.tenantKey)
+        : cache.snapshot(key.envId, handler === flagsmith.getEnvironmentDocument ? 'all' : 'own'));
       if (!snapshot) throw new Unauthenticated('The environment of this key no longer exists.');
       const problems = pathParameterProblems(params);
       if (problems.length) {

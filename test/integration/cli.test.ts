@@ -185,6 +185,13 @@ describe('vexilla, every resource', () => {
     expect([refused.code, refused.stderr]).toEqual([2, expect.stringContaining('pass --yes to confirm (there is no terminal to ask)')]);
     expect((await vexilla('keys', 'revoke', 'backend', '-e', 'production', '--yes', ...p)).stdout).toContain('Revoked server key "backend".');
     expect((await json('keys', 'rotate-client-key', '-e', 'production', '--yes', ...p)).key).toBeTruthy();
+    // A key scoped to one tenant (its per-tenant environment document), listed with its tenant.
+    await vexilla('tenants', 'set', 'cli-tenant', 'plan=pro', ...p);
+    const scoped = await vexilla('keys', 'create', 'tenant backend', '--tenant', 'cli-tenant', '-e', 'production', ...p);
+    expect(scoped.stdout).toMatch(/scoped to tenant cli-tenant .*\n\s+ser\./);
+    expect((await vexilla('keys', 'list', '-e', 'production', ...p)).stdout).toMatch(/tenant backend.*cli-tenant/);
+    const unknownTenant = await vexilla('keys', 'create', 'nobody', '--tenant', 'no-such-tenant', '-e', 'production', ...p);
+    expect([unknownTenant.code, unknownTenant.stderr]).toEqual([1, expect.stringContaining('no tenant no-such-tenant in this project')]);
 
     const viewer = await json('tokens', 'create', 'reader', '--role', 'project:Web shop:viewer');
     const asViewer = await main(['--api-url', stack.url, '--token', viewer.token, 'features', 'toggle', 'new_search', '-e', 'staging', ...p], {

@@ -13,12 +13,16 @@ import { startTestApi, type TestApi } from '../support/test-api.js';
 let api: TestApi;
 let env: RichEnvironment;
 let other: RichEnvironment;
+/** A server key scoped to one tenant of env's project (per-tenant documents). */
+let tenantServerKey: string;
 
 beforeAll(async () => {
   api = await startTestApi();
   env = await buildRichEnvironment(api, 'Main');
   other = await buildRichEnvironment(api, 'Other');
   await api.call('PATCH', `/admin/v1/environments/${other.envId}/feature-states/banner`, { body: { value: 'other environment' } });
+  await api.call('PUT', `/admin/v1/projects/${env.projectId}/tenants/matrix-tenant`, { body: { traits: {} } });
+  tenantServerKey = (await api.call('POST', `/admin/v1/environments/${env.envId}/server-keys`, { body: { name: 'tenant', tenantKey: 'matrix-tenant' } })).body.key;
 });
 afterAll(() => api?.close());
 
@@ -51,6 +55,8 @@ describe('SDK route access', () => {
     expect((await sdk(route.method, path, { authorization: `Bearer ${api.adminToken}` }, body)).status).toBe(401);
     expect((await sdk(route.method, path, { 'x-environment-key': env.clientKey }, body)).status).toBe(serverOnly ? 403 : 200);
     expect((await sdk(route.method, path, { 'x-environment-key': env.serverKey }, body)).status).toBe(200);
+    // A tenant-scoped server key may call what server keys may: it sees one tenant's data (test/integration/tenant-cascade.test.ts).
+    expect((await sdk(route.method, path, { 'x-environment-key': tenantServerKey }, body)).status).toBe(200);
   });
 
   it('reads X-Environment-Key alone on the cached routes (the edge caches by it), and the other credentials elsewhere', async () => {

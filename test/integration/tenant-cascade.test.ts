@@ -146,6 +146,83 @@ describe('the evaluation order through the APIs', () => {
   });
 });
 
+describe('tenant-scoped server keys (per-tenant documents)', () => {
+  const document = async (key: string) => {
+    const reply = await fetch(`${api.url}/api/v1/environment-document/`, { headers: { 'x-environment-key': key } });
+    expect(reply.status).toBe(200);
+    return (await reply.json()) as { updated_at?: string } & Record<string, unknown>;
+  };
+  /** The document without its time stamp (which moves with every change of the environment). */
+  const content = async (key: string) => {
+    const { updated_at: _stamp, ...rest } = await document(key);
+    return JSON.stringify(rest);
+  };
+  const keysOf = async () => (await ok('GET', `${E()}/server-keys`)).items as { id: string; tenantKey?: string; key?: string }[];
+
+  it('are created for an existing tenant only, shown once, and listed with their tenant', async () => {
+    const before = await keysOf();
+    const unknown = await api.call('POST', `${E()}/server-keys`, { body: { name: 'nobody', tenantKey: 'no-such-tenant' } });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.details).toEqual([{ path: 'tenantKey', message: 'no tenant no-such-tenant in this project' }]);
+    expect((await api.call('POST', `${E()}/server-keys`, { body: { name: 'bad', tenantKey: 'a,b' } })).status).toBe(422);
+    expect(await keysOf()).toEqual(before);
+    const created = await ok('POST', `${E()}/server-keys`, { name: 'acme backend', tenantKey: 'acme' });
+    expect(created).toMatchObject({ kind: 'server', tenantKey: 'acme', name: 'acme backend' });
+    expect(created.key).toMatch(/^ser\./);
+    const listed = (await keysOf()).find((key) => key.id === created.id);
+    expect(listed).toMatchObject({ tenantKey: 'acme' });
+    expect(listed).not.toHaveProperty('key');
+    expect(listed).not.toHaveProperty('hash');
+  });
+
+  it("list only their tenant's data, whatever the number of tenants", async () => {
+    const { key: acmeKey } = await ok('POST', `${E()}/server-keys`, { name: 'acme only', tenantKey: 'acme' });
+    const full = JSON.stringify(await document(serverKey));
+    for (const other of ['globex', 'initech']) expect(full).toContain(other);
+    const mine = await content(acmeKey);
+    for (const other of ['globex', 'initech']) expect(mine).not.toContain(other);
+    expect(mine).toContain('acme');
+    // Thirty more enterprise tenants: the full document lists them, acme's does not change.
+    for (let i = 0; i < 30; i++) await ok('PUT', `${P}/tenants/filler-${i}`, { traits: { plan: 'enterprise' } });
+    await expect.poll(async () => JSON.stringify(await document(serverKey))).toContain('filler-29');
+    expect(await content(acmeKey)).toBe(mine);
+    for (let i = 0; i < 30; i++) await ok('DELETE', `${P}/tenants/filler-${i}`);
+  });
+
+  it("keep unmodified flagsmith-nodejs exact for the tenant's identities; another tenant's identity is one of a tenant that does not exist", async () => {
+    const { key: acmeKey } = await ok('POST', `${E()}/server-keys`, { name: 'acme local', tenantKey: 'acme' });
+    const remote = new Flagsmith({ environmentKey: clientKey, apiUrl: `${api.url}/api/v1/`, retries: 0, requestTimeoutSeconds });
+    const local = new Flagsmith({ environmentKey: acmeKey, apiUrl: `${api.url}/api/v1/`, enableLocalEvaluation: true, retries: 0, requestTimeoutSeconds });
+    const scopedRemote = new Flagsmith({ environmentKey: acmeKey, apiUrl: `${api.url}/api/v1/`, retries: 0, requestTimeoutSeconds });
+    const seen = new Set<string>();
+    try {
+      for (let i = 0; i < 36; i++) {
+        const tenant = ['acme', 'globex', 'initech'][i % 3] as string;
+        const extra = { ...(i % 4 === 0 ? { role: 'staff' } : {}), ...(i % 2 === 0 ? { beta: 'true' } : {}) };
+        const traits = { tenant, ...extra };
+        // What the acme key must answer: the identity itself for acme's, as naming no known tenant for the others.
+        const expectedTraits = tenant === 'acme' ? traits : { tenant: 'no-such-tenant', ...extra };
+        const [truth, viaDocument, viaScopedApi] = await Promise.all([
+          remote.getIdentityFlags(`scoped-${i}`, expectedTraits, true),
+          local.getIdentityFlags(`scoped-${i}`, traits),
+          scopedRemote.getIdentityFlags(`scoped-${i}`, traits, true),
+        ]);
+        for (const name of ['sso', 'max_seats', 'new_editor', 'acme_reports']) {
+          const expected = { name, traits, enabled: truth.isFeatureEnabled(name), value: truth.getFeatureValue(name) ?? null };
+          expect({ name, traits, enabled: viaDocument.isFeatureEnabled(name), value: viaDocument.getFeatureValue(name) ?? null }).toEqual(expected);
+          expect({ name, traits, enabled: viaScopedApi.isFeatureEnabled(name), value: viaScopedApi.getFeatureValue(name) ?? null }).toEqual(expected);
+          seen.add(`${tenant}:${name}=${expected.enabled}:${JSON.stringify(expected.value)}`);
+        }
+      }
+    } finally {
+      await Promise.all([remote.close(), local.close(), scopedRemote.close()]);
+    }
+    // Acme's own steps (tenant override 750, enterprise template, its feature) and, for the others, none of theirs.
+    expect([...seen]).toEqual(expect.arrayContaining(['acme:max_seats=true:750', 'acme:sso=true:null', 'acme:acme_reports=true:null', 'globex:acme_reports=false:null', 'initech:sso=false:null']));
+    expect([...seen].filter((entry) => /^(globex|initech):max_seats=true:(50|500|1000)$/.test(entry))).toEqual([]);
+  });
+});
+
 describe('templates as one change', () => {
   it('changing a template changes every tenant it applies to, in one audited event', async () => {
     const before = await ok('GET', `${E()}/templates/enterprise/values`);

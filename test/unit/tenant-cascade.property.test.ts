@@ -27,7 +27,7 @@ import type {
   Tenant,
   TenantOverride,
 } from '../../functions/domain/entities.js';
-import { identityTenant, snapshotOf } from '../../functions/domain/environment-snapshot.js';
+import { identityTenant, onlyTenantOf, snapshotOf } from '../../functions/domain/environment-snapshot.js';
 import { environmentDocument } from '../../functions/domain/flagsmith-document.js';
 import { stableUuid } from '../../functions/domain/use-cases/support.js';
 import { fromDocument } from '../../sdk/document.js';
@@ -164,5 +164,42 @@ describe('the tenant cascade compiled into Flagsmith-format documents', () => {
     for (const reason of ['TENANT_OVERRIDE', 'TENANT_SEGMENT', 'TEMPLATE', 'TARGETING_MATCH', 'TENANT_SCOPED', 'DEFAULT']) {
       expect(decidedBy.get(reason) ?? 0, `${reason}: ${JSON.stringify([...decidedBy])}`).toBeGreaterThan(30);
     }
+  });
+});
+
+describe("one tenant's document (a tenant-scoped server key)", () => {
+  it("serves the tenant's identities what remote evaluation serves, another tenant's identities what one naming no known tenant gets, and names no other tenant", async () => {
+    let compared = 0;
+    await fc.assert(
+      fc.asyncProperty(world, fc.constantFrom(...KEYS), fc.array(identity, { minLength: 4, maxLength: 10 }), async (snapshot, only, identities) => {
+        const { organisation, project, environment, features, states, segments, segmentOverrides, tenantOverrides, tenants, templates, templateValues } = snapshot;
+        const entities = { organisation, project, environment, features, stored: states, segments, segmentOverrides, tenantOverrides, tenants, templates, templateValues };
+        const document = environmentDocument(snapshotOf(onlyTenantOf(entities, only)));
+        const json = JSON.stringify(document);
+        for (const other of KEYS.filter((key) => key !== only && /^[a-z]+$/.test(key))) expect(json, other).not.toContain(other);
+        const file = join(dir, `tenant-document-${run++}.json`);
+        writeFileSync(file, json);
+        const flagsmith = new Flagsmith({ offlineMode: true, offlineHandler: new LocalFileHandler(file) });
+        try {
+          for (const { identifier, traits } of identities) {
+            // The tenant's own identities: exact; any other: as naming a tenant that does not exist.
+            const own = String(traits.company) === only;
+            const expectedTraits = own ? traits : { ...traits, company: 'no-such-tenant' };
+            const ours = snapshot.evaluator.evaluate({ identifier, traits: expectedTraits }).flags;
+            const theirs = await flagsmith.getIdentityFlags(identifier, traits);
+            for (const feature of snapshot.features) {
+              const flag = theirs.getFlag(feature.name);
+              const expected = { identifier, traits, feature: feature.name, enabled: ours[feature.name]?.enabled, value: ours[feature.name]?.value ?? null };
+              expect({ identifier, traits, feature: feature.name, enabled: flag.enabled, value: flag.value ?? null }).toEqual(expected);
+              if (own) compared++;
+            }
+          }
+        } finally {
+          await flagsmith.close();
+        }
+      }),
+      { numRuns: 100 },
+    );
+    expect(compared).toBeGreaterThan(200);
   });
 });

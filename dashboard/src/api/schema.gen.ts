@@ -1321,6 +1321,7 @@ export interface components {
             orgId: string;
             prefix: string;
             projectId: string;
+            tenantKey?: string;
             /** @constant */
             type: "api-key";
         };
@@ -3420,6 +3421,7 @@ export interface operations {
                         orgId: string;
                         prefix: string;
                         projectId: string;
+                        tenantKey?: string;
                         /** @constant */
                         type: "api-key";
                     };
@@ -7893,6 +7895,8 @@ export interface operations {
             content: {
                 "application/json": {
                     name: string;
+                    /** @description Scope the key to one tenant of the project: its environment document lists only that tenant's data, and it evaluates every identity as that tenant's or as naming no known tenant. */
+                    tenantKey?: string;
                 };
             };
         };
@@ -7915,6 +7919,7 @@ export interface operations {
                         orgId: string;
                         prefix: string;
                         projectId: string;
+                        tenantKey?: string;
                         /** @constant */
                         type: "api-key";
                     };

@@ -44,7 +44,7 @@ function mintToken(deps: Deps, fields: { orgId: string; name: string; roles: Rol
   return { secret, token };
 }
 
-function mintApiKey(deps: Deps, environment: Environment, kind: ApiKey['kind'], name: string) {
+function mintApiKey(deps: Deps, environment: Environment, kind: ApiKey['kind'], name: string, tenantKey?: string) {
   // Client keys are public (they ship in browsers); server keys carry Flagsmith's `ser.` prefix.
   const secret = kind === 'server' ? `${SERVER_KEY_PREFIX}${randomToken(40)}` : randomToken(22);
   const key: ApiKey = {
@@ -57,6 +57,7 @@ function mintApiKey(deps: Deps, environment: Environment, kind: ApiKey['kind'], 
     orgId: environment.orgId,
     projectId: environment.projectId,
     envId: environment.id,
+    ...(tenantKey !== undefined ? { tenantKey } : {}),
     createdAt: isoNow(deps),
   };
   return { secret, key };
@@ -233,9 +234,17 @@ export async function listApiKeys(deps: Deps, environment: Environment, kind: Ap
   return keys.filter((key) => key.kind === kind).map(keyView);
 }
 
-/** A new server key (or a replacement client key): the secret is returned once. */
-export async function createApiKey(deps: Deps, actor: Actor, environment: Environment, kind: ApiKey['kind'], name: string) {
-  const { secret, key } = mintApiKey(deps, environment, kind, name);
+/**
+ * A new server key (or a replacement client key): the secret is returned once. A server key may
+ * be scoped to one existing tenant of the project (its per-tenant environment document).
+ */
+export async function createApiKey(deps: Deps, actor: Actor, environment: Environment, kind: ApiKey['kind'], name: string, tenantKey?: string) {
+  if (tenantKey !== undefined) {
+    if (kind !== 'server') throw new Invalid('Only server keys are scoped to a tenant.', [{ path: 'tenantKey', message: 'only server keys are scoped to a tenant' }]);
+    const tenant = await deps.store.get({ type: 'tenant', projectId: environment.projectId, key: tenantKey });
+    if (!tenant) throw new Invalid('The key is not valid.', [{ path: 'tenantKey', message: `no tenant ${tenantKey} in this project` }]);
+  }
+  const { secret, key } = mintApiKey(deps, environment, kind, name, tenantKey);
   const writes: Write[] = [{ kind: 'put', entity: key, expect: 'absent' }];
   // Rotating the client key retires the old one in the same commit.
   if (kind === 'client') {

@@ -29,7 +29,8 @@ export const rotateClientKey: Handler = async (c) => {
 };
 export const listServerKeys: Handler = async (c) => ok({ items: await useCases.listApiKeys(c.deps, environmentOf(c), 'server') });
 export const createServerKey: Handler = async (c) => {
-  const { key, secret } = await useCases.createApiKey(c.deps, c.actor, environmentOf(c), 'server', bodyAs(c, schemas.createServerKeyBody).name);
+  const body = bodyAs(c, schemas.createServerKeyBody);
+  const { key, secret } = await useCases.createApiKey(c.deps, c.actor, environmentOf(c), 'server', body.name, body.tenantKey);
   return ok({ ...key, key: secret });
 };
 export const revokeServerKey: Handler = async (c) => ok(await useCases.revokeServerKey(c.deps, c.actor, environmentOf(c), param(c, 'keyId')));

@@ -68,9 +68,12 @@ export interface EnvironmentCacheOptions {
   now?: () => number;
 }
 
+/** A snapshot's cache slot: environment first (so `forget` finds all of its slots); NUL separates user data. */
+const slotOf = (envId: string, scope: TenantScope, tenant: string | undefined) => `${envId}\u0000${scope}\u0000${tenant ?? ''}`;
+
 export class EnvironmentCache {
   private readonly keys: TtlCache<ApiKey | undefined>;
-  /** By `<tenant scope>:<envId>`. */
+  /** By `slotOf(envId, scope, tenant)`. */
   private readonly snapshots = new Map<string, SnapshotEntry>();
   /** Tenants read for each snapshot, by key (a Map: keys are user data); dropped with it. */
   private readonly tenants = new WeakMap<EnvironmentSnapshot, Map<string, Promise<Tenant | undefined>>>();
@@ -94,9 +97,12 @@ export class EnvironmentCache {
     return this.keys.get(hash, () => this.store.get({ type: 'api-key', hash }));
   }
 
-  /** `tenants`: `own` (evaluation: no tenant is read) or `all` (documents). */
-  async snapshot(envId: string, tenants: TenantScope = 'all'): Promise<EnvironmentSnapshot | undefined> {
-    const slot = `${tenants}:${envId}`;
+  /**
+   * `tenants`: `own` (evaluation: no tenant is read) or `all` (documents); `tenant`: only that
+   * tenant's data (a tenant-scoped server key's view, `onlyTenantOf`).
+   */
+  async snapshot(envId: string, tenants: TenantScope = 'all', tenant?: string): Promise<EnvironmentSnapshot | undefined> {
+    const slot = slotOf(envId, tenants, tenant);
     const entry = this.snapshots.get(slot);
     const now = this.now();
     if (entry && now - entry.checkedAt < this.ttlMs) return entry.value;
@@ -104,7 +110,7 @@ export class EnvironmentCache {
     // Concurrent requests that found the same stale entry share the one reload.
     const latest = this.snapshots.get(slot);
     if (latest && latest !== entry && this.now() - latest.checkedAt < this.ttlMs) return latest.value;
-    return this.load(envId, tenants).value;
+    return this.load(envId, tenants, tenant).value;
   }
 
   /**
@@ -130,7 +136,7 @@ export class EnvironmentCache {
    */
   forget(envId?: string): void {
     if (envId !== undefined) {
-      for (const scope of ['all', 'own'] satisfies TenantScope[]) this.snapshots.delete(`${scope}:${envId}`);
+      for (const slot of [...this.snapshots.keys()]) if (slot.startsWith(`${envId}\u0000`)) this.snapshots.delete(slot);
       return;
     }
     this.snapshots.clear();
@@ -159,13 +165,13 @@ export class EnvironmentCache {
     return entry.checking;
   }
 
-  private load(envId: string, tenants: TenantScope): SnapshotEntry {
+  private load(envId: string, tenants: TenantScope, tenant: string | undefined): SnapshotEntry {
     // The marker is read before the snapshot: if a publish lands in between, the next check sees a new etag.
     const etag = this.marker(envId).then((marker) => marker?.etag);
-    const value = etag.then(() => loadSnapshot(this.store, envId, { tenants }));
+    const value = etag.then(() => loadSnapshot(this.store, envId, { tenants, tenant }));
     const now = this.now();
     const entry: SnapshotEntry = { value, etag, loadedAt: now, checkedAt: now };
-    const slot = `${tenants}:${envId}`;
+    const slot = slotOf(envId, tenants, tenant);
     if (this.snapshots.size >= 1000) this.snapshots.delete(this.snapshots.keys().next().value as string);
     this.snapshots.set(slot, entry);
     value.catch(() => {
