@@ -7,6 +7,8 @@
  * 409 with the diff, never overwritten. Ungoverned environments still write directly.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Io } from '../../cli/context.js';
+import { main } from '../../cli/main.js';
 import { okCall, projectWithEnvironment, startTestApi, type TestApi } from '../support/test-api.js';
 
 let api: TestApi;
@@ -147,6 +149,30 @@ describe('template changes in an environment that requires approvals', () => {
     expect(edit.status).toBe(409);
     expect(edit.body.message).toContain("changes a template's values");
     expect((await api.call('POST', `${G()}/change-requests/${opened.body.id}/close`)).body.status).toBe('closed');
+  });
+});
+
+describe('the CLI', () => {
+  /** `vexilla …` in this process against the test API: what it printed and its exit code. */
+  async function vexilla(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    let stdout = '';
+    let stderr = '';
+    const io: Io = { out: (text) => (stdout += `${text}\n`), err: (text) => (stderr += `${text}\n`), write: (text) => (stdout += text), interactive: false, progress: false };
+    const code = await main(['--api-url', api.url, '--token', api.adminToken, ...args], io);
+    return { code, stdout, stderr };
+  }
+
+  it('says a template change in a governed environment opened a change request, and shows it old → new with the tenants reached', async () => {
+    const set = await vexilla('templates', 'set-values', 'enterprise', 'max_seats=on:4000', '--environment', 'governed', '--project', 'Plans');
+
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toContain('governed requires approvals: nothing changed yet. Opened change request cr_');
+    expect(set.stdout).toContain('template enterprise (applies to 3 tenant(s)): max_seats on 3000 → on 4000');
+    const id = /change request (cr_\S+)/.exec(set.stdout)?.[1] as string;
+    const shown = await vexilla('change-requests', 'get', id, '--environment', 'governed', '--project', 'Plans');
+    expect(shown.stdout).toContain('change template enterprise (applies to 3 tenant(s)): max_seats on 3000 → on 4000');
+    expect((await ok('GET', `${G()}/templates/enterprise/values`)).values.max_seats.value).toBe(3000);
+    expect((await vexilla('change-requests', 'close', id, '--environment', 'governed', '--project', 'Plans', '--yes')).code).toBe(0);
   });
 });
 
