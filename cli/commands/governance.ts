@@ -5,7 +5,14 @@ import { environmentOption, family, leaf, projectOption, run, yesOption } from '
 import { type Context, type EnvironmentRef, parseValue, pick, table } from '../context.js';
 import { UsageError } from '../errors.js';
 
+interface TemplateChange {
+  target: 'template-values';
+  templateKey: string;
+  tenants: number;
+  features: { featureName: string; before: { enabled: boolean; value: unknown } | null; after: { enabled: boolean; value: unknown } | null }[];
+}
 interface Change {
+  target?: string;
   featureName: string;
   segmentId?: string;
   tenantId?: string;
@@ -54,7 +61,16 @@ async function changesOf(specs: string[]): Promise<Change[]> {
   return changes;
 }
 
-const describeChange = (c: Change) =>
+const templateEntry = (v: TemplateChange['features'][number]['before']) => (v ? `${v.enabled ? 'on' : 'off'}${v.value === null || v.value === undefined ? '' : ` ${JSON.stringify(v.value)}`}` : '(none)');
+
+/** A template change as reviewers read it: the template, how many tenants it reaches, each feature old → new. */
+export const describeTemplateChange = (c: TemplateChange) =>
+  `template ${c.templateKey} (applies to ${c.tenants} tenant(s)): ${c.features.map((f) => `${f.featureName} ${templateEntry(f.before)} → ${templateEntry(f.after)}`).join('; ') || 'no feature value changes'}`;
+
+const describeChange = (c: Change | TemplateChange): string =>
+  c.target === 'template-values' ? describeTemplateChange(c as TemplateChange) : describeFeatureChange(c as Change);
+
+const describeFeatureChange = (c: Change) =>
   `${c.featureName}${c.segmentId ? ` (segment ${c.segmentId})` : c.tenantId ? ` (tenant ${c.tenantId})` : ''}: ${
     c.remove ? 'remove' : [c.enabled !== undefined ? (c.enabled ? 'on' : 'off') : undefined, c.value !== undefined ? `value ${JSON.stringify(c.value)}` : undefined].filter(Boolean).join(', ')
   }`;

@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import { environmentOption, family, leaf, projectOption, run, yesOption } from '../command.js';
 import { parseValue, table } from '../context.js';
 import { UsageError } from '../errors.js';
+import { describeTemplateChange } from './governance.js';
 import { rulesOf } from './targeting.js';
 
 interface Template {
@@ -14,9 +15,18 @@ interface Template {
   version: number;
 }
 interface TemplateValues {
+  type: 'template-values';
   templateKey: string;
   values: Record<string, { enabled: boolean; value: unknown }>;
   version: number;
+}
+
+/** What the API answers where the environment requires approvals. */
+interface OpenedRequest {
+  type: 'change-request';
+  id: string;
+  title: string;
+  changes: unknown[];
 }
 
 const valuesText = (values: TemplateValues['values']) =>
@@ -86,7 +96,7 @@ export function templateCommands(program: Command): void {
         ctx.print(options.json, values, () => `${key} in ${options.environment}: ${valuesText(values.values)}`);
       }),
     );
-  leaf(templates, 'set-values <key> [feature=on|off[:value]...]', "Replace a template's feature values in an environment (every tenant it applies to changes at once)", ['putTemplateValues'])
+  leaf(templates, 'set-values <key> [feature=on|off[:value]...]', "Replace a template's feature values in an environment (every tenant it applies to changes at once; where approvals are required, opens a change request)", ['putTemplateValues'])
     .addOption(environmentOption())
     .addOption(projectOption())
     .addOption(new Option('--version <n>', 'the version this replaces (refused if it moved)'))
@@ -101,7 +111,19 @@ export function templateCommands(program: Command): void {
         }
         const env = await ctx.environment(options.environment, options.project);
         const body = { values, ...(options.version !== undefined ? { version: Number(options.version) } : {}) };
-        const saved = await (await ctx.api()).call<TemplateValues>('putTemplateValues', { envId: env.id, templateKey: key }, { body });
+        const saved = await (await ctx.api()).call<TemplateValues | OpenedRequest>('putTemplateValues', { envId: env.id, templateKey: key }, { body });
+        if (saved.type === 'change-request') {
+          // Governed environment (the API answered 202): nothing changed yet; the request awaits approval.
+          const change = saved.changes[0] as Parameters<typeof describeTemplateChange>[0];
+          ctx.print(options.json, saved, () =>
+            [
+              `${options.environment} requires approvals: nothing changed yet. Opened change request ${saved.id} (${saved.title}):`,
+              `  ${describeTemplateChange(change)}`,
+              `Someone else approves it: vexilla change-requests approve ${saved.id} --environment ${options.environment}; then: vexilla change-requests apply ${saved.id} --environment ${options.environment}`,
+            ].join('\n'),
+          );
+          return;
+        }
         ctx.print(options.json, saved, () => `${key} in ${options.environment} (version ${saved.version}): ${valuesText(saved.values)}`);
       }),
     );

@@ -588,8 +588,33 @@ export interface RolloutChange {
   rollout: Pick<Rollout, 'target' | 'percentages' | 'bakeSeconds' | 'finalBakeSeconds' | 'guardAlarms'>;
 }
 
-/** A change a change set carries: to a feature state, a segment override or a tenant override, or the start of a rollout. */
-export type ProposedChange = FeatureStateChange | SegmentOverrideChange | TenantOverrideChange | RolloutChange;
+/** One feature's entry in a template change, for reviewers: what it serves now and after (null: absent). */
+export interface TemplateFeatureChange {
+  featureName: string;
+  before: TemplateValue | null;
+  after: TemplateValue | null;
+}
+
+/**
+ * Replacing a template's values in the environment (whole), which changes every tenant the
+ * template applies to: opened by `PUT …/templates/{key}/values` where approvals are required.
+ */
+export interface TemplateValuesChange {
+  target: 'template-values';
+  templateKey: string;
+  templateName: string;
+  /** The values' version when the change was proposed (0: none yet). */
+  expectedVersion: number;
+  /** The template's values once applied (replacing the current ones whole). */
+  content: Record<string, TemplateValue>;
+  /** The features whose entry changes, old → new. */
+  features: TemplateFeatureChange[];
+  /** How many tenants the template applied to when the change was proposed (assigned, or by its rule). */
+  tenants: number;
+}
+
+/** A change a change set carries: to a feature state, a segment override, a tenant override or a template's values, or the start of a rollout. */
+export type ProposedChange = FeatureStateChange | SegmentOverrideChange | TenantOverrideChange | RolloutChange | TemplateValuesChange;
 
 /** A change that cannot apply because its target moved since it was proposed: the diff, as a 409 and a failed schedule show it. */
 export interface FeatureStateConflict {
@@ -631,7 +656,16 @@ export interface RolloutConflict {
   reason: string;
 }
 
-export type ChangeConflict = FeatureStateConflict | SegmentOverrideConflict | TenantOverrideConflict | RolloutConflict;
+/** A template's values that moved since the change was proposed (currentVersion null: the template is gone). */
+export interface TemplateValuesConflict {
+  templateKey: string;
+  expectedVersion: number;
+  currentVersion: number | null;
+  current: Record<string, TemplateValue> | null;
+  proposed: Record<string, TemplateValue>;
+}
+
+export type ChangeConflict = FeatureStateConflict | SegmentOverrideConflict | TenantOverrideConflict | RolloutConflict | TemplateValuesConflict;
 
 /** A per-environment webhook. The secret signs deliveries; the API shows it only once. */
 export interface Webhook extends Stamped {

@@ -4,7 +4,7 @@
  */
 import * as z from 'zod';
 import { type PathParameter, pathParameters } from '../domain/schemas.js';
-import { registry, responses as managementResponses } from './responses.js';
+import { acceptedResponses, registry, responses as managementResponses } from './responses.js';
 import { peopleResponses } from './people-responses.js';
 import { rolloutResponses } from './rollout-responses.js';
 import { publicRoutes, type Route, routes } from './routes.js';
@@ -94,6 +94,14 @@ function operation(route: Route) {
     ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: componentised(route.body, 'input', `${upperFirst(route.operation)}Body`) } } } } : {}),
     responses: {
       [status]: status === '204' ? { description: 'Done' } : { description: 'Success', content: { 'application/json': { schema: responseSchema(route.operation) } } },
+      ...(acceptedResponses[route.operation]
+        ? {
+            '202': {
+              description: 'Not written: the environment requires approvals, so a change request was opened (this is it)',
+              content: { 'application/json': { schema: componentised(acceptedResponses[route.operation] as z.ZodType, 'output', `${upperFirst(route.operation)}Accepted`) } },
+            },
+          }
+        : {}),
       ...Object.fromEntries(
         Object.entries(ERRORS).map(([code, description]) => [
           code,

@@ -208,6 +208,8 @@ export const template = z
     ...stamped,
   })
   .register(registry, { id: 'Template' }) satisfies z.ZodType<Template>;
+const templateValue = z.object({ enabled: z.boolean(), value: json });
+const templateValueMap = z.record(z.string(), templateValue);
 export const templateValues = z
   .object({
     type: z.literal('template-values'),
@@ -261,6 +263,15 @@ const proposedChange = z
     z.object({ target: z.literal('feature-state').optional(), featureName: z.string(), featureId: z.string(), expectedVersion: z.number().int(), content: featureStateContent }),
     z.object({ target: z.literal('segment-override'), featureName: z.string(), featureId: z.string(), segmentId: z.string(), expectedVersion: z.number().int(), content: segmentOverrideContent.nullable() }),
     z.object({ target: z.literal('tenant-override'), featureName: z.string(), featureId: z.string(), tenantId: z.string(), expectedVersion: z.number().int(), content: tenantOverrideContent.nullable() }),
+    z.object({
+      target: z.literal('template-values'),
+      templateKey: z.string(),
+      templateName: z.string(),
+      expectedVersion: z.number().int().describe("The values' version when proposed (0: none yet)."),
+      content: templateValueMap.describe('The template\'s values once applied, by feature name (replacing the current ones whole).'),
+      features: z.array(z.object({ featureName: z.string(), before: templateValue.nullable(), after: templateValue.nullable() })).describe('Each feature whose value changes, old → new (null: absent).'),
+      tenants: z.number().int().describe('How many tenants the template applied to when proposed (assigned, or by its rule).'),
+    }),
   ])
   .register(registry, { id: 'ProposedChange' }) satisfies z.ZodType<ProposedChange>;
 const conflictBase = { featureName: z.string(), expectedVersion: z.number().int(), currentVersion: z.number().int().nullable() };
@@ -269,6 +280,7 @@ export const changeConflict = z
     z.object({ ...conflictBase, current: featureStateContent.nullable(), proposed: featureStateContent }),
     z.object({ ...conflictBase, segmentId: z.string(), current: segmentOverrideContent.nullable(), proposed: segmentOverrideContent.nullable() }),
     z.object({ ...conflictBase, tenantId: z.string(), current: tenantOverrideContent.nullable(), proposed: tenantOverrideContent.nullable() }),
+    z.object({ templateKey: z.string(), expectedVersion: z.number().int(), currentVersion: z.number().int().nullable(), current: templateValueMap.nullable(), proposed: templateValueMap }),
   ])
   .register(registry, { id: 'ChangeConflict' }) satisfies z.ZodType<ChangeConflict>;
 const scope = { id: z.string(), orgId: z.string(), projectId: z.string(), envId: z.string() };
@@ -452,4 +464,12 @@ export const responses: Record<string, z.ZodType> = {
   createScheduledChange: scheduledChange,
   getScheduledChange: scheduledChange,
   cancelScheduledChange: scheduledChange,
+};
+
+/**
+ * Operations that may answer 202 instead of their usual success: where the environment requires
+ * approvals, the change is not written but proposed, and the answer is the change request opened.
+ */
+export const acceptedResponses: Record<string, z.ZodType> = {
+  putTemplateValues: changeRequest,
 };

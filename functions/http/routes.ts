@@ -107,7 +107,7 @@ const adminRoutes: Omit<Route, 'function'>[] = [
   { method: 'PUT', path: `${A}/projects/{projectId}/templates/{templateKey}`, operation: 'putTemplate', access: write, summary: 'Create a template or replace its name, rank and rule', body: schemas.putTemplateBody },
   { method: 'DELETE', path: `${A}/projects/{projectId}/templates/{templateKey}`, operation: 'deleteTemplate', access: write, summary: 'Delete a template and its values in every environment', status: 204 },
   { method: 'GET', path: `${A}/environments/{envId}/templates/{templateKey}/values`, operation: 'getTemplateValues', access: read, summary: "A template's feature values in an environment" },
-  { method: 'PUT', path: `${A}/environments/{envId}/templates/{templateKey}/values`, operation: 'putTemplateValues', access: write, summary: "Replace a template's feature values in an environment (every tenant it applies to changes at once)", body: schemas.putTemplateValuesBody },
+  { method: 'PUT', path: `${A}/environments/{envId}/templates/{templateKey}/values`, operation: 'putTemplateValues', access: write, summary: "Replace a template's feature values in an environment (every tenant it applies to changes at once); where approvals are required, 202 with the change request opened instead", body: schemas.putTemplateValuesBody },
 
   { method: 'GET', path: `${A}/environments/{envId}`, operation: 'getEnvironment', access: read, summary: 'An environment' },
   { method: 'PATCH', path: `${A}/environments/{envId}`, operation: 'updateEnvironment', access: admin, summary: 'Update an environment', body: schemas.updateEnvironmentBody },

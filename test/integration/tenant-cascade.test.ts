@@ -4,7 +4,8 @@
  * README's worked example sets them up. Remote evaluation, OFREP, the explain API and the
  * Vexilla SDK name each step; the unmodified flagsmith-nodejs evaluating our environment
  * document locally agrees identity by identity; changing a template is one audited event, and
- * in an environment that requires approvals it is refused as a direct write.
+ * in an environment that requires approvals it opens a change request instead of writing
+ * (test/integration/template-change-requests.test.ts follows it through approval and apply).
  */
 import { Flagsmith } from 'flagsmith-nodejs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -238,13 +239,13 @@ describe('templates as one change', () => {
     expect((await identify('ivy', { tenant: 'initech' })).max_seats?.value).toBe(1000);
   });
 
-  it('in an environment that requires approvals, a template change is not a direct write', async () => {
+  it('in an environment that requires approvals, a template change is not a direct write: it opens a change request', async () => {
     const governed = await ok('POST', `${P}/environments`, { name: 'governed' });
     const G = `/admin/v1/environments/${governed.environment.id}`;
     await ok('PATCH', G, { requiredApprovals: 1 });
-    const refused = await api.call('PUT', `${G}/templates/enterprise/values`, { body: { values: { sso: { enabled: true } } } });
-    expect(refused.status).toBe(409);
-    expect(refused.body).toMatchObject({ statusCode: 409, details: { requiredApprovals: 1 } });
+    const proposed = await api.call('PUT', `${G}/templates/enterprise/values`, { body: { values: { sso: { enabled: true } } } });
+    expect(proposed.status).toBe(202);
+    expect(proposed.body).toMatchObject({ type: 'change-request', status: 'open', changes: [{ target: 'template-values', templateKey: 'enterprise' }] });
     expect((await ok('GET', `${G}/templates/enterprise/values`)).version).toBe(0);
   });
 

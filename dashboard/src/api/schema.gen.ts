@@ -656,7 +656,7 @@ export interface paths {
         };
         /** A template's feature values in an environment */
         get: operations["getTemplateValues"];
-        /** Replace a template's feature values in an environment (every tenant it applies to changes at once) */
+        /** Replace a template's feature values in an environment (every tenant it applies to changes at once); where approvals are required, 202 with the change request opened instead */
         put: operations["putTemplateValues"];
         post?: never;
         delete?: never;
@@ -1406,6 +1406,22 @@ export interface components {
                 value: components["schemas"]["JsonValue"];
             } | null;
             tenantId: string;
+        } | {
+            current: {
+                [key: string]: {
+                    enabled: boolean;
+                    value: components["schemas"]["JsonValue"];
+                };
+            } | null;
+            currentVersion: number | null;
+            expectedVersion: number;
+            proposed: {
+                [key: string]: {
+                    enabled: boolean;
+                    value: components["schemas"]["JsonValue"];
+                };
+            };
+            templateKey: string;
         };
         ChangeRequest: {
             appliedAt?: string;
@@ -1929,6 +1945,34 @@ export interface components {
             /** @constant */
             target: "tenant-override";
             tenantId: string;
+        } | {
+            /** @description The template's values once applied, by feature name (replacing the current ones whole). */
+            content: {
+                [key: string]: {
+                    enabled: boolean;
+                    value: components["schemas"]["JsonValue"];
+                };
+            };
+            /** @description The values' version when proposed (0: none yet). */
+            expectedVersion: number;
+            /** @description Each feature whose value changes, old → new (null: absent). */
+            features: {
+                after: {
+                    enabled: boolean;
+                    value: components["schemas"]["JsonValue"];
+                } | null;
+                before: {
+                    enabled: boolean;
+                    value: components["schemas"]["JsonValue"];
+                } | null;
+                featureName: string;
+            }[];
+            /** @constant */
+            target: "template-values";
+            templateKey: string;
+            templateName: string;
+            /** @description How many tenants the template applied to when proposed (assigned, or by its rule). */
+            tenants: number;
         };
         ScheduledChange: {
             appliedAt?: string;
@@ -8231,6 +8275,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TemplateValues"];
+                };
+            };
+            /** @description Not written: the environment requires approvals, so a change request was opened (this is it) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangeRequest"];
                 };
             };
             /** @description Malformed request (bad JSON, bad cursor) */

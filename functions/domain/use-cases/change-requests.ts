@@ -108,6 +108,9 @@ export async function updateChangeRequest(
   if (body.changes && request.changes.some((change) => change.target === 'rollout')) {
     throw new Conflict(`Change request ${id} starts a rollout, whose plan cannot be edited: close it (the rollout is cancelled) and create the rollout again.`);
   }
+  if (body.changes && request.changes.some((change) => change.target === 'template-values')) {
+    throw new Conflict(`Change request ${id} changes a template's values, which cannot be edited here: close it and put the template's values again.`);
+  }
   const changes = body.changes ? { changes: await proposeChanges(deps, environment, body.changes), approvals: [] } : {};
   const next = stamp(deps, request, {
     ...(body.title !== undefined ? { title: body.title } : {}),

@@ -27,6 +27,7 @@ import { documentGrowth, documentRoomProblem } from './document-budget.js';
 import { environmentUnchanged, refusalNow } from './governance.js';
 import { beforeCommit, planRolloutChange } from './rollout-steps.js';
 import { overrideValueProblems, segmentOverrideWrites, tenantOverrideWrites } from './targeting.js';
+import { planTemplateValuesChange } from './template-values.js';
 import type { Actor, Deps } from './support.js';
 
 export { MAX_CHANGES };
@@ -173,6 +174,7 @@ async function planChange(
     if ('conflict' in planned) return planned;
     return { writes: planned.writes, growth: documentGrowth(planned.next.target.value, null), prepare: beforeCommit(deps, planned) };
   }
+  if (change.target === 'template-values') return planTemplateValuesChange(deps, actor, environment, change);
   const stored = await deps.store.get({ type: 'feature', projectId: environment.projectId, name: change.featureName });
   const feature = stored && stored.id === change.featureId ? stored : undefined;
   const gone = { currentVersion: null, current: null };
@@ -230,11 +232,15 @@ export async function planChangeSet(
 
 /** How many targets moved, in words: "2 feature state(s)", or "… or override(s)" / "… or rollout(s)" when those moved. */
 export const movedTargets = (conflicts: ChangeDiff[]): string =>
-  `${conflicts.length} feature state(s)${conflicts.some((c) => 'segmentId' in c || 'tenantId' in c) ? ' or override(s)' : ''}${conflicts.some((c) => 'rolloutId' in c) ? ' or rollout(s)' : ''}`;
+  conflicts.every((c) => 'templateKey' in c)
+    ? `${conflicts.length} template value set(s)`
+    : `${conflicts.length} feature state(s)${conflicts.some((c) => 'segmentId' in c || 'tenantId' in c) ? ' or override(s)' : ''}${conflicts.some((c) => 'rolloutId' in c) ? ' or rollout(s)' : ''}${conflicts.some((c) => 'templateKey' in c) ? ' or template value set(s)' : ''}`;
 
 /** A conflict's target as people read it (the feature name, which override of it, or which rollout and why it cannot start). */
 export const conflictTarget = (c: ChangeDiff): string =>
-  'segmentId' in c
+  'templateKey' in c
+    ? `the values of template ${c.templateKey}${c.currentVersion === null ? ' (the template is gone)' : ''}`
+    : 'segmentId' in c
     ? `${c.featureName} (segment ${c.segmentId})`
     : 'tenantId' in c
       ? `${c.featureName} (tenant ${c.tenantId})`

@@ -3,16 +3,18 @@
  * once per project and valued per environment, applying to the tenants assigned to them
  * (`Tenant.templates`) and to those whose traits satisfy their rule. A template's values in one
  * environment are one item: changing them changes every tenant it applies to in one audited,
- * evented write, governed like feature states (environments that require approvals take it
- * through a change request only).
+ * evented write, governed like feature states (in environments that require approvals, the
+ * write opens a change request; applying it once approved writes the change).
  */
 import type * as z from 'zod';
-import type { Environment, Project, Template, TemplateValue, TemplateValues } from '../entities.js';
+import type { ChangeRequest, Environment, Project, Template, TemplateValue, TemplateValues } from '../entities.js';
 import { Conflict, Invalid, NotFound } from '../errors.js';
+import { LIMITS } from '../limits.js';
 import type * as schemas from '../schemas.js';
 import { documentGrowth, ensureDocumentRoom, ensureProjectDocumentRoom } from './document-budget.js';
-import { commitDirectWrite, refuseDirectWrites } from './governance.js';
-import { overrideValueProblems } from './targeting.js';
+import { changeRequestWrites, newChangeRequest } from './change-requests.js';
+import { commitDirectWrite, directWriteRefusal } from './governance.js';
+import { proposeTemplateValues, resolveTemplateValues, templateValuesWrites } from './template-values.js';
 import { type Actor, commitOrConflict, type Deps, eventWrite, expectVersion, isoNow } from './support.js';
 
 export async function getTemplate(deps: Deps, project: Project, key: string): Promise<Template> {
@@ -102,7 +104,9 @@ export async function getTemplateValues(deps: Deps, environment: Environment, pr
 /**
  * Replaces a template's values in an environment: one item, one `feature-state.changed` event
  * (subject kind `template-values`), so every tenant the template applies to changes at once.
- * Refused (409) where the environment requires approvals: change requests carry it there.
+ * Where the environment requires approvals nothing is written: a change request is opened
+ * instead (showing each feature's old → new value and how many tenants it reaches), and
+ * applying it once approved writes the same change.
  */
 export async function putTemplateValues(
   deps: Deps,
@@ -111,50 +115,39 @@ export async function putTemplateValues(
   project: Project,
   key: string,
   body: z.infer<typeof schemas.putTemplateValuesBody>,
-): Promise<TemplateValues> {
-  await getTemplate(deps, project, key);
-  refuseDirectWrites(environment);
+): Promise<{ applied: TemplateValues } | { changeRequest: ChangeRequest }> {
+  const template = await getTemplate(deps, project, key);
   const current = await deps.store.get({ type: 'template-values', envId: environment.id, templateKey: key });
-  const expected = expectVersion(current?.version ?? 0, body.version, `The values of template ${key}`);
-  const values: Record<string, TemplateValue> = {};
-  const problems: { path: string; message: string }[] = [];
-  for (const [name, input] of Object.entries(body.values)) {
-    const feature = await deps.store.get({ type: 'feature', projectId: project.id, name });
-    if (!feature) {
-      problems.push({ path: `values.${name}`, message: `no feature ${name} in this project` });
-      continue;
-    }
-    const value = input.value === undefined ? feature.initialValue : input.value;
-    problems.push(...overrideValueProblems(feature, value, `values.${name}.value`));
-    values[name] = { enabled: input.enabled, value };
-  }
-  if (problems.length) throw new Invalid('The template values are not valid.', problems);
+  expectVersion(current?.version ?? 0, body.version, `The values of template ${key}`);
+  const values = await resolveTemplateValues(deps, project, body.values);
   await ensureDocumentRoom(deps, environment, documentGrowth(values, current ? { value: current.values } : null));
-  const at = isoNow(deps);
-  const next: TemplateValues = {
-    type: 'template-values',
-    orgId: environment.orgId,
-    projectId: environment.projectId,
-    envId: environment.id,
-    templateKey: key,
-    values,
-    createdAt: current?.createdAt ?? at,
-    updatedAt: at,
-    version: expected + 1,
-  };
-  await commitDirectWrite(deps, environment, [
-    { kind: 'put', entity: next, expect: current ? expected : 'absent' },
-    eventWrite(deps, actor, {
-      detailType: 'feature-state.changed',
-      action: current ? 'updated' : 'created',
-      orgId: environment.orgId,
-      projectId: environment.projectId,
-      envId: environment.id,
-      subject: { kind: 'template-values', templateKey: key },
-      before: current ?? null,
-      after: next,
-      version: next.version,
-    }),
-  ], async () => new Conflict(`The values of template ${key} changed meanwhile: reload and try again.`));
-  return next;
+  if (directWriteRefusal(environment)) return { changeRequest: await openTemplateChangeRequest(deps, actor, environment, project, template, current, values) };
+  const { next, writes } = templateValuesWrites(deps, actor, environment, key, current, values);
+  await commitDirectWrite(deps, environment, writes, async () => new Conflict(`The values of template ${key} changed meanwhile: reload and try again.`));
+  return { applied: next };
+}
+
+/** Opens the change request that replaces a template's values in a governed environment. */
+async function openTemplateChangeRequest(
+  deps: Deps,
+  actor: Actor,
+  environment: Environment,
+  project: Project,
+  template: Template,
+  current: TemplateValues | undefined,
+  values: Record<string, TemplateValue>,
+): Promise<ChangeRequest> {
+  const change = await proposeTemplateValues(deps, project, template, current, values);
+  // Generated text stays within what people may write (the change itself carries every detail).
+  const clip = (text: string, chars: number) => (text.length > chars ? `${text.slice(0, chars - 1)}…` : text);
+  const request = newChangeRequest(deps, actor, environment, {
+    title: clip(`Template ${template.name} in ${environment.name}: ${change.features.length} feature value(s)`, LIMITS.nameChars),
+    description: clip(
+      `Changes ${change.features.map((f) => f.featureName).join(', ') || 'no feature value'} for the ${change.tenants} tenant(s) template ${template.key} applies to.`,
+      LIMITS.changeRequestDescriptionChars,
+    ),
+    changes: [change],
+  });
+  await commitOrConflict(deps, changeRequestWrites(deps, actor, null, request, 'created'), async () => new Conflict('That change request already exists.'));
+  return request;
 }

@@ -52,5 +52,8 @@ export const getTemplate: Handler = async (c) => ok(await templates.getTemplate(
 export const putTemplate: Handler = async (c) => ok(await templates.putTemplate(c.deps, c.actor, projectOf(c), param(c, 'templateKey'), bodyAs(c, schemas.putTemplateBody)));
 export const deleteTemplate: Handler = async (c) => ok(await templates.deleteTemplate(c.deps, c.actor, projectOf(c), param(c, 'templateKey')));
 export const getTemplateValues: Handler = async (c) => ok(await templates.getTemplateValues(c.deps, environmentOf(c), projectOf(c), param(c, 'templateKey')));
-export const putTemplateValues: Handler = async (c) =>
-  ok(await templates.putTemplateValues(c.deps, c.actor, environmentOf(c), projectOf(c), param(c, 'templateKey'), bodyAs(c, schemas.putTemplateValuesBody)));
+/** 200 with the values where they are written; 202 with the change request opened where the environment requires approvals. */
+export const putTemplateValues: Handler = async (c) => {
+  const result = await templates.putTemplateValues(c.deps, c.actor, environmentOf(c), projectOf(c), param(c, 'templateKey'), bodyAs(c, schemas.putTemplateValuesBody));
+  return 'applied' in result ? ok(result.applied) : { status: 202, body: result.changeRequest };
+};

@@ -4,14 +4,17 @@ import { JsonDiff } from '../../../components/json-diff';
 
 type Change = ChangeRequest['changes'][number];
 
+type TemplateChange = Extract<Change, { target: 'template-values' }>;
+
 export function changeTitle(change: Change, segmentName: (id: string) => string): string {
+  if (change.target === 'template-values') return `template ${change.templateName} · values for the ${change.tenants} tenant(s) it applies to`;
   if (change.target === 'segment-override') return `${change.featureName} · override for segment ${segmentName(change.segmentId)}`;
   if (change.target === 'tenant-override') return `${change.featureName} · override for tenant ${change.tenantId}`;
   return `${change.featureName} · feature state`;
 }
 
 /** What is live now for the change's target, and its version (0: absent). */
-function liveNow(change: Change, states: Map<string, FeatureState>, overrides: EnvironmentOverrides | undefined): { content: unknown; version: number } {
+function liveNow(change: Exclude<Change, TemplateChange>, states: Map<string, FeatureState>, overrides: EnvironmentOverrides | undefined): { content: unknown; version: number } {
   if (change.target === 'segment-override') {
     const override = overrides?.segmentOverrides.find((o) => o.featureName === change.featureName && o.segmentId === change.segmentId);
     return override ? { content: { enabled: override.enabled, value: override.value, priority: override.priority }, version: override.version } : { content: null, version: 0 };
@@ -24,8 +27,25 @@ function liveNow(change: Change, states: Map<string, FeatureState>, overrides: E
   return state ? { content: { enabled: state.enabled, value: state.value, weights: state.weights }, version: state.version } : { content: null, version: 0 };
 }
 
+/** A template change: each feature's value before and after, as proposed (apply reports a template that moved meanwhile). */
+function TemplateChangeDiff({ change, applied }: { change: TemplateChange; applied: boolean }) {
+  const side = (which: 'before' | 'after') => Object.fromEntries(change.features.map((f) => [f.featureName, f[which]]));
+  const title = changeTitle(change, (id) => id);
+  return (
+    <Paper withBorder p="sm">
+      <Stack gap="xs">
+        <Text fw={600} size="sm">
+          {title}
+        </Text>
+        <JsonDiff before={side('before')} after={side('after')} label={applied ? `What ${title} changed` : `What applying changes in ${title}`} />
+      </Stack>
+    </Paper>
+  );
+}
+
 /** One proposed change: what will change against what is live now, and whether it moved since. */
 export function ChangeDiff({ change, states, overrides, segmentName, applied }: { change: Change; states: Map<string, FeatureState>; overrides: EnvironmentOverrides | undefined; segmentName: (id: string) => string; applied: boolean }) {
+  if (change.target === 'template-values') return <TemplateChangeDiff change={change} applied={applied} />;
   const live = liveNow(change, states, overrides);
   const moved = !applied && live.version !== change.expectedVersion;
   const title = changeTitle(change, segmentName);
@@ -60,11 +80,11 @@ export function ConflictList({ conflicts }: { conflicts: ChangeConflict[] }) {
       {conflicts.map((conflict, i) => (
         <Paper withBorder p="sm" key={i}>
           <Text size="sm" fw={600}>
-            {conflict.featureName}
+            {'templateKey' in conflict ? `values of template ${conflict.templateKey}` : conflict.featureName}
             {'segmentId' in conflict ? ` · segment override ${conflict.segmentId}` : 'tenantId' in conflict ? ` · tenant override ${conflict.tenantId}` : ''}: proposed against version {conflict.expectedVersion}, now{' '}
             {conflict.currentVersion === null ? 'gone' : `version ${conflict.currentVersion}`}
           </Text>
-          <JsonDiff before={conflict.current} after={conflict.proposed} label={`${conflict.featureName}: live now against proposed`} />
+          <JsonDiff before={conflict.current} after={conflict.proposed} label={`${'templateKey' in conflict ? `template ${conflict.templateKey}` : conflict.featureName}: live now against proposed`} />
         </Paper>
       ))}
     </Stack>

@@ -52,13 +52,19 @@ export default function ScheduledChangesRoute() {
             >
               <Stack gap={4}>
                 {item.changeRequestId && <Text size="sm">Applies change request {item.changeRequestId}</Text>}
-                {item.changes.map((change, i) => (
-                  <Text size="sm" key={i}>
-                    {change.featureName}
-                    {change.target === 'segment-override' ? ` (segment ${change.segmentId})` : change.target === 'tenant-override' ? ` (tenant ${change.tenantId})` : ''}:{' '}
-                    {change.content === null ? 'remove' : `${change.content.enabled ? 'on' : 'off'}, ${formatValue(change.content.value)}`}
-                  </Text>
-                ))}
+                {item.changes.map((change, i) =>
+                  change.target === 'template-values' ? (
+                    <Text size="sm" key={i}>
+                      template {change.templateKey}: {change.features.map((f) => f.featureName).join(', ')}
+                    </Text>
+                  ) : (
+                    <Text size="sm" key={i}>
+                      {change.featureName}
+                      {change.target === 'segment-override' ? ` (segment ${change.segmentId})` : change.target === 'tenant-override' ? ` (tenant ${change.tenantId})` : ''}:{' '}
+                      {change.content === null ? 'remove' : `${change.content.enabled ? 'on' : 'off'}, ${formatValue(change.content.value)}`}
+                    </Text>
+                  ),
+                )}
                 {item.failure && (
                   <Text size="sm" c="red.9">
                     {item.failure}
