@@ -1,16 +1,21 @@
 /**
  * Lambda bundles: for each function, the bundle as shipped (lib/bundling.ts: split ESM, re2js and
- * json-p3 in chunks loaded on demand) against the one-file bundle shipped before the split (the
- * same trims: minified ESM, only zod's English locale, the credential chain cut, no source map):
- * bytes a cold start loads, bytes of the whole asset, zipped bytes, and module init time in a
- * fresh Node process, which is what a cold start pays before the handler runs.
+ * json-p3 in chunks loaded on demand, only the zod schemas the function's code reads) against the
+ * one-file bundle shipped before (the same trims: minified ESM, only zod's English locale, the
+ * credential chain cut, no source map; but one file, and every schema a reached module declares
+ * built at load): bytes a cold start loads, bytes of the whole asset, zipped bytes, and module
+ * init time in a fresh Node process, which is what a cold start pays before the handler runs.
+ *
+ * Then the floor under the sdk-api's init, measured the same way: an empty handler (Node's own
+ * ESM loading), and handlers that only import what every first request needs (the AWS SDK's
+ * DynamoDB document client; and the engine with its zod schemas).
  *
  * Init time is the minimum and the median of RUNS fresh processes: the minimum is what the code
  * costs, the median what this (shared, busy) machine gave; CPU time (user + system) is what the
  * init costs whatever else the machine runs. Reported, never asserted.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
@@ -32,19 +37,23 @@ interface Figures {
   cpuMin: number;
 }
 
-/** The one-file bundle shipped before the split, built from this tree: the same options, no splitting, no lazy libraries. */
-async function buildOneFile(name: FunctionName, dir: string): Promise<Metafile> {
+/** The one-file bundle shipped before, built from this tree: the same options, no splitting, no plugins (no lazy libraries, every declared schema kept). */
+async function buildOneFile(entry: string, dir: string): Promise<Metafile> {
   const options = { ...lambdaEsbuildOptions({ sourceMaps: false, projectRoot: root }), splitting: false, plugins: [] };
-  return (await build({ ...options, entryPoints: [join(root, functionSettings[name].entry)], outdir: dir, metafile: true })).metafile;
+  return (await build({ ...options, entryPoints: [join(root, entry)], outdir: dir, metafile: true })).metafile;
 }
 
 const sizeOf = (dir: string): number => readdirSync(dir, { withFileTypes: true }).reduce((sum, entry) => sum + (entry.isDirectory() ? sizeOf(join(entry.parentPath, entry.name)) : statSync(join(entry.parentPath, entry.name)).size), 0);
 
 async function measure(name: FunctionName, side: 'one-file' | 'split'): Promise<Figures> {
+  return measureEntry(functionSettings[name].entry, name, side);
+}
+
+async function measureEntry(entry: string, name: string, side: 'one-file' | 'split'): Promise<Figures> {
   const dir = join(out, side, name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const metafile = side === 'split' ? await buildFunctionBundle(functionSettings[name].entry, dir, { sourceMaps: false, projectRoot: root }) : await buildOneFile(name, dir);
+  const metafile = side === 'split' ? await buildFunctionBundle(entry, dir, { sourceMaps: false, projectRoot: root }) : await buildOneFile(entry, dir);
   const initBytes = filesLoadedAtInit(metafile).reduce((sum, path) => sum + metafile.outputs[path]!.bytes, 0);
   // The asset Lambda receives: every file of the bundle's folder, zipped.
   const zip = join(out, side, `${name}.zip`);
@@ -72,7 +81,7 @@ const ms = (value: number) => `${value.toFixed(1)} ms`;
 
 export async function runBundlesBench(): Promise<void> {
   const only = process.env.VEXILLA_BENCH_FUNCTIONS?.split(',');
-  console.log(`\n## Lambda bundles: one file (before the split) vs split (shipped); init: wall min / median, and CPU min, of ${RUNS} fresh processes`);
+  console.log(`\n## Lambda bundles: one file, every declared schema built (before) vs split, only the schemas used (shipped); init: wall min / median, and CPU min, of ${RUNS} fresh processes`);
   console.log('| function | loaded at init: one file → split | whole asset: one file → split | zipped: one file → split | init wall: one file → split | init CPU: one file → split |');
   console.log('| --- | --- | --- | --- | --- | --- |');
   for (const name of allFunctionNames().filter((candidate) => !only || only.includes(candidate))) {
@@ -97,4 +106,28 @@ export async function runBundlesBench(): Promise<void> {
   console.log(`sdk-api, loaded at init, by package: ${top.map(([key, bytes]) => `${key} ${kb(bytes)}`).join(', ')}`);
   const onDemand = Object.entries(metafile.outputs).filter(([path]) => !filesLoadedAtInit(metafile).includes(path) && !path.endsWith('.map'));
   console.log(`sdk-api, loaded on demand: ${onDemand.map(([path, output]) => `${relative(dir, join(root, path))} ${kb(output.bytes)}`).join(', ')}`);
+
+  // The floor: what an sdk-api init cannot go below on this machine.
+  const floors: [string, string][] = [
+    ['empty handler', 'export const handler = async () => ({ statusCode: 204 });'],
+    [
+      'DynamoDB document client',
+      `import { documentClient } from '../../../../../functions/shared/dynamodb.js';\nlet client;\nexport const handler = async () => { client ??= documentClient(); return { statusCode: 204 }; };`,
+    ],
+    [
+      'DynamoDB client + engine (zod)',
+      `import { documentClient } from '../../../../../functions/shared/dynamodb.js';\nimport { createEvaluator } from '../../../../../functions/engine/index.js';\nexport const handler = async () => ({ statusCode: 204, body: String([documentClient, createEvaluator].length) });`,
+    ],
+  ];
+  console.log(`\n## The floor under an init: handlers that load only this, bundled and measured the same way`);
+  console.log('| handler loads | loaded at init | init wall min / median | init CPU min |');
+  console.log('| --- | --- | --- | --- |');
+  const entries = join(out, 'floor-entries');
+  mkdirSync(entries, { recursive: true });
+  for (const [label, code] of floors) {
+    const slug = label.replace(/[^a-z]+/gi, '-').toLowerCase();
+    writeFileSync(join(entries, `${slug}.ts`), code);
+    const figures = await measureEntry(relative(root, join(entries, `${slug}.ts`)), `floor-${slug}`, 'split');
+    console.log(`| ${label} | ${kb(figures.initBytes)} | ${ms(figures.initMin)} / ${ms(figures.initMedian)} | ${ms(figures.cpuMin)} |`);
+  }
 }

@@ -7,10 +7,11 @@
  * Not NodejsFunction: it emits one file, and the bundles are split (ESM chunks) so that code only
  * some requests need is loaded when they come, not on every cold start.
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
+import ts from 'typescript';
 
 /**
  * esbuild's ESM output has no `require`; CommonJS dependencies that call it (directly or through
@@ -54,6 +55,53 @@ export const lazyConditionLibraries = (projectRoot: string): Plugin => ({
   },
 });
 
+/** A module that declares zod schemas: it imports zod. */
+const DECLARES_SCHEMAS = /^import[^;]*from 'zod';$/m;
+
+/**
+ * The top-level `const` declarations of a module whose value is built by a call (`z.object(…)`,
+ * `name.optional()`, `ownRecord(…)`, `new …`), wrapped in an arrow called on the spot and marked
+ * `@__PURE__`: the same value, built at the same moment, but esbuild may drop it when nothing the
+ * bundle keeps reads it. Without it every schema a module declares is built on every cold start
+ * of every function that imports one of them (esbuild must assume a call has side effects).
+ * Returns the source unchanged when there is nothing to wrap.
+ */
+export function markSchemaDeclarationsPure(source: string, fileName: string): string {
+  const file = ts.createSourceFile(fileName, source, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+  const edits: { start: number; end: number }[] = [];
+  for (const statement of file.statements) {
+    if (!ts.isVariableStatement(statement) || !(statement.declarationList.flags & ts.NodeFlags.Const)) continue;
+    for (const declaration of statement.declarationList.declarations) {
+      let value = declaration.initializer;
+      while (value && (ts.isAsExpression(value) || ts.isSatisfiesExpression(value) || ts.isParenthesizedExpression(value))) value = value.expression;
+      if (value && (ts.isCallExpression(value) || ts.isNewExpression(value))) edits.push({ start: declaration.initializer!.getStart(file), end: declaration.initializer!.end });
+    }
+  }
+  let out = source;
+  for (const { start, end } of edits.reverse()) out = `${out.slice(0, start)}/* @__PURE__ */ (() => (${out.slice(start, end)}))()${out.slice(end)}`;
+  return out;
+}
+
+/**
+ * Applies {@link markSchemaDeclarationsPure} to Vexilla's modules that declare zod schemas: a
+ * function's bundle builds only the schemas its code can reach (the sdk-api needs a handful of
+ * the management API's hundreds), and the schema modules stay single declarations, unchanged.
+ * Building a zod schema is pure but for `.meta()`, which records it in zod's global registry:
+ * only the OpenAPI document reads that, from schemas the route table reaches anyway.
+ */
+export const pureSchemaDeclarations = (projectRoot: string): Plugin => ({
+  name: 'vexilla-pure-schema-declarations',
+  setup(builder) {
+    const functionsDir = join(projectRoot, 'functions');
+    builder.onLoad({ filter: /\.ts$/ }, (args) => {
+      if (!args.path.startsWith(functionsDir)) return undefined;
+      const source = readFileSync(args.path, 'utf8');
+      if (!DECLARES_SCHEMAS.test(source)) return undefined;
+      return { contents: markSchemaDeclarationsPure(source, args.path), loader: 'ts' };
+    });
+  },
+});
+
 /**
  * How every function is bundled, as esbuild options: minified ESM for Node 22, split into an
  * `index.mjs` entry and chunks it imports on demand, AWS SDK v3 bundled too (the version that
@@ -79,7 +127,7 @@ export function lambdaEsbuildOptions(options: LambdaBundleOptions): BuildOptions
     // Source maps only need names and positions; the sources would double the asset size.
     sourcesContent: false,
     alias: { ...LAMBDA_CREDENTIALS_ALIAS },
-    plugins: [lazyConditionLibraries(projectRoot)],
+    plugins: [lazyConditionLibraries(projectRoot), pureSchemaDeclarations(projectRoot)],
     absWorkingDir: projectRoot,
     logLevel: 'error',
   };

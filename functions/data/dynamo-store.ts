@@ -71,14 +71,17 @@ const keysFit = (keys: Partial<ItemKeys>) =>
  * cursor is a 400 before it reaches DynamoDB, and the most it can do is move within the
  * caller's own listing.
  */
-const cursorSchema = z
-  .object({
-    of: z.string().max(64),
-    shard: z.number().int().min(0).max(64),
-    key: z.partialRecord(z.enum(['pk', 'sk', 'gsi1sk']), z.string().min(1).max(DYNAMODB.partitionKeyBytes)),
-  })
-  .strict();
-type Cursor = z.infer<typeof cursorSchema>;
+const buildCursorSchema = () =>
+  z
+    .object({
+      of: z.string().max(64),
+      shard: z.number().int().min(0).max(64),
+      key: z.partialRecord(z.enum(['pk', 'sk', 'gsi1sk']), z.string().min(1).max(DYNAMODB.partitionKeyBytes)),
+    })
+    .strict();
+type Cursor = z.infer<ReturnType<typeof buildCursorSchema>>;
+/** Built on the first cursor a caller sends back, not at every cold start (most never page). */
+let cursorSchema: ReturnType<typeof buildCursorSchema> | undefined;
 
 const encodeCursor = (cursor: Cursor) => Buffer.from(JSON.stringify(cursor)).toString('base64url');
 
@@ -86,7 +89,7 @@ function decodeCursor(text: string, collection: Collection, query: CollectionQue
   const refuse = () => new InvalidCursor('The cursor is not one this listing issued.');
   let cursor: Cursor;
   try {
-    cursor = cursorSchema.parse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
+    cursor = (cursorSchema ??= buildCursorSchema()).parse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
   } catch {
     throw refuse();
   }

@@ -34,13 +34,16 @@ const IPV6_NON_PUBLIC: readonly [string, number][] = [
   ['3fff::', 20], // documentation
 ];
 
-const nonPublic = new BlockList();
-for (const [network, prefix] of IPV4_NON_PUBLIC) nonPublic.addSubnet(network, prefix, 'ipv4');
-for (const [network, prefix] of IPV6_NON_PUBLIC) nonPublic.addSubnet(network, prefix, 'ipv6');
-const globalUnicast = new BlockList();
-globalUnicast.addSubnet('2000::', 3, 'ipv6');
-const ipv4Mapped = new BlockList();
-ipv4Mapped.addSubnet('::ffff:0:0', 96, 'ipv6');
+/** A BlockList of these subnets; built by expressions marked pure, so bundles that never check an address (the sdk-api) drop them. */
+function blockList(ipv4: readonly [string, number][], ipv6: readonly [string, number][]): BlockList {
+  const list = new BlockList();
+  for (const [network, prefix] of ipv4) list.addSubnet(network, prefix, 'ipv4');
+  for (const [network, prefix] of ipv6) list.addSubnet(network, prefix, 'ipv6');
+  return list;
+}
+const nonPublic = /* @__PURE__ */ blockList(IPV4_NON_PUBLIC, IPV6_NON_PUBLIC);
+const globalUnicast = /* @__PURE__ */ blockList([], [['2000::', 3]]);
+const ipv4Mapped = /* @__PURE__ */ blockList([], [['::ffff:0:0', 96]]);
 
 /**
  * Whether an IP address is public (globally reachable unicast). IPv4-mapped IPv6 addresses

@@ -51,7 +51,31 @@ export function ownRecord<V extends z.ZodType>(key: z.ZodType<string>, value: V)
       }
       return out;
     })
-    .meta(jsonSchemaOf(shape));
+    .meta(lazyMetadata(() => jsonSchemaOf(shape)));
+}
+
+/**
+ * Metadata computed the first time it is read: zod's registry reads it only to generate a JSON
+ * Schema (the OpenAPI document), and converting the record's schema at declaration cost every
+ * cold start that declares one (the engine's context schemas: most of the sdk-api's init).
+ * `id` is answered without computing: zod's registry asks for it when the metadata is added,
+ * and a converted schema never has one.
+ */
+function lazyMetadata(compute: () => Record<string, unknown>): Record<string, unknown> {
+  let computed: Record<string, unknown> | undefined;
+  const value = () => (computed ??= compute());
+  return new Proxy(
+    {},
+    {
+      get: (_, key) => Reflect.get(value(), key),
+      has: (_, key) => key !== 'id' && Reflect.has(value(), key),
+      ownKeys: () => Reflect.ownKeys(value()),
+      getOwnPropertyDescriptor: (_, key) => {
+        const descriptor = Reflect.getOwnPropertyDescriptor(value(), key);
+        return descriptor && { ...descriptor, configurable: true };
+      },
+    },
+  );
 }
 
 /** The JSON Schema of `schema`, for use as another schema's metadata. */
