@@ -1,9 +1,10 @@
 /**
  * The Tenants page in Debian's Chromium against `npm run dev` in its own process: the project's
  * templates listed read-only with rank and rule; a tenant created with typed traits and a template
- * (after the API's 422 is shown at the trait it names), listed, found by search, a trait edited
- * and the API reflecting it, deleted only after confirming; more than a page of tenants paged
- * with the API's cursor. Found by role and accessible name; axe on every state; no CSP violations,
+ * (after the API's 422 is shown at the trait it names, and a taken key at the key), listed, found
+ * by search, its overrides shown, a trait edited and the API reflecting it, deleted only after
+ * confirming; more than a page of tenants paged with the API's cursor. The local stack seeds demo
+ * tenants (acme, globex): the journey's own keys are checked to be free first. Found by role and accessible name; axe on every state; no CSP violations,
  * no page errors; screenshots into test-results/dashboard/.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -65,6 +66,8 @@ beforeAll(async () => {
   });
   expect(enterprise.status, JSON.stringify(enterprise.body)).toBe(200);
   expect((await admin('PUT', `${tenantsPath()}/initech`, { name: 'Initech', traits: { plan: 'starter' } })).status).toBe(200);
+  // The tenant the journey creates must not exist yet (the local stack seeds demo tenants).
+  expect((await admin('GET', `${tenantsPath()}/hooli`)).status).toBe(404);
   browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   await reportCspViolations(context);
@@ -109,8 +112,8 @@ describe('the Tenants page', () => {
   it('shows the API’s 422 at the trait it names, and creates nothing', async () => {
     await page.getByRole('button', { name: 'New tenant', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: 'New tenant' });
-    await dialog.getByRole('textbox', { name: 'Key' }).fill('globex');
-    await dialog.getByRole('textbox', { name: 'Name', exact: true }).fill('Globex Corporation');
+    await dialog.getByRole('textbox', { name: 'Key' }).fill('hooli');
+    await dialog.getByRole('textbox', { name: 'Name', exact: true }).fill('Hooli XYZ');
     await dialog.getByRole('button', { name: 'Add trait' }).click();
     await dialog.getByRole('textbox', { name: 'Name of trait 1' }).fill('notes');
     // Longer than a trait value may be: the API says so about traits.notes.
@@ -119,13 +122,29 @@ describe('the Tenants page', () => {
     const notes = dialog.getByRole('textbox', { name: 'Value of notes' });
     await expect.poll(() => notes.getAttribute('aria-invalid'), WAIT).toBe('true');
     expect(await describedBy(notes)).toMatch(/2000|too (long|big)|at most/i);
-    expect((await admin('GET', `${tenantsPath()}/globex`)).status).toBe(404);
+    expect((await admin('GET', `${tenantsPath()}/hooli`)).status).toBe(404);
     await audit('tenants-new-invalid');
+  });
+
+  it('says at the key that a key is taken, and changes nothing', async () => {
+    const dialog = page.getByRole('dialog', { name: 'New tenant' });
+    await dialog.getByRole('button', { name: 'Remove notes' }).click();
+    const key = dialog.getByRole('textbox', { name: 'Key' });
+    await key.fill('initech');
+    await dialog.getByRole('button', { name: 'Create tenant' }).click();
+    await expect.poll(() => key.getAttribute('aria-invalid'), WAIT).toBe('true');
+    expect(await describedBy(key)).toContain('A tenant initech already exists');
+    expect(await dialog.getByRole('link', { name: 'open it' }).getAttribute('href')).toBe(`${scopePath()}/tenants/initech`);
+    const initech = await admin('GET', `${tenantsPath()}/initech`);
+    expect(initech.body).toMatchObject({ name: 'Initech', traits: { plan: 'starter' }, version: 1 });
+    await audit('tenants-new-taken');
+    // Another key: the message goes with the key it was about.
+    await key.fill('hooli');
+    await expect.poll(async () => (await key.getAttribute('aria-invalid')) === 'true' || (await describedBy(key)).includes('already exists'), WAIT).toBe(false);
   });
 
   it('creates a tenant with typed traits and a template', async () => {
     const dialog = page.getByRole('dialog', { name: 'New tenant' });
-    await dialog.getByRole('button', { name: 'Remove notes' }).click();
     const addTrait = async (index: number, name: string, type: string, value: string) => {
       await dialog.getByRole('button', { name: 'Add trait' }).click();
       await dialog.getByRole('textbox', { name: `Name of trait ${index}` }).fill(name);
@@ -141,34 +160,34 @@ describe('the Tenants page', () => {
     await dialog.getByRole('button', { name: 'Create tenant' }).click();
 
     // On the new tenant's own page.
-    await page.getByRole('heading', { level: 1, name: 'Globex Corporation' }).waitFor();
-    expect(new URL(page.url()).pathname).toBe(`${scopePath()}/tenants/globex`);
-    const created = await admin('GET', `${tenantsPath()}/globex`);
+    await page.getByRole('heading', { level: 1, name: 'Hooli XYZ' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(`${scopePath()}/tenants/hooli`);
+    const created = await admin('GET', `${tenantsPath()}/hooli`);
     expect(created.status).toBe(200);
-    expect(created.body).toMatchObject({ key: 'globex', name: 'Globex Corporation', traits: { plan: 'enterprise', seats: 250, sso: true }, templates: ['starter'] });
+    expect(created.body).toMatchObject({ key: 'hooli', name: 'Hooli XYZ', traits: { plan: 'enterprise', seats: 250, sso: true }, templates: ['starter'] });
     expect(Object.keys(created.body.traits).sort()).toEqual(['plan', 'seats', 'sso']);
     await audit('tenant-detail');
   });
 
   it('lists it and finds it by search, deep-linkably', async () => {
     await page.getByRole('link', { name: 'Tenants', exact: true }).first().click();
-    await tenantRow('Globex Corporation').waitFor();
-    const globex = tenantRow('Globex Corporation');
-    await globex.getByText('plan=enterprise seats=250 sso=true').waitFor();
-    await globex.getByText('starter', { exact: true }).waitFor();
+    await tenantRow('Hooli XYZ').waitFor();
+    const hooli = tenantRow('Hooli XYZ');
+    await hooli.getByText('plan=enterprise seats=250 sso=true').waitFor();
+    await hooli.getByText('starter', { exact: true }).waitFor();
 
     const search = page.getByRole('searchbox', { name: 'Search tenants' });
-    await search.fill('GLOBEX');
-    // The API's search (key or name, any case): Initech goes, Globex stays.
+    await search.fill('HOOLI');
+    // The API's search (key or name, any case): Initech goes, Hooli stays.
     await tenantRow('Initech').waitFor({ state: 'detached' });
-    await tenantRow('Globex Corporation').waitFor();
-    expect(new URL(page.url()).searchParams.get('search')).toBe('GLOBEX');
+    await tenantRow('Hooli XYZ').waitFor();
+    expect(new URL(page.url()).searchParams.get('search')).toBe('HOOLI');
     await audit('tenants-searched');
 
     // The searched list is a link: reloading it shows the same.
     await page.reload();
-    await expect.poll(() => page.getByRole('searchbox', { name: 'Search tenants' }).inputValue(), WAIT).toBe('GLOBEX');
-    await tenantRow('Globex Corporation').waitFor();
+    await expect.poll(() => page.getByRole('searchbox', { name: 'Search tenants' }).inputValue(), WAIT).toBe('HOOLI');
+    await tenantRow('Hooli XYZ').waitFor();
     expect(await tenantRow('Initech').count()).toBe(0);
 
     await page.getByRole('searchbox', { name: 'Search tenants' }).fill('no such tenant');
@@ -177,9 +196,18 @@ describe('the Tenants page', () => {
     await tenantRow('Initech').waitFor();
   });
 
-  it('edits a trait, and the API reflects it', async () => {
-    await tenantRow('Globex Corporation').getByRole('link', { name: 'Globex Corporation' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Globex Corporation' }).waitFor();
+  it('shows its overrides in the environment, and edits a trait, and the API reflects it', async () => {
+    const override = await admin('PUT', `/admin/v1/environments/${development().id}/feature-states/welcome_banner/tenant-overrides/hooli`, { enabled: true, value: 'Hi, Hooli!' });
+    expect(override.status, JSON.stringify(override.body)).toBe(200);
+    await tenantRow('Hooli XYZ').getByRole('link', { name: 'Hooli XYZ' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Hooli XYZ' }).waitFor();
+    // Its own override only (the demo's acme has one on the same flag), linked to the flag.
+    const overrides = page.getByRole('table', { name: 'Overrides in development' });
+    const banner = overrides.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'welcome_banner' }) });
+    await banner.waitFor();
+    expect(await overrides.getByRole('rowheader').count()).toBe(1);
+    expect(await banner.getByRole('cell').allTextContents()).toEqual(['On', '"Hi, Hooli!"']);
+    expect(await banner.getByRole('link', { name: 'welcome_banner' }).getAttribute('href')).toBe(`${scopePath()}/flags/welcome_banner`);
     const seats = page.getByRole('textbox', { name: 'Value of seats' });
     await expect.poll(() => seats.inputValue(), WAIT).toBe('250');
     // Not a number: said at the field, nothing sent.
@@ -187,13 +215,13 @@ describe('the Tenants page', () => {
     await page.getByRole('button', { name: 'Save tenant' }).click();
     await expect.poll(() => seats.getAttribute('aria-invalid'), WAIT).toBe('true');
     expect(await describedBy(seats)).toContain('Not a number');
-    expect((await admin('GET', `${tenantsPath()}/globex`)).body.traits.seats).toBe(250);
+    expect((await admin('GET', `${tenantsPath()}/hooli`)).body.traits.seats).toBe(250);
 
     await seats.fill('500');
     await page.getByRole('checkbox', { name: /^Enterprise/ }).check();
     await page.getByRole('button', { name: 'Save tenant' }).click();
     await page.getByRole('status').filter({ hasText: /^Saved/ }).waitFor();
-    const saved = await admin('GET', `${tenantsPath()}/globex`);
+    const saved = await admin('GET', `${tenantsPath()}/hooli`);
     expect(saved.body).toMatchObject({ traits: { plan: 'enterprise', seats: 500, sso: true } });
     expect([...saved.body.templates].sort()).toEqual(['enterprise', 'starter']);
     await expect.poll(() => page.getByRole('textbox', { name: 'Value of seats' }).inputValue(), WAIT).toBe('500');
@@ -202,19 +230,19 @@ describe('the Tenants page', () => {
 
   it('deletes it only after confirming', async () => {
     await page.getByRole('button', { name: 'Delete tenant' }).click();
-    const confirm = page.getByRole('dialog', { name: 'Delete the tenant globex?' });
+    const confirm = page.getByRole('dialog', { name: 'Delete the tenant hooli?' });
     await confirm.waitFor();
     await audit('tenant-delete-confirm');
     await confirm.getByRole('button', { name: 'Cancel', exact: true }).click();
     await confirm.waitFor({ state: 'detached' });
-    expect((await admin('GET', `${tenantsPath()}/globex`)).status).toBe(200);
+    expect((await admin('GET', `${tenantsPath()}/hooli`)).status).toBe(200);
 
     await page.getByRole('button', { name: 'Delete tenant' }).click();
-    await page.getByRole('dialog', { name: 'Delete the tenant globex?' }).getByRole('button', { name: 'Delete tenant' }).click();
+    await page.getByRole('dialog', { name: 'Delete the tenant hooli?' }).getByRole('button', { name: 'Delete tenant' }).click();
     await page.getByRole('heading', { level: 1, name: 'Tenants' }).waitFor();
     await tenantRow('Initech').waitFor();
-    expect(await tenantRow('Globex Corporation').count()).toBe(0);
-    expect((await admin('GET', `${tenantsPath()}/globex`)).status).toBe(404);
+    expect(await tenantRow('Hooli XYZ').count()).toBe(0);
+    expect((await admin('GET', `${tenantsPath()}/hooli`)).status).toBe(404);
     await audit('tenants-after-delete');
   });
 
@@ -225,11 +253,20 @@ describe('the Tenants page', () => {
       const answers = await Promise.all(keys.slice(start, start + 10).map((key) => admin('PUT', `${tenantsPath()}/${key}`, { traits: { seats: 1 } })));
       expect(answers.map((answer) => answer.status)).toEqual(answers.map(() => 200));
     }
+    // Every tenant the API has (the demo's too), counted through its own cursor.
+    let total = 0;
+    for (let cursor: string | undefined, first = true; first || cursor; first = false) {
+      const answer = await admin('GET', `${tenantsPath()}?limit=20${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      total += answer.body.items.length;
+      cursor = answer.body.cursor;
+    }
+    expect(total).toBeGreaterThan(55);
+    expect(total).toBeLessThanOrEqual(100);
     await page.reload();
     const rowHeaders = tenantsTable().getByRole('rowheader');
     await expect.poll(() => rowHeaders.count(), WAIT).toBe(50);
     await page.getByRole('button', { name: 'Load more tenants' }).click();
-    await expect.poll(() => rowHeaders.count(), WAIT).toBe(56);
+    await expect.poll(() => rowHeaders.count(), WAIT).toBe(total);
     await page.getByRole('button', { name: 'Load more tenants' }).waitFor({ state: 'detached' });
     await tenantRow('Initech').waitFor();
     await tenantRow('bulk-54').waitFor();

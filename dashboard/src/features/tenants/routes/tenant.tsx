@@ -1,8 +1,9 @@
-import { Anchor, Breadcrumbs, Button, Checkbox, Group, Paper, Stack, Text, TextInput } from '@mantine/core';
+import { Anchor, Breadcrumbs, Button, Checkbox, Code, Group, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ApiError } from '../../../api/client';
+import { environmentOverridesQuery, useCurrentEnvironment } from '../../../api/queries';
 import { ConfirmButton } from '../../../components/confirm-button';
 import { ErrorAlert } from '../../../components/error-alert';
 import { Loading } from '../../../components/loading';
@@ -52,7 +53,59 @@ export default function TenantRoute() {
         {/* Keyed by version: the form starts again from what was saved. */}
         <TenantForm key={`${current.key}@${current.version}`} tenant={current} save={save} />
       </Paper>
+      <TenantOverrides tenantKey={current.key} />
     </Page>
+  );
+}
+
+/** The tenant's own overrides in the environment in view: what wins over its templates there. */
+function TenantOverrides({ tenantKey }: { tenantKey: string }) {
+  const scope = useScope();
+  const environment = useCurrentEnvironment(scope.projectId, scope.envId);
+  const overrides = useQuery(environmentOverridesQuery(scope.envId));
+  const mine = (overrides.data?.tenantOverrides ?? []).filter((override) => override.tenantId === tenantKey).sort((a, b) => a.featureName.localeCompare(b.featureName));
+  const where = environment ? `in ${environment.name}` : 'in this environment';
+  return (
+    <Paper withBorder p="md" component="section" aria-labelledby="tenant-overrides-heading">
+      <Title order={2} size="h4" id="tenant-overrides-heading">
+        Overrides {where}
+      </Title>
+      <Text size="sm" c="dimmed" mb="xs">
+        This tenant's own values: they win over its templates and segments. Change them on each flag's page.
+      </Text>
+      {overrides.error ? (
+        <ErrorAlert error={overrides.error} title="The overrides could not be loaded" />
+      ) : overrides.isPending ? (
+        <Loading label="Loading the overrides" />
+      ) : mine.length === 0 ? (
+        <Text size="sm">No overrides of {tenantKey} {where}.</Text>
+      ) : (
+        <Table striped aria-labelledby="tenant-overrides-heading">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th scope="col">Flag</Table.Th>
+              <Table.Th scope="col">State</Table.Th>
+              <Table.Th scope="col">Value</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {mine.map((override) => (
+              <Table.Tr key={override.featureId}>
+                <Table.Th scope="row" fw="normal">
+                  <Anchor component={Link} to={paths.feature(scope, override.featureName)} size="sm" ff="monospace">
+                    {override.featureName}
+                  </Anchor>
+                </Table.Th>
+                <Table.Td>{override.enabled ? 'On' : 'Off'}</Table.Td>
+                <Table.Td>
+                  <Code>{JSON.stringify(override.value ?? null)}</Code>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+    </Paper>
   );
 }
 
@@ -77,7 +130,20 @@ export function TenantForm({ tenant, save, onSaved }: { tenant?: Tenant; save: R
   };
   errors.traits ??= take('traits');
   for (const row of rows) errors[`value:${row.id}`] ??= take(`traits.${row.key.trim()}`);
-  const keyError = take('tenantKey') ?? take('key');
+  // Creating sends version 0 ("only if new"): a 409 then means the key is taken, said at the key.
+  const taken = !tenant && save.error instanceof ApiError && save.error.status === 409 && save.variables?.tenantKey === key.trim() ? key.trim() : undefined;
+  const keyError =
+    take('tenantKey') ??
+    take('key') ??
+    (taken !== undefined ? (
+      <>
+        A tenant {taken} already exists:{' '}
+        <Anchor component={Link} to={paths.tenant(scope, taken)} inherit underline="always">
+          open it
+        </Anchor>{' '}
+        or choose another key.
+      </>
+    ) : undefined);
   const nameError = take('name');
   const templatesField = take('templates') ?? Object.entries(apiFields).find(([path]) => path.startsWith('templates.'))?.[1];
   for (const path of Object.keys(apiFields)) if (path.startsWith('templates.')) shown.add(path);
@@ -137,7 +203,7 @@ export function TenantForm({ tenant, save, onSaved }: { tenant?: Tenant; save: R
             </Stack>
           </Checkbox.Group>
         )}
-        {save.error && (!(save.error instanceof ApiError) || save.error.status !== 422 || unplaced.length > 0 || !Object.keys(apiFields).length) && <ErrorAlert error={save.error} />}
+        {save.error && taken === undefined && (!(save.error instanceof ApiError) || save.error.status !== 422 || unplaced.length > 0 || !Object.keys(apiFields).length) && <ErrorAlert error={save.error} />}
         {save.isSuccess && tenant && (
           <Text size="sm" role="status">
             Saved (version {tenant.version}).
