@@ -45,6 +45,7 @@ export default function CommandPalette({ scope, openOnMount, onMounted }: { scop
         ['Flags', paths.flags],
         ['Segments', paths.segments],
         ['Identities', paths.identities],
+        ['Tenants', paths.tenants],
         ['Change requests', paths.changeRequests],
         ['Scheduled changes', paths.scheduled],
         ['Audit log', paths.audit],

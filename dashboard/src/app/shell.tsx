@@ -16,6 +16,7 @@ const NAV: { label: string; to: (scope: Scope) => string }[] = [
   { label: 'Flags', to: paths.flags },
   { label: 'Segments', to: paths.segments },
   { label: 'Identities', to: paths.identities },
+  { label: 'Tenants', to: paths.tenants },
   { label: 'Change requests', to: paths.changeRequests },
   { label: 'Scheduled changes', to: paths.scheduled },
   { label: 'Rollouts', to: paths.rollouts },
