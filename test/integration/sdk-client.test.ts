@@ -7,7 +7,7 @@ import { build } from 'esbuild';
 import { createClient, type EvaluationDetails, memoryStorage } from '../../sdk/index.js';
 import { buildRichEnvironment, type RichEnvironment, traitsFor } from '../support/rich-environment.js';
 import { countingFetch, fakeIntervals, tick, tickUntil, until } from '../support/sdk-timers.js';
-import { startTestApi, type TestApi } from '../support/test-api.js';
+import { okCall, projectWithEnvironment, startTestApi, type TestApi } from '../support/test-api.js';
 
 let api: TestApi;
 let env: RichEnvironment;
@@ -89,7 +89,7 @@ describe('the Vexilla SDK', () => {
     await tick(1, requests);
     expect(statuses).toEqual([200, 304]);
     await api.call('PATCH', `/admin/v1/environments/${env.envId}/feature-states/filler_5`, { body: { enabled: true, value: 'changed' } });
-    // The API rebuilds its snapshot within its TTL: refresh (one at a time) until the change arrives.
+    // Refresh (one at a time) until the change arrives: no assumption about when the API serves it.
     await tickUntil(() => changes.length > 0, 150, requests, 'the change');
     expect(changes).toEqual([['filler_5']]);
     expect((await client.getFlags()).getString('filler_5', 'x')).toBe('changed');
@@ -128,8 +128,12 @@ describe('the Vexilla SDK', () => {
   });
 
   it('keeps answering last-known-good values, marked STALE, when the service goes away', async () => {
+    // A stack of its own, to take away; one banner with the pro override is all it needs to serve.
     const own = await startTestApi();
-    const ownEnv = await buildRichEnvironment(own, 'Outage');
+    const ownEnv = await projectWithEnvironment(own, 'Outage');
+    await okCall(own, 'POST', `${ownEnv.P}/features`, { name: 'banner', initialValue: 'hello', defaultEnabled: true });
+    const pro = await okCall(own, 'POST', `${ownEnv.P}/segments`, { name: 'pro users', rules: [{ type: 'ALL', conditions: [{ operator: 'EQUAL', property: 'plan', value: 'pro' }] }] });
+    await okCall(own, 'PUT', `/admin/v1/environments/${ownEnv.envId}/feature-states/banner/segment-overrides/${pro.id}`, { enabled: true, value: 'welcome, pro', priority: 1 });
     const errors: unknown[] = [];
     const storage = memoryStorage();
     const requests = countingFetch();

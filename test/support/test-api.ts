@@ -16,6 +16,8 @@ import { localDynamoClientConfig } from '../../functions/local/dynamodb-local.js
 import { startHttpServer } from '../../functions/local/http-server.js';
 import { documentClient } from '../../functions/shared/dynamodb.js';
 import type { TenantVerifierOptions } from '../../functions/http/tenant-token-verifier.js';
+import { EnvironmentCache } from '../../functions/http/sdk/environment-cache.js';
+import type { Write } from '../../functions/domain/ports.js';
 import { testDynamoEndpoint } from './dynamodb.js';
 
 export interface Reply<T = any> {
@@ -49,6 +51,12 @@ export interface TestApi {
 }
 
 export interface TestApiOptions {
+  /**
+   * How long the sdk-api serves a snapshot before rebuilding it. Every write through this API's
+   * store (HTTP, scheduler, jobs, or the test's own `deps.store.commit`) drops the snapshots at
+   * once, as the local stack does when it publishes: this bounds only writes from elsewhere.
+   * @default 1000
+   */
   snapshotTtlMs?: number;
   clock?: () => Date;
   identityIdleSeconds?: number;
@@ -65,10 +73,13 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
   const raw = new DynamoDBClient(config);
   await ensureTable(raw, tableName);
   const jobs = createLocalJobQueue({ sliceMs: options.jobSliceMs ?? 5000 });
+  const store = new DynamoStore(documentClient(config), tableName);
+  const environmentCache = new EnvironmentCache(store, { ttlMs: options.snapshotTtlMs ?? 1000 });
+  forgetOnWrite(store, environmentCache);
   const { deps, scheduler } = await startLocalScheduler({
     // The local stack's policy: receivers on 127.0.0.1 are allowed.
     deps: {
-      store: new DynamoStore(documentClient(config), tableName),
+      store,
       clock: options.clock ?? (() => new Date()),
       allowPrivateWebhookTargets: true,
       identityIdleSeconds: options.identityIdleSeconds,
@@ -80,7 +91,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
   jobs.process(deps);
   const server = await startHttpServer({
     port: 0,
-    functions: localFunctions(deps, { snapshotTtlMs: options.snapshotTtlMs ?? 100, ...(options.adminApi ? { adminApi: options.adminApi } : {}), ...(options.tenantApi ? { tenantApi: options.tenantApi } : {}) }),
+    functions: localFunctions(deps, { environmentCache, ...(options.adminApi ? { adminApi: options.adminApi } : {}), ...(options.tenantApi ? { tenantApi: options.tenantApi } : {}) }),
   });
   const newOrganisation = async (name: string) => {
     const { organisation, secret } = await bootstrapOrganisation(deps, { name });
@@ -116,6 +127,25 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
       await server.close();
       raw.destroy();
     },
+  };
+}
+
+/**
+ * Read-your-writes for the sdk-api without rebuilding its snapshots on a timer: a committed write
+ * drops them (and the key cache), unless it only stored identities' traits, which evaluations
+ * read per request. A rebuild every 100 ms instead cost a dozen DynamoDB reads each time, more
+ * the busier the machine (the time between requests grows, not the work per request).
+ * An own `commit` property, so a test's copy of the store (Object.assign) keeps it.
+ */
+function forgetOnWrite(store: DynamoStore, cache: EnvironmentCache): void {
+  const commit = store.commit.bind(store);
+  const identityOnly = (write: Write) => (write.kind === 'put' ? write.entity.type : write.ref.type) === 'identity';
+  store.commit = async (writes: Write[]) => {
+    try {
+      await commit(writes);
+    } finally {
+      if (!writes.every(identityOnly)) cache.forget();
+    }
   };
 }
 
