@@ -238,17 +238,16 @@ export function prerequisiteCompilation(snapshot: EnvironmentSnapshot): Prerequi
 export async function prerequisiteWarnings(deps: Deps, project: Project, feature: Feature): Promise<string[]> {
   if (!feature.prerequisites?.length) return [];
   const environments = await deps.store.listAll({ of: 'environments', projectId: project.id });
-  const warnings: string[] = [];
-  for (const environment of environments) {
-    const snapshot = await loadSnapshot(deps.store, environment.id);
-    if (!snapshot) continue;
-    const overrides = await deps.store.listAll({ of: 'environment-identity-overrides', envId: environment.id });
-    const names = new Map(snapshot.features.map((f) => [f.id, f.name]));
-    const identityOverridden = new Set(overrides.flatMap((o) => names.get(o.featureId) ?? []));
-    const notes = compilePrerequisiteGates(snapshot.parts, identityOverridden).warnings.get(feature.name) ?? [];
-    for (const note of notes) {
-      warnings.push(`In ${environment.name}, Flagsmith SDKs evaluating locally may disagree for some identities — ${note}. Remote evaluation, OFREP and the Vexilla SDK are exact.`);
-    }
-  }
-  return warnings;
+  // Every environment read at once, each one's snapshot and identity overrides together.
+  const perEnvironment = await Promise.all(
+    environments.map(async (environment) => {
+      const [snapshot, overrides] = await Promise.all([loadSnapshot(deps.store, environment.id), deps.store.listAll({ of: 'environment-identity-overrides', envId: environment.id })]);
+      if (!snapshot) return [];
+      const names = new Map(snapshot.features.map((f) => [f.id, f.name]));
+      const identityOverridden = new Set(overrides.flatMap((o) => names.get(o.featureId) ?? []));
+      const notes = compilePrerequisiteGates(snapshot.parts, identityOverridden).warnings.get(feature.name) ?? [];
+      return notes.map((note) => `In ${environment.name}, Flagsmith SDKs evaluating locally may disagree for some identities — ${note}. Remote evaluation, OFREP and the Vexilla SDK are exact.`);
+    }),
+  );
+  return perEnvironment.flat();
 }

@@ -23,15 +23,16 @@ export function documentGrowth(next: unknown, current: { value: unknown } | unde
 /** Why the environments' documents have no room for `growth` more bytes (the first that has none), or undefined. */
 export async function documentRoomProblem(deps: Deps, environments: Environment[], growth: number): Promise<string | undefined> {
   if (growth <= 0) return undefined;
-  for (const environment of environments) {
-    const snapshot = await loadSnapshot(deps.store, environment.id);
-    if (!snapshot) continue;
-    const bytes = jsonBytes(environmentDocument(snapshot));
-    if (bytes + 2 * growth > LIMITS.documentBytes) {
-      return `Environment ${environment.name}'s document is ${formatBytes(bytes)} and this would add up to ${formatBytes(2 * growth)}: an environment document holds at most ${formatBytes(LIMITS.documentBytes)} (SDKs download it whole). Make values smaller, or remove some.`;
-    }
-  }
-  return undefined;
+  // The environments are read at once (a project-level write waits for the slowest, not the sum).
+  const sizes = await Promise.all(
+    environments.map(async (environment) => {
+      const snapshot = await loadSnapshot(deps.store, environment.id);
+      return snapshot ? { environment, bytes: jsonBytes(environmentDocument(snapshot)) } : undefined;
+    }),
+  );
+  const full = sizes.find((size) => size && size.bytes + 2 * growth > LIMITS.documentBytes);
+  if (!full) return undefined;
+  return `Environment ${full.environment.name}'s document is ${formatBytes(full.bytes)} and this would add up to ${formatBytes(2 * growth)}: an environment document holds at most ${formatBytes(LIMITS.documentBytes)} (SDKs download it whole). Make values smaller, or remove some.`;
 }
 
 /** Refuses (413) a write that grows one environment's document beyond its budget. */
