@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Io } from '../../cli/context.js';
+import { inProcessCli } from '../support/in-process-cli.js';
 import { main } from '../../cli/main.js';
 import { ensureTable } from '../../functions/data/create-table.js';
 import { bootstrapOrganisation } from '../../functions/domain/use-cases/organisation.js';
@@ -38,14 +38,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** The CLI in this process: what it printed and its exit code. */
-async function vexilla(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = { out: (text) => (stdout += `${text}\n`), err: (text) => (stderr += `${text}\n`), write: (text) => (stdout += text), interactive: false, progress: false };
-  const code = await main(['--api-url', stack.url, '--token', token, ...args], io);
-  return { code, stdout, stderr };
-}
+/** The CLI in this process against the test API: what it printed and its exit code. */
+const vexilla = inProcessCli(() => ({ url: stack.url, token }));
 const json = async (...args: string[]) => {
   const run = await vexilla(...args, '--json');
   expect(run.code, run.stderr).toBe(0);

@@ -4,21 +4,15 @@
  * the whole rollout story from a terminal, the alarm simulated as the local stack allows.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Io } from '../../cli/context.js';
-import { main } from '../../cli/main.js';
+import { inProcessCli } from '../support/in-process-cli.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
 
 let api: TestApi;
 let projectId: string;
 let envId: string;
 
-async function vexilla(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = { out: (text) => (stdout += `${text}\n`), err: (text) => (stderr += `${text}\n`), write: (text) => (stdout += text), interactive: false, progress: false };
-  const code = await main(['--api-url', api.url, '--token', api.adminToken, ...args], io);
-  return { code, stdout, stderr };
-}
+/** The CLI in this process against the test API: what it printed and its exit code. */
+const vexilla = inProcessCli(() => ({ url: api.url, token: api.adminToken }));
 
 beforeAll(async () => {
   api = await startTestApi();

@@ -7,8 +7,7 @@
  * 409 with the diff, never overwritten. Ungoverned environments still write directly.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Io } from '../../cli/context.js';
-import { main } from '../../cli/main.js';
+import { inProcessCli } from '../support/in-process-cli.js';
 import { okCall, projectWithEnvironment, startTestApi, type TestApi } from '../support/test-api.js';
 
 let api: TestApi;
@@ -153,14 +152,8 @@ describe('template changes in an environment that requires approvals', () => {
 });
 
 describe('the CLI', () => {
-  /** `vexilla …` in this process against the test API: what it printed and its exit code. */
-  async function vexilla(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    let stdout = '';
-    let stderr = '';
-    const io: Io = { out: (text) => (stdout += `${text}\n`), err: (text) => (stderr += `${text}\n`), write: (text) => (stdout += text), interactive: false, progress: false };
-    const code = await main(['--api-url', api.url, '--token', api.adminToken, ...args], io);
-    return { code, stdout, stderr };
-  }
+  /** The CLI in this process against the test API: what it printed and its exit code. */
+  const vexilla = inProcessCli(() => ({ url: api.url, token: api.adminToken }));
 
   it('says a template change in a governed environment opened a change request, and shows it old → new with the tenants reached', async () => {
     const set = await vexilla('templates', 'set-values', 'enterprise', 'max_seats=on:4000', '--environment', 'governed', '--project', 'Plans');
