@@ -14,6 +14,9 @@ import { CreateFlagDialog } from '../components/create-flag-dialog';
 import { type FlagRow, FlagsTable } from '../components/flags-table';
 import { type Proposal, ProposeDialog } from '../components/propose-dialog';
 
+/** The order people read names in (the API's is by bytes: capitals first). */
+const byName = new Intl.Collator();
+
 const SHOW = ['all', 'enabled', 'disabled', 'stale', 'overridden'] as const;
 type Show = (typeof SHOW)[number];
 
@@ -54,7 +57,9 @@ export default function FlagsRoute() {
   const allRows = useMemo(() => {
     const data = matrix.data;
     if (!data) return [];
-    return data.features.map((feature, i) => ({ feature, states: data.environments.map((environment) => environment.states[i]) }));
+    return data.features
+      .map((feature, i) => ({ feature, states: data.environments.map((environment) => environment.states[i]) }))
+      .sort((a, b) => byName.compare(a.feature.name, b.feature.name));
   }, [matrix.data]);
   const rows = useMemo((): FlagRow[] => {
     const needle = search.trim().toLowerCase();
@@ -73,7 +78,6 @@ export default function FlagsRoute() {
         if (show === 'overridden') return count > 0;
         return true;
       });
-    // The API answers features by name: no sort needed.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [allRows, staleNames, search, tags.join(','), show, current]);
 
