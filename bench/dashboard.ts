@@ -78,7 +78,7 @@ async function measureFlagsPage(apiUrl: string, adminToken: string, browser: Awa
   const ends: number[] = [];
   let drawnSwitches = 0;
   const envCount = environments.length;
-  // A row is shown once its switch of every environment is there (each environment's states load apart).
+  // A row is shown once its switch of every environment is there (the flags matrix brings them all in one answer).
   const rowShown = (index: number) => page.waitForFunction(([i, expected]) => document.querySelectorAll(`tbody tr[data-index="${i}"] [role="switch"]`).length === expected, [index, envCount] as const, { polling: 'raf', timeout: 120_000 });
   for (let run = 0; run < RUNS; run++) {
     await page.goto(flagsUrl);

@@ -3,12 +3,16 @@
  * it (functions/local/tenant-demo.ts), the stack deploys it next to the dashboard (lib/dashboard.ts)
  * and `npm run build:elements` writes it to dist/elements/ for a customer who hosts it themselves.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, buildSync, type BuildOptions } from 'esbuild';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const here = fileURLToPath(new URL('..', import.meta.url));
+// Bundled (npm run bench runs from node_modules/.cache), this file is not next to its sources:
+// they are then found from the working directory, the repository.
+const root = existsSync(join(here, 'elements/tenant-settings')) ? here : `${process.cwd()}/`;
 export const ELEMENT_FILE = 'vexilla-tenant-settings.js';
 /** Where the stack's distribution and the local stack serve the elements: `/elements/vexilla-tenant-settings.js`. */
 export const ELEMENTS_PATH = '/elements/';

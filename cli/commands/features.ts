@@ -273,6 +273,16 @@ export function featuresCommands(program: Command): void {
       }),
     );
 
+  leaf(features, 'matrix', 'Every feature and its state in each environment you may read, side by side (one request)', ['getFlagsMatrix'])
+    .addOption(projectOption())
+    .action(
+      run(async (ctx, options: { project?: string; json?: boolean }) => {
+        const project = await ctx.project(options.project);
+        const matrix = await (await ctx.api()).call<FlagsMatrix>('getFlagsMatrix', { projectId: project.id });
+        ctx.print(options.json, matrix, () => matrixTable(matrix));
+      }),
+    );
+
   leaf(features, 'stale', 'Features with no change and no evaluation for N days (tagged `permanent` excluded)', ['listStaleFeatures'])
     .addOption(projectOption())
     .option('--days <n>', 'days without change or evaluation', '30')
@@ -283,6 +293,27 @@ export function featuresCommands(program: Command): void {
         ctx.print(options.json, stale.items, () => table(stale.items as Record<string, unknown>[], ['name', 'lastChangedAt', 'lastEvaluatedOn']));
       }),
     );
+}
+
+interface FlagsMatrix {
+  features: { name: string; tags: string[] }[];
+  environments: { name: string; states: { enabled: boolean; overrides: { segments: number; tenants: number; identities: number } }[] }[];
+}
+
+/** One row per feature, one column per environment: `on`/`off`, with its override count when it has any. */
+function matrixTable(matrix: FlagsMatrix): string {
+  const columns = ['name', ...matrix.environments.map((environment) => environment.name), 'tags'];
+  const rows = matrix.features.map((feature, i) => {
+    const row: Record<string, unknown> = { name: feature.name, tags: feature.tags.join(', ') };
+    for (const environment of matrix.environments) {
+      const state = environment.states[i];
+      if (!state) continue;
+      const overrides = state.overrides.segments + state.overrides.tenants + state.overrides.identities;
+      row[environment.name] = `${state.enabled ? 'on' : 'off'}${overrides ? ` (${overrides} override${overrides === 1 ? '' : 's'})` : ''}`;
+    }
+    return row;
+  });
+  return table(rows, columns);
 }
 
 /** `blue=30` → ["blue", 30] (the value parsed as JSON when it can be). */

@@ -29,6 +29,7 @@ import type {
   Tenant,
   TenantOverride,
 } from '../domain/entities.js';
+import type { FlagsMatrix } from '../domain/use-cases/flags-matrix.js';
 import type { ExplainedIdentity } from '../domain/use-cases/explain-identity.js';
 import type { EvaluationAnalytics } from '../domain/use-cases/evaluation-analytics.js';
 import type { ApiKeyView, TokenView } from '../domain/use-cases/organisation.js';
@@ -380,6 +381,46 @@ export const evaluationAnalytics = z
     totals: z.record(z.string(), z.number()),
   })
   .register(registry, { id: 'EvaluationAnalytics' }) satisfies z.ZodType<EvaluationAnalytics>;
+/** The flags page in one answer (see domain/use-cases/flags-matrix.ts). */
+export const flagsMatrix = z
+  .object({
+    features: z
+      .array(
+        z.object({
+          id: z.string(),
+          name: z.string(),
+          description: z.string(),
+          tags: z.array(z.string()),
+          kind: z.enum(['STANDARD', 'MULTIVARIATE']),
+          valueType: z.enum(['string', 'number', 'boolean', 'json']),
+          updatedAt: z.string(),
+        }),
+      )
+      .describe('Every feature of the project, by name.'),
+    environments: z
+      .array(
+        z.object({
+          id: z.string(),
+          name: z.string(),
+          requiredApprovals: z.number().int().optional(),
+          writable: z.boolean().describe('Whether the caller may change states here.'),
+          states: z
+            .array(
+              z.object({
+                enabled: z.boolean(),
+                value: z.string().nullable().describe('The value as people read it (strings bare, anything else as JSON), cut to 80 characters; null: no value.'),
+                truncated: z.boolean().describe('Whether `value` was cut (the feature-state route has all of it).'),
+                version: z.number().int().describe('The version a change must name; 0 while the feature has its defaults here.'),
+                overrides: z.object({ segments: z.number().int(), tenants: z.number().int(), identities: z.number().int() }),
+                rolloutPercentage: z.number().optional().describe('Set while a rollout is in progress (the state changes only through it).'),
+              }),
+            )
+            .describe('One per feature, in the order of `features`.'),
+        }),
+      )
+      .describe('The environments the caller may read, oldest first.'),
+  })
+  .register(registry, { id: 'FlagsMatrix' }) satisfies z.ZodType<FlagsMatrix>;
 export const staleFeatures = z
   .object({
     days: z.number().int(),
@@ -412,6 +453,7 @@ export const responses: Record<string, z.ZodType> = {
   getFeature: feature,
   updateFeature: featureWithWarnings,
   listStaleFeatures: staleFeatures,
+  getFlagsMatrix: flagsMatrix,
   listSegments: page(segment),
   createSegment: segment,
   getSegment: segment,

@@ -87,6 +87,13 @@ const adminRoutes: Omit<Route, 'function'>[] = [
   { method: 'GET', path: `${A}/projects/{projectId}/features`, operation: 'listFeatures', access: read, summary: 'Features of a project', query: schemas.listQuery },
   { method: 'POST', path: `${A}/projects/{projectId}/features`, operation: 'createFeature', access: write, summary: 'Create a feature (the answer carries `warnings` about its prerequisites)', body: schemas.createFeatureBody, status: 201 },
   { method: 'GET', path: `${A}/projects/{projectId}/features/{featureName}`, operation: 'getFeature', access: read, summary: 'A feature' },
+  {
+    method: 'GET',
+    path: `${A}/projects/{projectId}/flags-matrix`,
+    operation: 'getFlagsMatrix',
+    access: read,
+    summary: 'The flags page in one answer: every feature once, and its slim state (on/off, value summary, override counts, version) in each environment the caller may read',
+  },
   { method: 'GET', path: `${A}/projects/{projectId}/stale-features`, operation: 'listStaleFeatures', access: read, summary: 'Features with no change and no evaluation for N days (default 30), except those tagged permanent', query: schemas.staleFeaturesQuery },
   { method: 'PATCH', path: `${A}/projects/{projectId}/features/{featureName}`, operation: 'updateFeature', access: write, summary: 'Update a feature (the answer carries `warnings` about its prerequisites)', body: schemas.updateFeatureBody },
   { method: 'DELETE', path: `${A}/projects/{projectId}/features/{featureName}`, operation: 'deleteFeature', access: write, summary: 'Delete a feature (one other features require: 409 naming them, unless ?force=true)', query: schemas.deleteFeatureQuery, status: 204 },

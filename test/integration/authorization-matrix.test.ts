@@ -46,6 +46,7 @@ const matrix: Record<string, readonly [Expect, Expect, Expect]> = {
   createFeature: [N, Y, Y],
   getFeature: [Y, Y, Y],
   listStaleFeatures: [Y, Y, Y],
+  getFlagsMatrix: [Y, Y, Y],
   getPublication: [Y, Y, Y],
   updateFeature: [N, Y, Y],
   deleteFeature: [N, Y, Y],
@@ -283,6 +284,28 @@ describe('environment-scoped roles', () => {
     expect((await api.call('POST', `/admin/v1/projects/${ids.projectId}/features`, { token, body: { name: 'nope' } })).status).toBe(403);
     const listed = await api.call('GET', `/admin/v1/projects/${ids.projectId}/environments`, { token });
     expect(listed.body.items.map((e: { id: string }) => e.id)).toEqual([ids.envId]);
+  });
+
+  it('the flags matrix shows an environment-limited caller its environments only, writable where it may write', async () => {
+    const other = (await api.call('POST', `/admin/v1/projects/${ids.projectId}/environments`, { body: { name: 'matrix-other' } })).body.environment.id;
+    const third = (await api.call('POST', `/admin/v1/projects/${ids.projectId}/environments`, { body: { name: 'matrix-third' } })).body.environment.id;
+    const roles = { environments: { [ids.envId as string]: 'editor', [third]: 'viewer' } };
+    const token = (await api.call('POST', `/admin/v1/organisations/${ids.orgId}/tokens`, { body: { name: 'two environments', roles } })).body.token;
+    const asPerson = await person('two-envs@example.com', roles);
+    for (const caller of [token, asPerson]) {
+      const matrix = await api.call('GET', `/admin/v1/projects/${ids.projectId}/flags-matrix`, { token: caller });
+      expect(matrix.status).toBe(200);
+      expect(matrix.body.environments.map((e: { id: string; writable: boolean }) => [e.id, e.writable])).toEqual([
+        [ids.envId, true],
+        [third, false],
+      ]);
+      expect(matrix.body.environments.map((e: { id: string }) => e.id)).not.toContain(other);
+      expect(matrix.body.features.map((f: { name: string }) => f.name)).toContain('f');
+    }
+    // Someone with a role in none of the project's environments learns nothing of it.
+    const elsewhere = (await api.call('POST', `/admin/v1/organisations/${ids.orgId}/projects`, { body: { name: 'elsewhere' } })).body.id;
+    const outsider = (await api.call('POST', `/admin/v1/organisations/${ids.orgId}/tokens`, { body: { name: 'outsider', roles: { projects: { [elsewhere]: 'admin' } } } })).body.token;
+    expect((await api.call('GET', `/admin/v1/projects/${ids.projectId}/flags-matrix`, { token: outsider })).status).toBe(403);
   });
 
   it('a revoked token stops working at once', async () => {

@@ -16,6 +16,10 @@ export type SegmentRule = Schemas['SegmentRule'];
 export type JsonValue = Schemas['JsonValue'];
 export type ChangeRequest = Schemas['ChangeRequest'];
 export type ChangeConflict = Schemas['ChangeConflict'];
+export type FlagsMatrix = Schemas['FlagsMatrix'];
+export type MatrixFeature = FlagsMatrix['features'][number];
+export type MatrixEnvironment = FlagsMatrix['environments'][number];
+export type MatrixState = MatrixEnvironment['states'][number];
 export type EnvironmentOverrides = { segmentOverrides: Schemas['SegmentOverride'][]; tenantOverrides: Schemas['TenantOverride'][]; identityOverrides: Schemas['IdentityOverride'][] };
 
 export const keys = {
@@ -24,6 +28,8 @@ export const keys = {
   environments: (projectId: string) => ['environments', projectId] as const,
   environment: (envId: string) => ['environment', envId] as const,
   features: (projectId: string) => ['features', projectId] as const,
+  /** The flags page's one request; every change anywhere marks it stale (app/provider.tsx). */
+  flagsMatrix: (projectId: string) => ['flags-matrix', projectId] as const,
   featureStates: (envId: string) => ['feature-states', envId] as const,
   featureState: (envId: string, featureName: string) => ['feature-state', envId, featureName] as const,
   environmentOverrides: (envId: string) => ['environment-overrides', envId] as const,
@@ -87,19 +93,22 @@ export const staleQuery = (projectId: string, days = 30) =>
     enabled: Boolean(projectId),
   });
 
+/** The flags page in one request: every feature once, and its slim state in each environment the caller may read. */
+export const flagsMatrixQuery = (projectId: string) =>
+  queryOptions({
+    queryKey: keys.flagsMatrix(projectId),
+    queryFn: () => unwrap(api.GET('/admin/v1/projects/{projectId}/flags-matrix', { params: { path: { projectId } } })),
+    enabled: Boolean(projectId),
+  });
+
 /**
- * What the flags page's first screen needs (the features, the environments and each one's states),
- * asked for by its route's loader while the page's code is still loading, so the requests and the
- * download overlap instead of following each other. Data already cached is not asked for again;
- * a failure is left in the cache for the page to show.
+ * What the flags page's first screen needs (one request), asked for by its route's loader while
+ * the page's code is still loading, so the request and the download overlap instead of following
+ * each other. Data already cached is not asked for again; a failure is left in the cache for the
+ * page to show.
  */
 export function prefetchFlagsPage(client: QueryClient, projectId: string): void {
-  const quiet = () => undefined;
-  client.ensureQueryData(featuresQuery(projectId)).catch(quiet);
-  client
-    .ensureQueryData(environmentsQuery(projectId))
-    .then((environments) => Promise.all(environments.map((environment) => client.ensureQueryData(featureStatesQuery(environment.id)))))
-    .catch(quiet);
+  client.ensureQueryData(flagsMatrixQuery(projectId)).catch(() => undefined);
 }
 
 export const useEnvironments = (projectId: string) => useQuery(environmentsQuery(projectId));

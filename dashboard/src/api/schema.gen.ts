@@ -1158,6 +1158,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/projects/{projectId}/flags-matrix": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The flags page in one answer: every feature once, and its slim state (on/off, value summary, override counts, version) in each environment the caller may read */
+        get: operations["getFlagsMatrix"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/projects/{projectId}/segments": {
         parameters: {
             query?: never;
@@ -1692,6 +1709,45 @@ export interface components {
             version: number;
             /** @description What Flagsmith-format documents cannot say exactly about its prerequisites; empty when all is exact. */
             warnings: string[];
+        };
+        FlagsMatrix: {
+            /** @description The environments the caller may read, oldest first. */
+            environments: {
+                id: string;
+                name: string;
+                requiredApprovals?: number;
+                /** @description One per feature, in the order of `features`. */
+                states: {
+                    enabled: boolean;
+                    overrides: {
+                        identities: number;
+                        segments: number;
+                        tenants: number;
+                    };
+                    /** @description Set while a rollout is in progress (the state changes only through it). */
+                    rolloutPercentage?: number;
+                    /** @description Whether `value` was cut (the feature-state route has all of it). */
+                    truncated: boolean;
+                    /** @description The value as people read it (strings bare, anything else as JSON), cut to 80 characters; null: no value. */
+                    value: string | null;
+                    /** @description The version a change must name; 0 while the feature has its defaults here. */
+                    version: number;
+                }[];
+                /** @description Whether the caller may change states here. */
+                writable: boolean;
+            }[];
+            /** @description Every feature of the project, by name. */
+            features: {
+                description: string;
+                id: string;
+                /** @enum {string} */
+                kind: "STANDARD" | "MULTIVARIATE";
+                name: string;
+                tags: string[];
+                updatedAt: string;
+                /** @enum {string} */
+                valueType: "string" | "number" | "boolean" | "json";
+            }[];
         };
         GroupRule: {
             createdAt: string;
@@ -12853,6 +12909,100 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Malformed request (bad JSON, bad cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked admin token, or a sign-in token that is not exactly right (issuer, audience, signature, expiry) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the role this needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource (or one in another organisation) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Stale version or duplicate; details carry the current version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body larger than 256 KB, or more than an item, a comment list or a commit can hold (details say which limit) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid body or query; details name the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The identity provider's signing keys could not be fetched; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getFlagsMatrix: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlagsMatrix"];
+                };
             };
             /** @description Malformed request (bad JSON, bad cursor) */
             400: {

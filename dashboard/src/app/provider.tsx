@@ -1,10 +1,17 @@
 import { createTheme, MantineProvider, Modal } from '@mantine/core';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { MutationCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { ApiError } from '../api/client';
 
 /** The one query cache: route loaders fill it ahead of the pages that read it. */
-export const queryClient = new QueryClient({
+export const queryClient: QueryClient = new QueryClient({
+  // The flags page's matrix holds a little of everything (features, states, override counts):
+  // any change made anywhere marks it stale, so the page never shows what a change replaced. Not
+  // while other changes are still on their way: a refetch then could undo their optimistic state
+  // for a moment (the settling change still counts, hence `<= 1`).
+  mutationCache: new MutationCache({
+    onSettled: () => (queryClient.isMutating() <= 1 ? queryClient.invalidateQueries({ queryKey: ['flags-matrix'] }) : undefined),
+  }),
   defaultOptions: {
     queries: {
       staleTime: 5_000,

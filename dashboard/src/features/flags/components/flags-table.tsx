@@ -2,13 +2,13 @@ import { Table, Text, VisuallyHidden } from '@mantine/core';
 import { useWindowVirtualizer } from '@tanstack/react-virtual';
 import { memo, useLayoutEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
-import type { Environment, Feature, FeatureState } from '../../../api/queries';
+import type { MatrixEnvironment as Environment, MatrixFeature as Feature, MatrixState as FeatureState } from '../../../api/queries';
 import { ValueView } from '../../../components/value-view';
 import classes from './flags-table.module.css';
 
 export interface FlagRow {
   feature: Feature;
-  /** The state per environment, in the order of the columns (undefined while loading). */
+  /** The state per environment, in the order of the columns. */
   states: (FeatureState | undefined)[];
   overrides: number;
   stale: boolean;

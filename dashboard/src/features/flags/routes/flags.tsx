@@ -1,9 +1,9 @@
 import { Choice } from '../../../components/choice';
 import { Button, Group, MultiSelect, Text, TextInput } from '@mantine/core';
-import { useQueries, useQuery } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { useCallback, useMemo, useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
-import { environmentOverridesQuery, type Environment, type Feature, type FeatureState, featureStatesQuery, staleQuery, useEnvironments, useFeatures } from '../../../api/queries';
+import { flagsMatrixQuery, type MatrixEnvironment as Environment, type MatrixFeature as Feature, type MatrixState as FeatureState, staleQuery } from '../../../api/queries';
 import { ErrorAlert } from '../../../components/error-alert';
 import { Loading } from '../../../components/loading';
 import { Page } from '../../../components/page';
@@ -13,6 +13,9 @@ import { type Conflict, ConflictDialog } from '../components/conflict-dialog';
 import { CreateFlagDialog } from '../components/create-flag-dialog';
 import { type FlagRow, FlagsTable } from '../components/flags-table';
 import { type Proposal, ProposeDialog } from '../components/propose-dialog';
+
+/** The order people read names in (the API's is by bytes: capitals first). */
+const byName = new Intl.Collator();
 
 const SHOW = ['all', 'enabled', 'disabled', 'stale', 'overridden'] as const;
 type Show = (typeof SHOW)[number];
@@ -36,45 +39,35 @@ export default function FlagsRoute() {
       { replace: true },
     );
 
-  const features = useFeatures(scope.projectId);
-  const environments = useEnvironments(scope.projectId);
-  const envList = useMemo(() => environments.data ?? [], [environments.data]);
-  const states = useQueries({ queries: envList.map((environment) => featureStatesQuery(environment.id)) });
-  // The first screen needs the features and their states; override counts and staleness (badges
-  // and two filters) are asked for once it is drawn, so they do not slow the requests it waits for.
-  const firstScreen = features.isSuccess && environments.isSuccess && states.every((query) => query.isSuccess);
-  const overrides = useQuery({ ...environmentOverridesQuery(scope.envId), enabled: firstScreen });
-  const stale = useQuery({ ...staleQuery(scope.projectId), enabled: firstScreen });
+  // One request: every feature once, and its slim state in each environment the caller may read.
+  const matrix = useQuery(flagsMatrixQuery(scope.projectId));
+  const envList = useMemo(() => matrix.data?.environments ?? [], [matrix.data]);
+  // Staleness (a badge and a filter) reads evaluation analytics of every environment: it is
+  // asked for once the first screen is drawn, so it does not slow the request that screen waits for.
+  const stale = useQuery({ ...staleQuery(scope.projectId), enabled: matrix.isSuccess });
   const current = Math.max(0, envList.findIndex((environment) => environment.id === scope.envId));
-
   const toggle = useToggleFlag();
   const [conflict, setConflict] = useState<(Conflict & { envId: string }) | undefined>();
   const [proposal, setProposal] = useState<Proposal>();
   const [creating, setCreating] = useState(false);
 
-  // eslint-disable-next-line react-hooks/exhaustive-deps
-  const stateKey = states.map((query) => query.dataUpdatedAt).join(',');
-  // eslint-disable-next-line react-hooks/exhaustive-deps
-  const stateMaps = useMemo(() => states.map((query) => new Map((query.data ?? []).map((state) => [state.featureName, state]))), [stateKey]);
   const staleNames = useMemo(() => new Set((stale.data?.items ?? []).map((item) => item.name)), [stale.data]);
-  const overrideCounts = useMemo(() => {
-    const counts = new Map<string, number>();
-    const data = overrides.data;
-    for (const override of [...(data?.segmentOverrides ?? []), ...(data?.tenantOverrides ?? []), ...(data?.identityOverrides ?? [])]) {
-      counts.set(override.featureName, (counts.get(override.featureName) ?? 0) + 1);
-    }
-    return counts;
-  }, [overrides.data]);
-
+  // Each feature with its states side by side. A toggle replaces one environment's list and one
+  // state in it (api/toggle-flag.ts), so every other row keeps its states and does not render again.
+  const allRows = useMemo(() => {
+    const data = matrix.data;
+    if (!data) return [];
+    return data.features
+      .map((feature, i) => ({ feature, states: data.environments.map((environment) => environment.states[i]) }))
+      .sort((a, b) => byName.compare(a.feature.name, b.feature.name));
+  }, [matrix.data]);
   const rows = useMemo((): FlagRow[] => {
     const needle = search.trim().toLowerCase();
-    return (features.data ?? [])
-      .map((feature) => ({
-        feature,
-        states: stateMaps.map((map) => map.get(feature.name)),
-        overrides: overrideCounts.get(feature.name) ?? 0,
-        stale: staleNames.has(feature.name),
-      }))
+    return allRows
+      .map(({ feature, states }) => {
+        const here = states[current]?.overrides;
+        return { feature, states, overrides: here ? here.segments + here.tenants + here.identities : 0, stale: staleNames.has(feature.name) };
+      })
       .filter(({ feature, states: row, overrides: count, stale: isStale }) => {
         if (needle && !`${feature.name} ${feature.description} ${feature.tags.join(' ')}`.toLowerCase().includes(needle)) return false;
         if (tags.length && !tags.every((tag) => feature.tags.includes(tag))) return false;
@@ -84,17 +77,16 @@ export default function FlagsRoute() {
         if (show === 'stale') return isStale;
         if (show === 'overridden') return count > 0;
         return true;
-      })
-      .sort((a, b) => a.feature.name.localeCompare(b.feature.name));
+      });
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [features.data, stateMaps, overrideCounts, staleNames, search, tags.join(','), show, current]);
+  }, [allRows, staleNames, search, tags.join(','), show, current]);
 
-  const allTags = useMemo(() => [...new Set((features.data ?? []).flatMap((feature) => feature.tags))].sort(), [features.data]);
+  const allTags = useMemo(() => [...new Set((matrix.data?.features ?? []).flatMap((feature) => feature.tags))].sort(), [matrix.data]);
 
   const runToggle = useCallback(
     (environment: Environment, featureName: string, enabled: boolean, version: number) =>
       toggle.mutate(
-        { envId: environment.id, featureName, enabled, version },
+        { projectId: scope.projectId, envId: environment.id, featureName, enabled, version },
         {
           onError: async (error) => {
             if (!isVersionConflict(error)) return;
@@ -103,7 +95,7 @@ export default function FlagsRoute() {
           },
         },
       ),
-    [toggle.mutate],
+    [toggle.mutate, scope.projectId],
   );
 
   const onToggle = useCallback(
@@ -125,7 +117,7 @@ export default function FlagsRoute() {
     [runToggle],
   );
 
-  const error = features.error ?? environments.error ?? states.find((query) => query.error)?.error;
+  const error = matrix.error;
   const lastError = toggle.error && !isVersionConflict(toggle.error) ? toggle.error : undefined;
 
   return (
@@ -160,12 +152,12 @@ export default function FlagsRoute() {
       </Group>
       {error ? <ErrorAlert error={error} /> : null}
       {lastError ? <ErrorAlert error={lastError} title="The change was not saved" /> : null}
-      {features.isPending || environments.isPending ? (
+      {matrix.isPending ? (
         <Loading label="Loading flags" />
       ) : (
         <>
           <Text size="sm" c="dimmed" aria-live="polite">
-            {rows.length} of {features.data?.length ?? 0} flags
+            {rows.length} of {matrix.data?.features.length ?? 0} flags
           </Text>
           <FlagsTable rows={rows} environments={envList} current={current} hrefOf={(feature) => paths.feature(scope, feature.name)} onToggle={onToggle} />
         </>
