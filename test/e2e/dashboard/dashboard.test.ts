@@ -180,6 +180,27 @@ describe('the dashboard', () => {
     expect(await page.getByRole('switch', { name: 'new_checkout in production' }).isChecked()).toBe(false);
   });
 
+  it("shows an environment the caller may only read as disabled switches, saying why, and writes nothing", async () => {
+    const development = env('development');
+    const production = env('production');
+    const roles = { environments: { [development.id]: 'editor', [production.id]: 'viewer' } };
+    const limited = await admin('POST', `/admin/v1/organisations/${dev.config.organisationId}/tokens`, { name: 'Dev Editor', roles });
+    expect(limited.status, JSON.stringify(limited.body)).toBe(201);
+    await signOut();
+    await signIn(limited.body.token);
+    await page.goto(`${dev.config.apiUrl}${scopePath()}/flags`);
+    const readOnly = page.getByRole('switch', { name: 'new_checkout in production' });
+    await readOnly.waitFor();
+    expect(await readOnly.isDisabled()).toBe(true);
+    expect(await readOnly.evaluate((input) => document.getElementById(input.getAttribute('aria-describedby') ?? '')?.textContent)).toContain('read only');
+    expect(await page.getByRole('switch', { name: 'new_checkout in development' }).isDisabled()).toBe(false);
+    await audit('flags-read-only');
+    expect((await sdkFlag('new_checkout', 'production'))?.enabled).toBe(false);
+    await signOut();
+    await signIn(dev.config.adminToken);
+    expect((await admin('DELETE', `/admin/v1/organisations/${dev.config.organisationId}/tokens/${limited.body.id}`)).status).toBe(204);
+  });
+
   it('filters flags by search text, state and tag, with the filters in the URL', async () => {
     await page.getByRole('searchbox', { name: 'Search flags' }).fill('welcome');
     await expect.poll(() => page.getByRole('link', { name: 'new_checkout' }).count(), WAIT).toBe(0);

@@ -18,6 +18,9 @@ export type ToggleHandler = (feature: Feature, environment: Environment, state: 
 
 const governed = (environment: Environment) => (environment.requiredApprovals ?? 0) > 0;
 const governedNoteId = (environment: Environment) => `governed-${environment.id}`;
+const readOnlyNoteId = (environment: Environment) => `read-only-${environment.id}`;
+/** What a switch's description says about its environment: read only, or changed through a change request. */
+const noteOf = (environment: Environment) => (!environment.writable ? readOnlyNoteId(environment) : governed(environment) ? governedNoteId(environment) : undefined);
 
 interface RowProps {
   row: FlagRow;
@@ -94,8 +97,10 @@ const Row = memo(function Row({ row, index, measure, environments, current, href
                 className={classes.switch}
                 checked={envState.enabled}
                 onChange={(event) => onToggle(feature, environment, envState, event.currentTarget.checked)}
+                // The caller's role here only reads: shown as it is, never offered as a change the API would refuse.
+                disabled={!environment.writable}
                 aria-label={`${feature.name} in ${environment.name}`}
-                aria-describedby={governed(environment) ? governedNoteId(environment) : undefined}
+                aria-describedby={noteOf(environment)}
               />
             )}
           </Table.Td>
@@ -157,7 +162,12 @@ export function FlagsTable({ rows, environments, current, hrefOf, onToggle }: { 
             {environments.map((environment) => (
               <Table.Th scope="col" key={environment.id}>
                 {environment.name}
-                {governed(environment) && (
+                {!environment.writable ? (
+                  <Text size="xs" c="dimmed" id={readOnlyNoteId(environment)}>
+                    read only
+                    <VisuallyHidden>: your role in {environment.name} lets you see flags, not change them</VisuallyHidden>
+                  </Text>
+                ) : governed(environment) && (
                   <Text size="xs" c="dimmed" id={governedNoteId(environment)}>
                     needs {environment.requiredApprovals} approval{environment.requiredApprovals === 1 ? '' : 's'}
                     <VisuallyHidden>: changing a flag here opens a change request</VisuallyHidden>
