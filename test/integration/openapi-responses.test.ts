@@ -76,6 +76,7 @@ describe('response schemas', () => {
     await call('PATCH', `${E}/feature-states/banner`, { body: { value: 'bye' } });
     await call('GET', `${E}/feature-states/banner/versions`);
     await call('POST', `${E}/feature-states/banner/versions/1/restore`, { body: {} });
+    await call('GET', `${P}/flags-matrix`);
 
     const segment = await call('POST', `${P}/segments`, { body: { name: 'pros', rules: [{ type: 'ALL', conditions: [{ operator: 'EQUAL', property: 'plan', value: 'pro' }], rules: [{ type: 'ANY', conditions: [{ operator: 'IS_SET', property: 'email' }] }] }] } });
     await call('GET', `${P}/segments`);
