@@ -6,7 +6,7 @@ import {
   ListTablesCommand,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { localDynamoClientConfig } from '../../functions/local/dynamodb-local.js';
 import { assertLocalEndpoint, testDynamoEndpoint } from '../support/dynamodb.js';
 
@@ -50,8 +50,11 @@ describe('DynamoDB Local', () => {
     expect(tables.TableNames ?? []).not.toContain(tableName);
   });
 
-  it('exposes the endpoint through the environment too', () => {
-    expect(process.env.DYNAMODB_ENDPOINT).toBe(testDynamoEndpoint());
+  it('gives each test worker a DynamoDB Local of its own (one SQLite thread each)', () => {
+    const endpoints = inject('dynamoEndpoints');
+    expect(endpoints.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(endpoints).size).toBe(endpoints.length);
+    expect(testDynamoEndpoint()).toBe(endpoints[(Number(process.env.VITEST_POOL_ID ?? 1) - 1) % endpoints.length]);
   });
 });
 

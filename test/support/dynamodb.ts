@@ -25,14 +25,18 @@ export function assertLocalEndpoint(endpoint: string): string {
   return endpoint;
 }
 
-/** The endpoint the integration project's globalSetup provided, checked to be local. */
+/**
+ * The endpoint the integration project's globalSetup provided for this worker (one DynamoDB Local
+ * per worker, by VITEST_POOL_ID), checked to be local.
+ */
 export function testDynamoEndpoint(): string {
-  const endpoint = inject('dynamoEndpoint');
-  if (!endpoint) {
+  const endpoints = inject('dynamoEndpoints') ?? [];
+  if (endpoints.length === 0) {
     throw new Error(
       'No DynamoDB Local endpoint was provided: run this test in the vitest `integration` project ' +
         '(test/integration/), whose globalSetup starts the emulator',
     );
   }
-  return assertLocalEndpoint(endpoint);
+  const worker = Math.max(1, Number(process.env.VITEST_POOL_ID ?? 1));
+  return assertLocalEndpoint(endpoints[(worker - 1) % endpoints.length] as string);
 }
