@@ -67,9 +67,9 @@ export function createTenantDemo(): TenantDemo {
       if (method !== 'GET' && method !== 'HEAD') return undefined;
       if (pathname === ELEMENT_PATH) {
         script ??= buildTenantSettingsElement();
-        // Readable by module scripts on any origin, as the stack's distribution serves it (lib/dashboard.ts).
-        const headers = { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff', 'access-control-allow-origin': '*' };
-        return { statusCode: 200, headers, body: await script };
+        // Readable by module scripts on other origins through the local server's CORS answer
+        // (http-server.ts), as the stack's distribution serves it (lib/dashboard.ts).
+        return { statusCode: 200, headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' }, body: await script };
       }
       if (pathname !== TENANT_DEMO_PATH && !pathname.startsWith(`${TENANT_DEMO_PATH}/`)) return undefined;
       if (!state) return { statusCode: 503, headers: { 'content-type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS }, body: 'The demo is being set up: reload in a moment.' };
