@@ -1,0 +1,12 @@
+/** The store's table operations on the AWS SDK's DynamoDB document client. */
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DocumentTable } from './document-table.js';
+
+export const sdkDocumentTable = (client: DynamoDBDocumentClient): DocumentTable => ({
+  get: async (input) => client.send(new GetCommand(input)),
+  query: async (input) => client.send(new QueryCommand(input)),
+  update: async (input) => client.send(new UpdateCommand(input)),
+  transactWrite: async (input) => {
+    await client.send(new TransactWriteCommand(input));
+  },
+});
