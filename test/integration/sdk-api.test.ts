@@ -17,7 +17,8 @@ let other: RichEnvironment;
 let tenantServerKey: string;
 
 beforeAll(async () => {
-  api = await startTestApi();
+  // On the lean DynamoDB client the shipped sdk-api runs on (functions/data/lean-dynamodb.ts).
+  api = await startTestApi({ leanDynamoDb: true });
   env = await buildRichEnvironment(api, 'Main');
   other = await buildRichEnvironment(api, 'Other');
   await api.call('PATCH', `/admin/v1/environments/${other.envId}/feature-states/banner`, { body: { value: 'other environment' } });

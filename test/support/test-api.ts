@@ -5,6 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureTable } from '../../functions/data/create-table.js';
 import { DynamoStore } from '../../functions/data/dynamo-store.js';
+import { leanDocumentTable } from '../../functions/data/lean-dynamodb.js';
+import { TableStore } from '../../functions/data/table-store.js';
 import { bootstrapOrganisation } from '../../functions/domain/use-cases/organisation.js';
 import type { UserDirectory } from '../../functions/domain/ports.js';
 import type { Deps } from '../../functions/domain/use-cases/support.js';
@@ -65,6 +67,8 @@ export interface TestApiOptions {
   adminApi?: AdminApiOptions;
   tenantApi?: TenantVerifierOptions;
   directory?: UserDirectory;
+  /** The store on the sdk-api's lean DynamoDB client (functions/data/lean-dynamodb.ts) instead of the AWS SDK's, for every function of this API. */
+  leanDynamoDb?: boolean;
 }
 
 export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
@@ -73,7 +77,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
   const raw = new DynamoDBClient(config);
   await ensureTable(raw, tableName);
   const jobs = createLocalJobQueue({ sliceMs: options.jobSliceMs ?? 5000 });
-  const store = new DynamoStore(documentClient(config), tableName);
+  const store = options.leanDynamoDb ? new TableStore(leanDocumentTable(config), tableName) : new DynamoStore(documentClient(config), tableName);
   const environmentCache = new EnvironmentCache(store, { ttlMs: options.snapshotTtlMs ?? 1000 });
   forgetOnWrite(store, environmentCache);
   const { deps, scheduler } = await startLocalScheduler({
