@@ -22,17 +22,21 @@ export function originVerified(given: string | undefined, secret: string): boole
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/**
+ * The check itself: the 403 to answer a request without the header (undefined when it may pass),
+ * the header removed from the event either way. The sdk-api calls it without middy.
+ */
+export function originRejection(event: APIGatewayProxyEventV2, secret = process.env.ORIGIN_VERIFY_SECRET): APIGatewayProxyStructuredResultV2 | undefined {
+  if (!secret) return undefined;
+  const headers = event.headers ?? {};
+  const name = Object.keys(headers).find((candidate) => candidate.toLowerCase() === ORIGIN_VERIFY_HEADER);
+  const given = name === undefined ? undefined : headers[name];
+  if (name !== undefined) delete headers[name];
+  if (originVerified(given, secret)) return undefined;
+  return json(403, { statusCode: 403, error: 'Forbidden', message: 'Call this API through its CloudFront URL (the CloudFrontUrl output), not the execute-api endpoint.' });
+}
+
 /** The middy middleware: 403 without the header, and the header removed with it. */
 export function originVerify(secret = process.env.ORIGIN_VERIFY_SECRET): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> {
-  return {
-    before: (request) => {
-      if (!secret) return undefined;
-      const headers = request.event.headers ?? {};
-      const name = Object.keys(headers).find((candidate) => candidate.toLowerCase() === ORIGIN_VERIFY_HEADER);
-      const given = name === undefined ? undefined : headers[name];
-      if (name !== undefined) delete headers[name];
-      if (originVerified(given, secret)) return undefined;
-      return json(403, { statusCode: 403, error: 'Forbidden', message: 'Call this API through its CloudFront URL (the CloudFrontUrl output), not the execute-api endpoint.' });
-    },
-  };
+  return { before: (request) => originRejection(request.event, secret) };
 }
