@@ -34,6 +34,14 @@ export function documentGrowth(next: unknown, current: { value: unknown } | unde
   return jsonBytes(next) - (current ? jsonBytes(current.value) : 0) + (isNew ? LIMITS.documentEntryBytes : 0);
 }
 
+/**
+ * How far below the budget the bound must stay to be trusted alone. Growth is estimated per write
+ * (values twice, {@link LIMITS.documentEntryBytes} per new entry); entries a write adds beyond
+ * that (many options, new weights) go uncounted until the publisher's next rebase, so a document
+ * this close to its budget is measured on every growing write instead.
+ */
+const TRUSTED_BOUND_BYTES = LIMITS.documentBytes * 0.9;
+
 const sizeRef = (envId: string) => ({ type: 'document-size', envId }) as const;
 
 /** Reads an environment's size bound (undefined: never measured). */
@@ -62,7 +70,7 @@ export async function documentRoom(deps: Deps, environments: Environment[], grow
   const rooms = await Promise.all(
     environments.map(async (environment): Promise<DocumentRoom> => {
       const bound = (await readDocumentSize(deps.store, environment.id))?.bytes;
-      if (bound !== undefined && bound + added <= LIMITS.documentBytes) return { writes: [growDocument(environment.id, added)] };
+      if (bound !== undefined && bound + added <= TRUSTED_BOUND_BYTES) return { writes: [growDocument(environment.id, added)] };
       const bytes = await measureDocument(deps.store, environment.id);
       if (bytes === undefined) return { writes: [] };
       if (bytes + added > LIMITS.documentBytes) {
