@@ -12,6 +12,7 @@ import type { Tenant } from '../../functions/domain/entities.js';
 import { LIMITS } from '../../functions/domain/limits.js';
 import type { Store } from '../../functions/domain/ports.js';
 import { growDocument, measureDocument, readDocumentSize } from '../../functions/domain/use-cases/document-budget.js';
+import { publishEnvironment } from '../../functions/domain/use-cases/publish-documents.js';
 import { okCall, projectWithEnvironment, startTestApi, type TestApi } from '../support/test-api.js';
 
 const FILLER_TENANTS = 300;
@@ -94,6 +95,13 @@ describe('a growing write', () => {
     expect(bound).toBeLessThan(actual + 4 * 1024);
     // Trusted again: the next growing write reads no document.
     expect(documentReads(await calls(() => ok('PATCH', fs(envId, 'theme'), { value: 'light'.repeat(100) })))).toEqual([]);
+  });
+
+  it('is brought to the measured document by the document-publisher, which builds it anyway', async () => {
+    const [, envId] = envIds as [string, string];
+    await api.deps.store.commit([growDocument(envId, 123_456)]);
+    await publishEnvironment(api.deps, envId, ['budget-test-rebase']);
+    expect((await readDocumentSize(api.deps.store, envId))?.bytes).toBe(await measureDocument(api.deps.store, envId));
   });
 
   it('lands when many run at once in one environment, and the bound still covers the document', async () => {
