@@ -42,6 +42,7 @@ export interface TransactWriteItem {
   Put?: Condition & { TableName: string; Item: Item };
   Delete?: Condition & { TableName: string; Key: Item };
   ConditionCheck?: Condition & { TableName: string; Key: Item; ConditionExpression: string };
+  Update?: Condition & { TableName: string; Key: Item; UpdateExpression: string };
 }
 
 export interface DocumentTable {

@@ -130,6 +130,8 @@ export function keyOf(ref: EntityRef | EventRef): ItemKeys {
       return { pk: `CONSUMED#${ref.consumer}#${ref.eventId}`, sk: '#CONSUMED' };
     case 'published-document':
       return { pk: `ENV#${ref.envId}`, sk: '#DOCUMENT' };
+    case 'document-size':
+      return { pk: `ENV#${ref.envId}`, sk: '#DOCUMENT-SIZE' };
     case 'job':
       return { pk: `JOB#${ref.id}`, sk: '#JOB' };
     case 'job-chunk':

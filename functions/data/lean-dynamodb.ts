@@ -63,7 +63,8 @@ function transactItem(item: TransactWriteItem): unknown {
   if (item.Put) return { Put: withValues({ ...item.Put, Item: toAttributes(item.Put.Item) }) };
   if (item.Delete) return { Delete: withValues({ ...item.Delete, Key: toAttributes(item.Delete.Key) }) };
   if (item.ConditionCheck) return { ConditionCheck: withValues({ ...item.ConditionCheck, Key: toAttributes(item.ConditionCheck.Key) }) };
-  throw new Error('A transaction item is a Put, a Delete or a ConditionCheck.');
+  if (item.Update) return { Update: withValues({ ...item.Update, Key: toAttributes(item.Update.Key) }) };
+  throw new Error('A transaction item is a Put, a Delete, a ConditionCheck or an Update.');
 }
 
 function endpointOf(region: string, configured: string | undefined): URL {

@@ -30,6 +30,8 @@ const versionIs = (expected: number) => ({
   ExpressionAttributeNames: { '#version': 'version' },
   ExpressionAttributeValues: { ':expected': expected },
 });
+/** How often a commit that lost a race only on document size bounds is sent (see `commit`). */
+const BOUND_RACE_ATTEMPTS = 8;
 /** Attributes the store adds to items (keys, expiry, search text), never part of an entity. */
 const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', table.timeToLiveAttribute, 'searchText'] as const;
 
@@ -298,6 +300,17 @@ export class TableStore implements Store {
         }
         return { Put: { TableName: this.tableName, Item: item } };
       }
+      if (write.kind === 'grow-document') {
+        return {
+          Update: {
+            TableName: this.tableName,
+            Key: keyOf(write.ref),
+            UpdateExpression: 'ADD #bytes :bytes SET #type = :type, #envId = :envId',
+            ExpressionAttributeNames: { '#bytes': 'bytes', '#type': 'type', '#envId': 'envId' },
+            ExpressionAttributeValues: { ':bytes': write.bytes, ':type': 'document-size', ':envId': write.ref.envId },
+          },
+        };
+      }
       const { pk, sk } = keyOf(write.ref);
       if (!keysFit({ pk, sk })) throw keyTooLarge(write.ref.type);
       if (write.kind === 'check') {
@@ -322,7 +335,7 @@ export class TableStore implements Store {
     });
     // DynamoDB refuses two operations on one item with an opaque ValidationException; name the item instead.
     const keys = items.map((item) => {
-      const key = (item.Put?.Item ?? item.Delete?.Key ?? item.ConditionCheck?.Key) as Item;
+      const key = (item.Put?.Item ?? item.Delete?.Key ?? item.ConditionCheck?.Key ?? item.Update?.Key) as Item;
       return `${String(key.pk)}|${String(key.sk)}`;
     });
     const twice = keys.find((key, index) => keys.indexOf(key) !== index);
@@ -334,18 +347,28 @@ export class TableStore implements Store {
         { bytes: transactionBytes, limitBytes: DYNAMODB.transactionBytes },
       );
     }
-    try {
-      await this.client.transactWrite({ TransactItems: items });
-    } catch (error) {
-      const reasons = cancellationReasonsOf(error);
-      if (reasons) {
-        const failed = reasons
-          // A concurrent transaction on the same item is a lost race too: the caller re-reads.
-          .map((reason, index) => (reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict' ? index : -1))
-          .filter((index) => index >= 0);
-        if (failed.length > 0) throw new CommitConflict(failed);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.client.transactWrite({ TransactItems: items });
+        return;
+      } catch (error) {
+        const reasons = cancellationReasonsOf(error);
+        if (reasons) {
+          const failed = reasons
+            // A concurrent transaction on the same item is a lost race too: the caller re-reads.
+            .map((reason, index) => (reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict' ? index : -1))
+            .filter((index) => index >= 0);
+          // Additions to a document's size bound hold no condition: a commit that lost a race only
+          // on those (concurrent writers to one environment) is sent again, never refused.
+          const boundRaceOnly = failed.length > 0 && failed.every((index) => reasons[index]?.Code === 'TransactionConflict' && writes[index]?.kind === 'grow-document');
+          if (boundRaceOnly && attempt < BOUND_RACE_ATTEMPTS) {
+            await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+            continue;
+          }
+          if (failed.length > 0) throw new CommitConflict(failed);
+        }
+        throw error;
       }
-      throw error;
     }
   }
 }

@@ -880,6 +880,19 @@ export interface PublishedDocument {
   invalidated?: EdgeKeyRef[] | undefined;
 }
 
+/**
+ * An upper bound of an environment document's size (`jsonBytes` of `environmentDocument`), kept
+ * so the document budget is checked without building the document. Each growing write adds what
+ * it may add, in its own transaction ({@link Write} `grow-document`); shrinking writes leave it
+ * high; the exact measure (the publisher's, or the budget check's when the bound says "full")
+ * brings it back down. No version: it only ever moves by atomic additions.
+ */
+export interface DocumentSize {
+  type: 'document-size';
+  envId: string;
+  bytes: number;
+}
+
 /** An environment key as the edge knows it: the hash prefix in its cached paths, and its kind. */
 export interface EdgeKeyRef {
   edgeKey: string;
@@ -989,5 +1002,6 @@ export type Entity =
   | Rollout
   | ConsumedEvent
   | PublishedDocument
+  | DocumentSize
   | Job
   | JobChunk;

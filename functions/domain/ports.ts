@@ -66,6 +66,7 @@ export type EntityRef =
   | { type: 'rollout'; envId: string; id: string }
   | { type: 'consumed'; consumer: string; eventId: string }
   | { type: 'published-document'; envId: string }
+  | { type: 'document-size'; envId: string }
   | { type: 'job'; id: string }
   | { type: 'job-chunk'; jobId: string; index: number };
 
@@ -123,7 +124,8 @@ export function entityRef(entity: Exclude<Entity, ChangeEvent>): EntityRef {
     case 'consumed':
       return { type: 'consumed', consumer: entity.consumer, eventId: entity.eventId };
     case 'published-document':
-      return { type: 'published-document', envId: entity.envId };
+    case 'document-size':
+      return { type: entity.type, envId: entity.envId };
     case 'job':
       return { type: 'job', id: entity.id };
     case 'job-chunk':
@@ -268,7 +270,12 @@ export type Write =
    * operation per item in a transaction: never combine a check with a put or delete of the
    * same entity (that write's own `expect` already says the same).
    */
-  | { kind: 'check'; ref: EntityRef; expect: number };
+  | { kind: 'check'; ref: EntityRef; expect: number }
+  /**
+   * Adds `bytes` (negative: takes away) to an environment's {@link DocumentSize} bound, creating
+   * it when absent. Unconditional: concurrent additions never conflict with each other.
+   */
+  | { kind: 'grow-document'; ref: { type: 'document-size'; envId: string }; bytes: number };
 
 export interface Store {
   get<R extends EntityRef>(ref: R): Promise<EntityOf<R> | undefined>;

@@ -23,7 +23,7 @@ import { LIMITS } from '../limits.js';
 import { CommitConflict, type Write } from '../ports.js';
 import { MAX_CHANGES } from '../schemas.js';
 import { checkContent, effectiveState, featureStateWrites, refuseDuringRollout } from './features.js';
-import { documentGrowth, documentRoomProblem } from './document-budget.js';
+import { documentGrowth, documentRoom } from './document-budget.js';
 import { environmentUnchanged, refusalNow } from './governance.js';
 import { beforeCommit, planRolloutChange } from './rollout-steps.js';
 import { overrideValueProblems, segmentOverrideWrites, tenantOverrideWrites } from './targeting.js';
@@ -226,8 +226,8 @@ export async function planChangeSet(
     }
   }
   // The set applies whole or not at all, so its growth counts whole against the document's budget.
-  const documentProblem = conflicts.length ? undefined : await documentRoomProblem(deps, [environment], growth);
-  return { writes, conflicts, prepare, documentProblem };
+  const room = conflicts.length ? { writes: [] } : await documentRoom(deps, [environment], growth);
+  return { writes: [...writes, ...room.writes], conflicts, prepare, documentProblem: room.problem };
 }
 
 /** How many targets moved, in words: "2 feature state(s)", or "… or override(s)" / "… or rollout(s)" when those moved. */

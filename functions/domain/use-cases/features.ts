@@ -73,7 +73,7 @@ export async function createFeature(deps: Deps, actor: Actor, project: Project, 
   if (problems.length) throw new Invalid('The feature is not valid.', problems);
   const required = body.prerequisites?.length ? await resolvePrerequisites(deps, project, body.name, body.prerequisites) : undefined;
   // Every environment serves the new feature: its default value, its options and its prerequisites.
-  await ensureProjectDocumentRoom(deps, project, documentGrowth([body.initialValue, ...options.map((o) => o.value), required?.prerequisites ?? [], body.tenants ?? []], null));
+  const room = await ensureProjectDocumentRoom(deps, project, documentGrowth([body.initialValue, ...options.map((o) => o.value), required?.prerequisites ?? [], body.tenants ?? []], null));
   const at = isoNow(deps);
   const feature: Feature = {
     type: 'feature',
@@ -102,6 +102,7 @@ export async function createFeature(deps: Deps, actor: Actor, project: Project, 
       { kind: 'put', entity: feature, expect: 'absent' },
       eventWrite(deps, actor, { detailType: 'feature.changed', action: 'created', orgId: project.orgId, projectId: project.id, subject: { kind: 'feature', featureName: feature.name }, before: null, after: feature, version: 1 }),
       ...(required?.checks ?? []),
+      ...room,
     ],
     async () =>
       (await deps.store.get({ type: 'feature', projectId: project.id, name: body.name }))
@@ -144,13 +145,14 @@ export async function updateFeature(deps: Deps, actor: Actor, project: Project, 
   ];
   if (problems.length) throw new Invalid('The feature is not valid.', problems);
   const values = (f: Feature) => [f.initialValue, ...f.options.map((o) => o.value), f.prerequisites ?? [], f.tenants ?? []];
-  await ensureProjectDocumentRoom(deps, project, documentGrowth(values(next), { value: values(feature) }));
+  const room = await ensureProjectDocumentRoom(deps, project, documentGrowth(values(next), { value: values(feature) }));
   await commitOrConflict(
     deps,
     [
       { kind: 'put', entity: next, expect: expected },
       eventWrite(deps, actor, { detailType: 'feature.changed', action: 'updated', orgId: project.orgId, projectId: project.id, subject: { kind: 'feature', featureName: name }, before: feature, after: next, version: next.version }),
       ...(required?.checks ?? []),
+      ...room,
     ],
     async () => new Conflict(`Feature ${name}, or a feature it requires, changed meanwhile: reload and try again.`, { currentVersion: (await getFeature(deps, project, name)).version }),
   );
@@ -316,10 +318,10 @@ async function writeFeatureState(
   expectVersion(current.version, expectedVersion, `Feature state ${feature.name}`);
   const problems = checkContent(feature, content);
   if (problems.length) throw new Invalid('The feature state is not valid.', problems);
-  await ensureDocumentRoom(deps, environment, documentGrowth(content.value, current, false));
+  const room = await ensureDocumentRoom(deps, environment, documentGrowth(content.value, current, false));
   const { next, writes } = featureStateWrites(deps, actor, environment, feature, current, content, { restoredFrom });
   // Conditional on the environment too: governance turned on after the check above refuses it.
-  await commitDirectWrite(deps, environment, writes, async () => {
+  await commitDirectWrite(deps, environment, [...writes, ...room], async () => {
     const now = await effectiveState(deps, environment, feature);
     return new Conflict(`Feature state ${feature.name} changed meanwhile (now version ${now.version}): reload and try again.`, {
       currentVersion: now.version,

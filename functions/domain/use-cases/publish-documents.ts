@@ -11,7 +11,9 @@ import { edgeKeyOfHash, invalidationPathsOf } from '../../edge/cache-rules.js';
 import type { DetailType, EdgeKeyRef, PublishedDocument } from '../entities.js';
 import { loadSnapshot } from '../environment-snapshot.js';
 import { canonicalJson, environmentDocument, identityOverrideDocuments } from '../flagsmith-document.js';
-import { CommitConflict, type EdgeInvalidator, type Store } from '../ports.js';
+import { jsonBytes } from '../limits.js';
+import { CommitConflict, type EdgeInvalidator, type Store, type Write } from '../ports.js';
+import { growDocument, readDocumentSize } from './document-budget.js';
 import type { Deps } from './support.js';
 
 /** The part of an event the publisher needs. */
@@ -51,17 +53,31 @@ export async function affectedEnvironments(store: Store, changes: readonly Docum
   return byEnvironment;
 }
 
-/** The content hash and size of an environment's documents: the base document and every identity override. */
-export async function documentFingerprint(store: Store, envId: string): Promise<{ etag: string; bytes: number; orgId: string } | undefined> {
+/**
+ * The content hash and size of an environment's documents: the base document and every identity
+ * override; `documentBytes`: the base document's, as its budget counts it (document-budget.ts).
+ */
+export async function documentFingerprint(store: Store, envId: string): Promise<{ etag: string; bytes: number; documentBytes: number; orgId: string } | undefined> {
   const snapshot = await loadSnapshot(store, envId);
   if (!snapshot) return undefined;
   const overrides = await store.listAll({ of: 'environment-identity-overrides', envId });
-  const json = canonicalJson({ document: environmentDocument(snapshot), identityOverrides: identityOverrideDocuments(snapshot, overrides) });
+  const document = environmentDocument(snapshot);
+  const json = canonicalJson({ document, identityOverrides: identityOverrideDocuments(snapshot, overrides) });
   return {
     etag: createHash('sha256').update(json).digest('base64url').slice(0, 27),
     bytes: Buffer.byteLength(json),
+    documentBytes: jsonBytes(document),
     orgId: snapshot.organisation.id,
   };
+}
+
+/**
+ * The write that brings an environment's size bound to the document just measured (none when it
+ * is there): `measured - read`, the bound having been read before the document was built, so
+ * writes committed since keep their own additions (document-budget.ts says why that stays a bound).
+ */
+function rebaseDocumentSize(envId: string, read: number | undefined, measured: number): Write[] {
+  return read === measured ? [] : [growDocument(envId, measured - (read ?? 0))];
 }
 
 /** The environment's keys as the edge knows them, in a stable order. */
@@ -99,7 +115,7 @@ export function staleEdgeKeys(result: EnvironmentPublish): EdgeKeyRef[] {
  */
 export async function publishEnvironment(deps: Deps, envId: string, eventIds: readonly string[]): Promise<EnvironmentPublish> {
   for (let attempt = 1; ; attempt++) {
-    const current = await deps.store.get({ type: 'published-document', envId });
+    const [current, size] = await Promise.all([deps.store.get({ type: 'published-document', envId }), readDocumentSize(deps.store, envId)]);
     if (current && eventIds.every((id) => current.eventIds.includes(id))) return { outcome: 'covered', document: current };
     const fingerprint = await documentFingerprint(deps.store, envId);
     try {
@@ -111,7 +127,11 @@ export async function publishEnvironment(deps: Deps, envId: string, eventIds: re
       const edgeKeys = await environmentEdgeKeys(deps.store, envId);
       const before = current?.edgeKeys ?? [];
       const contentChanged = current?.etag !== fingerprint.etag;
-      if (current && !contentChanged && sameKeys(before, edgeKeys)) return { outcome: 'unchanged', document: current };
+      const rebase = rebaseDocumentSize(envId, size?.bytes, fingerprint.documentBytes);
+      if (current && !contentChanged && sameKeys(before, edgeKeys)) {
+        await deps.store.commit(rebase);
+        return { outcome: 'unchanged', document: current };
+      }
       // New content is stale under every key, old and new; the same content only under the keys
       // that are gone (revoked or rotated: the edge must stop serving them).
       const invalidated = contentChanged ? [...new Map([...before, ...edgeKeys].map((ref) => [refId(ref), ref])).values()] : before.filter((ref) => !edgeKeys.some((key) => refId(key) === refId(ref)));
@@ -128,7 +148,7 @@ export async function publishEnvironment(deps: Deps, envId: string, eventIds: re
         edgeKeys,
         invalidated,
       };
-      await deps.store.commit([{ kind: 'put', entity: document, expect: current ? current.version : 'absent' }]);
+      await deps.store.commit([{ kind: 'put', entity: document, expect: current ? current.version : 'absent' }, ...rebase]);
       return { outcome: 'published', document };
     } catch (error) {
       if (!(error instanceof CommitConflict) || attempt >= COMMIT_ATTEMPTS) throw error;

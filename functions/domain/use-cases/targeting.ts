@@ -41,7 +41,7 @@ export async function createSegment(
   project: Project,
   body: Omit<z.infer<typeof schemas.createSegmentBody>, 'tenantKey'> & { tenantKey?: string | null | undefined },
 ) {
-  await ensureProjectDocumentRoom(deps, project, documentGrowth(body.rules, null));
+  const room = await ensureProjectDocumentRoom(deps, project, documentGrowth(body.rules, null));
   const at = isoNow(deps);
   const numericId = await allocateNumbers(deps);
   const segment: Segment = {
@@ -60,6 +60,7 @@ export async function createSegment(
   await deps.store.commit([
     { kind: 'put', entity: segment, expect: 'absent' },
     eventWrite(deps, actor, { detailType: 'segment.changed', action: 'created', orgId: project.orgId, projectId: project.id, subject: { kind: 'segment', id: segment.id }, before: null, after: segment, version: 1 }),
+    ...room,
   ]);
   return segment;
 }
@@ -69,12 +70,13 @@ export async function updateSegment(deps: Deps, actor: Actor, project: Project, 
   const expected = expectVersion(segment.version, body.version, `Segment ${id}`);
   const { version: _version, ...changes } = body;
   const next: Segment = { ...segment, ...defined(changes), version: expected + 1, updatedAt: isoNow(deps) };
-  await ensureProjectDocumentRoom(deps, project, documentGrowth(next.rules, { value: segment.rules }));
+  const room = await ensureProjectDocumentRoom(deps, project, documentGrowth(next.rules, { value: segment.rules }));
   await commitOrConflict(
     deps,
     [
       { kind: 'put', entity: next, expect: expected },
       eventWrite(deps, actor, { detailType: 'segment.changed', action: 'updated', orgId: project.orgId, projectId: project.id, subject: { kind: 'segment', id }, before: segment, after: next, version: next.version }),
+      ...room,
     ],
     async () => new Conflict(`Segment ${id} changed meanwhile: reload and try again.`, { currentVersion: (await getSegment(deps, project, id)).version }),
   );
@@ -260,9 +262,9 @@ export async function putSegmentOverride(
   checkOverrideValue(feature, value);
   const current = await deps.store.get({ type: 'segment-override', envId: environment.id, featureId: feature.id, segmentId });
   expectVersion(current?.version ?? 0, body.version, 'The override');
-  await ensureDocumentRoom(deps, environment, documentGrowth(value, current));
+  const room = await ensureDocumentRoom(deps, environment, documentGrowth(value, current));
   const { entity, writes } = segmentOverrideWrites(deps, actor, environment, feature, segmentId, current, { enabled: body.enabled, value, priority: body.priority });
-  await commitGoverned(deps, environment, writes);
+  await commitGoverned(deps, environment, [...writes, ...room]);
   return entity as SegmentOverride;
 }
 
@@ -298,9 +300,9 @@ export async function putTenantOverride(
   checkOverrideValue(feature, value);
   const current = await deps.store.get({ type: 'tenant-override', envId: environment.id, featureId: feature.id, tenantId });
   expectVersion(current?.version ?? 0, body.version, 'The override');
-  await ensureDocumentRoom(deps, environment, documentGrowth(value, current));
+  const room = await ensureDocumentRoom(deps, environment, documentGrowth(value, current));
   const { entity, writes } = tenantOverrideWrites(deps, actor, environment, feature, tenantId, current, { enabled: body.enabled, value });
-  await commitGoverned(deps, environment, writes);
+  await commitGoverned(deps, environment, [...writes, ...room]);
   return entity as TenantOverride;
 }
 

@@ -38,7 +38,7 @@ export async function putTemplate(deps: Deps, actor: Actor, project: Project, ke
     if (count >= 100) throw new Invalid('A project has at most 100 templates.', [{ path: 'key', message: 'at most 100 templates' }]);
   }
   // The template is a segment in every document: its rule (compiled to IN lists), and its name.
-  await ensureProjectDocumentRoom(deps, project, documentGrowth([key, body.rules], current ? { value: [key, current.rules] } : null));
+  const room = await ensureProjectDocumentRoom(deps, project, documentGrowth([key, body.rules], current ? { value: [key, current.rules] } : null));
   const at = isoNow(deps);
   const template: Template = {
     type: 'template',
@@ -67,6 +67,7 @@ export async function putTemplate(deps: Deps, actor: Actor, project: Project, ke
         after: template,
         version: template.version,
       }),
+      ...room,
     ],
     async () => new Conflict(`Template ${key} changed meanwhile: reload and try again.`, { currentVersion: (await deps.store.get({ type: 'template', projectId: project.id, key }))?.version ?? 0 }),
   );
@@ -120,10 +121,10 @@ export async function putTemplateValues(
   const current = await deps.store.get({ type: 'template-values', envId: environment.id, templateKey: key });
   expectVersion(current?.version ?? 0, body.version, `The values of template ${key}`);
   const values = await resolveTemplateValues(deps, project, body.values);
-  await ensureDocumentRoom(deps, environment, documentGrowth(values, current ? { value: current.values } : null));
+  const room = await ensureDocumentRoom(deps, environment, documentGrowth(values, current ? { value: current.values } : null));
   if (directWriteRefusal(environment)) return { changeRequest: await openTemplateChangeRequest(deps, actor, environment, project, template, current, values) };
   const { next, writes } = templateValuesWrites(deps, actor, environment, key, current, values);
-  await commitDirectWrite(deps, environment, writes, async () => new Conflict(`The values of template ${key} changed meanwhile: reload and try again.`));
+  await commitDirectWrite(deps, environment, [...writes, ...room], async () => new Conflict(`The values of template ${key} changed meanwhile: reload and try again.`));
   return { applied: next };
 }
 

@@ -174,9 +174,9 @@ export async function setTenantValue(deps: Deps, user: TenantUser, featureName: 
   const choice: TenantChoice = { enabled: body.enabled ?? base.enabled, value: body.value === undefined ? base.value : body.value };
   const problems = tenantChoiceProblems(feature, feature.tenantSettings, choice, base);
   if (problems.length) throw new Invalid(`${feature.tenantSettings.label ?? feature.name}: the value is not allowed.`, problems);
-  await ensureDocumentRoom(deps, environment, documentGrowth(choice.value, current));
+  const room = await ensureDocumentRoom(deps, environment, documentGrowth(choice.value, current));
   const { entity, writes } = tenantOverrideWrites(deps, tenantActor(user), environment, feature, user.tenant, current, choice);
-  await commitDirectWrite(deps, environment, writes, async () => new Conflict('Your value changed meanwhile: reload and try again.'));
+  await commitDirectWrite(deps, environment, [...writes, ...room], async () => new Conflict('Your value changed meanwhile: reload and try again.'));
   return viewOf(feature, served, entity ?? undefined, snapshot.templates);
 }
 

@@ -87,7 +87,7 @@ async function writeTenant(deps: Deps, actor: Actor, project: Project, key: stri
   const templates = fields.templates ?? current?.templates ?? [];
   // New traits or templates may put the tenant in more IN lists (an upper bound; refused with 413 only when the documents are that full).
   const moved = !current || !sameTraits(current.traits, fields.traits) || JSON.stringify(current.templates ?? []) !== JSON.stringify(templates);
-  if (moved) await ensureProjectDocumentRoom(deps, project, await documentGrowthOfTenant(deps, project, key, templates.length));
+  const room = moved ? await ensureProjectDocumentRoom(deps, project, await documentGrowthOfTenant(deps, project, key, templates.length)) : [];
   const at = isoNow(deps);
   const tenant: Tenant = {
     type: 'tenant',
@@ -116,6 +116,7 @@ async function writeTenant(deps: Deps, actor: Actor, project: Project, key: stri
         after: tenant,
         version: tenant.version,
       }),
+      ...room,
     ],
     async () => new Conflict(`Tenant ${key} changed meanwhile: reload and try again.`, { currentVersion: (await deps.store.get({ type: 'tenant', projectId: project.id, key }))?.version ?? 0 }),
   );
