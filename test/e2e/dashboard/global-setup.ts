@@ -69,10 +69,12 @@ async function seedOrganisation(deps: Deps, stack: LocalConfig & { signIn: NonNu
  * publishes it from the table's stream (written by another process here, so its next poll finds them).
  */
 async function published(apiUrl: string, clientKey: string, flags: number): Promise<void> {
-  for (;;) {
+  // A bound on a hang only (as everywhere in the suite): a loaded machine publishes slowly.
+  for (const started = Date.now(); ; ) {
     const response = await fetch(`${apiUrl}/api/v1/flags/`, { headers: { 'x-environment-key': clientKey } });
-    if (response.ok && ((await response.json()) as unknown[]).length >= flags) return;
-    await response.body?.cancel();
+    const served = response.ok ? ((await response.json()) as unknown[]).length : (await response.text(), 0);
+    if (served >= flags) return;
+    if (Date.now() - started > 300_000) throw new Error(`the environment of client key ${clientKey.slice(0, 12)}… was never published with its ${flags} flags`);
     // Polling a condition, not waiting for a duration: the next poll is a stream poll away.
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -83,12 +85,22 @@ export default async function setup(project: TestProject): Promise<() => Promise
   let dev: DevProcess | undefined;
   let browser: Awaited<ReturnType<typeof launchChromiumServer>> | undefined;
   const teardown = async () => {
-    await browser?.close().catch(() => undefined);
-    if (dev) {
-      if ((await dev.stop()) === 'timeout') console.error(`npm run dev did not stop:\n${dev.output().slice(-2000)}`);
+    const stopping = Date.now();
+    // Ctrl-C, as dev.stop() sends it, but with a bound that does not hold this process (vitest's
+    // own) open once npm run dev has exited; a hang ends in killing its group.
+    const stopDev = async () => {
+      if (!dev || dev.child.exitCode !== null || dev.child.signalCode !== null) return;
+      const exited = new Promise<boolean>((resolve) => dev?.child.once('exit', () => resolve(true)));
+      let bound: NodeJS.Timeout | undefined;
+      const hung = new Promise<boolean>((resolve) => (bound = setTimeout(() => resolve(false), 120_000)));
+      process.kill(dev.pgid, 'SIGINT');
+      if (!(await Promise.race([exited, hung]))) console.error(`npm run dev did not stop:\n${dev.output().slice(-2000)}`);
+      clearTimeout(bound);
       dev.kill();
-    }
+    };
+    await Promise.all([browser?.close().catch(() => undefined), stopDev()]);
     await rm(stateDir, { recursive: true, force: true });
+    console.log(`npm run dev and Chromium stopped in ${((Date.now() - stopping) / 1000).toFixed(1)} s`);
   };
   try {
     // The build writes the files the server reads on each request: they may start together.
