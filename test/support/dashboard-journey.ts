@@ -18,8 +18,11 @@ let axeSource: Promise<string> | undefined;
 
 /** axe-core on the page as it is now: its serious and critical violations, with where and why. */
 export async function axeViolations(page: Page): Promise<AxeViolation[]> {
-  axeSource ??= readFile(join(REPO_ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
-  await page.evaluate(await axeSource); // through the DevTools protocol: the page's CSP does not apply to it
+  // Once per document (a client-side navigation keeps it): half a megabyte of script to compile.
+  if (!(await page.evaluate(() => typeof (window as unknown as { axe?: { run?: unknown } }).axe?.run === 'function'))) {
+    axeSource ??= readFile(join(REPO_ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
+    await page.evaluate(await axeSource); // through the DevTools protocol: the page's CSP does not apply to it
+  }
   return (await page.evaluate(async () => {
     const result = await (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe.run(document, {
       resultTypes: ['violations'],
@@ -33,14 +36,14 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
 /** Makes every page of the context report CSP violations on its console. */
 export async function reportCspViolations(context: BrowserContext): Promise<void> {
   await context.addInitScript(() =>
-    document.addEventListener('securitypolicyviolation', (event) => console.error(`CSP violation: ${event.violatedDirective} ${event.sourceFile}:${event.lineNumber}`)),
+    document.addEventListener('securitypolicyviolation', (event) => console.error(`CSP violation: ${event.violatedDirective} ${event.blockedURI} ${event.sourceFile}:${event.lineNumber}`)),
   );
 }
 
 /** Collects the page's CSP violations (see reportCspViolations) and uncaught errors into the lists given. */
 export function watchPage(page: Page, sinks: { cspViolations: string[]; pageErrors?: string[] }): void {
   page.on('console', (message) => {
-    if (message.type() === 'error' && message.text().startsWith('CSP violation')) sinks.cspViolations.push(message.text());
+    if (message.type() === 'error' && message.text().startsWith('CSP violation')) sinks.cspViolations.push(`${page.url()}: ${message.text()}`);
   });
   if (sinks.pageErrors) {
     const errors = sinks.pageErrors;

@@ -1,19 +1,134 @@
 /**
- * vitest globalSetup for the `dashboard` project: builds the dashboard once (`npm run
- * build:dashboard` → dist/dashboard), which `npm run dev` then serves at `/`.
+ * vitest globalSetup for the `dashboard` project: what every journey shares, made once.
+ *
+ * - The dashboard, built once (`npm run build:dashboard` → dist/dashboard), which `npm run dev`
+ *   serves at `/`.
+ * - One `npm run dev` (its own process, DynamoDB Local in memory): the journeys drive it through
+ *   the browser and HTTP only.
+ * - One Chromium (a browser server): each journey connects and works in a context of its own.
+ * - An organisation of its own for each journey in OWN_ORGANISATIONS (stack.ts): the demo data
+ *   `npm run dev` seeds (a project, development and production with their keys, the demo flags,
+ *   segments and overrides) and a person who is its admin, written to the table as `vexilla
+ *   bootstrap --endpoint` writes an organisation. A journey sees no other journey's changes, so
+ *   files may run in any order and at once. The stack's own demo organisation (its demo person,
+ *   its tenant settings page) is left to the journeys that need exactly it (see stack.ts).
+ *
+ * Shared with the files through vitest's provide/inject (`dashboardStack`).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { quietEnv, REPO_ROOT } from '../../support/dev-process.js';
+import type { TestProject } from 'vitest/node';
+import { DynamoStore } from '../../../functions/data/dynamo-store.js';
+import type { Deps } from '../../../functions/domain/use-cases/support.js';
+import { hashSecret } from '../../../functions/domain/use-cases/support.js';
+import { addMember } from '../../../functions/domain/use-cases/people.js';
+import { localDynamoClientConfig } from '../../../functions/local/dynamodb-local.js';
+import { localSubject } from '../../../functions/local/oidc-provider.js';
+import { DEMO_USER, ensureDemo, type LocalConfig } from '../../../functions/local/seed.js';
+import { documentClient } from '../../../functions/shared/dynamodb.js';
+import { launchChromiumServer } from '../../support/browser.js';
+import { type DevProcess, freePort, quietEnv, REPO_ROOT, startDev } from '../../support/dev-process.js';
+import { type DashboardStack, type JourneyOrganisation, OWN_ORGANISATIONS, type OwnOrganisation } from './stack.js';
 
-export default function setup(): void {
+/** Builds what ships: vitest sets NODE_ENV=test, which would give Vite React's development build. */
+function buildDashboard(): Promise<void> {
   const started = Date.now();
-  const result = spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'dashboard/vite.config.ts', '--logLevel', 'warn'], {
-    cwd: REPO_ROOT,
-    // What ships: vitest sets NODE_ENV=test, which would give Vite React's development build.
-    env: { ...quietEnv, NODE_ENV: 'production' },
-    encoding: 'utf8',
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'dashboard/vite.config.ts', '--logLevel', 'warn'], {
+      cwd: REPO_ROOT,
+      env: { ...quietEnv, NODE_ENV: 'production' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`Building the dashboard failed:\n${output}`));
+      console.log(`dashboard built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      resolve();
+    });
   });
-  if (result.status !== 0) throw new Error(`Building the dashboard failed:\n${result.stdout}\n${result.stderr}`);
-  console.log(`dashboard built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** A journey's organisation with the demo data, and its admin person (named as the local provider names an address it does not know: by the address). */
+async function seedOrganisation(deps: Deps, stack: LocalConfig & { signIn: NonNullable<LocalConfig['signIn']> }, journey: string): Promise<JourneyOrganisation> {
+  const demo = await ensureDemo(deps, undefined, { apiUrl: stack.apiUrl });
+  const organisation = await deps.store.get({ type: 'organisation', id: demo.organisationId });
+  const token = await deps.store.get({ type: 'token', hash: hashSecret(demo.adminToken) });
+  if (!organisation || !token) throw new Error(`the ${journey} journey's organisation was not written`);
+  const email = `${journey}@example.com`;
+  await addMember(deps, token, organisation, { issuer: stack.signIn.issuer, subject: localSubject(email), email, name: email }, { organisation: 'admin' });
+  return { ...demo, signIn: stack.signIn, person: { email, name: email } };
+}
+
+/**
+ * Resolves once the environment's document is served to SDKs with every demo flag: the stack
+ * publishes it from the table's stream (written by another process here, so its next poll finds them).
+ */
+async function published(apiUrl: string, clientKey: string, flags: number): Promise<void> {
+  // A bound on a hang only (as everywhere in the suite): a loaded machine publishes slowly.
+  for (const started = Date.now(); ; ) {
+    const response = await fetch(`${apiUrl}/api/v1/flags/`, { headers: { 'x-environment-key': clientKey } });
+    const served = response.ok ? ((await response.json()) as unknown[]).length : (await response.text(), 0);
+    if (served >= flags) return;
+    if (Date.now() - started > 300_000) throw new Error(`the environment of client key ${clientKey.slice(0, 12)}… was never published with its ${flags} flags`);
+    // Polling a condition, not waiting for a duration: the next poll is a stream poll away.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const stateDir = await mkdtemp(join(tmpdir(), 'vexilla-dashboard-'));
+  let dev: DevProcess | undefined;
+  let browser: Awaited<ReturnType<typeof launchChromiumServer>> | undefined;
+  const teardown = async () => {
+    const stopping = Date.now();
+    // Ctrl-C, as dev.stop() sends it, but with a bound that does not hold this process (vitest's
+    // own) open once npm run dev has exited; a hang ends in killing its group.
+    const stopDev = async () => {
+      if (!dev || dev.child.exitCode !== null || dev.child.signalCode !== null) return;
+      const exited = new Promise<boolean>((resolve) => dev?.child.once('exit', () => resolve(true)));
+      let bound: NodeJS.Timeout | undefined;
+      const hung = new Promise<boolean>((resolve) => (bound = setTimeout(() => resolve(false), 120_000)));
+      process.kill(dev.pgid, 'SIGINT');
+      if (!(await Promise.race([exited, hung]))) console.error(`npm run dev did not stop:\n${dev.output().slice(-2000)}`);
+      clearTimeout(bound);
+      dev.kill();
+    };
+    await Promise.all([browser?.close().catch(() => undefined), stopDev()]);
+    await rm(stateDir, { recursive: true, force: true });
+    console.log(`npm run dev and Chromium stopped in ${((Date.now() - stopping) / 1000).toFixed(1)} s`);
+  };
+  try {
+    // The build writes the files the server reads on each request: they may start together.
+    const built = buildDashboard();
+    built.catch(() => undefined);
+    dev = await startDev({ port: await freePort(), stateDir, args: ['--in-memory'] });
+    const config = dev.config as LocalConfig & { dynamoEndpoint: string; tableName: string };
+    const signIn = config.signIn;
+    if (!signIn) throw new Error('npm run dev started without its OpenID provider');
+    const client = documentClient(localDynamoClientConfig(config.dynamoEndpoint));
+    const deps: Deps = { store: new DynamoStore(client, config.tableName), clock: () => new Date() };
+    const organisations = {} as Record<OwnOrganisation, JourneyOrganisation>;
+    for (const journey of OWN_ORGANISATIONS) organisations[journey] = await seedOrganisation(deps, { ...config, signIn }, journey);
+    client.destroy();
+    const demoFlags = (await (await fetch(`${config.apiUrl}/admin/v1/projects/${config.projectId}/features`, { headers: { authorization: `Bearer ${config.adminToken}` } })).json()) as { items: unknown[] };
+    await Promise.all(Object.values(organisations).flatMap((organisation) => organisation.environments.map((environment) => published(config.apiUrl, environment.clientKey, demoFlags.items.length))));
+    browser = await launchChromiumServer();
+    await built;
+    const stack: DashboardStack = {
+      apiUrl: config.apiUrl,
+      browserEndpoint: browser.wsEndpoint(),
+      demo: { ...config, signIn, person: { email: signIn.demoEmail, name: DEMO_USER.name } },
+      organisations,
+    };
+    project.provide('dashboardStack', stack);
+  } catch (error) {
+    await teardown();
+    throw error;
+  }
+  return teardown;
 }

@@ -1,77 +1,41 @@
 /**
- * The Members page, in Debian's Chromium (playwright-core), against `npm run dev` in its own
- * process: an organisation admin invites and revokes, sets and removes a directory-group rule,
- * changes the demo person's roles and removes them, and the API (with the person's own token, from
+ * The Members page, in Debian's Chromium (playwright-core), against the journeys' shared
+ * `npm run dev` (journey.ts), in its demo organisation: an organisation admin invites and revokes,
+ * sets and removes a directory-group rule, changes the demo person's roles and removes them, and the API (with the person's own token, from
  * the stack's OpenID provider) agrees at each step. Found by role and accessible name; axe-core on
  * each state (no serious or critical violation), screenshots in test-results/dashboard/.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../../support/browser.js';
-import { axeViolations, reportCspViolations, watchPage } from '../../support/dashboard-journey.js';
-import { adminCall, type DevProcess, freePort, REPO_ROOT, startDev } from '../../support/dev-process.js';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { signInWithCode } from '../../support/oidc-flow.js';
+import { startJourney, WAIT } from './journey.js';
 
-const SHOTS = join(REPO_ROOT, 'test-results/dashboard');
-// Bounds on a hang, not expectations of speed: a condition that arrives early ends the wait.
-const WAIT = { timeout: 120_000, interval: 100 };
-
-let dev: DevProcess;
-let stateDir: string;
-let browser: Browser;
-let context: BrowserContext;
+// The stack's demo organisation: its demo person (demo@example.com, Demo Admin, whom the local
+// provider knows by name) is the one whose roles change and who is removed. No other journey
+// uses that person; tenant-settings.test.ts, in the same organisation, touches no people.
+const journey = startJourney('members', { organisation: 'demo' });
+const { audit, config } = journey;
 let page: Page;
 let projectName = '';
 let demoToken = '';
-const cspViolations: string[] = [];
-const pageErrors: string[] = [];
 
-const call = <T = any>(method: string, path: string, body?: unknown, token?: string) => adminCall<T>(dev, method, path, body, token);
+const call = journey.admin;
 
-const org = () => `/admin/v1/organisations/${dev.config.organisationId}`;
-const envId = (name: string) => dev.config.environments.find((environment) => environment.name === name)?.id as string;
-const membersPath = () => `/o/${dev.config.organisationId}/p/${dev.config.projectId}/e/${envId('development')}/members`;
-
-/** axe-core on the page as it is now (serious and critical violations fail), and a screenshot. */
-async function audit(name: string, on: Page = page): Promise<void> {
-  const violations = await axeViolations(on);
-  await on.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-  expect(violations, `axe on ${name}`).toEqual([]);
-}
+const org = () => `/admin/v1/organisations/${config.organisationId}`;
+const envId = (name: string) => journey.env(name).id;
+const membersPath = () => `${journey.scopePath()}/members`;
 
 const rowOf = (table: string, text: string) => page.getByRole('table', { name: table }).getByRole('row').filter({ hasText: text });
 
 beforeAll(async () => {
-  await mkdir(SHOTS, { recursive: true });
-  stateDir = await mkdtemp(join(tmpdir(), 'vexilla-members-'));
-  dev = await startDev({ port: await freePort(), stateDir, args: ['--in-memory'] });
-  projectName = (await call<{ name: string }>('GET', `/admin/v1/projects/${dev.config.projectId}`)).body.name;
-  browser = await launchChromium();
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  await reportCspViolations(context);
-  context.setDefaultTimeout(120_000);
-  page = await context.newPage();
-  watchPage(page, { cspViolations, pageErrors });
-});
-
-afterEach(async (context) => {
-  if (context.task.result?.state === 'fail') await page?.screenshot({ path: join(SHOTS, `failed-members-${context.task.name.slice(0, 40).replace(/\W+/g, '-')}.png`), fullPage: true }).catch(() => undefined);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await dev?.stop();
-  dev?.kill();
-  if (stateDir) await rm(stateDir, { recursive: true, force: true });
+  page = journey.page;
+  projectName = (await call<{ name: string }>('GET', `/admin/v1/projects/${config.projectId}`)).body.name;
 });
 
 describe('the Members page', () => {
   it('is in the navigation and deep-linkable, and lists the demo person with their roles', async () => {
-    await page.goto(`${dev.config.apiUrl}${membersPath()}`);
-    await page.getByLabel('Admin token').fill(dev.config.adminToken);
+    await page.goto(`${config.apiUrl}${membersPath()}`);
+    await page.getByLabel('Admin token').fill(config.adminToken);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     // Back where the deep link pointed.
     await page.getByRole('heading', { level: 1, name: 'Members' }).waitFor();
@@ -132,7 +96,7 @@ describe('the Members page', () => {
     const rule = rowOf('Group rules', 'engineering');
     await rule.getByRole('cell', { name: `Editor of project ${projectName}` }).waitFor();
     const rules = await call<{ items: { id: string; group: string; roles: unknown }[] }>('GET', `${org()}/group-rules`);
-    expect(rules.body.items).toEqual([expect.objectContaining({ group: 'engineering', roles: { projects: { [dev.config.projectId]: 'editor' } } })]);
+    expect(rules.body.items).toEqual([expect.objectContaining({ group: 'engineering', roles: { projects: { [config.projectId]: 'editor' } } })]);
     await audit('members-group-rule');
 
     await rule.getByRole('button', { name: 'Remove the rule for group engineering' }).click();
@@ -142,9 +106,9 @@ describe('the Members page', () => {
   });
 
   it("changes the demo person's roles: the API applies them on their next request, and the page refuses them plainly", async () => {
-    const signIn = dev.config.signIn;
+    const signIn = config.signIn;
     if (!signIn) throw new Error('the local stack has no OpenID provider');
-    demoToken = (await signInWithCode({ issuer: signIn.issuer, clientId: signIn.clientId, redirectUri: `${dev.config.apiUrl}/auth/callback`, email: signIn.demoEmail })).idToken;
+    demoToken = (await signInWithCode({ issuer: signIn.issuer, clientId: signIn.clientId, redirectUri: `${config.apiUrl}/auth/callback`, email: signIn.demoEmail })).idToken;
     expect((await call('GET', `${org()}/members`, undefined, demoToken)).status).toBe(200);
 
     await rowOf('Members', 'demo@example.com').getByRole('button', { name: 'Change roles of Demo Admin' }).click();
@@ -157,19 +121,18 @@ describe('the Members page', () => {
     await rowOf('Members', 'demo@example.com').getByRole('cell', { name: `Viewer of project ${projectName}`, exact: true }).waitFor();
 
     const member = (await call<{ items: { email: string; roles: unknown }[] }>('GET', `${org()}/members`)).body.items.find((item) => item.email === 'demo@example.com');
-    expect(member?.roles).toEqual({ projects: { [dev.config.projectId]: 'viewer' } });
+    expect(member?.roles).toEqual({ projects: { [config.projectId]: 'viewer' } });
     // The same token, its next request: a viewer reads flags but no longer manages people.
-    expect((await call('GET', `/admin/v1/projects/${dev.config.projectId}/features`, undefined, demoToken)).status).toBe(200);
+    expect((await call('GET', `/admin/v1/projects/${config.projectId}/features`, undefined, demoToken)).status).toBe(200);
     const refused = await call<{ message: string }>('GET', `${org()}/members`, undefined, demoToken);
     expect(refused.status).toBe(403);
 
     // The person on the Members page sees the API's answer, as it said it.
-    const theirs = await context.browser()!.newContext({ viewport: { width: 1280, height: 900 } });
+    const theirs = await journey.newContext();
     try {
       const their = await theirs.newPage();
-      their.on('pageerror', (error) => pageErrors.push(error.message));
       // Signed in as people sign in: the deep link, the provider's own page, and back.
-      await their.goto(`${dev.config.apiUrl}${membersPath()}`);
+      await their.goto(`${config.apiUrl}${membersPath()}`);
       await their.getByRole('button', { name: 'Sign in with the local identity provider' }).click();
       await their.getByRole('heading', { name: 'Sign in to Vexilla (local)' }).waitFor();
       await their.getByLabel('Email').fill(signIn.demoEmail);
@@ -192,12 +155,12 @@ describe('the Members page', () => {
     expect((await call<{ items: { email: string }[] }>('GET', `${org()}/members`)).body.items.map((item) => item.email)).not.toContain('demo@example.com');
     // The same, still unexpired, token: refused from this request on (the organisation's resources
     // answer 404 to whoever is not in it), and it belongs to no organisation any more.
-    expect((await call('GET', `/admin/v1/projects/${dev.config.projectId}/features`, undefined, demoToken)).status).toBe(404);
+    expect((await call('GET', `/admin/v1/projects/${config.projectId}/features`, undefined, demoToken)).status).toBe(404);
     expect((await call('GET', '/admin/v1/me', undefined, demoToken)).body.organisations).toEqual([]);
   });
 
   it('raised no Content-Security-Policy violation and no uncaught error', () => {
-    expect(cspViolations).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(journey.cspViolations).toEqual([]);
+    expect(journey.pageErrors).toEqual([]);
   });
 });

@@ -1,29 +1,20 @@
 /**
- * The Rollouts page in Debian's Chromium against `npm run dev` in its own process (its own stack,
- * so it runs independently of dashboard.test.ts): a rollout is created from the page, listed with
+ * The Rollouts page in Debian's Chromium against the journeys' shared `npm run dev`, in an
+ * organisation of its own (journey.ts), so it runs independently of the other journeys: a rollout is created from the page, listed with
  * its percentage, paused, resumed, advanced and aborted, each state seen on the page and confirmed
- * through the API. Found by role and accessible name; axe on every state; screenshots into
+ * through the API. Found by role and accessible name; axe on every distinct state; screenshots into
  * test-results/dashboard/.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../../support/browser.js';
-import { axeViolations, reportCspViolations, watchPage } from '../../support/dashboard-journey.js';
-import { adminCall, type DevProcess, freePort, REPO_ROOT, startDev } from '../../support/dev-process.js';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { startJourney, WAIT } from './journey.js';
 
-const SHOTS = join(REPO_ROOT, 'test-results/dashboard');
-// Bounds on a hang, not expectations of speed: a condition that arrives early ends the wait.
-const WAIT = { timeout: 120_000, interval: 100 };
-
-let dev: DevProcess;
-let stateDir: string;
-let browser: Browser;
+const journey = startJourney('rollouts', { viewport: { width: 1400, height: 900 } });
+const { admin, audit, config } = journey;
 let page: Page;
-const pageErrors: string[] = [];
-const cspViolations: string[] = [];
+beforeAll(() => {
+  page = journey.page;
+});
 
 interface RolloutView {
   id: string;
@@ -36,26 +27,14 @@ interface RolloutView {
   bakeSeconds: number;
 }
 
-const admin = <T = any>(method: string, path: string, body?: unknown) => adminCall<T>(dev, method, path, body);
-
-const development = () => {
-  const found = dev.config.environments.find((candidate) => candidate.name === 'development');
-  if (!found) throw new Error('no development environment');
-  return found;
-};
-const scopePath = () => `/o/${dev.config.organisationId}/p/${dev.config.projectId}/e/${development().id}`;
+const development = () => journey.env('development');
+const scopePath = () => journey.scopePath();
 
 /** The environment's rollouts of a feature, as the API answers them (newest first). */
 async function apiRollout(featureName: string): Promise<RolloutView | undefined> {
   const answer = await admin<{ items: RolloutView[] }>('GET', `/admin/v1/environments/${development().id}/rollouts`);
   expect(answer.status).toBe(200);
   return answer.body.items.find((rollout) => rollout.featureName === featureName);
-}
-
-async function audit(name: string): Promise<void> {
-  const violations = await axeViolations(page);
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-  expect(violations, `axe on ${name}`).toEqual([]);
 }
 
 /** Chooses a radio (segmented control) from the keyboard. */
@@ -69,33 +48,10 @@ async function pickRadio(scope: Page | ReturnType<Page['locator']>, name: string
 const progress = (featureName: string, percentage: number) => page.getByRole('progressbar', { name: `${featureName} rollout at ${percentage}%`, exact: true });
 const row = (featureName: string) => page.getByRole('row', { name: `${featureName} rollout`, exact: true });
 
-beforeAll(async () => {
-  await mkdir(SHOTS, { recursive: true });
-  stateDir = await mkdtemp(join(tmpdir(), 'vexilla-dashboard-rollouts-'));
-  dev = await startDev({ port: await freePort(), stateDir, args: ['--in-memory'] });
-  browser = await launchChromium();
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  await reportCspViolations(context);
-  context.setDefaultTimeout(120_000);
-  page = await context.newPage();
-  watchPage(page, { cspViolations, pageErrors });
-});
-
-afterEach(async (context) => {
-  if (context.task.result?.state === 'fail') await page?.screenshot({ path: join(SHOTS, `failed-rollouts-${context.task.name.slice(0, 40).replace(/\W+/g, '-')}.png`), fullPage: true }).catch(() => undefined);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await dev?.stop();
-  dev?.kill();
-  if (stateDir) await rm(stateDir, { recursive: true, force: true });
-});
-
 describe('the Rollouts page', () => {
   it('is in the navigation and deep-linkable, and says when there are none', async () => {
-    await page.goto(`${dev.config.apiUrl}${scopePath()}/rollouts`);
-    await page.getByLabel('Admin token').fill(dev.config.adminToken);
+    await page.goto(`${config.apiUrl}${scopePath()}/rollouts`);
+    await page.getByLabel('Admin token').fill(config.adminToken);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     // Back where the deep link pointed.
     await page.getByRole('heading', { level: 1, name: 'Rollouts' }).waitFor();
@@ -150,7 +106,6 @@ describe('the Rollouts page', () => {
     await page.getByRole('button', { name: 'Pause the welcome_banner rollout' }).click();
     await row('welcome_banner').getByText('paused', { exact: true }).waitFor();
     await expect.poll(async () => (await apiRollout('welcome_banner'))?.status, WAIT).toBe('paused');
-    await audit('rollouts-paused');
 
     await page.getByRole('button', { name: 'Resume the welcome_banner rollout' }).click();
     await row('welcome_banner').getByText('running', { exact: true }).waitFor();
@@ -182,9 +137,9 @@ describe('the Rollouts page', () => {
   });
 
   it('shows a flag’s prerequisites, and an identity’s "why" names the prerequisite that failed', async () => {
-    const updated = await admin('PATCH', `/admin/v1/projects/${dev.config.projectId}/features/welcome_banner`, { prerequisites: [{ featureName: 'new_checkout' }] });
+    const updated = await admin('PATCH', `/admin/v1/projects/${config.projectId}/features/welcome_banner`, { prerequisites: [{ featureName: 'new_checkout' }] });
     expect(updated.status).toBe(200);
-    await page.goto(`${dev.config.apiUrl}${scopePath()}/flags/welcome_banner`);
+    await page.goto(`${config.apiUrl}${scopePath()}/flags/welcome_banner`);
     const list = page.getByRole('list', { name: 'Prerequisites of welcome_banner' });
     await list.getByRole('link', { name: 'new_checkout', exact: true }).waitFor();
     await audit('feature-prerequisites');
@@ -201,13 +156,13 @@ describe('the Rollouts page', () => {
       if (!answer.body.flags.find((flag) => flag.featureName === 'new_checkout')?.enabled) [identifier, explained] = [`user-${i}@acme.com`, answer.body];
     }
     expect(explained?.flags.find((flag) => flag.featureName === 'welcome_banner')).toMatchObject({ enabled: false, engineReason: 'PREREQUISITE_FAILED; feature=new_checkout' });
-    await page.goto(`${dev.config.apiUrl}${scopePath()}/identities/${identifier}`);
+    await page.goto(`${config.apiUrl}${scopePath()}/identities/${identifier}`);
     const table = page.getByRole('table', { name: 'Evaluated flags with reasons' });
     const banner = table.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'welcome_banner', exact: true }) });
     await banner.getByText('prerequisite failed').waitFor();
     await banner.getByRole('link', { name: 'new_checkout', exact: true }).waitFor();
     await audit('identity-prerequisite-failed');
-    expect(pageErrors).toEqual([]);
-    expect(cspViolations).toEqual([]);
+    expect(journey.pageErrors).toEqual([]);
+    expect(journey.cspViolations).toEqual([]);
   });
 });

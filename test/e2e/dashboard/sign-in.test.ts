@@ -1,38 +1,27 @@
 /**
- * A person signs in to the dashboard with OpenID Connect, in Debian's Chromium, against
- * `npm run dev` and its in-process OpenID provider (oidc-provider): authorization code + PKCE
- * from the browser, the provider's own sign-in page, back to the dashboard signed in, a change
+ * A person signs in to the dashboard with OpenID Connect, in Debian's Chromium, against the
+ * journeys' shared `npm run dev` (journey.ts) and its in-process OpenID provider
+ * (oidc-provider): authorization code + PKCE from the browser, the provider's own sign-in page, back to the dashboard signed in, a change
  * the audit log names them for, renewal, removal, sign-out at the provider; and a forged callback
  * refused. Any Content-Security-Policy violation fails the run: the policy must allow the
  * provider's endpoints the dashboard fetches from.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../../support/browser.js';
-import { type DevProcess, freePort, startDev } from '../../support/dev-process.js';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { startJourney, WAIT } from './journey.js';
 
-const WAIT = { timeout: 30_000, interval: 100 };
-
-let dev: DevProcess;
-let stateDir: string;
-let browser: Browser;
-let context: BrowserContext;
+// An organisation of its own, whose admin is a person of its own: the local provider signs in any
+// address, naming the person by it. They are a member of this organisation only.
+const journey = startJourney('sign-in');
+const { admin, config } = journey;
+const { person } = config;
 let page: Page;
-const cspViolations: string[] = [];
-const pageErrors: string[] = [];
+beforeAll(() => {
+  page = journey.page;
+});
 
-async function admin<T = any>(method: string, path: string): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${dev.config.apiUrl}${path}`, { method, headers: { authorization: `Bearer ${dev.config.adminToken}` } });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
-
-const envId = (name: string) => dev.config.environments.find((environment) => environment.name === name)?.id as string;
-const flagsPath = () => `/o/${dev.config.organisationId}/p/${dev.config.projectId}/e/${envId('development')}/flags`;
-const issuer = () => dev.config.signIn?.issuer as string;
+const flagsPath = () => `${journey.scopePath()}/flags`;
+const issuer = () => config.signIn.issuer;
 
 /** What this tab keeps: sessionStorage's session, and everything in localStorage. */
 const storage = () =>
@@ -48,47 +37,24 @@ async function signInAtProvider(email: string) {
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
-beforeAll(async () => {
-  stateDir = await mkdtemp(join(tmpdir(), 'vexilla-sign-in-'));
-  dev = await startDev({ port: await freePort(), stateDir, args: ['--in-memory'] });
-  browser = await launchChromium();
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  await context.addInitScript(() =>
-    document.addEventListener('securitypolicyviolation', (event) => console.error(`CSP violation: ${event.violatedDirective} ${event.blockedURI} ${event.sourceFile}:${event.lineNumber}`)),
-  );
-  context.setDefaultTimeout(20_000);
-  page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error' && message.text().startsWith('CSP violation')) cspViolations.push(`${page.url()}: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await dev?.stop();
-  dev?.kill();
-  if (stateDir) await rm(stateDir, { recursive: true, force: true });
-});
-
 describe('signing in to the dashboard with the identity provider', () => {
   it("allows fetches to the provider's origin in the dashboard's CSP, and nowhere else", async () => {
-    const csp = (await fetch(`${dev.config.apiUrl}/`)).headers.get('content-security-policy') ?? '';
+    const csp = (await fetch(`${config.apiUrl}/`)).headers.get('content-security-policy') ?? '';
     const connect = csp.split('; ').find((directive) => directive.startsWith('connect-src '));
     expect(connect).toBe(`connect-src 'self' ${new URL(issuer()).origin}`);
   });
 
-  it('signs the demo user in through the provider (code + PKCE) and shows who is signed in', async () => {
-    await page.goto(`${dev.config.apiUrl}${flagsPath()}`);
+  it('signs a person in through the provider (code + PKCE) and shows who is signed in', async () => {
+    await page.goto(`${config.apiUrl}${flagsPath()}`);
     // Both ways in: the provider for people, the admin token for machine users.
     await page.getByLabel('Admin token').waitFor();
-    await signInAtProvider('demo@example.com');
+    await signInAtProvider(person.email);
     // Back in the dashboard, where the deep link pointed, signed in.
-    await page.getByRole('heading', { level: 1, name: 'Flags' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('heading', { level: 1, name: 'Flags' }).waitFor();
     expect(new URL(page.url()).pathname).toBe(flagsPath());
-    await page.getByRole('button', { name: 'Account: Demo Admin' }).click();
+    await page.getByRole('button', { name: `Account: ${person.name}` }).click();
     const menu = page.getByRole('menu');
-    await menu.getByText('demo@example.com').waitFor();
+    await menu.getByText(person.email).waitFor();
     expect(await menu.getByRole('menuitem').allTextContents()).toEqual(['Demo organisation (current)']);
     await page.keyboard.press('Escape');
   });
@@ -106,10 +72,10 @@ describe('signing in to the dashboard with the identity provider', () => {
     const before = await toggle.isChecked();
     await toggle.focus();
     await page.keyboard.press('Space');
-    await expect.poll(async () => (await admin('GET', `/admin/v1/organisations/${dev.config.organisationId}/audit?actor=demo@example.com`)).body.items.length, WAIT).toBeGreaterThan(0);
-    const { body } = await admin('GET', `/admin/v1/organisations/${dev.config.organisationId}/audit?actor=demo@example.com`);
-    const me = (await fetch(`${dev.config.apiUrl}/admin/v1/me`, { headers: { authorization: `Bearer ${(await session())?.idToken}` } }).then((response) => response.json())) as { subject: string };
-    expect(body.items[0]).toMatchObject({ detailType: 'feature-state.changed', actor: { type: 'user', subject: me.subject, email: 'demo@example.com' } });
+    await expect.poll(async () => (await admin('GET', `/admin/v1/organisations/${config.organisationId}/audit?actor=${encodeURIComponent(person.email)}`)).body.items.length, WAIT).toBeGreaterThan(0);
+    const { body } = await admin('GET', `/admin/v1/organisations/${config.organisationId}/audit?actor=${encodeURIComponent(person.email)}`);
+    const me = (await fetch(`${config.apiUrl}/admin/v1/me`, { headers: { authorization: `Bearer ${(await session())?.idToken}` } }).then((response) => response.json())) as { subject: string };
+    expect(body.items[0]).toMatchObject({ detailType: 'feature-state.changed', actor: { type: 'user', subject: me.subject, email: person.email } });
     expect(await toggle.isChecked()).toBe(!before);
   });
 
@@ -123,20 +89,16 @@ describe('signing in to the dashboard with the identity provider', () => {
     await page.reload();
     await page.getByRole('heading', { level: 1, name: 'Flags' }).waitFor();
     await expect.poll(async () => (await session())?.idToken !== first?.idToken && ((await session())?.expiresAt ?? 0) > Date.now(), WAIT).toBe(true);
-    await page.getByRole('button', { name: 'Account: Demo Admin' }).waitFor();
+    await page.getByRole('button', { name: `Account: ${person.name}` }).waitFor();
   });
 
   it('tells a person removed from the organisation so, on their next request', async () => {
-    const me = (await fetch(`${dev.config.apiUrl}/admin/v1/me`, { headers: { authorization: `Bearer ${(await session())?.idToken}` } }).then((response) => response.json())) as { id: string };
-    expect((await admin('DELETE', `/admin/v1/organisations/${dev.config.organisationId}/members/${me.id}`)).status).toBe(204);
+    const me = (await fetch(`${config.apiUrl}/admin/v1/me`, { headers: { authorization: `Bearer ${(await session())?.idToken}` } }).then((response) => response.json())) as { id: string };
+    expect((await admin('DELETE', `/admin/v1/organisations/${config.organisationId}/members/${me.id}`)).status).toBe(204);
     await page.getByRole('link', { name: 'Segments' }).click();
-    await page.getByRole('heading', { level: 1, name: 'You are no longer a member of this organisation' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('heading', { level: 1, name: 'You are no longer a member of this organisation' }).waitFor();
     // Back in, for what follows (the admin token invites them again; they accept on their next visit).
-    const invited = await fetch(`${dev.config.apiUrl}/admin/v1/organisations/${dev.config.organisationId}/invitations`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${dev.config.adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'demo@example.com', roles: { organisation: 'admin' } }),
-    });
+    const invited = await admin('POST', `/admin/v1/organisations/${config.organisationId}/invitations`, { email: person.email, roles: { organisation: 'admin' } });
     expect(invited.status).toBe(201);
   });
 
@@ -144,12 +106,12 @@ describe('signing in to the dashboard with the identity provider', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL((url) => url.origin === issuer(), WAIT);
     await page.getByRole('button', { name: 'Yes, sign me out' }).click();
-    await page.waitForURL((url) => url.origin === dev.config.apiUrl, WAIT);
+    await page.waitForURL((url) => url.origin === config.apiUrl, WAIT);
     await page.getByLabel('Admin token').waitFor();
     expect((await storage()).session).toBeNull();
     // The provider's session ended too: signing in asks for the person again.
-    await signInAtProvider('demo@example.com');
-    await page.getByRole('heading', { level: 1, name: 'Flags' }).waitFor({ timeout: 30_000 });
+    await signInAtProvider(person.email);
+    await page.getByRole('heading', { level: 1, name: 'Flags' }).waitFor();
   });
 
   it('returns to sign-in, saying why, when the sign-in can no longer be renewed', async () => {
@@ -170,19 +132,19 @@ describe('signing in to the dashboard with the identity provider', () => {
       if (request.isNavigationRequest() && new URL(request.url()).pathname === '/auth/callback' && !callback) callback = request.url();
     });
     // The sign-in page's own scripts are loaded already; routing also turns the HTTP cache off.
-    await page.route(`${dev.config.apiUrl}/assets/**`, (route) => route.abort());
+    await page.route(`${config.apiUrl}/assets/**`, (route) => route.abort());
     // The provider still knows the person (only the dashboard's session ended), so it may send the
     // browser straight back; when it asks, they sign in.
     await page.getByRole('button', { name: 'Sign in with the local identity provider' }).click();
     const providerPage = page.getByRole('heading', { name: 'Sign in to Vexilla (local)' });
     await expect.poll(async () => callback !== '' || (await providerPage.isVisible()), WAIT).toBe(true);
     if (!callback) {
-      await page.getByLabel('Email').fill('demo@example.com');
+      await page.getByLabel('Email').fill(person.email);
       await page.getByRole('button', { name: 'Sign in' }).click();
     }
     await expect.poll(() => callback, WAIT).not.toBe('');
     await page.waitForURL((url) => url.pathname === '/auth/callback', WAIT);
-    await page.unroute(`${dev.config.apiUrl}/assets/**`);
+    await page.unroute(`${config.apiUrl}/assets/**`);
     const forged = new URL(callback);
     expect(forged.searchParams.get('state')).toBeTruthy();
     forged.searchParams.set('state', 'forged-state-value');
@@ -197,7 +159,7 @@ describe('signing in to the dashboard with the identity provider', () => {
   });
 
   it('raised no Content-Security-Policy violation and no uncaught error', () => {
-    expect(cspViolations).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(journey.cspViolations).toEqual([]);
+    expect(journey.pageErrors).toEqual([]);
   });
 });

@@ -1,46 +1,30 @@
 /**
  * `<vexilla-tenant-settings>` in Debian's Chromium (playwright-core), on the local stack's demo
  * page (`/demo/tenant-settings`, a strict CSP, a tenant token minted by the page's server), against
- * `npm run dev` in its own process: a tenant admin sees their configurable features, gets the
- * API's 422 at the field (announced, tied by aria-describedby), saves a value the management API
+ * the journeys' shared `npm run dev` (journey.ts), in its demo organisation: a tenant admin sees
+ * their configurable features, gets the API's 422 at the field (announced, tied by aria-describedby), saves a value the management API
  * then shows as the tenant's override, resets it, and another tenant's page never shows it.
  * Embedded in a page on another origin (the customer's product, with its own CSP and key), it loads
  * from the stack's `/elements/` and saves through `/tenant/v1` with CORS.
  * Found by role and accessible name (through the element's shadow root); axe-core on each state.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../../support/browser.js';
-import { axeViolations, reportCspViolations, watchPage } from '../../support/dashboard-journey.js';
-import { adminCall, type DevProcess, freePort, REPO_ROOT, startDev } from '../../support/dev-process.js';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ELEMENT_PATH } from '../../../functions/local/tenant-demo.js';
+import { startJourney, WAIT } from './journey.js';
 
-const SHOTS = join(REPO_ROOT, 'test-results/dashboard');
-// Bounds on a hang, not expectations of speed: a condition that arrives early ends the wait.
-const WAIT = { timeout: 120_000, interval: 100 };
 const LABEL = 'Maximum upload size (MB)';
 
-let dev: DevProcess;
-let stateDir: string;
-let browser: Browser;
-let context: BrowserContext;
+// The stack's demo organisation: the demo page is bound to its development environment.
+// members.test.ts, in the same organisation, touches no tenant, feature or key.
+const journey = startJourney('tenant-settings', { organisation: 'demo', viewport: { width: 1100, height: 900 } });
+const { admin, audit, config } = journey;
 let page: Page;
-const cspViolations: string[] = [];
-const pageErrors: string[] = [];
 
-const envId = () => dev.config.environments.find((environment) => environment.name === 'development')?.id as string;
-
-async function audit(name: string): Promise<void> {
-  const violations = await axeViolations(page);
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-  expect(violations, `axe on ${name}`).toEqual([]);
-}
+const envId = () => journey.env('development').id;
 
 const describedBy = (locator: ReturnType<Page['getByRole']>) =>
   locator.evaluate((input) => {
@@ -51,32 +35,13 @@ const describedBy = (locator: ReturnType<Page['getByRole']>) =>
       .join(' ');
   });
 
-beforeAll(async () => {
-  await mkdir(SHOTS, { recursive: true });
-  stateDir = await mkdtemp(join(tmpdir(), 'vexilla-tenant-settings-'));
-  dev = await startDev({ port: await freePort(), stateDir, args: ['--in-memory'] });
-  browser = await launchChromium();
-  context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
-  await reportCspViolations(context);
-  context.setDefaultTimeout(120_000);
-  page = await context.newPage();
-  watchPage(page, { cspViolations, pageErrors });
-});
-
-afterEach(async (context) => {
-  if (context.task.result?.state === 'fail') await page?.screenshot({ path: join(SHOTS, `failed-tenant-settings-${context.task.name.slice(0, 40).replace(/\W+/g, '-')}.png`), fullPage: true }).catch(() => undefined);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await dev?.stop();
-  dev?.kill();
-  if (stateDir) await rm(stateDir, { recursive: true, force: true });
+beforeAll(() => {
+  page = journey.page;
 });
 
 describe('<vexilla-tenant-settings> on the demo page', () => {
   it("shows the tenant's configurable features, each with a labelled control and where its value comes from", async () => {
-    await page.goto(`${dev.config.apiUrl}/demo/tenant-settings`);
+    await page.goto(`${config.apiUrl}/demo/tenant-settings`);
     await page.getByRole('heading', { name: 'Settings for Acme Inc' }).waitFor();
     const form = page.getByRole('form', { name: LABEL });
     await form.getByRole('spinbutton', { name: `${LABEL} value` }).waitFor();
@@ -104,19 +69,19 @@ describe('<vexilla-tenant-settings> on the demo page', () => {
     await page.getByRole('status').filter({ hasText: `${LABEL} saved.` }).waitFor();
     await form.getByText('Set by your organisation').waitFor();
     expect(await input.getAttribute('aria-invalid')).toBe('false');
-    const overrides = await adminCall<{ tenantOverrides: { tenantId: string; value: unknown }[] }>(dev, 'GET', `/admin/v1/environments/${envId()}/feature-states/max_upload_mb/overrides`);
+    const overrides = await admin<{ tenantOverrides: { tenantId: string; value: unknown }[] }>('GET', `/admin/v1/environments/${envId()}/feature-states/max_upload_mb/overrides`);
     expect(overrides.body.tenantOverrides).toEqual([expect.objectContaining({ tenantId: 'acme', value: 50 })]);
     await audit('tenant-settings-saved');
   });
 
   it("never shows one tenant's value on another tenant's page, and resets with the keyboard", async () => {
-    await page.goto(`${dev.config.apiUrl}/demo/tenant-settings/globex`);
+    await page.goto(`${config.apiUrl}/demo/tenant-settings/globex`);
     await page.getByRole('heading', { name: 'Settings for Globex Corporation' }).waitFor();
     const other = page.getByRole('form', { name: LABEL });
     await other.getByText('Default', { exact: true }).waitFor();
     expect(await other.getByRole('spinbutton', { name: `${LABEL} value` }).inputValue()).not.toBe('50');
 
-    await page.goto(`${dev.config.apiUrl}/demo/tenant-settings`);
+    await page.goto(`${config.apiUrl}/demo/tenant-settings`);
     const form = page.getByRole('form', { name: LABEL });
     await form.getByText('Set by your organisation').waitFor();
     expect(await form.getByRole('spinbutton', { name: `${LABEL} value` }).inputValue()).toBe('50');
@@ -124,16 +89,15 @@ describe('<vexilla-tenant-settings> on the demo page', () => {
     await page.keyboard.press('Enter');
     await page.getByRole('status').filter({ hasText: `${LABEL} reset to its default.` }).waitFor();
     await form.getByText('Default', { exact: true }).waitFor();
-    const overrides = await adminCall<{ tenantOverrides: unknown[] }>(dev, 'GET', `/admin/v1/environments/${envId()}/feature-states/max_upload_mb/overrides`);
+    const overrides = await admin<{ tenantOverrides: unknown[] }>('GET', `/admin/v1/environments/${envId()}/feature-states/max_upload_mb/overrides`);
     expect(overrides.body.tenantOverrides).toEqual([]);
-    await audit('tenant-settings-reset');
-    expect(cspViolations).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(journey.cspViolations).toEqual([]);
+    expect(journey.pageErrors).toEqual([]);
   });
 
   it("works embedded in the customer's product on another origin: the script from the stack's /elements/, a token from the customer's key", async () => {
     // The customer's product: its own origin, its own strict CSP naming only the Vexilla API.
-    const api = new URL(dev.config.apiUrl).origin;
+    const api = new URL(config.apiUrl).origin;
     const { publicKey, privateKey } = await generateKeyPair('ES256');
     let token = '';
     const product = createServer((request, response) => {
@@ -150,7 +114,7 @@ describe('<vexilla-tenant-settings> on the demo page', () => {
     try {
       const productOrigin = `http://127.0.0.1:${(product.address() as AddressInfo).port}`;
       const issuer = 'https://product.example.com';
-      const key = await adminCall(dev, 'POST', `/admin/v1/environments/${envId()}/tenant-keys`, { name: 'product backend', publicKey: await exportSPKI(publicKey), issuer, allowedOrigins: [productOrigin] });
+      const key = await admin('POST', `/admin/v1/environments/${envId()}/tenant-keys`, { name: 'product backend', publicKey: await exportSPKI(publicKey), issuer, allowedOrigins: [productOrigin] });
       expect(key.status, JSON.stringify(key.body)).toBe(201);
       token = await new SignJWT({ env: envId(), tenant: 'acme', name: 'Ada Admin' })
         .setProtectedHeader({ alg: 'ES256' })
@@ -170,11 +134,11 @@ describe('<vexilla-tenant-settings> on the demo page', () => {
       await form.getByRole('button', { name: 'Save' }).click();
       await page.getByRole('status').filter({ hasText: `${LABEL} saved.` }).waitFor();
       await form.getByText('Set by your organisation').waitFor();
-      const overrides = await adminCall<{ tenantOverrides: { tenantId: string; value: unknown }[] }>(dev, 'GET', `/admin/v1/environments/${envId()}/feature-states/max_upload_mb/overrides`);
+      const overrides = await admin<{ tenantOverrides: { tenantId: string; value: unknown }[] }>('GET', `/admin/v1/environments/${envId()}/feature-states/max_upload_mb/overrides`);
       expect(overrides.body.tenantOverrides).toEqual([expect.objectContaining({ tenantId: 'acme', value: 42 })]);
       await audit('tenant-settings-cross-origin');
-      expect(cspViolations).toEqual([]);
-      expect(pageErrors).toEqual([]);
+      expect(journey.cspViolations).toEqual([]);
+      expect(journey.pageErrors).toEqual([]);
     } finally {
       await new Promise((resolve) => product.close(resolve));
     }

@@ -1,47 +1,24 @@
 /**
- * The Tenants page in Debian's Chromium against `npm run dev` in its own process: the project's
- * templates listed read-only with rank and rule; a tenant created with typed traits and a template
+ * The Tenants page in Debian's Chromium against the journeys' shared `npm run dev`, in an
+ * organisation of its own (journey.ts): the project's templates listed read-only with rank and rule; a tenant created with typed traits and a template
  * (after the API's 422 is shown at the trait it names, and a taken key at the key), listed, found
  * by search, its overrides shown, a trait edited and the API reflecting it, deleted only after
- * confirming; more than a page of tenants paged with the API's cursor. The local stack seeds demo
- * tenants (acme, globex): the journey's own keys are checked to be free first. Found by role and accessible name; axe on every state; no CSP violations,
+ * confirming; more than a page of tenants paged with the API's cursor. The journey's own keys are
+ * checked to be free first. Found by role and accessible name; axe on every distinct state; no CSP violations,
  * no page errors; screenshots into test-results/dashboard/.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../../support/browser.js';
-import { axeViolations, reportCspViolations, watchPage } from '../../support/dashboard-journey.js';
-import { adminCall, type DevProcess, freePort, REPO_ROOT, startDev } from '../../support/dev-process.js';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { startJourney, WAIT } from './journey.js';
 
-const SHOTS = join(REPO_ROOT, 'test-results/dashboard');
-// Bounds on a hang, not expectations of speed: a condition that arrives early ends the wait.
-const WAIT = { timeout: 120_000, interval: 100 };
-
-let dev: DevProcess;
-let stateDir: string;
-let browser: Browser;
+const journey = startJourney('tenants', { viewport: { width: 1400, height: 900 } });
+const { admin, audit, config } = journey;
 let page: Page;
-const pageErrors: string[] = [];
-const cspViolations: string[] = [];
 
-const admin = <T = any>(method: string, path: string, body?: unknown) => adminCall<T>(dev, method, path, body);
-const tenantsPath = () => `/admin/v1/projects/${dev.config.projectId}/tenants`;
+const tenantsPath = () => `/admin/v1/projects/${config.projectId}/tenants`;
 
-const development = () => {
-  const found = dev.config.environments.find((candidate) => candidate.name === 'development');
-  if (!found) throw new Error('no development environment');
-  return found;
-};
-const scopePath = () => `/o/${dev.config.organisationId}/p/${dev.config.projectId}/e/${development().id}`;
-
-async function audit(name: string): Promise<void> {
-  const violations = await axeViolations(page);
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-  expect(violations, `axe on ${name}`).toEqual([]);
-}
+const development = () => journey.env('development');
+const scopePath = () => journey.scopePath();
 
 /** The messages a field is described by (Mantine ties its error to the input this way). */
 async function describedBy(field: ReturnType<Page['locator']>): Promise<string> {
@@ -53,11 +30,9 @@ const tenantsTable = () => page.getByRole('table', { name: 'Tenants', exact: tru
 const tenantRow = (name: string) => tenantsTable().getByRole('row').filter({ has: page.getByRole('rowheader', { name }) });
 
 beforeAll(async () => {
-  await mkdir(SHOTS, { recursive: true });
-  stateDir = await mkdtemp(join(tmpdir(), 'vexilla-dashboard-tenants-'));
-  dev = await startDev({ port: await freePort(), stateDir, args: ['--in-memory'] });
+  page = journey.page;
   // Two templates and one other tenant, through the API: what the page lists and chooses from.
-  const templates = `/admin/v1/projects/${dev.config.projectId}/templates`;
+  const templates = `/admin/v1/projects/${config.projectId}/templates`;
   expect((await admin('PUT', `${templates}/starter`, { name: 'Starter', rank: 20 })).status).toBe(200);
   const enterprise = await admin('PUT', `${templates}/enterprise`, {
     name: 'Enterprise',
@@ -66,31 +41,14 @@ beforeAll(async () => {
   });
   expect(enterprise.status, JSON.stringify(enterprise.body)).toBe(200);
   expect((await admin('PUT', `${tenantsPath()}/initech`, { name: 'Initech', traits: { plan: 'starter' } })).status).toBe(200);
-  // The tenant the journey creates must not exist yet (the local stack seeds demo tenants).
+  // The tenant the journey creates must not exist yet.
   expect((await admin('GET', `${tenantsPath()}/hooli`)).status).toBe(404);
-  browser = await launchChromium();
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  await reportCspViolations(context);
-  context.setDefaultTimeout(120_000);
-  page = await context.newPage();
-  watchPage(page, { cspViolations, pageErrors });
-});
-
-afterEach(async (context) => {
-  if (context.task.result?.state === 'fail') await page?.screenshot({ path: join(SHOTS, `failed-tenants-${context.task.name.slice(0, 40).replace(/\W+/g, '-')}.png`), fullPage: true }).catch(() => undefined);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await dev?.stop();
-  dev?.kill();
-  if (stateDir) await rm(stateDir, { recursive: true, force: true });
 });
 
 describe('the Tenants page', () => {
   it('is in the navigation and deep-linkable, and lists the templates with rank and rule', async () => {
-    await page.goto(`${dev.config.apiUrl}${scopePath()}/tenants`);
-    await page.getByLabel('Admin token').fill(dev.config.adminToken);
+    await page.goto(`${config.apiUrl}${scopePath()}/tenants`);
+    await page.getByLabel('Admin token').fill(config.adminToken);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'Tenants' }).waitFor();
     expect(new URL(page.url()).pathname).toBe(`${scopePath()}/tenants`);
@@ -182,7 +140,6 @@ describe('the Tenants page', () => {
     await tenantRow('Initech').waitFor({ state: 'detached' });
     await tenantRow('Hooli XYZ').waitFor();
     expect(new URL(page.url()).searchParams.get('search')).toBe('HOOLI');
-    await audit('tenants-searched');
 
     // The searched list is a link: reloading it shows the same.
     await page.reload();
@@ -243,7 +200,6 @@ describe('the Tenants page', () => {
     await tenantRow('Initech').waitFor();
     expect(await tenantRow('Hooli XYZ').count()).toBe(0);
     expect((await admin('GET', `${tenantsPath()}/hooli`)).status).toBe(404);
-    await audit('tenants-after-delete');
   });
 
   it('pages through many tenants with the API’s cursor', async () => {
@@ -271,7 +227,7 @@ describe('the Tenants page', () => {
     await tenantRow('Initech').waitFor();
     await tenantRow('bulk-54').waitFor();
     await audit('tenants-paged');
-    expect(pageErrors).toEqual([]);
-    expect(cspViolations).toEqual([]);
+    expect(journey.pageErrors).toEqual([]);
+    expect(journey.cspViolations).toEqual([]);
   });
 });

@@ -1,0 +1,37 @@
+/**
+ * What the dashboard project's global setup (global-setup.ts) shares with its journeys through
+ * vitest's provide/inject: one `npm run dev`, one Chromium, and an organisation per journey.
+ * Types and names only: the journeys' workers load this without the seeding code.
+ */
+import type { LocalConfig } from '../../../functions/local/seed.js';
+
+/**
+ * Journeys that get an organisation of their own, with the demo data. Those not listed work in
+ * the stack's own demo organisation (`startJourney(name, { organisation: 'demo' })`): the demo
+ * person demo@example.com (the one the local provider knows by name) is a member of it only, and
+ * the tenant settings demo page (`/demo/tenant-settings`) is bound to its development environment.
+ */
+export const OWN_ORGANISATIONS = ['dashboard', 'rollouts', 'sign-in', 'tenants'] as const;
+export type OwnOrganisation = (typeof OWN_ORGANISATIONS)[number];
+
+/** An organisation as `.vexilla/local.json` describes the demo one, with the person who administers it. */
+export interface JourneyOrganisation extends LocalConfig {
+  signIn: NonNullable<LocalConfig['signIn']>;
+  /** An organisation admin who signs in at the stack's OpenID provider with this email. */
+  person: { email: string; name: string };
+}
+
+export interface DashboardStack {
+  apiUrl: string;
+  /** The shared Chromium's endpoint (playwright-core's `connect`). */
+  browserEndpoint: string;
+  /** The organisation `npm run dev` seeded itself. */
+  demo: JourneyOrganisation;
+  organisations: Record<OwnOrganisation, JourneyOrganisation>;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    dashboardStack: DashboardStack;
+  }
+}
