@@ -320,6 +320,10 @@ async function launch(
   dbPath: string | undefined,
 ): Promise<DynamoDbLocalInstance> {
   const args = [
+    // The client compiler only (C1): the optimising C2 compiler's work never pays back in a
+    // process that lives for a test run or a dev session. Measured on the 2-core machine: start
+    // 5.1 -> 3.1 s of CPU, 1,500 writes, 600 reads and 60 queries 12.3 -> 8.2 s, faster too.
+    '-XX:TieredStopAtLevel=1',
     `-Djava.library.path=${join(emulatorDir, LIB_DIR_NAME)}`,
     '-jar',
     join(emulatorDir, JAR_NAME),
