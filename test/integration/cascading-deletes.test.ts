@@ -5,15 +5,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Environment, Identity, Project, WebhookDelivery } from '../../functions/domain/entities.js';
 import type { Collection, Write } from '../../functions/domain/ports.js';
-import { createFeature } from '../../functions/domain/use-cases/features.js';
 import { jobWorks } from '../../functions/domain/use-cases/job-works.js';
 import { runJob, sweepJobs } from '../../functions/domain/use-cases/jobs.js';
 import { deleteEnvironment } from '../../functions/domain/use-cases/organisation.js';
-import { deleteIdentity, putIdentity, putIdentityOverride } from '../../functions/domain/use-cases/targeting.js';
+import { deleteIdentity, segmentOverrideWrites } from '../../functions/domain/use-cases/targeting.js';
 import type { Actor } from '../../functions/domain/use-cases/support.js';
 import { deliveryWrite } from '../../functions/domain/webhook-deliveries.js';
 import { movingClock } from '../support/moving-clock.js';
 import { crashingAfter } from '../support/crashing-store.js';
+import { seedFeatures, seedIdentities } from '../support/seed-identities.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
 
 const moving = movingClock();
@@ -26,6 +26,7 @@ let serverKey: string;
 const actor: Actor = { id: 'test', name: 'test', orgId: '', roles: { organisation: 'admin' } };
 const FEATURES = 150;
 const featureNames = Array.from({ length: FEATURES }, (_, i) => `f_${String(i).padStart(3, '0')}`);
+const features: { featureId: string; featureName: string }[] = [];
 
 beforeAll(async () => {
   api = await startTestApi({ clock: moving.clock });
@@ -36,14 +37,19 @@ beforeAll(async () => {
   serverKey = (await api.call('POST', `/admin/v1/environments/${created.environment.id}/server-keys`, { body: { name: 's' } })).body.key;
   project = (await api.call('GET', `/admin/v1/projects/${projectId}`)).body;
   environment = (await api.call('GET', `/admin/v1/environments/${created.environment.id}`)).body;
-  for (const name of featureNames) await createFeature(api.deps, actor, project, { name, type: 'STANDARD', defaultEnabled: true, initialValue: 'default', options: [], tags: [], description: '', owner: null });
+  const seeded = await seedFeatures(api.deps, project, featureNames, { initialValue: 'default', defaultEnabled: true });
+  features.push(...seeded.map((feature) => ({ featureId: feature.id, featureName: feature.name })));
 }, 300_000);
 afterAll(() => api?.close());
 
-
+/**
+ * An identity with an override of every feature, stored as the PUTs store them (test/support/
+ * seed-identities.ts): 150 override PUTs, each reading all of the identity's overrides, were
+ * most of this file's time; what is tested here is deleting them.
+ */
 async function identityWithOverrides(identifier: string) {
-  await putIdentity(api.deps, actor, environment, identifier, { traits: { plan: 'pro' } });
-  for (const name of featureNames) await putIdentityOverride(api.deps, actor, environment, project, identifier, name, { enabled: true, value: `for ${identifier}` });
+  const overrides = features.map((feature) => ({ ...feature, enabled: true, value: `for ${identifier}` }));
+  await seedIdentities(api.deps, environment, [{ identifier, traits: { plan: 'pro' }, overrides }]);
 }
 
 /** What an SDK is served for the identity: the values of overridden flags. */
@@ -196,12 +202,17 @@ describe('deleting a feature', () => {
 
 describe('deleting a segment', () => {
   it('purges its overrides of more than 100 features in every environment, and no other segment\'s', async () => {
-    const { projectId, envs, segment } = await newProject('Segment purge', ['one', 'two']);
+    const { projectId, project, envs, segment } = await newProject('Segment purge', ['one', 'two']);
     const doomed = await segment('doomed');
     const kept = await segment('kept');
-    for (let i = 0; i < 110; i++) await call('POST', `/admin/v1/projects/${projectId}/features`, { name: `s_${i}`, initialValue: 'x' });
     const [one, two] = envs as [(typeof envs)[0], (typeof envs)[0]];
-    for (let i = 0; i < 110; i++) await call('PUT', `/admin/v1/environments/${one.id}/feature-states/s_${i}/segment-overrides/${doomed.id}`, { enabled: true, value: 'd' });
+    // 110 features and overrides stored as their creation stores them (the override PUT's own
+    // writes, events included), 50 overrides per transaction: through the API, each write reads
+    // every environment's document first, and the setup took a minute.
+    const features = await seedFeatures(api.deps, project, Array.from({ length: 110 }, (_, i) => `s_${i}`));
+    const overrides = features.flatMap((feature) => segmentOverrideWrites(api.deps, actor, one.environment, feature, doomed.id, undefined, { enabled: true, value: 'd', priority: 0 }).writes);
+    for (let i = 0; i < overrides.length; i += 100) await api.deps.store.commit(overrides.slice(i, i + 100));
+    expect(await count({ of: 'segment-overrides', envId: one.id })).toBe(110);
     await call('PUT', `/admin/v1/environments/${two.id}/feature-states/s_0/segment-overrides/${doomed.id}`, { enabled: true, value: 'd' });
     await call('PUT', `/admin/v1/environments/${one.id}/feature-states/s_0/segment-overrides/${kept.id}`, { enabled: true, value: 'k' });
 
@@ -301,8 +312,8 @@ describe('deleting an environment', () => {
 
 describe('deleting a project', () => {
   it('purges its features and segments (more than 100)', async () => {
-    const { projectId, envs, segment } = await newProject('Project purge', ['only']);
-    for (let i = 0; i < 105; i++) await call('POST', `/admin/v1/projects/${projectId}/features`, { name: `p_${i}` });
+    const { projectId, project, envs, segment } = await newProject('Project purge', ['only']);
+    await seedFeatures(api.deps, project, Array.from({ length: 105 }, (_, i) => `p_${i}`));
     await segment('one');
     await call('DELETE', `/admin/v1/environments/${envs[0]?.id}`);
     expect((await api.call('DELETE', `/admin/v1/projects/${projectId}`)).status).toBe(204);

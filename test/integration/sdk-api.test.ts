@@ -3,16 +3,17 @@
  * pagination, CORS, and the OFREP wire details the client libraries rely on.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { putIdentity, putIdentityOverride } from '../../functions/domain/use-cases/targeting.js';
+import type { Environment } from '../../functions/domain/entities.js';
 import { DOCUMENT_PAGE_ITEMS } from '../../functions/http/sdk/flagsmith.js';
 import { edgeKeyOf } from '../../functions/edge/cache-rules.js';
 import { isEdgeRoute, routes } from '../../functions/http/routes.js';
+import { seedIdentities } from '../support/seed-identities.js';
 import { buildRichEnvironment, type RichEnvironment } from '../support/rich-environment.js';
-import { startTestApi, type TestApi } from '../support/test-api.js';
+import { okCall, projectWithEnvironment, startTestApi, type TestApi } from '../support/test-api.js';
 
 let api: TestApi;
 let env: RichEnvironment;
-let other: RichEnvironment;
+let other: { projectId: string; envId: string; clientKey: string };
 /** A server key scoped to one tenant of env's project (per-tenant documents). */
 let tenantServerKey: string;
 
@@ -20,8 +21,11 @@ beforeAll(async () => {
   // On the lean DynamoDB client the shipped sdk-api runs on (functions/data/lean-dynamodb.ts).
   api = await startTestApi({ leanDynamoDb: true });
   env = await buildRichEnvironment(api, 'Main');
-  other = await buildRichEnvironment(api, 'Other');
-  await api.call('PATCH', `/admin/v1/environments/${other.envId}/feature-states/banner`, { body: { value: 'other environment' } });
+  // Another project's environment with the same `banner`, changed there only (a second rich
+  // environment would add 40 writes that no test here reads).
+  other = await projectWithEnvironment(api, 'Other');
+  await okCall(api, 'POST', `/admin/v1/projects/${other.projectId}/features`, { name: 'banner', initialValue: 'hello', defaultEnabled: true });
+  await okCall(api, 'PATCH', `/admin/v1/environments/${other.envId}/feature-states/banner`, { value: 'other environment' });
   await api.call('PUT', `/admin/v1/projects/${env.projectId}/tenants/matrix-tenant`, { body: { traits: {} } });
   tenantServerKey = (await api.call('POST', `/admin/v1/environments/${env.envId}/server-keys`, { body: { name: 'tenant', tenantKey: 'matrix-tenant' } })).body.key;
 });
@@ -199,19 +203,23 @@ describe('OFREP wire details', () => {
 
 describe('environment document pagination', () => {
   it('pages identity overrides with Link headers, never splitting an identity', async () => {
-    const project = (await api.call('GET', `/admin/v1/projects/${env.projectId}`)).body;
-    const environment = (await api.call('GET', `/admin/v1/environments/${env.envId}`)).body;
-    const actor = { id: 'test', name: 'test', orgId: api.organisationId, roles: { organisation: 'admin' as const } };
+    const environment = (await api.call('GET', `/admin/v1/environments/${env.envId}`)).body as Environment;
+    const feature = async (name: string) => ({ featureId: (await api.call('GET', `/admin/v1/projects/${env.projectId}/features/${name}`)).body.id as string, featureName: name });
+    const [banner, maxItems] = [await feature('banner'), await feature('max_items')];
     const identities = Array.from({ length: DOCUMENT_PAGE_ITEMS + 150 }, (_, i) => `paged-${String(i).padStart(5, '0')}`);
-    for (let i = 0; i < identities.length; i += 50) {
-      await Promise.all(
-        identities.slice(i, i + 50).map(async (identifier, j) => {
-          await putIdentity(api.deps, actor, environment, identifier, { traits: {} });
-          await putIdentityOverride(api.deps, actor, environment, project, identifier, 'banner', { enabled: true, value: `for ${identifier}` });
-          if ((i + j) % 7 === 0) await putIdentityOverride(api.deps, actor, environment, project, identifier, 'max_items', { enabled: true, value: i + j });
-        }),
-      );
-    }
+    // Stored straight to the table as the identity and override PUTs store them (a thousand
+    // identities through the API took most of this file's time; the PUTs are tested elsewhere).
+    await seedIdentities(
+      api.deps,
+      environment,
+      identities.map((identifier, i) => ({
+        identifier,
+        overrides: [
+          { ...banner, enabled: true, value: `for ${identifier}` },
+          ...(i % 7 === 0 ? [{ ...maxItems, enabled: true, value: i }] : []),
+        ],
+      })),
+    );
     const seen = new Map<string, number>();
     let url: string | undefined = '/api/v1/environment-document/';
     let pages = 0;

@@ -44,7 +44,17 @@ beforeAll(async () => {
   });
   queue = createLocalDeliveryQueue({ retryDelayMs: 50 });
   wireWebhookDispatcher({ deps: api.deps, bus, queue, options: { baseDelaySeconds: 0.02, maxAttempts: MAX_ATTEMPTS, timeoutMs: TIMEOUT_MS } });
-  pipeline = await startEventPipeline({ endpoint: testDynamoEndpoint(), tableName: api.tableName, bus, pollMs: 25 });
+  // As the local stack does: a quick poll after each write (woken), slower ones while the stream
+  // stays quiet, instead of reading it 40 times a second for the whole file.
+  pipeline = await startEventPipeline({ endpoint: testDynamoEndpoint(), tableName: api.tableName, bus, pollMs: 25, idlePollMs: 1000 });
+  const commit = api.deps.store.commit;
+  api.deps.store.commit = async (writes) => {
+    try {
+      await commit(writes);
+    } finally {
+      pipeline.wake();
+    }
+  };
 });
 
 afterAll(async () => {
