@@ -304,7 +304,7 @@ export class TableStore implements Store {
         return {
           Update: {
             TableName: this.tableName,
-            Key: keyOf(write.ref),
+            Key: { ...keyOf(write.ref) },
             UpdateExpression: 'ADD #bytes :bytes SET #type = :type, #envId = :envId',
             ExpressionAttributeNames: { '#bytes': 'bytes', '#type': 'type', '#envId': 'envId' },
             ExpressionAttributeValues: { ':bytes': write.bytes, ':type': 'document-size', ':envId': write.ref.envId },
