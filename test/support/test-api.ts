@@ -73,7 +73,8 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
   const raw = new DynamoDBClient(config);
   await ensureTable(raw, tableName);
   const jobs = createLocalJobQueue({ sliceMs: options.jobSliceMs ?? 5000 });
-  const store = new DynamoStore(documentClient(config), tableName);
+  const client = documentClient(config);
+  const store = new DynamoStore(client, tableName);
   const environmentCache = new EnvironmentCache(store, { ttlMs: options.snapshotTtlMs ?? 1000 });
   forgetOnWrite(store, environmentCache);
   const { deps, scheduler } = await startLocalScheduler({
@@ -125,6 +126,8 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
       jobs.stop();
       await scheduler.stop();
       await server.close();
+      // The worker runs more files after this one (isolate: false): let go of the connections.
+      client.destroy();
       raw.destroy();
     },
   };
