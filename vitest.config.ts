@@ -42,6 +42,16 @@ export default defineConfig({
           // Real, unmodified client packages against the local stack live with the conformance tests.
           include: ['test/integration/**/*.test.ts', 'test/conformance/clients/**/*.test.ts'],
           globalSetup: ['test/support/dynamodb-global-setup.ts'],
+          // A worker runs its files one after another in one process, keeping the modules it
+          // loaded: the functions, the AWS SDK and the client packages load once per worker
+          // instead of once per file (with isolation, importing them was a third of the run's
+          // time). So a file leaves the process as it found it: it restores the environment
+          // variables it sets (vi.stubEnv, then vi.unstubAllEnvs), its timers, AWS SDK mocks and
+          // OpenFeature providers, and closes what it starts; the setup file fails a file that
+          // did not. Each file still gets a table of its own; a Lambda entry's handler keeps the
+          // dependencies it built on first use (as in Lambda), so one file per entry calls it.
+          isolate: false,
+          setupFiles: ['test/support/file-hygiene.ts'],
         },
       },
       {

@@ -3,9 +3,9 @@
  * the scheduled change; it applies once, and a repeated invocation changes nothing.
  */
 import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { stubLambdaEnv } from '../support/lambda-env.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
-import { testDynamoEndpoint } from '../support/dynamodb.js';
 
 const HOUR = 3_600_000;
 let api: TestApi;
@@ -13,15 +13,12 @@ let api: TestApi;
 beforeAll(async () => {
   // The API lives two hours in the past, so a change it schedules "in an hour" is due by the Lambda's real clock.
   api = await startTestApi({ clock: () => new Date(Date.now() - 2 * HOUR) });
-  Object.assign(process.env, {
-    TABLE_NAME: api.tableName,
-    AWS_ENDPOINT_URL_DYNAMODB: testDynamoEndpoint(),
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-  });
+  stubLambdaEnv(api.tableName);
 });
-afterAll(() => api?.close());
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  await api?.close();
+});
 
 const context = { functionName: 'apply-scheduled-change', awsRequestId: 'req-1', invokedFunctionArn: 'arn:aws:lambda:us-east-1:0:function:apply', memoryLimitInMB: '256', functionVersion: '$LATEST', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
 

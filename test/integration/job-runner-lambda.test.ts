@@ -7,11 +7,11 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Environment, Project } from '../../functions/domain/entities.js';
 import { startImport } from '../../functions/domain/use-cases/import-flagsmith.js';
 import { HAND_BACK_MS, handler } from '../../functions/events/job-runner.js';
-import { testDynamoEndpoint } from '../support/dynamodb.js';
+import { stubLambdaEnv } from '../support/lambda-env.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
 
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/vexilla-jobs';
@@ -25,14 +25,7 @@ let environment: Environment;
 
 beforeAll(async () => {
   api = await startTestApi();
-  Object.assign(process.env, {
-    TABLE_NAME: api.tableName,
-    JOB_QUEUE_URL: QUEUE_URL,
-    AWS_ENDPOINT_URL_DYNAMODB: testDynamoEndpoint(),
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-  });
+  stubLambdaEnv(api.tableName, { JOB_QUEUE_URL: QUEUE_URL });
   const projectId = (await api.call('POST', `/admin/v1/organisations/${api.organisationId}/projects`, { body: { name: 'Lambda jobs' } })).body.id;
   const envId = (await api.call('POST', `/admin/v1/projects/${projectId}/environments`, { body: { name: 'production' } })).body.environment.id;
   project = (await api.call('GET', `/admin/v1/projects/${projectId}`)).body;
@@ -43,6 +36,7 @@ beforeEach(() => {
   sqs.on(SendMessageCommand).resolves({ MessageId: 'next' });
 });
 afterAll(async () => {
+  vi.unstubAllEnvs();
   sqs.restore();
   await api?.close();
 });

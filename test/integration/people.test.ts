@@ -38,7 +38,11 @@ beforeAll(async () => {
   await api.call('POST', `/admin/v1/projects/${projectId}/features`, { body: { name: 'checkout', initialValue: 'v1' } });
 });
 afterEach(() => cognito.reset());
-afterAll(() => fixture?.close());
+afterAll(async () => {
+  // The mock replaces the client class's `send` for the whole worker: put it back for the next file.
+  cognito.restore();
+  await fixture?.close();
+});
 
 const as = (token: string) => ({ token });
 const invite = (email: string, roles: object, extra: object = {}) => fixture.api.call('POST', `${org}/invitations`, { body: { email, roles, ...extra } });

@@ -12,7 +12,7 @@ import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient } from '@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { itemOf } from '../../functions/data/dynamo-store.js';
 import type { Environment, Rollout } from '../../functions/domain/entities.js';
 import type { RolloutStepTarget } from '../../functions/domain/ports.js';
@@ -23,7 +23,7 @@ import { EventBridgeBus } from '../../functions/events/eventbridge-bus.js';
 import { atExpression, EventBridgeScheduler } from '../../functions/events/eventbridge-scheduler.js';
 import { publishStreamRecords } from '../../functions/events/publisher.js';
 import { handler } from '../../functions/events/rollout-runner.js';
-import { testDynamoEndpoint } from '../support/dynamodb.js';
+import { stubLambdaEnv } from '../support/lambda-env.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
 
 const RUNNER_ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:vexilla-rollout-runner';
@@ -82,14 +82,7 @@ const invoke = (event: unknown) => (handler as unknown as (event: unknown, conte
 
 beforeAll(async () => {
   api = await startTestApi();
-  Object.assign(process.env, {
-    ...settings,
-    TABLE_NAME: api.tableName,
-    AWS_ENDPOINT_URL_DYNAMODB: testDynamoEndpoint(),
-    AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-  });
+  stubLambdaEnv(api.tableName, { ...settings, AWS_REGION: 'eu-west-1' });
   const projectId = (await api.call('POST', `/admin/v1/organisations/${api.organisationId}/projects`, { body: { name: 'P' } })).body.id;
   const envId = (await api.call('POST', `/admin/v1/projects/${projectId}/environments`, { body: { name: 'production' } })).body.environment.id;
   environment = (await api.deps.store.get({ type: 'environment', id: envId })) as Environment;
@@ -103,6 +96,7 @@ beforeEach(() => {
   scheduler.on(DeleteScheduleCommand).resolves({});
 });
 afterAll(async () => {
+  vi.unstubAllEnvs();
   scheduler.restore();
   cloudwatch.restore();
   eventBridge.restore();

@@ -5,7 +5,7 @@
  */
 import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { DynamoStore } from '../../functions/data/dynamo-store.js';
 import { EventBridgeScheduler } from '../../functions/events/eventbridge-scheduler.js';
 import { localDynamoClientConfig } from '../../functions/local/dynamodb-local.js';
@@ -190,6 +190,7 @@ describe('scheduled changes', () => {
 describe('scheduled changes on EventBridge Scheduler', () => {
   it('creates the one-time schedule for a new scheduled change and deletes it on cancel', async () => {
     const schedulerApi = mockClient(SchedulerClient);
+    onTestFinished(() => schedulerApi.restore());
     schedulerApi.on(CreateScheduleCommand).resolves({});
     schedulerApi.on(DeleteScheduleCommand).resolves({});
     const options = { groupName: 'g', roleArn: 'arn:role', targetArn: 'arn:apply', deadLetterArn: 'arn:dlq' };
@@ -222,11 +223,11 @@ describe('scheduled changes on EventBridge Scheduler', () => {
     ]);
     expect(schedulerApi.commandCalls(DeleteScheduleCommand).map((call) => call.args[0].input)).toEqual([{ Name: created.id, GroupName: 'g' }]);
     expect((await api.call('GET', `${env.sc}/${created.id}`)).body.status).toBe('cancelled');
-    schedulerApi.restore();
   });
 
   it('deletes the schedule again when the scheduled change cannot be committed', async () => {
     const schedulerApi = mockClient(SchedulerClient);
+    onTestFinished(() => schedulerApi.restore());
     schedulerApi.on(CreateScheduleCommand).resolves({});
     schedulerApi.on(DeleteScheduleCommand).resolves({});
     const env = await newEnvironment('orphan');
@@ -244,6 +245,5 @@ describe('scheduled changes on EventBridge Scheduler', () => {
     expect(name).toMatch(/^sch_/);
     expect(schedulerApi.commandCalls(DeleteScheduleCommand).map((call) => call.args[0].input)).toEqual([{ Name: name, GroupName: 'g' }]);
     expect((await api.call('GET', env.sc)).body.items).toEqual([]);
-    schedulerApi.restore();
   });
 });

@@ -25,8 +25,9 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   vi.useRealTimers();
-  // Closing OpenFeature closes every provider, which closes their clients: the process can exit.
-  await Promise.all([OpenFeature.close(), WebOpenFeature.close()]);
+  // Closing every provider closes their clients; unbinding them (and their contexts) leaves
+  // OpenFeature's one-per-process API as the next file in this worker expects it.
+  await Promise.all([OpenFeature.clearProviders(), WebOpenFeature.clearProviders()]);
   await api?.close();
 });
 

@@ -7,9 +7,9 @@
  */
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../functions/events/consumers/tenant-updater.js';
-import { testDynamoEndpoint } from '../support/dynamodb.js';
+import { stubLambdaEnv } from '../support/lambda-env.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
 
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/vexilla-tenant-updater-dlq';
@@ -42,14 +42,7 @@ const tenantChanges = async (key: string) => {
 
 beforeAll(async () => {
   api = await startTestApi({ snapshotTtlMs: 0 });
-  Object.assign(process.env, {
-    TABLE_NAME: api.tableName,
-    TENANT_UPDATE_DLQ_URL: QUEUE_URL,
-    AWS_ENDPOINT_URL_DYNAMODB: testDynamoEndpoint(),
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-  });
+  stubLambdaEnv(api.tableName, { TENANT_UPDATE_DLQ_URL: QUEUE_URL });
   projectId = (await api.call('POST', `/admin/v1/organisations/${api.organisationId}/projects`, { body: { name: 'Billing events' } })).body.id;
   P = `/admin/v1/projects/${projectId}`;
 }, 120_000);
@@ -58,6 +51,7 @@ beforeEach(() => {
   sqs.on(SendMessageCommand).resolves({ MessageId: 'dead' });
 });
 afterAll(async () => {
+  vi.unstubAllEnvs();
   sqs.restore();
   await api?.close();
 });

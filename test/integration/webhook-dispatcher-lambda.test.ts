@@ -10,10 +10,10 @@ import type { AddressInfo } from 'node:net';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { deliveryIdOf, deliveryWrite } from '../../functions/domain/webhook-deliveries.js';
 import { handler } from '../../functions/events/consumers/webhook-dispatcher.js';
-import { testDynamoEndpoint } from '../support/dynamodb.js';
+import { stubLambdaEnv } from '../support/lambda-env.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
 
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/vexilla-webhooks';
@@ -31,18 +31,12 @@ beforeAll(async () => {
   api = await startTestApi();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   // The handler builds its clients on first use, from the environment, as in Lambda.
-  Object.assign(process.env, {
-    TABLE_NAME: api.tableName,
-    WEBHOOK_QUEUE_URL: QUEUE_URL,
-    AWS_ENDPOINT_URL_DYNAMODB: testDynamoEndpoint(),
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-  });
+  stubLambdaEnv(api.tableName, { WEBHOOK_QUEUE_URL: QUEUE_URL });
   sqs.on(SendMessageCommand).resolves({ MessageId: 'm' });
 });
 
 afterAll(async () => {
+  vi.unstubAllEnvs();
   sqs.restore();
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));

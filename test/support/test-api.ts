@@ -77,7 +77,9 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
   const raw = new DynamoDBClient(config);
   await ensureTable(raw, tableName);
   const jobs = createLocalJobQueue({ sliceMs: options.jobSliceMs ?? 5000 });
-  const store = options.leanDynamoDb ? new TableStore(leanDocumentTable(config), tableName) : new DynamoStore(documentClient(config), tableName);
+  // The sdk-api's lean client holds no AWS client; the document client is still made (and destroyed on close) so close() is one path.
+  const client = documentClient(config);
+  const store = options.leanDynamoDb ? new TableStore(leanDocumentTable(config), tableName) : new DynamoStore(client, tableName);
   const environmentCache = new EnvironmentCache(store, { ttlMs: options.snapshotTtlMs ?? 1000 });
   forgetOnWrite(store, environmentCache);
   const { deps, scheduler } = await startLocalScheduler({
@@ -129,6 +131,8 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
       jobs.stop();
       await scheduler.stop();
       await server.close();
+      // The worker runs more files after this one (isolate: false): let go of the connections.
+      client.destroy();
       raw.destroy();
     },
   };

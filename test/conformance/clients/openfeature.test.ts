@@ -18,8 +18,11 @@ beforeAll(async () => {
   env = await buildRichEnvironment(api);
 });
 afterAll(async () => {
-  await ServerFeature.close();
-  await WebFeature.close();
+  // OpenFeature's API is one per process, shared with the next file in this worker: close the
+  // providers and unbind them, and drop the context this file set.
+  await ServerFeature.clearProviders();
+  await WebFeature.clearProviders();
+  await WebFeature.clearContext();
   await api?.close();
 });
 
