@@ -26,7 +26,11 @@ interface DetailTypeSpec {
 const specs = {
   'organisation.changed': { scope: 'organisation', subjectKinds: ['organisation'], description: 'An organisation was created or renamed.' },
   'project.changed': { scope: 'project', subjectKinds: ['project'], description: 'A project was created, updated or deleted.' },
-  'environment.changed': { scope: 'environment', subjectKinds: ['environment'], description: 'An environment was created, updated or deleted.' },
+  'environment.changed': {
+    scope: 'environment',
+    subjectKinds: ['environment', 'tenant-token-key'],
+    description: 'An environment was created, updated or deleted, or a key its tenant tokens are verified with was registered or removed (kind tenant-token-key: public keys only).',
+  },
   'api-key.changed': { scope: 'environment', subjectKinds: ['client-key', 'server-key'], description: 'An environment key was created, rotated or revoked (never with its secret).' },
   'token.changed': { scope: 'organisation', subjectKinds: ['token'], description: 'An admin token was created or revoked (never with its secret).' },
   'feature.changed': { scope: 'project', subjectKinds: ['feature'], description: 'A feature was created, updated or deleted.' },

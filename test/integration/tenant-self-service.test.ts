@@ -11,6 +11,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, exportSPKI, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { detailSchemas, toEventDetail } from '../../functions/events/detail-types.js';
 import { routes } from '../../functions/http/routes.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
 
@@ -114,6 +115,11 @@ describe('tenant-configurable features (management API)', () => {
     expect(listed.body.items).toHaveLength(1);
     expect(listed.body.items[0]).toMatchObject({ name: 'app backend', algorithms: ['ES256'], issuer: ISSUER, audience: 'vexilla-tenant', allowedOrigins: [ORIGIN] });
     expect(listed.body.items[0].publicKey).not.toHaveProperty('d');
+    // Its registration reaches the bus as a detail its schema accepts (consumers drop one that breaks it).
+    const audit = await api.call('GET', `/admin/v1/organisations/${api.organisationId}/audit?limit=50`);
+    const registered = audit.body.items.find((e: { subject: { kind: string } }) => e.subject.kind === 'tenant-token-key');
+    expect(registered).toMatchObject({ detailType: 'environment.changed', action: 'created', subject: { keyId: listed.body.items[0].id } });
+    expect(detailSchemas['environment.changed'].safeParse(toEventDetail(registered)).error).toBeUndefined();
   });
 });
 
