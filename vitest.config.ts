@@ -13,6 +13,9 @@ export default defineConfig({
     // other work) a test that takes 20 s here can take minutes; nothing waits for these to pass.
     testTimeout: 300_000,
     hookTimeout: 300_000,
+    // Global setups stop stacks they started (`npm run dev`, DynamoDB Local): vitest's 10 s default
+    // cuts that short on a loaded machine.
+    teardownTimeout: 120_000,
     // expect.poll waits for a condition: a generous bound costs nothing when it arrives early
     // (vitest's default of 1 s fails on a busy machine).
     expect: { poll: { timeout: 120_000 } },

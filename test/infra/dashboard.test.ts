@@ -166,7 +166,8 @@ describe('the dashboard at the edge', () => {
   });
 
   it('`cdk synth` builds the dashboard itself: the asset holds the built files', () => {
-    const app = new App();
+    // CDK's template validation only warns and costs seconds of CPU: test/infra/nag.test.ts runs it.
+    const app = new App({ builtinCloudFormationValidation: false });
     const host = new Stack(app, 'DashboardOnly');
     new VexillaDashboard(host, 'Dashboard');
     const assembly = app.synth();
