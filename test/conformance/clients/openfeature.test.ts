@@ -56,12 +56,12 @@ describe('@openfeature/server-sdk with @openfeature/ofrep-provider', () => {
     // A disabled valued flag keeps its value and says so; callers decide what disabled means.
     const disabled = await client.getStringDetails('filler_1', 'x', { targetingKey: 'of-6' });
     expect(disabled).toMatchObject({ value: 'v1', reason: 'DISABLED' });
-    await api.call('PATCH', `/admin/v1/environments/${env.envId}/feature-states/dark_mode`, { body: { enabled: false } });
+    expect((await api.call('PATCH', `/admin/v1/environments/${env.envId}/feature-states/dark_mode`, { body: { enabled: false } })).status).toBe(200);
     // Served once the test stack's snapshot (100 ms TTL) reloads: wait for it, not for a time.
     await expect.poll(async () => (await client.getBooleanDetails('dark_mode', true, { targetingKey: 'of-7' })).value).toBe(false);
     const toggleOff = await client.getBooleanDetails('dark_mode', true, { targetingKey: 'of-7' });
     expect(toggleOff).toMatchObject({ value: false, reason: 'DISABLED' });
-    await api.call('PATCH', `/admin/v1/environments/${env.envId}/feature-states/dark_mode`, { body: { enabled: true } });
+    expect((await api.call('PATCH', `/admin/v1/environments/${env.envId}/feature-states/dark_mode`, { body: { enabled: true } })).status).toBe(200);
   });
 
   it('answers the default with an error code for unknown flags and type mismatches', async () => {
