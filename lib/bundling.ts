@@ -148,7 +148,8 @@ export async function buildFunctionBundle(entry: string, outdir: string, options
 /** The output files reachable from the entry through imports that `follow` accepts (paths as in the metafile). */
 function filesReachable(metafile: Metafile, follow: (kind: string) => boolean): string[] {
   const outputs = metafile.outputs;
-  const entry = Object.keys(outputs).find((path) => outputs[path]?.entryPoint !== undefined);
+  // The function's `index.mjs` (entryNames): the chunks of dynamic imports name an entry point too.
+  const entry = Object.keys(outputs).find((path) => outputs[path]?.entryPoint !== undefined && /(^|\/)index\.mjs$/.test(path));
   if (!entry) throw new Error('The bundle has no entry point.');
   const reached = new Set<string>([entry]);
   for (const path of reached) {

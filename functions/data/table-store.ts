@@ -2,7 +2,6 @@
  * The Store port on one DynamoDB table: GetItem / Query / UpdateItem / TransactWriteItems only,
  * through a `DocumentTable` (the AWS SDK's document client, or the sdk-api's lean client).
  */
-import * as z from 'zod';
 import type { ChangeEvent, Entity } from '../domain/entities.js';
 import { imageDigest } from '../domain/image-digest.js';
 import { DYNAMODB, formatBytes, STORABLE_NUMBER_MESSAGE } from '../domain/limits.js';
@@ -23,6 +22,7 @@ import { cancellationReasonsOf, type DocumentTable, type Item, type QueryInput, 
 import { decodeValue, encodeValue, measureItem } from './item-codec.js';
 import { type CollectionQuery, type ItemKeys, itemKeysOf, keyOf, queryOf } from './keys.js';
 import { table } from './table.js';
+import type { Cursor } from './cursor-schema.js';
 
 /** The condition of a write that expects a stored version. */
 const versionIs = (expected: number) => ({
@@ -56,32 +56,21 @@ const KEY_LIMITS: Record<keyof ItemKeys, number> = {
 const keysFit = (keys: Partial<ItemKeys>) =>
   Object.entries(keys).every(([name, value]) => value === undefined || (value.length > 0 && bytes(value) <= KEY_LIMITS[name as keyof ItemKeys]));
 
+const encodeCursor = (cursor: Cursor) => Buffer.from(JSON.stringify(cursor)).toString('base64url');
+
 /**
  * A cursor carries the listing it belongs to, the shard and the sort position; the partition
  * always comes from the request. Decoding validates it against the listing's own key space
  * (its collection, shard count, sort-key prefix or range, key sizes), so a forged or foreign
  * cursor is a 400 before it reaches DynamoDB, and the most it can do is move within the
- * caller's own listing.
+ * caller's own listing. Its schema loads with the first cursor a caller sends back (./cursor-schema.ts).
  */
-const buildCursorSchema = () =>
-  z
-    .object({
-      of: z.string().max(64),
-      shard: z.number().int().min(0).max(64),
-      key: z.partialRecord(z.enum(['pk', 'sk', 'gsi1sk']), z.string().min(1).max(DYNAMODB.partitionKeyBytes)),
-    })
-    .strict();
-type Cursor = z.infer<ReturnType<typeof buildCursorSchema>>;
-/** Built on the first cursor a caller sends back, not at every cold start (most never page). */
-let cursorSchema: ReturnType<typeof buildCursorSchema> | undefined;
-
-const encodeCursor = (cursor: Cursor) => Buffer.from(JSON.stringify(cursor)).toString('base64url');
-
-function decodeCursor(text: string, collection: Collection, query: CollectionQuery): Cursor {
+async function decodeCursor(text: string, collection: Collection, query: CollectionQuery): Promise<Cursor> {
   const refuse = () => new InvalidCursor('The cursor is not one this listing issued.');
+  const { cursorSchema } = await import('./cursor-schema.js');
   let cursor: Cursor;
   try {
-    cursor = (cursorSchema ??= buildCursorSchema()).parse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
+    cursor = cursorSchema.parse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
   } catch {
     throw refuse();
   }
@@ -152,7 +141,7 @@ export class TableStore implements Store {
   async list<C extends Collection>(collection: C, page: PageRequest): Promise<Page<CollectionItems[C['of']]>> {
     const query = queryOf(collection);
     const filter = auditFilter(collection);
-    let cursor: Cursor | undefined = page.cursor ? decodeCursor(page.cursor, collection, query) : { of: collection.of, shard: 0, key: {} };
+    let cursor: Cursor | undefined = page.cursor ? await decodeCursor(page.cursor, collection, query) : { of: collection.of, shard: 0, key: {} };
     const items: CollectionItems[C['of']][] = [];
     let pageBytes = 0;
     const full = () => items.length >= page.limit || (page.maxBytes !== undefined && pageBytes >= page.maxBytes);

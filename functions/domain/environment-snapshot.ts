@@ -3,7 +3,7 @@
  * times: the engine's compiled evaluator, and the parts the Flagsmith document is built from.
  */
 import {
-  createEvaluator,
+  createTrustedEvaluator,
   type EnvironmentParts,
   type Evaluator,
   type FeatureContext,
@@ -11,7 +11,7 @@ import {
   readsTenantTraits,
   type SegmentContext,
   type TenantRecord,
-} from '../engine/index.js';
+} from '../engine/trusted.js';
 import { loadConditionLibrariesFor } from '../engine/condition-libraries.js';
 import type {
   Environment,
@@ -29,7 +29,7 @@ import type {
   TenantOverride,
 } from './entities.js';
 import type { Store } from './ports.js';
-import { defaultState } from './use-cases/features.js';
+import { defaultState } from './use-cases/default-state.js';
 import { stableUuid } from './use-cases/support.js';
 
 export interface EnvironmentSnapshot {
@@ -395,7 +395,8 @@ export function snapshotOf({
     templateValues,
     deletingIdentities: new Set(deletingIdentities),
     parts,
-    evaluator: createEvaluator(parts),
+    // Built from stored entities, each validated when written: not validated again here.
+    evaluator: createTrustedEvaluator(parts),
     updatedAt: latest(
       environment.updatedAt,
       project.updatedAt,

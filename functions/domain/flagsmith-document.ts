@@ -3,7 +3,7 @@
  * environment document that Flagsmith SDKs parse for local evaluation. The document carries
  * the same hashing keys our engine uses, so local and remote evaluation agree bucket for bucket.
  */
-import { compileTenantConditions, type FlagResult, type SegmentRule } from '../engine/index.js';
+import { compileTenantConditions, type FlagResult, type SegmentRule } from '../engine/trusted.js';
 import type { Feature, FeatureState, IdentityOverride } from './entities.js';
 import { type EnvironmentSnapshot, flagsmithValue, overrideHashKey, ROLLOUT_PRIORITY, rolloutSegment } from './environment-snapshot.js';
 import { PREREQUISITE_GATE_PRIORITY, PREREQUISITES_MET_PRIORITY, prerequisiteCompilation } from './prerequisite-documents.js';

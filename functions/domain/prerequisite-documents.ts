@@ -19,7 +19,7 @@
  */
 import {
   CONTROL_VARIANT,
-  createEvaluator,
+  createTrustedEvaluator,
   type EnvironmentParts,
   type FeatureContext,
   PREREQUISITE_FAILED,
@@ -29,7 +29,7 @@ import {
   TENANT_OVERRIDE_PRIORITY,
   tenantFeatureSegments,
   tenantLayerSegments,
-} from '../engine/index.js';
+} from '../engine/trusted.js';
 import type { Feature, Project } from './entities.js';
 import { type EnvironmentSnapshot, loadSnapshot } from './environment-snapshot.js';
 import type { Deps } from './use-cases/support.js';
@@ -183,7 +183,8 @@ export function compilePrerequisiteGates(parts: EnvironmentParts, identityOverri
   const gated = Object.values(parts.features ?? {}).filter((feature) => feature.prerequisites?.length);
   if (gated.length === 0) return { gates, warnings };
   const meets = formulas(parts);
-  const withoutIdentity = createEvaluator(parts).evaluate(null).flags;
+  // A snapshot's parts (validated when written), as the snapshot's own evaluator takes them.
+  const withoutIdentity = createTrustedEvaluator(parts).evaluate(null).flags;
   for (const feature of gated) {
     const notes: string[] = [];
     const failing: Formula[] = [];

@@ -3,7 +3,7 @@
  * OpenAPI document, so the two cannot disagree.
  */
 import * as z from 'zod';
-import { ownRecord } from '../engine/records.js';
+import { ownRecord } from '../engine/own-record.js';
 import { ruleSchema, type SegmentRule } from '../engine/schema.js';
 import type { JsonValue } from './entities.js';
 import { isWellFormed, jsonValueProblems } from './json-checks.js';

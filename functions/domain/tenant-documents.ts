@@ -22,7 +22,7 @@ import {
   tenantOverrideSegments,
   tenantScopedSegments,
   templateSegments,
-} from '../engine/index.js';
+} from '../engine/trusted.js';
 import type { EnvironmentSnapshot } from './environment-snapshot.js';
 
 /** Segment ids of the derived segments: far above the counter's range, so they never collide with real ones. */

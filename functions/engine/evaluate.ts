@@ -13,18 +13,7 @@ import {
 import { isInLike } from './conditions.js';
 import { type HashKey, hashedPercentageOf, hashKey } from './hashing.js';
 import { applyPrerequisites } from './prerequisites.js';
-import {
-  type EnvironmentParts,
-  environmentPartsSchema,
-  type EvaluationContext,
-  type EvaluationResult,
-  type FeatureContext,
-  type FlagResult,
-  type IdentityContext,
-  identityContextSchema,
-  parseOrThrow,
-  type SegmentResult,
-} from './schema.js';
+import type { EnvironmentParts, EvaluationContext, EvaluationResult, FeatureContext, FlagResult, IdentityContext, SegmentResult } from './schema.js';
 
 /** The `variant` of an identity that a multivariate split leaves on the feature's own value. */
 export const CONTROL_VARIANT = 'control';
@@ -162,79 +151,31 @@ export function evaluateCompiled(
   return { flags: Object.setPrototypeOf(flags, Object.prototype), segments };
 }
 
-/** Validates and compiles the identity-independent parts of a context. */
-export function compileParts(parts: unknown): CompiledEnvironment {
-  return compileEnvironment(parseOrThrow(environmentPartsSchema, parts));
-}
-
-interface CacheEntry {
-  compiled: CompiledEnvironment;
-  context: Partial<EvaluationContext>;
-}
-const cache = new WeakMap<object, CacheEntry>();
-
-const sameParts = (a: Partial<EvaluationContext>, b: Partial<EvaluationContext>): boolean =>
-  a.environment === b.environment && a.features === b.features && a.segments === b.segments && a.tenants === b.tenants;
-
 /**
- * The compiled form of a context's environment parts. Contexts are treated as immutable values:
- * evaluating many identities against the same `features` / `segments` objects compiles once.
+ * `createEvaluator` (./validated.ts) for parts and identities validated where they came in, which it does
+ * not check again: an environment snapshot's parts, built from stored entities that were each
+ * validated when written, and identities from requests their routes validated (or stored
+ * traits). The sdk-api serves from these: its cold start loads no zod, and its first request
+ * does not re-validate a whole environment. Input nothing has checked (an SDK's document, a
+ * caller's own context) goes through `createEvaluator`.
  */
-function compiledFor(context: Partial<EvaluationContext>): CompiledEnvironment {
-  const anchor: unknown = context.features ?? context.segments ?? context.environment;
-  const cached = typeof anchor === 'object' && anchor !== null ? cache.get(anchor) : undefined;
-  if (cached && sameParts(cached.context, context)) return cached.compiled;
-  const compiled = compileParts({
-    environment: context.environment,
-    features: context.features,
-    segments: context.segments,
-    tenants: context.tenants,
-  });
-  if (typeof anchor === 'object' && anchor !== null) cache.set(anchor, { compiled, context: { ...context, identity: undefined } });
-  return compiled;
+export function createTrustedEvaluator(parts: EnvironmentParts): Evaluator {
+  return evaluatorOf(compileEnvironment(parts), parts, (identity) => identity ?? undefined);
 }
 
-/**
- * Evaluates every flag of an environment for the context's identity, with the semantics of
- * Flagsmith's reference engine, in this order: identity overrides (segments at priority
- * -Infinity), the tenant's overrides, its tenant-scoped segments' overrides, its templates (in
- * order), project segment overrides by priority, rollouts, multivariate splits, then
- * environment values; a tenant-scoped feature is off outside its tenants; then Vexilla's
- * prerequisites (a feature whose prerequisites are not on is served off).
- *
- * @throws EvaluationContextError when the context does not match the schema; the message names
- *   each offending field.
- */
-export function getEvaluationResult(context: EvaluationContext): EvaluationResult {
-  // Not an object at all: the schema says so, naming the root.
-  if (typeof context !== 'object' || context === null) parseOrThrow(environmentPartsSchema, context);
-  const compiled = compiledFor(context);
-  const identity =
-    context.identity === undefined || context.identity === null
-      ? undefined
-      : parseOrThrow(identityContextSchema, context.identity, 'identity');
-  return evaluateCompiled(compiled, identity, context);
-}
-
-/**
- * An evaluator bound to one environment: validation and compilation happen here, once; each
- * `evaluate` call does only the work that depends on the identity.
- */
-export function createEvaluator(parts: EnvironmentParts) {
-  const compiled = compileParts(parts);
+export function evaluatorOf(compiled: CompiledEnvironment, parts: EnvironmentParts, checked: (identity: IdentityContext | null | undefined) => IdentityContext | undefined) {
   return {
     /**
      * `identityOverrides` (the identity's own overrides) outrank every other source; `tenant`,
      * the identity's tenant's record, stands in for the compiled one (parts built without tenants).
      */
     evaluate(identity?: IdentityContext | null, identityOverrides?: readonly FeatureContext[], tenant?: TenantRecord): EvaluationResult {
-      const checked = identity ? parseOrThrow(identityContextSchema, identity, 'identity') : undefined;
-      return evaluateCompiled(compiled, checked, parts, identityOverrides, tenant);
+      return evaluateCompiled(compiled, checked(identity), parts, identityOverrides, tenant);
     },
     /** The key of the identity's tenant, the one record `evaluate` needs when the parts were built without tenants. */
     tenantKey(identity: IdentityContext | null | undefined): string | undefined {
-      return tenantKeyOf(compiled, identity ? parseOrThrow(identityContextSchema, identity, 'identity') : undefined);
+      return tenantKeyOf(compiled, checked(identity));
     },
   };
 }
-export type Evaluator = ReturnType<typeof createEvaluator>;
+export type Evaluator = ReturnType<typeof evaluatorOf>;

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ownRecord } from './records.js';
+import { ownRecord } from './own-record.js';
 
 /**
  * The evaluation context and result, in Flagsmith's EvaluationContext / EvaluationResult shapes

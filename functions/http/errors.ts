@@ -3,7 +3,7 @@
  * Only errors under 500 say what went wrong; a 5xx names a request id and nothing else.
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { ZodError } from 'zod';
+import type { ZodError } from 'zod';
 import { BadRequest, Conflict, DomainError, Forbidden, Invalid, NotFound, TooLarge, Unauthenticated, Unavailable } from '../domain/errors.js';
 import { InvalidCursor, StoreLimitExceeded } from '../domain/ports.js';
 
@@ -34,8 +34,16 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
 }
 
 /** zod issues as `{path, message}` pairs, the `details` of a 422. */
-export const zodDetails = (error: ZodError) =>
+export const zodDetails = (error: Pick<ZodError, 'issues'>) =>
   error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
+
+/**
+ * A zod validation error, recognised by what zod gives it (its name, and its issues) rather than
+ * by `instanceof ZodError`: importing zod for the class would load it at every cold start of the
+ * sdk-api, whose GETs never validate a body (its schemas load with the first request that does).
+ */
+export const isZodError = (error: unknown): error is Pick<ZodError, 'issues'> =>
+  error instanceof Error && error.name === 'ZodError' && Array.isArray((error as Partial<ZodError>).issues);
 
 /** Maps any error to a response; unexpected errors are reported to `log` and hidden from the caller. */
 export function errorResponse(error: unknown, requestId: string, log: (error: unknown) => void): APIGatewayProxyStructuredResultV2 {
@@ -45,7 +53,7 @@ export function errorResponse(error: unknown, requestId: string, log: (error: un
     message,
     ...(details === undefined ? {} : { details }),
   });
-  if (error instanceof ZodError) return json(422, body(422, 'Unprocessable Entity', 'The request is not valid.', zodDetails(error)));
+  if (isZodError(error)) return json(422, body(422, 'Unprocessable Entity', 'The request is not valid.', zodDetails(error)));
   if (error instanceof InvalidCursor) return json(400, body(400, 'Bad Request', error.message));
   // The store refused a write DynamoDB would refuse: the request asked for too much, nothing was written.
   if (error instanceof StoreLimitExceeded) {

@@ -5,7 +5,6 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { BadRequest, Forbidden, Invalid, NotFound, Unauthenticated } from '../domain/errors.js';
-import { pathParameterProblems } from '../domain/schemas.js';
 import type { Deps } from '../domain/use-cases/support.js';
 import { leanDocumentTable } from '../data/lean-dynamodb.js';
 import { TableStore } from '../data/table-store.js';
@@ -99,7 +98,11 @@ export function createSdkApi(deps: Deps, options: EnvironmentCacheOptions & { ca
         ? cache.snapshot(key.envId, 'all', key.tenantKey)
         : cache.snapshot(key.envId, handler === flagsmith.getEnvironmentDocument ? 'all' : 'own'));
       if (!snapshot) throw new Unauthenticated('The environment of this key no longer exists.');
-      const problems = pathParameterProblems(params);
+      // An edge key equal to the caller's (checked above) is well formed by construction (a
+      // SHA-256 prefix); any other path parameter (OFREP's flag key) is checked against the route
+      // table's schemas, loaded with the first request that names one.
+      const { edgeKey: _verified, ...unchecked } = params;
+      const problems = Object.keys(unchecked).length ? (await import('./sdk/inputs.js')).pathParameterProblems(unchecked) : [];
       if (problems.length) {
         // A flag key that cannot be a feature name names no flag (OFREP's FLAG_NOT_FOUND).
         if (isOfrep) throw new ofrep.OfrepError(404, 'FLAG_NOT_FOUND', 'No flag by that key in this environment.');

@@ -4,7 +4,7 @@
  * environment, absurd analytics counts, and OFREP attributes without a targetingKey.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_EVALUATIONS_PER_REPORT } from '../../functions/http/sdk/flagsmith.js';
+import { MAX_EVALUATIONS_PER_REPORT } from '../../functions/http/sdk/inputs.js';
 import { buildRichEnvironment, type RichEnvironment } from '../support/rich-environment.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
 

@@ -8,7 +8,8 @@ import * as z from 'zod';
 import { describe, expect, it } from 'vitest';
 import { imageDigest } from '../../functions/domain/image-digest.js';
 import { DYNAMODB, formatBytes, isStorableNumber } from '../../functions/domain/limits.js';
-import { getOwn, isPlainObject, ownRecord, setOwn } from '../../functions/engine/records.js';
+import { ownRecord } from '../../functions/engine/own-record.js';
+import { getOwn, isPlainObject, setOwn } from '../../functions/engine/records.js';
 
 const RESERVED = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', ''];
 

@@ -23,7 +23,10 @@ import { commitDirectWrite, refuseDirectWrites } from './governance.js';
 import { refuseRequiredDeletion, resolvePrerequisites } from './prerequisites.js';
 import { purgeJob, startPurge } from './purges.js';
 import type * as schemas from '../schemas.js';
-import { type Actor, allocateNumbers, commitOrConflict, type Deps, defined, eventWrite, expectVersion, isoNow, newId, stableUuid } from './support.js';
+import { defaultState } from './default-state.js';
+import { type Actor, allocateNumbers, commitOrConflict, type Deps, defined, eventWrite, expectVersion, isoNow, newId } from './support.js';
+
+export { defaultState };
 
 function inferValueType(value: JsonValue): ValueType {
   if (value === null) return 'string';
@@ -186,25 +189,6 @@ export async function deleteFeature(deps: Deps, actor: Actor, project: Project, 
 export async function effectiveState(deps: Deps, environment: Environment, feature: Feature): Promise<FeatureState> {
   const stored = await deps.store.get({ type: 'feature-state', envId: environment.id, featureId: feature.id });
   return stored ?? defaultState(environment, feature);
-}
-
-export function defaultState(environment: Environment, feature: Feature): FeatureState {
-  return {
-    type: 'feature-state',
-    orgId: environment.orgId,
-    projectId: environment.projectId,
-    envId: environment.id,
-    featureId: feature.id,
-    featureName: feature.name,
-    enabled: feature.defaultEnabled,
-    value: feature.initialValue,
-    weights: {},
-    hashKey: stableUuid(`${environment.id}:${feature.id}`),
-    version: 0,
-    createdAt: feature.createdAt,
-    updatedAt: feature.updatedAt,
-    updatedBy: 'default',
-  };
 }
 
 /** Every feature's state in an environment, defaults included, in feature order. */

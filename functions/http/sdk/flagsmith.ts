@@ -2,18 +2,18 @@
  * Flagsmith's SDK API (`/api/v1/`), as its 14 SDKs call it.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import * as z from 'zod';
+import type { ZodType } from 'zod';
 import { BadRequest, Forbidden } from '../../domain/errors.js';
 import { identityTenant } from '../../domain/environment-snapshot.js';
 import { environmentDocument, identityOverrideDocuments, toFlagsmithFlag } from '../../domain/flagsmith-document.js';
 import { evaluateIdentity, mergeTraits, persistTraits, readIdentity, retentionOf, touchIdentity, type TraitInput } from '../../domain/identities.js';
 import { formatBytes, LIMITS } from '../../domain/limits.js';
-import { identifier, MAX_TRAITS, traitKey, traitsBudgetProblems, traitValue } from '../../domain/schemas.js';
 import { edgeCacheControl, viewerVary } from '../../edge/cache-rules.js';
 import { json } from '../errors.js';
 import { readJson, validate } from '../request.js';
 import type { SdkContext, SdkHandler } from './context.js';
 import { etagOf, matchesEtag } from './etag.js';
+import type { PageToken } from './inputs.js';
 
 /** Flagsmith SDKs read this to know how fresh the flags are (epoch seconds, as a float). */
 const freshness = ({ snapshot }: SdkContext) => ({ 'x-flagsmith-document-updated-at': snapshot.updatedAt.toFixed(3) });
@@ -39,21 +39,6 @@ export const getEnvironmentFlags: SdkHandler = async (context) => {
   return { ...json(200, undefined, { ...freshness(context), 'cache-control': edgeCacheControl, vary: viewerVary }), body };
 };
 
-const traitsInput = z
-  .array(
-    z.looseObject({
-      trait_key: traitKey,
-      trait_value: traitValue,
-      transient: z.boolean().nullish(),
-    }),
-  )
-  .max(MAX_TRAITS, `at most ${MAX_TRAITS} traits`)
-  .default([]);
-// Flagsmith's web client and flagsmith-cli send anonymous identities with no identifier
-// (absent, null or ""): they are evaluated as transient identities (see postIdentityFlags).
-const identityBody = z.looseObject({ identifier: identifier.or(z.literal('')).nullish(), traits: traitsInput.nullish(), transient: z.boolean().nullish() });
-const identityQuery = z.looseObject({ identifier, transient: z.enum(['true', 'false', 'True', 'False', '1', '0']).optional() });
-
 /**
  * Evaluates an identity: stored traits with the request's on top, its overrides, and (for a POST
  * that is not transient) the non-transient traits stored for next time. One read when warm; a
@@ -62,6 +47,8 @@ const identityQuery = z.looseObject({ identifier, transient: z.enum(['true', 'fa
  */
 async function identityFlags(context: SdkContext, id: string, inputs: TraitInput[], persist: 'store' | 'touch' | 'none') {
   const { snapshot, deps } = context;
+  // With the schemas module (loaded by the route's validation): domain/schemas.ts loads zod.
+  const { MAX_TRAITS, traitsBudgetProblems } = await import('./inputs.js');
   const retention = retentionOf(deps);
   const stored = await readIdentity(deps.store, snapshot.environment.id, id, retention);
   const persistent = mergeTraits(stored.identity?.traits ?? {}, inputs.filter((input) => !input.transient));
@@ -84,7 +71,7 @@ async function identityFlags(context: SdkContext, id: string, inputs: TraitInput
 }
 
 /** Schema failures on the SDK API answer 400, as Flagsmith's own API does. */
-function sdkValidate<T>(schema: z.ZodType<T>, input: unknown, message: string): T {
+function sdkValidate<T>(schema: ZodType<T>, input: unknown, message: string): T {
   try {
     return validate(schema, input, message);
   } catch (error) {
@@ -93,11 +80,13 @@ function sdkValidate<T>(schema: z.ZodType<T>, input: unknown, message: string): 
 }
 
 export const getIdentityFlags: SdkHandler = async (context) => {
+  const { identityQuery } = await import('./inputs.js');
   const query = sdkValidate(identityQuery, context.event.queryStringParameters ?? {}, 'The query string is not valid.');
   return identityFlags(context, query.identifier, [], ['true', 'True', '1'].includes(query.transient ?? '') ? 'none' : 'touch');
 };
 
 export const postIdentityFlags: SdkHandler = async (context) => {
+  const { identityBody } = await import('./inputs.js');
   const body = sdkValidate(identityBody, readJson(context.event), 'The identity is not valid.');
   const inputs = (body.traits ?? []).map((trait) => ({ key: trait.trait_key, value: trait.trait_value, transient: trait.transient ?? false }));
   // No identifier: as Flagsmith does, a transient identity whose identifier is generated (and
@@ -126,12 +115,6 @@ export const DOCUMENT_PAGE_ITEMS = 1000;
 /** And about this many bytes of them, so a page of large values stays far inside Lambda's 6 MB answer. */
 export const DOCUMENT_PAGE_BYTES = 1024 * 1024;
 
-/**
- * A page token: the listing's cursor (validated by the store against its own key space) and
- * the digest of the identity the previous page completed (a digest, so the token stays short
- * whatever the identifier's length: it travels in a URL).
- */
-const pageToken = z.object({ cursor: z.string().max(LIMITS.cursorChars), skip: z.string().max(64) }).strict();
 const identityDigest = (identifier: string) => createHash('sha256').update(identifier, 'utf8').digest('base64url');
 
 export const getEnvironmentDocument: SdkHandler = async (context) => {
@@ -139,8 +122,9 @@ export const getEnvironmentDocument: SdkHandler = async (context) => {
   const { snapshot, deps } = context;
   const envId = snapshot.environment.id;
   const page = context.event.queryStringParameters?.page;
-  let token: z.infer<typeof pageToken> | undefined;
+  let token: PageToken | undefined;
   if (page) {
+    const { pageToken } = await import('./inputs.js');
     try {
       if (page.length > 2 * LIMITS.cursorChars) throw new RangeError('too long');
       token = pageToken.parse(JSON.parse(Buffer.from(page, 'base64url').toString('utf8')));
@@ -180,17 +164,8 @@ export const getEnvironmentDocument: SdkHandler = async (context) => {
   return { ...json(200, undefined, headers), body };
 };
 
-/**
- * Flagsmith SDKs report their counts every 10 seconds or so: a million evaluations of one flag
- * in one report is 100,000 a second from one process. Beyond that a count is not a report but
- * an attempt to skew the stale-flag figures, and the whole report is refused.
- */
-export const MAX_EVALUATIONS_PER_REPORT = 1_000_000;
-const analyticsBody = z
-  .record(z.string().min(1).max(150), z.number().int().min(0).max(MAX_EVALUATIONS_PER_REPORT, `at most ${MAX_EVALUATIONS_PER_REPORT} evaluations of a flag per report`))
-  .refine((counts) => Object.keys(counts).length <= 2000, 'at most 2000 features per report');
-
 export const postAnalytics: SdkHandler = async (context) => {
+  const { analyticsBody } = await import('./inputs.js');
   const counts = sdkValidate(analyticsBody, readJson(context.event), 'The analytics report is not valid.');
   const day = context.deps.clock().toISOString().slice(0, 10);
   const known = new Set(context.snapshot.features.map((feature) => feature.name));

@@ -2,11 +2,9 @@
  * OpenFeature Remote Evaluation Protocol (`/ofrep/v1/`): context attributes are traits and
  * `targetingKey` is the identifier. Values keep their types.
  */
-import * as z from 'zod';
-import { type EvaluationResult, type FlagResult, PREREQUISITE_FAILED, type SegmentRule, type TraitValue } from '../../engine/index.js';
-import { ownRecord, setOwn } from '../../engine/records.js';
+import { type EvaluationResult, type FlagResult, PREREQUISITE_FAILED, type SegmentRule, type TraitValue } from '../../engine/trusted.js';
+import { setOwn } from '../../engine/records.js';
 import { LIMITS } from '../../domain/limits.js';
-import { identifier } from '../../domain/schemas.js';
 import type { Feature } from '../../domain/entities.js';
 import { type EnvironmentSnapshot, identityTenant } from '../../domain/environment-snapshot.js';
 import { evaluateIdentity, readIdentity, retentionOf } from '../../domain/identities.js';
@@ -15,11 +13,7 @@ import { json } from '../errors.js';
 import { readJson } from '../request.js';
 import type { SdkContext, SdkHandler } from './context.js';
 import { etagOf, matchesEtag } from './etag.js';
-
-const requestSchema = z.looseObject({
-  // Any attribute name is a trait key, `__proto__` included.
-  context: ownRecord(z.string(), z.unknown()).optional(),
-});
+import type { OfrepRequest } from './inputs.js';
 
 export class OfrepError extends Error {
   constructor(
@@ -49,9 +43,10 @@ const NO_FLAGS: ReadonlySet<string> = new Set();
  * context at all, the environment's own values answer (what Flagsmith's `flags/` serves).
  */
 async function evaluate(context: SdkContext): Promise<Evaluation> {
-  let body: z.infer<typeof requestSchema>;
+  const { identifier, ofrepRequest } = await import('./inputs.js');
+  let body: OfrepRequest;
   try {
-    body = requestSchema.parse(readJson(context.event));
+    body = ofrepRequest.parse(readJson(context.event));
   } catch (error) {
     throw new OfrepError(400, error instanceof BadRequest ? 'PARSE_ERROR' : 'INVALID_CONTEXT', 'The request must be {"context": {...}}.');
   }
