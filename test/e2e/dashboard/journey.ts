@@ -123,6 +123,17 @@ export function startJourney(name: string, options: Options & { organisation?: '
     env,
     scopePath: (environment = 'development') => `/o/${config.organisationId}/p/${config.projectId}/e/${env(environment).id}`,
     async audit(shot, on = opened().page) {
+      // A dialog or menu fading in has colours between its states: audit what a user reads,
+      // once every running transition and animation has finished (the condition, not a delay).
+      // (Endless ones, a spinner, never finish: those are left running.)
+      await on.evaluate(() =>
+        Promise.all(
+          document
+            .getAnimations()
+            .filter((animation) => Number.isFinite(Number(animation.effect?.getComputedTiming().endTime)))
+            .map((animation) => animation.finished.catch(() => undefined)),
+        ),
+      );
       const violations = await axeViolations(on);
       await on.screenshot({ path: join(SHOTS, `${shot}.png`), fullPage: true });
       expect(violations, `axe on ${shot}`).toEqual([]);
