@@ -6,6 +6,9 @@
  * refreshes whose answers arrive in any order.)
  */
 import { vi } from 'vitest';
+import { until } from './until.js';
+
+export { until };
 
 /** Fakes `setInterval`/`clearInterval` until `vi.useRealTimers()`. */
 export function fakeIntervals(): void {
@@ -30,14 +33,6 @@ export function countingFetch(inner: typeof fetch = (input, init) => fetch(input
     },
   };
   return counts;
-}
-
-/** Waits for the condition itself; the bound only stops a hang (a busy machine can be slow). */
-export async function until(condition: () => boolean, what = 'the condition', timeoutMs = 120_000): Promise<void> {
-  for (const start = Date.now(); !condition(); ) {
-    if (Date.now() - start > timeoutMs) throw new Error(`Still waiting for ${what} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 /** Moves the faked intervals on by `ms` (each due one fires once) and waits for every request they made to settle. */

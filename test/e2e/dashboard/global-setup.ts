@@ -31,6 +31,7 @@ import { documentClient } from '../../../functions/shared/dynamodb.js';
 import { launchChromiumServer } from '../../support/browser.js';
 import { type DevProcess, freePort, quietEnv, REPO_ROOT, startDev } from '../../support/dev-process.js';
 import { type DashboardStack, type JourneyOrganisation, OWN_ORGANISATIONS, type OwnOrganisation } from './stack.js';
+import { until } from '../../support/until.js';
 
 /** Builds what ships: vitest sets NODE_ENV=test, which would give Vite React's development build. */
 function buildDashboard(): Promise<void> {
@@ -69,15 +70,12 @@ async function seedOrganisation(deps: Deps, stack: LocalConfig & { signIn: NonNu
  * publishes it from the table's stream (written by another process here, so its next poll finds them).
  */
 async function published(apiUrl: string, clientKey: string, flags: number): Promise<void> {
-  // A bound on a hang only (as everywhere in the suite): a loaded machine publishes slowly.
-  for (const started = Date.now(); ; ) {
+  const served = async () => {
     const response = await fetch(`${apiUrl}/api/v1/flags/`, { headers: { 'x-environment-key': clientKey } });
-    const served = response.ok ? ((await response.json()) as unknown[]).length : (await response.text(), 0);
-    if (served >= flags) return;
-    if (Date.now() - started > 300_000) throw new Error(`the environment of client key ${clientKey.slice(0, 12)}… was never published with its ${flags} flags`);
-    // Polling a condition, not waiting for a duration: the next poll is a stream poll away.
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+    return (response.ok ? ((await response.json()) as unknown[]).length : (await response.text(), 0)) >= flags;
+  };
+  // A bound on a hang only (as everywhere in the suite): a loaded machine publishes slowly.
+  await until(served, `the environment of client key ${clientKey.slice(0, 12)}… published with its ${flags} flags`, 300_000);
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
