@@ -267,7 +267,23 @@ export class TableStore implements Store {
     return counts;
   }
 
+  /**
+   * Commits `writes` in one transaction. Additions to document size bounds that do not fit in it
+   * (a project-level write in a project of many environments adds one per environment) are sent
+   * after it, in transactions of their own: a bound must never be below its document, and an
+   * addition made after the growth it counts can only leave it too high (document-budget.ts). The
+   * ones that fit stay in the transaction, in place, so a conflict names the same writes.
+   */
   async commit(writes: Write[]): Promise<void> {
+    if (writes.length <= DYNAMODB.transactionItems) return this.commitTogether(writes);
+    const { kept, later } = overflowingBoundAdditions(writes);
+    await this.commitTogether(kept);
+    for (let start = 0; start < later.length; start += DYNAMODB.transactionItems) {
+      await this.commitTogether(later.slice(start, start + DYNAMODB.transactionItems));
+    }
+  }
+
+  private async commitTogether(writes: Write[]): Promise<void> {
     if (writes.length === 0) return;
     if (writes.length > DYNAMODB.transactionItems) throw new Error(`A commit holds at most ${DYNAMODB.transactionItems} writes, got ${writes.length}`);
     let transactionBytes = 0;
@@ -360,6 +376,20 @@ export class TableStore implements Store {
       }
     }
   }
+}
+
+/**
+ * Splits a commit too large for one transaction: the last size-bound additions go `later`, as many
+ * as it takes to fit the rest (which keeps every other write's position). Anything else too large
+ * stays, for commitTogether to refuse.
+ */
+function overflowingBoundAdditions(writes: Write[]): { kept: Write[]; later: Write[] } {
+  const kept = [...writes];
+  const later: Write[] = [];
+  for (let index = kept.length - 1; index >= 0 && kept.length > DYNAMODB.transactionItems; index--) {
+    if (kept[index]?.kind === 'grow-document') later.unshift(...kept.splice(index, 1));
+  }
+  return { kept, later };
 }
 
 /** Entities are stored with their keys and user map keys escaped (item-codec.ts); exported for tests that look at raw items. */

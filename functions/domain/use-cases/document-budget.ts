@@ -16,9 +16,13 @@
  * Why the bound stays a bound: a growing write and its addition commit together; a rebase adds
  * `measured - read`, where the bound was read (consistently) before the document was built, so a
  * write committed before that read is in both and cancels, and one committed after it keeps its
- * own addition (counted twice at worst: too high, never too low). Writers racing each other can
- * each pass on a bound read before the others committed, by at most their own growth, as with a
- * measured document; the budget leaves room for that. Writes that grow a document without this
+ * own addition (counted twice at worst: too high, never too low). An addition that does not fit in
+ * the write's transaction (a project of many environments) is committed just after it, which
+ * can only leave the bound higher (a rebase between them counts the write in its measure and the
+ * addition on top); if the writer dies in between, the publisher's rebase for that very change
+ * measures it. Writers racing each other can each pass on a bound read before the others
+ * committed, by at most their own growth, as with a measured document; the budget leaves room for
+ * that. Writes that grow a document without this
  * check (imports, prerequisites) are measured by the publisher's next rebase.
  */
 import type { DocumentSize, Environment, Project } from '../entities.js';
