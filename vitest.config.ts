@@ -7,9 +7,6 @@ import { configDefaults, defineConfig } from 'vitest/config';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 if (!process.env.VEXILLA_TEST_LOGS) process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 
-/** Integration files that drive OpenFeature's process-wide API (see the project that runs them). */
-const OPENFEATURE_FILES = ['test/conformance/clients/openfeature.test.ts', 'test/integration/sdk-openfeature.test.ts'];
-
 export default defineConfig({
   test: {
     // Bounds on a hang, not expectations of speed: on a loaded machine (CI shares its cores with
@@ -47,7 +44,6 @@ export default defineConfig({
           name: 'integration',
           // Real, unmodified client packages against the local stack live with the conformance tests.
           include: ['test/integration/**/*.test.ts', 'test/conformance/clients/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, ...OPENFEATURE_FILES],
           globalSetup: ['test/support/dynamodb-global-setup.ts'],
           // A worker runs its files one after another in one process, keeping the modules it
           // loaded: the functions, the AWS SDK and the client packages load once per worker
@@ -59,17 +55,6 @@ export default defineConfig({
           // dependencies it built on first use (as in Lambda), so one file per entry calls it.
           isolate: false,
           setupFiles: ['test/support/file-hygiene.ts'],
-        },
-      },
-      {
-        extends: true,
-        test: {
-          name: 'integration-openfeature',
-          // OpenFeature's API is a process-wide singleton (kept on globalThis): in a shared worker,
-          // the file after another OpenFeature file once kept being answered a state it had just
-          // changed (2 of 4 full runs, never alone; cause not found). These files run isolated.
-          include: OPENFEATURE_FILES,
-          globalSetup: ['test/support/dynamodb-global-setup.ts'],
         },
       },
       {

@@ -79,6 +79,9 @@ export async function buildRichEnvironment(api: TestApi, name = 'Rich'): Promise
     call('PUT', `/admin/v1/environments/${envId}/feature-states/${featureName}/segment-overrides/${segmentId}`, body);
   await override('banner', pro.id, { enabled: true, value: 'welcome, pro', priority: 1 });
   await override('banner', staff.id, { enabled: true, value: 'hi colleague', priority: 0 });
+  // Which identities fall in the ten percent depends on the environment's hashing key, random per
+  // run: no test may expect dark_mode on (or off) for a fixed identity (the environment's own
+  // state, without an identity, is deterministic).
   await override('dark_mode', tenPercent.id, { enabled: false, priority: 0 });
   await override('max_items', europeanAdults.id, { enabled: true, value: 50, priority: 2 });
   await override('checkout', evenAccounts.id, { enabled: true, value: 'express', priority: 3 });
