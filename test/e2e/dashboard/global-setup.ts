@@ -120,6 +120,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const stack: DashboardStack = {
       apiUrl: config.apiUrl,
       browserEndpoint: browser.wsEndpoint(),
+      table: { dynamoEndpoint: config.dynamoEndpoint, tableName: config.tableName },
       demo: { ...config, signIn, person: { email: signIn.demoEmail, name: DEMO_USER.name } },
       organisations,
     };

@@ -25,6 +25,8 @@ export interface DashboardStack {
   apiUrl: string;
   /** The shared Chromium's endpoint (playwright-core's `connect`). */
   browserEndpoint: string;
+  /** The stack's table, for a journey that seeds bulk data as the product's own write builders store it. */
+  table: { dynamoEndpoint: string; tableName: string };
   /** The organisation `npm run dev` seeded itself. */
   demo: JourneyOrganisation;
   organisations: Record<OwnOrganisation, JourneyOrganisation>;
