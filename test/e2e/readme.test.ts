@@ -11,13 +11,17 @@
  *                               terminal: started, waited for until its output shows <text>, left
  *                               running for the blocks after it, stopped with Ctrl-C at the end.
  *   not-run:aws                 Needs an AWS account, so it is checked instead of run: placeholders
- *                               (<...>) are filled with `placeholder`, `npx cdk deploy ARGS` runs as
- *                               `npx cdk list ARGS` (which synthesises the app with those arguments,
- *                               nag packs included, but bundles no function: test/infra/functions.test.ts
- *                               bundles them, nor runs CDK's warning-only template validation), `npx cdk bootstrap` as `npx cdk --version`,
- *                               `aws ...` answers a sample stream ARN,
- *                               `npm ci` is skipped (this run did it), and `vexilla` only parses its
- *                               arguments (VEXILLA_PARSE_ONLY=1: an unknown command or option fails).
+ *                               (<...>) are filled with `placeholder`; each `npx cdk deploy ARGS` is
+ *                               synthesised with those arguments as `cdk deploy` would before deploying
+ *                               (cdk.json's app and context, nag packs included; no function bundled:
+ *                               test/infra/functions.test.ts bundles them; without CDK's warning-only
+ *                               template validation), all of the README's in one process
+ *                               (test/support/readme-cdk.ts); `npx cdk bootstrap` checks the cdk CLI
+ *                               is installed; `aws ...` answers a sample stream ARN; `npm ci` is
+ *                               skipped (this run did it); and `vexilla` only parses its arguments
+ *                               (VEXILLA_PARSE_ONLY=1: an unknown command or option fails). These
+ *                               blocks need nothing the others make, so they run at the start,
+ *                               alongside `npm run dev`; each block's test reports its own result.
  *   not-run:self                How this very suite runs (`npm ci`, `npm test`): each npm script it
  *                               names must exist.
  *   not-run:unpublished         Installs a package of this repository that is not on npm yet
@@ -93,6 +97,8 @@ beforeAll(async () => {
   ports = { api: await freePort(), receiver: await freePort() };
   const { VEXILLA_API_URL: _url, VEXILLA_TOKEN: _token, VEXILLA_PROJECT: _project, ...clean } = quietEnv;
   env = { ...clean, PATH: `${bin}:${clean.PATH}` };
+  awsChecks = runAwsChecks(blocks.filter((block) => block.kind === 'not-run:aws'));
+  awsChecks.catch(() => undefined); // awaited by each block's test, which reports a failure
 });
 
 // If the run is interrupted before afterAll, the background groups (Java included) still go.
@@ -143,24 +149,69 @@ function runBash(script: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<{ co
   });
 }
 
-/** `not-run:aws`: the same commands, checked. */
+/** `not-run:aws`: the same commands, checked (CDK_RECORD: where `npx cdk deploy` records its arguments). */
 const AWS_CHECK = `
 npm() { if [ "$1" = ci ]; then echo "(npm ci: done by this run)"; else command npm "$@"; fi; }
 npx() {
   if [ "$1" = cdk ] && [ "$2" = deploy ]; then
-    shift 2; args=(); for arg in "$@"; do [ "$arg" = --all ] || args+=("$arg"); done  # list takes every stack
-    command npx cdk list "\${args[@]}";
-  elif [ "$1" = cdk ] && [ "$2" = bootstrap ]; then command npx cdk --version;
+    shift; printf '%s\\0' --cdk-- "$@" >> "$CDK_RECORD"; echo "(cdk $*: synthesised by test/support/readme-cdk.ts)";
+  elif [ "$1" = cdk ] && [ "$2" = bootstrap ]; then
+    [ -x node_modules/.bin/cdk ] && echo "(cdk bootstrap: needs an AWS account; the cdk CLI is installed)";
+  elif [ "$1" = cdk ]; then echo "this check knows cdk deploy and cdk bootstrap, not cdk $2" >&2; return 1;
   else command npx "$@"; fi
 }
 # The AWS CLI answers what a describe-table would (the stream ARN of a kept table).
 aws() { echo "arn:aws:dynamodb:eu-west-1:123456789012:table/placeholder/stream/2030-01-01T00:00:00.000"; }
 export VEXILLA_PARSE_ONLY=1
-# CDK's built-in CloudFormation validation (a WebAssembly linter: about 19 s of CPU per synth here,
-# three quarters of it) only ever warns, so it cannot fail these blocks; test/infra/nag.test.ts
-# runs it on the stack, and test/infra/cfn-lint.test.ts lints three configurations.
-export CDK_VALIDATION=false
 `;
+
+interface AwsCheck {
+  code: number | null;
+  output: string;
+  /** Each `cdk deploy` the block ran, synthesised: its stacks, or why it failed. */
+  deploys: { args: string[]; stacks?: string[]; error?: string }[];
+}
+
+/**
+ * Runs every `not-run:aws` block, then synthesises all their `cdk deploy` commands in one process
+ * (loading the CDK once instead of once per command: about 40 s of CPU less). Each block's test
+ * asserts its own result.
+ */
+async function runAwsChecks(awsBlocks: Block[]): Promise<Map<Block, AwsCheck>> {
+  const records = await mkdtemp(join(tmpdir(), 'vexilla-readme-cdk-'));
+  const checks = new Map<Block, AwsCheck>();
+  const recordOf = new Map<Block, string>();
+  for (const [index, block] of awsBlocks.entries()) {
+    const record = join(records, `block-${index}`);
+    await writeFile(record, '');
+    recordOf.set(block, record);
+    const script = `${AWS_CHECK}\n${typed(block.code).replaceAll(/<[^<>\n]+>/g, 'placeholder')}`;
+    checks.set(block, { ...(await runBash(script, { CDK_RECORD: record })), deploys: [] });
+  }
+  const synth = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(copy, 'test/support/readme-cdk.ts'), ...recordOf.values()], { cwd: copy, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+  const reports = new Map(
+    synth.stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { record: string; commands: AwsCheck['deploys'] })
+      .map((report) => [report.record, report.commands]),
+  );
+  for (const [block, check] of checks) {
+    const deploys = reports.get(recordOf.get(block) as string);
+    if (deploys) check.deploys = deploys;
+    else check.deploys = [{ args: [], error: `the synthesis did not report on this block (exit ${synth.code}):\n${synth.stderr}` }];
+  }
+  await rm(records, { recursive: true, force: true });
+  return checks;
+}
+let awsChecks: Promise<Map<Block, AwsCheck>>;
 
 const markdown = await readFile(join(REPO_ROOT, 'README.md'), 'utf8');
 const blocks = readmeBlocks(markdown);
@@ -205,7 +256,15 @@ describe('README.md, executed', () => {
         await expect.poll(() => (child.exitCode !== null ? `exited ${child.exitCode}: ${output}` : output.includes(block.ready ?? '')), { timeout: 300_000, interval: 200 }).toBe(true);
         return;
       }
-      const script = block.kind === 'not-run:aws' ? `${AWS_CHECK}\n${typed(block.code).replaceAll(/<[^<>\n]+>/g, 'placeholder')}` : typed(block.code);
+      if (block.kind === 'not-run:aws') {
+        const check = (await awsChecks).get(block) as AwsCheck;
+        expect(check.code, `README.md line ${block.line} failed:\n${check.output}`).toBe(0);
+        expect(check.deploys.map(({ args }) => ['npx', 'cdk', ...args].join(' '))).toHaveLength(block.code.match(/npx cdk deploy/g)?.length ?? 0);
+        for (const deploy of check.deploys) expect(deploy.error, `README.md line ${block.line}: cdk ${deploy.args.join(' ')}`).toBeUndefined();
+        for (const deploy of check.deploys) expect(deploy.stacks?.length).toBeGreaterThan(0);
+        return;
+      }
+      const script = typed(block.code);
       const { code, output } = await runBash(script);
       expect(code, `README.md line ${block.line} failed:\n${output}`).toBe(0);
       // What a reader of these blocks is promised, beyond "it ran".

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminCall, type DevProcess, freePort, quietEnv, REPO_ROOT, startDev } from '../support/dev-process.js';
+import { signInWithCode } from '../support/oidc-flow.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -254,8 +255,11 @@ describe('the local stack, end to end', () => {
     },
   );
 
-  it('restarts with its data: the same demo, credentials and changes', async () => {
+  it('restarts with its data: the same demo, credentials, sign-in and changes', async () => {
     const before = dev.config;
+    const signIn = before.signIn;
+    if (!signIn) throw new Error('no sign-in in local.json');
+    const { idToken } = await signInWithCode({ issuer: signIn.issuer, clientId: signIn.clientId, redirectUri: `${before.apiUrl}/auth/callback`, email: signIn.demoEmail });
     const stopped = await dev.stop();
     expect(stopped, dev.output()).toEqual({ code: 0, signal: null });
 
@@ -263,6 +267,11 @@ describe('the local stack, end to end', () => {
 
     // The same demo and secrets; only DynamoDB Local's random port moves.
     expect({ ...dev.config, dynamoEndpoint: undefined }).toEqual({ ...before, dynamoEndpoint: undefined });
+    // The sign-in provider kept its port and keys: a token from before the restart still works.
+    const me = await fetch(`${dev.config.apiUrl}/admin/v1/me`, { headers: { authorization: `Bearer ${idToken}` } });
+    expect(me.status).toBe(200);
+    expect(((await me.json()) as { organisations: { id: string }[] }).organisations.map((o) => o.id)).toEqual([dev.config.organisationId]);
+    // What the session changed (through the CLI, a schedule and a change request) is still served.
     expect(await evaluate('ana', 'e2e_checkout')).toEqual({ enabled: true, value: 'scheduled' });
     expect(await evaluate('ana', 'e2e_checkout', 'production')).toEqual({ enabled: true, value: 'launched' });
   });
