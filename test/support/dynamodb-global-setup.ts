@@ -1,20 +1,23 @@
 /**
- * vitest globalSetup for the integration projects: one in-memory DynamoDB Local per test worker,
- * each file using its worker's (test/support/dynamodb.ts; files isolate themselves with their own
- * table names). DynamoDB Local answers every request through one SQLite thread: shared by all
- * workers, that thread was the suite's bottleneck (busy ~23 of 34 minutes while the machine idled).
+ * vitest globalSetup for the integration projects: one in-memory DynamoDB Local for the whole run,
+ * shared by every worker (test/support/dynamodb.ts; files isolate themselves with tables of their
+ * own). A JVM costs ~3 s of CPU to start and as much again to warm up (its compiler): on this
+ * 2-core machine, three files on three workers took 56 CPU-s with one emulator per worker and 44
+ * with one shared, faster too. One per worker was chosen when every test table had a stream:
+ * DynamoDB Local's cost per write to a stream table grows with every stream record it keeps, so
+ * its single SQLite thread became the bottleneck; tables now have a stream only where a test reads
+ * it (test-api.ts). VEXILLA_TEST_DYNAMODB_LOCALS=N starts N (worker W uses emulator W mod N).
  *
  * Both integration projects (`integration` and `integration-openfeature`) name this setup, and
- * vitest runs it once per project in its own process: they share one set of emulators (kept on
- * globalThis, counted), stopped when the last project's teardown runs. A JVM costs ~3 s of CPU to
- * start and more to warm up; the OpenFeature project's two files need no set of their own.
+ * vitest runs it once per project in its one process: they share the emulators (kept on
+ * globalThis, counted), stopped when the last project's teardown runs.
  */
 import type { TestProject } from 'vitest/node';
 import { type DynamoDbLocalInstance, startDynamoDbLocal } from '../../functions/local/dynamodb-local.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** One endpoint per worker: worker N (VITEST_POOL_ID, 1-based) uses entry N - 1. */
+    /** The emulators' endpoints: worker W (VITEST_POOL_ID, 1-based) uses entry (W - 1) mod length. */
     dynamoEndpoints: string[];
   }
 }
@@ -41,9 +44,11 @@ async function startEmulators(count: number): Promise<DynamoDbLocalInstance[]> {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const workers = Math.max(1, Number(project.globalConfig.maxWorkers) || 1);
+  const wanted = Number(process.env.VEXILLA_TEST_DYNAMODB_LOCALS ?? 1);
+  const count = Math.min(workers, Number.isInteger(wanted) && wanted > 0 ? wanted : 1);
   const state = (shared[KEY] ??= {
     projects: 0,
-    emulators: startEmulators(workers),
+    emulators: startEmulators(count),
   });
   state.projects++;
   let emulators: DynamoDbLocalInstance[];
