@@ -14,6 +14,7 @@ const sections: Record<string, () => Promise<void>> = {
   dashboard: async () => (await import('./dashboard.js')).runDashboardBench(),
   import: async () => (await import('./import.js')).runImportBench(),
   tenants: async () => (await import('./tenants.js')).runTenantsBench(),
+  'dynamodb-local': async () => (await import('./dynamodb-local.js')).runDynamoDbLocalBench(),
 };
 
 const requested = process.argv[2];

@@ -26,7 +26,7 @@ console.log(`# Vexilla benchmarks (node ${process.version}, ${process.platform}/
 let status = 0;
 // `npm run bench -- bundles` runs one section.
 const only = process.argv.slice(2);
-for (const section of only.length > 0 ? only : ['engine', 'prerequisites', 'sdk-api', 'sdk', 'webhooks', 'freshness', 'bundles', 'import', 'dashboard', 'tenants']) {
+for (const section of only.length > 0 ? only : ['engine', 'prerequisites', 'sdk-api', 'sdk', 'webhooks', 'freshness', 'bundles', 'import', 'dashboard', 'tenants', 'dynamodb-local']) {
   const run = spawnSync(process.execPath, ['--expose-gc', `${outdir}/bench.mjs`, section], {
     stdio: 'inherit',
     cwd: root,

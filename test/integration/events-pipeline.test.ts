@@ -21,7 +21,7 @@ let brokenCalls = 0;
 const organisationEvents: BusEvent[] = [];
 
 beforeAll(async () => {
-  api = await startTestApi();
+  api = await startTestApi({ stream: true });
   // The product's rules plus two of a customer's own: one that records, one that always throws.
   bus = createLocalBus({
     rules: [

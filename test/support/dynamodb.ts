@@ -26,8 +26,8 @@ export function assertLocalEndpoint(endpoint: string): string {
 }
 
 /**
- * The endpoint the integration project's globalSetup provided for this worker (one DynamoDB Local
- * per worker, by VITEST_POOL_ID), checked to be local.
+ * The endpoint the integration projects' globalSetup provided for this worker (one DynamoDB Local
+ * for the run unless VEXILLA_TEST_DYNAMODB_LOCALS asks for more; by VITEST_POOL_ID), checked to be local.
  */
 export function testDynamoEndpoint(): string {
   const endpoints = inject('dynamoEndpoints') ?? [];

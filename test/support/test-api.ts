@@ -67,6 +67,13 @@ export interface TestApiOptions {
   adminApi?: AdminApiOptions;
   tenantApi?: TenantVerifierOptions;
   directory?: UserDirectory;
+  /**
+   * The table's DynamoDB stream, for a test that reads it (startEventPipeline). Off otherwise:
+   * DynamoDB Local's cost per write to a table with a stream grows with every stream record the
+   * emulator has kept (it keeps them for the whole run), so a file that reads no stream must not
+   * make every later file pay for it (bench/dynamodb-local.ts). @default false
+   */
+  stream?: boolean;
   /** The store on the sdk-api's lean DynamoDB client (functions/data/lean-dynamodb.ts) instead of the AWS SDK's, for every function of this API. */
   leanDynamoDb?: boolean;
 }
@@ -75,7 +82,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
   const config = localDynamoClientConfig(testDynamoEndpoint());
   const tableName = `vexilla-test-${randomUUID().slice(0, 8)}`;
   const raw = new DynamoDBClient(config);
-  await ensureTable(raw, tableName);
+  await ensureTable(raw, tableName, { stream: options.stream ?? false });
   const jobs = createLocalJobQueue({ sliceMs: options.jobSliceMs ?? 5000 });
   // The sdk-api's lean client holds no AWS client; the document client is still made (and destroyed on close) so close() is one path.
   const client = documentClient(config);
