@@ -1,5 +1,5 @@
 /**
- * `node --import tsx lib/build-function.ts <entry> <outdir> [--source-maps]`: bundles one Lambda
+ * `node lib/build-function.mjs <entry> <outdir> [--source-maps]` (its launcher): bundles one Lambda
  * function (lib/bundling.ts). CDK's local bundling (`tryBundle`) is synchronous and esbuild's
  * plugins need its asynchronous API, so lib/functions.ts runs this in a child process.
  */

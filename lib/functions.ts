@@ -305,7 +305,7 @@ export const entryOf = (name: FunctionName) => fileURLToPath(new URL(`../${funct
  * A function's code: its entry bundled by lib/bundling.ts (split ESM, `index.mjs` and chunks)
  * with CDK's local bundling, so no Docker. The asset hash is of the output: an unchanged bundle
  * redeploys nothing. esbuild's plugins need its asynchronous API and `tryBundle` is synchronous,
- * so the build runs in a child process (lib/build-function.ts).
+ * so the build runs in a child process (lib/build-function.ts, through its launcher lib/build-function.mjs).
  */
 function functionCode(name: FunctionName, options: { sourceMaps: boolean }): Code {
   return Code.fromAsset(projectRoot, {
@@ -315,7 +315,7 @@ function functionCode(name: FunctionName, options: { sourceMaps: boolean }): Cod
       image: DockerImage.fromRegistry('node:22-slim'),
       local: {
         tryBundle(outputDir: string): boolean {
-          const args = ['--import', 'tsx', fileURLToPath(new URL('./build-function.ts', import.meta.url)), functionSettings[name].entry, outputDir, ...(options.sourceMaps ? ['--source-maps'] : [])];
+          const args = [fileURLToPath(new URL('./build-function.mjs', import.meta.url)), functionSettings[name].entry, outputDir, ...(options.sourceMaps ? ['--source-maps'] : [])];
           try {
             execFileSync(process.execPath, args, { cwd: projectRoot, stdio: ['ignore', 'inherit', 'inherit'] });
           } catch (error) {

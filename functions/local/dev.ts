@@ -248,7 +248,7 @@ async function main(argv: string[]): Promise<void> {
   };
   // SIGHUP: the terminal closed. All three stop everything, Java included.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(signal));
-  // `kill <pid of npm run dev>` ends npm and its shell but not tsx or us: notice, and stop too.
+  // `kill <pid of npm run dev>` ends npm and its shell but not us: notice, and stop too.
   await watchLaunchers((launcher) => void stop(`${launcher.command.split(' ').slice(0, 3).join(' ')} (pid ${launcher.pid}) is gone`));
 
   try {

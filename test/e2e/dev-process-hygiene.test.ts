@@ -15,7 +15,7 @@ import { freePort, isRunning, processGroup, quietEnv, REPO_ROOT } from '../suppo
 
 interface NpmDev {
   npm: ChildProcess;
-  /** npm's process group: npm, its shell, tsx and the dev process. */
+  /** npm's process group: npm, its shell and the dev process. */
   pgid: number;
   javaPid: number;
   devPid: number;
@@ -49,17 +49,17 @@ async function startNpmDev(): Promise<NpmDev> {
     return output.includes('Press Ctrl-C to stop') && existsSync(join(stateDir, 'local.json'));
   });
   const javaPid = Number(/Java pid (\d+)/.exec(output)?.[1]);
-  const dev = (await processGroup(pgid)).find((process) => process.args.includes('--import') && process.args.includes('functions/local/dev.ts'));
+  const dev = (await processGroup(pgid)).find((process) => /^\S*node functions\/local\/dev\.mjs /.test(process.args));
   if (!javaPid || !dev) throw new Error(`Could not find Java and the dev process:\n${output}`);
   const started = { npm, pgid, javaPid, devPid: dev.pid, output: () => output };
   running.push(started);
   return started;
 }
 
-/** Everything it started is gone: npm's group (npm, sh, tsx, dev.ts) and Java. */
+/** Everything it started is gone: npm's group (npm, sh, the dev process) and Java. */
 async function nothingLeft(dev: NpmDev): Promise<void> {
   await waitUntil('Java to exit', async () => !(await isRunning(dev.javaPid)));
-  await waitUntil('npm, its shell, tsx and the dev process to exit', async () => {
+  await waitUntil('npm, its shell and the dev process to exit', async () => {
     const left = await Promise.all((await processGroup(dev.pgid)).map((process) => isRunning(process.pid)));
     return !left.includes(true);
   });

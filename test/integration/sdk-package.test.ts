@@ -104,9 +104,11 @@ export async function read(): Promise<number> {
 }
 `,
     );
+    // Every declaration file is checked (the SDK's, and zod's it refers to), except TypeScript's
+    // own lib files (lib.dom.d.ts and the ES libs: a third of the check, and not ours to prove).
     await writeFile(
       join(project, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022', 'dom'], types: [], noEmit: true }, files: ['check.ts'] }),
+      JSON.stringify({ compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022', 'dom'], types: [], noEmit: true, skipDefaultLibCheck: true }, files: ['check.ts'] }),
     );
     const result = await exec(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', project]).catch((error: { stdout: string }) => error);
     expect((result as { stdout: string }).stdout).toBe('');

@@ -91,11 +91,11 @@ export async function processGroup(pgid: number): Promise<{ pid: number; args: s
 
 /** Starts dev.ts as `npm run dev` does, and waits until its API is up and local.json written. */
 export async function startDev(options: { port: number; stateDir: string; args?: string[]; env?: Record<string, string> }): Promise<DevProcess> {
-  // Node with tsx's loader, as `npm run dev` runs it. Its own process group, so whatever it
-  // starts can be found; Java has a group of its own, stopped by dev.ts's shutdown only.
+  // dev.ts through its launcher (bundled, cached), as `npm run dev` runs it. Its own process group,
+  // so whatever it starts can be found; Java has a group of its own, stopped by dev.ts's shutdown only.
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'functions/local/dev.ts', '--port', String(options.port), '--state-dir', options.stateDir, ...(options.args ?? [])],
+    ['functions/local/dev.mjs', '--port', String(options.port), '--state-dir', options.stateDir, ...(options.args ?? [])],
     { cwd: REPO_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...quietEnv, ...options.env } },
   );
   const pgid = child.pid as number;

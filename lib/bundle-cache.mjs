@@ -1,0 +1,92 @@
+/**
+ * TypeScript entry points that run as plain Node (the CLI, `npm run dev`), bundled once with
+ * esbuild into node_modules/.cache/<name>/ and bundled again only when one of their source files
+ * changed (their mtimes are in the manifest). Compiling on every start (tsx) costs seconds of CPU
+ * on a busy machine; a fresh bundle costs a stat per source.
+ *
+ * Plain JavaScript, no TypeScript: it runs before anything could compile TypeScript.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+/** Bundled CommonJS requires Node's built-ins: gives each ES module chunk a `require`. */
+export const REQUIRE_BANNER = "import { createRequire as __vexillaRequire } from 'node:module'; const require = __vexillaRequire(import.meta.url);";
+
+/**
+ * Each TypeScript module keeps its own `import.meta.url` (modules find the repository, or files
+ * next to them, from it): inside one bundle it would be the bundle's.
+ * @type {import('esbuild').Plugin}
+ */
+const ownImportMetaUrl = {
+  name: 'vexilla-own-import-meta-url',
+  setup(build) {
+    // esbuild replaces the expression (never text in a string) with a name each such module
+    // declares for itself; the bundle keeps each module's declarations apart.
+    build.initialOptions.define = { ...build.initialOptions.define, 'import.meta.url': OWN_URL };
+    build.onLoad({ filter: /\.ts$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      if (!source.includes('import.meta.url')) return undefined;
+      return { contents: `const ${OWN_URL} = ${JSON.stringify(pathToFileURL(args.path).href)};\n${source}`, loader: 'ts' };
+    });
+  },
+};
+const OWN_URL = '__vexillaOwnImportMetaUrl';
+
+/**
+ * The path of `entry`'s bundle, built now unless a fresh one exists.
+ * @param {{ root: string, name: string, launcher: string, entry: string, options?: import('esbuild').BuildOptions }} settings
+ *   `launcher`: the file that calls this (a change to it, or to this file, builds anew);
+ *   `entry`: the TypeScript entry, relative to `root`; `options`: esbuild's, on top of the defaults.
+ * @returns {Promise<string>}
+ */
+export async function cachedBundle({ root, name, launcher, entry, options = {} }) {
+  // One cache per checkout (copies sharing a node_modules, a linked one, keep their own bundles)
+  // and per version of the launcher and of this file.
+  const hash = createHash('sha256').update(root).update(readFileSync(launcher)).update(readFileSync(fileURLToPath(import.meta.url)));
+  const cache = join(root, 'node_modules', '.cache', name, hash.digest('hex').slice(0, 12));
+  const manifestFile = join(cache, 'manifest.json');
+  const fresh = freshBundle(root, cache, manifestFile);
+  if (fresh) return fresh;
+
+  const { build } = await import('esbuild');
+  mkdirSync(cache, { recursive: true });
+  // A directory of its own per build, named in the manifest last: a process started meanwhile
+  // uses the previous build, whole.
+  const dir = `build-${Date.now()}-${process.pid}`;
+  const base = entry.replace(/^.*\//, '').replace(/\.ts$/, '');
+  const result = await build({
+    entryPoints: { [base]: join(root, entry) },
+    outdir: join(cache, dir),
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    banner: { js: REQUIRE_BANNER },
+    metafile: true,
+    logLevel: 'error',
+    ...options,
+    plugins: [ownImportMetaUrl, ...(options.plugins ?? [])],
+  });
+  const inputs = Object.keys(result.metafile.inputs)
+    .filter((file) => !file.includes(':'))
+    .map((file) => relative(root, join(process.cwd(), file)));
+  const manifest = { entry: join(dir, `${base}.mjs`), inputs: inputs.map((file) => [file, statSync(join(root, file)).mtimeMs]) };
+  writeFileSync(`${manifestFile}.${process.pid}`, JSON.stringify(manifest));
+  renameSync(`${manifestFile}.${process.pid}`, manifestFile);
+  return join(cache, manifest.entry);
+}
+
+/** The current bundle's entry, if every source it was built from is unchanged. */
+function freshBundle(root, cache, manifestFile) {
+  try {
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
+    const fresh = manifest.inputs.every(([file, mtime]) => statSync(join(root, file), { throwIfNoEntry: false })?.mtimeMs === mtime);
+    return fresh && statSync(join(cache, manifest.entry), { throwIfNoEntry: false }) ? join(cache, manifest.entry) : undefined;
+  } catch {
+    return undefined;
+  }
+}
