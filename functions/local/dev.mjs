@@ -21,6 +21,9 @@ const bundle = await cachedBundle({
     // this repository's TypeScript is bundled. Split, so what only some requests need loads with them.
     packages: 'external',
     splitting: true,
+    // Stack traces name the TypeScript sources, as they did when tsx compiled them.
+    sourcemap: 'linked',
   },
 });
+process.setSourceMapsEnabled(true);
 await import(pathToFileURL(bundle).href);

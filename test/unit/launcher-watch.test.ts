@@ -9,8 +9,8 @@ describe('the launchers the dev process watches', () => {
       [1, 0, 'init'],
       [100, 1, '-bash'],
       [200, 100, 'npm run dev --in-memory'],
-      [300, 200, 'sh -c node --import tsx functions/local/dev.ts --in-memory'],
-      [400, 300, 'node --import tsx functions/local/dev.ts --in-memory'],
+      [300, 200, 'sh -c node functions/local/dev.mjs --in-memory'],
+      [400, 300, 'node functions/local/dev.mjs --in-memory'],
     ]);
     expect(launchersOf(processes, 400).map((launcher) => launcher.pid)).toEqual([300, 200]);
   });
