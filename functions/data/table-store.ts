@@ -11,6 +11,7 @@ import {
   CommitConflict,
   type EntityOf,
   type EntityRef,
+  type EvaluationCount,
   InvalidCursor,
   type Page,
   type PageRequest,
@@ -262,6 +263,23 @@ export class TableStore implements Store {
         ...(start ? { ExclusiveStartKey: start } : {}),
       });
       for (const item of result.Items ?? []) counts[String(item.feature)] = Number(item.count);
+      start = result.LastEvaluatedKey;
+    } while (start);
+    return counts;
+  }
+
+  async getEvaluationDays(envId: string, fromDay: string, toDay: string): Promise<EvaluationCount[]> {
+    const counts: EvaluationCount[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const result = await this.client.query({
+        TableName: this.tableName,
+        // Sort keys are `<day>#<feature>`: '$' sorts right after '#', so `<toDay>$` closes the last day.
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': `ANALYTICS#${envId}`, ':from': `${fromDay}#`, ':to': `${toDay}$` },
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      });
+      for (const item of result.Items ?? []) counts.push({ day: String(item.day), feature: String(item.feature), count: Number(item.count) });
       start = result.LastEvaluatedKey;
     } while (start);
     return counts;

@@ -296,6 +296,18 @@ export interface Store {
   addEvaluations(envId: string, day: string, counts: Record<string, number>): Promise<void>;
   /** Evaluation counts of one environment and day, per feature name. */
   getEvaluations(envId: string, day: string): Promise<Record<string, number>>;
+  /**
+   * Evaluation counts of one environment from `fromDay` to `toDay` (both included, `YYYY-MM-DD`),
+   * one entry per day and feature name with evaluations: one read however many days.
+   */
+  getEvaluationDays(envId: string, fromDay: string, toDay: string): Promise<EvaluationCount[]>;
+}
+
+/** One feature's evaluations in one environment on one day (`YYYY-MM-DD`, UTC). */
+export interface EvaluationCount {
+  day: string;
+  feature: string;
+  count: number;
 }
 
 /** A commit refused because the stored state was not what a write expected. */

@@ -67,6 +67,39 @@ describe('stale features', () => {
     ]);
   });
 
+  it("reads each environment's evaluations once however long the window, its first and last day included", async () => {
+    // Prepare: evaluations on the first day a 4-day window looks back to (day 53), the day before (52), and today (60)
+    await api.deps.store.addEvaluations(devId, dayOf(53), { forgotten: 1 });
+    await api.deps.store.addEvaluations(prodId, dayOf(52), { new: 1 });
+    await api.deps.store.addEvaluations(prodId, dayOf(60), { 'state-changed': 1 });
+    const store = api.deps.store;
+    const reads: string[] = [];
+    const { getEvaluations, getEvaluationDays } = store;
+    Object.assign(store, {
+      getEvaluations: (envId: string, day: string) => (reads.push(`day ${envId}`), getEvaluations.call(store, envId, day)),
+      getEvaluationDays: (envId: string, from: string, to: string) => (reads.push(`days ${envId}`), getEvaluationDays.call(store, envId, from, to)),
+    });
+
+    // Act
+    let year: { status: number };
+    let window: { status: number; body: { items: unknown[] } };
+    try {
+      year = await api.call('GET', `/admin/v1/projects/${projectId}/stale-features?days=365`);
+      window = await api.call('GET', `/admin/v1/projects/${projectId}/stale-features?days=4`);
+    } finally {
+      Object.assign(store, { getEvaluations, getEvaluationDays });
+    }
+
+    // Assess: a year (730 days looked back) is one read per environment, not one per environment and day
+    expect(year.status).toBe(200);
+    expect(reads.sort()).toEqual([`days ${devId}`, `days ${devId}`, `days ${prodId}`, `days ${prodId}`].sort());
+    expect(window.body.items).toEqual([
+      { name: 'forgotten', tags: [], lastChangedAt: at(0).toISOString(), lastEvaluatedOn: dayOf(53) },
+      { name: 'still-evaluated', tags: [], lastChangedAt: at(0).toISOString(), lastEvaluatedOn: dayOf(55) },
+      { name: 'new', tags: [], lastChangedAt: at(50).toISOString(), lastEvaluatedOn: null },
+    ]);
+  });
+
   it('refuses a window outside 1 to 365 days', async () => {
     const reply = await api.call('GET', `/admin/v1/projects/${projectId}/stale-features?days=0`);
 

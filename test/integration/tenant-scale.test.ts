@@ -60,6 +60,7 @@ function countingStore(store: Store) {
     allocate: (counter, count) => store.allocate(counter, count),
     addEvaluations: (env, day, counts) => store.addEvaluations(env, day, counts),
     getEvaluations: (env, day) => store.getEvaluations(env, day),
+    getEvaluationDays: (env, from, to) => store.getEvaluationDays(env, from, to),
   };
   return { store: counting, reads };
 }

@@ -41,6 +41,7 @@ beforeAll(async () => {
   bus = createLocalBus({ rules: [...eventRules, { consumer: 'recorder', detailTypes, description: 'test' }], retryDelayMs: 10 });
   bus.subscribe('recorder', (event) => {
     seen.push(event);
+    changed();
   });
   queue = createLocalDeliveryQueue({ retryDelayMs: 50 });
   wireWebhookDispatcher({ deps: api.deps, bus, queue, options: { baseDelaySeconds: 0.02, maxAttempts: MAX_ATTEMPTS, timeoutMs: TIMEOUT_MS } });
@@ -53,6 +54,7 @@ beforeAll(async () => {
       await commit(writes);
     } finally {
       pipeline.wake();
+      changed();
     }
   };
 });
@@ -64,6 +66,18 @@ afterAll(async () => {
   await Promise.all(receivers.map((receiver) => receiver.close()));
   await api?.close();
 });
+
+/**
+ * Something a test may be waiting for happened: a commit (a delivery's attempt, the API), an
+ * event on the bus or a request at a receiver. waitFor checks again then, instead of asking the
+ * API 40 times a second while a delivery waits out its timeouts.
+ */
+let changes = 0;
+const wakers = new Set<() => void>();
+function changed() {
+  changes++;
+  for (const wake of wakers) wake();
+}
 
 type Answer = number | 'hang';
 
@@ -95,6 +109,7 @@ async function startReceiver(answer: (n: number) => Answer = () => 200): Promise
       const reply = answer(n);
       if (reply === 'hang') held.push(response);
       else response.writeHead(reply).end();
+      changed();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -124,13 +139,26 @@ function verify(secret: string, request: Received): boolean {
   return String(timestamp) === request.headers['x-vexilla-timestamp'] && Math.abs(Date.now() / 1000 - timestamp) < 300;
 }
 
+/** Waits for `probe` to return something, checking it again after each change (see `changed`). */
 async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 120_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    const seenChanges = changes;
     const value = await probe();
     if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    // A change during the probe may have come after what it read: check again at once.
+    if (changes !== seenChanges) continue;
+    await new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        wakers.delete(wake);
+        resolve();
+      };
+      // Only a bound on a hang: every condition waited for here is announced by `changed`.
+      const timer = setTimeout(wake, Math.max(0, deadline - Date.now()));
+      wakers.add(wake);
+    });
   }
 }
 

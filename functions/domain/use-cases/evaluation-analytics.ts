@@ -7,8 +7,6 @@ import type { Environment } from '../entities.js';
 import type { Deps } from './support.js';
 
 const DAY_MS = 86_400_000;
-/** Days read per batch of parallel queries (one query per day). */
-const PARALLEL_READS = 15;
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 export interface EvaluationAnalytics {
@@ -25,17 +23,16 @@ export interface EvaluationAnalytics {
 export async function evaluationAnalytics(deps: Deps, environment: Environment, days: number, feature?: string): Promise<EvaluationAnalytics> {
   const now = deps.clock().getTime();
   const dayList = Array.from({ length: days }, (_, i) => dayOf(now - (days - 1 - i) * DAY_MS));
-  const result: EvaluationAnalytics['days'] = [];
+  const from = dayList[0] as string;
+  const to = dayList[dayList.length - 1] as string;
+  // Feature names are user data (`constructor` is one): own properties only, never the prototype's.
+  const byDay = new Map(dayList.map((day): [string, Record<string, number>] => [day, {}]));
   const totals: Record<string, number> = {};
-  for (let start = 0; start < dayList.length; start += PARALLEL_READS) {
-    const batch = dayList.slice(start, start + PARALLEL_READS);
-    const counts = await Promise.all(batch.map((day) => deps.store.getEvaluations(environment.id, day)));
-    batch.forEach((day, i) => {
-      const byFeature = Object.entries(counts[i] ?? {}).filter(([name, count]) => count > 0 && (feature === undefined || name === feature));
-      // Feature names are user data (`constructor` is one): own properties only, never the prototype's.
-      for (const [name, count] of byFeature) setOwn(totals, name, (getOwn(totals, name) ?? 0) + count);
-      result.push({ day, counts: Object.fromEntries(byFeature) });
-    });
+  for (const { day, feature: name, count } of await deps.store.getEvaluationDays(environment.id, from, to)) {
+    const counts = byDay.get(day);
+    if (!counts || count <= 0 || (feature !== undefined && name !== feature)) continue;
+    setOwn(counts, name, count);
+    setOwn(totals, name, (getOwn(totals, name) ?? 0) + count);
   }
-  return { from: dayList[0] as string, to: dayList[dayList.length - 1] as string, days: result, totals };
+  return { from, to, days: [...byDay].map(([day, counts]) => ({ day, counts })), totals };
 }

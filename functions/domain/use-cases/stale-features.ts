@@ -5,8 +5,6 @@ import type { Feature, Project } from '../entities.js';
 import type { Deps } from './support.js';
 
 const DAY_MS = 86_400_000;
-/** Evaluation days read per batch of parallel queries. */
-const PARALLEL_READS = 20;
 
 export interface StaleFeature {
   name: string;
@@ -70,19 +68,13 @@ export async function listStaleFeatures(deps: Deps, project: Project, days: numb
   return { days, since: new Date(since).toISOString(), items };
 }
 
-/** The latest day with evaluations per feature name, over the last `lookbackDays` days of every environment. */
+/** The latest day with evaluations per feature name, over the last `lookbackDays` days of every environment: one read per environment. */
 async function lastEvaluationDays(deps: Deps, envIds: string[], now: number, lookbackDays: number): Promise<Map<string, string>> {
-  const reads = envIds.flatMap((envId) => Array.from({ length: lookbackDays }, (_, i) => ({ envId, day: dayOf(now - i * DAY_MS) })));
+  const [fromDay, toDay] = [dayOf(now - (lookbackDays - 1) * DAY_MS), dayOf(now)];
+  const counts = (await Promise.all(envIds.map((envId) => deps.store.getEvaluationDays(envId, fromDay, toDay)))).flat();
   const latest = new Map<string, string>();
-  for (let start = 0; start < reads.length; start += PARALLEL_READS) {
-    const batch = reads.slice(start, start + PARALLEL_READS);
-    const counts = await Promise.all(batch.map(({ envId, day }) => deps.store.getEvaluations(envId, day)));
-    counts.forEach((byFeature, i) => {
-      const day = (batch[i] as { day: string }).day;
-      for (const [name, count] of Object.entries(byFeature)) {
-        if (count > 0 && day > (latest.get(name) ?? '')) latest.set(name, day);
-      }
-    });
+  for (const { day, feature, count } of counts) {
+    if (count > 0 && day > (latest.get(feature) ?? '')) latest.set(feature, day);
   }
   return latest;
 }

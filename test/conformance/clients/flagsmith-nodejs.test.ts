@@ -21,7 +21,8 @@ const remote = (key = env.clientKey) => {
 };
 
 beforeAll(async () => {
-  api = await startTestApi();
+  // The sdk-api's own DynamoDB client, as it runs in Lambda (functions/data/lean-dynamodb.ts).
+  api = await startTestApi({ leanDynamoDb: true });
   env = await buildRichEnvironment(api);
 });
 afterAll(async () => {
