@@ -8,9 +8,9 @@
  * its single SQLite thread became the bottleneck; tables now have a stream only where a test reads
  * it (test-api.ts). VEXILLA_TEST_DYNAMODB_LOCALS=N starts N (worker W uses emulator W mod N).
  *
- * vitest runs a global setup once per project that names it, in its one process: a project added
- * later with this setup shares the emulators (kept on globalThis, counted), stopped when the last
- * project's teardown runs.
+ * Both integration projects (`integration` and `integration-openfeature`) name this setup, and
+ * vitest runs it once per project in its one process: they share the emulators (kept on
+ * globalThis, counted), stopped when the last project's teardown runs.
  */
 import type { TestProject } from 'vitest/node';
 import { type DynamoDbLocalInstance, startDynamoDbLocal } from '../../functions/local/dynamodb-local.js';
