@@ -55,7 +55,28 @@ const NETWORK_ERRORS = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOU
 const MAX_DELAY_MS = 20_000;
 
 const toAttributes = (item: Item) => marshall(item, marshallOptions);
-const fromAttributes = (item: unknown): Item => unmarshall(item as Parameters<typeof unmarshall>[0], unmarshallOptions);
+const fromAttributes = (item: unknown): Item => unmarshall(binaryDecoded(item) as Parameters<typeof unmarshall>[0], unmarshallOptions);
+
+/**
+ * DynamoDB's JSON protocol carries binary values (B, BS) as base64 text: a JSON.stringify replacer
+ * for requests (it sees the holder's own value, before a Buffer's toJSON), and an in-place decoding
+ * of the answer's attribute values back to bytes, as the AWS SDK gives them.
+ */
+function base64Binary(this: unknown, key: string, value: unknown): unknown {
+  const own = (this as Record<string, unknown>)[key];
+  return own instanceof Uint8Array ? Buffer.from(own.buffer, own.byteOffset, own.byteLength).toString('base64') : value;
+}
+const bytesOf = (text: unknown) => new Uint8Array(Buffer.from(String(text), 'base64'));
+function binaryDecoded(attributes: unknown): unknown {
+  for (const value of Object.values(attributes as Record<string, Record<string, unknown>>)) {
+    if (typeof value !== 'object' || value === null) continue;
+    if ('B' in value) value.B = bytesOf(value.B);
+    else if ('BS' in value) value.BS = (value.BS as unknown[]).map(bytesOf);
+    else if ('M' in value) binaryDecoded(value.M);
+    else if ('L' in value) binaryDecoded(value.L);
+  }
+  return attributes;
+}
 const withValues = <T extends { ExpressionAttributeValues?: Item }>(input: T) =>
   input.ExpressionAttributeValues ? { ...input, ExpressionAttributeValues: toAttributes(input.ExpressionAttributeValues) } : input;
 
@@ -94,7 +115,7 @@ export function leanDocumentTable(options: LeanDynamoOptions = {}): DocumentTabl
     // node:https and the signer load with the first request, not at every cold start's init.
     post ??= import('./signed-https.js').then((module) => module.signedPost);
     const send = await post;
-    const payload = JSON.stringify(body);
+    const payload = JSON.stringify(body, base64Binary);
     for (let attempt = 1; ; attempt++) {
       let error: DynamoDBError;
       let throttled = false;

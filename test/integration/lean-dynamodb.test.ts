@@ -17,7 +17,7 @@ import { DynamoStore } from '../../functions/data/dynamo-store.js';
 import { DynamoDBError, leanDocumentTable, type LeanDynamoOptions } from '../../functions/data/lean-dynamodb.js';
 import { signedRequest } from '../../functions/data/signed-https.js';
 import { TableStore } from '../../functions/data/table-store.js';
-import type { Identity, Project } from '../../functions/domain/entities.js';
+import type { Identity, JobChunk, Project } from '../../functions/domain/entities.js';
 import { CommitConflict, InvalidCursor } from '../../functions/domain/ports.js';
 import { localDynamoClientConfig } from '../../functions/local/dynamodb-local.js';
 import { documentClient } from '../../functions/shared/dynamodb.js';
@@ -48,7 +48,7 @@ const identity = (identifier: string): Identity =>
   }) as unknown as Identity;
 
 beforeAll(async () => {
-  await ensureTable(raw, tableName);
+  await ensureTable(raw, tableName, { stream: false });
 });
 afterAll(async () => {
   await raw.send(new DeleteTableCommand({ TableName: tableName }));
@@ -65,6 +65,25 @@ describe('the lean DynamoDB client under the store', () => {
       expect(await sdk.get(ref)).toEqual(identity(identifier));
     }
     expect(await lean.get({ type: 'identity', envId: 'env_lean', identifier: 'nobody' })).toBeUndefined();
+  });
+
+  it('carries binary attributes both ways (base64 in DynamoDB JSON), as the SDK does', async () => {
+    // Every byte value, and a view into a larger buffer (its offset must not leak in).
+    const bytes = Uint8Array.from({ length: 256 }, (_, i) => i);
+    const backing = Buffer.concat([Buffer.from('before'), Buffer.from(bytes), Buffer.from('after')]);
+    const view = new Uint8Array(backing.buffer, backing.byteOffset + 6, 256);
+    const chunk = (jobId: string, data: Uint8Array): JobChunk => ({ type: 'job-chunk', jobId, index: 0, data });
+    await lean.commit([{ kind: 'put', entity: chunk('job_lean', view) }]);
+    await sdk.commit([{ kind: 'put', entity: chunk('job_sdk', bytes) }]);
+    for (const jobId of ['job_lean', 'job_sdk']) {
+      const ref = { type: 'job-chunk', jobId, index: 0 } as const;
+      for (const store of [lean, sdk]) {
+        const read = (await store.get(ref)) as JobChunk;
+        expect(read.data).toBeInstanceOf(Uint8Array);
+        expect(Buffer.from(read.data).equals(Buffer.from(bytes))).toBe(true);
+        expect({ ...read, data: undefined }).toEqual({ ...chunk(jobId, bytes), data: undefined });
+      }
+    }
   });
 
   it('pages through a listing with the cursors it issues, as the SDK does', async () => {
