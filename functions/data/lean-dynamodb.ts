@@ -54,29 +54,27 @@ const TRANSIENT_STATUS = new Set([500, 502, 503, 504]);
 const NETWORK_ERRORS = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
 const MAX_DELAY_MS = 20_000;
 
-const toAttributes = (item: Item) => marshall(item, marshallOptions);
-const fromAttributes = (item: unknown): Item => unmarshall(binaryDecoded(item) as Parameters<typeof unmarshall>[0], unmarshallOptions);
-
 /**
- * DynamoDB's JSON protocol carries binary values (B, BS) as base64 text: a JSON.stringify replacer
- * for requests (it sees the holder's own value, before a Buffer's toJSON), and an in-place decoding
- * of the answer's attribute values back to bytes, as the AWS SDK gives them.
+ * DynamoDB's JSON protocol carries binary values (B, BS) as base64 text where the AWS SDK gives and
+ * takes bytes: each binary value among marshalled attribute values (in maps and lists too) is
+ * converted in place, on the way out and on the way back.
  */
-function base64Binary(this: unknown, key: string, value: unknown): unknown {
-  const own = (this as Record<string, unknown>)[key];
-  return own instanceof Uint8Array ? Buffer.from(own.buffer, own.byteOffset, own.byteLength).toString('base64') : value;
-}
-const bytesOf = (text: unknown) => new Uint8Array(Buffer.from(String(text), 'base64'));
-function binaryDecoded(attributes: unknown): unknown {
+function convertBinary(attributes: unknown, convert: (value: unknown) => unknown): unknown {
   for (const value of Object.values(attributes as Record<string, Record<string, unknown>>)) {
     if (typeof value !== 'object' || value === null) continue;
-    if ('B' in value) value.B = bytesOf(value.B);
-    else if ('BS' in value) value.BS = (value.BS as unknown[]).map(bytesOf);
-    else if ('M' in value) binaryDecoded(value.M);
-    else if ('L' in value) binaryDecoded(value.L);
+    if ('B' in value) value.B = convert(value.B);
+    else if ('BS' in value) value.BS = (value.BS as unknown[]).map(convert);
+    else if ('M' in value) convertBinary(value.M, convert);
+    else if ('L' in value) convertBinary(value.L, convert);
   }
   return attributes;
 }
+// A Uint8Array may be a view into a larger buffer: only its own bytes.
+const base64Of = (bytes: unknown) => Buffer.from((bytes as Uint8Array).buffer, (bytes as Uint8Array).byteOffset, (bytes as Uint8Array).byteLength).toString('base64');
+const bytesOf = (text: unknown) => new Uint8Array(Buffer.from(String(text), 'base64'));
+
+const toAttributes = (item: Item) => convertBinary(marshall(item, marshallOptions), base64Of);
+const fromAttributes = (item: unknown): Item => unmarshall(convertBinary(item, bytesOf) as Parameters<typeof unmarshall>[0], unmarshallOptions);
 const withValues = <T extends { ExpressionAttributeValues?: Item }>(input: T) =>
   input.ExpressionAttributeValues ? { ...input, ExpressionAttributeValues: toAttributes(input.ExpressionAttributeValues) } : input;
 
@@ -115,7 +113,7 @@ export function leanDocumentTable(options: LeanDynamoOptions = {}): DocumentTabl
     // node:https and the signer load with the first request, not at every cold start's init.
     post ??= import('./signed-https.js').then((module) => module.signedPost);
     const send = await post;
-    const payload = JSON.stringify(body, base64Binary);
+    const payload = JSON.stringify(body);
     for (let attempt = 1; ; attempt++) {
       let error: DynamoDBError;
       let throttled = false;

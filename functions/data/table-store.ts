@@ -253,19 +253,8 @@ export class TableStore implements Store {
   }
 
   async getEvaluations(envId: string, day: string): Promise<Record<string, number>> {
-    const counts: Record<string, number> = {};
-    let start: Record<string, unknown> | undefined;
-    do {
-      const result = await this.client.query({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :day)',
-        ExpressionAttributeValues: { ':pk': `ANALYTICS#${envId}`, ':day': `${day}#` },
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      });
-      for (const item of result.Items ?? []) counts[String(item.feature)] = Number(item.count);
-      start = result.LastEvaluatedKey;
-    } while (start);
-    return counts;
+    // Feature names are user data: fromEntries defines own properties (a `__proto__` name too).
+    return Object.fromEntries((await this.getEvaluationDays(envId, day, day)).map(({ feature, count }) => [feature, count]));
   }
 
   async getEvaluationDays(envId: string, fromDay: string, toDay: string): Promise<EvaluationCount[]> {

@@ -50,7 +50,7 @@ describe('DynamoDB Local', () => {
     expect(tables.TableNames ?? []).not.toContain(tableName);
   });
 
-  it('gives each test worker one of the run\'s DynamoDB Locals, by its pool id (one for the whole run unless VEXILLA_TEST_DYNAMODB_LOCALS asks for more)', () => {
+  it('gives each test worker one of the run\'s DynamoDB Locals, by its pool id (one per worker unless VEXILLA_TEST_DYNAMODB_LOCALS says how many)', () => {
     const endpoints = inject('dynamoEndpoints');
     expect(endpoints.length).toBeGreaterThanOrEqual(1);
     expect(new Set(endpoints).size).toBe(endpoints.length);

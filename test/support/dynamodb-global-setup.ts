@@ -61,10 +61,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     if (--state.projects === 0) delete shared[KEY];
     throw error;
   }
-  project.provide(
-    'dynamoEndpoints',
-    emulators.map((emulator) => emulator.endpoint),
-  );
+  project.provide('dynamoEndpoints', emulators.map((emulator) => emulator.endpoint));
   return async () => {
     if (--state.projects > 0) return;
     delete shared[KEY];

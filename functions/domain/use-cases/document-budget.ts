@@ -22,8 +22,8 @@
  * addition on top); if the writer dies in between, the publisher's rebase for that very change
  * measures it. Writers racing each other can each pass on a bound read before the others
  * committed, by at most their own growth, as with a measured document; the budget leaves room for
- * that. Writes that grow a document without this
- * check (imports, prerequisites) are measured by the publisher's next rebase.
+ * that. Writes that grow a document without this check (imports, prerequisites) are measured by
+ * the publisher's next rebase.
  */
 import type { DocumentSize, Environment, Project } from '../entities.js';
 import { TooLarge } from '../errors.js';
