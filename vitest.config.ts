@@ -1,4 +1,5 @@
 import { configDefaults, defineConfig } from 'vitest/config';
+import LongestProjectsFirst from './test/support/sequencer.js';
 
 // Quiet test output, inherited by every worker: the AWS SDK's warning that its 2027 releases need
 // Node 22 (this project supports Node 20), and the structured logs of the code under test
@@ -26,6 +27,8 @@ export default defineConfig({
     // running three at once on this 2-core machine overlaps the waiting (vitest's default here
     // is one). The tests wait for conditions, never for durations, so contention cannot fail them.
     maxWorkers: Number(process.env.VEXILLA_TEST_WORKERS ?? 3),
+    // The README run and the other process-level files start first (test/support/sequencer.ts).
+    sequence: { sequencer: LongestProjectsFirst },
     // Two projects so DynamoDB Local (Java) only starts when integration tests are in the run:
     // vitest runs a project's globalSetup only when that project has test files to run.
     projects: [
