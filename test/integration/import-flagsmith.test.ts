@@ -26,7 +26,7 @@ let source: Record<string, any>;
 let target: { envId: string; clientKey: string };
 
 beforeAll(async () => {
-  api = await startTestApi();
+  api = await startTestApi({ leanDynamoDb: true });
   // A Flagsmith-format document: our own export of a rich environment, then made to look like
   // one from Flagsmith itself, with a different environment key and integer feature-state ids.
   const origin = await buildRichEnvironment(api, 'Origin');

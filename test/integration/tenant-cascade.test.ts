@@ -23,7 +23,7 @@ const E = () => `/admin/v1/environments/${envId}`;
 const ok = (method: string, path: string, body?: unknown) => okCall(api, method, path, body);
 
 beforeAll(async () => {
-  api = await startTestApi({ snapshotTtlMs: 0 });
+  api = await startTestApi({ snapshotTtlMs: 0, leanDynamoDb: true });
   ({ P, envId, clientKey, serverKey } = await projectWithEnvironment(api, 'Cascade'));
 
   // The README's worked example.
