@@ -26,7 +26,15 @@ import { startTestApi, type TestApi } from '../support/test-api.js';
 
 /** Attempts time out after this (production's value); the hanging-endpoint test needs it far above a local delivery, even on a loaded machine. */
 const TIMEOUT_MS = 5000;
+/**
+ * The timeout while the dead-letter test's receiver never answers: every attempt times out
+ * whatever the timeout, so four times production's 5 s proved nothing more than four times this
+ * (still far above a request reaching a local receiver, so each attempt is seen arriving).
+ */
+const HANG_TIMEOUT_MS = 1000;
 const MAX_ATTEMPTS = 4;
+/** The dispatcher's options, read at each attempt (the dead-letter test lowers the timeout while its receiver hangs). */
+const dispatch = { baseDelaySeconds: 0.02, maxAttempts: MAX_ATTEMPTS, timeoutMs: TIMEOUT_MS };
 
 let api: TestApi;
 let bus: LocalBus;
@@ -36,7 +44,7 @@ const seen: BusEvent[] = [];
 const receivers: Receiver[] = [];
 
 beforeAll(async () => {
-  api = await startTestApi({ stream: true });
+  api = await startTestApi({ stream: true, leanDynamoDb: true });
   // The product's rules, plus a recorder that sees every event (to know when setup has drained).
   bus = createLocalBus({ rules: [...eventRules, { consumer: 'recorder', detailTypes, description: 'test' }], retryDelayMs: 10 });
   bus.subscribe('recorder', (event) => {
@@ -44,7 +52,7 @@ beforeAll(async () => {
     changed();
   });
   queue = createLocalDeliveryQueue({ retryDelayMs: 50 });
-  wireWebhookDispatcher({ deps: api.deps, bus, queue, options: { baseDelaySeconds: 0.02, maxAttempts: MAX_ATTEMPTS, timeoutMs: TIMEOUT_MS } });
+  wireWebhookDispatcher({ deps: api.deps, bus, queue, options: dispatch });
   // As the local stack does: a quick poll after each write (woken), slower ones while the stream
   // stays quiet, instead of reading it 40 times a second for the whole file.
   pipeline = await startEventPipeline({ endpoint: testDynamoEndpoint(), tableName: api.tableName, bus, pollMs: 25, idlePollMs: 1000 });
@@ -357,20 +365,26 @@ describe('webhook delivery', () => {
     let down = true;
     const receiver = await startReceiver(() => (down ? 'hang' : 200));
     const webhook = await createWebhook(envId, { url: receiver.url });
-    await patchFlag(envId, 'lost');
+    dispatch.timeoutMs = HANG_TIMEOUT_MS;
+    let dead: Awaited<ReturnType<typeof deliveries>>[number] | undefined;
+    try {
+      await patchFlag(envId, 'lost');
 
-    // Act
-    const [dead] = await waitFor(async () => {
-      const failed = await deliveries(envId, webhook.id, '?status=failed');
-      return failed.length > 0 ? failed : undefined;
-    }, 'the dead-letter list');
+      // Act
+      [dead] = await waitFor(async () => {
+        const failed = await deliveries(envId, webhook.id, '?status=failed');
+        return failed.length > 0 ? failed : undefined;
+      }, 'the dead-letter list');
+    } finally {
+      dispatch.timeoutMs = TIMEOUT_MS;
+    }
     down = false;
     const redeliver = await api.call('POST', `/admin/v1/environments/${envId}/webhooks/${webhook.id}/deliveries/${dead?.id}/redeliver`);
     const delivered = await deliveredOne(envId, webhook.id);
     await settle();
 
     // Assess
-    expect(dead).toMatchObject({ status: 'failed', attempts: MAX_ATTEMPTS, lastError: `timed out after ${TIMEOUT_MS} ms` });
+    expect(dead).toMatchObject({ status: 'failed', attempts: MAX_ATTEMPTS, lastError: `timed out after ${HANG_TIMEOUT_MS} ms` });
     expect(redeliver.status).toBe(202);
     expect(redeliver.body).toMatchObject({ id: dead?.id, status: 'pending', attempts: 0 });
     expect(delivered).toMatchObject({ id: dead?.id, status: 'delivered', attempts: 1, lastStatusCode: 200 });
