@@ -157,10 +157,7 @@ async function person(email: string, roles: object, admin = { token: api.adminTo
 }
 
 beforeAll(async () => {
-  // The store on the sdk-api's lean DynamoDB client (same table, same answers: lean-dynamodb.test.ts):
-  // this file's ~1,600 requests are about who may call what, and the AWS SDK's per-call work
-  // (middleware, signing) was most of their CPU.
-  fixture = await startSignInFixture({ leanDynamoDb: true });
+  fixture = await startSignInFixture();
   api = fixture.api;
   tokens.orgAdmin = api.adminToken;
   ids.orgId = api.organisationId;

@@ -24,10 +24,7 @@ async function boundsAndDocuments() {
 }
 
 beforeAll(async () => {
-  // The store on the sdk-api's lean DynamoDB client (same table, same answers: lean-dynamodb.test.ts;
-  // the write path and its overflow are the store's, not the client's): measuring 100 documents
-  // is ~1,000 queries, and the AWS SDK's per-call work (middleware, signing) was most of their CPU.
-  api = await startTestApi({ snapshotTtlMs: 0, leanDynamoDb: true });
+  api = await startTestApi({ snapshotTtlMs: 0 });
   let envId: string;
   ({ P, envId } = await projectWithEnvironment(api, 'Many environments'));
   envIds = [envId];

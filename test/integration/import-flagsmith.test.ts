@@ -26,9 +26,7 @@ let source: Record<string, any>;
 let target: { envId: string; clientKey: string };
 
 beforeAll(async () => {
-  // The store on the sdk-api's lean DynamoDB client (same table, same answers: lean-dynamodb.test.ts):
-  // this file is about evaluation and import, not the transport, and the AWS SDK's per-call work is CPU.
-  api = await startTestApi({ leanDynamoDb: true });
+  api = await startTestApi();
   // A Flagsmith-format document: our own export of a rich environment, then made to look like
   // one from Flagsmith itself, with a different environment key and integer feature-state ids.
   const origin = await buildRichEnvironment(api, 'Origin');

@@ -9,7 +9,8 @@ let projectId: string;
 let envId: string;
 
 beforeAll(async () => {
-  api = await startTestApi();
+  // The management API as Lambda runs it: the AWS SDK client (the other files use the sdk-api's lean client).
+  api = await startTestApi({ awsSdkDynamoDb: true });
   const project = await api.call('POST', `/admin/v1/organisations/${api.organisationId}/projects`, { body: { name: 'Shop' } });
   projectId = project.body.id;
   const environment = await api.call('POST', `/admin/v1/projects/${projectId}/environments`, { body: { name: 'production' } });

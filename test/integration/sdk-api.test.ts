@@ -18,8 +18,7 @@ let other: { projectId: string; envId: string; clientKey: string };
 let tenantServerKey: string;
 
 beforeAll(async () => {
-  // On the lean DynamoDB client the shipped sdk-api runs on (functions/data/lean-dynamodb.ts).
-  api = await startTestApi({ leanDynamoDb: true });
+  api = await startTestApi();
   env = await buildRichEnvironment(api, 'Main');
   // Another project's environment with the same `banner`, changed there only (a second rich
   // environment would add 40 writes that no test here reads).

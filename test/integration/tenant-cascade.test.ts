@@ -23,9 +23,7 @@ const E = () => `/admin/v1/environments/${envId}`;
 const ok = (method: string, path: string, body?: unknown) => okCall(api, method, path, body);
 
 beforeAll(async () => {
-  // The store on the sdk-api's lean DynamoDB client (same table, same answers: lean-dynamodb.test.ts):
-  // this file is about evaluation and import, not the transport, and the AWS SDK's per-call work is CPU.
-  api = await startTestApi({ snapshotTtlMs: 0, leanDynamoDb: true });
+  api = await startTestApi({ snapshotTtlMs: 0 });
   ({ P, envId, clientKey, serverKey } = await projectWithEnvironment(api, 'Cascade'));
 
   // The README's worked example.

@@ -19,8 +19,7 @@ let serverKey: string;
 const requestTimeoutSeconds = 300;
 
 beforeAll(async () => {
-  // The sdk-api's own DynamoDB client, as it runs in Lambda (most of this file is SDK calls).
-  api = await startTestApi({ snapshotTtlMs: 0, leanDynamoDb: true });
+  api = await startTestApi({ snapshotTtlMs: 0 });
   projectId = (await api.call('POST', `/admin/v1/organisations/${api.organisationId}/projects`, { body: { name: 'Tenants' } })).body.id;
   P = `/admin/v1/projects/${projectId}`;
   const environment = await api.call('POST', `${P}/environments`, { body: { name: 'production' } });

@@ -101,6 +101,8 @@ describe('the local stack', () => {
     // Assess
     expect(created.status).toBe(201);
     expect(delivered).toMatchObject({ status: 'delivered', attempts: 1, lastStatusCode: 200 });
-    expect(received).toEqual([deliveryId]);
+    // Delivered once. The setup's own events (project, environment) may reach the webhook too when
+    // a busy stack's pipeline gets to them after the webhook exists: those are other deliveries.
+    expect(received.filter((id) => id === deliveryId)).toEqual([deliveryId]);
   });
 });

@@ -44,7 +44,7 @@ const seen: BusEvent[] = [];
 const receivers: Receiver[] = [];
 
 beforeAll(async () => {
-  api = await startTestApi({ stream: true, leanDynamoDb: true });
+  api = await startTestApi({ stream: true });
   // The product's rules, plus a recorder that sees every event (to know when setup has drained).
   bus = createLocalBus({ rules: [...eventRules, { consumer: 'recorder', detailTypes, description: 'test' }], retryDelayMs: 10 });
   bus.subscribe('recorder', (event) => {

@@ -28,7 +28,7 @@ export interface SignInFixture {
 }
 
 export async function startSignInFixture(
-  options: { users?: LocalOidcUser[]; anyEmail?: boolean; audience?: string; clock?: () => Date; directory?: UserDirectory; verifier?: VerifierOptions; leanDynamoDb?: boolean } = {},
+  options: { users?: LocalOidcUser[]; anyEmail?: boolean; audience?: string; clock?: () => Date; directory?: UserDirectory; verifier?: VerifierOptions } = {},
 ): Promise<SignInFixture> {
   const key = await newSigningKey();
   const provider = await startLocalOidcProvider({ appOrigins: [APP_ORIGIN], keys: [key], users: options.users ?? [], anyEmail: options.anyEmail ?? true });
@@ -36,7 +36,6 @@ export async function startSignInFixture(
     adminApi: { signIn: { ...provider.signIn, ...(options.audience ? { audience: options.audience } : {}) }, ...(options.verifier ? { verifier: options.verifier } : {}) },
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.directory ? { directory: options.directory } : {}),
-    ...(options.leanDynamoDb ? { leanDynamoDb: true } : {}),
   });
   return {
     api,

@@ -74,8 +74,16 @@ export interface TestApiOptions {
    * make every later file pay for it (bench/dynamodb-local.ts). @default false
    */
   stream?: boolean;
-  /** The store on the sdk-api's lean DynamoDB client (functions/data/lean-dynamodb.ts) instead of the AWS SDK's, for every function of this API. */
-  leanDynamoDb?: boolean;
+  /**
+   * The store on the AWS SDK's DynamoDB client, as every function but the sdk-api has it in Lambda.
+   * By default the store is on the sdk-api's lean client (functions/data/lean-dynamodb.ts): the same
+   * store (functions/data/table-store.ts) over DynamoDB's JSON protocol, at a fraction of the AWS
+   * SDK's CPU per call, which most files' thousands of calls paid for nothing they test. The files
+   * that hunt for 5xx answers to hostile input and the management API's file keep the AWS SDK;
+   * `npm run dev` (the e2e tests and browser journeys) and the CLI run on it too, and
+   * lean-dynamodb.test.ts checks both clients read and write the same items. @default false
+   */
+  awsSdkDynamoDb?: boolean;
 }
 
 export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
@@ -86,7 +94,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
   const jobs = createLocalJobQueue({ sliceMs: options.jobSliceMs ?? 5000 });
   // The sdk-api's lean client holds no AWS client; the document client is still made (and destroyed on close) so close() is one path.
   const client = documentClient(config);
-  const store = options.leanDynamoDb ? new TableStore(leanDocumentTable(config), tableName) : new DynamoStore(client, tableName);
+  const store = options.awsSdkDynamoDb ? new DynamoStore(client, tableName) : new TableStore(leanDocumentTable(config), tableName);
   const environmentCache = new EnvironmentCache(store, { ttlMs: options.snapshotTtlMs ?? 1000 });
   forgetOnWrite(store, environmentCache);
   const { deps, scheduler } = await startLocalScheduler({

@@ -21,8 +21,7 @@ const remote = (key = env.clientKey) => {
 };
 
 beforeAll(async () => {
-  // The sdk-api's own DynamoDB client, as it runs in Lambda (functions/data/lean-dynamodb.ts).
-  api = await startTestApi({ leanDynamoDb: true });
+  api = await startTestApi();
   env = await buildRichEnvironment(api);
 });
 afterAll(async () => {
