@@ -269,6 +269,15 @@ describe('README.md, executed', () => {
       expect(code, `README.md line ${block.line} failed:\n${output}`).toBe(0);
       // What a reader of these blocks is promised, beyond "it ran".
       if (block.code.includes('--on --wait')) expect(output).toContain('"key":"new_checkout","value":true');
+      if (/^npm run build\b/m.test(block.code)) {
+        // The page the block greps is the built dashboard (the not-built notice has the same title),
+        // its script is served, and the SDK's package was built too.
+        const page = await (await fetch(`http://localhost:${ports.api}/`)).text();
+        const script = /<script type="module"[^>]* src="(\/assets\/[^"]+\.js)"/.exec(page)?.[1];
+        expect(script, page).toBeDefined();
+        expect((await fetch(`http://localhost:${ports.api}${script}`)).status).toBe(200);
+        await expect(readFile(join(copy, 'sdk/dist/esm/sdk/index.d.ts'), 'utf8')).resolves.toContain('createClient');
+      }
       if (block.code.includes('webhooks deliveries')) {
         expect(output).toMatch(/delivered/);
         const receiver = background.find(({ block: b }) => b.code.includes('webhook-receiver'));
