@@ -222,6 +222,13 @@ describe('README.md, executed', () => {
     expect(blocks.some((block) => block.kind === 'background' && /npm run dev/.test(block.code))).toBe(true);
   });
 
+  it('`npm run build` is what the README says: build:sdk, build:dashboard and build:elements', async () => {
+    // Their commands chained, not `npm run` each: every nested npm start cost about 0.7 s of CPU.
+    const { scripts } = JSON.parse(await readFile(join(copy, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(scripts.build).toBe(['build:sdk', 'build:dashboard', 'build:elements'].map((name) => scripts[name]).join(' && '));
+    expect(markdown).toMatch(/\| `npm run build` \| builds what ships: `build:sdk` .*`build:dashboard` .*`build:elements`/);
+  });
+
   it('`npx vexilla` runs this package\'s bin (what the blocks below run for it)', async () => {
     const { code, output } = await runBash(`${JSON.stringify(realNpx)} vexilla --version`);
     expect(code, output).toBe(0);
