@@ -3,7 +3,7 @@
  * Builds @vexilla/sdk into sdk/dist: ESM (dist/esm) and CommonJS (dist/cjs, marked by its own
  * package.json), one module per source file (so the providers share the client's classes), the
  * engine it evaluates with included; its libraries stay dependencies and OpenFeature stays a peer.
- * Declarations (tsc) go next to both. Then it measures what a browser downloads: the client
+ * Declarations (tsc, TypeScript 7) go next to both. Then it measures what a browser downloads: the client
  * without the engine, and the engine, minified and gzipped.
  */
 import { cp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -26,7 +26,10 @@ for (const format of ['esm', 'cjs']) {
 }
 await writeFile(join(dist, 'cjs', 'package.json'), '{ "type": "commonjs" }\n');
 
-execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(sdk, 'tsconfig.build.json')], { stdio: 'inherit' });
+// Declarations with the native TypeScript 7 compiler (the one `npm run typecheck` uses), on one
+// thread: emitting these 29 files without checking (the type check is typecheck's) took 8.3 s of
+// CPU with TypeScript 5.9 and takes 1.8 s here (2.8 s with its default worker threads, no faster).
+execFileSync(process.execPath, [join(root, 'node_modules/typescript-native/bin/tsc'), '-p', join(sdk, 'tsconfig.build.json'), '--singleThreaded'], { stdio: 'inherit' });
 for (const format of ['esm', 'cjs']) await cp(join(dist, 'types'), join(dist, format), { recursive: true });
 await rm(join(dist, 'types'), { recursive: true, force: true });
 

@@ -222,6 +222,13 @@ describe('README.md, executed', () => {
     expect(blocks.some((block) => block.kind === 'background' && /npm run dev/.test(block.code))).toBe(true);
   });
 
+  it('`npm run build` is what the README says: build:sdk, build:dashboard and build:elements', async () => {
+    // Their commands chained, not `npm run` each: every nested npm start cost about 0.7 s of CPU.
+    const { scripts } = JSON.parse(await readFile(join(copy, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(scripts.build).toBe(['build:sdk', 'build:dashboard', 'build:elements'].map((name) => scripts[name]).join(' && '));
+    expect(markdown).toMatch(/\| `npm run build` \| builds what ships: `build:sdk` .*`build:dashboard` .*`build:elements`/);
+  });
+
   it('`npx vexilla` runs this package\'s bin (what the blocks below run for it)', async () => {
     const { code, output } = await runBash(`${JSON.stringify(realNpx)} vexilla --version`);
     expect(code, output).toBe(0);
@@ -269,6 +276,15 @@ describe('README.md, executed', () => {
       expect(code, `README.md line ${block.line} failed:\n${output}`).toBe(0);
       // What a reader of these blocks is promised, beyond "it ran".
       if (block.code.includes('--on --wait')) expect(output).toContain('"key":"new_checkout","value":true');
+      if (/^npm run build\b/m.test(block.code)) {
+        // The page the block greps is the built dashboard (the not-built notice has the same title),
+        // its script is served, and the SDK's package was built too.
+        const page = await (await fetch(`http://localhost:${ports.api}/`)).text();
+        const script = /<script type="module"[^>]* src="(\/assets\/[^"]+\.js)"/.exec(page)?.[1];
+        expect(script, page).toBeDefined();
+        expect((await fetch(`http://localhost:${ports.api}${script}`)).status).toBe(200);
+        await expect(readFile(join(copy, 'sdk/dist/esm/sdk/index.d.ts'), 'utf8')).resolves.toContain('createClient');
+      }
       if (block.code.includes('webhooks deliveries')) {
         expect(output).toMatch(/delivered/);
         const receiver = background.find(({ block: b }) => b.code.includes('webhook-receiver'));

@@ -2,8 +2,11 @@
  * The dashboard's user journeys, in Debian's Chromium (playwright-core), against the journeys'
  * shared `npm run dev` (journey.ts), in an organisation of its own: found by role and accessible
  * name, as people find things. Journeys in order (each builds on the last, as a working day
- * does). Every page is checked with axe-core (no serious or critical violation) and screenshotted
- * into test-results/dashboard/ (git-ignored); any Content-Security-Policy violation fails the run.
+ * does). Every page state is checked once with axe-core (no serious or critical violation); any
+ * Content-Security-Policy violation fails the run. The journey moves between pages as people do,
+ * inside the running app (its links, or a history push: journey.navigate); it loads a document
+ * (page.goto) only where a fresh load is the point or the page's data changed outside the browser
+ * since this document fetched it (the app's query cache could show what it saw then).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -34,7 +37,7 @@ async function sdkFlag(name: string, environment = 'development') {
 
 const scopePath = journey.scopePath;
 
-/** axe-core on the page as it is now (serious and critical violations fail), and a screenshot. */
+/** axe-core on the page as it is now (serious and critical violations fail). */
 async function audit(name: string): Promise<void> {
   audited.push(name);
   await journey.audit(name);
@@ -71,11 +74,26 @@ async function flip(toggle: ReturnType<Page['locator']>) {
   await page.keyboard.press('Space');
 }
 
+/** Signs in with an admin token on the sign-in form the page shows (after a sign-out, or at a page that needs a session). */
 async function signIn(token: string) {
-  await page.goto(`${config.apiUrl}/`);
   await page.getByLabel('Admin token').fill(token);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.getByLabel('Admin token').waitFor({ state: 'detached' });
+}
+
+/** Signed in, `/` opens the first environment the caller sees (ids are random): then development, chosen in the header. */
+async function atDevelopmentFlags() {
   await page.getByRole('heading', { level: 1, name: 'Flags' }).waitFor();
+  const environment = page.getByRole('combobox', { name: 'Environment' });
+  await environment.selectOption(env('development').id);
+  await expect.poll(() => new URL(page.url()).pathname, WAIT).toBe(`${scopePath()}/flags`);
+  await expect.poll(() => environment.inputValue(), WAIT).toBe(env('development').id);
+}
+
+/** Opens a page from the navigation, as people do, and waits for its heading. */
+async function openFromNav(label: string, heading = label) {
+  await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: label, exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: heading, exact: true }).waitFor();
 }
 
 async function signOut() {
@@ -167,9 +185,10 @@ describe('the dashboard', () => {
     const roles = { environments: { [development.id]: 'editor', [production.id]: 'viewer' } };
     const limited = await admin('POST', `/admin/v1/organisations/${config.organisationId}/tokens`, { name: 'Dev Editor', roles });
     expect(limited.status, JSON.stringify(limited.body)).toBe(201);
+    // Another caller in the same tab, signed in without a reload (sign-out empties the app's cache).
     await signOut();
     await signIn(limited.body.token);
-    await page.goto(`${config.apiUrl}${scopePath()}/flags`);
+    await atDevelopmentFlags();
     const readOnly = page.getByRole('switch', { name: 'new_checkout in production' });
     await readOnly.waitFor();
     expect(await readOnly.isDisabled()).toBe(true);
@@ -179,6 +198,7 @@ describe('the dashboard', () => {
     expect((await sdkFlag('new_checkout', 'production'))?.enabled).toBe(false);
     await signOut();
     await signIn(config.adminToken);
+    await atDevelopmentFlags();
     expect((await admin('DELETE', `/admin/v1/organisations/${config.organisationId}/tokens/${limited.body.id}`)).status).toBe(204);
   });
 
@@ -211,7 +231,7 @@ describe('the dashboard', () => {
   });
 
   it('edits a value: a validation error next to the field, then fixed and saved', async () => {
-    await page.goto(`${config.apiUrl}${scopePath()}/flags/theme`);
+    await journey.navigate(`${scopePath()}/flags/theme`, 'theme');
     const value = page.getByRole('textbox', { name: 'Value', exact: true });
     await value.waitFor();
     await value.fill('{"primary": "#0f766e", "dark": tru');
@@ -228,7 +248,7 @@ describe('the dashboard', () => {
   });
 
   it('refuses multivariate weights over 100 with a live total', async () => {
-    await page.goto(`${config.apiUrl}${scopePath()}/flags/pricing_page`);
+    await journey.navigate(`${scopePath()}/flags/pricing_page`, 'pricing_page');
     const weight = page.getByRole('textbox', { name: 'Weight of annual_first' });
     await weight.waitFor();
     await weight.fill('80');
@@ -241,7 +261,7 @@ describe('the dashboard', () => {
   });
 
   it('shows a change made meanwhile and asks before overwriting it', async () => {
-    await page.goto(`${config.apiUrl}${scopePath()}/flags/max_upload_mb`);
+    await journey.navigate(`${scopePath()}/flags/max_upload_mb`, 'max_upload_mb');
     const value = page.getByRole('textbox', { name: 'Value', exact: true });
     await value.waitFor();
     const current = (await admin('GET', `/admin/v1/environments/${env('development').id}/feature-states/max_upload_mb`)).body;
@@ -259,8 +279,7 @@ describe('the dashboard', () => {
   });
 
   it("builds a segment and an override, and an identity's flag changes with its reason", async () => {
-    await page.goto(`${config.apiUrl}${scopePath()}/segments`);
-    await page.getByRole('heading', { level: 1, name: 'Segments' }).waitFor();
+    await openFromNav('Segments');
     await audit('segments');
     await page.getByRole('link', { name: 'Create segment' }).click();
     await page.getByRole('textbox', { name: 'Name' }).fill('vip customers');
@@ -286,12 +305,11 @@ describe('the dashboard', () => {
     await page.getByRole('heading', { level: 1, name: 'vip customers' }).waitFor();
     await audit('segment');
 
-    await page.goto(`${config.apiUrl}${scopePath()}/identities/zoe`);
-    await page.getByRole('heading', { level: 1, name: 'zoe' }).waitFor();
+    await journey.navigate(`${scopePath()}/identities/zoe`, 'zoe');
     const banner = page.getByRole('row', { name: /welcome_banner/ });
     await banner.getByText('default').waitFor();
 
-    await page.goto(`${config.apiUrl}${scopePath()}/flags/welcome_banner`);
+    await journey.navigate(`${scopePath()}/flags/welcome_banner`, 'welcome_banner');
     const form = page.getByRole('form', { name: 'Add a segment override' });
     await form.waitFor();
     await choose(form, 'Segment', 'vip customers');
@@ -299,6 +317,7 @@ describe('the dashboard', () => {
     await form.getByRole('button', { name: 'Add segment override' }).click();
     await page.getByRole('table', { name: 'Segment overrides, in priority order' }).getByRole('link', { name: 'vip customers' }).waitFor();
 
+    // Loaded afresh: this document showed zoe's flags before the override existed.
     await page.goto(`${config.apiUrl}${scopePath()}/identities/zoe`);
     await page.getByRole('textbox', { name: 'Traits (JSON)' }).fill('{"plan": "vip", "email": "zoe@acme.com"}');
     await page.getByRole('button', { name: 'Save traits' }).click();
@@ -306,7 +325,7 @@ describe('the dashboard', () => {
     await row.getByRole('link', { name: 'vip customers' }).waitFor();
     expect(await row.getByText('Hello, VIP').isVisible()).toBe(true);
     await audit('identity');
-    await page.goto(`${config.apiUrl}${scopePath()}/identities`);
+    await openFromNav('Identities');
     await page.getByRole('link', { name: 'zoe' }).waitFor();
     await audit('identities');
   });
@@ -315,6 +334,7 @@ describe('the dashboard', () => {
     const production = env('production');
     expect((await admin('PATCH', `/admin/v1/environments/${production.id}`, { requiredApprovals: 1 })).status).toBe(200);
     const reviewer = await admin('POST', `/admin/v1/organisations/${config.organisationId}/tokens`, { name: 'Rita Reviewer', roles: { projects: { [config.projectId]: 'editor' } } });
+    // Loaded afresh: production's approval rule changed outside the browser.
     await page.goto(`${config.apiUrl}${scopePath()}/flags`);
     const toggle = page.getByRole('switch', { name: 'new_checkout in production' });
     await toggle.waitFor();
@@ -337,7 +357,8 @@ describe('the dashboard', () => {
 
     await signOut();
     await signIn(reviewer.body.token);
-    await page.goto(crUrl);
+    await page.getByRole('heading', { level: 1, name: 'Flags' }).waitFor();
+    await journey.navigate(new URL(crUrl).pathname, 'Turn new_checkout on in production');
     await page.getByRole('textbox', { name: 'Comment' }).fill('Looks right to me.');
     await page.getByRole('button', { name: 'Add comment' }).click();
     // Saved once the field is cleared (until then the text also matches the field's own content,
@@ -351,8 +372,12 @@ describe('the dashboard', () => {
     await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Change requests' }).click();
     await page.getByLabel('Admin token').waitFor();
 
-    await signIn(config.adminToken);
+    // A fresh document for the next caller: a sign-out by a 401 keeps the app's query cache (only
+    // the Sign out button empties it), which would show the reviewer's view. The change request's
+    // address asks for a session, and signing in returns to it.
     await page.goto(crUrl);
+    await signIn(config.adminToken);
+    await page.getByRole('heading', { level: 1, name: 'Turn new_checkout on in production' }).waitFor();
     await page.getByText(/1 of 1 approval/).waitFor();
     await page.getByRole('button', { name: 'Apply', exact: true }).click();
     await page.getByText('Applied: the changes are live.').waitFor();
@@ -367,7 +392,8 @@ describe('the dashboard', () => {
     // Someone ships a bad value on top of version 1.
     const bad = await admin('PATCH', `/admin/v1/environments/${env('development').id}/feature-states/theme`, { value: { primary: '#ff0000', dark: false } });
     expect(bad.status).toBe(200);
-    await page.goto(`${config.apiUrl}${scopePath()}/flags/theme`);
+    // In the app: this document (loaded for the change request above) never fetched theme.
+    await journey.navigate(`${scopePath()}/flags/theme`, 'theme');
     const versions = page.getByRole('table', { name: 'Versions, newest first' });
     await versions.waitFor();
     // The diff of the two latest versions names what changed.
@@ -381,7 +407,7 @@ describe('the dashboard', () => {
   });
 
   it('creates a webhook (secret shown once), sees its delivery, and redelivers it', async () => {
-    await page.goto(`${config.apiUrl}${scopePath()}/webhooks`);
+    await openFromNav('Webhooks');
     await page.getByRole('textbox', { name: 'URL' }).fill(receiverUrl);
     await page.getByRole('checkbox', { name: 'feature-state.changed' }).check();
     await page.getByRole('button', { name: 'Add webhook' }).click();
@@ -404,7 +430,7 @@ describe('the dashboard', () => {
   });
 
   it('rotates the client key after a confirmation, showing the new key once', async () => {
-    await page.goto(`${config.apiUrl}${scopePath()}/keys`);
+    await openFromNav('Environment keys');
     await page.getByRole('button', { name: 'Rotate client key' }).click();
     const dialog = page.getByRole('dialog', { name: /Rotate the client key of development/ });
     await audit('keys-confirm');
@@ -418,8 +444,7 @@ describe('the dashboard', () => {
   });
 
   it('jumps anywhere with the command palette (Ctrl-K)', async () => {
-    await page.goto(`${config.apiUrl}${scopePath()}/flags`);
-    await page.getByRole('heading', { level: 1, name: 'Flags' }).waitFor();
+    await openFromNav('Flags');
     await page.keyboard.press('Control+k');
     const search = page.getByRole('textbox', { name: 'Jump to a flag, segment, page or identity' });
     await search.fill('pricing');
@@ -463,6 +488,7 @@ describe('the dashboard', () => {
     await seedLongList(names);
     const environments = (await admin<{ items: unknown[] }>('GET', `/admin/v1/projects/${config.projectId}/environments`)).body.items.length;
     const total = (await admin<{ items: unknown[] }>('GET', `/admin/v1/projects/${config.projectId}/features?limit=1000`)).body.items.length;
+    // Loaded afresh: the 200 flags were written outside the browser (and a first load of a long list is the point).
     await page.goto(`${config.apiUrl}${scopePath()}/flags`);
     await page.getByRole('switch', { name: 'long_list_000 in development' }).waitFor();
     await page.getByText(`${total} of ${total} flags`).waitFor();

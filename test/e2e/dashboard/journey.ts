@@ -20,6 +20,8 @@ export const SHOTS = join(REPO_ROOT, 'test-results/dashboard');
 // Bounds on a hang, not expectations of speed (as everywhere in the suite): a busy machine makes
 // a step that takes a second here take a minute; a condition that arrives early ends the wait.
 export const WAIT = { timeout: 120_000, interval: 100 };
+/** Screenshots of audited pages for people to look at (~0.2 CPU-s of Chromium each): opt-in. */
+const SCREENSHOTS = process.env.VEXILLA_SCREENSHOTS === '1';
 
 export interface Journey {
   /** The journey's organisation: ids, its admin token, keys, the person who administers it. */
@@ -36,7 +38,20 @@ export interface Journey {
   env(name: string): LocalEnvironment;
   /** The dashboard's path of an environment of the organisation's project (`/o/…/p/…/e/…`). */
   scopePath(environment?: string): string;
-  /** axe-core on the page as it is now (serious and critical violations fail), and a screenshot. */
+  /**
+   * Moves the journey's page to `path` (a path on the stack) inside the running app, as its links
+   * do: a history entry pushed and React Router told (popstate), no new document, so no page load
+   * and no second axe injection (a load is ~0.5 CPU-s of Chromium). Resolves once the new location
+   * shows the level-1 heading `heading`, which the page it leaves must not show. For a page whose
+   * data changed outside the browser since this document showed it, load it (page.goto): the
+   * app's query cache may show what it fetched then.
+   */
+  navigate(path: string, heading: string | RegExp): Promise<void>;
+  /**
+   * axe-core on the page as it is now (serious and critical violations fail). A screenshot of it
+   * into test-results/dashboard/ when VEXILLA_SCREENSHOTS=1 (nothing asserts on them; a failed
+   * test's page is always screenshotted).
+   */
   audit(name: string, on?: Page): Promise<void>;
   /** Another browser context (another person's tab), CSP violations and errors watched too; closed with the journey. */
   newContext(): Promise<BrowserContext>;
@@ -122,6 +137,18 @@ export function startJourney(name: string, options: Options & { organisation?: '
     },
     env,
     scopePath: (environment = 'development') => `/o/${config.organisationId}/p/${config.projectId}/e/${env(environment).id}`,
+    async navigate(path, heading) {
+      const on = opened().page;
+      const arrived = on.getByRole('heading', { level: 1, name: heading, exact: true });
+      if (await arrived.count()) throw new Error(`navigate(${path}): the page already shows the heading ${heading}: wait for something only the new location shows`);
+      await on.evaluate((to) => {
+        // React Router's browser history keeps its position in history.state.idx.
+        const idx = ((history.state as { idx?: number } | null)?.idx ?? 0) + 1;
+        history.pushState({ usr: null, key: Math.random().toString(36).slice(2, 10), idx }, '', to);
+        dispatchEvent(new PopStateEvent('popstate', { state: history.state }));
+      }, path);
+      await arrived.waitFor();
+    },
     async audit(shot, on = opened().page) {
       // A dialog or menu fading in has colours between its states: audit what a user reads,
       // once every running transition and animation has finished (the condition, not a delay).
@@ -135,7 +162,7 @@ export function startJourney(name: string, options: Options & { organisation?: '
         ),
       );
       const violations = await axeViolations(on);
-      await on.screenshot({ path: join(SHOTS, `${shot}.png`), fullPage: true });
+      if (SCREENSHOTS) await on.screenshot({ path: join(SHOTS, `${shot}.png`), fullPage: true });
       expect(violations, `axe on ${shot}`).toEqual([]);
     },
     newContext,
