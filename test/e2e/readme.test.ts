@@ -59,6 +59,16 @@ function readmeBlocks(markdown: string): Block[] {
   return blocks;
 }
 
+/** The file a workspace package of `root` names as its bin `name`: what npm links into node_modules/.bin. */
+async function workspaceBin(root: string, name: string): Promise<string> {
+  const { workspaces = [] } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { workspaces?: string[] };
+  for (const workspace of workspaces) {
+    const { bin } = JSON.parse(await readFile(join(root, workspace, 'package.json'), 'utf8')) as { bin?: Record<string, string> };
+    if (bin?.[name]) return join(root, workspace, bin[name]);
+  }
+  throw new Error(`no workspace package of ${root} has the bin ${name}`);
+}
+
 let copy: string;
 let ports: { api: number; receiver: number };
 const background: { block: Block; child: ChildProcess; output: () => string }[] = [];
@@ -86,12 +96,11 @@ beforeAll(async () => {
   await mkdir(bin);
   await writeFile(join(bin, 'curl'), '#!/bin/sh\nexec /usr/bin/curl --fail-with-body "$@"\n');
   await chmod(join(bin, 'curl'), 0o755);
-  // `npx vexilla ARGS` runs what npx resolves it to, this package's own bin (package.json's `bin`),
+  // `npx vexilla ARGS` runs what npx resolves it to, the bin of the workspace package that has it (cli/),
   // without starting npm each time: seconds on a busy machine, over forty times in this file. The
   // first test checks that the real npx runs that same bin. Everything else goes to the real npx.
   realNpx = execFileSync('bash', ['-c', 'command -v npx'], { encoding: 'utf8' }).trim();
-  const { bin: bins } = JSON.parse(await readFile(join(copy, 'package.json'), 'utf8')) as { bin: Record<string, string> };
-  const vexillaBin = join(copy, bins.vexilla as string);
+  const vexillaBin = await workspaceBin(copy, 'vexilla');
   await writeFile(join(bin, 'npx'), `#!/bin/sh\nif [ "$1" = vexilla ]; then shift; exec node ${JSON.stringify(vexillaBin)} "$@"; fi\nexec ${JSON.stringify(realNpx)} "$@"\n`);
   await chmod(join(bin, 'npx'), 0o755);
   ports = { api: await freePort(), receiver: await freePort() };

@@ -2,6 +2,7 @@ import { createTheme, MantineProvider, Modal } from '@mantine/core';
 import { MutationCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { ApiError } from '../api/client';
+import { onSessionEnd } from '../lib/auth';
 
 /** The one query cache: route loaders fill it ahead of the pages that read it. */
 export const queryClient: QueryClient = new QueryClient({
@@ -21,6 +22,10 @@ export const queryClient: QueryClient = new QueryClient({
     },
   },
 });
+
+// Nothing one person saw stays for the next one to sign in in this tab, however the session ended
+// (the Sign out button, an expiry, or the API refusing it with a 401).
+onSessionEnd(() => queryClient.clear());
 
 // Colours are in theme.css (static CSS); this keeps component props in step with it.
 // Modals do not lock scrolling with a runtime <style> element (react-remove-scroll-bar): the CSP

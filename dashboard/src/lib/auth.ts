@@ -97,10 +97,19 @@ export function signIn(token: string): void {
   keep({ kind: 'admin-token', token: token.trim() });
 }
 
+const endListeners = new Set<() => void>();
+
+/** Calls `listener` each time a session ends in this tab, however it ended (button, expiry, a 401). */
+export function onSessionEnd(listener: () => void): () => void {
+  endListeners.add(listener);
+  return () => endListeners.delete(listener);
+}
+
 /** Ends the session in this tab; `notice` is shown on the sign-in page (why it ended). */
 export function signOut(notice?: string): void {
   sessionStorage.removeItem(KEY);
   if (notice) sessionStorage.setItem(NOTICE_KEY, notice);
+  for (const listener of endListeners) listener();
   notify();
 }
 

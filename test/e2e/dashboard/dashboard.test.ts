@@ -372,12 +372,13 @@ describe('the dashboard', () => {
     await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Change requests' }).click();
     await page.getByLabel('Admin token').waitFor();
 
-    // A fresh document for the next caller: a sign-out by a 401 keeps the app's query cache (only
-    // the Sign out button empties it), which would show the reviewer's view. The change request's
-    // address asks for a session, and signing in returns to it.
-    await page.goto(crUrl);
+    // The next caller signs in in the same tab: nothing of the reviewer's session shows (a sign-out
+    // by a 401 empties the app's query cache, as the Sign out button does).
     await signIn(config.adminToken);
-    await page.getByRole('heading', { level: 1, name: 'Turn new_checkout on in production' }).waitFor();
+    const account = page.getByRole('button', { name: /^Account: / });
+    await account.waitFor();
+    expect(await account.getAttribute('aria-label')).not.toBe('Account: Token: Rita Reviewer');
+    await journey.navigate(new URL(crUrl).pathname, 'Turn new_checkout on in production');
     await page.getByText(/1 of 1 approval/).waitFor();
     await page.getByRole('button', { name: 'Apply', exact: true }).click();
     await page.getByText('Applied: the changes are live.').waitFor();

@@ -9,10 +9,8 @@ import { displayName, meQuery } from '../api/me';
 /** Signs out here and at the identity provider; the sign-in page when the provider has no end-session endpoint. */
 export function useSignOut() {
   const navigate = useNavigate();
-  const queryClient = useQueryClient();
   return async () => {
-    // Nothing the last person saw stays for the next one to sign in in this tab.
-    queryClient.clear();
+    // Ending the session empties the query cache (app/provider.tsx).
     if (!(await signOutEverywhere())) navigate('/sign-in', { replace: true });
   };
 }
