@@ -35,7 +35,8 @@ async function describedBy(field: ReturnType<Page['locator']>): Promise<string> 
  * Tenants stored in the stack's table as a tenant PUT stores them (the tenant item, through the
  * store's own key builders; no event), 100 per transaction, through a client of this test's own:
  * through the API each is a document-room check, a transaction and an event that republishes
- * every environment's document. The PUT itself is the journey's own first tenant, above.
+ * every environment's document. (The journey creates its own tenant through the page and the
+ * PUT; these are only there to be listed.)
  */
 async function seedTenants(keys: string[], traits: Tenant['traits']): Promise<void> {
   const { dynamoEndpoint, tableName } = inject('dashboardStack').table;
