@@ -9,11 +9,10 @@
  */
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { DynamoStore } from '../../../functions/data/dynamo-store.js';
+import { leanDocumentTable } from '../../../functions/data/lean-dynamodb.js';
+import { TableStore } from '../../../functions/data/table-store.js';
 import type { Tenant } from '../../../functions/domain/entities.js';
 import type { Write } from '../../../functions/domain/ports.js';
-import { localDynamoClientConfig } from '../../../functions/local/dynamodb-local.js';
-import { documentClient } from '../../../functions/shared/dynamodb.js';
 import { startJourney, WAIT } from './journey.js';
 
 const journey = startJourney('tenants', { viewport: { width: 1400, height: 900 } });
@@ -33,30 +32,26 @@ async function describedBy(field: ReturnType<Page['locator']>): Promise<string> 
 
 /**
  * Tenants stored in the stack's table as a tenant PUT stores them (the tenant item, through the
- * store's own key builders; no event), 100 per transaction, through a client of this test's own:
- * through the API each is a document-room check, a transaction and an event that republishes
- * every environment's document. (The journey creates its own tenant through the page and the
- * PUT; these are only there to be listed.)
+ * store's own key builders; no event), 100 per transaction: through the API each is a
+ * document-room check, a transaction and an event that republishes every environment's document.
+ * (The journey creates its own tenant through the page and the PUT; these are only there to be
+ * listed.) On the sdk-api's lean DynamoDB client: the AWS SDK's would be loaded into this worker
+ * for one transaction.
  */
 async function seedTenants(keys: string[], traits: Tenant['traits']): Promise<void> {
   const { dynamoEndpoint, tableName } = inject('dashboardStack').table;
-  const client = documentClient(localDynamoClientConfig(dynamoEndpoint));
-  try {
-    const store = new DynamoStore(client, tableName);
-    const project = await store.get({ type: 'project', id: config.projectId });
-    if (!project) throw new Error(`no project ${config.projectId} in ${tableName}`);
-    const at = new Date().toISOString();
-    const tenants = keys.map(
-      (key): Tenant => ({
-        type: 'tenant', orgId: project.orgId, projectId: project.id, key, name: key, traits,
-        changedAt: { name: at, traits: Object.fromEntries(Object.keys(traits).map((trait) => [trait, at])) },
-        createdAt: at, updatedAt: at, version: 1,
-      }),
-    );
-    for (let i = 0; i < tenants.length; i += 100) await store.commit(tenants.slice(i, i + 100).map((entity): Write => ({ kind: 'put', entity, expect: 'absent' })));
-  } finally {
-    client.destroy();
-  }
+  const store = new TableStore(leanDocumentTable({ endpoint: dynamoEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }), tableName);
+  const project = await store.get({ type: 'project', id: config.projectId });
+  if (!project) throw new Error(`no project ${config.projectId} in ${tableName}`);
+  const at = new Date().toISOString();
+  const tenants = keys.map(
+    (key): Tenant => ({
+      type: 'tenant', orgId: project.orgId, projectId: project.id, key, name: key, traits,
+      changedAt: { name: at, traits: Object.fromEntries(Object.keys(traits).map((trait) => [trait, at])) },
+      createdAt: at, updatedAt: at, version: 1,
+    }),
+  );
+  for (let i = 0; i < tenants.length; i += 100) await store.commit(tenants.slice(i, i + 100).map((entity): Write => ({ kind: 'put', entity, expect: 'absent' })));
 }
 
 const tenantsTable = () => page.getByRole('table', { name: 'Tenants', exact: true });
