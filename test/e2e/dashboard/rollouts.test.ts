@@ -139,7 +139,10 @@ describe('the Rollouts page', () => {
   it('shows a flag’s prerequisites, and an identity’s "why" names the prerequisite that failed', async () => {
     const updated = await admin('PATCH', `/admin/v1/projects/${config.projectId}/features/welcome_banner`, { prerequisites: [{ featureName: 'new_checkout' }] });
     expect(updated.status).toBe(200);
-    await page.goto(`${config.apiUrl}${scopePath()}/flags/welcome_banner`);
+    // From the aborted rollout to its flag, in the page (its deep link is the flags journey's).
+    await row('welcome_banner').getByRole('link', { name: 'welcome_banner', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'welcome_banner' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(`${scopePath()}/flags/welcome_banner`);
     const list = page.getByRole('list', { name: 'Prerequisites of welcome_banner' });
     await list.getByRole('link', { name: 'new_checkout', exact: true }).waitFor();
     await audit('feature-prerequisites');
@@ -156,11 +159,15 @@ describe('the Rollouts page', () => {
       if (!answer.body.flags.find((flag) => flag.featureName === 'new_checkout')?.enabled) [identifier, explained] = [`user-${i}@acme.com`, answer.body];
     }
     expect(explained?.flags.find((flag) => flag.featureName === 'welcome_banner')).toMatchObject({ enabled: false, engineReason: 'PREREQUISITE_FAILED; feature=new_checkout' });
-    await page.goto(`${config.apiUrl}${scopePath()}/identities/${identifier}`);
+    // Looked up as a person looks one up: from the Identities page.
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Identities', exact: true }).click();
+    await page.getByRole('textbox', { name: 'Find an identity by identifier' }).fill(identifier);
+    await page.getByRole('button', { name: 'Look up', exact: true }).click();
     const table = page.getByRole('table', { name: 'Evaluated flags with reasons' });
     const banner = table.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'welcome_banner', exact: true }) });
     await banner.getByText('prerequisite failed').waitFor();
     await banner.getByRole('link', { name: 'new_checkout', exact: true }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(`${scopePath()}/identities/${encodeURIComponent(identifier)}`);
     await audit('identity-prerequisite-failed');
     expect(journey.pageErrors).toEqual([]);
     expect(journey.cspViolations).toEqual([]);

@@ -119,7 +119,8 @@ describe('signing in to the dashboard with the identity provider', () => {
       const kept = JSON.parse(sessionStorage.getItem('vexilla.session') as string);
       sessionStorage.setItem('vexilla.session', JSON.stringify({ ...kept, expiresAt: Date.now(), refreshToken: 'revoked-or-unknown' }));
     });
-    await page.reload();
+    // In the open tab (a reload renews above): its next request finds the session expired.
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Segments', exact: true }).click();
     await page.getByText('Your sign-in has expired and could not be renewed: sign in again.').waitFor();
     expect((await storage()).session).toBeNull();
   });
