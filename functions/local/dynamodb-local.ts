@@ -11,8 +11,21 @@ import { createServer } from 'node:net';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteItemCommand,
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  ListTablesCommand,
+  PutItemCommand,
+  QueryCommand,
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { ensureTable } from '../data/create-table.js';
+import { table } from '../data/table.js';
+import { classArchive } from './dynamodb-local-cds.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -181,7 +194,8 @@ export function parseJavaMajorVersion(output: string): number | undefined {
   return first === 1 && match[2] ? Number(match[2]) : first;
 }
 
-export async function checkJava(): Promise<void> {
+/** Checks that Java 17+ is there; resolves with what `java -version` printed. */
+export async function checkJava(): Promise<string> {
   let output: string;
   try {
     // `java -version` writes to stderr.
@@ -198,6 +212,7 @@ export async function checkJava(): Promise<void> {
   if (major < MIN_JAVA_MAJOR) {
     throw new Error(`Found Java ${major}. ${JAVA_INSTALL_HINT}`);
   }
+  return output;
 }
 
 async function findFreePort(): Promise<number> {
@@ -305,7 +320,14 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   if (options.dbPath !== undefined) await mkdir(options.dbPath, { recursive: true });
 
   const emulatorDir = await ensureDynamoDbLocal();
-  await checkJava();
+  const java = await checkJava();
+  // The class archive goes with the default options only (the bench compares options, not archives).
+  const jvmOptions = options.jvmOptions ?? DYNAMODB_LOCAL_JVM_OPTIONS;
+  const archive = options.jvmOptions
+    ? undefined
+    : await classArchive(emulatorDir, JAR_NAME, [DYNAMODB_LOCAL_SOURCE.integrity, java, ...jvmOptions].join('\n'), {
+        run: (jar, trainingOptions) => trainClassArchive(emulatorDir, jar, [...jvmOptions, ...trainingOptions]),
+      });
 
   if (options.port !== undefined && !(await isPortFree(options.port))) {
     throw new Error(`DynamoDB Local cannot start: port ${options.port} is already in use`);
@@ -315,11 +337,57 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   for (let attempt = 1; ; attempt++) {
     const port = options.port ?? (await findFreePort());
     try {
-      return await launch(emulatorDir, port, inMemory, options.dbPath, options.jvmOptions ?? DYNAMODB_LOCAL_JVM_OPTIONS);
+      return await launch(
+        emulatorDir,
+        port,
+        inMemory,
+        options.dbPath,
+        archive ? [...jvmOptions, `-XX:SharedArchiveFile=${archive.archive}`] : jvmOptions,
+        archive?.jar ?? join(emulatorDir, JAR_NAME),
+      );
     } catch (error) {
       if (!(error instanceof PortInUseError) || attempt >= attempts) throw error;
     }
   }
+}
+
+/**
+ * The class archive's training run: DynamoDB Local in memory, each kind of call the stack makes
+ * (on the real table's shape, stream included), then a stop; Java writes the archive as it exits.
+ * Resolves whether it exited cleanly (after SIGTERM: 143), the only case where the archive is whole.
+ */
+async function trainClassArchive(emulatorDir: string, jar: string, jvmOptions: string[]): Promise<boolean> {
+  // Writing the archive takes seconds on a busy machine: no early SIGKILL, only a bound on a hang.
+  const dynamo = await launch(emulatorDir, await findFreePort(), true, undefined, jvmOptions, jar, STARTUP_TIMEOUT_MS);
+  const client = new DynamoDBClient({ ...localDynamoClientConfig(dynamo.endpoint), maxAttempts: 1 });
+  try {
+    const TableName = 'vexilla-class-archive';
+    await ensureTable(client, TableName);
+    const key = (sk: string) => ({ [table.partitionKey]: { S: 'p' }, [table.sortKey]: { S: sk } });
+    const indexed = Object.fromEntries(
+      Object.values(table.indexes).flatMap((index) => [
+        [index.partitionKey, { S: 'ip' }],
+        [index.sortKey, { S: 'is' }],
+      ]),
+    );
+    await client.send(new PutItemCommand({ TableName, Item: { ...key('a'), ...indexed, n: { N: '1' } } }));
+    await client.send(new GetItemCommand({ TableName, Key: key('a'), ConsistentRead: true }));
+    await client.send(new UpdateItemCommand({ TableName, Key: key('a'), UpdateExpression: 'ADD n :one', ExpressionAttributeValues: { ':one': { N: '1' } }, ConditionExpression: 'attribute_exists(n)' }));
+    await client.send(new UpdateItemCommand({ TableName, Key: key('x'), UpdateExpression: 'SET n = :one', ExpressionAttributeValues: { ':one': { N: '1' } }, ConditionExpression: 'attribute_exists(n)' })).catch(() => undefined);
+    await client.send(new TransactWriteItemsCommand({ TransactItems: [{ Put: { TableName, Item: key('b') } }, { ConditionCheck: { TableName, Key: key('a'), ConditionExpression: 'n > :zero', ExpressionAttributeValues: { ':zero': { N: '0' } } } }] }));
+    await client.send(new BatchWriteItemCommand({ RequestItems: { [TableName]: [{ PutRequest: { Item: key('c') } }, { DeleteRequest: { Key: key('b') } }] } }));
+    await client.send(new QueryCommand({ TableName, KeyConditionExpression: '#pk = :p AND begins_with(#sk, :s)', ExpressionAttributeNames: { '#pk': table.partitionKey, '#sk': table.sortKey }, ExpressionAttributeValues: { ':p': { S: 'p' }, ':s': { S: 'a' } } }));
+    const [indexName, index] = Object.entries(table.indexes)[0] ?? [];
+    if (indexName && index) {
+      await client.send(new QueryCommand({ TableName, IndexName: indexName, KeyConditionExpression: '#pk = :p', ExpressionAttributeNames: { '#pk': index.partitionKey }, ExpressionAttributeValues: { ':p': { S: 'ip' } } }));
+    }
+    await client.send(new DeleteItemCommand({ TableName, Key: key('c') }));
+  } finally {
+    client.destroy();
+    await dynamo.stop();
+  }
+  const { code, signal } = await dynamo.exited;
+  return signal === null && (code === 0 || code === 143);
 }
 
 async function launch(
@@ -328,12 +396,14 @@ async function launch(
   inMemory: boolean,
   dbPath: string | undefined,
   jvmOptions: readonly string[],
+  jar: string,
+  stopGraceMs = STOP_GRACE_MS,
 ): Promise<DynamoDbLocalInstance> {
   const args = [
     ...jvmOptions,
     `-Djava.library.path=${join(emulatorDir, LIB_DIR_NAME)}`,
     '-jar',
-    join(emulatorDir, JAR_NAME),
+    jar,
     '-port',
     String(port),
     ...(inMemory ? ['-inMemory'] : ['-dbPath', dbPath ?? '.']),
@@ -405,7 +475,7 @@ async function launch(
     if (hasExited || child.exitCode !== null || child.signalCode !== null) return;
     signalGroup('SIGTERM');
     // Java normally exits on SIGTERM within a second; escalate if it does not.
-    const escalate = setTimeout(() => signalGroup('SIGKILL'), STOP_GRACE_MS);
+    const escalate = setTimeout(() => signalGroup('SIGKILL'), stopGraceMs);
     await exited;
     clearTimeout(escalate);
   };
