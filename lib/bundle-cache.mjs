@@ -7,9 +7,9 @@
  * Plain JavaScript, no TypeScript: it runs before anything could compile TypeScript.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** Bundled CommonJS requires Node's built-ins: gives each ES module chunk a `require`. */
@@ -74,10 +74,29 @@ export async function cachedBundle({ root, name, launcher, entry, options = {} }
   const inputs = Object.keys(result.metafile.inputs)
     .filter((file) => !file.includes(':'))
     .map((file) => relative(root, join(process.cwd(), file)));
-  const manifest = { entry: join(dir, `${base}.mjs`), inputs: inputs.map((file) => [file, statSync(join(root, file)).mtimeMs]) };
+  const manifest = { root, entry: join(dir, `${base}.mjs`), inputs: inputs.map((file) => [file, statSync(join(root, file)).mtimeMs]) };
   writeFileSync(`${manifestFile}.${process.pid}`, JSON.stringify(manifest));
   renameSync(`${manifestFile}.${process.pid}`, manifestFile);
+  pruneGoneCheckouts(dirname(cache));
   return join(cache, manifest.entry);
+}
+
+/**
+ * Removes the caches of checkouts that no longer exist: copies sharing this node_modules (the
+ * README's test runs in a temporary copy) would otherwise leave their bundles behind for good.
+ * A cache whose manifest names no root (made before roots were recorded) is left alone.
+ */
+export function pruneGoneCheckouts(caches) {
+  for (const entry of readdirSync(caches, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    let root;
+    try {
+      root = JSON.parse(readFileSync(join(caches, entry.name, 'manifest.json'), 'utf8')).root;
+    } catch {
+      continue;
+    }
+    if (typeof root === 'string' && !existsSync(root)) rmSync(join(caches, entry.name), { recursive: true, force: true });
+  }
 }
 
 /** The current bundle's entry, if every source it was built from is unchanged. */
