@@ -79,9 +79,9 @@ export interface TestApiOptions {
    * By default the store is on the sdk-api's lean client (functions/data/lean-dynamodb.ts): the same
    * store (functions/data/table-store.ts) over DynamoDB's JSON protocol, at a fraction of the AWS
    * SDK's CPU per call, which most files' thousands of calls paid for nothing they test. The files
-   * that hunt for 5xx answers to hostile input and the management API's file keep the AWS SDK;
-   * `npm run dev` (the e2e tests and browser journeys) and the CLI run on it too, and
-   * lean-dynamodb.test.ts checks both clients read and write the same items. @default false
+   * that hunt for 5xx answers to hostile input and the management API's file keep the AWS SDK
+   * (as do store-check, store-limits and the CLI's bootstrap), and lean-dynamodb.test.ts checks
+   * both clients read and write the same items. @default false
    */
   awsSdkDynamoDb?: boolean;
 }
