@@ -19,6 +19,9 @@ import { createHash } from 'node:crypto';
 import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { rewriteManifest, formatManifest, parseManifest } from './jar-manifest.js';
+import { alive } from './launcher-watch.js';
+
+const exists = (path: string): Promise<boolean> => stat(path).then(() => true, () => false);
 
 export interface ClassArchive {
   /** The copy of DynamoDBLocal.jar to run with the archive. */
@@ -37,7 +40,7 @@ const CDS_JAR = 'DynamoDBLocal-cds.jar';
 /** The copy of the jar whose Class-Path holds only jars (made once; same directory, so its relative entries resolve). */
 async function cdsJar(emulatorDir: string, jarName: string): Promise<string> {
   const target = join(emulatorDir, CDS_JAR);
-  if (await stat(target).then(() => true, () => false)) return target;
+  if (await exists(target)) return target;
   const rewritten = rewriteManifest(await readFile(join(emulatorDir, jarName)), (text) =>
     formatManifest(
       parseManifest(text).map(([name, value]) => [name, name === 'Class-Path' ? value.split(' ').filter((entry) => entry.endsWith('.jar')).join(' ') : value]),
@@ -59,8 +62,8 @@ export async function classArchive(emulatorDir: string, jarName: string, identit
   const failed = `${archive}.failed`;
   const lock = `${archive}.lock`;
   const jar = join(emulatorDir, CDS_JAR);
-  if (await stat(archive).then(() => true, () => false)) return { jar, archive };
-  if (await stat(failed).then(() => true, () => false)) return undefined;
+  if (await exists(archive)) return { jar, archive };
+  if (await exists(failed)) return undefined;
 
   let handle;
   try {
@@ -69,7 +72,7 @@ export async function classArchive(emulatorDir: string, jarName: string, identit
   } catch {
     // Someone else is making it (or died making it: a lock whose process is gone is cleared).
     const owner = Number(await readFile(lock, 'utf8').catch(() => ''));
-    if (owner && !isAlive(owner)) await rm(lock, { force: true });
+    if (owner && !alive(owner)) await rm(lock, { force: true });
     return undefined;
   } finally {
     await handle?.close();
@@ -87,14 +90,5 @@ export async function classArchive(emulatorDir: string, jarName: string, identit
   } finally {
     await rm(temporary, { force: true });
     await rm(lock, { force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -22,7 +22,6 @@ import {
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { ensureTable } from '../data/create-table.js';
 import { table } from '../data/table.js';
 import { classArchive } from './dynamodb-local-cds.js';
@@ -60,20 +59,11 @@ interface ProvisionMarker {
   integrity: string;
 }
 
-export interface LocalDynamoClientConfig {
-  region: string;
-  endpoint: string;
-  credentials: { accessKeyId: string; secretAccessKey: string };
-}
-
-/** Client settings for the emulator; DynamoDB Local accepts any credentials, but the SDK needs some. */
-export function localDynamoClientConfig(endpoint: string): LocalDynamoClientConfig {
-  return {
-    region: 'us-east-1',
-    endpoint,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  } satisfies DynamoDBClientConfig;
-}
+// Its own module, so code that only needs the settings (a lean client in a browser journey) does
+// not load this one's AWS SDK.
+import { localDynamoClientConfig } from './dynamodb-local-config.js';
+export { localDynamoClientConfig };
+export type { LocalDynamoClientConfig } from './dynamodb-local-config.js';
 
 async function exists(path: string): Promise<boolean> {
   try {

@@ -47,7 +47,8 @@ async function processTable(): Promise<Map<number, { ppid: number; command: stri
   return table;
 }
 
-const alive = (pid: number): boolean => {
+/** Whether a process with this id exists (EPERM: it does, it is just not ours to signal). */
+export const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
     return true;

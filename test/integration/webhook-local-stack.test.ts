@@ -67,7 +67,9 @@ describe('the local stack', () => {
     // Prepare: a webhook to a local receiver, and a delivery committed 20 minutes ago without its attempt
     const projectId: string = (await call('POST', `/admin/v1/organisations/${orgId}/projects`, { name: 'Shop' })).body.id;
     const envId: string = (await call('POST', `/admin/v1/projects/${projectId}/environments`, { name: 'prod' })).body.environment.id;
-    const created = await call('POST', `/admin/v1/environments/${envId}/webhooks`, { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook` });
+    // Subscribed to flag changes only: the setup's own events (project, environment), which a busy
+    // stack's pipeline may reach after the webhook exists, are not its to deliver.
+    const created = await call('POST', `/admin/v1/environments/${envId}/webhooks`, { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, events: ['feature-state.changed'] });
     const at = new Date(Date.now() - 20 * 60_000).toISOString();
     const eventId = randomUUID();
     const deliveryId = deliveryIdOf({ eventId, at }, created.body.id);
@@ -101,8 +103,6 @@ describe('the local stack', () => {
     // Assess
     expect(created.status).toBe(201);
     expect(delivered).toMatchObject({ status: 'delivered', attempts: 1, lastStatusCode: 200 });
-    // Delivered once. The setup's own events (project, environment) may reach the webhook too when
-    // a busy stack's pipeline gets to them after the webhook exists: those are other deliveries.
-    expect(received.filter((id) => id === deliveryId)).toEqual([deliveryId]);
+    expect(received).toEqual([deliveryId]);
   });
 });

@@ -5,7 +5,7 @@
  * each costs a read and a transaction of its own (minutes for a thousand on a busy machine);
  * the PUTs themselves are tested through the API elsewhere. No change events are written.
  */
-import type { Environment, Feature, IdentityOverride, JsonValue, Project } from '../../functions/domain/entities.js';
+import type { Environment, Feature, IdentityOverride, JsonValue, Project, Tenant } from '../../functions/domain/entities.js';
 import { identityWrite, nextIdentity, retentionOf } from '../../functions/domain/identities.js';
 import type { Write } from '../../functions/domain/ports.js';
 import { allocateNumbers, type Deps, newId } from '../../functions/domain/use-cases/support.js';
@@ -71,4 +71,21 @@ export async function seedFeatures(deps: Deps, project: Project, names: string[]
   );
   for (let i = 0; i < features.length; i += 100) await deps.store.commit(features.slice(i, i + 100).map((entity): Write => ({ kind: 'put', entity, expect: 'absent' })));
   return features;
+}
+
+/**
+ * New tenants stored as a tenant PUT stores them (no event, no document-room check: only to be
+ * listed), 100 per transaction.
+ */
+export async function seedTenants(deps: Deps, project: Project, keys: string[], traits: Tenant['traits']): Promise<Tenant[]> {
+  const at = deps.clock().toISOString();
+  const tenants = keys.map(
+    (key): Tenant => ({
+      type: 'tenant', orgId: project.orgId, projectId: project.id, key, name: key, traits,
+      changedAt: { name: at, traits: Object.fromEntries(Object.keys(traits).map((trait) => [trait, at])) },
+      createdAt: at, updatedAt: at, version: 1,
+    }),
+  );
+  for (let i = 0; i < tenants.length; i += 100) await deps.store.commit(tenants.slice(i, i + 100).map((entity): Write => ({ kind: 'put', entity, expect: 'absent' })));
+  return tenants;
 }

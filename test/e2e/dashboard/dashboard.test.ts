@@ -11,13 +11,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DynamoStore } from '../../../functions/data/dynamo-store.js';
-import type { Deps } from '../../../functions/domain/use-cases/support.js';
-import { localDynamoClientConfig } from '../../../functions/local/dynamodb-local.js';
-import { documentClient } from '../../../functions/shared/dynamodb.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedFeatures } from '../../support/seed-identities.js';
 import { startJourney, WAIT } from './journey.js';
+import { stackTable } from './seeding.js';
 
 const journey = startJourney('dashboard');
 const { admin, config, env } = journey;
@@ -41,23 +38,6 @@ const scopePath = journey.scopePath;
 async function audit(name: string): Promise<void> {
   audited.push(name);
   await journey.audit(name);
-}
-
-/**
- * Features stored in the stack's table with the product's own write builders (seedFeatures, as the
- * integration tests seed bulk data), through a client of this test's own.
- */
-async function seedLongList(names: string[]): Promise<void> {
-  const { dynamoEndpoint, tableName } = inject('dashboardStack').table;
-  const client = documentClient(localDynamoClientConfig(dynamoEndpoint));
-  try {
-    const deps: Deps = { store: new DynamoStore(client, tableName), clock: () => new Date() };
-    const project = await deps.store.get({ type: 'project', id: config.projectId });
-    if (!project) throw new Error(`no project ${config.projectId} in ${tableName}`);
-    expect(await seedFeatures(deps, project, names)).toHaveLength(names.length);
-  } finally {
-    client.destroy();
-  }
 }
 
 /** Chooses a radio (segmented control) from the keyboard, as anyone can. */
@@ -486,7 +466,8 @@ describe('the dashboard', () => {
     const names = Array.from({ length: 200 }, (_, i) => `long_list_${String(i).padStart(3, '0')}`);
     // Written to the table as a feature creation stores them (the POST is the flag creation
     // test's, above): this test is about a page with 200 more flags, not about 200 POSTs.
-    await seedLongList(names);
+    const { deps, project } = await stackTable(config.projectId);
+    expect(await seedFeatures(deps, project, names)).toHaveLength(names.length);
     const environments = (await admin<{ items: unknown[] }>('GET', `/admin/v1/projects/${config.projectId}/environments`)).body.items.length;
     const total = (await admin<{ items: unknown[] }>('GET', `/admin/v1/projects/${config.projectId}/features?limit=1000`)).body.items.length;
     // Loaded afresh: the 200 flags were written outside the browser (and a first load of a long list is the point).

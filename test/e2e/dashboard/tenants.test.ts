@@ -8,12 +8,10 @@
  * no page errors; screenshots into test-results/dashboard/.
  */
 import type { Page } from 'playwright-core';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { leanDocumentTable } from '../../../functions/data/lean-dynamodb.js';
-import { TableStore } from '../../../functions/data/table-store.js';
-import type { Tenant } from '../../../functions/domain/entities.js';
-import type { Write } from '../../../functions/domain/ports.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { seedTenants } from '../../support/seed-identities.js';
 import { startJourney, WAIT } from './journey.js';
+import { stackTable } from './seeding.js';
 
 const journey = startJourney('tenants', { viewport: { width: 1400, height: 900 } });
 const { admin, audit, config } = journey;
@@ -28,30 +26,6 @@ const scopePath = () => journey.scopePath();
 async function describedBy(field: ReturnType<Page['locator']>): Promise<string> {
   const ids = ((await field.getAttribute('aria-describedby')) ?? '').split(' ').filter(Boolean);
   return (await Promise.all(ids.map((id) => page.locator(`[id="${id}"]`).textContent()))).join(' ');
-}
-
-/**
- * Tenants stored in the stack's table as a tenant PUT stores them (the tenant item, through the
- * store's own key builders; no event), 100 per transaction: through the API each is a
- * document-room check, a transaction and an event that republishes every environment's document.
- * (The journey creates its own tenant through the page and the PUT; these are only there to be
- * listed.) On the sdk-api's lean DynamoDB client: the AWS SDK's would be loaded into this worker
- * for one transaction.
- */
-async function seedTenants(keys: string[], traits: Tenant['traits']): Promise<void> {
-  const { dynamoEndpoint, tableName } = inject('dashboardStack').table;
-  const store = new TableStore(leanDocumentTable({ endpoint: dynamoEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }), tableName);
-  const project = await store.get({ type: 'project', id: config.projectId });
-  if (!project) throw new Error(`no project ${config.projectId} in ${tableName}`);
-  const at = new Date().toISOString();
-  const tenants = keys.map(
-    (key): Tenant => ({
-      type: 'tenant', orgId: project.orgId, projectId: project.id, key, name: key, traits,
-      changedAt: { name: at, traits: Object.fromEntries(Object.keys(traits).map((trait) => [trait, at])) },
-      createdAt: at, updatedAt: at, version: 1,
-    }),
-  );
-  for (let i = 0; i < tenants.length; i += 100) await store.commit(tenants.slice(i, i + 100).map((entity): Write => ({ kind: 'put', entity, expect: 'absent' })));
 }
 
 const tenantsTable = () => page.getByRole('table', { name: 'Tenants', exact: true });
@@ -221,7 +195,8 @@ describe('the Tenants page', () => {
     const bulkKeys = Array.from({ length: 55 }, (_, index) => `tenant-${String(index).padStart(2, '0')}`);
     const lastKey = bulkKeys.at(-1) as string;
     beforeAll(async () => {
-      await seedTenants(bulkKeys, { seats: 1 });
+      const { deps, project } = await stackTable(config.projectId);
+      expect(await seedTenants(deps, project, bulkKeys, { seats: 1 })).toHaveLength(bulkKeys.length);
       // Served by the API as the tenants it wrote itself.
       expect((await admin('GET', `${tenantsPath()}/${lastKey}`)).body).toMatchObject({ key: lastKey, name: lastKey, traits: { seats: 1 }, version: 1 });
     });
