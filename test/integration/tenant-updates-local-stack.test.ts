@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_BUS_NAME, LOCAL_EVENTBRIDGE_PATH } from '../../functions/local/local-eventbridge.js';
 import type { LocalStack } from '../../functions/local/stack.js';
 import { startFreshLocalStack } from '../support/local-stack.js';
+import { until } from '../support/until.js';
 
 let stack: LocalStack;
 let token: string;
@@ -44,7 +45,7 @@ const put = (entries: Record<string, unknown>[]) =>
 const detail = (fields: Record<string, unknown>) => JSON.stringify({ version: 1, projectId, ...fields });
 
 beforeAll(async () => {
-  ({ stack, orgId, token } = await startFreshLocalStack({ organisation: 'Billing', snapshotTtlMs: 0 }));
+  ({ stack, orgId, token } = await startFreshLocalStack({ organisation: 'Billing', snapshotTtlMs: 0, debounceMs: 800 }));
   events = new EventBridgeClient({ endpoint: `${stack.url}${LOCAL_EVENTBRIDGE_PATH}`, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
   projectId = (await call('POST', `/admin/v1/organisations/${orgId}/projects`, { name: 'Plans' })).body.id;
   const environment = await call('POST', `/admin/v1/projects/${projectId}/environments`, { name: 'production' });
@@ -73,7 +74,9 @@ describe('tenant.update on the local stack', () => {
 
     const tenant = await call('GET', `/admin/v1/projects/${projectId}/tenants/acme`);
     expect(tenant.body).toMatchObject({ name: 'Acme', traits: { plan: 'enterprise', region: 'eu' }, version: 2 });
-    expect(await ssoFor('ana', 'acme')).toBe(true);
+    // Evaluations see the tenant's new plan once its environments are published again (the
+    // tenant.changed event's way through the stream and the publisher): wait for that, not a time.
+    await until(() => ssoFor('ana', 'acme'), "ana's flags to follow the enterprise plan");
     const audit = await call('GET', `/admin/v1/organisations/${orgId}/audit?limit=10`);
     expect(audit.body.items.find((item: { detailType: string }) => item.detailType === 'tenant.changed')).toMatchObject({
       action: 'updated',
