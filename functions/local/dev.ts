@@ -331,12 +331,21 @@ async function main(argv: string[]): Promise<void> {
     }
 
     // Seeded once the port is ours: a new demo's secrets must reach local.json, or they are lost.
+    // The seed's burst of changes is published once it is complete: each change rebuilt both
+    // environments' documents again (~200 of the ~500 calls a new demo made to DynamoDB Local).
+    // Evaluations meanwhile read the store, as they do before any publish.
+    const publishSeed = stack.documents.pause();
     const existing = await readLocalConfig(configFile);
-    const demo = await ensureDemo(stack.deps, existing);
-    await ensureDemoMember(stack.deps, demo, provider.issuer);
-    const demoProject = await stack.deps.store.get({ type: 'project', id: demo.projectId });
-    const demoEnvironment = await stack.deps.store.get({ type: 'environment', id: demo.environments[0]?.id ?? '' });
-    if (demoProject && demoEnvironment) await stack.tenantDemo.setup(stack.deps, { apiUrl: `http://localhost:${stack.port}`, project: demoProject, environment: demoEnvironment });
+    let demo: LocalConfig;
+    try {
+      demo = await ensureDemo(stack.deps, existing);
+      await ensureDemoMember(stack.deps, demo, provider.issuer);
+      const demoProject = await stack.deps.store.get({ type: 'project', id: demo.projectId });
+      const demoEnvironment = await stack.deps.store.get({ type: 'environment', id: demo.environments[0]?.id ?? '' });
+      if (demoProject && demoEnvironment) await stack.tenantDemo.setup(stack.deps, { apiUrl: `http://localhost:${stack.port}`, project: demoProject, environment: demoEnvironment });
+    } finally {
+      publishSeed();
+    }
     // DynamoDB Local's port is picked at random: local.json says where it is (`vexilla bootstrap --endpoint`).
     const config: LocalConfig & { dynamoEndpoint: string; tableName: string; eventBridge: { endpoint: string; eventBusName: string } } = {
       ...demo,

@@ -184,8 +184,22 @@ export function parseJavaMajorVersion(output: string): number | undefined {
   return first === 1 && match[2] ? Number(match[2]) : first;
 }
 
-/** Checks that Java 17+ is there; resolves with what `java -version` printed. */
-export async function checkJava(): Promise<string> {
+let javaChecked: Promise<string> | undefined;
+
+/**
+ * Checks that Java 17+ is there; resolves with what `java -version` printed. Once per process
+ * when it succeeds (the dev server checks before it starts DynamoDB Local, which checks again):
+ * each `java -version` is a JVM start.
+ */
+export function checkJava(): Promise<string> {
+  javaChecked ??= readJavaVersion().catch((error: unknown) => {
+    javaChecked = undefined;
+    throw error;
+  });
+  return javaChecked;
+}
+
+async function readJavaVersion(): Promise<string> {
   let output: string;
   try {
     // `java -version` writes to stderr.

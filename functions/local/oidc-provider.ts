@@ -13,7 +13,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
-import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import type { Configuration, default as Provider, KoaContextWithOIDC } from 'oidc-provider';
 import { z } from 'zod';
 import { DASHBOARD_CALLBACK_PATH, DASHBOARD_SIGNED_OUT_PATH, type SignInConfig, SIGN_IN_SCOPES } from '../domain/sign-in.js';
 
@@ -115,12 +115,15 @@ async function readForm(request: IncomingMessage): Promise<Record<string, string
   return Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
 }
 
-export async function startLocalOidcProvider(options: LocalOidcProviderOptions): Promise<LocalOidcProvider> {
-  // Loaded here, not at module load: the package is large, and dev.ts starts it while DynamoDB
-  // Local (Java) starts, rather than before.
-  const { default: Provider } = await import('oidc-provider');
+/** The package and its memory adapter, loaded when the provider first answers. */
+async function loadOidcProvider() {
+  const { default: ProviderClass } = await import('oidc-provider');
   // @ts-expect-error: the package ships no types for its own memory adapter.
   const { default: MemoryAdapter } = (await import('oidc-provider/lib/adapters/memory_adapter.js')) as { default: new (name: string) => object };
+  return { ProviderClass, MemoryAdapter };
+}
+
+export async function startLocalOidcProvider(options: LocalOidcProviderOptions): Promise<LocalOidcProvider> {
   const clientId = options.clientId ?? 'vexilla-dashboard';
   const users = new Map<string, Required<LocalOidcUser>>();
   const addUser = (user: LocalOidcUser) => {
@@ -144,7 +147,7 @@ export async function startLocalOidcProvider(options: LocalOidcProviderOptions):
   let keys = options.keys ?? [await newSigningKey()];
   const cookieKeys = options.cookieKeys ?? [randomBytes(32).toString('base64url')];
 
-  const configuration = (jwks: JWK[]): Configuration => ({
+  const configuration = (MemoryAdapter: new (name: string) => object, jwks: JWK[]): Configuration => ({
     // Sessions, codes and tokens in memory (a restart signs everyone out), said once here
     // rather than warned about on every start.
     adapter: class LocalStackAdapter extends MemoryAdapter {} as unknown as Configuration['adapter'],
@@ -202,11 +205,19 @@ export async function startLocalOidcProvider(options: LocalOidcProviderOptions):
       ctx.body = page('Sign-in error', `<h1>Sign-in error</h1><p>${escapeHtml(String(out.error))}: ${escapeHtml(String(out.error_description ?? ''))}</p>`);
     },
   });
-  let provider = new Provider(issuer, configuration(keys));
-  let callback = provider.callback();
+  // Built with the first request, not at start: the package costs over a second of CPU to load,
+  // and most starts (the tests of the API, of stopping) sign nobody in. Its port, issuer and keys
+  // exist from the start; nothing else needs it earlier.
+  let built: Promise<{ provider: Provider; callback: ReturnType<Provider['callback']> }> | undefined;
+  const active = () =>
+    (built ??= loadOidcProvider().then(({ ProviderClass, MemoryAdapter }) => {
+      const provider = new ProviderClass(issuer, configuration(MemoryAdapter, keys));
+      return { provider, callback: provider.callback() };
+    }));
 
   /** The sign-in page and its form: our own interaction, in place of the development one. */
   async function interaction(request: IncomingMessage, response: ServerResponse, uid: string, action: string | undefined): Promise<void> {
+    const { provider } = await active();
     const details = await provider.interactionDetails(request, response);
     if (details.uid !== uid) throw new Error('interaction mismatch');
     if (request.method === 'GET' && action === undefined) {
@@ -246,7 +257,10 @@ export async function startLocalOidcProvider(options: LocalOidcProviderOptions):
   handle = (request, response) => {
     const match = /^\/interaction\/([\w-]+)(?:\/(login))?$/.exec(new URL(request.url ?? '/', issuer).pathname);
     if (!match) {
-      callback(request, response);
+      active().then(
+        ({ callback }) => callback(request, response),
+        (error: unknown) => response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`The local sign-in provider could not start: ${(error as Error).message}`),
+      );
       return;
     }
     interaction(request, response, match[1] as string, match[2]).catch((error: unknown) => {
@@ -265,8 +279,8 @@ export async function startLocalOidcProvider(options: LocalOidcProviderOptions):
     signIn: { issuer, clientId },
     rotateKeys(next) {
       keys = next;
-      provider = new Provider(issuer, configuration(keys));
-      callback = provider.callback();
+      // The next request builds it again with these keys; sessions and codes live in the memory adapter's store.
+      built = undefined;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -2,7 +2,11 @@
  * The whole story, end to end, against `npm run dev` in its own process, through public
  * interfaces only: HTTP (admin API, Flagsmith SDK API, the edge), the `vexilla` CLI run from a
  * directory holding `.vexilla/local.json`, and a webhook receiver. One stack for the whole file;
- * the steps build on each other in order, as a user's session does.
+ * the steps build on each other in order, as a user's session does, from what the banner promises
+ * to a restart with the data kept and a Ctrl-C that leaves nothing running. Each start costs
+ * seconds of CPU (Java, the table, the demo): the claims about starting, stopping and restarting
+ * on persistent data are made here, on this session's starts (dev-process-hygiene.test.ts: the
+ * other ways it is stopped).
  */
 import { execFile } from 'node:child_process';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
@@ -13,7 +17,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminCall, type DevProcess, freePort, quietEnv, REPO_ROOT, startDev } from '../support/dev-process.js';
+import type { LocalConfig } from '../../functions/local/seed.js';
+import { adminCall, type DevProcess, freePort, isRunning, processGroup, quietEnv, REPO_ROOT, startDev } from '../support/dev-process.js';
 import { signInWithCode } from '../support/oidc-flow.js';
 
 const execFileAsync = promisify(execFile);
@@ -92,7 +97,49 @@ afterAll(async () => {
   await rm(workDir, { recursive: true, force: true });
 });
 
+/** Signs the demo user in at the dev stack's OpenID provider, as its banner says, and returns the ID token. */
+async function signInAsDemo(config: LocalConfig): Promise<string> {
+  const signIn = config.signIn;
+  if (!signIn) throw new Error('no sign-in in local.json');
+  const { idToken } = await signInWithCode({ issuer: signIn.issuer, clientId: signIn.clientId, redirectUri: `${config.apiUrl}/auth/callback`, email: signIn.demoEmail });
+  return idToken;
+}
+
 describe('the local stack, end to end', () => {
+  it('serves the demo as its banner says: the API, an evaluation, sign-in, the request log', async () => {
+    const { config } = dev;
+    expect(config.apiUrl).toBe(`http://localhost:${port}`);
+    expect(dev.output()).toContain(config.adminToken);
+    expect(dev.output()).toContain(`curl -H "Authorization: Bearer ${config.adminToken}" http://localhost:${port}/admin/v1/projects/${config.projectId}/features`);
+    // The banner's evaluation line works as printed.
+    const printed = /curl -X POST (\S+) -H "Authorization: Bearer (\S+)"/.exec(dev.output());
+    expect(printed?.[2]).toBe(config.environments[0]?.clientKey);
+    const evaluation = await fetch(printed?.[1] ?? '', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${printed?.[2]}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ context: { targetingKey: 'ana' } }),
+    });
+    expect(evaluation.status).toBe(200);
+    expect(await evaluation.json()).toMatchObject({ key: 'new_checkout', value: expect.any(Boolean) });
+
+    const response = await fetch(`${config.apiUrl}/admin/v1/organisations`, { headers: { authorization: `Bearer ${config.adminToken}` } });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { items: { id: string; name: string }[] };
+    expect(body.items).toEqual([expect.objectContaining({ id: config.organisationId, name: 'Demo organisation' })]);
+
+    // Sign-in, as the banner prints it: the demo user at the loopback OpenID provider, an organisation admin.
+    expect(config.signIn?.issuer).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(dev.output()).toContain(`as ${config.signIn?.demoEmail} (organisation admin; no password)`);
+    expect(dev.output()).toContain(`at the local OpenID provider ${config.signIn?.issuer} (client vexilla-dashboard, code + PKCE)`);
+    const published = (await (await fetch(`${config.apiUrl}/admin/v1/auth/config`)).json()) as { issuer: string; clientId: string };
+    expect(published).toMatchObject({ issuer: config.signIn?.issuer, clientId: config.signIn?.clientId });
+    const me = await fetch(`${config.apiUrl}/admin/v1/me`, { headers: { authorization: `Bearer ${await signInAsDemo(config)}` } });
+    expect(await me.json()).toMatchObject({ type: 'user', email: 'demo@example.com', organisations: [{ id: config.organisationId, roles: { organisation: 'admin' } }] });
+
+    // The request log line, from the Powertools logger.
+    await expect.poll(() => dev.output()).toMatch(/"message":"request".*"method":"GET","path":"\/admin\/v1\/organisations","status":200/);
+  });
+
   it('creates a feature and evaluates it for an identity through the Flagsmith API', async () => {
     const created = await vexilla('features', 'create', 'e2e_checkout', '--value', '"v1"', '--json');
     expect(created.code, created.stderr).toBe(0);
@@ -257,9 +304,7 @@ describe('the local stack, end to end', () => {
 
   it('restarts with its data: the same demo, credentials, sign-in and changes', async () => {
     const before = dev.config;
-    const signIn = before.signIn;
-    if (!signIn) throw new Error('no sign-in in local.json');
-    const { idToken } = await signInWithCode({ issuer: signIn.issuer, clientId: signIn.clientId, redirectUri: `${before.apiUrl}/auth/callback`, email: signIn.demoEmail });
+    const idToken = await signInAsDemo(before);
     const stopped = await dev.stop();
     expect(stopped, dev.output()).toEqual({ code: 0, signal: null });
 
@@ -275,5 +320,15 @@ describe('the local stack, end to end', () => {
     expect(await evaluate('ana', 'e2e_checkout')).toEqual({ enabled: true, value: 'scheduled' });
     expect(await evaluate('ana', 'e2e_checkout', 'production')).toEqual({ enabled: true, value: 'launched' });
   });
-});
 
+  it('exits 0 on Ctrl-C, leaving nothing running: DynamoDB Local stops before the dev process exits', async () => {
+    expect(await isRunning(dev.javaPid)).toBe(true);
+
+    const stopped = await dev.stop();
+
+    expect(stopped, dev.output()).toEqual({ code: 0, signal: null });
+    // Java is stopped before dev.ts exits; give `ps` nothing to race against but the reaping.
+    await expect.poll(async () => (await processGroup(dev.pgid)).map((member) => member.args)).toEqual([]);
+    await expect.poll(() => isRunning(dev.javaPid)).toBe(false);
+  });
+});
