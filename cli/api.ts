@@ -2,13 +2,12 @@
  * The management API, called by operation name: the method and path come from the route table
  * (functions/http/routes.ts), so the CLI cannot drift from the API it drives.
  */
-import { publicRoutes, routes } from '../functions/http/routes.js';
 import { ApiError, CliError } from './errors.js';
+import { type HttpAnswer, send } from './http.js';
+import { managementRoutes } from './route-table.js';
 import type { ApiTarget } from './target.js';
 
-const byOperation = new Map<string, { method: string; path: string }>(
-  [...routes.filter((route) => route.function === 'admin-api'), ...publicRoutes].map((route) => [route.operation, route]),
-);
+const byOperation = new Map<string, { method: string; path: string }>(managementRoutes.map((route) => [route.operation, route]));
 
 /** Operations of the management API (what the CLI must cover). */
 export const adminOperations = (): string[] => [...byOperation.keys()];
@@ -57,16 +56,16 @@ export class Api {
   }
 
   /** Calls an operation and returns the answer unread (export streams its exact bytes). */
-  async send(operation: string, params: Params = {}, options: { body?: unknown; query?: Query; headers?: Record<string, string> } = {}): Promise<Response> {
+  async send(operation: string, params: Params = {}, options: { body?: unknown; query?: Query; headers?: Record<string, string> } = {}): Promise<HttpAnswer> {
     const { method, path } = pathOf(operation, params, options.query);
     return this.request(method, path, options.body, options.headers);
   }
 
   /** Any method and path (for `vexilla api`). */
-  async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
     const url = `${this.target.apiUrl}${path.startsWith('/') ? path : `/${path}`}`;
     try {
-      return await fetch(url, {
+      return await send(url, {
         method,
         headers: {
           authorization: `Bearer ${this.target.token}`,
@@ -76,7 +75,7 @@ export class Api {
         ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
       });
     } catch (error) {
-      const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+      const cause = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
       const local = this.target.local ? ' Is `npm run dev` still running?' : '';
       throw new CliError(`Could not reach ${this.target.apiUrl} (${cause}), from ${this.target.source}.${local}`);
     }

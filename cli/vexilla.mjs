@@ -19,6 +19,8 @@ const bundle = await cachedBundle({
   name: 'vexilla-cli',
   launcher: fileURLToPath(import.meta.url),
   entry: 'cli/main.ts',
+  // The route table as plain data: without it, every command would load zod and the API's schemas.
+  evaluate: ['cli/route-table.ts'],
   options: {
     // Split, so what only one command needs (the AWS SDK) loads with it. Its packages are bundled
     // too (zod, commander): Node's ESM loader resolving, reading and compiling zod's hundreds of

@@ -7,7 +7,7 @@
  * Plain JavaScript, no TypeScript: it runs before anything could compile TypeScript.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -37,12 +37,14 @@ const OWN_URL = '__vexillaOwnImportMetaUrl';
 
 /**
  * The path of `entry`'s bundle, built now unless a fresh one exists.
- * @param {{ root: string, name: string, launcher: string, entry: string, options?: import('esbuild').BuildOptions }} settings
+ * @param {{ root: string, name: string, launcher: string, entry: string, evaluate?: string[], options?: import('esbuild').BuildOptions }} settings
  *   `launcher`: the file that calls this (a change to it, or to this file, builds anew);
- *   `entry`: the TypeScript entry, relative to `root`; `options`: esbuild's, on top of the defaults.
+ *   `entry`: the TypeScript entry, relative to `root`; `evaluate`: modules (relative to `root`)
+ *   whose exports are plain data, evaluated now: the bundle holds their values instead of their
+ *   code and what it imports; `options`: esbuild's, on top of the defaults.
  * @returns {Promise<string>}
  */
-export async function cachedBundle({ root, name, launcher, entry, options = {} }) {
+export async function cachedBundle({ root, name, launcher, entry, evaluate = [], options = {} }) {
   // One cache per checkout (copies sharing a node_modules, a linked one, keep their own bundles)
   // and per version of the launcher and of this file.
   const hash = createHash('sha256').update(root).update(readFileSync(launcher)).update(readFileSync(fileURLToPath(import.meta.url)));
@@ -57,9 +59,7 @@ export async function cachedBundle({ root, name, launcher, entry, options = {} }
   // uses the previous build, whole.
   const dir = `build-${Date.now()}-${process.pid}`;
   const base = entry.replace(/^.*\//, '').replace(/\.ts$/, '');
-  const result = await build({
-    entryPoints: { [base]: join(root, entry) },
-    outdir: join(cache, dir),
+  const settings = {
     outExtension: { '.js': '.mjs' },
     bundle: true,
     platform: 'node',
@@ -69,16 +69,58 @@ export async function cachedBundle({ root, name, launcher, entry, options = {} }
     metafile: true,
     logLevel: 'error',
     ...options,
-    plugins: [ownImportMetaUrl, ...(options.plugins ?? [])],
+  };
+  const evaluated = await evaluateModules(build, root, join(cache, dir, 'evaluated'), evaluate, settings);
+  const result = await build({
+    ...settings,
+    entryPoints: { [base]: join(root, entry) },
+    outdir: join(cache, dir),
+    plugins: [evaluated.plugin, ownImportMetaUrl, ...(options.plugins ?? [])],
   });
-  const inputs = Object.keys(result.metafile.inputs)
-    .filter((file) => !file.includes(':'))
-    .map((file) => relative(root, join(process.cwd(), file)));
-  const manifest = { root, entry: join(dir, `${base}.mjs`), inputs: inputs.map((file) => [file, statSync(join(root, file)).mtimeMs]) };
+  const inputs = new Set([...inputsOf(root, result), ...evaluated.inputs]);
+  const manifest = { root, entry: join(dir, `${base}.mjs`), inputs: [...inputs].map((file) => [file, statSync(join(root, file)).mtimeMs]) };
   writeFileSync(`${manifestFile}.${process.pid}`, JSON.stringify(manifest));
   renameSync(`${manifestFile}.${process.pid}`, manifestFile);
   pruneGoneCheckouts(dirname(cache));
   return join(cache, manifest.entry);
+}
+
+/** The sources a build read, relative to `root`. */
+const inputsOf = (root, result) =>
+  Object.keys(result.metafile.inputs)
+    .filter((file) => !file.includes(':'))
+    .map((file) => relative(root, join(process.cwd(), file)));
+
+/**
+ * Bundles and runs the `evaluate` modules; answers an esbuild plugin that loads each as its
+ * exports' values (JSON), and the sources they were computed from (a change to one builds anew).
+ */
+async function evaluateModules(build, root, outdir, modules, settings) {
+  const values = new Map();
+  const inputs = [];
+  if (modules.length > 0) {
+    const entryPoints = Object.fromEntries(modules.map((file, index) => [`evaluated-${index}`, join(root, file)]));
+    const result = await build({ ...settings, entryPoints, outdir, splitting: false, plugins: [ownImportMetaUrl, ...(settings.plugins ?? [])] });
+    inputs.push(...inputsOf(root, result));
+    for (const [index, file] of modules.entries()) {
+      const exports = await import(pathToFileURL(join(outdir, `evaluated-${index}.mjs`)).href);
+      const code = Object.entries(exports).map(([name, value]) => {
+        const json = JSON.stringify(value);
+        if (json === undefined) throw new Error(`${file}: export ${name} is not plain data, so it cannot be evaluated when bundling.`);
+        return name === 'default' ? `export default ${json};` : `export const ${name} = ${json};`;
+      });
+      values.set(realpathSync(join(root, file)), code.join('\n'));
+    }
+    rmSync(outdir, { recursive: true, force: true });
+  }
+  /** @type {import('esbuild').Plugin} */
+  const plugin = {
+    name: 'vexilla-evaluated',
+    setup(pluginBuild) {
+      pluginBuild.onLoad({ filter: /\.ts$/ }, (args) => (values.has(args.path) ? { contents: values.get(args.path), loader: 'js' } : undefined));
+    },
+  };
+  return { plugin, inputs };
 }
 
 /**

@@ -8,7 +8,8 @@
  * it), without CDK's warning-only CloudFormation validation (a WebAssembly linter, about 19 s of CPU
  * per synthesis here, that cannot fail a synthesis; test/infra/nag.test.ts runs it, and
  * test/infra/cfn-lint.test.ts lints three configurations).
- * One process instead of one `npx cdk` per command: the CDK CLI, tsx and aws-cdk-lib load once.
+ * One process instead of one `npx cdk` per command: the CDK CLI and aws-cdk-lib load once. The
+ * README test runs it bundled (lib/bundle-cache.mjs); from source:
  *
  *   node --import tsx test/support/readme-cdk.ts RECORD...   (in the directory holding cdk.json)
  *

@@ -1,6 +1,6 @@
-import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cachedBundle } from '../../lib/bundle-cache.mjs';
 
@@ -44,5 +44,25 @@ describe('cachedBundle', () => {
     expect(second).not.toBe(first);
     expect(await import(second)).toMatchObject({ answer: 43 });
     expect((await readdir(caches)).sort()).toEqual([first.slice(caches.length + 1).split('/')[0]!, 'old'].sort());
+  });
+
+  it('builds an evaluated module in as its values, and bundles again when a source of them changes', async () => {
+    // Prepare: the entry reads a table computed from a module it should not carry (as the CLI's route table)
+    const root = await checkout();
+    await writeFile(join(root, 'entry.ts'), "import { table } from './table.js';\nexport const answer = table;\n");
+    await writeFile(join(root, 'table.ts'), "import { build } from './heavy.js';\nexport const table = build();\n");
+    await writeFile(join(root, 'heavy.ts'), "export const build = () => ({ heavyMarker: 'v1', list: [1, 2] });\n");
+    const settings = { root, name: 'test-bundle', launcher: join(root, 'launcher.mjs'), entry: 'entry.ts', evaluate: ['table.ts'] };
+
+    // Act
+    const first = await cachedBundle(settings);
+
+    // Assess: the values, without the code that computed them; a change to that code bundles anew
+    expect(await import(first)).toMatchObject({ answer: { heavyMarker: 'v1', list: [1, 2] } });
+    expect(await readFile(first, 'utf8')).not.toContain('build');
+    expect(await readdir(dirname(first))).toEqual(['entry.mjs']);
+    expect(await cachedBundle(settings)).toBe(first);
+    await writeFile(join(root, 'heavy.ts'), "export const build = () => ({ heavyMarker: 'v2' });\n");
+    expect(await import(await cachedBundle(settings))).toMatchObject({ answer: { heavyMarker: 'v2' } });
   });
 });
