@@ -42,6 +42,10 @@ export default defineConfig({
           // file only): a worker keeps its modules from one file to the next, so aws-cdk-lib and the
           // stack's code load once per worker instead of once per file (most of this project's time).
           isolate: false,
+          // V8's garbage collector on one thread: its helper threads cost more CPU than they save
+          // on this 2-core machine shared by every worker (CDK's CloudFormation validation, a
+          // large WebAssembly engine, takes half the CPU with it: test/infra/nag.test.ts).
+          execArgv: ['--single-threaded-gc'],
         },
       },
       {

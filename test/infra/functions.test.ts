@@ -21,7 +21,7 @@ const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [valu
 /** A statement in a form that compares equal regardless of CloudFormation's single-item collapsing. */
 const normalise = (statement: Statement) => ({
   Effect: statement.Effect,
-  Action: asList(statement.Action).sort(),
+  Action: [...asList(statement.Action)].sort(),
   Resource: asList(statement.Resource),
   ...(statement.Condition ? { Condition: statement.Condition } : {}),
 });

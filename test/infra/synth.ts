@@ -14,8 +14,41 @@ import { VexillaStack, type VexillaStackProps } from '../../lib/vexilla-stack.js
  * Two costs are opt-in: bundling the functions with esbuild (~1 s; `bundle: false` leaves a
  * placeholder asset, for tests that do not look at the code), and CDK's built-in CloudFormation
  * template validation (~4 s; on in `cdk synth`, here only with `cloudFormationValidation: true`).
+ *
+ * A synthesis of plain-data props is made once per worker and shared (the unit project keeps a
+ * worker's modules from one file to the next): a dozen files read the default stack, each synth
+ * costs seconds of CPU. So the result is read-only: its template is frozen (a test that sorts or
+ * edits it in place fails), and no test adds constructs to its app or stack (make a scratch app).
  */
-export function synthVexilla(props?: VexillaStackProps, options: { bundle?: boolean; cloudFormationValidation?: boolean } = {}) {
+export function synthVexilla(props?: VexillaStackProps, options: { bundle?: boolean; cloudFormationValidation?: boolean } = {}): Synthesised {
+  if (!isPlainData(props)) return synthesise(props, options);
+  const key = JSON.stringify([props ?? null, options.bundle ?? true, options.cloudFormationValidation ?? false]);
+  let synthesised = shared.get(key);
+  if (!synthesised) {
+    synthesised = synthesise(props, options);
+    deepFreeze(synthesised.template.toJSON());
+    shared.set(key, synthesised);
+  }
+  return synthesised;
+}
+
+type Synthesised = ReturnType<typeof synthesise>;
+const shared = new Map<string, Synthesised>();
+
+/** Strings, numbers, booleans, arrays and plain objects only: what JSON.stringify keys exactly. */
+const isPlainData = (value: unknown): boolean =>
+  value === undefined ||
+  ['string', 'number', 'boolean'].includes(typeof value) ||
+  (Array.isArray(value) && value.every(isPlainData)) ||
+  (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype && Object.values(value).every(isPlainData));
+
+function deepFreeze(value: unknown): void {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const child of Object.values(value)) deepFreeze(child);
+}
+
+function synthesise(props: VexillaStackProps | undefined, options: { bundle?: boolean; cloudFormationValidation?: boolean }) {
   const app = new App({
     builtinCloudFormationValidation: options.cloudFormationValidation ?? false,
     // CDK's own switch: bundle assets only for the stacks listed (`cdk synth --exclusively` uses it).
