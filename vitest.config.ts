@@ -99,6 +99,10 @@ export default defineConfig({
           // global setup builds the dashboard once.
           include: ['test/e2e/dashboard/**/*.test.ts'],
           globalSetup: ['test/e2e/dashboard/global-setup.ts'],
+          // Each journey keeps its state in its own browser context and organisation, and closes
+          // its connection after its tests: a worker runs journeys one after another, loading
+          // playwright-core and the helpers once instead of once per file.
+          isolate: false,
         },
       },
     ],
