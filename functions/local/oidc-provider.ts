@@ -209,11 +209,18 @@ export async function startLocalOidcProvider(options: LocalOidcProviderOptions):
   // and most starts (the tests of the API, of stopping) sign nobody in. Its port, issuer and keys
   // exist from the start; nothing else needs it earlier.
   let built: Promise<{ provider: Provider; callback: ReturnType<Provider['callback']> }> | undefined;
-  const active = () =>
-    (built ??= loadOidcProvider().then(({ ProviderClass, MemoryAdapter }) => {
+  const active = () => {
+    if (built) return built;
+    const attempt = loadOidcProvider().then(({ ProviderClass, MemoryAdapter }) => {
       const provider = new ProviderClass(issuer, configuration(MemoryAdapter, keys));
       return { provider, callback: provider.callback() };
-    }));
+    });
+    // A failed build is not kept: the next request tries again.
+    attempt.catch(() => {
+      if (built === attempt) built = undefined;
+    });
+    return (built = attempt);
+  };
 
   /** The sign-in page and its form: our own interaction, in place of the development one. */
   async function interaction(request: IncomingMessage, response: ServerResponse, uid: string, action: string | undefined): Promise<void> {

@@ -2,6 +2,7 @@ import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Source } from 'aws-cdk-lib/aws-s3-deployment';
 import type { IConstruct } from 'constructs';
+import { isPlainObject } from '../../functions/engine/records.js';
 import { addVexillaStacks } from '../../lib/app.js';
 import { addNagPacks } from '../../lib/nag.js';
 import { VexillaStack, type VexillaStackProps } from '../../lib/vexilla-stack.js';
@@ -40,7 +41,7 @@ const isPlainData = (value: unknown): boolean =>
   value === undefined ||
   ['string', 'number', 'boolean'].includes(typeof value) ||
   (Array.isArray(value) && value.every(isPlainData)) ||
-  (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype && Object.values(value).every(isPlainData));
+  (isPlainObject(value) && Object.values(value).every(isPlainData));
 
 function deepFreeze(value: unknown): void {
   if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
