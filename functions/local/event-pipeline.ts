@@ -93,6 +93,8 @@ export function nextPollPause({
   return Math.max(pollMs, Math.min(idlePollMs, pollMs * 2 ** quiet));
 }
 
+const isTrimmed = (error: unknown) => error instanceof Error && error.name === 'TrimmedDataAccessException';
+
 /** How often (in polls) the shard list is refreshed to find new shards. */
 const DISCOVER_EVERY = 10;
 
@@ -152,6 +154,20 @@ export async function startEventPipeline(options: EventPipelineOptions): Promise
     return ShardIterator;
   };
 
+  /**
+   * Whether a shard has no record yet. DynamoDB Local numbers stream records across all its
+   * tables, and an iterator taken on a shard with no record fails (TrimmedDataAccessException)
+   * once another table's stream got a record before this shard's first: a new LATEST iterator
+   * then starts after that first record, which is lost (with one emulator shared by test files,
+   * a stack's first change was never published). From its start, a new iterator reads it.
+   */
+  const isEmpty = async (shardId: string): Promise<boolean> => {
+    const { ShardIterator } = await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }));
+    if (!ShardIterator) return false;
+    const { Records } = await streams.send(new GetRecordsCommand({ ShardIterator, Limit: 1 }));
+    return (Records ?? []).length === 0;
+  };
+
   /** Reads one batch from a shard; returns whether it had records (then poll again at once). */
   const pollShard = async (cursor: ShardCursor): Promise<boolean> => {
     // A child shard holds changes that follow its parent's: read it once the parent is done.
@@ -168,7 +184,12 @@ export async function startEventPipeline(options: EventPipelineOptions): Promise
     } catch (error) {
       // Expired or trimmed iterator: get a new one from the last published position next time.
       cursor.iterator = undefined;
-      throw error;
+      if (!(isTrimmed(error) && !cursor.lastSequence && cursor.initialType === 'TRIM_HORIZON')) throw error;
+      // An iterator taken while its shard was empty (see isEmpty): its first records are there
+      // now, so a new iterator from the shard's start reads them. Not an outage: no backoff.
+      cursor.iterator = await iteratorOf(cursor);
+      if (!cursor.iterator) return false;
+      result = await streams.send(new GetRecordsCommand({ ShardIterator: cursor.iterator, Limit: 1000 }));
     }
     const records = result.Records ?? [];
     if (records.length > 0) {
@@ -191,7 +212,10 @@ export async function startEventPipeline(options: EventPipelineOptions): Promise
     await discover(options.startAt ?? 'LATEST');
     // Take the starting positions now: with LATEST, "now" is the moment the pipeline started.
     for (const cursor of cursors.values()) {
-      if (!cursor.parentShardId || !cursors.has(cursor.parentShardId)) cursor.iterator = await iteratorOf(cursor);
+      if (cursor.parentShardId && cursors.has(cursor.parentShardId)) continue;
+      // An empty shard has nothing to skip: read it from its start (DynamoDB Local loses LATEST there, see isEmpty).
+      if (cursor.initialType === 'LATEST' && (await isEmpty(cursor.shardId))) cursor.initialType = 'TRIM_HORIZON';
+      cursor.iterator = await iteratorOf(cursor);
     }
   } catch (error) {
     destroy();

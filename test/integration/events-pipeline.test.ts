@@ -2,7 +2,14 @@
  * End to end on DynamoDB Local: an HTTP change → its audit record (same transaction) → the table's
  * stream → the local publisher → the in-process bus → consumers.
  */
+import { randomUUID } from 'node:crypto';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureTable } from '../../functions/data/create-table.js';
+import { leanDocumentTable } from '../../functions/data/lean-dynamodb.js';
+import { TableStore } from '../../functions/data/table-store.js';
+import { bootstrapOrganisation } from '../../functions/domain/use-cases/organisation.js';
+import { localDynamoClientConfig } from '../../functions/local/dynamodb-local.js';
 import { detailSchemas } from '../../functions/events/detail-types.js';
 import { type BusEvent, createLocalBus, type LocalBus } from '../../functions/events/local-bus.js';
 import { eventRules } from '../../functions/events/rules.js';
@@ -137,5 +144,37 @@ describe('event pipeline', () => {
     await waitFor(() => organisationEvents.find((e) => e.detail.action === 'updated'));
     await replayBus.idle();
     expect(seen).toHaveLength(countAtStop);
+  });
+
+  it('publishes the first change of a table whose stream was empty at start, though another table changed first', async () => {
+    // Prepare: a new table, its stream's shard without a record, and a pipeline started on it
+    // (LATEST). DynamoDB Local numbers stream records across its tables: an iterator taken on
+    // an empty shard fails once another table's stream records first, and a new LATEST
+    // iterator would skip this table's first change.
+    const config = localDynamoClientConfig(testDynamoEndpoint());
+    const raw = new DynamoDBClient(config);
+    const TableName = `vexilla-test-${randomUUID().slice(0, 8)}`;
+    await ensureTable(raw, TableName, { stream: true });
+    const newBus = createLocalBus();
+    const seen: BusEvent[] = [];
+    newBus.subscribe('audit-writer', (event) => {
+      seen.push(event);
+    });
+    const fresh = await startEventPipeline({ endpoint: testDynamoEndpoint(), tableName: TableName, bus: newBus, pollMs: 20 });
+    try {
+      // Act: the other table's stream records first, then this table's first change
+      await api.call('PATCH', `/admin/v1/organisations/${api.organisationId}`, { body: { name: 'Changed first' } });
+      await waitFor(() => organisationEvents.find((e) => e.detail.after?.name === 'Changed first'));
+      const { organisation } = await bootstrapOrganisation({ ...api.deps, store: new TableStore(leanDocumentTable(config), TableName) }, { name: 'First of its table' });
+
+      // Assess
+      const created = await waitFor(() => seen.find((e) => e['detail-type'] === 'organisation.changed'));
+      expect(created.detail).toMatchObject({ organisationId: organisation.id, action: 'created' });
+    } finally {
+      await fresh.stop();
+      await newBus.idle();
+      await raw.send(new DeleteTableCommand({ TableName }));
+      raw.destroy();
+    }
   });
 });
