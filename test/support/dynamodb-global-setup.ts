@@ -1,13 +1,12 @@
 /**
- * vitest globalSetup for the integration projects: in-memory DynamoDB Locals for the whole run,
- * one per worker by default (test/support/dynamodb.ts; files isolate themselves with tables of
- * their own). A JVM costs ~3 s of CPU to start and as much again to warm up (its compiler): on
- * this 2-core machine, three files on three workers took 56 CPU-s with one emulator per worker and
- * 44 with one shared. But in the one full run with a single shared emulator, the first test of
- * document-pipeline.test.ts (the local stack's stream pipeline) waited 120 s for a publication that
- * never came, and passed alone and in every run with one emulator per worker; cause not found, so
- * the default stays one per worker. Tables have a stream only where a test reads it (test-api.ts):
- * DynamoDB Local's cost per write to a stream table grows with every stream record it keeps.
+ * vitest globalSetup for the integration projects: one in-memory DynamoDB Local for the whole run,
+ * shared by every worker (test/support/dynamodb.ts; files isolate themselves with tables of their
+ * own). A JVM costs ~2 s of CPU to start and as much again to warm up (its compiler): on this
+ * 2-core machine, three files on three workers took 56 CPU-s with one emulator per worker and 44
+ * with one shared. (A shared emulator once lost a local stack's first publication: DynamoDB Local
+ * numbers stream records across tables, which functions/local/event-pipeline.ts now allows for.)
+ * Tables have a stream only where a test reads it (test-api.ts): DynamoDB Local's cost per write
+ * to a stream table grows with every stream record it keeps.
  * VEXILLA_TEST_DYNAMODB_LOCALS=N starts N (worker W uses emulator W mod N).
  *
  * Both integration projects (`integration` and `integration-openfeature`) name this setup, and
@@ -46,7 +45,7 @@ async function startEmulators(count: number): Promise<DynamoDbLocalInstance[]> {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const workers = Math.max(1, Number(project.globalConfig.maxWorkers) || 1);
-  const wanted = Number(process.env.VEXILLA_TEST_DYNAMODB_LOCALS ?? workers);
+  const wanted = Number(process.env.VEXILLA_TEST_DYNAMODB_LOCALS ?? 1);
   const count = Math.min(workers, Number.isInteger(wanted) && wanted > 0 ? wanted : 1);
   const state = (shared[KEY] ??= {
     projects: 0,

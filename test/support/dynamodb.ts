@@ -27,7 +27,7 @@ export function assertLocalEndpoint(endpoint: string): string {
 
 /**
  * The endpoint the integration projects' globalSetup provided for this worker (one DynamoDB Local
- * per worker unless VEXILLA_TEST_DYNAMODB_LOCALS says how many; by VITEST_POOL_ID), checked to be local.
+ * shared by all unless VEXILLA_TEST_DYNAMODB_LOCALS says how many; by VITEST_POOL_ID), checked to be local.
  */
 export function testDynamoEndpoint(): string {
   const endpoints = inject('dynamoEndpoints') ?? [];
