@@ -166,6 +166,9 @@ function latest(...stamps: (string | undefined)[]): number {
   return max / 1000;
 }
 
+/** A project's reads shared by the snapshots of its environments ({@link loadSnapshot}'s `projectReads`): a new Map per batch. */
+export type ProjectReads = Map<string, Promise<unknown>>;
+
 /** Which tenants a snapshot holds: every one (documents), or none (evaluation reads the identity's own). */
 export type TenantScope = 'all' | 'own';
 
@@ -177,20 +180,41 @@ export type TenantScope = 'all' | 'own';
 export async function loadSnapshot(
   store: Store,
   envId: string,
-  { tenants: tenantScope = 'all', tenant: onlyTenant }: { tenants?: TenantScope; tenant?: string | undefined } = {},
+  {
+    tenants: tenantScope = 'all',
+    tenant: onlyTenant,
+    projectReads,
+  }: {
+    tenants?: TenantScope;
+    tenant?: string | undefined;
+    /**
+     * Shares the project's reads (organisation, project, features, segments, templates, tenants)
+     * between the snapshots of one project's environments loaded together: one read each instead
+     * of one per environment. Only where the snapshots need not be read after something else
+     * (the document budget's measure must follow its bound's read, so it shares nothing).
+     */
+    projectReads?: ProjectReads;
+  } = {},
 ): Promise<EnvironmentSnapshot | undefined> {
   const environment = await store.get({ type: 'environment', id: envId });
   if (!environment) return undefined;
+  const shared = <T>(key: string, read: () => Promise<T>): Promise<T> => {
+    if (!projectReads) return read();
+    let value = projectReads.get(key) as Promise<T> | undefined;
+    if (!value) projectReads.set(key, (value = read()));
+    return value;
+  };
+  const { orgId, projectId } = environment;
   const [organisation, project, features, stored, segments, segmentOverrides, tenantOverrides, deleting, templates, templateValues] = await Promise.all([
-    store.get({ type: 'organisation', id: environment.orgId }),
-    store.get({ type: 'project', id: environment.projectId }),
-    store.listAll({ of: 'features', projectId: environment.projectId }),
+    shared(`organisation ${orgId}`, () => store.get({ type: 'organisation', id: orgId })),
+    shared(`project ${projectId}`, () => store.get({ type: 'project', id: projectId })),
+    shared(`features ${projectId}`, () => store.listAll({ of: 'features', projectId })),
     store.listAll({ of: 'feature-states', envId }),
-    store.listAll({ of: 'segments', projectId: environment.projectId }),
+    shared(`segments ${projectId}`, () => store.listAll({ of: 'segments', projectId })),
     store.listAll({ of: 'segment-overrides', envId }),
     store.listAll({ of: 'tenant-overrides', envId }),
     store.listAll({ of: 'deleting-identities', envId }),
-    store.listAll({ of: 'templates', projectId: environment.projectId }),
+    shared(`templates ${projectId}`, () => store.listAll({ of: 'templates', projectId })),
     store.listAll({ of: 'template-values', envId }),
   ]);
   if (!organisation || !project) return undefined;
@@ -199,7 +223,7 @@ export async function loadSnapshot(
   const tenants = !needsTenants
     ? []
     : onlyTenant === undefined
-      ? await store.listAll({ of: 'tenants', projectId: project.id })
+      ? await shared(`tenants ${project.id}`, () => store.listAll({ of: 'tenants', projectId: project.id }))
       : [await store.get({ type: 'tenant', projectId: project.id, key: onlyTenant })].filter((tenant) => tenant !== undefined);
   // The Lambda bundles load the regex and JSONPath libraries on demand: before compiling.
   await loadConditionLibrariesFor([segments, templates]);

@@ -31,7 +31,7 @@ import {
   tenantLayerSegments,
 } from '../engine/trusted.js';
 import type { Feature, Project } from './entities.js';
-import { type EnvironmentSnapshot, loadSnapshot } from './environment-snapshot.js';
+import { type EnvironmentSnapshot, loadSnapshot, type ProjectReads } from './environment-snapshot.js';
 import type { Deps } from './use-cases/support.js';
 
 /** Gates outrank tenant overrides (and every segment override); identity overrides still outrank them in Flagsmith SDKs. */
@@ -239,10 +239,15 @@ export function prerequisiteCompilation(snapshot: EnvironmentSnapshot): Prerequi
 export async function prerequisiteWarnings(deps: Deps, project: Project, feature: Feature): Promise<string[]> {
   if (!feature.prerequisites?.length) return [];
   const environments = await deps.store.listAll({ of: 'environments', projectId: project.id });
-  // Every environment read at once, each one's snapshot and identity overrides together.
+  // Every environment read at once, each one's snapshot and identity overrides together; the
+  // project's own parts once for all of them.
+  const projectReads: ProjectReads = new Map();
   const perEnvironment = await Promise.all(
     environments.map(async (environment) => {
-      const [snapshot, overrides] = await Promise.all([loadSnapshot(deps.store, environment.id), deps.store.listAll({ of: 'environment-identity-overrides', envId: environment.id })]);
+      const [snapshot, overrides] = await Promise.all([
+        loadSnapshot(deps.store, environment.id, { projectReads }),
+        deps.store.listAll({ of: 'environment-identity-overrides', envId: environment.id }),
+      ]);
       if (!snapshot) return [];
       const names = new Map(snapshot.features.map((f) => [f.id, f.name]));
       const identityOverridden = new Set(overrides.flatMap((o) => names.get(o.featureId) ?? []));
