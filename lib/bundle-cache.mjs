@@ -36,6 +36,39 @@ const ownImportMetaUrl = {
 const OWN_URL = '__vexillaOwnImportMetaUrl';
 
 /**
+ * CommonJS packages (the AWS SDK, aws-cdk-lib, ...) left outside the bundle and imported
+ * statically are loaded with `require`. An ES module `import` makes Node scan each file they export
+ * from for its names first (cjs-module-lexer, following every re-export). The AWS SDK clients
+ * `npm run dev` loads cost 2.4 times the CPU that way (0.55 s against 0.22 s); aws-cdk-lib cost 0.4 s
+ * instead of 0.01 s.
+ */
+const COMMONJS_PACKAGES = /^(?:@aws-sdk\/|@smithy\/|aws-cdk-lib(?:\/|$)|constructs$|ajv(?:\/|$)|semver(?:\/|$)|aws4$|json-p3$)/;
+const REQUIRED = 'vexilla-required';
+
+/**
+ * @param {import('esbuild').BuildOptions} settings
+ * @returns {import('esbuild').Plugin}
+ */
+const requireCommonJs = (settings) => {
+  const external = (name) =>
+    settings.packages === 'external' ||
+    (settings.external ?? []).some((pattern) => (pattern.endsWith('*') ? name.startsWith(pattern.slice(0, -1)) : name === pattern || name.startsWith(`${pattern}/`)));
+  return {
+    name: 'vexilla-require-commonjs',
+    setup(build) {
+      build.onResolve({ filter: COMMONJS_PACKAGES }, (args) => {
+        // The require in the stand-in below: left to Node, as any external package is.
+        if (args.namespace === REQUIRED) return { path: args.path, external: true };
+        // A dynamic import() stays one: a split bundle would give it the stand-in's default export only.
+        return args.kind !== 'dynamic-import' && external(args.path) ? { path: args.path, namespace: REQUIRED } : undefined;
+      });
+      // A CommonJS stand-in: esbuild gives its importers the package's exports, as Node's import would.
+      build.onLoad({ filter: /.*/, namespace: REQUIRED }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+    },
+  };
+};
+
+/**
  * The path of `entry`'s bundle, built now unless a fresh one exists.
  * @param {{ root: string, name: string, launcher: string, entry: string, evaluate?: string[], options?: import('esbuild').BuildOptions }} settings
  *   `launcher`: the file that calls this (a change to it, or to this file, builds anew);
@@ -75,7 +108,7 @@ export async function cachedBundle({ root, name, launcher, entry, evaluate = [],
     ...settings,
     entryPoints: { [base]: join(root, entry) },
     outdir: join(cache, dir),
-    plugins: [evaluated.plugin, ownImportMetaUrl, ...(options.plugins ?? [])],
+    plugins: [evaluated.plugin, ownImportMetaUrl, requireCommonJs(settings), ...(options.plugins ?? [])],
   });
   const inputs = new Set([...inputsOf(root, result), ...evaluated.inputs]);
   const manifest = { root, entry: join(dir, `${base}.mjs`), inputs: [...inputs].map((file) => [file, statSync(join(root, file)).mtimeMs]) };

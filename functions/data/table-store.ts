@@ -330,7 +330,7 @@ export class TableStore implements Store {
           ConditionCheck: {
             TableName: this.tableName,
             Key: { pk, sk },
-            ...versionIs(write.expect),
+            ...(write.expect === 'present' ? { ConditionExpression: 'attribute_exists(pk)' } : versionIs(write.expect)),
           },
         };
       }

@@ -36,6 +36,9 @@ import type {
   WebhookDelivery,
 } from './entities.js';
 
+/** The key of one audit record (a change event as stored: not an entity, it has no version). */
+export type AuditRecordRef = { type: 'event'; orgId: string; at: string; id: string };
+
 /** The identity of one stored entity. */
 export type EntityRef =
   | { type: 'organisation'; id: string }
@@ -266,11 +269,13 @@ export type Write =
   | { kind: 'delete'; ref: EntityRef; expect?: number | undefined }
   /**
    * Writes nothing: the commit holds only if the entity is still at version `expect`, so a
-   * decision taken on a read (governance) stays true at commit time. DynamoDB allows one
-   * operation per item in a transaction: never combine a check with a put or delete of the
-   * same entity (that write's own `expect` already says the same).
+   * decision taken on a read (governance) stays true at commit time; `present`: only if it
+   * exists (an audit record, which has no version). DynamoDB allows one operation per item in a
+   * transaction: never combine a check with a put or delete of the same entity (that write's own
+   * `expect` already says the same).
    */
   | { kind: 'check'; ref: EntityRef; expect: number }
+  | { kind: 'check'; ref: EntityRef | AuditRecordRef; expect: 'present' }
   /**
    * Adds `bytes` (negative: takes away) to an environment's {@link DocumentSize} bound, creating
    * it when absent. Unconditional: concurrent additions never conflict with each other.

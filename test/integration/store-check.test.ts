@@ -1,6 +1,6 @@
 /**
  * The `check` write kind on DynamoDB Local: a commit that holds only while another item is at a
- * version, writing nothing to it (a ConditionCheck in the same TransactWriteItems).
+ * version (or, with `present`, exists), writing nothing to it (a ConditionCheck in the same TransactWriteItems).
  */
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -69,6 +69,22 @@ describe('a check write', () => {
 
     await expect(commit).rejects.toMatchObject({ name: 'CommitConflict', failedWrites: [0] });
     expect(await store.get({ type: 'project', id: 'prj_c' })).toBeUndefined();
+  });
+
+  it('with `present`, holds while the item exists whatever its version, and fails naming it when it does not', async () => {
+    await store.commit([
+      { kind: 'check', ref: envRef, expect: 'present' },
+      { kind: 'put', entity: project('prj_present'), expect: 'absent' },
+    ]);
+    expect(await store.get({ type: 'project', id: 'prj_present' })).toMatchObject({ name: 'prj_present' });
+
+    const commit = store.commit([
+      { kind: 'put', entity: project('prj_d'), expect: 'absent' },
+      { kind: 'check', ref: { type: 'event', orgId: 'org_1', at, id: 'evt_gone' }, expect: 'present' },
+    ]);
+
+    await expect(commit).rejects.toMatchObject({ name: 'CommitConflict', failedWrites: [1] });
+    expect(await store.get({ type: 'project', id: 'prj_d' })).toBeUndefined();
   });
 
   it('refuses a commit that checks and writes the same item, naming it, before DynamoDB does', async () => {

@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cachedBundle } from '../../lib/bundle-cache.mjs';
 
@@ -64,5 +65,27 @@ describe('cachedBundle', () => {
     expect(await cachedBundle(settings)).toBe(first);
     await writeFile(join(root, 'heavy.ts'), "export const build = () => ({ heavyMarker: 'v2' });\n");
     expect(await import(await cachedBundle(settings))).toMatchObject({ answer: { heavyMarker: 'v2' } });
+  });
+  it('loads a CommonJS package it leaves outside with require where it is imported statically, and with import() where it is imported so', async () => {
+    // Prepare: semver (CommonJS) beside the checkout, as node_modules holds it
+    const root = await checkout();
+    await mkdir(join(root, 'node_modules'), { recursive: true });
+    await symlink(fileURLToPath(new URL('../../node_modules/semver', import.meta.url)), join(root, 'node_modules', 'semver'));
+    await writeFile(
+      join(root, 'entry.ts'),
+      "import { SemVer } from 'semver';\nimport compare from 'semver/functions/compare.js';\n" +
+        "export const major = new SemVer('1.2.3').major;\nexport const order = compare('1.0.0', '2.0.0');\n" +
+        "export const later = async () => (await import('semver')).valid('1.0.0');\n",
+    );
+
+    // Act
+    const bundle = await cachedBundle({ root, name: 'test-bundle', launcher: join(root, 'launcher.mjs'), entry: 'entry.ts', options: { packages: 'external', splitting: true } });
+
+    // Assess: the package's exports, named and default, either way; the static imports as requires
+    const loaded = await import(bundle);
+    expect({ major: loaded.major, order: loaded.order, later: await loaded.later() }).toEqual({ major: 1, order: -1, later: '1.0.0' });
+    const code = await readFile(bundle, 'utf8');
+    expect(code).toContain('require("semver")');
+    expect(code).not.toMatch(/from "semver/);
   });
 });

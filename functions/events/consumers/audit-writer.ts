@@ -1,8 +1,9 @@
 /**
  * The audit-writer consumer: exactly one audit record per event id. The record is normally
  * written by the change's own transaction (it is the outbox item the event came from), so this
- * is a put-if-absent keyed exactly as the write path keys it (`AUDIT#<orgId>` / `<at>#<eventId>`),
- * committed with the consumer's marker: a duplicate delivery never creates a second record.
+ * checks it is there, else puts it if absent, keyed exactly as the write path keys it
+ * (`AUDIT#<orgId>` / `<at>#<eventId>`), committed with the consumer's marker: a duplicate
+ * delivery never creates a second record.
  */
 import type { EventBridgeEvent } from 'aws-lambda';
 import type { ChangeEvent } from '../../domain/entities.js';
@@ -43,16 +44,27 @@ export type AuditOutcome = 'written' | 'already-recorded' | 'duplicate';
  * `already-recorded`: the transaction had written it (the usual case); `duplicate`: this event
  * was handled before; `written`: the record was missing and is now stored. A truncated detail
  * (images dropped for the bus) only gets the marker: it must never stand in for the real record.
+ * The usual case is one transaction (the record is there, the marker is not): putting the record
+ * first made it two, the first always refused (a refused transaction costs capacity too).
  */
 export async function ensureAuditRecord(store: Store, event: ConsumedDetail, now: Date): Promise<AuditOutcome> {
   const marker = consumedWrite(AUDIT_WRITER, event.detail.eventId, now);
   if (!event.detail.truncated) {
+    const record = auditRecordOf(event);
     try {
-      await store.commit([{ kind: 'put', entity: auditRecordOf(event), expect: 'absent' }, marker]);
+      await store.commit([{ kind: 'check', ref: { type: 'event', orgId: record.orgId, at: record.at, id: record.id }, expect: 'present' }, marker]);
+      return 'already-recorded';
+    } catch (error) {
+      if (!(error instanceof CommitConflict)) throw error;
+      if (error.failedWrites.includes(1)) return 'duplicate';
+    }
+    try {
+      await store.commit([{ kind: 'put', entity: record, expect: 'absent' }, marker]);
       return 'written';
     } catch (error) {
       if (!(error instanceof CommitConflict)) throw error;
       if (error.failedWrites.includes(1)) return 'duplicate';
+      // The record appeared meanwhile: only the marker is missing.
     }
   }
   try {
