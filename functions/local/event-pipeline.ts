@@ -178,9 +178,10 @@ export async function startEventPipeline(options: EventPipelineOptions): Promise
       finished.add(cursor.shardId);
       return false;
     }
+    const read = (iterator: string) => streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
     let result;
     try {
-      result = await streams.send(new GetRecordsCommand({ ShardIterator: cursor.iterator, Limit: 1000 }));
+      result = await read(cursor.iterator);
     } catch (error) {
       // Expired or trimmed iterator: get a new one from the last published position next time.
       cursor.iterator = undefined;
@@ -189,7 +190,7 @@ export async function startEventPipeline(options: EventPipelineOptions): Promise
       // now, so a new iterator from the shard's start reads them. Not an outage: no backoff.
       cursor.iterator = await iteratorOf(cursor);
       if (!cursor.iterator) return false;
-      result = await streams.send(new GetRecordsCommand({ ShardIterator: cursor.iterator, Limit: 1000 }));
+      result = await read(cursor.iterator);
     }
     const records = result.Records ?? [];
     if (records.length > 0) {

@@ -3,8 +3,9 @@
  * shared by every worker (test/support/dynamodb.ts; files isolate themselves with tables of their
  * own). A JVM costs ~2 s of CPU to start and as much again to warm up (its compiler): on this
  * 2-core machine, three files on three workers took 56 CPU-s with one emulator per worker and 44
- * with one shared; both integration projects 299.5 and 276.8 (one pair, 2 December). (A shared emulator once lost a local stack's first publication: DynamoDB Local
- * numbers stream records across tables, which functions/local/event-pipeline.ts now allows for.)
+ * with one shared; both integration projects 299.5 and 276.8 (one pair, 2 December). A shared
+ * emulator once lost a local stack's first publication: DynamoDB Local numbers stream records
+ * across tables, which functions/local/event-pipeline.ts now allows for.
  * Tables have a stream only where a test reads it (test-api.ts): DynamoDB Local's cost per write
  * to a stream table grows with every stream record it keeps.
  * VEXILLA_TEST_DYNAMODB_LOCALS=N starts N (worker W uses emulator W mod N).

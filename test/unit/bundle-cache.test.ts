@@ -66,6 +66,7 @@ describe('cachedBundle', () => {
     await writeFile(join(root, 'heavy.ts'), "export const build = () => ({ heavyMarker: 'v2' });\n");
     expect(await import(await cachedBundle(settings))).toMatchObject({ answer: { heavyMarker: 'v2' } });
   });
+
   it('loads a CommonJS package it leaves outside with require where it is imported statically, and with import() where it is imported so', async () => {
     // Prepare: semver (CommonJS) beside the checkout, as node_modules holds it
     const root = await checkout();
