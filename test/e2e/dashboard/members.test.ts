@@ -139,6 +139,7 @@ describe('the Members page', () => {
       await their.getByRole('button', { name: 'Sign in' }).click();
       await their.getByRole('heading', { level: 1, name: 'Members' }).waitFor();
       await their.getByRole('alert').getByText(refused.body.message).waitFor();
+      expect(await their.getByRole('alert').count()).toBe(1);
       expect(await their.getByRole('table', { name: 'Members' }).count()).toBe(0);
       await audit('members-refused', their);
     } finally {

@@ -4,6 +4,7 @@ import { type ReactNode, useState } from 'react';
 import { ApiError } from '../../../api/client';
 import { ConfirmButton } from '../../../components/confirm-button';
 import { ErrorAlert } from '../../../components/error-alert';
+import { Loading } from '../../../components/loading';
 import { Page } from '../../../components/page';
 import { Time } from '../../../components/time';
 import { useScope } from '../../../lib/scope';
@@ -63,10 +64,13 @@ export default function MembersRoute() {
   const members = useQuery(membersQuery(orgId));
   const places = usePlaces(orgId);
   const refused = members.error instanceof ApiError && (members.error.status === 403 || members.error.status === 404);
+  // The sections wait for the members list: whoever may not read it may not read invitations or
+  // group rules either, and the page says so once rather than once per section.
   return (
     <Page title="Members" description={<Text size="sm" c="dimmed">Who may sign in to this organisation, and with which roles. Changes take effect on each person's next request.</Text>}>
       {members.error ? <ErrorAlert error={members.error} /> : null}
-      {!refused && (
+      {members.isPending && <Loading label="Loading the members" />}
+      {!members.isPending && !refused && (
         <>
           <MembersSection orgId={orgId} places={places} />
           <InvitationsSection orgId={orgId} places={places} />
