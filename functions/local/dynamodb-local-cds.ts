@@ -12,8 +12,11 @@
  *
  * The archive is made once per emulator version, Java and JVM options, by a training run
  * (-XX:ArchiveClassesAtExit: start, a few calls of each kind, stop). Whoever finds no archive
- * makes it while the others start without one; a failure is remembered and never costs a start
- * again. Java checks the archive when it maps it and ignores one it cannot use.
+ * starts making it and, like everyone until it exists, starts without one: no start waits for a
+ * training (on a fresh clone the first `npm run dev` started ~7 s later when it did). A failure is
+ * remembered and never costs a start again; a training cut short by its process's exit leaves a
+ * lock whose process is gone, which the next start clears. Java checks the archive when it maps
+ * it and ignores one it cannot use.
  */
 import { createHash } from 'node:crypto';
 import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -53,8 +56,9 @@ async function cdsJar(emulatorDir: string, jarName: string): Promise<string> {
 }
 
 /**
- * The archive for this emulator, Java and options, if there is one (or it was just made);
- * undefined while another process makes it, or when it cannot be made here.
+ * The archive for this emulator, Java and options, if there is one; undefined while it is being
+ * made (the first caller to find none starts making it, in the background), or when it cannot be
+ * made here.
  */
 export async function classArchive(emulatorDir: string, jarName: string, identity: string, train: Training): Promise<ClassArchive | undefined> {
   const key = createHash('sha256').update(identity).digest('hex').slice(0, 16);
@@ -77,18 +81,23 @@ export async function classArchive(emulatorDir: string, jarName: string, identit
   } finally {
     await handle?.close();
   }
+  void makeArchive(emulatorDir, jarName, archive, train)
+    .finally(() => rm(lock, { force: true }))
+    .catch(() => undefined);
+  return undefined;
+}
+
+/** The training run, then the archive in place (or the failure remembered); never rejects. */
+async function makeArchive(emulatorDir: string, jarName: string, archive: string, train: Training): Promise<void> {
   const temporary = `${archive}.${process.pid}.tmp`;
   try {
     const trainingJar = await cdsJar(emulatorDir, jarName);
     const clean = await train.run(trainingJar, [`-XX:ArchiveClassesAtExit=${temporary}`]);
     if (!clean || !(await stat(temporary).then((file) => file.size > 0, () => false))) throw new Error('the training run did not exit cleanly with an archive');
     await rename(temporary, archive);
-    return { jar, archive };
   } catch (error) {
-    await writeFile(failed, `${(error as Error).message}\n`).catch(() => undefined);
-    return undefined;
+    await writeFile(`${archive}.failed`, `${(error as Error).message}\n`).catch(() => undefined);
   } finally {
     await rm(temporary, { force: true });
-    await rm(lock, { force: true });
   }
 }

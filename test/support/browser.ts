@@ -22,6 +22,15 @@ export const CHROMIUM_ARGS = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
+  // What a test browser can do without, on a 2-core machine whose CPU is the suite's limit (the
+  // dashboard journeys 107-109 -> ~98 CPU-s): one renderer process for every page rather than one
+  // per site (the pages' origins and the same-origin policy are unchanged: only where they run),
+  // V8's garbage collector on one thread, and no back/forward cache or paint holding.
+  '--disable-site-isolation-trials',
+  '--disable-features=site-per-process,IsolateOrigins,PaintHolding,BackForwardCache',
+  '--disable-back-forward-cache',
+  '--renderer-process-limit=1',
+  '--js-flags=--single-threaded-gc',
 ];
 
 export function launchChromium(): Promise<Browser> {

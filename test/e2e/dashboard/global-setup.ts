@@ -81,7 +81,8 @@ async function published(apiUrl: string, clientKey: string, flags: number): Prom
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const stateDir = await mkdtemp(join(tmpdir(), 'vexilla-dashboard-'));
   let dev: DevProcess | undefined;
-  let browser: Awaited<ReturnType<typeof launchChromiumServer>> | undefined;
+  // Set as the launch starts, so a teardown after a failed start still closes the browser.
+  let launched: ReturnType<typeof launchChromiumServer> | undefined;
   const teardown = async () => {
     const stopping = Date.now();
     // Ctrl-C, as dev.stop() sends it, but with a bound that does not hold this process (vitest's
@@ -96,14 +97,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
       clearTimeout(bound);
       dev.kill();
     };
-    await Promise.all([browser?.close().catch(() => undefined), stopDev()]);
+    const closeBrowser = async () => (await launched?.catch(() => undefined))?.close().catch(() => undefined);
+    await Promise.all([closeBrowser(), stopDev()]);
     await rm(stateDir, { recursive: true, force: true });
     console.log(`npm run dev and Chromium stopped in ${((Date.now() - stopping) / 1000).toFixed(1)} s`);
   };
   try {
-    // The build writes the files the server reads on each request: they may start together.
+    // The build writes the files the server reads on each request, and the browser needs neither
+    // until a journey starts: all three start together.
     const built = buildDashboard();
     built.catch(() => undefined);
+    launched = launchChromiumServer();
+    launched.catch(() => undefined);
     dev = await startDev({ port: await freePort(), stateDir, args: ['--in-memory'] });
     const config = dev.config as LocalConfig & { dynamoEndpoint: string; tableName: string };
     const signIn = config.signIn;
@@ -111,10 +116,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     // The lean client (as seeding.ts): this process need not load the AWS SDK for a few writes.
     const deps: Deps = { store: new TableStore(leanDocumentTable(localDynamoClientConfig(config.dynamoEndpoint)), config.tableName), clock: () => new Date() };
     const organisations = {} as Record<OwnOrganisation, JourneyOrganisation>;
-    for (const journey of OWN_ORGANISATIONS) organisations[journey] = await seedOrganisation(deps, { ...config, signIn }, journey);
+    await Promise.all(OWN_ORGANISATIONS.map(async (journey) => (organisations[journey] = await seedOrganisation(deps, { ...config, signIn }, journey))));
     const demoFlags = (await (await fetch(`${config.apiUrl}/admin/v1/projects/${config.projectId}/features`, { headers: { authorization: `Bearer ${config.adminToken}` } })).json()) as { items: unknown[] };
     await Promise.all(Object.values(organisations).flatMap((organisation) => organisation.environments.map((environment) => published(config.apiUrl, environment.clientKey, demoFlags.items.length))));
-    browser = await launchChromiumServer();
+    const browser = await launched;
     await built;
     const stack: DashboardStack = {
       apiUrl: config.apiUrl,
