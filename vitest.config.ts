@@ -1,3 +1,4 @@
+import { defaultServerConditions } from 'vite';
 import { configDefaults, defineConfig } from 'vitest/config';
 import LongestProjectsFirst from './test/support/sequencer.js';
 
@@ -12,6 +13,13 @@ if (!process.env.VEXILLA_TEST_LOGS) process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 const OPENFEATURE_FILES = ['test/conformance/clients/openfeature.test.ts', 'test/integration/sdk-openfeature.test.ts'];
 
 export default defineConfig({
+  // Vitest loads the global setups in its own process through its `__vitest__` environment, which
+  // it leaves with Vite's client defaults (vitest-dev/vitest#7588: conditions not respected on the
+  // main thread): the "module" main field, so packages such as the AWS SDK resolve to ESM builds
+  // Node cannot import (no "type": "module") and are transformed file by file. The SDK's DynamoDB
+  // client alone: 574 files, ~3.7 s before any test could start (0.1 s natively). These are the
+  // workers' rules (vitest's getDefaultServerConditions), so the setups load packages natively.
+  environments: { __vitest__: { resolve: { mainFields: [], conditions: defaultServerConditions.filter((condition) => condition !== 'module') } } },
   test: {
     // Bounds on a hang, not expectations of speed: on a loaded machine (CI shares its cores with
     // other work) a test that takes 20 s here can take minutes; nothing waits for these to pass.
@@ -67,7 +75,7 @@ export default defineConfig({
           // did not. Each file still gets a table of its own; a Lambda entry's handler keeps the
           // dependencies it built on first use (as in Lambda), so one file per entry calls it.
           isolate: false,
-          setupFiles: ['test/support/file-hygiene.ts'],
+          setupFiles: ['test/support/dynamodb-ready.ts', 'test/support/file-hygiene.ts'],
         },
       },
       {
@@ -81,6 +89,7 @@ export default defineConfig({
           // integration tests' DynamoDB Local.
           include: OPENFEATURE_FILES,
           globalSetup: ['test/support/dynamodb-global-setup.ts'],
+          setupFiles: ['test/support/dynamodb-ready.ts'],
         },
       },
       {
@@ -101,6 +110,7 @@ export default defineConfig({
           // global setup builds the dashboard once.
           include: ['test/e2e/dashboard/**/*.test.ts'],
           globalSetup: ['test/e2e/dashboard/global-setup.ts'],
+          setupFiles: ['test/e2e/dashboard/stack-ready.ts'],
           // Each journey keeps its state in its own browser context and organisation, and closes
           // its connection after its tests: a worker runs journeys one after another, loading
           // playwright-core and the helpers once instead of once per file.

@@ -6,9 +6,9 @@ import {
   ListTablesCommand,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { localDynamoClientConfig } from '../../functions/local/dynamodb-local.js';
-import { assertLocalEndpoint, testDynamoEndpoint } from '../support/dynamodb.js';
+import { assertLocalEndpoint, awaitDynamoEndpoints, testDynamoEndpoint } from '../support/dynamodb.js';
 
 describe('DynamoDB Local', () => {
   const client = new DynamoDBClient(localDynamoClientConfig(testDynamoEndpoint()));
@@ -50,8 +50,8 @@ describe('DynamoDB Local', () => {
     expect(tables.TableNames ?? []).not.toContain(tableName);
   });
 
-  it('gives each test worker one of the run\'s DynamoDB Locals, by its pool id (one per worker unless VEXILLA_TEST_DYNAMODB_LOCALS says how many)', () => {
-    const endpoints = inject('dynamoEndpoints');
+  it('gives each test worker one of the run\'s DynamoDB Locals, by its pool id (one per worker unless VEXILLA_TEST_DYNAMODB_LOCALS says how many)', async () => {
+    const endpoints = await awaitDynamoEndpoints();
     expect(endpoints.length).toBeGreaterThanOrEqual(1);
     expect(new Set(endpoints).size).toBe(endpoints.length);
     expect(testDynamoEndpoint()).toBe(endpoints[(Number(process.env.VITEST_POOL_ID ?? 1) - 1) % endpoints.length]);

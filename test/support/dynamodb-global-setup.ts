@@ -14,19 +14,30 @@
  * vitest runs it once per project in its one process: they share the emulators (kept on
  * globalThis, counted), stopped when the last project's teardown runs.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { type DynamoDbLocalInstance, startDynamoDbLocal } from '../../functions/local/dynamodb-local.js';
+import { settleInto } from './background-setup.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** The emulators' endpoints: worker W (VITEST_POOL_ID, 1-based) uses entry (W - 1) mod length. */
-    dynamoEndpoints: string[];
+    /**
+     * Where the emulators' endpoints are written once they answer (background-setup.ts): worker W
+     * (VITEST_POOL_ID, 1-based) uses entry (W - 1) mod length (test/support/dynamodb.ts).
+     */
+    dynamoEndpointsFile: string;
   }
 }
 
 interface SharedEmulators {
   projects: number;
+  /** The emulators once the endpoints file is written; none if the start failed (never rejects). */
   emulators: Promise<DynamoDbLocalInstance[]>;
+  /** Holds the endpoints file; removed with the emulators. */
+  dir: string;
+  file: string;
 }
 
 const KEY = Symbol.for('vexilla.test.dynamodb-local');
@@ -44,27 +55,26 @@ async function startEmulators(count: number): Promise<DynamoDbLocalInstance[]> {
   return started;
 }
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+/** Starts the emulators in the background (the run's first files need none): see background-setup.ts. */
+export default function setup(project: TestProject): () => Promise<void> {
   const workers = Math.max(1, Number(project.globalConfig.maxWorkers) || 1);
   const wanted = Number(process.env.VEXILLA_TEST_DYNAMODB_LOCALS ?? 1);
   const count = Math.min(workers, Number.isInteger(wanted) && wanted > 0 ? wanted : 1);
-  const state = (shared[KEY] ??= {
-    projects: 0,
-    emulators: startEmulators(count),
-  });
+  const state = (shared[KEY] ??= (() => {
+    const dir = mkdtempSync(join(tmpdir(), 'vexilla-test-dynamodb-'));
+    const file = join(dir, 'endpoints.json');
+    const emulators = startEmulators(count);
+    const settled = settleInto(file, emulators.then((started) => started.map((emulator) => emulator.endpoint)));
+    // A failed start stopped what it had started and wrote why to the file.
+    return { projects: 0, emulators: settled.then(() => emulators).catch(() => []), dir, file };
+  })());
   state.projects++;
-  let emulators: DynamoDbLocalInstance[];
-  try {
-    emulators = await state.emulators;
-  } catch (error) {
-    // Let a later run of this setup try again rather than inherit the failure.
-    if (--state.projects === 0) delete shared[KEY];
-    throw error;
-  }
-  project.provide('dynamoEndpoints', emulators.map((emulator) => emulator.endpoint));
+  project.provide('dynamoEndpointsFile', state.file);
   return async () => {
     if (--state.projects > 0) return;
     delete shared[KEY];
+    const emulators = await state.emulators;
     await Promise.all(emulators.map((emulator) => emulator.stop()));
+    rmSync(state.dir, { recursive: true, force: true });
   };
 }

@@ -9,12 +9,12 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, expect, inject } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { LocalEnvironment } from '../../../functions/local/seed.js';
 import { connectChromium } from '../../support/browser.js';
 import { axeViolations, reportCspViolations, watchPage } from '../../support/dashboard-journey.js';
 import { REPO_ROOT } from '../../support/dev-process.js';
-import type { JourneyOrganisation, OwnOrganisation } from './stack.js';
+import { dashboardStack, type JourneyOrganisation, type OwnOrganisation } from './stack.js';
 
 export const SHOTS = join(REPO_ROOT, 'test-results/dashboard');
 // Bounds on a hang, not expectations of speed (as everywhere in the suite): a busy machine makes
@@ -64,7 +64,7 @@ export function startJourney(name: OwnOrganisation, options?: Options & { organi
 /** A journey in the stack's own demo organisation (its demo person, its tenant settings page). */
 export function startJourney(name: string, options: Options & { organisation: 'demo' }): Journey;
 export function startJourney(name: string, options: Options & { organisation?: 'own' | 'demo' } = {}): Journey {
-  const stack = inject('dashboardStack');
+  const stack = dashboardStack();
   const config = options.organisation === 'demo' ? stack.demo : stack.organisations[name as OwnOrganisation];
   if (!config) throw new Error(`No organisation for the ${name} journey: add it to OWN_ORGANISATIONS (test/e2e/dashboard/stack.ts)`);
   const viewport = options.viewport ?? { width: 1280, height: 900 };

@@ -4,7 +4,7 @@
  * item is a check, a transaction and an event that republishes documents. On the sdk-api's lean
  * DynamoDB client, so the journey's worker does not load the AWS SDK for a few transactions.
  */
-import { inject } from 'vitest';
+import { dashboardStack } from './stack.js';
 import { leanDocumentTable } from '../../../functions/data/lean-dynamodb.js';
 import { TableStore } from '../../../functions/data/table-store.js';
 import type { Project } from '../../../functions/domain/entities.js';
@@ -13,7 +13,7 @@ import { localDynamoClientConfig } from '../../../functions/local/dynamodb-local
 
 /** Deps over the stack's table, and the journey's project as stored. */
 export async function stackTable(projectId: string): Promise<{ deps: Deps; project: Project }> {
-  const { dynamoEndpoint, tableName } = inject('dashboardStack').table;
+  const { dynamoEndpoint, tableName } = dashboardStack().table;
   const deps: Deps = { store: new TableStore(leanDocumentTable(localDynamoClientConfig(dynamoEndpoint)), tableName), clock: () => new Date() };
   const project = await deps.store.get({ type: 'project', id: projectId });
   if (!project) throw new Error(`no project ${projectId} in ${tableName}`);

@@ -1,9 +1,12 @@
 /**
- * What the dashboard project's global setup (global-setup.ts) shares with its journeys through
- * vitest's provide/inject: one `npm run dev`, one Chromium, and an organisation per journey.
- * Types and names only: the journeys' workers load this without the seeding code.
+ * What the dashboard project's global setup (global-setup.ts) shares with its journeys: one
+ * `npm run dev`, one Chromium, and an organisation per journey, started in the background and
+ * written to a file once ready (test/support/background-setup.ts). Types, names and that wait
+ * only: the journeys' workers load this without the seeding code.
  */
+import { inject } from 'vitest';
 import type { LocalConfig } from '../../../functions/local/seed.js';
+import { awaitSetup } from '../../support/background-setup.js';
 
 /**
  * Journeys that get an organisation of their own, with the demo data. Those not listed work in
@@ -34,6 +37,21 @@ export interface DashboardStack {
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    dashboardStack: DashboardStack;
+    /** Where the global setup writes the {@link DashboardStack} once it is up. */
+    dashboardStackFile: string;
   }
+}
+
+let stack: DashboardStack | undefined;
+
+/** Waits for the stack: the project's setup file (stack-ready.ts) calls it before each journey. */
+export async function awaitDashboardStack(): Promise<DashboardStack> {
+  stack ??= await awaitSetup<DashboardStack>(inject('dashboardStackFile'), "the dashboard journeys' stack (npm run dev, Chromium, their organisations)");
+  return stack;
+}
+
+/** The stack, once the setup file waited for it. */
+export function dashboardStack(): DashboardStack {
+  if (!stack) throw new Error('The dashboard stack is not ready: run journeys in the vitest `dashboard` project, whose setup file waits for it');
+  return stack;
 }
