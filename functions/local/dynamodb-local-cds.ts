@@ -13,7 +13,8 @@
  * The archive is made once per emulator version, Java and JVM options, by a training run
  * (-XX:ArchiveClassesAtExit: start, a few calls of each kind, stop). Whoever finds no archive
  * starts making it and, like everyone until it exists, starts without one: no start waits for a
- * training (on a fresh clone the first `npm run dev` started ~7 s later when it did). A failure is
+ * training (on a fresh clone the first `npm run dev` started ~7 s later when it did). Only a
+ * caller about to start several at once waits for it (prepareDynamoDbLocal). A failure is
  * remembered and never costs a start again; a training cut short by its process's exit leaves a
  * lock whose process is gone, which the next start clears. Java checks the archive when it maps
  * it and ignores one it cannot use.
@@ -60,7 +61,19 @@ async function cdsJar(emulatorDir: string, jarName: string): Promise<string> {
  * made (the first caller to find none starts making it, in the background), or when it cannot be
  * made here.
  */
-export async function classArchive(emulatorDir: string, jarName: string, identity: string, train: Training): Promise<ClassArchive | undefined> {
+export async function classArchive(
+  emulatorDir: string,
+  jarName: string,
+  identity: string,
+  train: Training,
+  options: {
+    /**
+     * Wait for the archive when it is being made (by this call or another process): for a caller
+     * about to start several emulators at once, each of which would otherwise start without it.
+     */
+    wait?: boolean;
+  } = {},
+): Promise<ClassArchive | undefined> {
   const key = createHash('sha256').update(identity).digest('hex').slice(0, 16);
   const archive = join(emulatorDir, `DynamoDBLocal-${key}.jsa`);
   const failed = `${archive}.failed`;
@@ -69,22 +82,28 @@ export async function classArchive(emulatorDir: string, jarName: string, identit
   if (await exists(archive)) return { jar, archive };
   if (await exists(failed)) return undefined;
 
+  const made = async () => ((await exists(archive)) ? { jar, archive } : undefined);
   let handle;
   try {
     handle = await open(lock, 'wx');
     await handle.writeFile(String(process.pid));
   } catch {
     // Someone else is making it (or died making it: a lock whose process is gone is cleared).
-    const owner = Number(await readFile(lock, 'utf8').catch(() => ''));
-    if (owner && !alive(owner)) await rm(lock, { force: true });
-    return undefined;
+    for (;;) {
+      const owner = Number(await readFile(lock, 'utf8').catch(() => ''));
+      if (owner && !alive(owner)) await rm(lock, { force: true });
+      if (!options.wait || !owner || !alive(owner)) return options.wait ? made() : undefined;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   } finally {
     await handle?.close();
   }
-  void makeArchive(emulatorDir, jarName, archive, train)
+  const making = makeArchive(emulatorDir, jarName, archive, train)
     .finally(() => rm(lock, { force: true }))
     .catch(() => undefined);
-  return undefined;
+  if (!options.wait) return undefined;
+  await making;
+  return made();
 }
 
 /** The training run, then the archive in place (or the failure remembered); never rejects. */

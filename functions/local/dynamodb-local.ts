@@ -324,14 +324,10 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   if (options.dbPath !== undefined) await mkdir(options.dbPath, { recursive: true });
 
   const emulatorDir = await ensureDynamoDbLocal();
-  const java = await checkJava();
+  await checkJava();
   // The class archive goes with the default options only (the bench compares options, not archives).
   const jvmOptions = options.jvmOptions ?? DYNAMODB_LOCAL_JVM_OPTIONS;
-  const archive = options.jvmOptions
-    ? undefined
-    : await classArchive(emulatorDir, JAR_NAME, [DYNAMODB_LOCAL_SOURCE.integrity, java, ...jvmOptions].join('\n'), {
-        run: (jar, trainingOptions) => trainClassArchive(emulatorDir, jar, [...jvmOptions, ...trainingOptions]),
-      });
+  const archive = options.jvmOptions ? undefined : await defaultClassArchive(emulatorDir);
 
   if (options.port !== undefined && !(await isPortFree(options.port))) {
     throw new Error(`DynamoDB Local cannot start: port ${options.port} is already in use`);
@@ -354,6 +350,27 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     }
   }
 }
+
+/** The class archive for the default JVM options (made in the background when missing, unless `wait`). */
+async function defaultClassArchive(emulatorDir: string, options: { wait?: boolean } = {}) {
+  const java = await checkJava(); // memoised
+  const identity = [DYNAMODB_LOCAL_SOURCE.integrity, java, ...DYNAMODB_LOCAL_JVM_OPTIONS].join('\n');
+  const training = { run: (jar: string, trainingOptions: string[]) => trainClassArchive(emulatorDir, jar, [...DYNAMODB_LOCAL_JVM_OPTIONS, ...trainingOptions]) };
+  return classArchive(emulatorDir, JAR_NAME, identity, training, options);
+}
+
+/**
+ * The emulator downloaded and its class archive made, waiting for both (seconds, on a first run
+ * only): for a caller about to start several emulators at once, as the test run does (its own and
+ * each `npm run dev`'s), which would otherwise each download it and start without the archive.
+ */
+export function prepareDynamoDbLocal(): Promise<void> {
+  // Once per process: callers in one process share it (a second would download the emulator too).
+  prepared ??= (async () => void (await defaultClassArchive(await ensureDynamoDbLocal(), { wait: true })))();
+  prepared.catch(() => (prepared = undefined));
+  return prepared;
+}
+let prepared: Promise<void> | undefined;
 
 /**
  * The class archive's training run: DynamoDB Local in memory, each kind of call the stack makes

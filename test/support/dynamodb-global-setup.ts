@@ -18,7 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { type DynamoDbLocalInstance, startDynamoDbLocal } from '../../functions/local/dynamodb-local.js';
+import { type DynamoDbLocalInstance, prepareDynamoDbLocal, startDynamoDbLocal } from '../../functions/local/dynamodb-local.js';
 import { settleInto } from './background-setup.js';
 
 declare module 'vitest' {
@@ -55,8 +55,15 @@ async function startEmulators(count: number): Promise<DynamoDbLocalInstance[]> {
   return started;
 }
 
-/** Starts the emulators in the background (the run's first files need none): see background-setup.ts. */
-export default function setup(project: TestProject): () => Promise<void> {
+/**
+ * Starts the emulators in the background (the run's first files need none): see background-setup.ts.
+ * What every start in the run shares is made first, waited for: the emulator's download and its
+ * class archive (a first run's only: on a fresh clone the README run's, the story's, the signal
+ * tests' and the journeys' `npm run dev` start with this one, and each downloaded the emulator and
+ * started without the archive). A failure there is left to the starts, which report it.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  await prepareDynamoDbLocal().catch(() => undefined);
   const workers = Math.max(1, Number(project.globalConfig.maxWorkers) || 1);
   const wanted = Number(process.env.VEXILLA_TEST_DYNAMODB_LOCALS ?? 1);
   const count = Math.min(workers, Number.isInteger(wanted) && wanted > 0 ? wanted : 1);

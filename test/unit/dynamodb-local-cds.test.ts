@@ -59,6 +59,23 @@ describe("DynamoDB Local's class archive", () => {
     expect(held.runs).toHaveLength(1);
   });
 
+  it('is waited for by a caller about to start several emulators, whether it trains or another does', async () => {
+    const held = heldTraining();
+    let settled = 0;
+    const trainer = classArchive(dir, 'DynamoDBLocal.jar', 'identity', held.training, { wait: true }).finally(() => settled++);
+    await until(() => held.runs.length === 1, 'the training to start');
+    // Another caller finds the lock (held by a live process, this one) and waits for it too.
+    const waiter = classArchive(dir, 'DynamoDBLocal.jar', 'identity', held.training, { wait: true }).finally(() => settled++);
+    // Its answer once the training ended, not the undefined of a start that does not wait.
+    expect(await classArchive(dir, 'DynamoDBLocal.jar', 'identity', held.training)).toBeUndefined();
+    expect(settled).toBe(0);
+    held.finish(true);
+    const expected = { jar: held.runs[0]!.jar, archive: join(dir, archiveName(held.runs[0]!.options)) };
+    expect(await trainer).toEqual(expected);
+    expect(await waiter).toEqual(expected);
+    expect(held.runs).toHaveLength(1);
+  });
+
   it('remembers a failed training and never trains again', async () => {
     const held = heldTraining();
     expect(await classArchive(dir, 'DynamoDBLocal.jar', 'identity', held.training)).toBeUndefined();

@@ -20,10 +20,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { prepareDynamoDbLocal } from '../../../functions/local/dynamodb-local.js';
 import { settleInto } from '../../support/background-setup.js';
 import type { Running } from './stack-start.js';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // What npm run dev and the run's other emulators share, made once first (dynamodb-global-setup.ts).
+  await prepareDynamoDbLocal().catch(() => undefined);
   const stateDir = await mkdtemp(join(tmpdir(), 'vexilla-dashboard-'));
   // Outside npm run dev's state folder, which it owns.
   const stackFile = `${stateDir}.stack.json`;
