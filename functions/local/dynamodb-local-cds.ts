@@ -91,8 +91,10 @@ export async function classArchive(
     // Someone else is making it (or died making it: a lock whose process is gone is cleared).
     for (;;) {
       const owner = Number(await readFile(lock, 'utf8').catch(() => ''));
-      if (owner && !alive(owner)) await rm(lock, { force: true });
-      if (!options.wait || !owner || !alive(owner)) return options.wait ? made() : undefined;
+      const training = owner > 0 && alive(owner);
+      if (owner && !training) await rm(lock, { force: true });
+      if (!options.wait) return undefined;
+      if (!training) return made();
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   } finally {

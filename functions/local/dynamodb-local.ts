@@ -366,7 +366,9 @@ async function defaultClassArchive(emulatorDir: string, options: { wait?: boolea
  */
 export function prepareDynamoDbLocal(): Promise<void> {
   // Once per process: callers in one process share it (a second would download the emulator too).
-  prepared ??= (async () => void (await defaultClassArchive(await ensureDynamoDbLocal(), { wait: true })))();
+  prepared ??= ensureDynamoDbLocal()
+    .then((emulatorDir) => defaultClassArchive(emulatorDir, { wait: true }))
+    .then(() => undefined);
   prepared.catch(() => (prepared = undefined));
   return prepared;
 }

@@ -4,7 +4,8 @@
  * their DynamoDB Local and dashboard stack held every worker idle for them, the files that need
  * neither included (the README run waited ~25 s of a busy start for them). Such a setup provides
  * a file's path at once and writes what it made there when the start settles, or the start's
- * error; the project's setup file awaits it (`awaitSetup`) before each of its files runs.
+ * error; the project's setup file waits for it (`setupValue(…).wait()`) before each of its files
+ * runs, so the files read it synchronously (`get()`).
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { until } from './until.js';
@@ -32,4 +33,23 @@ export async function awaitSetup<T>(file: string, what: string): Promise<T> {
   const settled = JSON.parse(text as string) as Settled<T>;
   if ('error' in settled) throw new Error(`${what} did not start:\n${settled.error}`);
   return settled.value;
+}
+
+/**
+ * A background setup's value in a test worker, read from the file `file()` names (called in the
+ * worker: vitest's inject): the project's setup file calls `wait()` before each file; the file
+ * then reads it with `get()`, which says `where` it can be read when it is not there.
+ */
+export function setupValue<T>(file: () => string, what: string, where: string): { wait(): Promise<T>; get(): T } {
+  let value: T | undefined;
+  return {
+    async wait() {
+      value ??= await awaitSetup<T>(file(), what);
+      return value;
+    },
+    get() {
+      if (value === undefined) throw new Error(`${what} is not ready here: ${where}`);
+      return value;
+    },
+  };
 }

@@ -3,7 +3,7 @@
  * anything but a loopback endpoint: a misconfigured env must never reach a real account.
  */
 import { inject } from 'vitest';
-import { awaitSetup } from './background-setup.js';
+import { setupValue } from './background-setup.js';
 
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost']);
 
@@ -26,28 +26,23 @@ export function assertLocalEndpoint(endpoint: string): string {
   return endpoint;
 }
 
-let endpoints: string[] | undefined;
-
 /**
- * Waits for the run's DynamoDB Locals, which the integration projects' globalSetup starts in the
- * background: their setup file (dynamodb-ready.ts) calls it before each file.
+ * The run's DynamoDB Locals, which the integration projects' globalSetup starts in the background;
+ * their setup file (dynamodb-ready.ts) waits for them before each file.
  */
-export async function awaitDynamoEndpoints(): Promise<string[]> {
-  endpoints ??= await awaitSetup<string[]>(inject('dynamoEndpointsFile'), "the integration tests' DynamoDB Local");
-  return endpoints;
-}
+const emulators = setupValue<string[]>(
+  () => inject('dynamoEndpointsFile'),
+  "the integration tests' DynamoDB Local",
+  'run this test in a vitest integration project (test/integration/), whose globalSetup starts the emulator and whose setup file waits for it',
+);
+export const awaitDynamoEndpoints = emulators.wait;
 
 /**
  * The endpoint the integration projects' globalSetup provided for this worker (one DynamoDB Local
  * shared by all unless VEXILLA_TEST_DYNAMODB_LOCALS says how many; by VITEST_POOL_ID), checked to be local.
  */
 export function testDynamoEndpoint(): string {
-  if (!endpoints || endpoints.length === 0) {
-    throw new Error(
-      'No DynamoDB Local endpoint was provided: run this test in a vitest integration project ' +
-        '(test/integration/), whose globalSetup starts the emulator and whose setup file waits for it',
-    );
-  }
+  const endpoints = emulators.get();
   const worker = Math.max(1, Number(process.env.VITEST_POOL_ID ?? 1));
   return assertLocalEndpoint(endpoints[(worker - 1) % endpoints.length] as string);
 }

@@ -6,7 +6,7 @@
  */
 import { inject } from 'vitest';
 import type { LocalConfig } from '../../../functions/local/seed.js';
-import { awaitSetup } from '../../support/background-setup.js';
+import { setupValue } from '../../support/background-setup.js';
 
 /**
  * Journeys that get an organisation of their own, with the demo data. Those not listed work in
@@ -42,16 +42,11 @@ declare module 'vitest' {
   }
 }
 
-let stack: DashboardStack | undefined;
-
-/** Waits for the stack: the project's setup file (stack-ready.ts) calls it before each journey. */
-export async function awaitDashboardStack(): Promise<DashboardStack> {
-  stack ??= await awaitSetup<DashboardStack>(inject('dashboardStackFile'), "the dashboard journeys' stack (npm run dev, Chromium, their organisations)");
-  return stack;
-}
-
-/** The stack, once the setup file waited for it. */
-export function dashboardStack(): DashboardStack {
-  if (!stack) throw new Error('The dashboard stack is not ready: run journeys in the vitest `dashboard` project, whose setup file waits for it');
-  return stack;
-}
+/** The stack: the project's setup file (stack-ready.ts) waits for it before each journey. */
+const stack = setupValue<DashboardStack>(
+  () => inject('dashboardStackFile'),
+  "the dashboard journeys' stack (npm run dev, Chromium, their organisations)",
+  'run journeys in the vitest `dashboard` project, whose setup file waits for it',
+);
+export const awaitDashboardStack = stack.wait;
+export const dashboardStack = stack.get;
