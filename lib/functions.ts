@@ -101,11 +101,12 @@ export const functionSettings: Readonly<Record<FunctionName, FunctionSettings>> 
     triggers: ['http'],
     tableAccess: [
       {
-        // GetItem: reads by key. PutItem, DeleteItem: the items of the one write path's
-        // TransactWriteItems; ConditionCheckItem lets such a transaction assert an item it does
-        // not write (it reads nothing back). UpdateItem: the atomic counter that numbers
-        // Flagsmith-format ids (DynamoStore.allocate).
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
+        // GetItem: reads by key; BatchGetItem: a request's authorisation reads (its token with
+        // what its path names, then the project with the organisation). PutItem, DeleteItem: the
+        // items of the one write path's TransactWriteItems; ConditionCheckItem lets such a
+        // transaction assert an item it does not write (it reads nothing back). UpdateItem: the
+        // atomic counter that numbers Flagsmith-format ids (DynamoStore.allocate).
+        actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
         on: ['table'],
       },
       { actions: ['dynamodb:Query'], on: ['table', 'indexes'] },

@@ -1,5 +1,6 @@
 /**
- * The few DynamoDB operations the store uses (GetItem, Query, UpdateItem, TransactWriteItems),
+ * The few DynamoDB operations the store uses (GetItem, BatchGetItem, Query, UpdateItem,
+ * TransactWriteItems),
  * with items as plain JSON values (the document client's shapes), free of any AWS client: the
  * store runs on the AWS SDK's document client (`sdk-document-table.ts`, every function but the
  * sdk-api) or on the lean client (`lean-dynamodb.ts`, the sdk-api's cold start).
@@ -16,6 +17,19 @@ export interface GetInput {
   TableName: string;
   Key: Item;
   ConsistentRead?: boolean;
+}
+
+/** BatchGetItem on one table: at most 100 distinct keys. */
+export interface BatchGetInput {
+  TableName: string;
+  Keys: Item[];
+  ConsistentRead?: boolean;
+}
+
+/** The items found (in no particular order) and the keys DynamoDB left for another call. */
+export interface BatchGetOutput {
+  Items: Item[];
+  UnprocessedKeys: Item[];
 }
 
 export interface QueryInput {
@@ -47,6 +61,7 @@ export interface TransactWriteItem {
 
 export interface DocumentTable {
   get(input: GetInput): Promise<{ Item?: Item }>;
+  batchGet(input: BatchGetInput): Promise<BatchGetOutput>;
   query(input: QueryInput): Promise<{ Items?: Item[]; LastEvaluatedKey?: Item }>;
   update(input: UpdateInput): Promise<{ Attributes?: Item }>;
   transactWrite(input: { TransactItems: TransactWriteItem[] }): Promise<void>;

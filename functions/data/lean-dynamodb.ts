@@ -1,5 +1,5 @@
 /**
- * A lean DynamoDB client for the store's four operations (GetItem, Query, UpdateItem,
+ * A lean DynamoDB client for the store's operations (GetItem, BatchGetItem, Query, UpdateItem,
  * TransactWriteItems), for the sdk-api's cold start: the AWS SDK's DynamoDB document client
  * costs ~80 ms of CPU to load, this a few. DynamoDB's JSON protocol over HTTPS, signed with
  * Signature Version 4 (`signed-https.ts`, loaded with the first request), items marshalled with
@@ -144,6 +144,12 @@ export function leanDocumentTable(options: LeanDynamoOptions = {}): DocumentTabl
     async get(input) {
       const answer = await call('GetItem', { ...input, Key: toAttributes(input.Key) });
       return answer.Item ? { Item: fromAttributes(answer.Item) } : {};
+    },
+    async batchGet({ TableName, Keys, ConsistentRead }) {
+      const answer = await call('BatchGetItem', { RequestItems: { [TableName]: { Keys: Keys.map(toAttributes), ConsistentRead } } });
+      const found = (answer.Responses as Record<string, unknown[]> | undefined)?.[TableName] ?? [];
+      const left = (answer.UnprocessedKeys as Record<string, { Keys?: unknown[] }> | undefined)?.[TableName]?.Keys ?? [];
+      return { Items: found.map(fromAttributes), UnprocessedKeys: left.map(fromAttributes) };
     },
     async query(input) {
       const answer = await call('Query', { ...withValues(input), ...(input.ExclusiveStartKey ? { ExclusiveStartKey: toAttributes(input.ExclusiveStartKey) } : {}) });

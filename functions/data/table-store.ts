@@ -1,5 +1,5 @@
 /**
- * The Store port on one DynamoDB table: GetItem / Query / UpdateItem / TransactWriteItems only,
+ * The Store port on one DynamoDB table: GetItem / BatchGetItem / Query / UpdateItem / TransactWriteItems only,
  * through a `DocumentTable` (the AWS SDK's document client, or the sdk-api's lean client).
  */
 import type { ChangeEvent, Entity } from '../domain/entities.js';
@@ -9,6 +9,7 @@ import {
   type Collection,
   type CollectionItems,
   CommitConflict,
+  type EntitiesOf,
   type EntityOf,
   type EntityRef,
   type EvaluationCount,
@@ -31,6 +32,13 @@ const versionIs = (expected: number) => ({
   ExpressionAttributeNames: { '#version': 'version' },
   ExpressionAttributeValues: { ':expected': expected },
 });
+/** BatchGetItem's limit on keys per call. */
+const BATCH_GET_KEYS = 100;
+/**
+ * How often keys DynamoDB leaves unprocessed (throttling, or its 16 MB answer limit) are asked
+ * for again, with exponential backoff and full jitter as AWS advises for BatchGetItem.
+ */
+const BATCH_GET_ATTEMPTS = 8;
 /** How often a commit that lost a race only on document size bounds is sent (see `commit`). */
 const BOUND_RACE_ATTEMPTS = 8;
 /** Attributes the store adds to items (keys, expiry, search text), never part of an entity. */
@@ -129,6 +137,8 @@ export class TableStore implements Store {
   constructor(
     private readonly client: DocumentTable,
     private readonly tableName: string,
+    /** How a batch read waits before asking again for what DynamoDB left (tests record it instead). */
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   ) {}
 
   async get<R extends EntityRef>(ref: R): Promise<EntityOf<R> | undefined> {
@@ -137,6 +147,29 @@ export class TableStore implements Store {
     if (!keysFit({ pk, sk })) return undefined;
     const result = await this.client.get({ TableName: this.tableName, Key: { pk, sk }, ConsistentRead: true });
     return result.Item ? toEntity<EntityOf<R>>(result.Item) : undefined;
+  }
+
+  /** BatchGetItem, 100 keys a call, asking again (with backoff) for keys DynamoDB leaves unprocessed. */
+  async getMany<const R extends readonly EntityRef[]>(refs: R): Promise<EntitiesOf<R>> {
+    const keys = refs.map((ref) => keyOf(ref));
+    const id = ({ pk, sk }: { pk: unknown; sk: unknown }) => `${String(pk)}\u0000${String(sk)}`;
+    // DynamoDB refuses a batch naming one key twice; keys it would refuse name nothing (as in `get`).
+    const wanted = [...new Map(keys.filter(keysFit).map((key) => [id(key), { pk: key.pk, sk: key.sk }])).values()];
+    const found = new Map<string, Item>();
+    for (let start = 0; start < wanted.length; start += BATCH_GET_KEYS) {
+      let pending: Item[] = wanted.slice(start, start + BATCH_GET_KEYS);
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        if (attempt > BATCH_GET_ATTEMPTS) throw new Error(`DynamoDB left ${pending.length} key(s) of a BatchGetItem unprocessed ${BATCH_GET_ATTEMPTS} times.`);
+        if (attempt > 1) await this.sleep(Math.random() * Math.min(5000, 50 * 2 ** (attempt - 1)));
+        const answer = await this.client.batchGet({ TableName: this.tableName, Keys: pending, ConsistentRead: true });
+        for (const item of answer.Items) found.set(id(item as { pk: unknown; sk: unknown }), item);
+        pending = answer.UnprocessedKeys;
+      }
+    }
+    return keys.map((key) => {
+      const item = found.get(id(key));
+      return item ? toEntity(item) : undefined;
+    }) as EntitiesOf<R>;
   }
 
   async list<C extends Collection>(collection: C, page: PageRequest): Promise<Page<CollectionItems[C['of']]>> {

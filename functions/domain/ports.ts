@@ -282,8 +282,16 @@ export type Write =
    */
   | { kind: 'grow-document'; ref: { type: 'document-size'; envId: string }; bytes: number };
 
+/** What {@link Store.getMany} answers: each reference's entity (or undefined), in the same order. */
+export type EntitiesOf<R extends readonly EntityRef[]> = { -readonly [K in keyof R]: R[K] extends { type: infer T } ? Extract<Entity, { type: T }> | undefined : never };
+
 export interface Store {
   get<R extends EntityRef>(ref: R): Promise<EntityOf<R> | undefined>;
+  /**
+   * Several entities read at once, as consistently as {@link get}, in one round trip where the
+   * store can (a request's authorisation reads its token and what its path names together).
+   */
+  getMany<const R extends readonly EntityRef[]>(refs: R): Promise<EntitiesOf<R>>;
   list<C extends Collection>(collection: C, page: PageRequest): Promise<Page<CollectionItems[C['of']]>>;
   /** Every item of a collection: for the small ones (an environment's overrides). */
   listAll<C extends Collection>(collection: C): Promise<CollectionItems[C['of']][]>;

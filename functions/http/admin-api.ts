@@ -24,7 +24,7 @@ import { SqsJobQueue } from '../events/sqs-job-queue.js';
 import { documentClient } from '../shared/dynamodb.js';
 import { identityIdleSecondsFromEnv, requiredEnv } from '../shared/env.js';
 import { logger } from '../shared/logger.js';
-import { authenticate, authorize, resolve } from './authorize.js';
+import { authenticate, authorize, pathRef, resolve } from './authorize.js';
 import { originVerify } from './origin-verify.js';
 import { errorResponse, json } from './errors.js';
 import { handlers, selfHandlers } from './handlers/index.js';
@@ -60,15 +60,15 @@ export function createAdminApi(deps: Deps, options: AdminApiOptions = {}): HttpH
       const selfHandler = action === 'self' ? selfHandlers[route.operation] : undefined;
       if (!handler && !selfHandler) throw new NotFound('No such route.');
       const headers = headersOf(event);
-      const caller = await authenticate(deps, verify, headers);
       const params = event.pathParameters ?? {};
+      const { caller, prefetched } = await authenticate(deps, verify, headers, action === 'self' ? undefined : pathRef(params));
       const problems = pathParameterProblems(params);
       if (problems.length) throw new Invalid('The path is not valid.', problems);
       let result;
       if (action === 'self' && selfHandler) {
         result = await selfHandler({ deps, caller, query: route.query ? parseQuery(event, route.query) : undefined });
       } else if (action !== 'self' && handler) {
-        const { resolved, actor } = await resolve(deps, caller, params as Record<string, string>);
+        const { resolved, actor } = await resolve(deps, caller, params as Record<string, string>, prefetched);
         authorize(actor, resolved, action);
         const body = route.body ? parseBody(event, route.body, route.maxBodyBytes) : rawBody(event) && undefined;
         const query = route.query ? parseQuery(event, route.query) : undefined;

@@ -1,7 +1,7 @@
 /**
  * The sdk-api's lean DynamoDB client (functions/data/lean-dynamodb.ts) under the store, on
  * DynamoDB Local: what it writes the AWS SDK reads back identically and the other way round,
- * pages, counters, transactions refused as the same domain errors, DynamoDB's errors by name,
+ * batch reads, pages, counters, transactions refused as the same domain errors, DynamoDB's errors by name,
  * and its signature equals the AWS SDK's own signer's. Throttling, which DynamoDB Local never
  * does, comes from a real HTTP server in front of DynamoDB Local that answers the first requests
  * as DynamoDB does when it throttles.
@@ -126,6 +126,25 @@ describe('the lean DynamoDB client under the store', () => {
     expect(await sdk.get({ type: 'project', id: 'prj_versioned' })).toBeUndefined();
   });
 
+  it('reads many items at once in the order asked, on both clients: missing ones, repeats and keys DynamoDB refuses read as nothing', async () => {
+    // More than one BatchGetItem holds (100 keys), committed in transactions of at most 100 items.
+    const many = Array.from({ length: 130 }, (_, i) => project(`prj_many_${i}`));
+    for (let start = 0; start < many.length; start += 100) await lean.commit(many.slice(start, start + 100).map((entity) => ({ kind: 'put' as const, entity })));
+    await sdk.commit([{ kind: 'put', entity: identity('batch-read') }]);
+    const refs = [
+      ...many.map(({ id }) => ({ type: 'project', id }) as const),
+      { type: 'project', id: 'prj_many_nobody' } as const,
+      { type: 'identity', envId: 'env_lean', identifier: 'batch-read' } as const,
+      { type: 'project', id: 'prj_many_7' } as const,
+      { type: 'project', id: 'x'.repeat(3000) } as const,
+    ];
+    for (const store of [lean, sdk]) {
+      const found = await store.getMany(refs);
+      expect(found).toEqual([...many, undefined, identity('batch-read'), many[7], undefined]);
+      expect(await store.getMany([])).toEqual([]);
+    }
+  });
+
   it("names DynamoDB's errors as the SDK does", async () => {
     const missing = new TableStore(leanDocumentTable(leanOptions()), 'vexilla-no-such-table');
     const error = await missing.get({ type: 'project', id: 'prj_x' }).catch((caught: unknown) => caught);
@@ -180,6 +199,12 @@ describe('its retries', () => {
   let proxyUrl: string;
   /** What the proxy answers before it forwards to DynamoDB Local: one status and error per request. */
   let failures: { status: number; type: string; afterForwarding?: boolean }[] = [];
+  /**
+   * What the proxy leaves of each BatchGetItem, one entry per request, as DynamoDB does when it
+   * throttles one: `rest` forwards the first key only and names the others in UnprocessedKeys,
+   * `all` processes none.
+   */
+  let batchLeaves: ('rest' | 'all')[] = [];
   let requests = 0;
 
   beforeAll(async () => {
@@ -194,14 +219,38 @@ describe('its retries', () => {
           outgoing.end(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message: `${type} from the test proxy` }));
         };
         if (failure && !failure.afterForwarding) return fail(failure);
+        let body = Buffer.concat(chunks);
+        const leaves = String(incoming.headers['x-amz-target']).endsWith('.BatchGetItem') ? batchLeaves.shift() : undefined;
+        let left: { table: string; keys: unknown[] } | undefined;
+        if (leaves) {
+          const batch = JSON.parse(body.toString()) as { RequestItems: Record<string, { Keys: unknown[] }> };
+          const [table, { Keys }] = Object.entries(batch.RequestItems)[0]!;
+          if (leaves === 'all') {
+            outgoing.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+            return void outgoing.end(JSON.stringify({ Responses: { [table]: [] }, UnprocessedKeys: { [table]: { Keys, ConsistentRead: true } } }));
+          }
+          left = { table, keys: Keys.slice(1) };
+          batch.RequestItems[table]!.Keys = Keys.slice(0, 1);
+          body = Buffer.from(JSON.stringify(batch)); // DynamoDB Local does not check signatures
+        }
         const target = new URL(endpoint);
-        const forward = request({ hostname: target.hostname, port: target.port, path: incoming.url, method: incoming.method, headers: incoming.headers }, (answer) => {
+        const headers = { ...incoming.headers, 'content-length': String(body.length) };
+        const forward = request({ hostname: target.hostname, port: target.port, path: incoming.url, method: incoming.method, headers }, (answer) => {
           // A lost answer: DynamoDB did the work, the caller sees a 5xx.
           if (failure) return void answer.resume().on('end', () => fail(failure));
+          if (left) {
+            const parts: Buffer[] = [];
+            answer.on('data', (part: Buffer) => parts.push(part));
+            return void answer.on('end', () => {
+              const answered = JSON.parse(Buffer.concat(parts).toString()) as Record<string, unknown>;
+              outgoing.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+              outgoing.end(JSON.stringify({ ...answered, UnprocessedKeys: { [left!.table]: { Keys: left!.keys, ConsistentRead: true } } }));
+            });
+          }
           outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(outgoing);
         });
-        forward.end(Buffer.concat(chunks));
+        forward.end(body);
       });
     });
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
@@ -254,6 +303,30 @@ describe('its retries', () => {
     requests = 0;
     await expect(throughProxy().store.get({ type: 'project', id: 'prj_retried' })).rejects.toMatchObject({ name: 'ValidationException', $metadata: { attempts: 1 } });
     expect(requests).toBe(1);
+  });
+
+  it('asks again, with backoff and full jitter, for the keys a batch read leaves unprocessed, and gives up on keys never processed', async () => {
+    const [a, b, c] = ['prj_batch_a', 'prj_batch_b', 'prj_batch_c'].map((id) => project(id));
+    await lean.commit([a!, b!, c!].map((entity) => ({ kind: 'put' as const, entity })));
+    const refs = [a!, b!, c!].map(({ id }) => ({ type: 'project', id }) as const);
+    const delays: number[] = [];
+    const store = new TableStore(leanDocumentTable(leanOptions({ endpoint: proxyUrl })), tableName, async (ms) => void delays.push(ms));
+
+    // One key processed per answer: three BatchGetItem calls, waiting up to 100 ms, then 200 ms.
+    batchLeaves = ['rest', 'rest'];
+    requests = 0;
+    expect(await store.getMany(refs)).toEqual([a, b, c]);
+    expect(requests).toBe(3);
+    expect(delays).toHaveLength(2);
+    expect(delays[0]).toBeLessThan(100);
+    expect(delays[1]).toBeLessThan(200);
+
+    // Never processed: eight calls, then an error that says so.
+    batchLeaves = Array.from({ length: 8 }, () => 'all' as const);
+    requests = 0;
+    await expect(store.getMany(refs)).rejects.toThrow('DynamoDB left 3 key(s) of a BatchGetItem unprocessed 8 times.');
+    expect(requests).toBe(8);
+    expect(batchLeaves).toEqual([]);
   });
 
   it('retries a transaction with the same idempotency token, so one whose answer was lost applies once and succeeds', async () => {

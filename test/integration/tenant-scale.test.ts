@@ -49,11 +49,12 @@ beforeAll(async () => {
 }, 600_000);
 afterAll(() => api?.close());
 
-/** The real store, with every read recorded: `listAll:<collection>`, `list:<collection>`, `get:<type>`. */
+/** The real store, with every read recorded: `listAll:<collection>`, `list:<collection>`, `get:<type>` (each of a `getMany` too). */
 function countingStore(store: Store) {
   const reads: string[] = [];
   const counting: Store = {
     get: (ref) => (reads.push(`get:${ref.type}`), store.get(ref)),
+    getMany: (refs) => (reads.push(...refs.map((ref) => `get:${ref.type}`)), store.getMany(refs)),
     list: (collection, page) => (reads.push(`list:${collection.of}`), store.list(collection, page)),
     listAll: (collection) => (reads.push(`listAll:${collection.of}`), store.listAll(collection)),
     commit: (writes) => store.commit(writes),
