@@ -67,7 +67,9 @@ export function startJourney(name: string, options: Options & { organisation?: '
   const stack = dashboardStack();
   const config = options.organisation === 'demo' ? stack.demo : stack.organisations[name as OwnOrganisation];
   if (!config) throw new Error(`No organisation for the ${name} journey: add it to OWN_ORGANISATIONS (test/e2e/dashboard/stack.ts)`);
-  const viewport = options.viewport ?? { width: 1280, height: 900 };
+  // Reduced motion (which the dashboard honours): a dialog is at once as it stays, so what axe and
+  // the steps see is never a transition's midway frame (a half-faded dialog failed contrast once).
+  const contextOptions = { viewport: options.viewport ?? { width: 1280, height: 900 }, reducedMotion: 'reduce' } as const;
   const cspViolations: string[] = [];
   const pageErrors: string[] = [];
   let browser: Browser | undefined;
@@ -79,7 +81,7 @@ export function startJourney(name: string, options: Options & { organisation?: '
   };
 
   const newContext = async () => {
-    const created = await opened().browser.newContext({ viewport });
+    const created = await opened().browser.newContext(contextOptions);
     await reportCspViolations(created);
     created.setDefaultTimeout(WAIT.timeout);
     created.on('page', (opening) => watchPage(opening, { cspViolations, pageErrors }));
@@ -89,7 +91,7 @@ export function startJourney(name: string, options: Options & { organisation?: '
   beforeAll(async () => {
     await mkdir(SHOTS, { recursive: true });
     browser = await connectChromium(stack.browserEndpoint);
-    context = await browser.newContext({ viewport });
+    context = await browser.newContext(contextOptions);
     await reportCspViolations(context);
     context.setDefaultTimeout(WAIT.timeout);
     page = await context.newPage();
