@@ -1,8 +1,8 @@
 /**
  * The few DynamoDB operations the store uses (GetItem, BatchGetItem, Query, UpdateItem,
  * TransactWriteItems), with items as plain JSON values (the document client's shapes), free of
- * any AWS client: the store runs on the AWS SDK's document client (`sdk-document-table.ts`, every function but the
- * sdk-api) or on the lean client (`lean-dynamodb.ts`, the sdk-api's cold start).
+ * any AWS client: the store runs on the AWS SDK's document client (`sdk-document-table.ts`, every
+ * function but the sdk-api) or on the lean client (`lean-dynamodb.ts`, the sdk-api's cold start).
  */
 export type Item = Record<string, unknown>;
 
