@@ -1,6 +1,7 @@
 /**
  * The Store port on one DynamoDB table: GetItem / BatchGetItem / Query / UpdateItem /
- * TransactWriteItems only, through a `DocumentTable` (the AWS SDK's document client, or the sdk-api's lean client).
+ * TransactWriteItems only, through a `DocumentTable` (the AWS SDK's document client, or the
+ * sdk-api's lean client).
  */
 import type { ChangeEvent, Entity } from '../domain/entities.js';
 import { imageDigest } from '../domain/image-digest.js';
