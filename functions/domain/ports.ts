@@ -282,7 +282,10 @@ export type Write =
    */
   | { kind: 'grow-document'; ref: { type: 'document-size'; envId: string }; bytes: number };
 
-/** What {@link Store.getMany} answers: each reference's entity (or undefined), in the same order. */
+/**
+ * What {@link Store.getMany} answers: each reference's entity (or undefined), in the same order.
+ * ({@link EntityOf} spelt out: TypeScript does not narrow `EntityOf<R[K]>` inside a mapped tuple.)
+ */
 export type EntitiesOf<R extends readonly EntityRef[]> = { -readonly [K in keyof R]: R[K] extends { type: infer T } ? Extract<Entity, { type: T }> | undefined : never };
 
 export interface Store {

@@ -6,8 +6,8 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../functions/domain/ports.js';
 import { createAdminApi } from '../../functions/http/admin-api.js';
+import { recordingStore } from '../support/recording-store.js';
 import { projectWithEnvironment, startTestApi, type TestApi } from '../support/test-api.js';
 
 let api: TestApi;
@@ -22,10 +22,7 @@ afterAll(() => api?.close());
 
 /** GET `route` (its path parameters filled from `params`) on a fresh admin API whose store records each round trip. */
 async function get(route: string, params: Record<string, string>, token = api.adminToken) {
-  const trips: string[] = [];
-  const store: Store = Object.create(api.deps.store);
-  store.get = ((ref) => (trips.push(`get ${ref.type}`), api.deps.store.get(ref))) as Store['get'];
-  store.getMany = ((refs) => (trips.push(`getMany ${refs.map((ref) => ref.type).join(' + ')}`), api.deps.store.getMany(refs))) as Store['getMany'];
+  const { store, reads: trips } = recordingStore(api.deps.store);
   const path = route.replace(/\{(\w+)\}/g, (_, name: string) => params[name]!);
   const event = { routeKey: `GET ${route}`, rawPath: path, headers: { authorization: `Bearer ${token}` }, pathParameters: params, requestContext: { requestId: 'test' }, isBase64Encoded: false };
   const reply = (await createAdminApi({ ...api.deps, store })(event as unknown as APIGatewayProxyEventV2)) as APIGatewayProxyStructuredResultV2;
@@ -37,21 +34,21 @@ describe('authorising a management API request', () => {
     const reply = await get('/admin/v1/environments/{envId}', { envId: ids.envId });
     expect(reply.status).toBe(200);
     expect(JSON.stringify(reply.body)).toContain(ids.envId);
-    expect(reply.trips).toEqual(['getMany token + environment', 'getMany project + organisation']);
+    expect(reply.trips).toEqual(['getMany:token+environment', 'getMany:project+organisation']);
   });
 
   it('reads a project with its token, then its organisation', async () => {
     const reply = await get('/admin/v1/projects/{projectId}', { projectId: ids.projectId });
     expect(reply.status).toBe(200);
     expect(reply.body.id).toBe(ids.projectId);
-    expect(reply.trips).toEqual(['getMany token + project', 'get organisation']);
+    expect(reply.trips).toEqual(['getMany:token+project', 'get:organisation']);
   });
 
   it('reads an organisation with its token: one round trip', async () => {
     const reply = await get('/admin/v1/organisations/{orgId}', { orgId: api.organisationId });
     expect(reply.status).toBe(200);
     expect(reply.body.id).toBe(api.organisationId);
-    expect(reply.trips).toEqual(['getMany token + organisation']);
+    expect(reply.trips).toEqual(['getMany:token+organisation']);
   });
 
   it('still answers another organisation’s environment as not found, and an unknown token as unauthenticated', async () => {
@@ -61,7 +58,7 @@ describe('authorising a management API request', () => {
     expect(foreign.body.message).toBe(missing.body.message.replace('env_nowhere', ids.envId));
     const unknown = await get('/admin/v1/environments/{envId}', { envId: ids.envId }, 'vxa_unknown');
     expect(unknown.status).toBe(401);
-    expect(unknown.trips).toEqual(['getMany token + environment']);
+    expect(unknown.trips).toEqual(['getMany:token+environment']);
   });
 
   it('checks a scoped token’s roles still name live resources in one more round trip', async () => {
@@ -69,6 +66,6 @@ describe('authorising a management API request', () => {
     const token = (await api.call('POST', `/admin/v1/organisations/${api.organisationId}/tokens`, { body: { name: 'scoped', roles } })).body.token as string;
     const reply = await get('/admin/v1/environments/{envId}', { envId: ids.envId }, token);
     expect(reply.status).toBe(200);
-    expect(reply.trips).toEqual(['getMany token + environment', 'getMany project + organisation', 'getMany project + environment']);
+    expect(reply.trips).toEqual(['getMany:token+environment', 'getMany:project+organisation', 'getMany:project+environment']);
   });
 });

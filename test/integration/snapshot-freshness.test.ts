@@ -4,9 +4,10 @@
  * marker moved; without a marker it is rebuilt on every expiry, as before.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EntityRef, Store } from '../../functions/domain/ports.js';
+import type { Store } from '../../functions/domain/ports.js';
 import { publishEnvironment } from '../../functions/domain/use-cases/publish-documents.js';
 import { EnvironmentCache } from '../../functions/http/sdk/environment-cache.js';
+import { recordingStore } from '../support/recording-store.js';
 import { startTestApi, type TestApi } from '../support/test-api.js';
 
 let api: TestApi;
@@ -25,14 +26,9 @@ afterAll(() => api?.close());
 
 /** The real store, counting snapshot rebuilds (environment reads) and marker reads. */
 function countingStore(store: Store) {
-  const counts = { environmentReads: 0, markerReads: 0 };
-  const counted: Store = Object.create(store);
-  counted.get = ((ref: EntityRef) => {
-    if (ref.type === 'environment') counts.environmentReads++;
-    if (ref.type === 'published-document') counts.markerReads++;
-    return store.get(ref);
-  }) as Store['get'];
-  return { counted, counts };
+  const { store: counted, reads } = recordingStore(store);
+  const count = (type: string) => reads.filter((read) => read === `get:${type}`).length;
+  return { counted, counts: () => ({ environmentReads: count('environment'), markerReads: count('published-document') }) };
 }
 
 const valueOf = async (cache: EnvironmentCache, id: string) => (await cache.snapshot(id))?.states.find((state) => state.featureName === 'checkout')?.value;
@@ -44,14 +40,14 @@ describe('snapshot freshness', () => {
     const { counted, counts } = countingStore(api.deps.store);
     const cache = new EnvironmentCache(counted, { ttlMs: 1000, now: () => now });
     expect(await valueOf(cache, envId)).toBe('old');
-    expect(counts).toEqual({ environmentReads: 1, markerReads: 1 });
+    expect(counts()).toEqual({ environmentReads: 1, markerReads: 1 });
 
     // Act 1: expired, nothing published since
     now = 1500;
     expect(await valueOf(cache, envId)).toBe('old');
 
     // Assess 1: one marker read, no rebuild
-    expect(counts).toEqual({ environmentReads: 1, markerReads: 2 });
+    expect(counts()).toEqual({ environmentReads: 1, markerReads: 2 });
 
     // Act 2: a change, published
     await api.call('PATCH', `/admin/v1/environments/${envId}/feature-states/checkout`, { body: { value: 'new' } });
@@ -62,7 +58,7 @@ describe('snapshot freshness', () => {
 
     // Assess 2
     expect(await valueOf(cache, envId)).toBe('new');
-    expect(counts.environmentReads).toBe(2);
+    expect(counts().environmentReads).toBe(2);
   });
 
   it('rebuilds an environment without a marker on every expiry, and any snapshot after the longest age', async () => {
@@ -75,10 +71,10 @@ describe('snapshot freshness', () => {
     now = 1500;
     await cache.snapshot(otherEnvId);
     await cache.snapshot(envId);
-    expect(counts.environmentReads).toBe(3);
+    expect(counts().environmentReads).toBe(3);
 
     now = 5500;
     await cache.snapshot(envId);
-    expect(counts.environmentReads).toBe(4);
+    expect(counts().environmentReads).toBe(4);
   });
 });

@@ -9,8 +9,8 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tenant } from '../../functions/domain/entities.js';
-import type { Store } from '../../functions/domain/ports.js';
 import { createSdkApi } from '../../functions/http/sdk-api.js';
+import { recordingStore } from '../support/recording-store.js';
 import { okCall, projectWithEnvironment, startTestApi, type TestApi } from '../support/test-api.js';
 
 const FILLER_TENANTS = 3000;
@@ -49,26 +49,9 @@ beforeAll(async () => {
 }, 600_000);
 afterAll(() => api?.close());
 
-/** The real store, with every read recorded: `listAll:<collection>`, `list:<collection>`, `get:<type>` (each of a `getMany` too). */
-function countingStore(store: Store) {
-  const reads: string[] = [];
-  const counting: Store = {
-    get: (ref) => (reads.push(`get:${ref.type}`), store.get(ref)),
-    getMany: (refs) => (reads.push(...refs.map((ref) => `get:${ref.type}`)), store.getMany(refs)),
-    list: (collection, page) => (reads.push(`list:${collection.of}`), store.list(collection, page)),
-    listAll: (collection) => (reads.push(`listAll:${collection.of}`), store.listAll(collection)),
-    commit: (writes) => store.commit(writes),
-    allocate: (counter, count) => store.allocate(counter, count),
-    addEvaluations: (env, day, counts) => store.addEvaluations(env, day, counts),
-    getEvaluations: (env, day) => store.getEvaluations(env, day),
-    getEvaluationDays: (env, from, to) => store.getEvaluationDays(env, from, to),
-  };
-  return { store: counting, reads };
-}
-
-/** A cold sdk-api instance (a new Lambda), on the counting store; `ttlMs`: how long a snapshot is served unchecked. */
+/** A cold sdk-api instance (a new Lambda), on a store recording its reads; `ttlMs`: how long a snapshot is served unchecked. */
 function coldSdkApi(ttlMs = 0) {
-  const { store, reads } = countingStore(api.deps.store);
+  const { store, reads } = recordingStore(api.deps.store);
   const handler = createSdkApi({ ...api.deps, store }, { ttlMs, maxAgeMs: Math.max(ttlMs, 60_000) });
   const call = async (method: string, path: string, key: string, body?: unknown) => {
     const event = {
