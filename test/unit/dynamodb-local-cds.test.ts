@@ -93,7 +93,9 @@ describe("DynamoDB Local's class archive", () => {
     await until(() => held.runs.length === 1, 'the training to start');
     const name = archiveName(held.runs[0]!.options);
     held.finish(true);
-    await until(() => existsSync(join(dir, name)), 'the archive');
+    // The training has ended once its lock is gone too: it removes the lock after the archive is
+    // in place, and removing it later would take the stale lock below with it.
+    await until(() => existsSync(join(dir, name)) && !existsSync(join(dir, `${name}.lock`)), 'the training to end');
     rmSync(join(dir, name));
     // A training cut short: its process (a pid no process has) left its lock behind.
     writeFileSync(join(dir, `${name}.lock`), '2147483646');
