@@ -18,6 +18,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { fullJitterDelay, sleep as defaultSleep } from '../shared/backoff.js';
 import { marshallOptions, unmarshallOptions } from '../shared/dynamodb-marshalling.js';
 import type { DocumentTable, Item, TransactWriteItem } from './document-table.js';
 import type { SignedPost } from './signed-https.js';
@@ -102,7 +103,7 @@ function credentialsOf(options: LeanDynamoOptions): NonNullable<LeanDynamoOption
 /** A `DocumentTable` on DynamoDB's HTTP API. Nothing is read from the environment until the first call. */
 export function leanDocumentTable(options: LeanDynamoOptions = {}): DocumentTable {
   const maxAttempts = options.maxAttempts ?? 3;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const sleep = options.sleep ?? defaultSleep;
   let post: Promise<SignedPost> | undefined;
   let target: { region: string; endpoint: URL } | undefined;
 
@@ -136,7 +137,7 @@ export function leanDocumentTable(options: LeanDynamoOptions = {}): DocumentTabl
         error.cause = cause;
       }
       if (attempt >= maxAttempts) throw error;
-      await sleep(Math.random() * Math.min(MAX_DELAY_MS, (throttled ? 500 : 100) * 2 ** (attempt - 1)));
+      await sleep(fullJitterDelay(attempt, throttled ? 500 : 100, MAX_DELAY_MS));
     }
   }
 

@@ -21,6 +21,7 @@ import {
   StoreLimitExceeded,
   type Write,
 } from '../domain/ports.js';
+import { fullJitterDelay, sleep as defaultSleep } from '../shared/backoff.js';
 import { cancellationReasonsOf, type DocumentTable, type Item, type QueryInput, type TransactWriteItem } from './document-table.js';
 import { decodeValue, encodeValue, measureItem } from './item-codec.js';
 import { type CollectionQuery, type ItemKeys, itemKeysOf, keyOf, queryOf } from './keys.js';
@@ -138,8 +139,8 @@ export class TableStore implements Store {
   constructor(
     private readonly client: DocumentTable,
     private readonly tableName: string,
-    /** How a batch read waits before asking again for what DynamoDB left (tests record it instead). */
-    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    /** How the store waits before asking DynamoDB again: unprocessed batch keys, a lost size-bound race (tests record it). */
+    private readonly sleep: (ms: number) => Promise<void> = defaultSleep,
   ) {}
 
   async get<R extends EntityRef>(ref: R): Promise<EntityOf<R> | undefined> {
@@ -161,7 +162,7 @@ export class TableStore implements Store {
       let pending: Item[] = wanted.slice(start, start + BATCH_GET_KEYS);
       for (let attempt = 1; pending.length > 0; attempt++) {
         if (attempt > BATCH_GET_ATTEMPTS) throw new Error(`DynamoDB left ${pending.length} key(s) of a BatchGetItem unprocessed ${BATCH_GET_ATTEMPTS} times.`);
-        if (attempt > 1) await this.sleep(Math.random() * Math.min(5000, 50 * 2 ** (attempt - 1)));
+        if (attempt > 1) await this.sleep(fullJitterDelay(attempt - 1, 100, 5000));
         const answer = await this.client.batchGet({ TableName: this.tableName, Keys: pending, ConsistentRead: true });
         for (const item of answer.Items) found.set(id(item as { pk: unknown; sk: unknown }), item);
         pending = answer.UnprocessedKeys;
@@ -408,7 +409,7 @@ export class TableStore implements Store {
           // on those (concurrent writers to one environment) is sent again, never refused.
           const boundRaceOnly = failed.length > 0 && failed.every((index) => reasons[index]?.Code === 'TransactionConflict' && writes[index]?.kind === 'grow-document');
           if (boundRaceOnly && attempt < BOUND_RACE_ATTEMPTS) {
-            await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+            await this.sleep(Math.random() * 20 * attempt);
             continue;
           }
           if (failed.length > 0) throw new CommitConflict(failed);

@@ -12,6 +12,7 @@
  */
 import { type CloudFrontClient, CreateInvalidationCommand } from '@aws-sdk/client-cloudfront';
 import type { EdgeInvalidator } from '../domain/ports.js';
+import { fullJitterDelay, sleep } from '../shared/backoff.js';
 import { logger } from '../shared/logger.js';
 
 /** CloudFront's limits on invalidations in progress per distribution. */
@@ -66,7 +67,7 @@ export class CloudFrontInvalidator implements EdgeInvalidator {
       maxAttempts: backoff.maxAttempts ?? 6,
       baseDelayMs: backoff.baseDelayMs ?? 1000,
       maxDelayMs: backoff.maxDelayMs ?? 15_000,
-      sleep: backoff.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+      sleep: backoff.sleep ?? sleep,
       random: backoff.random ?? Math.random,
     };
   }
@@ -93,8 +94,7 @@ export class CloudFrontInvalidator implements EdgeInvalidator {
         if (name === 'InvalidationBatchAlreadyExists') return;
         if (!RETRYABLE.has(name) || attempt >= this.backoff.maxAttempts) throw error;
         // Full jitter: concurrent publishers do not retry in step.
-        const ceiling = Math.min(this.backoff.maxDelayMs, this.backoff.baseDelayMs * 2 ** (attempt - 1));
-        const delay = Math.round(this.backoff.random() * ceiling);
+        const delay = Math.round(fullJitterDelay(attempt, this.backoff.baseDelayMs, this.backoff.maxDelayMs, this.backoff.random));
         logger.warn('CloudFront refused an invalidation for now; retrying', { reference, attempt, delayMs: delay, reason: name });
         await this.backoff.sleep(delay);
       }

@@ -23,6 +23,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { ensureTable } from '../data/create-table.js';
+import { sleep } from '../shared/backoff.js';
 import { table } from '../data/table.js';
 import { classArchive } from './dynamodb-local-cds.js';
 
@@ -240,10 +241,6 @@ async function isPortFree(port: number): Promise<boolean> {
     server.once('error', () => resolve(false));
     server.listen(port, () => server.close(() => resolve(true)));
   });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 export interface DynamoDbLocalOptions {
